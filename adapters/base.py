@@ -1,0 +1,157 @@
+"""The one interface every store platform implements, and the typed errors it raises."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal, InvalidOperation
+from typing import Any, Protocol
+
+from connector.config import Config
+from connector.model import StoreEvent
+
+
+class StoreError(Exception):
+    """A call to a store failed."""
+
+
+class RetryableStoreError(StoreError):
+    """The store is busy or down (429, 5xx, throttled, timeout): try again after ``wait_seconds``."""
+
+    def __init__(self, message: str, wait_seconds: float = 1.0) -> None:
+        super().__init__(message)
+        self.wait_seconds = wait_seconds
+
+
+class PermanentStoreError(StoreError):
+    """The store refused the call (other 4xx, userErrors): retrying won't help."""
+
+
+class SignatureError(Exception):
+    """A webhook's signature doesn't match any of the shop's secrets."""
+
+
+class PayloadError(ValueError):
+    """A webhook body can't be read as the resource its topic promises."""
+
+
+@dataclass(frozen=True)
+class ShopAddress:
+    """Where a store lives: ``domain`` identifies it, ``base_url`` is where its API is."""
+
+    domain: str
+    base_url: str
+
+
+@dataclass(frozen=True)
+class Envelope:
+    """The platform-specific headers of an inbound webhook, read into neutral fields."""
+
+    topic: str | None
+    delivery_id: str | None
+    signature: str | None
+    shop_domain: str | None = None
+    is_ping: bool = False
+
+
+class StoreAdapter(Protocol):
+    """Everything Sadakat needs from one store platform."""
+
+    platform: str
+    credentials: tuple[str, ...]
+    """Names of the API credentials a shop on this platform must be registered with."""
+    topics: frozenset[str]
+    """Webhook topics this adapter turns into store events; other signed topics are recorded as ignored."""
+
+    def address(self, raw: str) -> ShopAddress:
+        """Validate and normalise what a merchant typed as the store's address (ValueError if unusable)."""
+        ...
+
+    def webhook_path(self, shop_id: int) -> str:
+        """The path on our receiver that this shop's webhooks are delivered to."""
+        ...
+
+    def app_webhook_secrets(self, config: Config) -> list[str]:
+        """Secrets that sign every shop's webhooks on this platform (an app's secret), newest first."""
+        ...
+
+    def read_envelope(self, headers: Mapping[str, str], body: bytes) -> Envelope:
+        """Read topic, delivery id, signature and shop from an inbound webhook's headers."""
+        ...
+
+    def verify(self, body: bytes, signature: str | None, secrets: Iterable[str]) -> bool:
+        """Whether ``signature`` signs ``body`` with one of ``secrets``."""
+        ...
+
+    def parse(self, topic: str, payload: dict[str, Any]) -> StoreEvent:
+        """Translate a webhook payload into the neutral model (PayloadError if it can't)."""
+        ...
+
+
+def hmac_sha256_base64_matches(body: bytes, signature: str | None, secrets: Iterable[str]) -> bool:
+    """Constant-time check of a base64 HMAC-SHA256 signature against each secret in turn."""
+    if not signature:
+        return False
+    given = signature.strip().encode()
+    matched = False
+    for secret in secrets:
+        if not secret:
+            continue
+        expected = base64.b64encode(hmac.new(secret.encode(), body, hashlib.sha256).digest())
+        matched |= hmac.compare_digest(expected, given)
+    return matched
+
+
+def decimal_field(obj: Mapping[str, Any], name: str, default: str | None = None) -> Decimal:
+    """``obj[name]`` as a Decimal, or PayloadError naming the field."""
+    raw = obj.get(name, default)
+    if raw is None or isinstance(raw, bool):
+        raise PayloadError(f"{name} is missing or not a number")
+    try:
+        value = Decimal(str(raw))
+    except InvalidOperation:
+        raise PayloadError(f"{name} is not a number: {raw!r}") from None
+    if not value.is_finite():
+        raise PayloadError(f"{name} is not a finite number: {raw!r}")
+    return value
+
+
+def id_field(obj: Mapping[str, Any], name: str) -> str:
+    """A platform id as a string (ids may exceed 2^53, so never through float)."""
+    raw = obj.get(name)
+    if raw is None or raw == "" or isinstance(raw, bool | float | dict | list):
+        raise PayloadError(f"{name} is missing or not an id")
+    return str(raw)
+
+
+def time_field(obj: Mapping[str, Any], name: str) -> datetime | None:
+    """An ISO 8601 timestamp, or None when absent or unreadable."""
+    raw = obj.get(name)
+    if not isinstance(raw, str) or not raw:
+        return None
+    try:
+        return datetime.fromisoformat(raw.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+
+
+def email_field(value: Any) -> str | None:
+    """A lower-cased, trimmed e-mail address, or None."""
+    if not isinstance(value, str):
+        return None
+    value = value.strip().lower()
+    return value if "@" in value else None
+
+
+def list_field(obj: Mapping[str, Any], name: str) -> list[dict[str, Any]]:
+    """``obj[name]`` as a list of objects (empty when absent), or PayloadError."""
+    value = obj.get(name)
+    if value is None:
+        return []
+    if not isinstance(value, list) or not all(isinstance(item, dict) for item in value):
+        raise PayloadError(f"{name} is not a list of objects")
+    return value

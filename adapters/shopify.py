@@ -1,0 +1,181 @@
+"""Shopify: webhook envelope, signature and payload translation into the neutral model."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from decimal import Decimal
+from typing import Any
+
+from adapters.base import (
+    Envelope,
+    PayloadError,
+    ShopAddress,
+    decimal_field,
+    email_field,
+    hmac_sha256_base64_matches,
+    id_field,
+    list_field,
+    time_field,
+)
+from connector.config import Config
+from connector.model import Customer, Order, Refund, Shipment, StoreEvent
+
+SHOP_DOMAIN = re.compile(r"^[a-z0-9][a-z0-9-]*\.myshopify\.com$")
+PAID_STATUSES = frozenset({"paid", "partially_refunded", "refunded"})
+ORDER_TOPICS = frozenset({"orders/paid", "orders/cancelled"})
+FULFILLMENT_TOPICS = frozenset({"fulfillments/create", "fulfillments/update"})
+
+
+class ShopifyAdapter:
+    """The Shopify platform."""
+
+    platform = "shopify"
+    credentials = ("access_token",)
+    topics = ORDER_TOPICS | FULFILLMENT_TOPICS | {"refunds/create"}
+
+    def address(self, raw: str) -> ShopAddress:
+        """A shop is named by its permanent ``<name>.myshopify.com`` domain."""
+        domain = raw.strip().lower().removeprefix("https://").removeprefix("http://").rstrip("/")
+        if not SHOP_DOMAIN.match(domain):
+            raise ValueError(f"{raw!r} is not a Shopify shop domain (expected <name>.myshopify.com)")
+        return ShopAddress(domain=domain, base_url=f"https://{domain}")
+
+    def webhook_path(self, shop_id: int) -> str:
+        """Shopify names the shop in a header, so every shop shares one path."""
+        return "/webhooks/shopify"
+
+    def app_webhook_secrets(self, config: Config) -> list[str]:
+        """Shopify signs webhooks with the app's API secret; during a rotation the previous one too."""
+        return [s for s in (config.shopify_api_secret, config.shopify_api_secret_previous) if s]
+
+    def read_envelope(self, headers: Mapping[str, str], body: bytes) -> Envelope:
+        """Shopify's ``X-Shopify-*`` headers."""
+        domain = headers.get("X-Shopify-Shop-Domain")
+        return Envelope(
+            topic=headers.get("X-Shopify-Topic"),
+            delivery_id=headers.get("X-Shopify-Webhook-Id"),
+            signature=headers.get("X-Shopify-Hmac-Sha256"),
+            shop_domain=domain.strip().lower() if domain else None,
+        )
+
+    def verify(self, body: bytes, signature: str | None, secrets: Iterable[str]) -> bool:
+        """``X-Shopify-Hmac-Sha256`` is the base64 HMAC-SHA256 of the raw body."""
+        return hmac_sha256_base64_matches(body, signature, secrets)
+
+    def parse(self, topic: str, payload: dict[str, Any]) -> StoreEvent:
+        """Orders, refunds and fulfillments into the neutral model."""
+        if topic in ORDER_TOPICS:
+            return StoreEvent(order=_order(payload, paid_topic=topic == "orders/paid"))
+        if topic == "refunds/create":
+            return StoreEvent(refunds=(_refund(payload),))
+        if topic in FULFILLMENT_TOPICS:
+            return StoreEvent(shipments=(_shipment(payload),))
+        raise PayloadError(f"topic {topic} is not one Sadakat reads")
+
+
+def shop_money(obj: Mapping[str, Any], name: str) -> Decimal:
+    """The shop-currency amount of a ``*_set`` field, falling back to the plain field."""
+    money_set = obj.get(f"{name}_set")
+    if isinstance(money_set, dict) and isinstance(money_set.get("shop_money"), dict):
+        return decimal_field(money_set["shop_money"], "amount")
+    return decimal_field(obj, name)
+
+
+def _shop_currency(payload: Mapping[str, Any]) -> str:
+    money_set = payload.get("subtotal_price_set")
+    if isinstance(money_set, dict) and isinstance(money_set.get("shop_money"), dict):
+        code = money_set["shop_money"].get("currency_code")
+        if isinstance(code, str) and code:
+            return code
+    currency = payload.get("currency")
+    if not isinstance(currency, str) or not currency:
+        raise PayloadError("currency is missing")
+    return currency
+
+
+def _customer(payload: Mapping[str, Any]) -> Customer:
+    raw = payload.get("customer")
+    fallback_email = email_field(payload.get("email")) or email_field(payload.get("contact_email"))
+    if isinstance(raw, dict) and raw.get("id") is not None:
+        return Customer(
+            id=id_field(raw, "id"),
+            email=email_field(raw.get("email")) or fallback_email,
+            first_name=raw.get("first_name"),
+            last_name=raw.get("last_name"),
+        )
+    billing = payload.get("billing_address") if isinstance(payload.get("billing_address"), dict) else {}
+    return Customer(
+        id=None,
+        email=fallback_email,
+        first_name=billing.get("first_name"),
+        last_name=billing.get("last_name"),
+    )
+
+
+def _merchandise_amount(payload: Mapping[str, Any]) -> Decimal:
+    """Subtotal after discounts: Shopify's excludes shipping, and tax unless taxes are included."""
+    amount = shop_money(payload, "subtotal_price")
+    if payload.get("taxes_included"):
+        for line in list_field(payload, "line_items"):
+            for tax in list_field(line, "tax_lines"):
+                amount -= shop_money(tax, "price")
+    return max(amount, Decimal(0))
+
+
+def _order(payload: Mapping[str, Any], *, paid_topic: bool) -> Order:
+    financial_status = payload.get("financial_status")
+    return Order(
+        id=id_field(payload, "id"),
+        name=str(payload.get("name") or payload.get("order_number") or payload["id"]),
+        currency=_shop_currency(payload),
+        customer=_customer(payload),
+        merchandise_amount=_merchandise_amount(payload),
+        total=shop_money(payload, "total_price"),
+        paid=paid_topic or financial_status in PAID_STATUSES,
+        cancelled=bool(payload.get("cancelled_at")),
+        fully_refunded=financial_status == "refunded",
+        test=bool(payload.get("test")),
+        created_at=time_field(payload, "created_at"),
+    )
+
+
+def _refund(payload: Mapping[str, Any]) -> Refund:
+    """The merchandise part of a refund: its line items' subtotals, else its money less shipping refunded."""
+    lines = list_field(payload, "refund_line_items")
+    if lines:
+        amount = sum((shop_money(line, "subtotal") for line in lines), Decimal(0))
+    else:
+        amount = sum(
+            (
+                decimal_field(tx, "amount")
+                for tx in list_field(payload, "transactions")
+                if tx.get("kind") == "refund" and tx.get("status") == "success"
+            ),
+            Decimal(0),
+        )
+        for adjustment in list_field(payload, "order_adjustments"):
+            if adjustment.get("kind") == "shipping_refund":
+                amount += shop_money(adjustment, "amount")  # negative: shipping handed back
+    return Refund(
+        id=id_field(payload, "id"),
+        order_id=id_field(payload, "order_id"),
+        merchandise_amount=max(amount, Decimal(0)),
+        created_at=time_field(payload, "created_at"),
+    )
+
+
+def _shipment(payload: Mapping[str, Any]) -> Shipment:
+    numbers = payload.get("tracking_numbers")
+    urls = payload.get("tracking_urls")
+    return Shipment(
+        id=id_field(payload, "id"),
+        order_id=id_field(payload, "order_id"),
+        status=str(payload.get("status") or "pending"),
+        carrier=payload.get("tracking_company"),
+        tracking_number=payload.get("tracking_number")
+        or (numbers[0] if isinstance(numbers, list) and numbers else None),
+        tracking_url=payload.get("tracking_url") or (urls[0] if isinstance(urls, list) and urls else None),
+        shipment_status=payload.get("shipment_status"),
+        updated_at=time_field(payload, "updated_at"),
+    )

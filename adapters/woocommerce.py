@@ -1,0 +1,128 @@
+"""WooCommerce: webhook envelope, signature and payload translation into the neutral model."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from decimal import Decimal
+from typing import Any
+from urllib.parse import urlsplit
+
+from adapters.base import (
+    Envelope,
+    PayloadError,
+    ShopAddress,
+    decimal_field,
+    email_field,
+    hmac_sha256_base64_matches,
+    id_field,
+    list_field,
+    time_field,
+)
+from connector.config import Config
+from connector.model import Customer, Order, OrderGone, Refund, StoreEvent
+
+PING_BODY = re.compile(rb"^webhook_id=\d+$")
+PAID_STATUSES = frozenset({"processing", "completed", "refunded"})
+ORDER_TOPICS = frozenset({"order.created", "order.updated"})
+
+
+class WooCommerceAdapter:
+    """The WooCommerce platform (REST API v3 webhooks)."""
+
+    platform = "woocommerce"
+    credentials = ("consumer_key", "consumer_secret")
+    topics = ORDER_TOPICS | {"order.deleted"}
+
+    def address(self, raw: str) -> ShopAddress:
+        """A store is named by its site URL (host and any sub-folder WordPress lives in)."""
+        parts = urlsplit(raw.strip())
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise ValueError(f"{raw!r} is not a store URL (expected https://your-store.example)")
+        if parts.username or parts.password:
+            raise ValueError("the store URL must not contain a user name or password")
+        if parts.query or parts.fragment:
+            raise ValueError("the store URL must not have a query or fragment")
+        host = parts.hostname.lower() + (f":{parts.port}" if parts.port else "")
+        path = parts.path.rstrip("/")
+        return ShopAddress(domain=host + path, base_url=f"{parts.scheme}://{host}{path}")
+
+    def webhook_path(self, shop_id: int) -> str:
+        """WooCommerce doesn't name the shop in a signed header, so each shop has its own path."""
+        return f"/webhooks/woocommerce/{shop_id}"
+
+    def app_webhook_secrets(self, config: Config) -> list[str]:
+        """Every WooCommerce webhook has its own secret; there is no app-wide one."""
+        return []
+
+    def read_envelope(self, headers: Mapping[str, str], body: bytes) -> Envelope:
+        """WooCommerce's ``X-WC-Webhook-*`` headers; the creation ping is an unsigned form post."""
+        topic = headers.get("X-WC-Webhook-Topic")
+        return Envelope(
+            topic=topic,
+            delivery_id=headers.get("X-WC-Webhook-Delivery-ID"),
+            signature=headers.get("X-WC-Webhook-Signature"),
+            is_ping=topic is None and bool(PING_BODY.match(body.strip())),
+        )
+
+    def verify(self, body: bytes, signature: str | None, secrets: Iterable[str]) -> bool:
+        """``X-WC-Webhook-Signature`` is the base64 HMAC-SHA256 of the raw body."""
+        return hmac_sha256_base64_matches(body, signature, secrets)
+
+    def parse(self, topic: str, payload: dict[str, Any]) -> StoreEvent:
+        """Order webhooks carry the whole order, refunds included; a deletion carries only its id."""
+        if topic in ORDER_TOPICS:
+            order = _order(payload)
+            return StoreEvent(order=order, refunds=_refunds(payload, order))
+        if topic == "order.deleted":
+            return StoreEvent(order_gone=OrderGone(order_id=id_field(payload, "id")))
+        raise PayloadError(f"topic {topic} is not one Sadakat reads")
+
+
+def _customer(payload: Mapping[str, Any]) -> Customer:
+    billing = payload.get("billing") if isinstance(payload.get("billing"), dict) else {}
+    raw_id = payload.get("customer_id")
+    customer_id = None if raw_id in (None, 0, "0", "") else id_field(payload, "customer_id")
+    return Customer(
+        id=customer_id,
+        email=email_field(billing.get("email")),
+        first_name=billing.get("first_name") or None,
+        last_name=billing.get("last_name") or None,
+    )
+
+
+def _order(payload: Mapping[str, Any]) -> Order:
+    status = payload.get("status")
+    currency = payload.get("currency")
+    if not isinstance(currency, str) or not currency:
+        raise PayloadError("currency is missing")
+    # A line's "total" is after discounts and before tax, whether or not prices include tax.
+    merchandise = sum(
+        (decimal_field(line, "total") for line in list_field(payload, "line_items")), Decimal(0)
+    )
+    return Order(
+        id=id_field(payload, "id"),
+        name=str(payload.get("number") or payload["id"]),
+        currency=currency,
+        customer=_customer(payload),
+        merchandise_amount=max(merchandise, Decimal(0)),
+        total=decimal_field(payload, "total"),
+        paid=status in PAID_STATUSES,
+        cancelled=status == "cancelled",
+        fully_refunded=status == "refunded",
+        created_at=time_field(payload, "date_created_gmt"),
+    )
+
+
+def _refunds(payload: Mapping[str, Any], order: Order) -> tuple[Refund, ...]:
+    """The order's refunds. The webhook gives only each refund's total, so its merchandise share is
+    taken in proportion to the order's merchandise share of its total."""
+    refunds = []
+    for raw in list_field(payload, "refunds"):
+        refunded = abs(decimal_field(raw, "total"))
+        if order.total > 0:
+            merchandise = min(refunded * order.merchandise_amount / order.total, order.merchandise_amount)
+        else:
+            merchandise = Decimal(0)
+        refunds.append(Refund(id=id_field(raw, "id"), order_id=order.id, merchandise_amount=merchandise))
+    return tuple(refunds)

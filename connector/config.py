@@ -1,0 +1,78 @@
+"""Every setting Sadakat reads from the environment, in one place."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+MAX_WEBHOOK_BYTES = 1024 * 1024
+
+
+class ConfigError(ValueError):
+    """A setting in the environment has a value Sadakat can't use."""
+
+
+@dataclass(frozen=True)
+class Config:
+    """Settings for one process. Build it with :meth:`from_env`."""
+
+    data_dir: Path
+    database_url: str
+    redis_url: str
+    embedded_redis: bool
+    port: int
+    public_url: str
+    admin_token: str | None
+    shopify_api_secret: str | None
+    shopify_api_secret_previous: str | None
+    max_webhook_bytes: int = MAX_WEBHOOK_BYTES
+    sweep_grace_seconds: int = 10
+
+    @property
+    def embedded_redis_socket(self) -> Path:
+        """Where the embedded Valkey listens when REDIS_URL is not set."""
+        return self.data_dir / "valkey.sock"
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> Config:
+        """Read the configuration from ``env`` (default: ``os.environ``)."""
+        env = os.environ if env is None else env
+        data_dir = Path(env.get("SADAKAT_DATA_DIR") or "var").resolve()
+        port = _int(env, "PORT", 8000)
+        redis_url = env.get("REDIS_URL") or ""
+        embedded = not redis_url
+        if embedded:
+            redis_url = f"unix://{data_dir / 'valkey.sock'}"
+        database_url = env.get("DATABASE_URL") or f"sqlite:///{data_dir / 'sadakat.db'}"
+        if database_url.startswith("postgres://"):
+            database_url = "postgresql+psycopg://" + database_url.removeprefix("postgres://")
+        elif database_url.startswith("postgresql://"):
+            database_url = "postgresql+psycopg://" + database_url.removeprefix("postgresql://")
+        public_url = (env.get("SADAKAT_PUBLIC_URL") or f"http://127.0.0.1:{port}").rstrip("/")
+        return cls(
+            data_dir=data_dir,
+            database_url=database_url,
+            redis_url=redis_url,
+            embedded_redis=embedded,
+            port=port,
+            public_url=public_url,
+            admin_token=env.get("SADAKAT_ADMIN_TOKEN") or None,
+            shopify_api_secret=env.get("SHOPIFY_API_SECRET") or None,
+            shopify_api_secret_previous=env.get("SHOPIFY_API_SECRET_PREVIOUS") or None,
+            sweep_grace_seconds=_int(env, "SADAKAT_SWEEP_GRACE_SECONDS", 10),
+        )
+
+
+def _int(env: Mapping[str, str], name: str, default: int) -> int:
+    raw = env.get(name)
+    if not raw:
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ConfigError(f"{name} must be a whole number, got {raw!r}") from None
+    if value < 0:
+        raise ConfigError(f"{name} must not be negative, got {value}")
+    return value

@@ -1,0 +1,121 @@
+"""The webhook inbox: store an event durably and once, process it, and sweep what was never queued."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import timedelta
+from decimal import Decimal
+from typing import Any
+
+from rq import Queue
+from sqlalchemy import select
+
+from adapters import get_adapter
+from adapters.base import PayloadError
+from connector import orders
+from connector.jobqueue import enqueue_event
+from connector.storage import Storage, upsert_insert
+from connector.tables import WebhookEvent, utcnow
+
+
+@dataclass(frozen=True)
+class Stored:
+    """The outcome of storing one delivery: its row id, or None when it was a repeat."""
+
+    event_id: int | None
+    status: str
+
+    @property
+    def duplicate(self) -> bool:
+        """Whether this delivery id had been stored before."""
+        return self.event_id is None
+
+
+def decode_json(body: bytes) -> dict[str, Any]:
+    """A webhook body as a JSON object, money kept exact; PayloadError says why not."""
+    try:
+        payload = json.loads(body, parse_float=Decimal)
+    except UnicodeDecodeError:
+        raise PayloadError("body is not UTF-8 text") from None
+    except json.JSONDecodeError as exc:
+        raise PayloadError(f"body is not JSON: {exc.msg} at line {exc.lineno} column {exc.colno}") from None
+    except RecursionError:
+        raise PayloadError("body is nested too deeply") from None
+    if not isinstance(payload, dict):
+        raise PayloadError(f"body is JSON but not an object (got {type(payload).__name__})")
+    return payload
+
+
+def store(storage: Storage, shop_id: int, delivery_id: str, topic: str, body: bytes, status: str) -> Stored:
+    """Commit the event to the inbox unless this shop already has that delivery id."""
+    with storage.session() as session:
+        stmt = (
+            upsert_insert(session, WebhookEvent)
+            .values(
+                shop_id=shop_id,
+                delivery_id=delivery_id,
+                topic=topic,
+                body=body,
+                status=status,
+                attempts=0,
+                received_at=utcnow(),
+            )
+            .on_conflict_do_nothing(index_elements=["shop_id", "delivery_id"])
+            .returning(WebhookEvent.id)
+        )
+        event_id = session.execute(stmt).scalar()
+    return Stored(event_id=event_id, status=status)
+
+
+def process(storage: Storage, event_id: int) -> str:
+    """Parse a pending event through its shop's adapter and apply it, in one transaction.
+
+    Returns the event's status afterwards. Safe to call twice or concurrently: the row is locked,
+    and an event that is no longer pending is left alone. A payload the adapter can't read is a
+    permanent failure, recorded on the event; any other error propagates so the job is retried.
+    """
+    with storage.session() as session:
+        event = session.get(WebhookEvent, event_id, with_for_update=True)
+        if event is None:
+            return "missing"
+        if event.status != WebhookEvent.PENDING:
+            return event.status
+        event.attempts += 1
+        adapter = get_adapter(event.shop.platform)
+        try:
+            store_event = adapter.parse(event.topic, decode_json(event.body))
+        except PayloadError as exc:
+            event.status = WebhookEvent.FAILED
+            event.error = f"unreadable {event.topic} payload: {exc}"
+            event.processed_at = utcnow()
+            return event.status
+        orders.apply_event(session, event.shop, store_event, event.id)
+        event.status = WebhookEvent.PROCESSED
+        event.error = None
+        event.processed_at = utcnow()
+        return event.status
+
+
+def record_error(storage: Storage, event_id: int, error: str) -> None:
+    """Note a failed attempt on a still-pending event (in its own transaction), for admins to see."""
+    with storage.session() as session:
+        event = session.get(WebhookEvent, event_id, with_for_update=True)
+        if event is not None and event.status == WebhookEvent.PENDING:
+            event.attempts += 1
+            event.error = error[:2000]
+
+
+def sweep(storage: Storage, queue: Queue, grace_seconds: int, limit: int = 1000) -> int:
+    """Queue every pending event older than ``grace_seconds`` that has no job. Returns how many."""
+    cutoff = utcnow() - timedelta(seconds=grace_seconds)
+    with storage.session() as session:
+        ids = list(
+            session.scalars(
+                select(WebhookEvent.id)
+                .where(WebhookEvent.status == WebhookEvent.PENDING, WebhookEvent.received_at <= cutoff)
+                .order_by(WebhookEvent.id)
+                .limit(limit)
+            )
+        )
+    return sum(enqueue_event(queue, event_id, unique=True) for event_id in ids)

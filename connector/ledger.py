@@ -1,0 +1,105 @@
+"""The points ledger: append-only entries, each with a reason and a key that makes a repeat a no-op.
+
+This module is the only writer of points. A customer's balance is the sum of their entries; the
+``customers.points`` column caches it and is moved in the same transaction as each new entry.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session
+
+from connector.storage import upsert_insert
+from connector.tables import CustomerRecord, LedgerEntry
+
+KINDS = frozenset({"order", "refund", "cancellation", "redemption", "gift", "expiry", "adjustment"})
+
+
+@dataclass(frozen=True)
+class NewEntry:
+    """An entry to append. ``key`` is unique per shop: appending the same key twice changes nothing."""
+
+    key: str
+    kind: str
+    points: int
+    source_type: str
+    source_id: str
+    rule: str
+    rate: Decimal | None = None
+    amount: Decimal | None = None
+    event_id: int | None = None
+
+    def __post_init__(self) -> None:
+        if self.kind not in KINDS:
+            raise ValueError(f"unknown ledger entry kind {self.kind!r}")
+
+
+def append(session: Session, shop_id: int, customer_id: int, entry: NewEntry) -> bool:
+    """Append ``entry`` unless its key is already in the shop's ledger. Returns whether it was added."""
+    values = {
+        "shop_id": shop_id,
+        "customer_id": customer_id,
+        "key": entry.key,
+        "kind": entry.kind,
+        "points": entry.points,
+        "source_type": entry.source_type,
+        "source_id": entry.source_id,
+        "rule": entry.rule,
+        "rate": entry.rate,
+        "amount": entry.amount,
+        "event_id": entry.event_id,
+    }
+    stmt = upsert_insert(session, LedgerEntry).values(**values)
+    stmt = stmt.on_conflict_do_nothing(index_elements=["shop_id", "key"])
+    inserted = session.execute(stmt).rowcount == 1
+    if inserted and entry.points:
+        session.execute(
+            update(CustomerRecord)
+            .where(CustomerRecord.id == customer_id)
+            .values(points=CustomerRecord.points + entry.points)
+        )
+    return inserted
+
+
+def has_entry(session: Session, shop_id: int, key: str) -> bool:
+    """Whether the shop's ledger already holds an entry with ``key``."""
+    return (
+        session.scalar(select(LedgerEntry.id).where(LedgerEntry.shop_id == shop_id, LedgerEntry.key == key))
+        is not None
+    )
+
+
+def sum_points(session: Session, shop_id: int, *, source_type: str, source_id: str, kinds: set[str]) -> int:
+    """The sum of the shop's entries of ``kinds`` about one source (e.g. every reversal of an order)."""
+    total = session.scalar(
+        select(func.coalesce(func.sum(LedgerEntry.points), 0)).where(
+            LedgerEntry.shop_id == shop_id,
+            LedgerEntry.source_type == source_type,
+            LedgerEntry.source_id == source_id,
+            LedgerEntry.kind.in_(kinds),
+        )
+    )
+    return int(total or 0)
+
+
+def balance(session: Session, customer_id: int) -> int:
+    """A customer's balance as the sum of their entries (the truth the cache must equal)."""
+    total = session.scalar(
+        select(func.coalesce(func.sum(LedgerEntry.points), 0)).where(LedgerEntry.customer_id == customer_id)
+    )
+    return int(total or 0)
+
+
+def history(session: Session, customer_id: int, limit: int = 500) -> list[LedgerEntry]:
+    """A customer's entries, newest first."""
+    return list(
+        session.scalars(
+            select(LedgerEntry)
+            .where(LedgerEntry.customer_id == customer_id)
+            .order_by(LedgerEntry.id.desc())
+            .limit(limit)
+        )
+    )

@@ -1,0 +1,88 @@
+"""The platform-neutral domain model every adapter translates into.
+
+Money is ``Decimal`` in the shop's currency; ids from platforms are strings.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal
+
+
+@dataclass(frozen=True)
+class Customer:
+    """A buyer as the store knows them. ``id`` is None for a guest."""
+
+    id: str | None
+    email: str | None
+    first_name: str | None = None
+    last_name: str | None = None
+
+    @property
+    def key(self) -> str | None:
+        """The stable key points are held under: the platform id, else ``email:<address>``."""
+        if self.id:
+            return self.id
+        if self.email:
+            return f"email:{self.email}"
+        return None
+
+
+@dataclass(frozen=True)
+class Order:
+    """What a webhook says about an order at the moment it was sent."""
+
+    id: str
+    name: str
+    currency: str
+    customer: Customer
+    merchandise_amount: Decimal
+    """Subtotal of the goods after discounts, without shipping and tax."""
+    total: Decimal
+    paid: bool
+    cancelled: bool = False
+    fully_refunded: bool = False
+    test: bool = False
+    created_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class Refund:
+    """Money returned on an order; only the merchandise part reverses points."""
+
+    id: str
+    order_id: str
+    merchandise_amount: Decimal
+    created_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class Shipment:
+    """A parcel for an order, with its tracking details."""
+
+    id: str
+    order_id: str
+    status: str
+    carrier: str | None
+    tracking_number: str | None
+    tracking_url: str | None
+    shipment_status: str | None = None
+    updated_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class OrderGone:
+    """The store deleted the order: treat like a cancellation."""
+
+    order_id: str
+
+
+@dataclass(frozen=True)
+class StoreEvent:
+    """Everything one webhook tells us, in the neutral model."""
+
+    order: Order | None = None
+    refunds: tuple[Refund, ...] = field(default_factory=tuple)
+    shipments: tuple[Shipment, ...] = field(default_factory=tuple)
+    order_gone: OrderGone | None = None

@@ -1,0 +1,210 @@
+"""Orders, refunds and shipments as we learn of them, and the points they settle to.
+
+Each event only records facts (an order was paid, a refund of X was made, the order was cancelled);
+:func:`settle` then derives the points the order should stand at and appends the missing entries.
+Because settling depends only on the facts and not on the order events arrived in, a refund before
+its payment, a cancellation before anything, or a replay of any of them all end at the same balance.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from connector import ledger, rules
+from connector.model import Customer, Order, OrderGone, Refund, Shipment, StoreEvent
+from connector.settings import ProgrammeSettings
+from connector.storage import upsert_insert
+from connector.tables import CustomerRecord, OrderRecord, RefundRecord, ShipmentRecord, Shop
+
+
+def apply_event(session: Session, shop: Shop, event: StoreEvent, event_id: int | None = None) -> None:
+    """Record what ``event`` says and settle the points of every order it touches."""
+    touched: list[str] = []
+    if event.order is not None:
+        record_order(session, shop, event.order)
+        touched.append(event.order.id)
+    for refund in event.refunds:
+        record_refund(session, shop, refund)
+        touched.append(refund.order_id)
+    if event.order_gone is not None:
+        record_order_gone(session, shop, event.order_gone)
+        touched.append(event.order_gone.order_id)
+    for shipment in event.shipments:
+        record_shipment(session, shop, shipment)
+    for order_id in dict.fromkeys(touched):
+        settle(session, shop, order_id, event_id)
+
+
+def customer_record(session: Session, shop_id: int, customer: Customer) -> CustomerRecord | None:
+    """The member record for ``customer``, created on first sight; None when there's no one to credit."""
+    key = customer.key
+    if key is None:
+        return None
+    session.execute(
+        upsert_insert(session, CustomerRecord)
+        .values(shop_id=shop_id, key=key, platform_id=customer.id, email=customer.email, points=0)
+        .on_conflict_do_nothing(index_elements=["shop_id", "key"])
+    )
+    record = session.scalars(
+        select(CustomerRecord).where(CustomerRecord.shop_id == shop_id, CustomerRecord.key == key)
+    ).one()
+    if customer.email and record.email != customer.email:
+        record.email = customer.email
+    if customer.first_name:
+        record.first_name = customer.first_name
+    if customer.last_name:
+        record.last_name = customer.last_name
+    return record
+
+
+def locked_order(session: Session, shop_id: int, order_id: str) -> OrderRecord:
+    """The order's row, created if unseen, locked until the transaction ends so settles don't interleave."""
+    session.execute(
+        upsert_insert(session, OrderRecord)
+        .values(
+            shop_id=shop_id, order_id=order_id, paid=False, cancelled=False, fully_refunded=False, test=False
+        )
+        .on_conflict_do_nothing(index_elements=["shop_id", "order_id"])
+    )
+    return session.scalars(
+        select(OrderRecord)
+        .where(OrderRecord.shop_id == shop_id, OrderRecord.order_id == order_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    ).one()
+
+
+def record_order(session: Session, shop: Shop, order: Order) -> None:
+    """Merge an order's facts. Paid, cancelled and refunded only ever switch on."""
+    row = locked_order(session, shop.id, order.id)
+    customer = customer_record(session, shop.id, order.customer)
+    row.name = order.name
+    row.currency = order.currency
+    row.total = order.total
+    row.test = order.test
+    if order.created_at is not None:
+        row.placed_at = order.created_at
+    if row.points_earned is None:  # what was earned stays tied to what was bought then
+        row.merchandise_amount = order.merchandise_amount
+        if customer is not None:
+            row.customer_id = customer.id
+    row.paid = row.paid or order.paid
+    row.cancelled = row.cancelled or order.cancelled
+    row.fully_refunded = row.fully_refunded or order.fully_refunded
+
+
+def record_refund(session: Session, shop: Shop, refund: Refund) -> None:
+    """Store a refund once; its order may not be known yet."""
+    locked_order(session, shop.id, refund.order_id)
+    session.execute(
+        upsert_insert(session, RefundRecord)
+        .values(
+            shop_id=shop.id,
+            refund_id=refund.id,
+            order_id=refund.order_id,
+            merchandise_amount=refund.merchandise_amount,
+            refunded_at=refund.created_at,
+        )
+        .on_conflict_do_nothing(index_elements=["shop_id", "refund_id"])
+    )
+
+
+def record_order_gone(session: Session, shop: Shop, gone: OrderGone) -> None:
+    """A deleted order counts as cancelled."""
+    locked_order(session, shop.id, gone.order_id).cancelled = True
+
+
+def record_shipment(session: Session, shop: Shop, shipment: Shipment) -> None:
+    """Keep a shipment's newest state; an older update arriving late doesn't overwrite a newer one."""
+    values = {
+        "order_id": shipment.order_id,
+        "status": shipment.status,
+        "shipment_status": shipment.shipment_status,
+        "carrier": shipment.carrier,
+        "tracking_number": shipment.tracking_number,
+        "tracking_url": shipment.tracking_url,
+        "store_updated_at": shipment.updated_at,
+    }
+    session.execute(
+        upsert_insert(session, ShipmentRecord)
+        .values(shop_id=shop.id, shipment_id=shipment.id, **values)
+        .on_conflict_do_nothing(index_elements=["shop_id", "shipment_id"])
+    )
+    row = session.scalars(
+        select(ShipmentRecord)
+        .where(ShipmentRecord.shop_id == shop.id, ShipmentRecord.shipment_id == shipment.id)
+        .with_for_update()
+    ).one()
+    newer = (
+        shipment.updated_at is None
+        or row.store_updated_at is None
+        or shipment.updated_at >= row.store_updated_at
+    )
+    if newer:
+        for name, value in values.items():
+            setattr(row, name, value)
+
+
+def settle(session: Session, shop: Shop, order_id: str, event_id: int | None = None) -> None:
+    """Append whatever entries bring the order's points to what its facts say they should be."""
+    row = locked_order(session, shop.id, order_id)
+    if row.customer_id is None or row.merchandise_amount is None:
+        return  # nothing is known about who bought what yet; a later event settles it
+    ended = row.cancelled or row.fully_refunded
+    if row.points_earned is None:
+        if not row.paid or ended:
+            return
+        rate = ProgrammeSettings.from_dict(shop.settings).earn_rate
+        row.points_earned = rules.points_for_purchase(row.merchandise_amount, rate)
+        row.earn_rate = rate
+        ledger.append(
+            session,
+            shop.id,
+            row.customer_id,
+            ledger.NewEntry(
+                key=f"order:{order_id}:earned",
+                kind="order",
+                points=row.points_earned,
+                source_type="order",
+                source_id=order_id,
+                rule=rules.EARN_RULE,
+                rate=rate,
+                amount=row.merchandise_amount,
+                event_id=event_id,
+            ),
+        )
+    earned = row.points_earned
+    refunded = session.scalar(
+        select(func.coalesce(func.sum(RefundRecord.merchandise_amount), 0)).where(
+            RefundRecord.shop_id == shop.id, RefundRecord.order_id == order_id
+        )
+    )
+    refunded = Decimal(str(refunded or 0))
+    target = earned if ended else rules.points_to_reverse(earned, row.merchandise_amount, refunded)
+    reversed_so_far = -ledger.sum_points(
+        session, shop.id, source_type="order", source_id=order_id, kinds={"refund", "cancellation"}
+    )
+    if target <= reversed_so_far:
+        return
+    kind = "cancellation" if row.cancelled else "refund"
+    ledger.append(
+        session,
+        shop.id,
+        row.customer_id,
+        ledger.NewEntry(
+            # Keyed by the level it brings the reversals to: a replay, or a second worker settling
+            # the same facts, computes the same key and appends nothing.
+            key=f"order:{order_id}:reversed-to:{target}",
+            kind=kind,
+            points=-(target - reversed_so_far),
+            source_type="order",
+            source_id=order_id,
+            rule=rules.CANCEL_RULE if ended else rules.REVERSAL_RULE,
+            rate=row.earn_rate,
+            amount=refunded,
+            event_id=event_id,
+        ),
+    )

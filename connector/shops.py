@@ -1,0 +1,73 @@
+"""Registering shops and their webhook secrets."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+
+from adapters import UnknownPlatform, get_adapter
+from connector.config import Config
+from connector.settings import ProgrammeSettings, SettingsError
+from connector.storage import Storage
+from connector.tables import Shop
+
+
+class ShopError(ValueError):
+    """A shop can't be registered or changed as asked; the message says why."""
+
+
+def register_shop(
+    storage: Storage,
+    config: Config,
+    platform: str,
+    address: str,
+    credentials: dict[str, str | None],
+    webhook_secret: str | None,
+    settings: dict[str, Any] | None = None,
+) -> Shop:
+    """Register a store by hand (custom-app style). Nothing is changed if anything is wrong."""
+    try:
+        adapter = get_adapter(platform)
+        where = adapter.address(address)
+        programme = ProgrammeSettings.from_dict(settings)
+    except (UnknownPlatform, ValueError, SettingsError) as exc:
+        raise ShopError(str(exc)) from None
+    missing = [name for name in adapter.credentials if not credentials.get(name)]
+    if missing:
+        flags = ", ".join("--" + name.replace("_", "-") for name in missing)
+        raise ShopError(f"{platform} shops need {flags}")
+    if not webhook_secret and not adapter.app_webhook_secrets(config):
+        raise ShopError(
+            "no webhook secret: pass --webhook-secret (a Shopify shop may rely on SHOPIFY_API_SECRET instead)"
+        )
+    with storage.session() as session:
+        existing = session.scalars(
+            select(Shop).where(Shop.platform == platform, Shop.domain == where.domain)
+        ).one_or_none()
+        if existing is not None:
+            raise ShopError(f"{where.domain} is already registered as shop {existing.id}")
+        shop = Shop(
+            platform=platform,
+            domain=where.domain,
+            base_url=where.base_url,
+            webhook_secret=webhook_secret or None,
+            settings=programme.to_dict(),
+            **{name: credentials.get(name) for name in adapter.credentials},
+        )
+        session.add(shop)
+        session.flush()
+    return shop
+
+
+def rotate_webhook_secret(storage: Storage, shop_id: int, new_secret: str) -> Shop:
+    """Make ``new_secret`` current; the old one keeps verifying until the next rotation."""
+    if not new_secret:
+        raise ShopError("the new webhook secret must not be empty")
+    with storage.session() as session:
+        shop = session.get(Shop, shop_id, with_for_update=True)
+        if shop is None:
+            raise ShopError(f"no shop {shop_id}")
+        shop.previous_webhook_secret = shop.webhook_secret
+        shop.webhook_secret = new_secret
+    return shop

@@ -1,0 +1,111 @@
+"""``sadakat run``: the whole stack in one terminal, on the embedded defaults or the configured servers."""
+
+from __future__ import annotations
+
+import os
+import secrets
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+from types import FrameType
+
+import click
+
+from connector.config import Config
+from connector.embedded import start_valkey
+from connector.storage import migrate
+
+STOP_TIMEOUT_SECONDS = 15
+
+
+def admin_token(config: Config) -> str:
+    """SADAKAT_ADMIN_TOKEN, or one generated once and kept (mode 600) in the data directory."""
+    if config.admin_token:
+        return config.admin_token
+    path = config.data_dir / "admin_token"
+    if path.exists():
+        return path.read_text().strip()
+    config.data_dir.mkdir(parents=True, exist_ok=True)
+    token = secrets.token_urlsafe(32)
+    path.touch(mode=0o600)
+    path.write_text(token + "\n")
+    return token
+
+
+def run_stack(config: Config, host: str, web_workers: int) -> int:
+    """Migrate, start Valkey (if embedded), web, worker and scheduler; stop them all on Ctrl-C / SIGTERM."""
+    config.data_dir.mkdir(parents=True, exist_ok=True)
+    migrate(config)
+    valkey = None
+    if config.embedded_redis:
+        valkey = start_valkey(config.embedded_redis_socket, config.data_dir / "valkey")
+        click.echo(f"Embedded Valkey on {config.redis_url} (data in {config.data_dir / 'valkey'})")
+    env = dict(
+        os.environ,
+        REDIS_URL=config.redis_url,
+        DATABASE_URL=config.database_url,
+        SADAKAT_DATA_DIR=str(config.data_dir),
+        SADAKAT_ADMIN_TOKEN=admin_token(config),
+    )
+    bin_dir = Path(sys.executable).parent
+    commands = {
+        "web": [
+            str(bin_dir / "gunicorn"),
+            "connector:create_app()",
+            "--bind",
+            f"{host}:{config.port}",
+            "--workers",
+            str(web_workers),
+            "--access-logfile",
+            "-",
+        ],
+        "worker": [str(bin_dir / "sadakat"), "worker"],
+        "scheduler": [str(bin_dir / "sadakat"), "scheduler"],
+    }
+    stopping = False
+
+    def request_stop(signum: int, _frame: FrameType | None) -> None:
+        nonlocal stopping
+        stopping = True
+
+    signal.signal(signal.SIGINT, request_stop)
+    signal.signal(signal.SIGTERM, request_stop)
+    children: dict[str, subprocess.Popen[bytes]] = {}
+    exit_code = 0
+    try:
+        for name, command in commands.items():
+            # Own sessions: a terminal Ctrl-C reaches only us, and we stop the children in order.
+            children[name] = subprocess.Popen(command, env=env, start_new_session=True)
+        click.echo(
+            f"Sadakat is running. Admin API: {config.public_url}/admin/api/shops "
+            f"(Authorization: Bearer <token in {config.data_dir / 'admin_token'} or SADAKAT_ADMIN_TOKEN>)"
+        )
+        click.echo(f"Health: {config.public_url}/healthz   Stop with Ctrl-C.")
+        while not stopping:
+            for name, child in children.items():
+                if child.poll() is not None:
+                    click.echo(f"{name} exited with status {child.returncode}; stopping the rest.", err=True)
+                    stopping, exit_code = True, 1
+                    break
+            time.sleep(0.2)
+    finally:
+        _stop(children)
+        if valkey is not None:
+            valkey.stop()
+        click.echo("Sadakat stopped.")
+    return exit_code
+
+
+def _stop(children: dict[str, subprocess.Popen[bytes]]) -> None:
+    for child in children.values():
+        if child.poll() is None:
+            child.send_signal(signal.SIGTERM)
+    deadline = time.monotonic() + STOP_TIMEOUT_SECONDS
+    for child in children.values():
+        try:
+            child.wait(timeout=max(0.1, deadline - time.monotonic()))
+        except subprocess.TimeoutExpired:
+            os.killpg(child.pid, signal.SIGKILL)
+            child.wait()

@@ -1,0 +1,86 @@
+"""The webhook receiver: verify, store durably and once, acknowledge, then queue for a worker."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+
+from flask import Blueprint, jsonify, request
+from flask.typing import ResponseReturnValue
+from redis.exceptions import RedisError
+from sqlalchemy import select
+
+from adapters import UnknownPlatform, get_adapter
+from adapters.base import Envelope, PayloadError, StoreAdapter
+from connector import inbox
+from connector.errors import problem
+from connector.jobqueue import enqueue_event
+from connector.runtime import runtime
+from connector.tables import Shop, WebhookEvent
+
+log = logging.getLogger(__name__)
+bp = Blueprint("webhooks", __name__, url_prefix="/webhooks")
+
+MAX_HEADER_VALUE = 255
+
+
+@bp.post("/<platform>")
+@bp.post("/<platform>/<int:shop_id>")
+def receive(platform: str, shop_id: int | None = None) -> ResponseReturnValue:
+    """Receive one webhook. 2xx only once the event is committed; 401 for unknown shop or bad signature."""
+    try:
+        adapter = get_adapter(platform)
+    except UnknownPlatform as exc:
+        return problem(404, str(exc))
+    body = request.get_data(cache=False)
+    envelope = adapter.read_envelope(request.headers, body)
+    shop = _find_shop(adapter, envelope, shop_id)
+    if shop is None:
+        return problem(401, "unknown shop: register it with `sadakat shops add` first")
+    if envelope.is_ping:
+        return jsonify(status="ping"), 200
+    secrets = [shop.webhook_secret, shop.previous_webhook_secret] if shop.webhook_secret else []
+    if not adapter.verify(body, envelope.signature, secrets or adapter.app_webhook_secrets(runtime().config)):
+        return problem(401, "signature does not match the shop's webhook secret")
+    if not envelope.topic:
+        return problem(400, "the webhook has no topic header")
+    if len(envelope.topic) > 128:
+        return problem(400, "the topic header is too long")
+    try:
+        inbox.decode_json(body)
+    except PayloadError as exc:
+        return problem(400, str(exc))
+    delivery_id = envelope.delivery_id or "sha256:" + hashlib.sha256(body).hexdigest()
+    if len(delivery_id) > MAX_HEADER_VALUE:
+        return problem(400, "the delivery id header is too long")
+    status = WebhookEvent.PENDING if envelope.topic in adapter.topics else WebhookEvent.IGNORED
+    stored = inbox.store(runtime().storage, shop.id, delivery_id, envelope.topic, body, status)
+    if stored.duplicate:
+        return jsonify(status="duplicate"), 200
+    if status == WebhookEvent.PENDING:
+        try:
+            enqueue_event(runtime().queue, stored.event_id)
+        except RedisError as exc:
+            # Committed already: the sweeper queues it once Redis is back.
+            log.warning(
+                "event %s stored but not queued (%s); the sweeper will queue it", stored.event_id, exc
+            )
+    return jsonify(
+        status="accepted" if status == WebhookEvent.PENDING else "ignored", event_id=stored.event_id
+    ), 200
+
+
+def _find_shop(adapter: StoreAdapter, envelope: Envelope, shop_id: int | None) -> Shop | None:
+    with runtime().storage.session() as session:
+        if shop_id is not None:
+            shop = session.get(Shop, shop_id)
+            if shop is None or shop.platform != adapter.platform:
+                return None
+            if envelope.shop_domain and envelope.shop_domain != shop.domain:
+                return None
+            return shop
+        if envelope.shop_domain:
+            return session.scalars(
+                select(Shop).where(Shop.platform == adapter.platform, Shop.domain == envelope.shop_domain)
+            ).one_or_none()
+    return None

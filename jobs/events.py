@@ -1,0 +1,28 @@
+"""RQ jobs for inbox events."""
+
+from __future__ import annotations
+
+from rq import get_current_job
+
+from connector import inbox
+from connector.config import Config
+from connector.jobqueue import event_queue
+from connector.storage import storage_for
+
+
+def process_event(event_id: int) -> str:
+    """Apply one inbox event to the ledger. Idempotent; a retryable failure re-raises for RQ's retry."""
+    storage = storage_for(Config.from_env())
+    try:
+        return inbox.process(storage, event_id)
+    except Exception as exc:
+        inbox.record_error(storage, event_id, f"{type(exc).__name__}: {exc}")
+        raise
+
+
+def sweep_inbox() -> int:
+    """Queue pending inbox events that never reached a queue (e.g. Redis was down at receive time)."""
+    config = Config.from_env()
+    job = get_current_job()
+    assert job is not None, "sweep_inbox runs as an RQ job; use `sadakat sweep` from a shell"
+    return inbox.sweep(storage_for(config), event_queue(job.connection), config.sweep_grace_seconds)

@@ -1,0 +1,3 @@
+from connector import create_app
+
+app = create_app()
