@@ -14,9 +14,11 @@ from sqlalchemy import select
 from adapters import get_adapter
 from adapters.base import PayloadError
 from connector import orders
-from connector.jobqueue import enqueue_event
+from connector.jobqueue import enqueue_event, job_in_flight
 from connector.storage import Storage, upsert_insert
 from connector.tables import WebhookEvent, utcnow
+
+SWEEP_MAX_ATTEMPTS = 10
 
 
 @dataclass(frozen=True)
@@ -35,7 +37,7 @@ class Stored:
 def decode_json(body: bytes) -> dict[str, Any]:
     """A webhook body as a JSON object, money kept exact; PayloadError says why not."""
     try:
-        payload = json.loads(body, parse_float=Decimal)
+        payload = json.loads(body.decode("utf-8"), parse_float=Decimal)
     except UnicodeDecodeError:
         raise PayloadError("body is not UTF-8 text") from None
     except json.JSONDecodeError as exc:
@@ -107,15 +109,30 @@ def record_error(storage: Storage, event_id: int, error: str) -> None:
 
 
 def sweep(storage: Storage, queue: Queue, grace_seconds: int, limit: int = 1000) -> int:
-    """Queue every pending event older than ``grace_seconds`` that has no job. Returns how many."""
+    """Queue every pending event older than ``grace_seconds`` whose job is missing or over. Returns how many.
+
+    An event is left pending when Redis was down as it arrived, or when its worker died mid-job.
+    A job still queued, scheduled for a retry or running is left alone; after
+    ``SWEEP_MAX_ATTEMPTS`` failed attempts the event waits for an admin instead of looping.
+    """
     cutoff = utcnow() - timedelta(seconds=grace_seconds)
     with storage.session() as session:
         ids = list(
             session.scalars(
                 select(WebhookEvent.id)
-                .where(WebhookEvent.status == WebhookEvent.PENDING, WebhookEvent.received_at <= cutoff)
+                .where(
+                    WebhookEvent.status == WebhookEvent.PENDING,
+                    WebhookEvent.received_at <= cutoff,
+                    WebhookEvent.attempts < SWEEP_MAX_ATTEMPTS,
+                )
                 .order_by(WebhookEvent.id)
                 .limit(limit)
             )
         )
-    return sum(enqueue_event(queue, event_id, unique=True) for event_id in ids)
+    queued = 0
+    for event_id in ids:
+        if job_in_flight(queue, event_id):
+            continue
+        if enqueue_event(queue, event_id, replace=True):
+            queued += 1
+    return queued

@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import contextlib
+
 from redis import Redis
 from rq import Queue, Retry
-from rq.exceptions import DuplicateJobError
+from rq.exceptions import DuplicateJobError, NoSuchJobError
+from rq.job import Job, JobStatus
 
 from connector.config import Config
 
 QUEUE_NAME = "sadakat"
 PROCESS_EVENT = "jobs.events.process_event"
 EVENT_RETRY = Retry(max=5, interval=[10, 30, 120, 600, 1800])
+IN_FLIGHT = frozenset({JobStatus.QUEUED, JobStatus.STARTED, JobStatus.SCHEDULED, JobStatus.DEFERRED})
 
 
 def redis_connection(config: Config, *, fail_fast: bool = False) -> Redis:
@@ -30,18 +34,31 @@ def event_job_id(event_id: int) -> str:
     return f"event-{event_id}"
 
 
-def enqueue_event(queue: Queue, event_id: int, *, unique: bool = False) -> bool:
-    """Queue processing of an inbox event. With ``unique``, skip it if its job already exists."""
+def enqueue_event(queue: Queue, event_id: int, *, replace: bool = False) -> bool:
+    """Queue processing of an inbox event. ``replace`` first drops a finished or failed job of the same id;
+    without it, an existing job of that id means nothing is queued. Returns whether a job was queued."""
+    if replace:
+        with contextlib.suppress(NoSuchJobError):
+            Job.fetch(event_job_id(event_id), connection=queue.connection).delete()
     try:
         queue.enqueue(
             PROCESS_EVENT,
             event_id,
             job_id=event_job_id(event_id),
             retry=EVENT_RETRY,
-            unique=unique,
+            unique=True,
             result_ttl=600,
             description=f"process inbox event {event_id}",
         )
     except DuplicateJobError:
         return False
     return True
+
+
+def job_in_flight(queue: Queue, event_id: int) -> bool:
+    """Whether the event's job is queued, scheduled for a retry or running."""
+    try:
+        job = Job.fetch(event_job_id(event_id), connection=queue.connection)
+    except NoSuchJobError:
+        return False
+    return job.get_status(refresh=False) in IN_FLIGHT

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import logging
+
 from rq import get_current_job
 
 from connector import inbox
 from connector.config import Config
 from connector.jobqueue import event_queue
 from connector.storage import storage_for
+
+log = logging.getLogger(__name__)
 
 
 def process_event(event_id: int) -> str:
@@ -16,7 +20,10 @@ def process_event(event_id: int) -> str:
     try:
         return inbox.process(storage, event_id)
     except Exception as exc:
-        inbox.record_error(storage, event_id, f"{type(exc).__name__}: {exc}")
+        try:
+            inbox.record_error(storage, event_id, f"{type(exc).__name__}: {exc}")
+        except Exception:
+            log.exception("could not record the failure of event %s", event_id)
         raise
 
 

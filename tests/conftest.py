@@ -1,0 +1,116 @@
+"""Shared fixtures: real databases and Redis only.
+
+With DATABASE_URL / REDIS_URL set (as .ci/run does) the suite runs on those servers; otherwise on
+SQLite and an embedded Valkey it starts itself. Only the stores' HTTP APIs are ever mocked.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from redis import Redis
+from sqlalchemy import create_engine, inspect, text
+
+from connector import create_app
+from connector.config import Config
+from connector.embedded import start_valkey
+from connector.jobqueue import redis_connection
+from connector.shops import register_shop
+from connector.storage import Storage, migrate, storage_for
+from connector.tables import Base, Shop
+from tests.support import ADMIN_TOKEN, SHOPIFY_SECRET, WOO_SECRET
+
+
+def _reset_database(url: str) -> None:
+    engine = create_engine(url)
+    if engine.dialect.name == "postgresql":
+        if "test" not in (engine.url.database or ""):
+            pytest.exit(f"refusing to wipe database {engine.url.database!r}: its name must contain 'test'")
+        with engine.begin() as conn:
+            names = inspect(conn).get_table_names()
+            if names:
+                conn.execute(text("DROP TABLE IF EXISTS " + ", ".join(f'"{n}"' for n in names) + " CASCADE"))
+    engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def services(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Config]:
+    """The database and Redis for this run, migrated and exported to the environment for workers."""
+    data_dir = tmp_path_factory.mktemp("data")
+    valkey = None
+    if not os.environ.get("REDIS_URL"):
+        socket_path = Path(tmp_path_factory.mktemp("vk")) / "valkey.sock"
+        valkey = start_valkey(socket_path, data_dir / "valkey", persist=False)
+        os.environ["REDIS_URL"] = f"unix://{socket_path}"
+    if not os.environ.get("DATABASE_URL"):
+        os.environ["DATABASE_URL"] = f"sqlite:///{data_dir / 'sadakat.db'}"
+    os.environ["SADAKAT_DATA_DIR"] = str(data_dir)
+    os.environ["SADAKAT_ADMIN_TOKEN"] = ADMIN_TOKEN
+    os.environ["SHOPIFY_API_SECRET"] = SHOPIFY_SECRET
+    config = Config.from_env()
+    _reset_database(config.database_url)
+    migrate(config)
+    yield config
+    if valkey is not None:
+        valkey.stop()
+
+
+@pytest.fixture
+def config(services: Config) -> Iterator[Config]:
+    """A clean database and Redis for each test."""
+    storage = storage_for(services)
+    with storage.engine.begin() as conn:
+        for table in reversed(Base.metadata.sorted_tables):
+            conn.execute(table.delete())
+    redis_connection(services).flushdb()
+    yield services
+
+
+@pytest.fixture
+def storage(config: Config) -> Storage:
+    """The test process's Storage."""
+    return storage_for(config)
+
+
+@pytest.fixture
+def redis(config: Config) -> Redis:
+    """A client for the run's Redis."""
+    return redis_connection(config)
+
+
+@pytest.fixture
+def app(config: Config) -> Flask:
+    """The web app, as gunicorn would build it."""
+    return create_app(config)
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    """A test client for the app."""
+    return app.test_client()
+
+
+@pytest.fixture
+def shopify_shop(storage: Storage, config: Config) -> Shop:
+    """A Shopify shop registered by hand with its own webhook secret."""
+    return register_shop(
+        storage, config, "shopify", "sadakat-test.myshopify.com", {"access_token": "shpat_x"}, SHOPIFY_SECRET
+    )
+
+
+@pytest.fixture
+def woo_shop(storage: Storage, config: Config) -> Shop:
+    """A WooCommerce store registered by hand."""
+    return register_shop(
+        storage,
+        config,
+        "woocommerce",
+        "https://woo.example.com",
+        {"consumer_key": "ck_x", "consumer_secret": "cs_x"},
+        WOO_SECRET,
+    )

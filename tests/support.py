@@ -1,0 +1,131 @@
+"""Helpers the tests share: real sample payloads, signing, posting webhooks, running jobs."""
+
+from __future__ import annotations
+
+import base64
+import copy
+import hashlib
+import hmac
+import json
+import uuid
+from pathlib import Path
+from typing import Any
+
+from flask.testing import FlaskClient
+from redis import Redis
+from rq import SimpleWorker
+
+from connector.jobqueue import QUEUE_NAME
+from connector.tables import Shop
+
+FIXTURES = Path(__file__).resolve().parents[2] / "shared" / "fixtures"
+ADMIN_TOKEN = "test-admin-token"
+SHOPIFY_SECRET = "shopify-webhook-secret"
+WOO_SECRET = "woo-webhook-secret"
+AUTH = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
+
+
+def fixture(name: str) -> dict[str, Any]:
+    """A real sample payload from ../shared/fixtures (e.g. ``shopify/orders_create.json``)."""
+    return json.loads((FIXTURES / name).read_text())
+
+
+def sign(body: bytes, secret: str) -> str:
+    """The base64 HMAC-SHA256 both platforms sign webhooks with."""
+    return base64.b64encode(hmac.new(secret.encode(), body, hashlib.sha256).digest()).decode()
+
+
+def shopify_headers(shop: Shop, topic: str, body: bytes, delivery_id: str | None = None) -> dict[str, str]:
+    """Headers Shopify sends with a webhook, signed with the test secret."""
+    return {
+        "Content-Type": "application/json",
+        "X-Shopify-Topic": topic,
+        "X-Shopify-Shop-Domain": shop.domain,
+        "X-Shopify-Hmac-Sha256": sign(body, SHOPIFY_SECRET),
+        "X-Shopify-Webhook-Id": delivery_id or str(uuid.uuid4()),
+        "X-Shopify-API-Version": "2026-01",
+    }
+
+
+def woo_headers(topic: str, body: bytes, delivery_id: str | None = None) -> dict[str, str]:
+    """Headers WooCommerce sends with a webhook, signed with the test secret."""
+    resource, _, event = topic.partition(".")
+    return {
+        "Content-Type": "application/json",
+        "X-WC-Webhook-Source": "https://woo.example.com/",
+        "X-WC-Webhook-Topic": topic,
+        "X-WC-Webhook-Resource": resource,
+        "X-WC-Webhook-Event": event,
+        "X-WC-Webhook-Signature": sign(body, WOO_SECRET),
+        "X-WC-Webhook-ID": "31",
+        "X-WC-Webhook-Delivery-ID": delivery_id or uuid.uuid4().hex,
+    }
+
+
+def paid_shopify_order(**changes: Any) -> dict[str, Any]:
+    """Shopify's sample order (a voided, cancelled test order) turned into a paid, open one."""
+    order = copy.deepcopy(fixture("shopify/orders_create.json"))
+    order.update(financial_status="paid", cancelled_at=None, cancel_reason=None)
+    order.update(changes)
+    return order
+
+
+def shopify_refund(order: dict[str, Any], refund_id: int, amount: str) -> dict[str, Any]:
+    """A refunds/create body (the shape of Shopify's webhook reference) refunding ``amount`` of goods."""
+    money = {"amount": amount, "currency_code": "USD"}
+    line = order["line_items"][0]
+    return {
+        "id": refund_id,
+        "order_id": order["id"],
+        "created_at": "2022-01-02T10:00:00-05:00",
+        "note": "returned",
+        "restock": False,
+        "refund_line_items": [
+            {
+                "id": refund_id + 1,
+                "line_item_id": line["id"],
+                "quantity": 1,
+                "subtotal": amount,
+                "subtotal_set": {"shop_money": money, "presentment_money": money},
+                "total_tax": "0.00",
+                "total_tax_set": {
+                    "shop_money": {"amount": "0.00", "currency_code": "USD"},
+                    "presentment_money": {"amount": "0.00", "currency_code": "USD"},
+                },
+            }
+        ],
+        "transactions": [{"id": refund_id + 2, "kind": "refund", "status": "success", "amount": amount}],
+        "order_adjustments": [],
+    }
+
+
+def post_shopify(
+    client: FlaskClient, shop: Shop, topic: str, payload: dict[str, Any], delivery_id: str | None = None
+) -> Any:
+    """POST a signed Shopify webhook to the receiver."""
+    body = json.dumps(payload).encode()
+    return client.post(
+        "/webhooks/shopify", data=body, headers=shopify_headers(shop, topic, body, delivery_id)
+    )
+
+
+def post_woo(
+    client: FlaskClient, shop: Shop, topic: str, payload: dict[str, Any], delivery_id: str | None = None
+) -> Any:
+    """POST a signed WooCommerce webhook to the shop's receiver URL."""
+    body = json.dumps(payload).encode()
+    return client.post(
+        f"/webhooks/woocommerce/{shop.id}", data=body, headers=woo_headers(topic, body, delivery_id)
+    )
+
+
+def drain(redis: Redis) -> None:
+    """Run every queued job in this process, as a worker would, until the queue is empty."""
+    SimpleWorker([QUEUE_NAME], connection=redis).work(burst=True)
+
+
+def customer_json(client: FlaskClient, shop: Shop, ident: str) -> Any:
+    """The admin API's view of a customer."""
+    response = client.get(f"/admin/api/shops/{shop.id}/customers/{ident}", headers=AUTH)
+    assert response.status_code == 200, response.get_json()
+    return response.get_json()
