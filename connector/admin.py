@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hmac
+from decimal import Decimal
 from typing import Any
 
 from flask import Blueprint, jsonify, request
@@ -86,10 +87,17 @@ def entry_json(entry: LedgerEntry) -> dict[str, Any]:
         "created_at": entry.created_at.isoformat(),
         "source": {"type": entry.source_type, "id": entry.source_id},
         "rule": entry.rule,
-        "rate": None if entry.rate is None else str(entry.rate.normalize()),
-        "amount": None if entry.amount is None else str(entry.amount),
+        "rate": None if entry.rate is None else format(entry.rate.normalize(), "f"),
+        "amount": None if entry.amount is None else amount_text(entry.amount),
         "key": entry.key,
     }
+
+
+def amount_text(amount: Decimal) -> str:
+    """Money as text with at least two decimals and no trailing zeros past them (``404.95``, ``18.00``)."""
+    text = format(amount.normalize(), "f")
+    whole, _, fraction = text.partition(".")
+    return f"{whole}.{fraction.ljust(2, '0')}"
 
 
 def shop_json(shop: Shop, public_url: str) -> dict[str, Any]:

@@ -53,8 +53,8 @@ def append(session: Session, shop_id: int, customer_id: int, entry: NewEntry) ->
         "event_id": entry.event_id,
     }
     stmt = upsert_insert(session, LedgerEntry).values(**values)
-    stmt = stmt.on_conflict_do_nothing(index_elements=["shop_id", "key"])
-    inserted = session.execute(stmt).rowcount == 1
+    stmt = stmt.on_conflict_do_nothing(index_elements=["shop_id", "key"]).returning(LedgerEntry.id)
+    inserted = session.execute(stmt).scalar() is not None
     if inserted and entry.points:
         session.execute(
             update(CustomerRecord)
