@@ -1,0 +1,99 @@
+"""The ``sadakat`` command line, as a merchant runs it."""
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from connector.config import Config
+from connector.storage import Storage
+
+SADAKAT = str(Path(sys.executable).parent / "sadakat")
+
+
+def sadakat(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [SADAKAT, *args], capture_output=True, text=True, env=env or os.environ.copy(), timeout=60
+    )
+
+
+def test_shops_add_shopify_prints_one_json_object(config: Config) -> None:
+    result = sadakat(
+        "shops", "add", "shopify", "My-Store.myshopify.com", "--access-token", "T", "--webhook-secret", "S"
+    )
+    assert result.returncode == 0, result.stderr
+    shop = json.loads(result.stdout)
+    assert shop["platform"] == "shopify"
+    assert shop["domain"] == "my-store.myshopify.com"
+    assert shop["webhook_url"].endswith("/webhooks/shopify")
+    assert isinstance(shop["id"], int)
+
+
+def test_shops_add_woocommerce_webhook_url_names_the_shop(config: Config) -> None:
+    result = sadakat(
+        "shops",
+        "add",
+        "woocommerce",
+        "https://woo.example.org",
+        "--consumer-key",
+        "ck",
+        "--consumer-secret",
+        "cs",
+        "--webhook-secret",
+        "S",
+    )
+    assert result.returncode == 0, result.stderr
+    shop = json.loads(result.stdout)
+    assert shop["webhook_url"].endswith(f"/webhooks/woocommerce/{shop['id']}")
+
+
+def test_shopify_webhook_secret_defaults_to_the_app_secret(config: Config) -> None:
+    result = sadakat("shops", "add", "shopify", "a.myshopify.com", "--access-token", "T")
+    assert result.returncode == 0, result.stderr
+    env = os.environ.copy()
+    env.pop("SHOPIFY_API_SECRET")
+    result = sadakat("shops", "add", "shopify", "b.myshopify.com", "--access-token", "T", env=env)
+    assert result.returncode == 1
+    assert "SHOPIFY_API_SECRET" in result.stderr
+
+
+def test_bad_input_gets_a_clear_message_and_changes_nothing(config: Config, storage: Storage) -> None:
+    cases = [
+        (["shopify", "not-a-shop.com", "--access-token", "T", "--webhook-secret", "S"], "myshopify.com"),
+        (["shopify", "x.myshopify.com", "--webhook-secret", "S"], "--access-token"),
+        (
+            ["woocommerce", "https://w.example", "--consumer-key", "k", "--webhook-secret", "S"],
+            "--consumer-secret",
+        ),
+        (
+            ["woocommerce", "https://w.example", "--consumer-key", "k", "--consumer-secret", "c"],
+            "webhook secret",
+        ),
+        (["shopify", "x.myshopify.com", "--access-token", "T", "--earn-rate", "lots"], "earn_rate"),
+        (["magento", "x.example"], "magento"),
+    ]
+    for args, message in cases:
+        result = sadakat("shops", "add", *args)
+        assert result.returncode != 0
+        assert message in result.stderr, (args, result.stderr)
+    assert json.loads(sadakat("shops", "list", "--json").stdout) == []
+
+
+def test_adding_the_same_shop_twice_keeps_the_first(config: Config) -> None:
+    first = sadakat(
+        "shops", "add", "shopify", "twice.myshopify.com", "--access-token", "T1", "--webhook-secret", "S1"
+    )
+    again = sadakat(
+        "shops", "add", "shopify", "twice.myshopify.com", "--access-token", "T2", "--webhook-secret", "S2"
+    )
+    assert again.returncode == 1
+    assert f"already registered as shop {json.loads(first.stdout)['id']}" in again.stderr
+    assert len(json.loads(sadakat("shops", "list", "--json").stdout)) == 1
+
+
+def test_balance_and_sweep_commands(config: Config) -> None:
+    assert "no customer" in sadakat("balance", "1", "nobody@example.com").stderr
+    result = sadakat("sweep")
+    assert result.returncode == 0
+    assert "queued 0" in result.stdout
