@@ -106,6 +106,10 @@ def hmac_sha256_base64_matches(body: bytes, signature: str | None, secrets: Iter
     return matched
 
 
+MAX_AMOUNT = Decimal("1e15")
+"""Amounts at or beyond this can't be real money in any currency, and don't fit our columns."""
+
+
 def decimal_field(obj: Mapping[str, Any], name: str, default: str | None = None) -> Decimal:
     """``obj[name]`` as a Decimal, or PayloadError naming the field."""
     raw = obj.get(name, default)
@@ -117,6 +121,8 @@ def decimal_field(obj: Mapping[str, Any], name: str, default: str | None = None)
         raise PayloadError(f"{name} is not a number: {raw!r}") from None
     if not value.is_finite():
         raise PayloadError(f"{name} is not a finite number: {raw!r}")
+    if abs(value) >= MAX_AMOUNT:
+        raise PayloadError(f"{name} is out of range: {raw!r}")
     return value
 
 
@@ -125,7 +131,10 @@ def id_field(obj: Mapping[str, Any], name: str) -> str:
     raw = obj.get(name)
     if raw is None or raw == "" or isinstance(raw, bool | float | dict | list):
         raise PayloadError(f"{name} is missing or not an id")
-    return str(raw)
+    text = str(raw)
+    if len(text) > 64 or not text.isprintable():
+        raise PayloadError(f"{name} is not an id: {text[:80]!r}")
+    return text
 
 
 def time_field(obj: Mapping[str, Any], name: str) -> datetime | None:
@@ -139,12 +148,28 @@ def time_field(obj: Mapping[str, Any], name: str) -> datetime | None:
         return None
 
 
-def email_field(value: Any) -> str | None:
-    """A lower-cased, trimmed e-mail address, or None."""
+def text_field(value: Any, max_length: int) -> str | None:
+    """Free text as we store it: control characters removed, cut to ``max_length``; None if not text."""
     if not isinstance(value, str):
         return None
-    value = value.strip().lower()
+    cleaned = "".join(ch for ch in value if ch.isprintable()).strip()
+    return cleaned[:max_length] or None
+
+
+def email_field(value: Any) -> str | None:
+    """A lower-cased, trimmed e-mail address, or None."""
+    value = text_field(value, 320)
+    if value is None:
+        return None
+    value = value.lower()
     return value if "@" in value else None
+
+
+def currency_field(value: Any) -> str:
+    """An ISO 4217 currency code, or PayloadError."""
+    if not isinstance(value, str) or not value.isalpha() or not 2 <= len(value) <= 8:
+        raise PayloadError(f"currency is missing or not a currency code: {value!r}"[:200])
+    return value.upper()
 
 
 def list_field(obj: Mapping[str, Any], name: str) -> list[dict[str, Any]]:

@@ -11,11 +11,13 @@ from adapters.base import (
     Envelope,
     PayloadError,
     ShopAddress,
+    currency_field,
     decimal_field,
     email_field,
     hmac_sha256_base64_matches,
     id_field,
     list_field,
+    text_field,
     time_field,
 )
 from connector.config import Config
@@ -86,12 +88,9 @@ def _shop_currency(payload: Mapping[str, Any]) -> str:
     money_set = payload.get("subtotal_price_set")
     if isinstance(money_set, dict) and isinstance(money_set.get("shop_money"), dict):
         code = money_set["shop_money"].get("currency_code")
-        if isinstance(code, str) and code:
-            return code
-    currency = payload.get("currency")
-    if not isinstance(currency, str) or not currency:
-        raise PayloadError("currency is missing")
-    return currency
+        if code:
+            return currency_field(code)
+    return currency_field(payload.get("currency"))
 
 
 def _customer(payload: Mapping[str, Any]) -> Customer:
@@ -101,15 +100,15 @@ def _customer(payload: Mapping[str, Any]) -> Customer:
         return Customer(
             id=id_field(raw, "id"),
             email=email_field(raw.get("email")) or fallback_email,
-            first_name=raw.get("first_name"),
-            last_name=raw.get("last_name"),
+            first_name=text_field(raw.get("first_name"), 255),
+            last_name=text_field(raw.get("last_name"), 255),
         )
     billing = payload.get("billing_address") if isinstance(payload.get("billing_address"), dict) else {}
     return Customer(
         id=None,
         email=fallback_email,
-        first_name=billing.get("first_name"),
-        last_name=billing.get("last_name"),
+        first_name=text_field(billing.get("first_name"), 255),
+        last_name=text_field(billing.get("last_name"), 255),
     )
 
 
@@ -125,9 +124,10 @@ def _merchandise_amount(payload: Mapping[str, Any]) -> Decimal:
 
 def _order(payload: Mapping[str, Any], *, paid_topic: bool) -> Order:
     financial_status = payload.get("financial_status")
+    order_id = id_field(payload, "id")
     return Order(
-        id=id_field(payload, "id"),
-        name=str(payload.get("name") or payload.get("order_number") or payload["id"]),
+        id=order_id,
+        name=text_field(payload.get("name"), 128) or order_id,
         currency=_shop_currency(payload),
         customer=_customer(payload),
         merchandise_amount=_merchandise_amount(payload),
@@ -168,14 +168,15 @@ def _refund(payload: Mapping[str, Any]) -> Refund:
 def _shipment(payload: Mapping[str, Any]) -> Shipment:
     numbers = payload.get("tracking_numbers")
     urls = payload.get("tracking_urls")
+    number = payload.get("tracking_number") or (numbers[0] if isinstance(numbers, list) and numbers else None)
+    url = payload.get("tracking_url") or (urls[0] if isinstance(urls, list) and urls else None)
     return Shipment(
         id=id_field(payload, "id"),
         order_id=id_field(payload, "order_id"),
-        status=str(payload.get("status") or "pending"),
-        carrier=payload.get("tracking_company"),
-        tracking_number=payload.get("tracking_number")
-        or (numbers[0] if isinstance(numbers, list) and numbers else None),
-        tracking_url=payload.get("tracking_url") or (urls[0] if isinstance(urls, list) and urls else None),
-        shipment_status=payload.get("shipment_status"),
+        status=text_field(payload.get("status"), 32) or "pending",
+        carrier=text_field(payload.get("tracking_company"), 128),
+        tracking_number=text_field(number, 128),
+        tracking_url=text_field(url, 2000),
+        shipment_status=text_field(payload.get("shipment_status"), 32),
         updated_at=time_field(payload, "updated_at"),
     )

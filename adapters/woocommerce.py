@@ -12,11 +12,13 @@ from adapters.base import (
     Envelope,
     PayloadError,
     ShopAddress,
+    currency_field,
     decimal_field,
     email_field,
     hmac_sha256_base64_matches,
     id_field,
     list_field,
+    text_field,
     time_field,
 )
 from connector.config import Config
@@ -86,23 +88,22 @@ def _customer(payload: Mapping[str, Any]) -> Customer:
     return Customer(
         id=customer_id,
         email=email_field(billing.get("email")),
-        first_name=billing.get("first_name") or None,
-        last_name=billing.get("last_name") or None,
+        first_name=text_field(billing.get("first_name"), 255),
+        last_name=text_field(billing.get("last_name"), 255),
     )
 
 
 def _order(payload: Mapping[str, Any]) -> Order:
     status = payload.get("status")
-    currency = payload.get("currency")
-    if not isinstance(currency, str) or not currency:
-        raise PayloadError("currency is missing")
+    currency = currency_field(payload.get("currency"))
+    order_id = id_field(payload, "id")
     # A line's "total" is after discounts and before tax, whether or not prices include tax.
     merchandise = sum(
         (decimal_field(line, "total") for line in list_field(payload, "line_items")), Decimal(0)
     )
     return Order(
-        id=id_field(payload, "id"),
-        name=str(payload.get("number") or payload["id"]),
+        id=order_id,
+        name=text_field(str(payload.get("number") or ""), 128) or order_id,
         currency=currency,
         customer=_customer(payload),
         merchandise_amount=max(merchandise, Decimal(0)),

@@ -15,6 +15,7 @@ from connector import ledger
 from connector.errors import problem
 from connector.runtime import runtime
 from connector.tables import CustomerRecord, LedgerEntry, Shop
+from connector.webhooks import MAX_SHOP_ID
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -43,7 +44,7 @@ def list_shops() -> ResponseReturnValue:
 def customer(shop_id: int, ident: str) -> ResponseReturnValue:
     """A customer's balance and ledger history, by platform customer id or e-mail."""
     with runtime().storage.session() as session:
-        if session.get(Shop, shop_id) is None:
+        if not 0 < shop_id <= MAX_SHOP_ID or session.get(Shop, shop_id) is None:
             return problem(404, f"no shop {shop_id}")
         record = find_customer(session, shop_id, ident)
         if record is None:

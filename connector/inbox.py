@@ -99,6 +99,17 @@ def process(storage: Storage, event_id: int) -> str:
         return event.status
 
 
+def fail(storage: Storage, event_id: int, error: str) -> None:
+    """Mark a pending event failed for good (its payload can't be stored), for admins to see."""
+    with storage.session() as session:
+        event = session.get(WebhookEvent, event_id, with_for_update=True)
+        if event is not None and event.status == WebhookEvent.PENDING:
+            event.attempts += 1
+            event.status = WebhookEvent.FAILED
+            event.error = error[:2000]
+            event.processed_at = utcnow()
+
+
 def record_error(storage: Storage, event_id: int, error: str) -> None:
     """Note a failed attempt on a still-pending event (in its own transaction), for admins to see."""
     with storage.session() as session:

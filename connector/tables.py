@@ -132,7 +132,7 @@ class CustomerRecord(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     shop_id: Mapped[int] = mapped_column(ForeignKey("shops.id", ondelete="CASCADE"))
-    key: Mapped[str] = mapped_column(String(320))
+    key: Mapped[str] = mapped_column(String(400))
     platform_id: Mapped[str | None] = mapped_column(String(64))
     email: Mapped[str | None] = mapped_column(String(320))
     first_name: Mapped[str | None] = mapped_column(String(255))

@@ -22,6 +22,7 @@ log = logging.getLogger(__name__)
 bp = Blueprint("webhooks", __name__, url_prefix="/webhooks")
 
 MAX_HEADER_VALUE = 255
+MAX_SHOP_ID = 2**31 - 1
 
 
 @bp.post("/<platform>")
@@ -44,15 +45,15 @@ def receive(platform: str, shop_id: int | None = None) -> ResponseReturnValue:
         return problem(401, "signature does not match the shop's webhook secret")
     if not envelope.topic:
         return problem(400, "the webhook has no topic header")
-    if len(envelope.topic) > 128:
-        return problem(400, "the topic header is too long")
+    if len(envelope.topic) > 128 or not envelope.topic.isprintable():
+        return problem(400, "the topic header is too long or has control characters")
     try:
         inbox.decode_json(body)
     except PayloadError as exc:
         return problem(400, str(exc))
     delivery_id = envelope.delivery_id or "sha256:" + hashlib.sha256(body).hexdigest()
-    if len(delivery_id) > MAX_HEADER_VALUE:
-        return problem(400, "the delivery id header is too long")
+    if len(delivery_id) > MAX_HEADER_VALUE or not delivery_id.isprintable():
+        return problem(400, "the delivery id header is too long or has control characters")
     status = WebhookEvent.PENDING if envelope.topic in adapter.topics else WebhookEvent.IGNORED
     stored = inbox.store(runtime().storage, shop.id, delivery_id, envelope.topic, body, status)
     if stored.duplicate:
@@ -73,7 +74,7 @@ def receive(platform: str, shop_id: int | None = None) -> ResponseReturnValue:
 def _find_shop(adapter: StoreAdapter, envelope: Envelope, shop_id: int | None) -> Shop | None:
     with runtime().storage.session() as session:
         if shop_id is not None:
-            shop = session.get(Shop, shop_id)
+            shop = session.get(Shop, shop_id) if 0 < shop_id <= MAX_SHOP_ID else None
             if shop is None or shop.platform != adapter.platform:
                 return None
             if envelope.shop_domain and envelope.shop_domain != shop.domain:

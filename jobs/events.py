@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 
 from rq import get_current_job
+from sqlalchemy.exc import DataError
 
 from connector import inbox
 from connector.config import Config
@@ -19,6 +20,10 @@ def process_event(event_id: int) -> str:
     storage = storage_for(Config.from_env())
     try:
         return inbox.process(storage, event_id)
+    except DataError as exc:
+        # The database refused a value in the payload: retrying would fail the same way.
+        inbox.fail(storage, event_id, f"the payload holds a value the database can't store: {exc.orig}")
+        return "failed"
     except Exception as exc:
         try:
             inbox.record_error(storage, event_id, f"{type(exc).__name__}: {exc}")

@@ -41,7 +41,7 @@ def upgrade() -> None:
         "customers",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("shop_id", sa.Integer(), nullable=False),
-        sa.Column("key", sa.String(length=320), nullable=False),
+        sa.Column("key", sa.String(length=400), nullable=False),
         sa.Column("platform_id", sa.String(length=64), nullable=True),
         sa.Column("email", sa.String(length=320), nullable=True),
         sa.Column("first_name", sa.String(length=255), nullable=True),

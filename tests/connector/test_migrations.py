@@ -1,0 +1,13 @@
+"""The migrated schema is exactly what the models describe."""
+
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+
+from connector.storage import Storage
+from connector.tables import Base
+
+
+def test_migrations_match_the_models(storage: Storage) -> None:
+    with storage.engine.connect() as conn:
+        diff = compare_metadata(MigrationContext.configure(conn), Base.metadata)
+    assert diff == []
