@@ -10,9 +10,7 @@ from adapters.base import StoreAdapter
 from adapters.shopify import ShopifyAdapter
 from adapters.woocommerce import WooCommerceAdapter
 
-_ADAPTERS: dict[str, StoreAdapter] = {
-    adapter.platform: adapter for adapter in (ShopifyAdapter(), WooCommerceAdapter())
-}
+_ADAPTERS: dict[str, StoreAdapter] = {adapter.platform: adapter for adapter in (ShopifyAdapter(), WooCommerceAdapter())}
 
 
 class UnknownPlatform(LookupError):
@@ -24,9 +22,7 @@ def get_adapter(platform: str) -> StoreAdapter:
     try:
         return _ADAPTERS[platform]
     except KeyError:
-        raise UnknownPlatform(
-            f"unknown platform {platform!r}; known: {', '.join(sorted(_ADAPTERS))}"
-        ) from None
+        raise UnknownPlatform(f"unknown platform {platform!r}; known: {', '.join(sorted(_ADAPTERS))}") from None
 
 
 def platforms() -> list[str]:

@@ -9,7 +9,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
-from typing import Any, Protocol
+from typing import Any, Literal, Protocol
 
 from connector.config import Config
 from connector.model import StoreEvent
@@ -37,6 +37,73 @@ class SignatureError(Exception):
 
 class PayloadError(ValueError):
     """A webhook body can't be read as the resource its topic promises."""
+
+
+TRACKING_STATUSES = (
+    "label_created",
+    "in_transit",
+    "out_for_delivery",
+    "attempted_delivery",
+    "delayed",
+    "failure",
+    "delivered",
+    "returned",
+)
+DiscountKind = Literal["fixed_amount", "percentage", "free_shipping"]
+
+
+@dataclass(frozen=True)
+class ShopAccess:
+    """What an adapter needs to call one store: where it is and the credentials it was registered with."""
+
+    shop_id: int
+    domain: str
+    base_url: str
+    credentials: Mapping[str, str | None]
+    currency: str | None = None
+
+
+@dataclass(frozen=True)
+class DiscountCode:
+    """A single-use code for one customer (or, for a guest, one e-mail address)."""
+
+    code: str
+    kind: DiscountKind
+    value: Decimal
+    """Money off in the shop's currency, or a percentage 0-100; ignored for free shipping."""
+    title: str
+    customer_id: str | None = None
+    email: str | None = None
+    ends_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class TrackingPush:
+    """News about a shipment for the store (and so its customer)."""
+
+    order_id: str
+    shipment_id: str
+    tracking_number: str | None
+    carrier: str | None
+    tracking_url: str | None
+    status: str | None
+    """One of TRACKING_STATUSES, or None when only the tracking details changed."""
+    message: str
+    """What to tell the customer, already in the store's language."""
+    details_changed: bool = False
+    happened_at: datetime | None = None
+    location: str | None = None
+    estimated_delivery_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class CustomerSync:
+    """A member's standing, to be written into the store's customer record."""
+
+    customer_id: str
+    points: int
+    tier: str | None = None
+    previous_tier: str | None = None
 
 
 @dataclass(frozen=True)
@@ -90,6 +157,30 @@ class StoreAdapter(Protocol):
     def parse(self, topic: str, payload: dict[str, Any]) -> StoreEvent:
         """Translate a webhook payload into the neutral model (PayloadError if it can't)."""
         ...
+
+    def find_discount_code(self, shop: ShopAccess, code: str) -> str | None:
+        """The store's id for an existing code, or None: lets a retry find what a lost answer created."""
+        ...
+
+    def create_discount_code(self, shop: ShopAccess, discount: DiscountCode) -> str:
+        """Create the code in the store; returns the store's id for it."""
+        ...
+
+    def push_tracking(self, shop: ShopAccess, push: TrackingPush) -> str | None:
+        """Tell the store about a shipment's tracking; returns the store's id for what it created, if any."""
+        ...
+
+    def sync_customer(self, shop: ShopAccess, sync: CustomerSync) -> None:
+        """Write the member's points and tier into the store's customer record."""
+        ...
+
+
+def retry_after_seconds(header: str | None, default: float) -> float:
+    """Seconds from a ``Retry-After`` header (seconds form), or ``default``."""
+    try:
+        return max(0.0, float(header)) if header else default
+    except ValueError:
+        return default
 
 
 def hmac_sha256_base64_matches(body: bytes, signature: str | None, secrets: Iterable[str]) -> bool:

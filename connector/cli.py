@@ -123,9 +123,7 @@ def shops_add(
     }
     settings = {"earn_rate": earn_rate} if earn_rate is not None else None
     try:
-        shop = register_shop(
-            storage_for(config), config, platform, address, credentials, webhook_secret, settings
-        )
+        shop = register_shop(storage_for(config), config, platform, address, credentials, webhook_secret, settings)
     except ShopError as exc:
         raise click.ClickException(str(exc)) from None
     click.echo(json.dumps(shop_json(shop, config.public_url)))
@@ -141,9 +139,7 @@ def shops_list(as_json: bool) -> None:
 
     config = _config()
     with storage_for(config).session() as session:
-        rows = [
-            shop_json(shop, config.public_url) for shop in session.scalars(select(Shop).order_by(Shop.id))
-        ]
+        rows = [shop_json(shop, config.public_url) for shop in session.scalars(select(Shop).order_by(Shop.id))]
     if as_json:
         _echo_json(rows)
         return
@@ -181,6 +177,4 @@ def balance(shop_id: int, customer: str) -> None:
         record = find_customer(session, shop_id, customer)
         if record is None:
             raise click.ClickException(f"no customer {customer!r} in shop {shop_id}")
-        _echo_json(
-            {"points": record.points, "entries": [entry_json(e) for e in ledger.history(session, record.id)]}
-        )
+        _echo_json({"points": record.points, "entries": [entry_json(e) for e in ledger.history(session, record.id)]})

@@ -67,8 +67,7 @@ def append(session: Session, shop_id: int, customer_id: int, entry: NewEntry) ->
 def has_entry(session: Session, shop_id: int, key: str) -> bool:
     """Whether the shop's ledger already holds an entry with ``key``."""
     return (
-        session.scalar(select(LedgerEntry.id).where(LedgerEntry.shop_id == shop_id, LedgerEntry.key == key))
-        is not None
+        session.scalar(select(LedgerEntry.id).where(LedgerEntry.shop_id == shop_id, LedgerEntry.key == key)) is not None
     )
 
 

@@ -64,9 +64,7 @@ def locked_order(session: Session, shop_id: int, order_id: str) -> OrderRecord:
     """The order's row, created if unseen, locked until the transaction ends so settles don't interleave."""
     session.execute(
         upsert_insert(session, OrderRecord)
-        .values(
-            shop_id=shop_id, order_id=order_id, paid=False, cancelled=False, fully_refunded=False, test=False
-        )
+        .values(shop_id=shop_id, order_id=order_id, paid=False, cancelled=False, fully_refunded=False, test=False)
         .on_conflict_do_nothing(index_elements=["shop_id", "order_id"])
     )
     return session.scalars(
@@ -138,11 +136,7 @@ def record_shipment(session: Session, shop: Shop, shipment: Shipment) -> None:
         .where(ShipmentRecord.shop_id == shop.id, ShipmentRecord.shipment_id == shipment.id)
         .with_for_update()
     ).one()
-    newer = (
-        shipment.updated_at is None
-        or row.store_updated_at is None
-        or shipment.updated_at >= row.store_updated_at
-    )
+    newer = shipment.updated_at is None or row.store_updated_at is None or shipment.updated_at >= row.store_updated_at
     if newer:
         for name, value in values.items():
             setattr(row, name, value)

@@ -37,6 +37,4 @@ class ProgrammeSettings:
 
     def to_dict(self) -> dict[str, Any]:
         """The stored (JSON) form."""
-        return {
-            key: str(value) if isinstance(value, Decimal) else value for key, value in asdict(self).items()
-        }
+        return {key: str(value) if isinstance(value, Decimal) else value for key, value in asdict(self).items()}

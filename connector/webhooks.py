@@ -63,12 +63,8 @@ def receive(platform: str, shop_id: int | None = None) -> ResponseReturnValue:
             enqueue_event(runtime().queue, stored.event_id)
         except RedisError as exc:
             # Committed already: the sweeper queues it once Redis is back.
-            log.warning(
-                "event %s stored but not queued (%s); the sweeper will queue it", stored.event_id, exc
-            )
-    return jsonify(
-        status="accepted" if status == WebhookEvent.PENDING else "ignored", event_id=stored.event_id
-    ), 200
+            log.warning("event %s stored but not queued (%s); the sweeper will queue it", stored.event_id, exc)
+    return jsonify(status="accepted" if status == WebhookEvent.PENDING else "ignored", event_id=stored.event_id), 200
 
 
 def _find_shop(adapter: StoreAdapter, envelope: Envelope, shop_id: int | None) -> Shop | None:

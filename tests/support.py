@@ -104,9 +104,7 @@ def post_shopify(
 ) -> Any:
     """POST a signed Shopify webhook to the receiver."""
     body = json.dumps(payload).encode()
-    return client.post(
-        "/webhooks/shopify", data=body, headers=shopify_headers(shop, topic, body, delivery_id)
-    )
+    return client.post("/webhooks/shopify", data=body, headers=shopify_headers(shop, topic, body, delivery_id))
 
 
 def post_woo(
@@ -114,9 +112,7 @@ def post_woo(
 ) -> Any:
     """POST a signed WooCommerce webhook to the shop's receiver URL."""
     body = json.dumps(payload).encode()
-    return client.post(
-        f"/webhooks/woocommerce/{shop.id}", data=body, headers=woo_headers(topic, body, delivery_id)
-    )
+    return client.post(f"/webhooks/woocommerce/{shop.id}", data=body, headers=woo_headers(topic, body, delivery_id))
 
 
 def drain(redis: Redis) -> None:

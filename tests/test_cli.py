@@ -13,9 +13,7 @@ SADAKAT = str(Path(sys.executable).parent / "sadakat")
 
 
 def sadakat(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [SADAKAT, *args], capture_output=True, text=True, env=env or os.environ.copy(), timeout=60
-    )
+    return subprocess.run([SADAKAT, *args], capture_output=True, text=True, env=env or os.environ.copy(), timeout=60)
 
 
 def test_shops_add_shopify_prints_one_json_object(config: Config) -> None:
@@ -81,12 +79,8 @@ def test_bad_input_gets_a_clear_message_and_changes_nothing(config: Config, stor
 
 
 def test_adding_the_same_shop_twice_keeps_the_first(config: Config) -> None:
-    first = sadakat(
-        "shops", "add", "shopify", "twice.myshopify.com", "--access-token", "T1", "--webhook-secret", "S1"
-    )
-    again = sadakat(
-        "shops", "add", "shopify", "twice.myshopify.com", "--access-token", "T2", "--webhook-secret", "S2"
-    )
+    first = sadakat("shops", "add", "shopify", "twice.myshopify.com", "--access-token", "T1", "--webhook-secret", "S1")
+    again = sadakat("shops", "add", "shopify", "twice.myshopify.com", "--access-token", "T2", "--webhook-secret", "S2")
     assert again.returncode == 1
     assert f"already registered as shop {json.loads(first.stdout)['id']}" in again.stderr
     assert len(json.loads(sadakat("shops", "list", "--json").stdout)) == 1

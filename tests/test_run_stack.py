@@ -57,18 +57,12 @@ def wait_for(check, timeout: float = 60.0, interval: float = 0.2):  # type: igno
 
 
 @pytest.mark.parametrize("stop_signal", [signal.SIGINT, signal.SIGTERM])
-def test_run_starts_everything_on_embedded_defaults_and_stops_cleanly(
-    tmp_path: Path, stop_signal: int
-) -> None:
+def test_run_starts_everything_on_embedded_defaults_and_stops_cleanly(tmp_path: Path, stop_signal: int) -> None:
     data_dir = tmp_path / "var"
     port = free_port()
-    env = {
-        k: v for k, v in os.environ.items() if k not in ("REDIS_URL", "DATABASE_URL", "SADAKAT_ADMIN_TOKEN")
-    }
+    env = {k: v for k, v in os.environ.items() if k not in ("REDIS_URL", "DATABASE_URL", "SADAKAT_ADMIN_TOKEN")}
     env |= {"SADAKAT_DATA_DIR": str(data_dir), "PORT": str(port), "SHOPIFY_API_SECRET": "app-secret"}
-    stack = subprocess.Popen(
-        [SADAKAT, "run"], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
-    )
+    stack = subprocess.Popen([SADAKAT, "run"], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     base = f"http://127.0.0.1:{port}"
     try:
         health = wait_for(lambda: requests.get(f"{base}/healthz", timeout=2))
@@ -90,10 +84,7 @@ def test_run_starts_everything_on_embedded_defaults_and_stops_cleanly(
             "X-Shopify-Hmac-Sha256": sign(body, "app-secret"),
             "X-Shopify-Webhook-Id": "run-1",
         }
-        assert (
-            requests.post(f"{base}/webhooks/shopify", data=body, headers=headers, timeout=10).status_code
-            == 200
-        )
+        assert requests.post(f"{base}/webhooks/shopify", data=body, headers=headers, timeout=10).status_code == 200
 
         token = (data_dir / "admin_token").read_text().strip()
         url = f"{base}/admin/api/shops/{shop['id']}/customers/115310627314723954"

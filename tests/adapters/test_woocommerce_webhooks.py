@@ -80,9 +80,7 @@ def test_signature_is_base64_hmac_of_the_raw_body() -> None:
     assert not woo.verify(body, sign(body, "s3cret"), ["other"])
 
 
-@pytest.mark.parametrize(
-    "raw", ["ftp://x.example", "https://user:pw@x.example", "x.example", "https://x.example/?a=1"]
-)
+@pytest.mark.parametrize("raw", ["ftp://x.example", "https://user:pw@x.example", "x.example", "https://x.example/?a=1"])
 def test_store_url_must_be_a_plain_web_address(raw: str) -> None:
     with pytest.raises(ValueError):
         woo.address(raw)

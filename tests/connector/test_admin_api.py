@@ -34,23 +34,17 @@ def test_unknown_shop_or_customer_is_404_with_a_reason(client: FlaskClient, shop
     assert "nobody@example.com" in missing.get_json()["error"]
 
 
-def test_customer_view_shows_points_and_entries(
-    client: FlaskClient, shopify_shop: Shop, redis: Redis
-) -> None:
+def test_customer_view_shows_points_and_entries(client: FlaskClient, shopify_shop: Shop, redis: Redis) -> None:
     post_shopify(client, shopify_shop, "orders/paid", paid_shopify_order())
     drain(redis)
-    body = client.get(
-        f"/admin/api/shops/{shopify_shop.id}/customers/115310627314723954", headers=AUTH
-    ).get_json()
+    body = client.get(f"/admin/api/shops/{shopify_shop.id}/customers/115310627314723954", headers=AUTH).get_json()
     assert body["points"] == 404
     assert body["customer"]["email"] == "john@example.com"
     entry = body["entries"][0]
     assert {"kind", "points", "created_at", "source"} <= set(entry)
 
 
-def test_shop_list_shows_webhook_urls_and_no_secrets(
-    client: FlaskClient, shopify_shop: Shop, woo_shop: Shop
-) -> None:
+def test_shop_list_shows_webhook_urls_and_no_secrets(client: FlaskClient, shopify_shop: Shop, woo_shop: Shop) -> None:
     shops = client.get("/admin/api/shops", headers=AUTH).get_json()["shops"]
     assert [s["webhook_url"] for s in shops] == [
         "http://127.0.0.1:8000/webhooks/shopify",

@@ -19,16 +19,12 @@ def statuses(storage: Storage) -> list[tuple[str, str | None]]:
 
 def test_shop_id_beyond_any_integer_is_401_not_503(client: FlaskClient) -> None:
     body = b"{}"
-    response = client.post(
-        f"/webhooks/woocommerce/{2**70}", data=body, headers={"X-WC-Webhook-Topic": "order.created"}
-    )
+    response = client.post(f"/webhooks/woocommerce/{2**70}", data=body, headers={"X-WC-Webhook-Topic": "order.created"})
     assert response.status_code == 401
     assert client.get(f"/admin/api/shops/{2**70}/customers/1", headers=AUTH).status_code == 404
 
 
-def test_control_characters_in_headers_are_400(
-    client: FlaskClient, shopify_shop: Shop, storage: Storage
-) -> None:
+def test_control_characters_in_headers_are_400(client: FlaskClient, shopify_shop: Shop, storage: Storage) -> None:
     body = json.dumps(paid_shopify_order()).encode()
     headers = shopify_headers(shopify_shop, "orders/paid", body, delivery_id="abc\x01def")
     response = client.post("/webhooks/shopify", data=body, headers=headers)
@@ -70,9 +66,7 @@ def test_odd_but_harmless_text_is_cleaned_not_fatal(
     assert view["customer"]["email"] == "jon@example.com"  # the order's own e-mail stands in
 
 
-def test_replayed_signature_on_a_changed_body_is_401(
-    client: FlaskClient, shopify_shop: Shop, storage: Storage
-) -> None:
+def test_replayed_signature_on_a_changed_body_is_401(client: FlaskClient, shopify_shop: Shop, storage: Storage) -> None:
     body = json.dumps(paid_shopify_order()).encode()
     signature = sign(body, "shopify-webhook-secret")
     other = json.dumps(paid_shopify_order(id=1)).encode()

@@ -35,9 +35,7 @@ def server_url(app: Flask) -> Iterator[str]:
     server.shutdown()
 
 
-def deliver_concurrently(
-    url: str, shop: Shop, topic: str, payload: dict, delivery_ids: list[str]
-) -> list[int]:
+def deliver_concurrently(url: str, shop: Shop, topic: str, payload: dict, delivery_ids: list[str]) -> list[int]:
     body = json.dumps(payload).encode()
 
     def send(delivery_id: str) -> int:
@@ -62,9 +60,7 @@ def ledger_rows(storage: Storage) -> list[tuple[str, int]]:
 def test_same_delivery_20_times_concurrently_is_one_event_and_one_entry(
     server_url: str, shopify_shop: Shop, storage: Storage, redis: Redis
 ) -> None:
-    statuses = deliver_concurrently(
-        server_url, shopify_shop, "orders/paid", paid_shopify_order(), ["dup"] * 20
-    )
+    statuses = deliver_concurrently(server_url, shopify_shop, "orders/paid", paid_shopify_order(), ["dup"] * 20)
     assert statuses == [200] * 20
     run_two_workers()
     with storage.session() as session:

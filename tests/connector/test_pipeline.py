@@ -55,9 +55,7 @@ def test_woocommerce_guest_order_is_credited_to_the_billing_email(
     assert view["customer"]["key"] == "email:john.doe@example.com"
 
 
-def test_woocommerce_order_updated_four_times_earns_once(
-    client: FlaskClient, woo_shop: Shop, redis: Redis
-) -> None:
+def test_woocommerce_order_updated_four_times_earns_once(client: FlaskClient, woo_shop: Shop, redis: Redis) -> None:
     order = fixture("woocommerce/order_created.json")
     post_woo(client, woo_shop, "order.created", order | {"status": "pending"})
     for status in ("processing", "processing", "completed", "completed"):
@@ -114,9 +112,7 @@ def test_full_refund_brings_the_balance_back_to_zero_and_never_below(
     order = paid_shopify_order()
     post_shopify(client, shopify_shop, "orders/paid", order)
     post_shopify(client, shopify_shop, "refunds/create", shopify_refund(order, 7001, "404.95"))
-    post_shopify(
-        client, shopify_shop, "refunds/create", shopify_refund(order, 7002, "50.00")
-    )  # more than earned
+    post_shopify(client, shopify_shop, "refunds/create", shopify_refund(order, 7002, "50.00"))  # more than earned
     post_shopify(client, shopify_shop, "orders/cancelled", order | {"cancelled_at": "2022-01-03T00:00:00Z"})
     drain(redis)
     assert customer_json(client, shopify_shop, JOHN)["points"] == 0
@@ -166,18 +162,14 @@ def test_cancel_before_paid_never_shows_points(client: FlaskClient, shopify_shop
     assert customer_json(client, shopify_shop, JOHN)["points"] == 0
 
 
-def test_deleted_woocommerce_order_takes_its_points_back(
-    client: FlaskClient, woo_shop: Shop, redis: Redis
-) -> None:
+def test_deleted_woocommerce_order_takes_its_points_back(client: FlaskClient, woo_shop: Shop, redis: Redis) -> None:
     post_woo(client, woo_shop, "order.created", fixture("woocommerce/order_created.json"))
     post_woo(client, woo_shop, "order.deleted", {"id": 727})
     drain(redis)
     assert customer_json(client, woo_shop, "john.doe@example.com")["points"] == 0
 
 
-def test_woocommerce_refunds_in_the_order_reverse_points(
-    client: FlaskClient, woo_shop: Shop, redis: Redis
-) -> None:
+def test_woocommerce_refunds_in_the_order_reverse_points(client: FlaskClient, woo_shop: Shop, redis: Redis) -> None:
     order = fixture("woocommerce/order_created.json")
     post_woo(client, woo_shop, "order.created", order)
     post_woo(

@@ -57,13 +57,9 @@ def test_repeat_delivery_gets_200_and_no_second_row_or_job(
     assert queued(redis) == 1
 
 
-def test_bad_signature_is_401_and_stores_nothing(
-    client: FlaskClient, shopify_shop: Shop, storage: Storage
-) -> None:
+def test_bad_signature_is_401_and_stores_nothing(client: FlaskClient, shopify_shop: Shop, storage: Storage) -> None:
     body = json.dumps(paid_shopify_order()).encode()
-    headers = shopify_headers(shopify_shop, "orders/paid", body) | {
-        "X-Shopify-Hmac-Sha256": sign(body, "wrong")
-    }
+    headers = shopify_headers(shopify_shop, "orders/paid", body) | {"X-Shopify-Hmac-Sha256": sign(body, "wrong")}
     response = client.post("/webhooks/shopify", data=body, headers=headers)
     assert response.status_code == 401
     assert "signature" in response.get_json()["error"]
@@ -87,9 +83,7 @@ def test_unknown_shop_is_401(client: FlaskClient, storage: Storage) -> None:
     }
     assert client.post("/webhooks/shopify", data=body, headers=headers).status_code == 401
     assert (
-        client.post(
-            "/webhooks/woocommerce/999", data=body, headers=woo_headers("order.created", body)
-        ).status_code
+        client.post("/webhooks/woocommerce/999", data=body, headers=woo_headers("order.created", body)).status_code
         == 401
     )
     assert event_rows(storage) == []
@@ -109,21 +103,15 @@ def test_unknown_platform_is_404(client: FlaskClient) -> None:
     assert client.post("/webhooks/magento", data=b"{}").status_code == 404
 
 
-def test_oversize_body_is_413_and_stores_nothing(
-    client: FlaskClient, shopify_shop: Shop, storage: Storage
-) -> None:
+def test_oversize_body_is_413_and_stores_nothing(client: FlaskClient, shopify_shop: Shop, storage: Storage) -> None:
     body = b'{"pad": "' + b"x" * (1024 * 1024) + b'"}'
-    response = client.post(
-        "/webhooks/shopify", data=body, headers=shopify_headers(shopify_shop, "orders/paid", body)
-    )
+    response = client.post("/webhooks/shopify", data=body, headers=shopify_headers(shopify_shop, "orders/paid", body))
     assert response.status_code == 413
     assert "bytes" in response.get_json()["error"]
     assert event_rows(storage) == []
 
 
-def test_signed_non_json_is_400_with_a_reason(
-    client: FlaskClient, shopify_shop: Shop, storage: Storage
-) -> None:
+def test_signed_non_json_is_400_with_a_reason(client: FlaskClient, shopify_shop: Shop, storage: Storage) -> None:
     for body, reason in ((b"not json", "not JSON"), (b"[1, 2]", "not an object"), (b"\xff\xfe", "UTF-8")):
         response = client.post(
             "/webhooks/shopify", data=body, headers=shopify_headers(shopify_shop, "orders/paid", body)
@@ -213,18 +201,14 @@ def test_sweeper_waits_out_the_grace_period(
 
 
 def test_database_down_is_503_so_the_platform_retries(config: Config, shopify_shop: Shop) -> None:
-    down = create_app(
-        dataclasses.replace(config, database_url="postgresql+psycopg://postgres@127.0.0.1:1/none")
-    )
+    down = create_app(dataclasses.replace(config, database_url="postgresql+psycopg://postgres@127.0.0.1:1/none"))
     response = post_shopify(down.test_client(), shopify_shop, "orders/paid", paid_shopify_order())
     assert response.status_code == 503
     assert response.headers["Retry-After"]
     assert "database" in response.get_json()["error"]
 
 
-def test_no_ledger_entry_before_a_worker_runs(
-    client: FlaskClient, shopify_shop: Shop, storage: Storage
-) -> None:
+def test_no_ledger_entry_before_a_worker_runs(client: FlaskClient, shopify_shop: Shop, storage: Storage) -> None:
     post_shopify(client, shopify_shop, "orders/paid", paid_shopify_order())
     with storage.session() as session:
         assert session.scalar(select(func.count()).select_from(LedgerEntry)) == 0

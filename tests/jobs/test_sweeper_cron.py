@@ -27,9 +27,7 @@ def test_event_stored_while_redis_was_down_is_processed_via_the_scheduled_sweep(
     config: Config, shopify_shop: Shop, storage: Storage, redis: Redis, client: FlaskClient
 ) -> None:
     down = create_app(dataclasses.replace(config, redis_url="redis://127.0.0.1:1/0"))
-    assert (
-        post_shopify(down.test_client(), shopify_shop, "orders/paid", paid_shopify_order()).status_code == 200
-    )
+    assert post_shopify(down.test_client(), shopify_shop, "orders/paid", paid_shopify_order()).status_code == 200
 
     env = os.environ | {"SADAKAT_SWEEP_GRACE_SECONDS": "0"}
     scheduler = subprocess.Popen([SADAKAT, "scheduler"], env=env, stderr=subprocess.DEVNULL)

@@ -1,79 +1,50 @@
-"""Shopify: webhook envelope, signature and payload translation into the neutral model."""
+"""Shopify webhooks: headers and payloads translated into the neutral model."""
 
 from __future__ import annotations
 
-import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
 
 from adapters.base import (
     Envelope,
     PayloadError,
-    ShopAddress,
     currency_field,
     decimal_field,
     email_field,
-    hmac_sha256_base64_matches,
     id_field,
     list_field,
     text_field,
     time_field,
 )
-from connector.config import Config
 from connector.model import Customer, Order, Refund, Shipment, StoreEvent
 
-SHOP_DOMAIN = re.compile(r"^[a-z0-9][a-z0-9-]*\.myshopify\.com$")
 PAID_STATUSES = frozenset({"paid", "partially_refunded", "refunded"})
 ORDER_TOPICS = frozenset({"orders/paid", "orders/cancelled"})
 FULFILLMENT_TOPICS = frozenset({"fulfillments/create", "fulfillments/update"})
+TOPICS = ORDER_TOPICS | FULFILLMENT_TOPICS | {"refunds/create"}
 
 
-class ShopifyAdapter:
-    """The Shopify platform."""
+def read_envelope(headers: Mapping[str, str]) -> Envelope:
+    """Shopify's ``X-Shopify-*`` headers."""
+    domain = headers.get("X-Shopify-Shop-Domain")
+    return Envelope(
+        topic=headers.get("X-Shopify-Topic"),
+        delivery_id=headers.get("X-Shopify-Webhook-Id"),
+        signature=headers.get("X-Shopify-Hmac-Sha256"),
+        shop_domain=domain.strip().lower() if domain else None,
+    )
 
-    platform = "shopify"
-    credentials = ("access_token",)
-    topics = ORDER_TOPICS | FULFILLMENT_TOPICS | {"refunds/create"}
 
-    def address(self, raw: str) -> ShopAddress:
-        """A shop is named by its permanent ``<name>.myshopify.com`` domain."""
-        domain = raw.strip().lower().removeprefix("https://").removeprefix("http://").rstrip("/")
-        if not SHOP_DOMAIN.match(domain):
-            raise ValueError(f"{raw!r} is not a Shopify shop domain (expected <name>.myshopify.com)")
-        return ShopAddress(domain=domain, base_url=f"https://{domain}")
-
-    def webhook_path(self, shop_id: int) -> str:
-        """Shopify names the shop in a header, so every shop shares one path."""
-        return "/webhooks/shopify"
-
-    def app_webhook_secrets(self, config: Config) -> list[str]:
-        """Shopify signs webhooks with the app's API secret; during a rotation the previous one too."""
-        return [s for s in (config.shopify_api_secret, config.shopify_api_secret_previous) if s]
-
-    def read_envelope(self, headers: Mapping[str, str], body: bytes) -> Envelope:
-        """Shopify's ``X-Shopify-*`` headers."""
-        domain = headers.get("X-Shopify-Shop-Domain")
-        return Envelope(
-            topic=headers.get("X-Shopify-Topic"),
-            delivery_id=headers.get("X-Shopify-Webhook-Id"),
-            signature=headers.get("X-Shopify-Hmac-Sha256"),
-            shop_domain=domain.strip().lower() if domain else None,
-        )
-
-    def verify(self, body: bytes, signature: str | None, secrets: Iterable[str]) -> bool:
-        """``X-Shopify-Hmac-Sha256`` is the base64 HMAC-SHA256 of the raw body."""
-        return hmac_sha256_base64_matches(body, signature, secrets)
-
-    def parse(self, topic: str, payload: dict[str, Any]) -> StoreEvent:
-        """Orders, refunds and fulfillments into the neutral model."""
-        if topic in ORDER_TOPICS:
-            return StoreEvent(order=_order(payload, paid_topic=topic == "orders/paid"))
-        if topic == "refunds/create":
-            return StoreEvent(refunds=(_refund(payload),))
-        if topic in FULFILLMENT_TOPICS:
-            return StoreEvent(shipments=(_shipment(payload),))
-        raise PayloadError(f"topic {topic} is not one Sadakat reads")
+def parse(topic: str, payload: dict[str, Any]) -> StoreEvent:
+    """Orders, refunds and fulfillments into the neutral model."""
+    if topic in ORDER_TOPICS:
+        return StoreEvent(order=_order(payload, paid_topic=topic == "orders/paid"))
+    if topic == "refunds/create":
+        return StoreEvent(refunds=(_refund(payload),))
+    if topic in FULFILLMENT_TOPICS:
+        return StoreEvent(shipments=(_shipment(payload),))
+    raise PayloadError(f"topic {topic} is not one Sadakat reads")
 
 
 def shop_money(obj: Mapping[str, Any], name: str) -> Decimal:

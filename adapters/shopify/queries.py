@@ -1,0 +1,119 @@
+"""Every GraphQL document Sadakat sends to Shopify (Admin API 2026-01), each validated by a test."""
+
+API_VERSION = "2026-01"
+
+CODE_DISCOUNT_BY_CODE = """
+query CodeDiscountByCode($code: String!) {
+  codeDiscountNodeByCode(code: $code) {
+    id
+  }
+}
+"""
+
+DISCOUNT_CODE_BASIC_CREATE = """
+mutation DiscountCodeBasicCreate($discount: DiscountCodeBasicInput!) {
+  discountCodeBasicCreate(basicCodeDiscount: $discount) {
+    codeDiscountNode {
+      id
+    }
+    userErrors {
+      field
+      code
+      message
+    }
+  }
+}
+"""
+
+DISCOUNT_CODE_FREE_SHIPPING_CREATE = """
+mutation DiscountCodeFreeShippingCreate($discount: DiscountCodeFreeShippingInput!) {
+  discountCodeFreeShippingCreate(freeShippingCodeDiscount: $discount) {
+    codeDiscountNode {
+      id
+    }
+    userErrors {
+      field
+      code
+      message
+    }
+  }
+}
+"""
+
+FULFILLMENT_TRACKING_INFO_UPDATE = """
+mutation FulfillmentTrackingInfoUpdate(
+  $fulfillmentId: ID!
+  $trackingInfo: FulfillmentTrackingInput!
+  $notifyCustomer: Boolean
+) {
+  fulfillmentTrackingInfoUpdate(
+    fulfillmentId: $fulfillmentId
+    trackingInfoInput: $trackingInfo
+    notifyCustomer: $notifyCustomer
+  ) {
+    fulfillment {
+      id
+    }
+    userErrors {
+      field
+      message
+    }
+  }
+}
+"""
+
+FULFILLMENT_EVENT_CREATE = """
+mutation FulfillmentEventCreate($event: FulfillmentEventInput!) {
+  fulfillmentEventCreate(fulfillmentEvent: $event) {
+    fulfillmentEvent {
+      id
+      status
+    }
+    userErrors {
+      field
+      message
+    }
+  }
+}
+"""
+
+METAFIELDS_SET = """
+mutation MetafieldsSet($metafields: [MetafieldsSetInput!]!) {
+  metafieldsSet(metafields: $metafields) {
+    metafields {
+      id
+    }
+    userErrors {
+      field
+      code
+      message
+    }
+  }
+}
+"""
+
+TAGS_ADD = """
+mutation TagsAdd($id: ID!, $tags: [String!]!) {
+  tagsAdd(id: $id, tags: $tags) {
+    userErrors {
+      field
+      message
+    }
+  }
+}
+"""
+
+TAGS_REMOVE = """
+mutation TagsRemove($id: ID!, $tags: [String!]!) {
+  tagsRemove(id: $id, tags: $tags) {
+    userErrors {
+      field
+      message
+    }
+  }
+}
+"""
+
+ALL_DOCUMENTS = {
+    name: value for name, value in dict(globals()).items() if name.isupper() and name != "API_VERSION" and "{" in value
+}

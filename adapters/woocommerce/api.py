@@ -1,0 +1,119 @@
+"""Every call Sadakat makes to a WooCommerce store: REST API wc/v3 through the ``woocommerce`` package."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import requests
+from woocommerce import API
+
+from adapters.base import (
+    CustomerSync,
+    DiscountCode,
+    PermanentStoreError,
+    RetryableStoreError,
+    ShopAccess,
+    TrackingPush,
+    retry_after_seconds,
+)
+
+TIMEOUT_SECONDS = 15
+TRACKING_API = "wc-shipment-tracking/v3"
+
+
+def client(shop: ShopAccess, version: str = "wc/v3") -> API:
+    """A REST client for the store, authenticated with the shop's consumer key and secret."""
+    key, secret = shop.credentials.get("consumer_key"), shop.credentials.get("consumer_secret")
+    if not key or not secret:
+        raise PermanentStoreError(f"store {shop.domain} has no REST API key")
+    return API(url=shop.base_url, consumer_key=key, consumer_secret=secret, version=version, timeout=TIMEOUT_SECONDS)
+
+
+def call(api: API, method: str, endpoint: str, **kwargs: Any) -> Any:
+    """One request; its JSON on success, else a typed error with WooCommerce's message."""
+    try:
+        response: requests.Response = getattr(api, method)(endpoint, **kwargs)
+    except (requests.Timeout, requests.ConnectionError) as exc:
+        raise RetryableStoreError(f"WooCommerce did not answer: {type(exc).__name__}", 5) from None
+    if response.status_code == 429 or response.status_code >= 500:
+        wait = retry_after_seconds(response.headers.get("Retry-After"), 5.0 if response.status_code >= 500 else 2.0)
+        raise RetryableStoreError(f"WooCommerce: HTTP {response.status_code}", wait)
+    try:
+        body = response.json()
+    except ValueError:
+        body = None
+    if response.status_code >= 400:
+        message = body.get("message") if isinstance(body, dict) else response.text[:200]
+        code = body.get("code") if isinstance(body, dict) else None
+        raise PermanentStoreError(f"WooCommerce refused ({response.status_code} {code or ''}): {message}".strip())
+    return body
+
+
+def find_discount_code(shop: ShopAccess, code: str) -> str | None:
+    """``GET coupons?code=``: the coupon's id if the store has it."""
+    found = call(client(shop), "get", "coupons", params={"code": code})
+    return str(found[0]["id"]) if isinstance(found, list) and found else None
+
+
+def coupon_body(discount: DiscountCode) -> dict[str, Any]:
+    """The ``POST coupons`` body: single use, for one e-mail address, alone in the cart."""
+    body: dict[str, Any] = {
+        "code": discount.code,
+        "description": discount.title,
+        "individual_use": True,
+        "usage_limit": 1,
+        "usage_limit_per_user": 1,
+        "email_restrictions": [discount.email] if discount.email else [],
+        "date_expires_gmt": discount.ends_at.strftime("%Y-%m-%dT%H:%M:%S") if discount.ends_at else None,
+    }
+    if discount.kind == "free_shipping":
+        body |= {"discount_type": "fixed_cart", "amount": "0", "free_shipping": True}
+    else:
+        body |= {
+            "discount_type": "percent" if discount.kind == "percentage" else "fixed_cart",
+            "amount": str(discount.value),
+        }
+    return body
+
+
+def create_discount_code(shop: ShopAccess, discount: DiscountCode) -> str:
+    """``POST coupons``."""
+    created = call(client(shop), "post", "coupons", data=coupon_body(discount))
+    return str(created["id"])
+
+
+def push_tracking(shop: ShopAccess, push: TrackingPush) -> str | None:
+    """Tracking details through the Shipment Tracking extension (a customer note where it isn't installed);
+    every status as a customer note, so WooCommerce e-mails it."""
+    created_id = None
+    if push.details_changed and push.tracking_number:
+        tracking = {
+            "tracking_number": push.tracking_number,
+            "custom_tracking_provider": push.carrier or "",
+            "custom_tracking_link": push.tracking_url or "",
+        }
+        try:
+            created = call(
+                client(shop, TRACKING_API), "post", f"orders/{push.order_id}/shipment-trackings", data=tracking
+            )
+            created_id = str(created.get("tracking_id")) if isinstance(created, dict) else None
+        except PermanentStoreError as exc:
+            if "(404" not in str(exc):
+                raise
+            if push.status is None:
+                return add_note(shop, push.order_id, push.message)
+    if push.status is None:
+        return created_id
+    return add_note(shop, push.order_id, push.message)
+
+
+def add_note(shop: ShopAccess, order_id: str, message: str) -> str:
+    """``POST orders/<id>/notes`` with ``customer_note`` so the customer gets the e-mail."""
+    note = call(client(shop), "post", f"orders/{order_id}/notes", data={"note": message, "customer_note": True})
+    return str(note["id"])
+
+
+def sync_customer(shop: ShopAccess, sync: CustomerSync) -> None:
+    """``PUT customers/<id>`` with ``sadakat_points`` and ``sadakat_tier`` meta."""
+    meta = [{"key": "sadakat_points", "value": str(sync.points)}, {"key": "sadakat_tier", "value": sync.tier or ""}]
+    call(client(shop), "put", f"customers/{sync.customer_id}", data={"meta_data": meta})

@@ -1,0 +1,93 @@
+"""WooCommerce webhooks: headers and payloads translated into the neutral model."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from decimal import Decimal
+from typing import Any
+
+from adapters.base import (
+    Envelope,
+    PayloadError,
+    currency_field,
+    decimal_field,
+    email_field,
+    id_field,
+    list_field,
+    text_field,
+    time_field,
+)
+from connector.model import Customer, Order, OrderGone, Refund, StoreEvent
+
+PING_BODY = re.compile(rb"^webhook_id=\d+$")
+PAID_STATUSES = frozenset({"processing", "completed", "refunded"})
+ORDER_TOPICS = frozenset({"order.created", "order.updated"})
+TOPICS = ORDER_TOPICS | {"order.deleted"}
+
+
+def read_envelope(headers: Mapping[str, str], body: bytes) -> Envelope:
+    """WooCommerce's ``X-WC-Webhook-*`` headers; the creation ping is an unsigned form post."""
+    topic = headers.get("X-WC-Webhook-Topic")
+    return Envelope(
+        topic=topic,
+        delivery_id=headers.get("X-WC-Webhook-Delivery-ID"),
+        signature=headers.get("X-WC-Webhook-Signature"),
+        is_ping=topic is None and bool(PING_BODY.match(body.strip())),
+    )
+
+
+def parse(topic: str, payload: dict[str, Any]) -> StoreEvent:
+    """Order webhooks carry the whole order, refunds included; a deletion carries only its id."""
+    if topic in ORDER_TOPICS:
+        order = _order(payload)
+        return StoreEvent(order=order, refunds=_refunds(payload, order))
+    if topic == "order.deleted":
+        return StoreEvent(order_gone=OrderGone(order_id=id_field(payload, "id")))
+    raise PayloadError(f"topic {topic} is not one Sadakat reads")
+
+
+def _customer(payload: Mapping[str, Any]) -> Customer:
+    billing = payload.get("billing") if isinstance(payload.get("billing"), dict) else {}
+    raw_id = payload.get("customer_id")
+    customer_id = None if raw_id in (None, 0, "0", "") else id_field(payload, "customer_id")
+    return Customer(
+        id=customer_id,
+        email=email_field(billing.get("email")),
+        first_name=text_field(billing.get("first_name"), 255),
+        last_name=text_field(billing.get("last_name"), 255),
+    )
+
+
+def _order(payload: Mapping[str, Any]) -> Order:
+    status = payload.get("status")
+    currency = currency_field(payload.get("currency"))
+    order_id = id_field(payload, "id")
+    # A line's "total" is after discounts and before tax, whether or not prices include tax.
+    merchandise = sum((decimal_field(line, "total") for line in list_field(payload, "line_items")), Decimal(0))
+    return Order(
+        id=order_id,
+        name=text_field(str(payload.get("number") or ""), 128) or order_id,
+        currency=currency,
+        customer=_customer(payload),
+        merchandise_amount=max(merchandise, Decimal(0)),
+        total=decimal_field(payload, "total"),
+        paid=status in PAID_STATUSES,
+        cancelled=status == "cancelled",
+        fully_refunded=status == "refunded",
+        created_at=time_field(payload, "date_created_gmt"),
+    )
+
+
+def _refunds(payload: Mapping[str, Any], order: Order) -> tuple[Refund, ...]:
+    """The order's refunds. The webhook gives only each refund's total, so its merchandise share is
+    taken in proportion to the order's merchandise share of its total."""
+    refunds = []
+    for raw in list_field(payload, "refunds"):
+        refunded = abs(decimal_field(raw, "total"))
+        if order.total > 0:
+            merchandise = min(refunded * order.merchandise_amount / order.total, order.merchandise_amount)
+        else:
+            merchandise = Decimal(0)
+        refunds.append(Refund(id=id_field(raw, "id"), order_id=order.id, merchandise_amount=merchandise))
+    return tuple(refunds)
