@@ -65,27 +65,24 @@ def worker(burst: bool) -> None:
 
 @main.command()
 def scheduler() -> None:
-    """Run the cron scheduler: the inbox sweeper every minute."""
+    """Run the cron scheduler: the sweeper (inbox events and pushes) every minute."""
     from rq.cron import CronScheduler
 
     from connector.jobqueue import QUEUE_NAME, redis_connection
-    from jobs.events import sweep_inbox
+    from jobs.sweeper import sweep
 
     cron = CronScheduler(connection=redis_connection(_config()))
-    cron.register(sweep_inbox, QUEUE_NAME, interval=60)
+    cron.register(sweep, QUEUE_NAME, interval=60)
     cron.start()
 
 
 @main.command()
 def sweep() -> None:
-    """Queue pending inbox events that never reached the queue."""
-    from connector import inbox
-    from connector.jobqueue import event_queue, redis_connection
-    from connector.storage import storage_for
+    """Queue inbox events and pushes that never reached a worker."""
+    from jobs.sweeper import sweep as sweep_now
 
-    config = _config()
-    queued = inbox.sweep(storage_for(config), event_queue(redis_connection(config)), grace_seconds=0)
-    click.echo(f"queued {queued} pending event(s)")
+    queued = sweep_now(grace_seconds=0)
+    click.echo(f"queued {queued['events']} pending event(s) and {queued['pushes']} pending push(es)")
 
 
 @main.group()
@@ -101,6 +98,13 @@ def shops() -> None:
 @click.option("--consumer-secret", help="REST API consumer secret (WooCommerce).")
 @click.option("--webhook-secret", help="Secret the store signs webhooks with.")
 @click.option("--earn-rate", help="Points per 1.00 of merchandise (default 1).")
+@click.option(
+    "--setting",
+    "settings_pairs",
+    multiple=True,
+    metavar="NAME=VALUE",
+    help="A programme setting, e.g. locale=tr or sync_customers=false (repeatable).",
+)
 def shops_add(
     platform: str,
     address: str,
@@ -109,6 +113,7 @@ def shops_add(
     consumer_secret: str | None,
     webhook_secret: str | None,
     earn_rate: str | None,
+    settings_pairs: tuple[str, ...],
 ) -> None:
     """Register a store by hand: PLATFORM and its ADDRESS (shop domain or store URL)."""
     from connector.admin import shop_json
@@ -121,7 +126,14 @@ def shops_add(
         "consumer_key": consumer_key,
         "consumer_secret": consumer_secret,
     }
-    settings = {"earn_rate": earn_rate} if earn_rate is not None else None
+    settings: dict[str, str] = {}
+    for pair in settings_pairs:
+        name, sep, value = pair.partition("=")
+        if not sep or not name:
+            raise click.BadParameter(f"expected NAME=VALUE, got {pair!r}", param_hint="--setting")
+        settings[name.strip()] = value.strip()
+    if earn_rate is not None:
+        settings["earn_rate"] = earn_rate
     try:
         shop = register_shop(storage_for(config), config, platform, address, credentials, webhook_secret, settings)
     except ShopError as exc:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 from decimal import Decimal
 from typing import Any
@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from adapters import get_adapter
 from adapters.base import PayloadError
-from connector import orders
+from connector import orders, pushes
 from connector.jobqueue import enqueue_event, job_in_flight
 from connector.storage import Storage, upsert_insert
 from connector.tables import WebhookEvent, utcnow
@@ -70,19 +70,28 @@ def store(storage: Storage, shop_id: int, delivery_id: str, topic: str, body: by
     return Stored(event_id=event_id, status=status)
 
 
-def process(storage: Storage, event_id: int) -> str:
+@dataclass(frozen=True)
+class Processed:
+    """An event's status after processing, and the pushes (push id, shop id) it asked for."""
+
+    status: str
+    pushes: list[tuple[int, int]] = field(default_factory=list)
+
+
+def process(storage: Storage, event_id: int) -> Processed:
     """Parse a pending event through its shop's adapter and apply it, in one transaction.
 
-    Returns the event's status afterwards. Safe to call twice or concurrently: the row is locked,
+    Returns the event's status and the pushes to queue once committed. Safe to call twice or
+    concurrently: the row is locked,
     and an event that is no longer pending is left alone. A payload the adapter can't read is a
     permanent failure, recorded on the event; any other error propagates so the job is retried.
     """
     with storage.session() as session:
         event = session.get(WebhookEvent, event_id, with_for_update=True)
         if event is None:
-            return "missing"
+            return Processed("missing")
         if event.status != WebhookEvent.PENDING:
-            return event.status
+            return Processed(event.status)
         event.attempts += 1
         adapter = get_adapter(event.shop.platform)
         try:
@@ -91,12 +100,13 @@ def process(storage: Storage, event_id: int) -> str:
             event.status = WebhookEvent.FAILED
             event.error = f"unreadable {event.topic} payload: {exc}"
             event.processed_at = utcnow()
-            return event.status
-        orders.apply_event(session, event.shop, store_event, event.id)
+            return Processed(event.status)
+        changed = orders.apply_event(session, event.shop, store_event, event.id)
+        requested = [pushes.request_customer_sync(session, event.shop, customer) for customer in changed]
         event.status = WebhookEvent.PROCESSED
         event.error = None
         event.processed_at = utcnow()
-        return event.status
+        return Processed(event.status, [(push_id, event.shop_id) for push_id in requested if push_id])
 
 
 def fail(storage: Storage, event_id: int, error: str) -> None:

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import contextlib
+import uuid
+from datetime import timedelta
 
 from redis import Redis
-from rq import Queue, Retry
+from rq import Queue, RateLimit, Retry
 from rq.exceptions import DuplicateJobError, NoSuchJobError
 from rq.job import Job, JobStatus
 
@@ -13,8 +15,13 @@ from connector.config import Config
 
 QUEUE_NAME = "sadakat"
 PROCESS_EVENT = "jobs.events.process_event"
+RUN_PUSH = "jobs.pushes.run_push"
+PUSH_CONCURRENCY_PER_SHOP = 2
+"""At most this many calls to one store at once: a throttled store queues while the others flow."""
 EVENT_RETRY = Retry(max=5, interval=[10, 30, 120, 600, 1800])
-IN_FLIGHT = frozenset({JobStatus.QUEUED, JobStatus.STARTED, JobStatus.SCHEDULED, JobStatus.DEFERRED})
+IN_FLIGHT = frozenset(
+    {JobStatus.QUEUED, JobStatus.STARTED, JobStatus.SCHEDULED, JobStatus.DEFERRED, JobStatus.RATE_LIMITED}
+)
 
 
 def redis_connection(config: Config, *, fail_fast: bool = False) -> Redis:
@@ -55,10 +62,27 @@ def enqueue_event(queue: Queue, event_id: int, *, replace: bool = False) -> bool
     return True
 
 
-def job_in_flight(queue: Queue, event_id: int) -> bool:
-    """Whether the event's job is queued, scheduled for a retry or running."""
+def enqueue_push(queue: Queue, push_id: int, shop_id: int, *, delay: float | None = None) -> str:
+    """Queue (or schedule after ``delay`` seconds) the job that runs a push; returns its job id."""
+    job_id = f"push-{push_id}-{uuid.uuid4().hex[:8]}"
+    options = {
+        "job_id": job_id,
+        "rate_limit": RateLimit(key=f"shop-{shop_id}", concurrency=PUSH_CONCURRENCY_PER_SHOP),
+        "result_ttl": 600,
+        "description": f"push {push_id} to shop {shop_id}",
+    }
+    if delay:
+        queue.enqueue_in(timedelta(seconds=delay), RUN_PUSH, push_id, **options)
+    else:
+        queue.enqueue(RUN_PUSH, push_id, **options)
+    return job_id
+
+
+def job_in_flight(queue: Queue, event_or_job_id: int | str) -> bool:
+    """Whether a job (an inbox event's id, or a job id) is queued, scheduled, rate-limited or running."""
+    job_id = event_job_id(event_or_job_id) if isinstance(event_or_job_id, int) else event_or_job_id
     try:
-        job = Job.fetch(event_job_id(event_id), connection=queue.connection)
+        job = Job.fetch(job_id, connection=queue.connection)
     except NoSuchJobError:
         return False
     return job.get_status(refresh=False) in IN_FLIGHT

@@ -20,8 +20,9 @@ from connector.storage import upsert_insert
 from connector.tables import CustomerRecord, OrderRecord, RefundRecord, ShipmentRecord, Shop
 
 
-def apply_event(session: Session, shop: Shop, event: StoreEvent, event_id: int | None = None) -> None:
-    """Record what ``event`` says and settle the points of every order it touches."""
+def apply_event(session: Session, shop: Shop, event: StoreEvent, event_id: int | None = None) -> list[CustomerRecord]:
+    """Record what ``event`` says and settle the points of every order it touches.
+    Returns the members whose balance changed."""
     touched: list[str] = []
     if event.order is not None:
         record_order(session, shop, event.order)
@@ -34,8 +35,14 @@ def apply_event(session: Session, shop: Shop, event: StoreEvent, event_id: int |
         touched.append(event.order_gone.order_id)
     for shipment in event.shipments:
         record_shipment(session, shop, shipment)
+    changed: dict[int, CustomerRecord] = {}
     for order_id in dict.fromkeys(touched):
-        settle(session, shop, order_id, event_id)
+        customer_id = settle(session, shop, order_id, event_id)
+        if customer_id is not None:
+            customer = session.get(CustomerRecord, customer_id, populate_existing=True)
+            if customer is not None:
+                changed[customer.id] = customer
+    return list(changed.values())
 
 
 def customer_record(session: Session, shop_id: int, customer: Customer) -> CustomerRecord | None:
@@ -142,19 +149,21 @@ def record_shipment(session: Session, shop: Shop, shipment: Shipment) -> None:
             setattr(row, name, value)
 
 
-def settle(session: Session, shop: Shop, order_id: str, event_id: int | None = None) -> None:
-    """Append whatever entries bring the order's points to what its facts say they should be."""
+def settle(session: Session, shop: Shop, order_id: str, event_id: int | None = None) -> int | None:
+    """Append whatever entries bring the order's points to what its facts say they should be.
+    Returns the member's record id if their balance changed."""
     row = locked_order(session, shop.id, order_id)
     if row.customer_id is None or row.merchandise_amount is None:
-        return  # nothing is known about who bought what yet; a later event settles it
+        return None  # nothing is known about who bought what yet; a later event settles it
     ended = row.cancelled or row.fully_refunded
+    changed = False
     if row.points_earned is None:
         if not row.paid or ended:
-            return
+            return None
         rate = ProgrammeSettings.from_dict(shop.settings).earn_rate
         row.points_earned = rules.points_for_purchase(row.merchandise_amount, rate)
         row.earn_rate = rate
-        ledger.append(
+        changed = row.points_earned > 0 and ledger.append(
             session,
             shop.id,
             row.customer_id,
@@ -181,10 +190,25 @@ def settle(session: Session, shop: Shop, order_id: str, event_id: int | None = N
     reversed_so_far = -ledger.sum_points(
         session, shop.id, source_type="order", source_id=order_id, kinds={"refund", "cancellation"}
     )
-    if target <= reversed_so_far:
-        return
+    if target > reversed_so_far:
+        changed = _append_reversal(session, shop, row, target, reversed_so_far, refunded, event_id) or changed
+    return row.customer_id if changed else None
+
+
+def _append_reversal(
+    session: Session,
+    shop: Shop,
+    row: OrderRecord,
+    target: int,
+    reversed_so_far: int,
+    refunded: Decimal,
+    event_id: int | None,
+) -> bool:
+    assert row.customer_id is not None and row.points_earned is not None
+    order_id = row.order_id
+    ended = row.cancelled or row.fully_refunded
     kind = "cancellation" if row.cancelled else "refund"
-    ledger.append(
+    return ledger.append(
         session,
         shop.id,
         row.customer_id,

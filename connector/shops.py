@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from typing import Any
 
 from sqlalchemy import select
@@ -52,6 +53,8 @@ def register_shop(
             domain=where.domain,
             base_url=where.base_url,
             webhook_secret=webhook_secret or None,
+            carrier_secret=secrets.token_urlsafe(32),
+            code_secret=secrets.token_urlsafe(32),
             settings=programme.to_dict(),
             **{name: credentials.get(name) for name in adapter.credentials},
         )

@@ -88,6 +88,8 @@ class Shop(Base):
     consumer_secret: Mapped[str | None] = mapped_column(Text)
     webhook_secret: Mapped[str | None] = mapped_column(Text)
     previous_webhook_secret: Mapped[str | None] = mapped_column(Text)
+    carrier_secret: Mapped[str | None] = mapped_column(Text)
+    code_secret: Mapped[str | None] = mapped_column(Text)
     settings: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     uninstalled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -195,6 +197,10 @@ class ShipmentRecord(Base):
     tracking_number: Mapped[str | None] = mapped_column(String(128))
     tracking_url: Mapped[str | None] = mapped_column(Text)
     store_updated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    tracking_status: Mapped[str | None] = mapped_column(String(32))
+    """The latest carrier status we have told the store about."""
+    tracking_progress: Mapped[str | None] = mapped_column(String(32))
+    """The furthest point on the way (label, in transit, out for delivery, delivered, returned) told so far."""
 
 
 class LedgerEntry(Base):
@@ -218,4 +224,70 @@ class LedgerEntry(Base):
     rate: Mapped[Decimal | None] = mapped_column(Money)
     amount: Mapped[Decimal | None] = mapped_column(Money)
     event_id: Mapped[int | None] = mapped_column(BigInteger)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Push(Base):
+    """The outbox: one call Sadakat owes a store, with everything needed to make it exactly once."""
+
+    __tablename__ = "pushes"
+    __table_args__ = (
+        UniqueConstraint("shop_id", "key", name="uq_pushes_shop_key"),
+        Index("ix_pushes_status_updated", "status", "updated_at"),
+    )
+
+    PENDING = "pending"
+    RUNNING = "running"
+    DONE = "done"
+    FAILED = "failed"
+    CANCELLED = "cancelled"
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    shop_id: Mapped[int] = mapped_column(ForeignKey("shops.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(32))
+    target: Mapped[str] = mapped_column(String(255))
+    key: Mapped[str] = mapped_column(String(255))
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    status: Mapped[str] = mapped_column(String(16))
+    generation: Mapped[int] = mapped_column(Integer, default=1)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    store_object_id: Mapped[str | None] = mapped_column(String(255))
+    job_id: Mapped[str | None] = mapped_column(String(128))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    done_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class TrackingEvent(Base):
+    """A carrier's news about a tracking number; applied to its shipment once that is known."""
+
+    __tablename__ = "tracking_events"
+    __table_args__ = (Index("ix_tracking_events_number", "shop_id", "tracking_number"),)
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    shop_id: Mapped[int] = mapped_column(ForeignKey("shops.id", ondelete="CASCADE"))
+    tracking_number: Mapped[str] = mapped_column(String(128))
+    status: Mapped[str] = mapped_column(String(32))
+    carrier: Mapped[str | None] = mapped_column(String(128))
+    tracking_url: Mapped[str | None] = mapped_column(Text)
+    location: Mapped[str | None] = mapped_column(String(255))
+    happened_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    estimated_delivery_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    applied_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class SandboxCall(Base):
+    """What the sandbox store was asked to do (it lives in our own database)."""
+
+    __tablename__ = "sandbox_calls"
+    __table_args__ = (UniqueConstraint("shop_id", "kind", "key", name="uq_sandbox_calls_key"),)
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    shop_id: Mapped[int] = mapped_column(ForeignKey("shops.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(32))
+    key: Mapped[str] = mapped_column(String(255))
+    body: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

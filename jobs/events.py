@@ -7,9 +7,9 @@ import logging
 from rq import get_current_job
 from sqlalchemy.exc import DataError
 
-from connector import inbox
+from connector import inbox, pushes
 from connector.config import Config
-from connector.jobqueue import event_queue
+from connector.jobqueue import event_queue, redis_connection
 from connector.storage import storage_for
 
 log = logging.getLogger(__name__)
@@ -17,9 +17,10 @@ log = logging.getLogger(__name__)
 
 def process_event(event_id: int) -> str:
     """Apply one inbox event to the ledger. Idempotent; a retryable failure re-raises for RQ's retry."""
-    storage = storage_for(Config.from_env())
+    config = Config.from_env()
+    storage = storage_for(config)
     try:
-        return inbox.process(storage, event_id)
+        processed = inbox.process(storage, event_id)
     except DataError as exc:
         # The database refused a value in the payload: retrying would fail the same way.
         inbox.fail(storage, event_id, f"the payload holds a value the database can't store: {exc.orig}")
@@ -30,11 +31,8 @@ def process_event(event_id: int) -> str:
         except Exception:
             log.exception("could not record the failure of event %s", event_id)
         raise
-
-
-def sweep_inbox() -> int:
-    """Queue pending inbox events that never reached a queue (e.g. Redis was down at receive time)."""
-    config = Config.from_env()
-    job = get_current_job()
-    assert job is not None, "sweep_inbox runs as an RQ job; use `sadakat sweep` from a shell"
-    return inbox.sweep(storage_for(config), event_queue(job.connection), config.sweep_grace_seconds)
+    if processed.pushes:
+        job = get_current_job()
+        connection = job.connection if job else redis_connection(config)
+        pushes.dispatch(storage, event_queue(connection), processed.pushes)
+    return processed.status

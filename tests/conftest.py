@@ -7,10 +7,12 @@ SQLite and an embedded Valkey it starts itself. Only the stores' HTTP APIs are e
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import responses
 from flask import Flask
 from flask.testing import FlaskClient
 from redis import Redis
@@ -71,6 +73,16 @@ def config(services: Config) -> Iterator[Config]:
     yield services
 
 
+@pytest.fixture(autouse=True)
+def stores_are_mocked() -> Iterator[None]:
+    """Stores' HTTP APIs are only ever mocked: a call no test mocked fails like an unreachable store."""
+    responses.start()
+    responses.add_passthru(re.compile(r"http://127\.0\.0\.1:\d+/"))  # our own server, in tests that run it
+    yield
+    responses.stop()
+    responses.reset()
+
+
 @pytest.fixture
 def storage(config: Config) -> Storage:
     """The test process's Storage."""
@@ -100,6 +112,21 @@ def shopify_shop(storage: Storage, config: Config) -> Shop:
     """A Shopify shop registered by hand with its own webhook secret."""
     return register_shop(
         storage, config, "shopify", "sadakat-test.myshopify.com", {"access_token": "shpat_x"}, SHOPIFY_SECRET
+    )
+
+
+@pytest.fixture
+def offline_shopify_shop(storage: Storage, config: Config) -> Shop:
+    """A Shopify shop whose member records aren't written back: for tests whose workers run in
+    subprocesses, where the store's API can't be mocked."""
+    return register_shop(
+        storage,
+        config,
+        "shopify",
+        "sadakat-test.myshopify.com",
+        {"access_token": "shpat_x"},
+        SHOPIFY_SECRET,
+        {"sync_customers": False},
     )
 
 

@@ -70,7 +70,17 @@ def test_run_starts_everything_on_embedded_defaults_and_stops_cleanly(tmp_path: 
         assert (data_dir / "sadakat.db").exists()
 
         added = subprocess.run(
-            [SADAKAT, "shops", "add", "shopify", "fresh.myshopify.com", "--access-token", "T"],
+            [
+                SADAKAT,
+                "shops",
+                "add",
+                "shopify",
+                "fresh.myshopify.com",
+                "--access-token",
+                "T",
+                "--setting",
+                "sync_customers=false",
+            ],  # this test's store has no HTTP API to call
             env=env,
             capture_output=True,
             text=True,

@@ -58,9 +58,9 @@ def ledger_rows(storage: Storage) -> list[tuple[str, int]]:
 
 
 def test_same_delivery_20_times_concurrently_is_one_event_and_one_entry(
-    server_url: str, shopify_shop: Shop, storage: Storage, redis: Redis
+    server_url: str, offline_shopify_shop: Shop, storage: Storage, redis: Redis
 ) -> None:
-    statuses = deliver_concurrently(server_url, shopify_shop, "orders/paid", paid_shopify_order(), ["dup"] * 20)
+    statuses = deliver_concurrently(server_url, offline_shopify_shop, "orders/paid", paid_shopify_order(), ["dup"] * 20)
     assert statuses == [200] * 20
     run_two_workers()
     with storage.session() as session:
@@ -69,14 +69,14 @@ def test_same_delivery_20_times_concurrently_is_one_event_and_one_entry(
 
 
 def test_same_order_under_20_delivery_ids_on_two_workers_is_one_entry(
-    server_url: str, shopify_shop: Shop, storage: Storage, redis: Redis
+    server_url: str, offline_shopify_shop: Shop, storage: Storage, redis: Redis
 ) -> None:
     order = paid_shopify_order()
     ids = [f"paid-{n}" for n in range(20)]
-    assert deliver_concurrently(server_url, shopify_shop, "orders/paid", order, ids) == [200] * 20
+    assert deliver_concurrently(server_url, offline_shopify_shop, "orders/paid", order, ids) == [200] * 20
     refund = shopify_refund(order, 7001, "89.99")
     refund_ids = [f"refund-{n}" for n in range(20)]
-    assert deliver_concurrently(server_url, shopify_shop, "refunds/create", refund, refund_ids) == [200] * 20
+    assert deliver_concurrently(server_url, offline_shopify_shop, "refunds/create", refund, refund_ids) == [200] * 20
     run_two_workers()
     assert sorted(ledger_rows(storage)) == [
         ("order:820982911946154508:earned", 404),

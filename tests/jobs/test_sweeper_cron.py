@@ -24,10 +24,12 @@ SADAKAT = str(Path(sys.executable).parent / "sadakat")
 
 
 def test_event_stored_while_redis_was_down_is_processed_via_the_scheduled_sweep(
-    config: Config, shopify_shop: Shop, storage: Storage, redis: Redis, client: FlaskClient
+    config: Config, offline_shopify_shop: Shop, storage: Storage, redis: Redis, client: FlaskClient
 ) -> None:
     down = create_app(dataclasses.replace(config, redis_url="redis://127.0.0.1:1/0"))
-    assert post_shopify(down.test_client(), shopify_shop, "orders/paid", paid_shopify_order()).status_code == 200
+    assert (
+        post_shopify(down.test_client(), offline_shopify_shop, "orders/paid", paid_shopify_order()).status_code == 200
+    )
 
     env = os.environ | {"SADAKAT_SWEEP_GRACE_SECONDS": "0"}
     scheduler = subprocess.Popen([SADAKAT, "scheduler"], env=env, stderr=subprocess.DEVNULL)
@@ -43,4 +45,4 @@ def test_event_stored_while_redis_was_down_is_processed_via_the_scheduled_sweep(
     subprocess.run([SADAKAT, "worker", "--burst"], env=env, check=True, capture_output=True, timeout=120)
     with storage.session() as session:
         assert list(session.scalars(select(WebhookEvent.status))) == ["processed"]
-    assert customer_json(client, shopify_shop, "115310627314723954")["points"] == 404
+    assert customer_json(client, offline_shopify_shop, "115310627314723954")["points"] == 404

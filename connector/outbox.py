@@ -1,0 +1,186 @@
+"""The outbox: calls owed to stores, recorded in the same transaction as their cause, run exactly once.
+
+A push moves pending → running → done, or failed with the store's message. A retryable store error
+sends it back to pending with a delay; a permanent one, or too many attempts, fails it for admins to
+see. Only one worker holds a push at a time (a claim), and a claim left by a dead worker goes stale.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from adapters.base import ShopAccess
+from connector.storage import Storage, upsert_insert
+from connector.tables import Push, Shop, utcnow
+
+MAX_ATTEMPTS = 8
+STALE_CLAIM = timedelta(minutes=10)
+MAX_BACKOFF_SECONDS = 900
+
+
+@dataclass(frozen=True)
+class Claimed:
+    """A push this worker now holds, with what it needs to call the store."""
+
+    id: int
+    kind: str
+    payload: dict[str, Any]
+    generation: int
+    attempts: int
+    platform: str
+    shop: ShopAccess
+
+
+def shop_access(shop: Shop) -> ShopAccess:
+    """The adapter's view of a shop: where it is and its API credentials."""
+    return ShopAccess(
+        shop_id=shop.id,
+        domain=shop.domain,
+        base_url=shop.base_url,
+        credentials={
+            "access_token": shop.access_token,
+            "consumer_key": shop.consumer_key,
+            "consumer_secret": shop.consumer_secret,
+        },
+    )
+
+
+def request(session: Session, shop_id: int, kind: str, key: str, target: str, payload: dict[str, Any]) -> int | None:
+    """Record a push unless the shop already has one with ``key``. Returns its id, or None for a repeat."""
+    stmt = (
+        upsert_insert(session, Push)
+        .values(
+            shop_id=shop_id,
+            kind=kind,
+            key=key,
+            target=target,
+            payload=payload,
+            status=Push.PENDING,
+            generation=1,
+            attempts=0,
+            created_at=utcnow(),
+            updated_at=utcnow(),
+        )
+        .on_conflict_do_nothing(index_elements=["shop_id", "key"])
+        .returning(Push.id)
+    )
+    return session.execute(stmt).scalar()
+
+
+def request_refresh(session: Session, shop_id: int, kind: str, key: str, target: str, payload: dict[str, Any]) -> int:
+    """Record a push that carries the latest state (a customer sync): a repeat bumps its generation and makes
+    it pending again, so a run that started before the change doesn't mark it done."""
+    table = Push.__table__
+    stmt = upsert_insert(session, Push).values(
+        shop_id=shop_id,
+        kind=kind,
+        key=key,
+        target=target,
+        payload=payload,
+        status=Push.PENDING,
+        generation=1,
+        attempts=0,
+        created_at=utcnow(),
+        updated_at=utcnow(),
+    )
+    stmt = stmt.on_conflict_do_update(
+        index_elements=["shop_id", "key"],
+        set_={
+            "generation": table.c.generation + 1,
+            "status": Push.PENDING,
+            "attempts": 0,
+            "last_error": None,
+            "payload": stmt.excluded.payload,
+            "updated_at": utcnow(),
+        },
+    ).returning(Push.id)
+    return int(session.execute(stmt).scalar_one())
+
+
+def claim(storage: Storage, push_id: int) -> Claimed | None:
+    """Take a pending push (or one whose claim went stale). None if it's done, failed or held elsewhere."""
+    now = utcnow()
+    with storage.session() as session:
+        push = session.get(Push, push_id, with_for_update=True)
+        if push is None or push.status not in (Push.PENDING, Push.RUNNING):
+            return None
+        if push.status == Push.RUNNING and push.claimed_at and push.claimed_at > now - STALE_CLAIM:
+            return None
+        shop = session.get(Shop, push.shop_id)
+        assert shop is not None
+        push.status = Push.RUNNING
+        push.claimed_at = now
+        push.attempts += 1
+        return Claimed(
+            id=push.id,
+            kind=push.kind,
+            payload=dict(push.payload),
+            generation=push.generation,
+            attempts=push.attempts,
+            platform=shop.platform,
+            shop=shop_access(shop),
+        )
+
+
+def complete(storage: Storage, claimed: Claimed, store_object_id: str | None) -> bool:
+    """Mark done, unless a newer generation was requested meanwhile (then it stays pending). Returns done?"""
+    with storage.session() as session:
+        done = session.execute(
+            update(Push)
+            .where(Push.id == claimed.id, Push.generation == claimed.generation, Push.status == Push.RUNNING)
+            .values(status=Push.DONE, store_object_id=store_object_id, last_error=None, done_at=utcnow())
+            .returning(Push.id)
+        ).first()
+        if not done:
+            session.execute(
+                update(Push).where(Push.id == claimed.id, Push.status == Push.RUNNING).values(status=Push.PENDING)
+            )
+        return done is not None
+
+
+def fail(storage: Storage, claimed: Claimed, error: str) -> None:
+    """Give up on a push: the store refused it. The message is kept for admins."""
+    with storage.session() as session:
+        session.execute(update(Push).where(Push.id == claimed.id).values(status=Push.FAILED, last_error=error[:2000]))
+
+
+def retry_later(storage: Storage, claimed: Claimed, error: str, wait_seconds: float) -> float | None:
+    """Put a push back to pending after a retryable error. Returns the delay, or None once it has failed for
+    good after MAX_ATTEMPTS."""
+    if claimed.attempts >= MAX_ATTEMPTS:
+        fail(storage, claimed, f"gave up after {claimed.attempts} attempts: {error}")
+        return None
+    delay = max(wait_seconds, min(2.0**claimed.attempts, MAX_BACKOFF_SECONDS))
+    with storage.session() as session:
+        session.execute(update(Push).where(Push.id == claimed.id).values(status=Push.PENDING, last_error=error[:2000]))
+    return delay
+
+
+def set_job(storage: Storage, push_id: int, job_id: str) -> None:
+    """Remember the job that will run the push, so the sweeper can tell whether it's still on its way."""
+    with storage.session() as session:
+        session.execute(update(Push).where(Push.id == push_id).values(job_id=job_id))
+
+
+def stranded(storage: Storage, grace_seconds: int, limit: int = 1000) -> list[tuple[int, int, str | None]]:
+    """(push id, shop id, last job id) of pushes pending past the grace period, or held by a stale claim."""
+    now = utcnow()
+    with storage.session() as session:
+        rows = session.execute(
+            select(Push.id, Push.shop_id, Push.job_id, Push.status, Push.claimed_at)
+            .where(
+                Push.status.in_((Push.PENDING, Push.RUNNING)), Push.updated_at <= now - timedelta(seconds=grace_seconds)
+            )
+            .order_by(Push.id)
+            .limit(limit)
+        ).all()
+    return [
+        (row.id, row.shop_id, row.job_id)
+        for row in rows
+        if row.status == Push.PENDING or (row.claimed_at is not None and row.claimed_at <= now - STALE_CLAIM)
+    ]

@@ -1,0 +1,175 @@
+"""What Sadakat writes into stores: discount codes, tracking news and member syncs, as outbox pushes."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+from datetime import datetime
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from redis.exceptions import RedisError
+from rq import Queue
+from sqlalchemy.orm import Session
+
+from adapters.base import (
+    CustomerSync,
+    DiscountCode,
+    PermanentStoreError,
+    StoreAdapter,
+    TrackingPush,
+)
+from connector import outbox
+from connector.jobqueue import enqueue_push, job_in_flight
+from connector.settings import ProgrammeSettings
+from connector.storage import Storage
+from connector.tables import CustomerRecord, Shop
+
+DISCOUNT_CODE = "discount_code"
+TRACKING = "tracking"
+CUSTOMER_SYNC = "customer_sync"
+DISCOUNT_KINDS = ("fixed_amount", "percentage", "free_shipping")
+MAX_FIXED_AMOUNT = Decimal(100_000)
+
+
+class PushRequestError(ValueError):
+    """A push can't be requested as asked; the message says why."""
+
+
+def derive_code(secret: str, reason_key: str) -> str:
+    """The code for a reason, the same on every retry, and unguessable without the shop's code secret."""
+    digest = hmac.new(secret.encode(), reason_key.encode(), hashlib.sha256).digest()
+    return "SDK-" + base64.b32encode(digest).decode()[:10]
+
+
+def issue_discount_code(
+    session: Session,
+    shop: Shop,
+    customer: CustomerRecord,
+    *,
+    kind: str,
+    value: Any,
+    ends_at: datetime | None,
+    reason_key: str,
+    title: str,
+) -> tuple[int | None, str]:
+    """Request a single-use code for ``customer``. The same ``reason_key`` always means the same code and
+    at most one push. Returns (push id or None for a repeat, code)."""
+    if kind not in DISCOUNT_KINDS:
+        raise PushRequestError(f"kind must be one of {', '.join(DISCOUNT_KINDS)}, got {kind!r}")
+    try:
+        amount = Decimal(str(value if value is not None else 0))
+    except InvalidOperation:
+        raise PushRequestError(f"value must be a number, got {value!r}") from None
+    if kind == "percentage" and not (0 < amount <= 100):
+        raise PushRequestError("a percentage must be more than 0 and at most 100")
+    if kind == "fixed_amount" and not (0 < amount <= MAX_FIXED_AMOUNT):
+        raise PushRequestError(f"an amount must be more than 0 and at most {MAX_FIXED_AMOUNT}")
+    if kind == "free_shipping":
+        amount = Decimal(0)
+    if not customer.platform_id and not customer.email:
+        raise PushRequestError("the customer has neither a store account nor an e-mail to bind the code to")
+    if not shop.code_secret:
+        raise PushRequestError(f"shop {shop.id} has no code secret; run `sadakat migrate`")
+    code = derive_code(shop.code_secret, reason_key)
+    payload = {
+        "code": code,
+        "kind": kind,
+        "value": str(amount),
+        "title": title[:255],
+        "customer_id": customer.platform_id,
+        "email": customer.email,
+        "ends_at": ends_at.isoformat() if ends_at else None,
+    }
+    push_id = outbox.request(session, shop.id, DISCOUNT_CODE, f"code:{reason_key}", customer.key, payload)
+    return push_id, code
+
+
+def request_customer_sync(session: Session, shop: Shop, customer: CustomerRecord) -> int | None:
+    """Ask for the member's standing to be written into the store (guests have no record to write to)."""
+    if not customer.platform_id or not ProgrammeSettings.from_dict(shop.settings).sync_customers:
+        return None
+    return outbox.request_refresh(
+        session, shop.id, CUSTOMER_SYNC, f"customer:{customer.id}", customer.key, {"customer": customer.id}
+    )
+
+
+def tracking_payload(push: TrackingPush) -> dict[str, Any]:
+    """A TrackingPush as the outbox stores it."""
+    return {
+        "order_id": push.order_id,
+        "shipment_id": push.shipment_id,
+        "tracking_number": push.tracking_number,
+        "carrier": push.carrier,
+        "tracking_url": push.tracking_url,
+        "status": push.status,
+        "message": push.message,
+        "details_changed": push.details_changed,
+        "happened_at": push.happened_at.isoformat() if push.happened_at else None,
+        "location": push.location,
+        "estimated_delivery_at": push.estimated_delivery_at.isoformat() if push.estimated_delivery_at else None,
+    }
+
+
+def _time(value: str | None) -> datetime | None:
+    return datetime.fromisoformat(value) if value else None
+
+
+def perform(storage: Storage, adapter: StoreAdapter, claimed: outbox.Claimed) -> str | None:
+    """Make the store call a push stands for. Returns the store's id for what it created, if any."""
+    payload = claimed.payload
+    if claimed.kind == DISCOUNT_CODE:
+        discount = DiscountCode(
+            code=payload["code"],
+            kind=payload["kind"],
+            value=Decimal(payload["value"]),
+            title=payload["title"],
+            customer_id=payload.get("customer_id"),
+            email=payload.get("email"),
+            ends_at=_time(payload.get("ends_at")),
+        )
+        # A lost answer to an earlier try may have created it already.
+        return adapter.find_discount_code(claimed.shop, discount.code) or adapter.create_discount_code(
+            claimed.shop, discount
+        )
+    if claimed.kind == TRACKING:
+        push = TrackingPush(
+            **payload
+            | {
+                "happened_at": _time(payload.get("happened_at")),
+                "estimated_delivery_at": _time(payload.get("estimated_delivery_at")),
+            }
+        )
+        return adapter.push_tracking(claimed.shop, push)
+    if claimed.kind == CUSTOMER_SYNC:
+        with storage.session() as session:
+            customer = session.get(CustomerRecord, payload["customer"])
+            if customer is None or not customer.platform_id:
+                return None
+            sync = CustomerSync(customer_id=customer.platform_id, points=customer.points)
+        adapter.sync_customer(claimed.shop, sync)
+        return None
+    raise PermanentStoreError(f"unknown push kind {claimed.kind!r}")
+
+
+def dispatch(storage: Storage, queue: Queue, pushes: list[tuple[int, int]], delay: float | None = None) -> None:
+    """Queue jobs for committed pushes, (push id, shop id) each. If Redis is down they stay pending and
+    the sweeper queues them later."""
+    for push_id, shop_id in pushes:
+        try:
+            job_id = enqueue_push(queue, push_id, shop_id, delay=delay)
+        except RedisError:
+            continue
+        outbox.set_job(storage, push_id, job_id)
+
+
+def sweep(storage: Storage, queue: Queue, grace_seconds: int) -> int:
+    """Queue every stranded push whose job is gone. Returns how many."""
+    queued = 0
+    for push_id, shop_id, job_id in outbox.stranded(storage, grace_seconds):
+        if job_id and job_in_flight(queue, job_id):
+            continue
+        dispatch(storage, queue, [(push_id, shop_id)])
+        queued += 1
+    return queued

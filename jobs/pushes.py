@@ -1,0 +1,50 @@
+"""RQ job that makes one outbox push to a store."""
+
+from __future__ import annotations
+
+from rq import Queue, get_current_job
+
+from adapters import get_adapter
+from adapters.base import PermanentStoreError, RetryableStoreError
+from connector import outbox, pushes
+from connector.config import Config
+from connector.jobqueue import event_queue, redis_connection
+from connector.storage import storage_for
+
+UNEXPECTED_ERROR_RETRY_SECONDS = 60
+
+
+def _queue(config: Config) -> Queue:
+    job = get_current_job()
+    return event_queue(job.connection if job else redis_connection(config))
+
+
+def run_push(push_id: int) -> str:
+    """Make the push once: done, failed with the store's message, or scheduled again after a retryable error."""
+    config = Config.from_env()
+    storage = storage_for(config)
+    claimed = outbox.claim(storage, push_id)
+    if claimed is None:
+        return "skipped"
+    try:
+        object_id = pushes.perform(storage, get_adapter(claimed.platform), claimed)
+    except RetryableStoreError as exc:
+        delay = outbox.retry_later(storage, claimed, str(exc), exc.wait_seconds)
+        if delay is None:
+            return "failed"
+        pushes.dispatch(storage, _queue(config), [(claimed.id, claimed.shop.shop_id)], delay=delay)
+        return "retrying"
+    except PermanentStoreError as exc:
+        outbox.fail(storage, claimed, str(exc))
+        return "failed"
+    except Exception as exc:
+        # A bug, not the store: keep the push, retry later, and let RQ record the traceback.
+        if outbox.retry_later(storage, claimed, f"{type(exc).__name__}: {exc}", UNEXPECTED_ERROR_RETRY_SECONDS):
+            pushes.dispatch(
+                storage, _queue(config), [(claimed.id, claimed.shop.shop_id)], UNEXPECTED_ERROR_RETRY_SECONDS
+            )
+        raise
+    if not outbox.complete(storage, claimed, object_id):
+        # A newer state was requested while this ran: push again.
+        pushes.dispatch(storage, _queue(config), [(claimed.id, claimed.shop.shop_id)])
+    return "done"
