@@ -109,6 +109,7 @@ def shop_json(shop: Shop, public_url: str) -> dict[str, Any]:
         "domain": shop.domain,
         "base_url": shop.base_url,
         "webhook_url": public_url + get_adapter(shop.platform).webhook_path(shop.id),
+        "carrier_webhook_url": f"{public_url}/webhooks/carrier/{shop.id}",
         "created_at": shop.created_at.isoformat(),
         "uninstalled_at": shop.uninstalled_at.isoformat() if shop.uninstalled_at else None,
     }

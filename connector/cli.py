@@ -138,7 +138,8 @@ def shops_add(
         shop = register_shop(storage_for(config), config, platform, address, credentials, webhook_secret, settings)
     except ShopError as exc:
         raise click.ClickException(str(exc)) from None
-    click.echo(json.dumps(shop_json(shop, config.public_url)))
+    # The carrier secret is shown here, once, for the carriers or tracking service to sign with.
+    click.echo(json.dumps(shop_json(shop, config.public_url) | {"carrier_secret": shop.carrier_secret}))
 
 
 @shops.command("list")
@@ -174,6 +175,20 @@ def shops_rotate_secret(shop_id: int, webhook_secret: str) -> None:
     except ShopError as exc:
         raise click.ClickException(str(exc)) from None
     click.echo(f"shop {shop_id}: new webhook secret is current; the previous one still verifies")
+
+
+@shops.command("carrier-secret")
+@click.argument("shop_id", type=int)
+def shops_carrier_secret(shop_id: int) -> None:
+    """Print the secret carriers sign tracking updates for this shop with."""
+    from connector.storage import storage_for
+    from connector.tables import Shop
+
+    with storage_for(_config()).session() as session:
+        shop = session.get(Shop, shop_id)
+        if shop is None:
+            raise click.ClickException(f"no shop {shop_id}")
+        click.echo(shop.carrier_secret)
 
 
 @main.command()

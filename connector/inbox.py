@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from adapters import get_adapter
 from adapters.base import PayloadError
-from connector import orders, pushes
+from connector import orders, pushes, tracking
 from connector.jobqueue import enqueue_event, job_in_flight
 from connector.storage import Storage, upsert_insert
 from connector.tables import WebhookEvent, utcnow
@@ -93,16 +93,24 @@ def process(storage: Storage, event_id: int) -> Processed:
         if event.status != WebhookEvent.PENDING:
             return Processed(event.status)
         event.attempts += 1
-        adapter = get_adapter(event.shop.platform)
         try:
-            store_event = adapter.parse(event.topic, decode_json(event.body))
-        except PayloadError as exc:
+            payload = decode_json(event.body)
+            if event.topic == tracking.CARRIER_TOPIC:
+                carrier_update = tracking.parse_carrier_update(payload)
+            else:
+                store_event = get_adapter(event.shop.platform).parse(event.topic, payload)
+        except (PayloadError, tracking.CarrierUpdateError) as exc:
             event.status = WebhookEvent.FAILED
             event.error = f"unreadable {event.topic} payload: {exc}"
             event.processed_at = utcnow()
             return Processed(event.status)
-        changed = orders.apply_event(session, event.shop, store_event, event.id)
-        requested = [pushes.request_customer_sync(session, event.shop, customer) for customer in changed]
+        if event.topic == tracking.CARRIER_TOPIC:
+            requested = tracking.record_carrier_update(session, event.shop, carrier_update)
+        else:
+            applied = orders.apply_event(session, event.shop, store_event, event.id)
+            requested = applied.pushes + [
+                pushes.request_customer_sync(session, event.shop, customer) for customer in applied.customers
+            ]
         event.status = WebhookEvent.PROCESSED
         event.error = None
         event.processed_at = utcnow()

@@ -68,7 +68,19 @@ class Shipment:
     tracking_number: str | None
     tracking_url: str | None
     shipment_status: str | None = None
+    """The carrier status the store reports, as one of the neutral tracking statuses, if any."""
     updated_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class ShipmentStatus:
+    """The store's own news about a shipment (e.g. Shopify's fulfillment events)."""
+
+    shipment_id: str
+    order_id: str
+    status: str
+    """One of the neutral tracking statuses (``in_transit``, ``delivered``, ...)."""
+    happened_at: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -85,4 +97,5 @@ class StoreEvent:
     order: Order | None = None
     refunds: tuple[Refund, ...] = field(default_factory=tuple)
     shipments: tuple[Shipment, ...] = field(default_factory=tuple)
+    shipment_statuses: tuple[ShipmentStatus, ...] = field(default_factory=tuple)
     order_gone: OrderGone | None = None

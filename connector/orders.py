@@ -8,21 +8,30 @@ its payment, a cancellation before anything, or a replay of any of them all end 
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from decimal import Decimal
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from connector import ledger, rules
-from connector.model import Customer, Order, OrderGone, Refund, Shipment, StoreEvent
+from connector import ledger, rules, tracking
+from connector.model import Customer, Order, OrderGone, Refund, Shipment, ShipmentStatus, StoreEvent
 from connector.settings import ProgrammeSettings
 from connector.storage import upsert_insert
 from connector.tables import CustomerRecord, OrderRecord, RefundRecord, ShipmentRecord, Shop
 
 
-def apply_event(session: Session, shop: Shop, event: StoreEvent, event_id: int | None = None) -> list[CustomerRecord]:
-    """Record what ``event`` says and settle the points of every order it touches.
-    Returns the members whose balance changed."""
+@dataclass
+class Applied:
+    """What applying an event changed: members whose balance moved, and pushes it asked for."""
+
+    customers: list[CustomerRecord] = field(default_factory=list)
+    pushes: list[int] = field(default_factory=list)
+
+
+def apply_event(session: Session, shop: Shop, event: StoreEvent, event_id: int | None = None) -> Applied:
+    """Record what ``event`` says and settle the points of every order it touches."""
+    applied = Applied()
     touched: list[str] = []
     if event.order is not None:
         record_order(session, shop, event.order)
@@ -35,6 +44,9 @@ def apply_event(session: Session, shop: Shop, event: StoreEvent, event_id: int |
         touched.append(event.order_gone.order_id)
     for shipment in event.shipments:
         record_shipment(session, shop, shipment)
+        applied.pushes += tracking.apply_tracking(session, shop, shipment.tracking_number)
+    for news in event.shipment_statuses:
+        record_shipment_status(session, shop, news)
     changed: dict[int, CustomerRecord] = {}
     for order_id in dict.fromkeys(touched):
         customer_id = settle(session, shop, order_id, event_id)
@@ -42,7 +54,8 @@ def apply_event(session: Session, shop: Shop, event: StoreEvent, event_id: int |
             customer = session.get(CustomerRecord, customer_id, populate_existing=True)
             if customer is not None:
                 changed[customer.id] = customer
-    return list(changed.values())
+    applied.customers = list(changed.values())
+    return applied
 
 
 def customer_record(session: Session, shop_id: int, customer: Customer) -> CustomerRecord | None:
@@ -147,6 +160,24 @@ def record_shipment(session: Session, shop: Shop, shipment: Shipment) -> None:
     if newer:
         for name, value in values.items():
             setattr(row, name, value)
+    _store_knows(row, shipment.shipment_status)
+
+
+def record_shipment_status(session: Session, shop: Shop, news: ShipmentStatus) -> None:
+    """The store's own news about a shipment we know: it needn't be told, and nothing older should be."""
+    row = session.scalars(
+        select(ShipmentRecord)
+        .where(ShipmentRecord.shop_id == shop.id, ShipmentRecord.shipment_id == news.shipment_id)
+        .with_for_update()
+    ).first()
+    if row is not None:
+        _store_knows(row, news.status)
+
+
+def _store_knows(row: ShipmentRecord, status: str | None) -> None:
+    if status and tracking.is_news(status, row.tracking_progress):
+        row.tracking_status = status
+        row.tracking_progress = tracking.further(row.tracking_progress, status)
 
 
 def settle(session: Session, shop: Shop, order_id: str, event_id: int | None = None) -> int | None:

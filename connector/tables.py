@@ -185,7 +185,10 @@ class ShipmentRecord(Base):
     """A shipment's latest known tracking state."""
 
     __tablename__ = "shipments"
-    __table_args__ = (UniqueConstraint("shop_id", "shipment_id", name="uq_shipments_shop_shipment"),)
+    __table_args__ = (
+        UniqueConstraint("shop_id", "shipment_id", name="uq_shipments_shop_shipment"),
+        Index("ix_shipments_tracking_number", "shop_id", "tracking_number"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     shop_id: Mapped[int] = mapped_column(ForeignKey("shops.id", ondelete="CASCADE"))

@@ -11,8 +11,8 @@ from redis.exceptions import RedisError
 from sqlalchemy import select
 
 from adapters import UnknownPlatform, get_adapter
-from adapters.base import Envelope, PayloadError, StoreAdapter
-from connector import inbox
+from adapters.base import Envelope, PayloadError, StoreAdapter, hmac_sha256_base64_matches
+from connector import inbox, tracking
 from connector.errors import problem
 from connector.jobqueue import enqueue_event
 from connector.runtime import runtime
@@ -55,7 +55,32 @@ def receive(platform: str, shop_id: int | None = None) -> ResponseReturnValue:
     if len(delivery_id) > MAX_HEADER_VALUE or not delivery_id.isprintable():
         return problem(400, "the delivery id header is too long or has control characters")
     status = WebhookEvent.PENDING if envelope.topic in adapter.topics else WebhookEvent.IGNORED
-    stored = inbox.store(runtime().storage, shop.id, delivery_id, envelope.topic, body, status)
+    return _store_and_queue(shop.id, delivery_id, envelope.topic, body, status)
+
+
+@bp.post("/carrier/<int:shop_id>")
+def receive_carrier(shop_id: int) -> ResponseReturnValue:
+    """A carrier's or tracking service's status update for one of the shop's parcels, signed with the
+    shop's carrier secret (``X-Sadakat-Signature``: base64 HMAC-SHA256 of the body)."""
+    body = request.get_data(cache=False)
+    with runtime().storage.session() as session:
+        shop = session.get(Shop, shop_id) if 0 < shop_id <= MAX_SHOP_ID else None
+    if shop is None or not shop.carrier_secret:
+        return problem(401, "unknown shop")
+    if not hmac_sha256_base64_matches(body, request.headers.get("X-Sadakat-Signature"), [shop.carrier_secret]):
+        return problem(401, "signature does not match the shop's carrier secret")
+    try:
+        tracking.parse_carrier_update(inbox.decode_json(body))
+    except (PayloadError, tracking.CarrierUpdateError) as exc:
+        return problem(400, str(exc))
+    delivery_id = request.headers.get("X-Sadakat-Delivery-Id") or "sha256:" + hashlib.sha256(body).hexdigest()
+    if len(delivery_id) > MAX_HEADER_VALUE or not delivery_id.isprintable():
+        return problem(400, "the delivery id header is too long or has control characters")
+    return _store_and_queue(shop.id, delivery_id, tracking.CARRIER_TOPIC, body, WebhookEvent.PENDING)
+
+
+def _store_and_queue(shop_id: int, delivery_id: str, topic: str, body: bytes, status: str) -> ResponseReturnValue:
+    stored = inbox.store(runtime().storage, shop_id, delivery_id, topic, body, status)
     if stored.duplicate:
         return jsonify(status="duplicate"), 200
     if status == WebhookEvent.PENDING:

@@ -17,12 +17,26 @@ from adapters.base import (
     text_field,
     time_field,
 )
-from connector.model import Customer, Order, Refund, Shipment, StoreEvent
+from connector.model import Customer, Order, Refund, Shipment, ShipmentStatus, StoreEvent
 
 PAID_STATUSES = frozenset({"paid", "partially_refunded", "refunded"})
 ORDER_TOPICS = frozenset({"orders/paid", "orders/cancelled"})
 FULFILLMENT_TOPICS = frozenset({"fulfillments/create", "fulfillments/update"})
-TOPICS = ORDER_TOPICS | FULFILLMENT_TOPICS | {"refunds/create"}
+TOPICS = ORDER_TOPICS | FULFILLMENT_TOPICS | {"refunds/create", "fulfillment_events/create"}
+# Shopify's shipment / fulfillment event statuses, as the neutral tracking statuses.
+TRACKING_STATUS = {
+    "label_printed": "label_created",
+    "label_purchased": "label_created",
+    "confirmed": "label_created",
+    "carrier_picked_up": "in_transit",
+    "in_transit": "in_transit",
+    "out_for_delivery": "out_for_delivery",
+    "ready_for_pickup": "out_for_delivery",
+    "attempted_delivery": "attempted_delivery",
+    "delayed": "delayed",
+    "failure": "failure",
+    "delivered": "delivered",
+}
 
 
 def read_envelope(headers: Mapping[str, str]) -> Envelope:
@@ -44,6 +58,17 @@ def parse(topic: str, payload: dict[str, Any]) -> StoreEvent:
         return StoreEvent(refunds=(_refund(payload),))
     if topic in FULFILLMENT_TOPICS:
         return StoreEvent(shipments=(_shipment(payload),))
+    if topic == "fulfillment_events/create":
+        status = TRACKING_STATUS.get(str(payload.get("status") or "").lower())
+        if status is None:
+            return StoreEvent()
+        news = ShipmentStatus(
+            shipment_id=id_field(payload, "fulfillment_id"),
+            order_id=id_field(payload, "order_id"),
+            status=status,
+            happened_at=time_field(payload, "happened_at"),
+        )
+        return StoreEvent(shipment_statuses=(news,))
     raise PayloadError(f"topic {topic} is not one Sadakat reads")
 
 
@@ -148,6 +173,6 @@ def _shipment(payload: Mapping[str, Any]) -> Shipment:
         carrier=text_field(payload.get("tracking_company"), 128),
         tracking_number=text_field(number, 128),
         tracking_url=text_field(url, 2000),
-        shipment_status=text_field(payload.get("shipment_status"), 32),
+        shipment_status=TRACKING_STATUS.get(str(payload.get("shipment_status") or "").lower()),
         updated_at=time_field(payload, "updated_at"),
     )

@@ -18,7 +18,7 @@ from adapters.base import (
     text_field,
     time_field,
 )
-from connector.model import Customer, Order, OrderGone, Refund, StoreEvent
+from connector.model import Customer, Order, OrderGone, Refund, Shipment, StoreEvent
 
 PING_BODY = re.compile(rb"^webhook_id=\d+$")
 PAID_STATUSES = frozenset({"processing", "completed", "refunded"})
@@ -41,7 +41,7 @@ def parse(topic: str, payload: dict[str, Any]) -> StoreEvent:
     """Order webhooks carry the whole order, refunds included; a deletion carries only its id."""
     if topic in ORDER_TOPICS:
         order = _order(payload)
-        return StoreEvent(order=order, refunds=_refunds(payload, order))
+        return StoreEvent(order=order, refunds=_refunds(payload, order), shipments=_shipments(payload, order))
     if topic == "order.deleted":
         return StoreEvent(order_gone=OrderGone(order_id=id_field(payload, "id")))
     raise PayloadError(f"topic {topic} is not one Sadakat reads")
@@ -91,3 +91,29 @@ def _refunds(payload: Mapping[str, Any], order: Order) -> tuple[Refund, ...]:
             merchandise = Decimal(0)
         refunds.append(Refund(id=id_field(raw, "id"), order_id=order.id, merchandise_amount=merchandise))
     return tuple(refunds)
+
+
+TRACKING_META = "_wc_shipment_tracking_items"
+
+
+def _shipments(payload: Mapping[str, Any], order: Order) -> tuple[Shipment, ...]:
+    """Parcels the Shipment Tracking extension keeps in the order's ``_wc_shipment_tracking_items`` meta."""
+    shipments = []
+    for meta in list_field(payload, "meta_data"):
+        if meta.get("key") != TRACKING_META or not isinstance(meta.get("value"), list):
+            continue
+        for item in meta["value"]:
+            if not isinstance(item, dict) or not item.get("tracking_number"):
+                continue
+            tracking_id = text_field(str(item.get("tracking_id") or item["tracking_number"]), 40)
+            shipments.append(
+                Shipment(
+                    id=f"{order.id}-{tracking_id}",
+                    order_id=order.id,
+                    status="shipped",
+                    carrier=text_field(item.get("custom_tracking_provider") or item.get("tracking_provider"), 128),
+                    tracking_number=text_field(str(item["tracking_number"]), 128),
+                    tracking_url=text_field(item.get("custom_tracking_link"), 2000),
+                )
+            )
+    return tuple(shipments)

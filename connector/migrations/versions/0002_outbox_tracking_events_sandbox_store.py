@@ -80,6 +80,7 @@ def upgrade() -> None:
     with op.batch_alter_table("shipments", schema=None) as batch_op:
         batch_op.add_column(sa.Column("tracking_status", sa.String(length=32), nullable=True))
         batch_op.add_column(sa.Column("tracking_progress", sa.String(length=32), nullable=True))
+        batch_op.create_index("ix_shipments_tracking_number", ["shop_id", "tracking_number"], unique=False)
 
     with op.batch_alter_table("shops", schema=None) as batch_op:
         batch_op.add_column(sa.Column("carrier_secret", sa.Text(), nullable=True))
@@ -103,6 +104,7 @@ def downgrade() -> None:
         batch_op.drop_column("carrier_secret")
 
     with op.batch_alter_table("shipments", schema=None) as batch_op:
+        batch_op.drop_index("ix_shipments_tracking_number")
         batch_op.drop_column("tracking_progress")
         batch_op.drop_column("tracking_status")
 

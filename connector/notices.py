@@ -1,0 +1,60 @@
+"""What customers are told about their parcels, in the store's language (English and Turkish)."""
+
+from __future__ import annotations
+
+TRACKING = {
+    "en": {
+        "label_created": "Your order {order} is packed and its shipping label is ready.",
+        "in_transit": "Your order {order} is on its way.",
+        "out_for_delivery": "Your order {order} is out for delivery today.",
+        "attempted_delivery": "The carrier tried to deliver your order {order} but couldn't. They will try again, "
+        "or you can arrange delivery with them.",
+        "delayed": "Your order {order} is delayed. We're sorry, and we're keeping an eye on it.",
+        "failure": "There is a problem delivering your order {order}. We're on it and will be in touch.",
+        "delivered": "Your order {order} has been delivered. Enjoy!",
+        "returned": "Your order {order} is on its way back to us. We'll be in touch about what happens next.",
+        "details": "Your order {order} has shipped with {carrier}. Tracking number: {number}.",
+        "link": "Track it here: {url}",
+        "where": "Last seen: {location}.",
+        "eta": "Expected: {eta}.",
+    },
+    "tr": {
+        "label_created": "{order} numaralı siparişiniz paketlendi, kargo etiketi hazır.",
+        "in_transit": "{order} numaralı siparişiniz yola çıktı.",
+        "out_for_delivery": "{order} numaralı siparişiniz bugün dağıtımda.",
+        "attempted_delivery": "Kargo firması {order} numaralı siparişinizi teslim etmeyi denedi ancak teslim "
+        "edemedi. Yeniden deneyecek; dilerseniz teslimatı kargo firmasıyla da ayarlayabilirsiniz.",
+        "delayed": "{order} numaralı siparişiniz gecikiyor. Özür dileriz, yakından takip ediyoruz.",
+        "failure": "{order} numaralı siparişinizin teslimatında bir sorun oluştu. İlgileniyoruz, size en kısa "
+        "sürede dönüş yapacağız.",
+        "delivered": "{order} numaralı siparişiniz teslim edildi. Güle güle kullanın!",
+        "returned": "{order} numaralı siparişiniz bize geri dönüyor. Sonraki adımlar için sizinle iletişime geçeceğiz.",
+        "details": "{order} numaralı siparişiniz {carrier} ile kargoya verildi. Takip numarası: {number}.",
+        "link": "Takip bağlantısı: {url}",
+        "where": "Son konum: {location}.",
+        "eta": "Tahmini teslim: {eta}.",
+    },
+}
+
+
+def tracking_message(
+    locale: str,
+    status: str | None,
+    *,
+    order: str,
+    carrier: str | None,
+    number: str | None,
+    url: str | None,
+    location: str | None = None,
+    eta: str | None = None,
+) -> str:
+    """The note for a status (or, with ``status`` None, for new tracking details), in ``locale``."""
+    texts = TRACKING.get(locale, TRACKING["en"])
+    parts = [texts[status or "details"].format(order=order, carrier=carrier or "-", number=number or "-")]
+    if location:
+        parts.append(texts["where"].format(location=location))
+    if eta:
+        parts.append(texts["eta"].format(eta=eta))
+    if url:
+        parts.append(texts["link"].format(url=url))
+    return " ".join(parts)
