@@ -7,10 +7,13 @@ and never imports a platform module itself.
 from __future__ import annotations
 
 from adapters.base import StoreAdapter
+from adapters.sandbox import SandboxAdapter
 from adapters.shopify import ShopifyAdapter
 from adapters.woocommerce import WooCommerceAdapter
 
-_ADAPTERS: dict[str, StoreAdapter] = {adapter.platform: adapter for adapter in (ShopifyAdapter(), WooCommerceAdapter())}
+_ADAPTERS: dict[str, StoreAdapter] = {
+    adapter.platform: adapter for adapter in (ShopifyAdapter(), WooCommerceAdapter(), SandboxAdapter())
+}
 
 
 class UnknownPlatform(LookupError):

@@ -11,10 +11,11 @@ from flask.typing import ResponseReturnValue
 from sqlalchemy import select
 
 from adapters import get_adapter
-from connector import ledger
+from connector import ledger, pushes
+from connector.customers import find_customer
 from connector.errors import problem
 from connector.runtime import runtime
-from connector.tables import CustomerRecord, LedgerEntry, Shop
+from connector.tables import LedgerEntry, Push, Shop
 from connector.webhooks import MAX_SHOP_ID
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -64,20 +65,74 @@ def customer(shop_id: int, ident: str) -> ResponseReturnValue:
         )
 
 
-def find_customer(session: Any, shop_id: int, ident: str) -> CustomerRecord | None:
-    """A member by platform id, or by e-mail (a registered customer before a guest)."""
-    ident = ident.strip()
-    if "@" not in ident:
-        return session.scalars(
-            select(CustomerRecord).where(CustomerRecord.shop_id == shop_id, CustomerRecord.key == ident)
-        ).one_or_none()
-    email = ident.lower()
-    candidates = session.scalars(
-        select(CustomerRecord)
-        .where(CustomerRecord.shop_id == shop_id, CustomerRecord.email == email)
-        .order_by(CustomerRecord.platform_id.is_(None), CustomerRecord.id)
-    ).all()
-    return candidates[0] if candidates else None
+@bp.post("/api/shops/<int:shop_id>/customers/<path:ident>/codes")
+def issue_code(shop_id: int, ident: str) -> ResponseReturnValue:
+    """Give a customer a single-use discount code: ``{"kind", "value", "days", "title", "key"}``.
+    ``key`` (or an ``Idempotency-Key`` header) makes a repeated request return the same code."""
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        return problem(400, "the body must be a JSON object")
+    key = body.get("key") or request.headers.get("Idempotency-Key")
+    try:
+        issued = pushes.issue_code_for(
+            runtime().storage,
+            shop_id,
+            ident,
+            kind=body.get("kind", "fixed_amount"),
+            value=body.get("value"),
+            days=body.get("days", 30),
+            title=body.get("title") or "Sadakat gift",
+            key=key,
+        )
+    except LookupError as exc:
+        return problem(404, str(exc))
+    except pushes.PushRequestError as exc:
+        return problem(400, str(exc))
+    pushes.dispatch(runtime().storage, runtime().queue, issued.pushes)
+    return jsonify(code=issued.code, push_id=issued.push_id, repeated=issued.repeated), 202
+
+
+@bp.get("/api/shops/<int:shop_id>/pushes")
+def list_pushes(shop_id: int) -> ResponseReturnValue:
+    """The shop's pushes, newest first; ``?status=failed`` for the ones that need an admin."""
+    status = request.args.get("status")
+    if status and status not in PUSH_STATUSES:
+        return problem(400, f"status must be one of {', '.join(PUSH_STATUSES)}")
+    with runtime().storage.session() as session:
+        return jsonify(pushes=[push_json(p) for p in pushes.recent(session, shop_id, status)])
+
+
+@bp.post("/api/shops/<int:shop_id>/pushes/<int:push_id>/retry")
+def retry_push(shop_id: int, push_id: int) -> ResponseReturnValue:
+    """Try a failed push again from scratch."""
+    try:
+        pushes.retry_failed(runtime().storage, shop_id, push_id)
+    except LookupError as exc:
+        return problem(404, str(exc))
+    except pushes.PushRequestError as exc:
+        return problem(409, str(exc))
+    pushes.dispatch(runtime().storage, runtime().queue, [(push_id, shop_id)])
+    return jsonify(status="pending"), 202
+
+
+PUSH_STATUSES = (Push.PENDING, Push.RUNNING, Push.DONE, Push.FAILED, Push.CANCELLED)
+
+
+def push_json(push: Push) -> dict[str, Any]:
+    """A push as admins see it."""
+    return {
+        "id": push.id,
+        "kind": push.kind,
+        "target": push.target,
+        "status": push.status,
+        "attempts": push.attempts,
+        "last_error": push.last_error,
+        "store_object_id": push.store_object_id,
+        "code": push.payload.get("code"),
+        "tracking_status": push.payload.get("status") if push.kind == pushes.TRACKING else None,
+        "created_at": push.created_at.isoformat(),
+        "updated_at": push.updated_at.isoformat(),
+    }
 
 
 def entry_json(entry: LedgerEntry) -> dict[str, Any]:

@@ -177,6 +177,142 @@ def shops_rotate_secret(shop_id: int, webhook_secret: str) -> None:
     click.echo(f"shop {shop_id}: new webhook secret is current; the previous one still verifies")
 
 
+@main.command()
+@click.option("--shop", "shop_id", type=int, required=True, help="A sandbox shop's id.")
+@click.option("--orders", type=click.IntRange(1, 100_000), default=20, show_default=True)
+@click.option("--seed", type=int, default=None, help="Make the same traffic again (default: random).")
+@click.option("--url", default=None, help="Where Sadakat is listening (default: SADAKAT_PUBLIC_URL).")
+def simulate(shop_id: int, orders: int, seed: int | None, url: str | None) -> None:
+    """Drive realistic orders, refunds and parcels from a sandbox store through the real receiver."""
+    import random
+    from collections import Counter
+
+    import requests
+
+    from adapters import get_adapter
+    from connector.storage import storage_for
+    from connector.tables import Shop
+
+    config = _config()
+    with storage_for(config).session() as session:
+        shop = session.get(Shop, shop_id)
+    if shop is None:
+        raise click.ClickException(f"no shop {shop_id}")
+    traffic = getattr(get_adapter(shop.platform), "simulated_traffic", None)
+    if traffic is None or not shop.webhook_secret or not shop.carrier_secret:
+        raise click.ClickException(f"shop {shop_id} is a real {shop.platform} store; simulate drives sandbox stores")
+    base = (url or config.public_url).rstrip("/")
+    seed = random.randrange(10**6) if seed is None else seed
+    sent: Counter[str] = Counter()
+    answers: Counter[int] = Counter()
+    with requests.Session() as http:
+        for req in traffic(shop.id, shop.webhook_secret, shop.carrier_secret, orders, seed):
+            try:
+                response = http.post(base + req.path, data=req.body, headers=req.headers, timeout=30)
+            except requests.RequestException as exc:
+                raise click.ClickException(f"could not reach Sadakat at {base}: {exc}") from None
+            sent[req.what] += 1
+            answers[response.status_code] += 1
+    click.echo(json.dumps({"seed": seed, "sent": dict(sent), "answers": {str(k): v for k, v in answers.items()}}))
+    if set(answers) - {200}:
+        raise click.ClickException(f"some requests were not accepted: {dict(answers)}")
+
+
+@main.group()
+def codes() -> None:
+    """Single-use discount codes for customers."""
+
+
+@codes.command("issue")
+@click.argument("shop_id", type=int)
+@click.argument("customer")
+@click.option("--amount", help="Money off, in the shop's currency.")
+@click.option("--percent", help="Percentage off (1-100).")
+@click.option("--free-shipping", is_flag=True, help="Free shipping.")
+@click.option("--days", type=int, default=30, show_default=True, help="Days the code stays valid.")
+@click.option("--title", default="Sadakat gift", show_default=True)
+@click.option("--key", help="Asking again with the same key gives the same code, not a second one.")
+def codes_issue(
+    shop_id: int,
+    customer: str,
+    amount: str | None,
+    percent: str | None,
+    free_shipping: bool,
+    days: int,
+    title: str,
+    key: str | None,
+) -> None:
+    """Give CUSTOMER (platform id or e-mail) of a shop a code; the store gets it through the outbox."""
+    from connector import pushes
+    from connector.jobqueue import event_queue, redis_connection
+    from connector.storage import storage_for
+
+    chosen = [
+        name
+        for name, given in (("--amount", amount), ("--percent", percent), ("--free-shipping", free_shipping))
+        if given
+    ]
+    if len(chosen) != 1:
+        raise click.UsageError("give exactly one of --amount, --percent or --free-shipping")
+    kind, value = ("fixed_amount", amount) if amount else ("percentage", percent) if percent else ("free_shipping", 0)
+    config = _config()
+    storage = storage_for(config)
+    try:
+        issued = pushes.issue_code_for(
+            storage, shop_id, customer, kind=kind, value=value, days=days, title=title, key=key
+        )
+    except (LookupError, pushes.PushRequestError) as exc:
+        raise click.ClickException(str(exc).strip("'\"")) from None
+    pushes.dispatch(storage, event_queue(redis_connection(config)), issued.pushes)
+    click.echo(json.dumps({"code": issued.code, "push_id": issued.push_id, "repeated": issued.repeated}))
+
+
+@main.group("pushes")
+def pushes_group() -> None:
+    """Calls owed to stores: see them, retry failed ones."""
+
+
+@pushes_group.command("list")
+@click.argument("shop_id", type=int)
+@click.option("--status", type=click.Choice(["pending", "running", "done", "failed", "cancelled"]))
+@click.option("--json", "as_json", is_flag=True, help=JSON_HELP)
+def pushes_list(shop_id: int, status: str | None, as_json: bool) -> None:
+    """A shop's pushes, newest first."""
+    from connector import pushes
+    from connector.admin import push_json
+    from connector.storage import storage_for
+
+    with storage_for(_config()).session() as session:
+        rows = [push_json(p) for p in pushes.recent(session, shop_id, status)]
+    if as_json:
+        _echo_json(rows)
+        return
+    for row in rows:
+        detail = row["code"] or row["tracking_status"] or row["target"]
+        click.echo(f"{row['id']:>6}  {row['kind']:<14} {row['status']:<9} {detail:<24} {row['last_error'] or ''}")
+    if not rows:
+        click.echo("no pushes")
+
+
+@pushes_group.command("retry")
+@click.argument("shop_id", type=int)
+@click.argument("push_id", type=int)
+def pushes_retry(shop_id: int, push_id: int) -> None:
+    """Try a failed push again."""
+    from connector import pushes
+    from connector.jobqueue import event_queue, redis_connection
+    from connector.storage import storage_for
+
+    config = _config()
+    storage = storage_for(config)
+    try:
+        pushes.retry_failed(storage, shop_id, push_id)
+    except (LookupError, pushes.PushRequestError) as exc:
+        raise click.ClickException(str(exc).strip("'\"")) from None
+    pushes.dispatch(storage, event_queue(redis_connection(config)), [(push_id, shop_id)])
+    click.echo(f"push {push_id} is pending again")
+
+
 @shops.command("carrier-secret")
 @click.argument("shop_id", type=int)
 def shops_carrier_secret(shop_id: int) -> None:
@@ -197,7 +333,8 @@ def shops_carrier_secret(shop_id: int) -> None:
 def balance(shop_id: int, customer: str) -> None:
     """A customer's points (by platform customer id or e-mail)."""
     from connector import ledger
-    from connector.admin import entry_json, find_customer
+    from connector.admin import entry_json
+    from connector.customers import find_customer
     from connector.storage import storage_for
 
     with storage_for(_config()).session() as session:

@@ -5,12 +5,15 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
-from datetime import datetime
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from redis.exceptions import RedisError
 from rq import Queue
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from adapters.base import (
@@ -21,10 +24,11 @@ from adapters.base import (
     TrackingPush,
 )
 from connector import outbox
+from connector.customers import find_customer
 from connector.jobqueue import enqueue_push, job_in_flight
 from connector.settings import ProgrammeSettings
 from connector.storage import Storage
-from connector.tables import CustomerRecord, Shop
+from connector.tables import CustomerRecord, Push, Shop, utcnow
 
 DISCOUNT_CODE = "discount_code"
 TRACKING = "tracking"
@@ -84,6 +88,75 @@ def issue_discount_code(
     }
     push_id = outbox.request(session, shop.id, DISCOUNT_CODE, f"code:{reason_key}", customer.key, payload)
     return push_id, code
+
+
+@dataclass(frozen=True)
+class Issued:
+    """A code given to a customer: its push (None if the same key asked before) and the code."""
+
+    code: str
+    push_id: int | None
+    shop_id: int
+
+    @property
+    def repeated(self) -> bool:
+        """Whether this key had already asked for the code."""
+        return self.push_id is None
+
+    @property
+    def pushes(self) -> list[tuple[int, int]]:
+        """The (push id, shop id) to queue."""
+        return [] if self.push_id is None else [(self.push_id, self.shop_id)]
+
+
+def issue_code_for(
+    storage: Storage, shop_id: int, ident: str, *, kind: str, value: Any, days: Any, title: str, key: str | None
+) -> Issued:
+    """Give the member ``ident`` (platform id or e-mail) of a shop a code valid for ``days`` days.
+    LookupError for an unknown shop or member; PushRequestError for bad values."""
+    if not isinstance(days, int) or isinstance(days, bool) or not 1 <= days <= 3650:
+        raise PushRequestError(f"days must be a whole number from 1 to 3650, got {days!r}")
+    if key is not None and (not isinstance(key, str) or not key or len(key) > 200 or not key.isprintable()):
+        raise PushRequestError("key must be a short printable text")
+    with storage.session() as session:
+        shop = session.get(Shop, shop_id) if 0 < shop_id < 2**31 else None
+        if shop is None:
+            raise LookupError(f"no shop {shop_id}")
+        customer = find_customer(session, shop_id, ident)
+        if customer is None:
+            raise LookupError(f"no customer {ident!r} in shop {shop_id}")
+        push_id, code = issue_discount_code(
+            session,
+            shop,
+            customer,
+            kind=kind,
+            value=value,
+            ends_at=utcnow() + timedelta(days=days),
+            reason_key=f"manual:{key or uuid.uuid4().hex}",
+            title=str(title),
+        )
+    return Issued(code=code, push_id=push_id, shop_id=shop_id)
+
+
+def recent(session: Session, shop_id: int, status: str | None, limit: int = 200) -> list[Push]:
+    """A shop's pushes, newest first, optionally of one status."""
+    query = select(Push).where(Push.shop_id == shop_id)
+    if status:
+        query = query.where(Push.status == status)
+    return list(session.scalars(query.order_by(Push.id.desc()).limit(limit)))
+
+
+def retry_failed(storage: Storage, shop_id: int, push_id: int) -> None:
+    """Make a failed push pending again with fresh attempts."""
+    with storage.session() as session:
+        push = session.get(Push, push_id, with_for_update=True) if 0 < push_id < 2**62 else None
+        if push is None or push.shop_id != shop_id:
+            raise LookupError(f"no push {push_id} in shop {shop_id}")
+        if push.status != Push.FAILED:
+            raise PushRequestError(f"push {push_id} is {push.status}, not failed")
+        push.status = Push.PENDING
+        push.attempts = 0
+        push.last_error = None
 
 
 def request_customer_sync(session: Session, shop: Shop, customer: CustomerRecord) -> int | None:

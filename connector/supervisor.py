@@ -34,6 +34,24 @@ def admin_token(config: Config) -> str:
     return token
 
 
+def ensure_sandbox_shop(config: Config) -> int:
+    """The id of the local sandbox store ``demo``, registered on first run."""
+    from sqlalchemy import select
+
+    from connector.shops import register_shop
+    from connector.storage import storage_for
+    from connector.tables import Shop
+
+    storage = storage_for(config)
+    with storage.session() as session:
+        existing = session.scalars(
+            select(Shop.id).where(Shop.platform == "sandbox", Shop.domain == "demo.sandbox")
+        ).first()
+    if existing is not None:
+        return existing
+    return register_shop(storage, config, "sandbox", "demo", {}, secrets.token_urlsafe(32)).id
+
+
 def run_stack(config: Config, host: str, web_workers: int) -> int:
     """Migrate, start Valkey (if embedded), web, worker and scheduler; stop them all on Ctrl-C / SIGTERM."""
     config.data_dir.mkdir(parents=True, exist_ok=True)
@@ -42,6 +60,7 @@ def run_stack(config: Config, host: str, web_workers: int) -> int:
     if config.embedded_redis:
         valkey = start_valkey(config.embedded_redis_socket, config.data_dir / "valkey")
         click.echo(f"Embedded Valkey on {config.redis_url} (data in {config.data_dir / 'valkey'})")
+    sandbox_id = ensure_sandbox_shop(config)
     env = dict(
         os.environ,
         REDIS_URL=config.redis_url,
@@ -83,6 +102,7 @@ def run_stack(config: Config, host: str, web_workers: int) -> int:
             f"(Authorization: Bearer <token in {config.data_dir / 'admin_token'} or SADAKAT_ADMIN_TOKEN>)"
         )
         click.echo(f"Health: {config.public_url}/healthz   Stop with Ctrl-C.")
+        click.echo(f"Sandbox store: shop {sandbox_id}. Try: .venv/bin/sadakat simulate --shop {sandbox_id} --orders 20")
         while not stopping:
             for name, child in children.items():
                 if child.poll() is not None:

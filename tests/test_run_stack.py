@@ -109,6 +109,7 @@ def test_run_starts_everything_on_embedded_defaults_and_stops_cleanly(tmp_path: 
         output, _ = stack.communicate(timeout=60)
     assert stack.returncode == 0, output
     assert "Admin API: http://127.0.0.1:" in output
+    assert "Sandbox store: shop 1. Try: .venv/bin/sadakat simulate --shop 1" in output
     assert "Sadakat stopped." in output
     assert processes_of(data_dir) == []
     assert (data_dir / "valkey" / "appendonlydir").exists(), "the embedded Valkey persists its data"

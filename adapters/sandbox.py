@@ -1,0 +1,295 @@
+"""The sandbox store: a pretend shop that lives in Sadakat's own database.
+
+It lets a newcomer see points, codes and tracking without owning a store. Its webhooks are signed like a
+real store's (``X-Sandbox-Signature``: base64 HMAC-SHA256 of the body with the shop's webhook secret) and
+go through the same receiver; what Sadakat asks of it (codes, tracking, member syncs) is recorded in the
+``sandbox_calls`` table. ``simulated_traffic`` makes realistic orders, refunds and parcels.
+
+Payloads (its own, simple format):
+
+- ``order/updated``: ``{"id", "number", "currency", "status": pending|paid|cancelled|refunded,
+  "customer": {"id" | null, "email", "first_name", "last_name"}, "subtotal", "total",
+  "refunds": [{"id", "amount"}], "created_at"}``; ``subtotal`` is merchandise after discounts,
+  without shipping and tax, and refund amounts are merchandise refunded.
+- ``shipment/updated``: ``{"id", "order_id", "carrier", "tracking_number", "tracking_url", "status",
+  "updated_at"}``.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import json
+import random
+import re
+import uuid
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import asdict, dataclass
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import select
+
+from adapters.base import (
+    CustomerSync,
+    DiscountCode,
+    Envelope,
+    PayloadError,
+    PermanentStoreError,
+    ShopAccess,
+    ShopAddress,
+    TrackingPush,
+    currency_field,
+    decimal_field,
+    email_field,
+    hmac_sha256_base64_matches,
+    id_field,
+    list_field,
+    text_field,
+    time_field,
+)
+from connector.config import Config
+from connector.model import Customer, Order, Refund, Shipment, StoreEvent
+from connector.storage import storage_for, upsert_insert
+from connector.tables import SandboxCall
+
+NAME = re.compile(r"^[a-z0-9][a-z0-9-]{0,39}$")
+ORDER_TOPIC = "order/updated"
+SHIPMENT_TOPIC = "shipment/updated"
+
+
+@dataclass(frozen=True)
+class SimulatedRequest:
+    """One HTTP request the sandbox store would send: to our receiver, or to the carrier endpoint."""
+
+    path: str
+    headers: dict[str, str]
+    body: bytes
+    what: str
+
+
+class SandboxAdapter:
+    """The sandbox platform."""
+
+    platform = "sandbox"
+    credentials: tuple[str, ...] = ()
+    topics = frozenset({ORDER_TOPIC, SHIPMENT_TOPIC})
+
+    def address(self, raw: str) -> ShopAddress:
+        """A sandbox store is named by a short name, e.g. ``demo``."""
+        name = raw.strip().lower().removesuffix(".sandbox")
+        if not NAME.match(name):
+            raise ValueError(f"{raw!r} is not a sandbox store name (letters, digits and dashes, up to 40)")
+        return ShopAddress(domain=f"{name}.sandbox", base_url=f"sandbox://{name}")
+
+    def webhook_path(self, shop_id: int) -> str:
+        """Each sandbox store has its own path, like a WooCommerce store."""
+        return f"/webhooks/sandbox/{shop_id}"
+
+    def app_webhook_secrets(self, config: Config) -> list[str]:
+        """Each sandbox store has its own secret."""
+        return []
+
+    def read_envelope(self, headers: Mapping[str, str], body: bytes) -> Envelope:
+        """``X-Sandbox-*`` headers."""
+        return Envelope(
+            topic=headers.get("X-Sandbox-Topic"),
+            delivery_id=headers.get("X-Sandbox-Delivery-Id"),
+            signature=headers.get("X-Sandbox-Signature"),
+        )
+
+    def verify(self, body: bytes, signature: str | None, secrets: Iterable[str]) -> bool:
+        """Base64 HMAC-SHA256 of the raw body."""
+        return hmac_sha256_base64_matches(body, signature, secrets)
+
+    def parse(self, topic: str, payload: dict[str, Any]) -> StoreEvent:
+        """Orders (with their refunds) and shipments into the neutral model."""
+        if topic == ORDER_TOPIC:
+            return _order_event(payload)
+        if topic == SHIPMENT_TOPIC:
+            return StoreEvent(
+                shipments=(
+                    Shipment(
+                        id=id_field(payload, "id"),
+                        order_id=id_field(payload, "order_id"),
+                        status=text_field(payload.get("status"), 32) or "shipped",
+                        carrier=text_field(payload.get("carrier"), 128),
+                        tracking_number=text_field(payload.get("tracking_number"), 128),
+                        tracking_url=text_field(payload.get("tracking_url"), 2000),
+                        updated_at=time_field(payload, "updated_at"),
+                    ),
+                )
+            )
+        raise PayloadError(f"topic {topic} is not one Sadakat reads")
+
+    def find_discount_code(self, shop: ShopAccess, code: str) -> str | None:
+        """The id the sandbox gave ``code``, if it has it."""
+        with storage_for(Config.from_env()).session() as session:
+            found = session.scalars(
+                select(SandboxCall.body).where(
+                    SandboxCall.shop_id == shop.shop_id, SandboxCall.kind == "discount_code", SandboxCall.key == code
+                )
+            ).first()
+        return None if found is None else str(found["store_id"])
+
+    def create_discount_code(self, shop: ShopAccess, discount: DiscountCode) -> str:
+        """Record the code; a second code with the same string is refused, as a real store would."""
+        store_id = f"sandbox-code-{uuid.uuid4().hex[:12]}"
+        body = asdict(discount) | {"store_id": store_id}
+        if not _record(shop.shop_id, "discount_code", discount.code, body):
+            raise PermanentStoreError(f"sandbox refused: the code {discount.code} already exists")
+        return store_id
+
+    def push_tracking(self, shop: ShopAccess, push: TrackingPush) -> str | None:
+        """Record the note the customer would get."""
+        key = f"{push.shipment_id}:{push.status or 'details'}:{uuid.uuid4().hex[:8]}"
+        _record(shop.shop_id, "tracking", key, asdict(push))
+        return key
+
+    def sync_customer(self, shop: ShopAccess, sync: CustomerSync) -> None:
+        """Record the member's standing as the store would show it."""
+        _record(shop.shop_id, "customer_sync", f"{sync.customer_id}:{uuid.uuid4().hex[:8]}", asdict(sync))
+
+    def simulated_traffic(
+        self, shop_id: int, webhook_secret: str, carrier_secret: str, orders: int, seed: int
+    ) -> Iterator[SimulatedRequest]:
+        """Requests a busy little shop would send: orders (some paid later, refunded or cancelled),
+        parcels with carrier news (some delayed), and the odd repeated delivery."""
+        rng = random.Random(seed)
+        customers = [
+            {"id": f"c{n}", "email": f"member{n}@example.com", "first_name": f"Üye {n}", "last_name": "Demo"}
+            for n in range(1, max(2, orders // 3) + 1)
+        ]
+        start = datetime.now(UTC) - timedelta(days=7)
+        for n in range(1, orders + 1):
+            order_id = f"{seed}-{n}"
+            buyer = (
+                rng.choice(customers)
+                if rng.random() < 0.75
+                else {
+                    "id": None,
+                    "email": f"guest{rng.randint(1, 5)}@example.com",
+                    "first_name": "Misafir",
+                    "last_name": "",
+                }
+            )
+            subtotal = Decimal(rng.randint(2000, 60000)) / 100
+            order = {
+                "id": order_id,
+                "number": str(1000 + n),
+                "currency": "TRY",
+                "status": "paid",
+                "customer": buyer,
+                "subtotal": str(subtotal),
+                "total": str(subtotal + Decimal("29.90")),
+                "refunds": [],
+                "created_at": (start + timedelta(minutes=10 * n)).isoformat(),
+            }
+            if rng.random() < 0.15:
+                yield self._webhook(
+                    shop_id, webhook_secret, ORDER_TOPIC, order | {"status": "pending"}, "order pending"
+                )
+            delivery = uuid.uuid4().hex
+            yield self._webhook(shop_id, webhook_secret, ORDER_TOPIC, order, "order", delivery)
+            if rng.random() < 0.05:
+                yield self._webhook(shop_id, webhook_secret, ORDER_TOPIC, order, "repeated delivery", delivery)
+            roll = rng.random()
+            if roll < 0.12:
+                refund = {"id": f"r{order_id}", "amount": str((subtotal / 2).quantize(Decimal("0.01")))}
+                yield self._webhook(shop_id, webhook_secret, ORDER_TOPIC, order | {"refunds": [refund]}, "refund")
+            elif roll < 0.17:
+                yield self._webhook(shop_id, webhook_secret, ORDER_TOPIC, order | {"status": "cancelled"}, "cancel")
+            elif roll < 0.77:
+                yield from self._parcel(shop_id, webhook_secret, carrier_secret, order, rng)
+
+    def _parcel(
+        self, shop_id: int, webhook_secret: str, carrier_secret: str, order: dict[str, Any], rng: random.Random
+    ) -> Iterator[SimulatedRequest]:
+        number = f"SBX{rng.randint(10**9, 10**10 - 1)}"
+        shipped = datetime.fromisoformat(order["created_at"]) + timedelta(hours=20)
+        shipment = {
+            "id": f"s{order['id']}",
+            "order_id": order["id"],
+            "carrier": "Sandbox Kargo",
+            "tracking_number": number,
+            "tracking_url": f"https://tracking.sandbox.invalid/{number}",
+            "status": "shipped",
+            "updated_at": shipped.isoformat(),
+        }
+        yield self._webhook(shop_id, webhook_secret, SHIPMENT_TOPIC, shipment, "shipment")
+        statuses = ["in_transit", "out_for_delivery", "delivered"]
+        if rng.random() < 0.1:
+            statuses.insert(1, "delayed")
+        for hours, status in enumerate(statuses, start=1):
+            news = {
+                "tracking_number": number,
+                "carrier": "Sandbox Kargo",
+                "status": status,
+                "happened_at": (shipped + timedelta(hours=12 * hours)).isoformat(),
+                "location": "İstanbul",
+            }
+            body = json.dumps(news).encode()
+            yield SimulatedRequest(
+                path=f"/webhooks/carrier/{shop_id}",
+                headers={"Content-Type": "application/json", "X-Sadakat-Signature": _sign(body, carrier_secret)},
+                body=body,
+                what=f"carrier {status}",
+            )
+
+    def _webhook(
+        self, shop_id: int, secret: str, topic: str, payload: dict[str, Any], what: str, delivery: str | None = None
+    ) -> SimulatedRequest:
+        body = json.dumps(payload).encode()
+        headers = {
+            "Content-Type": "application/json",
+            "X-Sandbox-Topic": topic,
+            "X-Sandbox-Delivery-Id": delivery or uuid.uuid4().hex,
+            "X-Sandbox-Signature": _sign(body, secret),
+        }
+        return SimulatedRequest(path=self.webhook_path(shop_id), headers=headers, body=body, what=what)
+
+
+def _sign(body: bytes, secret: str) -> str:
+    return base64.b64encode(hmac.new(secret.encode(), body, hashlib.sha256).digest()).decode()
+
+
+def _record(shop_id: int, kind: str, key: str, body: dict[str, Any]) -> bool:
+    with storage_for(Config.from_env()).session() as session:
+        stmt = (
+            upsert_insert(session, SandboxCall)
+            .values(shop_id=shop_id, kind=kind, key=key, body=json.loads(json.dumps(body, default=str)))
+            .on_conflict_do_nothing(index_elements=["shop_id", "kind", "key"])
+            .returning(SandboxCall.id)
+        )
+        return session.execute(stmt).scalar() is not None
+
+
+def _order_event(payload: Mapping[str, Any]) -> StoreEvent:
+    raw = payload.get("customer") if isinstance(payload.get("customer"), dict) else {}
+    customer = Customer(
+        id=text_field(raw.get("id"), 64),
+        email=email_field(raw.get("email")),
+        first_name=text_field(raw.get("first_name"), 255),
+        last_name=text_field(raw.get("last_name"), 255),
+    )
+    status = payload.get("status")
+    order_id = id_field(payload, "id")
+    order = Order(
+        id=order_id,
+        name=text_field(payload.get("number"), 128) or order_id,
+        currency=currency_field(payload.get("currency")),
+        customer=customer,
+        merchandise_amount=max(decimal_field(payload, "subtotal"), Decimal(0)),
+        total=decimal_field(payload, "total"),
+        paid=status in ("paid", "refunded"),
+        cancelled=status == "cancelled",
+        fully_refunded=status == "refunded",
+        created_at=time_field(payload, "created_at"),
+    )
+    refunds = tuple(
+        Refund(id=id_field(r, "id"), order_id=order_id, merchandise_amount=abs(decimal_field(r, "amount")))
+        for r in list_field(payload, "refunds")
+    )
+    return StoreEvent(order=order, refunds=refunds)

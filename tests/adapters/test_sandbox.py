@@ -1,0 +1,105 @@
+"""The sandbox store: simulated traffic through the real receiver, and what Sadakat asks of it."""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Iterator
+from decimal import Decimal
+
+import pytest
+from click.testing import CliRunner
+from flask import Flask
+from redis import Redis
+from sqlalchemy import func, select
+from werkzeug.serving import make_server
+
+from adapters import get_adapter
+from adapters.base import DiscountCode, PermanentStoreError
+from connector import ledger
+from connector.cli import main
+from connector.config import Config
+from connector.outbox import shop_access
+from connector.shops import register_shop
+from connector.storage import Storage
+from connector.tables import CustomerRecord, LedgerEntry, OrderRecord, Push, SandboxCall, Shop, WebhookEvent
+from tests.support import drain
+
+sandbox = get_adapter("sandbox")
+
+
+@pytest.fixture
+def sandbox_shop(storage: Storage, config: Config) -> Shop:
+    return register_shop(storage, config, "sandbox", "demo", {}, "sandbox-secret")
+
+
+@pytest.fixture
+def server_url(app: Flask) -> Iterator[str]:
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+
+
+def test_sandbox_order_reads_into_the_model() -> None:
+    event = sandbox.parse(
+        "order/updated",
+        {
+            "id": "7-1",
+            "number": "1001",
+            "currency": "try",
+            "status": "paid",
+            "subtotal": "120.50",
+            "total": "150.40",
+            "customer": {"id": "c1", "email": "Member1@Example.com"},
+            "refunds": [{"id": "r1", "amount": "20.00"}],
+        },
+    )
+    assert event.order is not None
+    assert (event.order.id, event.order.currency, event.order.merchandise_amount) == ("7-1", "TRY", Decimal("120.50"))
+    assert event.order.customer.key == "c1" and event.order.customer.email == "member1@example.com"
+    assert event.refunds[0].merchandise_amount == Decimal("20.00")
+
+
+def test_codes_are_recorded_and_a_second_identical_code_is_refused(sandbox_shop: Shop) -> None:
+    shop = shop_access(sandbox_shop)
+    code = DiscountCode(code="SDK-TEST", kind="percentage", value=Decimal(10), title="gift", customer_id="c1")
+    store_id = sandbox.create_discount_code(shop, code)
+    assert sandbox.find_discount_code(shop, "SDK-TEST") == store_id
+    assert sandbox.find_discount_code(shop, "SDK-OTHER") is None
+    with pytest.raises(PermanentStoreError, match="already exists"):
+        sandbox.create_discount_code(shop, code)
+
+
+def test_simulated_shop_earns_points_and_gets_syncs_and_tracking(
+    server_url: str, sandbox_shop: Shop, storage: Storage, redis: Redis
+) -> None:
+    result = CliRunner().invoke(
+        main, ["simulate", "--shop", str(sandbox_shop.id), "--orders", "60", "--seed", "7", "--url", server_url]
+    )
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.output)
+    assert report["answers"] == {"200": sum(report["sent"].values())}
+    assert report["sent"]["order"] == 60
+    drain(redis)
+    drain(redis)  # pushes the events asked for
+    with storage.session() as session:
+        assert set(session.scalars(select(WebhookEvent.status))) == {"processed"}
+        members = session.scalars(select(CustomerRecord)).all()
+        assert members and sum(m.points for m in members) > 0
+        for member in members:
+            assert member.points == ledger.balance(session, member.id) >= 0
+        kinds = dict(session.execute(select(SandboxCall.kind, func.count()).group_by(SandboxCall.kind)).all())
+        assert kinds["customer_sync"] > 0 and kinds["tracking"] > 0
+        assert set(session.scalars(select(Push.status))) == {"done"}
+        entry_kinds = set(session.scalars(select(LedgerEntry.kind)))
+        for order in session.scalars(select(OrderRecord).where(OrderRecord.cancelled)):
+            net = session.scalar(select(func.sum(LedgerEntry.points)).where(LedgerEntry.source_id == order.order_id))
+            assert (net or 0) == 0, order.order_id
+    assert {"order", "refund"} <= entry_kinds
+
+
+def test_simulate_refuses_a_real_store(shopify_shop: Shop) -> None:
+    result = CliRunner().invoke(main, ["simulate", "--shop", str(shopify_shop.id)])
+    assert result.exit_code == 1
+    assert "simulate drives sandbox stores" in result.output
