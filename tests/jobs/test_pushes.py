@@ -221,3 +221,37 @@ def test_one_busy_store_does_not_hold_up_the_others(shopify_shop: Shop, woo_shop
     queued = [job.description for job in queue.get_jobs()]
     assert sum(f"shop {shopify_shop.id}" in d for d in queued) == 2  # the rest wait their turn, rate-limited
     assert sum(f"shop {woo_shop.id}" in d for d in queued) == 1
+
+
+def test_sweeper_requeues_a_push_whose_job_was_lost(shopify_shop: Shop, storage: Storage, redis: Redis) -> None:
+    from connector.jobqueue import event_queue
+
+    push_id, _ = gift(storage, shopify_shop)  # committed, but no job was ever queued (Redis was down)
+    assert pushes.sweep(storage, event_queue(redis), grace_seconds=0) == 1
+    assert pushes.sweep(storage, event_queue(redis), grace_seconds=0) == 0  # its job is queued now
+    responses.post(GRAPHQL, json=NOT_FOUND)
+    responses.post(GRAPHQL, json=CREATED)
+    drain(redis)
+    assert push_row(storage, push_id).status == "done"
+
+
+def test_a_push_held_by_a_dead_worker_is_taken_over_once_its_claim_goes_stale(
+    shopify_shop: Shop, storage: Storage, redis: Redis
+) -> None:
+    from sqlalchemy import update
+
+    from connector import outbox
+    from connector.jobqueue import event_queue
+
+    push_id, _ = gift(storage, shopify_shop)
+    assert outbox.claim(storage, push_id) is not None  # a worker took it, then was killed
+    assert run_push(push_id) == "skipped"  # a fresh claim is respected
+    assert pushes.sweep(storage, event_queue(redis), grace_seconds=0) == 0
+    with storage.session() as session:
+        stale = datetime.now(UTC) - outbox.STALE_CLAIM - timedelta(seconds=1)
+        session.execute(update(Push).where(Push.id == push_id).values(claimed_at=stale, updated_at=stale))
+    assert pushes.sweep(storage, event_queue(redis), grace_seconds=0) == 1
+    responses.post(GRAPHQL, json=NOT_FOUND)
+    responses.post(GRAPHQL, json=CREATED)
+    drain(redis)
+    assert (push_row(storage, push_id).status, push_row(storage, push_id).attempts) == ("done", 2)
