@@ -36,8 +36,13 @@ def main() -> None:
 @click.option("--web-workers", default=2, show_default=True, help="gunicorn worker processes.")
 def run(host: str, web_workers: int) -> None:
     """Migrate, then run web + worker + scheduler until Ctrl-C."""
+    from connector.crypto import SecretKeyError, secret_key
     from connector.supervisor import run_stack
 
+    try:
+        secret_key()
+    except SecretKeyError as exc:
+        raise click.ClickException(str(exc)) from None
     sys.exit(run_stack(_config(), host, web_workers))
 
 

@@ -14,6 +14,7 @@ from types import FrameType
 import click
 
 from connector.config import Config
+from connector.crypto import secret_key
 from connector.embedded import start_valkey
 from connector.storage import migrate
 
@@ -63,6 +64,7 @@ def run_stack(config: Config, host: str, web_workers: int) -> int:
     sandbox_id = ensure_sandbox_shop(config)
     env = dict(
         os.environ,
+        SADAKAT_SECRET_KEY=secret_key(),
         REDIS_URL=config.redis_url,
         DATABASE_URL=config.database_url,
         SADAKAT_DATA_DIR=str(config.data_dir),

@@ -24,6 +24,8 @@ from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator, TypeEngine
 
+from connector.crypto import EncryptedText
+
 
 def utcnow() -> datetime:
     """The current time, timezone-aware in UTC."""
@@ -83,13 +85,17 @@ class Shop(Base):
     platform: Mapped[str] = mapped_column(String(32))
     domain: Mapped[str] = mapped_column(String(255))
     base_url: Mapped[str] = mapped_column(String(512))
-    access_token: Mapped[str | None] = mapped_column(Text)
-    consumer_key: Mapped[str | None] = mapped_column(Text)
-    consumer_secret: Mapped[str | None] = mapped_column(Text)
-    webhook_secret: Mapped[str | None] = mapped_column(Text)
-    previous_webhook_secret: Mapped[str | None] = mapped_column(Text)
-    carrier_secret: Mapped[str | None] = mapped_column(Text)
-    code_secret: Mapped[str | None] = mapped_column(Text)
+    access_token: Mapped[str | None] = mapped_column(EncryptedText)
+    access_token_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    refresh_token: Mapped[str | None] = mapped_column(EncryptedText)
+    refresh_token_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    scopes: Mapped[str | None] = mapped_column(Text)
+    consumer_key: Mapped[str | None] = mapped_column(EncryptedText)
+    consumer_secret: Mapped[str | None] = mapped_column(EncryptedText)
+    webhook_secret: Mapped[str | None] = mapped_column(EncryptedText)
+    previous_webhook_secret: Mapped[str | None] = mapped_column(EncryptedText)
+    carrier_secret: Mapped[str | None] = mapped_column(EncryptedText)
+    code_secret: Mapped[str | None] = mapped_column(EncryptedText)
     settings: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     uninstalled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -53,6 +53,7 @@ def services(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Config]:
         os.environ["DATABASE_URL"] = f"sqlite:///{data_dir / 'sadakat.db'}"
     os.environ["SADAKAT_DATA_DIR"] = str(data_dir)
     os.environ["SADAKAT_ADMIN_TOKEN"] = ADMIN_TOKEN
+    os.environ["SADAKAT_SECRET_KEY"] = "test-secret-key-for-encryption-at-rest"
     os.environ["SHOPIFY_API_SECRET"] = SHOPIFY_SECRET
     config = Config.from_env()
     _reset_database(config.database_url)

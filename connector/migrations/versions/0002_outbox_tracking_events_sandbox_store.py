@@ -12,6 +12,7 @@ import sqlalchemy as sa
 from alembic import op
 
 import connector.tables
+from connector.crypto import cipher
 
 revision: str = "0002"
 down_revision: str | None = "0001"
@@ -86,12 +87,16 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column("carrier_secret", sa.Text(), nullable=True))
         batch_op.add_column(sa.Column("code_secret", sa.Text(), nullable=True))
 
-    # Shops registered before this revision get their own carrier and code secrets.
+    # Shops registered before this revision get their own carrier and code secrets, encrypted like the rest.
     conn = op.get_bind()
     for (shop_id,) in conn.execute(sa.text("SELECT id FROM shops")).all():
         conn.execute(
             sa.text("UPDATE shops SET carrier_secret = :carrier, code_secret = :code WHERE id = :id"),
-            {"carrier": secrets.token_urlsafe(32), "code": secrets.token_urlsafe(32), "id": shop_id},
+            {
+                "carrier": cipher().encrypt(secrets.token_urlsafe(32).encode()).decode(),
+                "code": cipher().encrypt(secrets.token_urlsafe(32).encode()).decode(),
+                "id": shop_id,
+            },
         )
 
     # ### end Alembic commands ###
