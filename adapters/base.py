@@ -35,6 +35,10 @@ class SignatureError(Exception):
     """A webhook's signature doesn't match any of the shop's secrets."""
 
 
+class InstallError(ValueError):
+    """An install or connect request can't be completed; the message says what failed."""
+
+
 class PayloadError(ValueError):
     """A webhook body can't be read as the resource its topic promises."""
 
@@ -107,6 +111,34 @@ class CustomerSync:
 
 
 @dataclass(frozen=True)
+class Tokens:
+    """API credentials granted by a store, with when they stop working."""
+
+    credentials: Mapping[str, str]
+    expires_at: datetime | None = None
+    refresh_token: str | None = None
+    refresh_expires_at: datetime | None = None
+    scopes: str | None = None
+
+
+@dataclass(frozen=True)
+class InstallStart:
+    """Where to send the merchant to approve the install, and the store it is for."""
+
+    address: ShopAddress
+    url: str
+
+
+@dataclass(frozen=True)
+class InstallCallback:
+    """A store's verified answer to an install: the state it carries and what to complete it with."""
+
+    state: str
+    address: ShopAddress | None
+    params: Mapping[str, str]
+
+
+@dataclass(frozen=True)
 class ShopAddress:
     """Where a store lives: ``domain`` identifies it, ``base_url`` is where its API is."""
 
@@ -172,6 +204,30 @@ class StoreAdapter(Protocol):
 
     def sync_customer(self, shop: ShopAccess, sync: CustomerSync) -> None:
         """Write the member's points and tier into the store's customer record."""
+        ...
+
+    def start_install(self, params: Mapping[str, str], state: str, config: Config) -> InstallStart:
+        """Validate what the merchant gave and build the store's approval URL carrying ``state``."""
+        ...
+
+    def read_install_callback(self, params: Mapping[str, str], body: bytes, config: Config) -> InstallCallback:
+        """Verify the store's callback (InstallError says what failed) and read its state."""
+        ...
+
+    def complete_install(self, callback: InstallCallback, address: ShopAddress, config: Config) -> Tokens:
+        """Obtain working API credentials for the store (InstallError if they can't be had)."""
+        ...
+
+    def after_install_url(self, address: ShopAddress, config: Config) -> str | None:
+        """Where the merchant goes once installed; None when the callback wants a plain 200."""
+        ...
+
+    def refresh_tokens(self, shop: ShopAccess, refresh_token: str, config: Config) -> Tokens:
+        """New credentials before the current ones expire."""
+        ...
+
+    def register_webhooks(self, shop: ShopAccess, webhook_url: str, secret: str | None) -> list[str]:
+        """Subscribe the store's webhooks to ``webhook_url``, idempotently; returns the ids created or fixed."""
         ...
 
 

@@ -36,10 +36,14 @@ from adapters.base import (
     CustomerSync,
     DiscountCode,
     Envelope,
+    InstallCallback,
+    InstallError,
+    InstallStart,
     PayloadError,
     PermanentStoreError,
     ShopAccess,
     ShopAddress,
+    Tokens,
     TrackingPush,
     currency_field,
     decimal_field,
@@ -151,6 +155,30 @@ class SandboxAdapter:
     def sync_customer(self, shop: ShopAccess, sync: CustomerSync) -> None:
         """Record the member's standing as the store would show it."""
         _record(shop.shop_id, "customer_sync", f"{sync.customer_id}:{uuid.uuid4().hex[:8]}", asdict(sync))
+
+    def start_install(self, params: Mapping[str, str], state: str, config: Config) -> InstallStart:
+        """Sandbox stores are added with ``sadakat shops add sandbox <name>``."""
+        raise InstallError("sandbox stores are added with `sadakat shops add sandbox <name>`")
+
+    def read_install_callback(self, params: Mapping[str, str], body: bytes, config: Config) -> InstallCallback:
+        """Sandbox stores have no install flow."""
+        raise InstallError("sandbox stores have no install flow")
+
+    def complete_install(self, callback: InstallCallback, address: ShopAddress, config: Config) -> Tokens:
+        """Sandbox stores have no install flow."""
+        raise InstallError("sandbox stores have no install flow")
+
+    def after_install_url(self, address: ShopAddress, config: Config) -> str | None:
+        """Nowhere."""
+        return None
+
+    def refresh_tokens(self, shop: ShopAccess, refresh_token: str, config: Config) -> Tokens:
+        """Nothing expires in the sandbox."""
+        raise PermanentStoreError("sandbox stores have no tokens")
+
+    def register_webhooks(self, shop: ShopAccess, webhook_url: str, secret: str | None) -> list[str]:
+        """The sandbox sends its webhooks wherever ``simulate`` points it."""
+        return []
 
     def simulated_traffic(
         self, shop_id: int, webhook_secret: str, carrier_secret: str, orders: int, seed: int

@@ -15,7 +15,7 @@ from connector import ledger, pushes
 from connector.customers import find_customer
 from connector.errors import problem
 from connector.runtime import runtime
-from connector.tables import LedgerEntry, Push, Shop
+from connector.tables import DataExport, LedgerEntry, Push, Shop
 from connector.webhooks import MAX_SHOP_ID
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -113,6 +113,38 @@ def retry_push(shop_id: int, push_id: int) -> ResponseReturnValue:
         return problem(409, str(exc))
     pushes.dispatch(runtime().storage, runtime().queue, [(push_id, shop_id)])
     return jsonify(status="pending"), 202
+
+
+@bp.get("/api/shops/<int:shop_id>/data-exports")
+def list_exports(shop_id: int) -> ResponseReturnValue:
+    """Data requests received for the shop's customers, newest first."""
+    with runtime().storage.session() as session:
+        rows = session.scalars(
+            select(DataExport).where(DataExport.shop_id == shop_id).order_by(DataExport.id.desc()).limit(200)
+        )
+        return jsonify(
+            exports=[
+                {
+                    "id": e.id,
+                    "request_id": e.request_id,
+                    "customer": e.customer_ref,
+                    "created_at": e.created_at.isoformat(),
+                }
+                for e in rows
+            ]
+        )
+
+
+@bp.get("/api/shops/<int:shop_id>/data-exports/<int:export_id>")
+def download_export(shop_id: int, export_id: int) -> ResponseReturnValue:
+    """One data export as a JSON file, to hand to the store owner for their customer."""
+    with runtime().storage.session() as session:
+        export = session.get(DataExport, export_id) if 0 < export_id <= MAX_SHOP_ID else None
+        if export is None or export.shop_id != shop_id:
+            return problem(404, f"no data export {export_id} in shop {shop_id}")
+        response = jsonify(export.body)
+    response.headers["Content-Disposition"] = f'attachment; filename="sadakat-data-request-{export_id}.json"'
+    return response
 
 
 PUSH_STATUSES = (Push.PENDING, Push.RUNNING, Push.DONE, Push.FAILED, Push.CANCELLED)

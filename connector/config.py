@@ -8,6 +8,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 MAX_WEBHOOK_BYTES = 1024 * 1024
+DEFAULT_SHOPIFY_SCOPES = (
+    "read_orders,read_customers,write_customers,write_discounts,write_fulfillments,"
+    "write_merchant_managed_fulfillment_orders"
+)
 
 
 class ConfigError(ValueError):
@@ -27,6 +31,8 @@ class Config:
     admin_token: str | None
     shopify_api_secret: str | None
     shopify_api_secret_previous: str | None
+    shopify_api_key: str | None = None
+    shopify_scopes: str = DEFAULT_SHOPIFY_SCOPES
     max_webhook_bytes: int = MAX_WEBHOOK_BYTES
     sweep_grace_seconds: int = 10
 
@@ -61,6 +67,8 @@ class Config:
             admin_token=env.get("SADAKAT_ADMIN_TOKEN") or None,
             shopify_api_secret=env.get("SHOPIFY_API_SECRET") or None,
             shopify_api_secret_previous=env.get("SHOPIFY_API_SECRET_PREVIOUS") or None,
+            shopify_api_key=env.get("SHOPIFY_API_KEY") or None,
+            shopify_scopes=env.get("SHOPIFY_SCOPES") or DEFAULT_SHOPIFY_SCOPES,
             sweep_grace_seconds=_int(env, "SADAKAT_SWEEP_GRACE_SECONDS", 10),
         )
 

@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from adapters import get_adapter
 from adapters.base import PayloadError
-from connector import orders, pushes, tracking
+from connector import lifecycle, orders, pushes, tracking
 from connector.jobqueue import enqueue_event, job_in_flight
 from connector.storage import Storage, upsert_insert
 from connector.tables import WebhookEvent, utcnow
@@ -106,6 +106,14 @@ def process(storage: Storage, event_id: int) -> Processed:
             return Processed(event.status)
         if event.topic == tracking.CARRIER_TOPIC:
             requested = tracking.record_carrier_update(session, event.shop, carrier_update)
+        elif store_event.lifecycle is not None and store_event.lifecycle.kind == "shop_redact":
+            shop_id = event.shop_id
+            session.expunge(event)
+            lifecycle.erase_shop(session, shop_id)  # this event goes too, with everything else of the shop
+            return Processed("erased")
+        elif store_event.lifecycle is not None:
+            lifecycle.apply(session, event.shop, store_event.lifecycle)
+            requested = []
         else:
             applied = orders.apply_event(session, event.shop, store_event, event.id)
             requested = applied.pushes + [

@@ -91,6 +91,18 @@ class OrderGone:
 
 
 @dataclass(frozen=True)
+class Lifecycle:
+    """The store's word about the app or its data: uninstalled, or a privacy request."""
+
+    kind: str
+    """``uninstalled``, ``customer_redact``, ``customer_data_request`` or ``shop_redact``."""
+    customer_id: str | None = None
+    email: str | None = None
+    order_ids: tuple[str, ...] = ()
+    request_id: str | None = None
+
+
+@dataclass(frozen=True)
 class StoreEvent:
     """Everything one webhook tells us, in the neutral model."""
 
@@ -99,3 +111,4 @@ class StoreEvent:
     shipments: tuple[Shipment, ...] = field(default_factory=tuple)
     shipment_statuses: tuple[ShipmentStatus, ...] = field(default_factory=tuple)
     order_gone: OrderGone | None = None
+    lifecycle: Lifecycle | None = None

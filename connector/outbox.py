@@ -113,6 +113,10 @@ def claim(storage: Storage, push_id: int) -> Claimed | None:
             return None
         shop = session.get(Shop, push.shop_id)
         assert shop is not None
+        if shop.uninstalled_at is not None:
+            push.status = Push.CANCELLED
+            push.last_error = "the store uninstalled Sadakat"
+            return None
         push.status = Push.RUNNING
         push.claimed_at = now
         push.attempts += 1

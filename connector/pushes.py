@@ -24,6 +24,7 @@ from adapters.base import (
     TrackingPush,
 )
 from connector import outbox
+from connector.config import Config
 from connector.customers import find_customer
 from connector.jobqueue import enqueue_push, job_in_flight
 from connector.settings import ProgrammeSettings
@@ -33,6 +34,7 @@ from connector.tables import CustomerRecord, Push, Shop, utcnow
 DISCOUNT_CODE = "discount_code"
 TRACKING = "tracking"
 CUSTOMER_SYNC = "customer_sync"
+REGISTER_WEBHOOKS = "register_webhooks"
 DISCOUNT_KINDS = ("fixed_amount", "percentage", "free_shipping")
 MAX_FIXED_AMOUNT = Decimal(100_000)
 
@@ -189,7 +191,7 @@ def _time(value: str | None) -> datetime | None:
     return datetime.fromisoformat(value) if value else None
 
 
-def perform(storage: Storage, adapter: StoreAdapter, claimed: outbox.Claimed) -> str | None:
+def perform(storage: Storage, adapter: StoreAdapter, claimed: outbox.Claimed, config: Config) -> str | None:
     """Make the store call a push stands for. Returns the store's id for what it created, if any."""
     payload = claimed.payload
     if claimed.kind == DISCOUNT_CODE:
@@ -223,6 +225,12 @@ def perform(storage: Storage, adapter: StoreAdapter, claimed: outbox.Claimed) ->
             sync = CustomerSync(customer_id=customer.platform_id, points=customer.points)
         adapter.sync_customer(claimed.shop, sync)
         return None
+    if claimed.kind == REGISTER_WEBHOOKS:
+        with storage.session() as session:
+            shop = session.get(Shop, claimed.shop.shop_id)
+            secret = shop.webhook_secret if shop else None
+        url = config.public_url + adapter.webhook_path(claimed.shop.shop_id)
+        return ",".join(adapter.register_webhooks(claimed.shop, url, secret))[:255] or None
     raise PermanentStoreError(f"unknown push kind {claimed.kind!r}")
 
 

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import secrets
+import uuid
 from typing import Any
 
 from sqlalchemy import select
 
 from adapters import UnknownPlatform, get_adapter
+from adapters.base import ShopAddress, Tokens
 from connector.config import Config
 from connector.settings import ProgrammeSettings, SettingsError
 from connector.storage import Storage
@@ -74,3 +76,42 @@ def rotate_webhook_secret(storage: Storage, shop_id: int, new_secret: str) -> Sh
         shop.previous_webhook_secret = shop.webhook_secret
         shop.webhook_secret = new_secret
     return shop
+
+
+def install_shop(
+    storage: Storage, config: Config, platform: str, address: ShopAddress, tokens: Tokens
+) -> tuple[Shop, int]:
+    """Store a store's new credentials after an install: a new shop, or the same shop again after an
+    uninstall (balances intact). Asks for its webhooks to be registered. Returns (shop, push id)."""
+    from connector import outbox, pushes
+
+    adapter = get_adapter(platform)
+    with storage.session() as session:
+        shop = session.scalars(
+            select(Shop).where(Shop.platform == platform, Shop.domain == address.domain).with_for_update()
+        ).one_or_none()
+        if shop is None:
+            shop = Shop(
+                platform=platform,
+                domain=address.domain,
+                base_url=address.base_url,
+                settings=ProgrammeSettings().to_dict(),
+                carrier_secret=secrets.token_urlsafe(32),
+                code_secret=secrets.token_urlsafe(32),
+            )
+            session.add(shop)
+        if not shop.webhook_secret and not adapter.app_webhook_secrets(config):
+            shop.webhook_secret = secrets.token_urlsafe(32)  # we create this store's webhooks with it
+        for name, value in tokens.credentials.items():
+            setattr(shop, name, value)
+        shop.access_token_expires_at = tokens.expires_at
+        shop.refresh_token = tokens.refresh_token
+        shop.refresh_token_expires_at = tokens.refresh_expires_at
+        shop.scopes = tokens.scopes
+        shop.uninstalled_at = None
+        session.flush()
+        push_id = outbox.request(
+            session, shop.id, pushes.REGISTER_WEBHOOKS, f"webhooks:{uuid.uuid4().hex}", shop.domain, {}
+        )
+        assert push_id is not None
+    return shop, push_id

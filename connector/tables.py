@@ -300,3 +300,16 @@ class SandboxCall(Base):
     key: Mapped[str] = mapped_column(String(255))
     body: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class DataExport(Base):
+    """Everything held on one customer, gathered for a privacy data request, for an admin to download."""
+
+    __tablename__ = "data_exports"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    shop_id: Mapped[int] = mapped_column(ForeignKey("shops.id", ondelete="CASCADE"), index=True)
+    request_id: Mapped[str | None] = mapped_column(String(64))
+    customer_ref: Mapped[str] = mapped_column(String(400))
+    body: Mapped[dict[str, Any]] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 from rq import Queue, get_current_job
 
 from adapters import get_adapter
 from adapters.base import PermanentStoreError, RetryableStoreError
-from connector import outbox, pushes
+from connector import outbox, pushes, tokens
 from connector.config import Config
 from connector.jobqueue import event_queue, redis_connection
 from connector.storage import storage_for
@@ -26,8 +28,10 @@ def run_push(push_id: int) -> str:
     claimed = outbox.claim(storage, push_id)
     if claimed is None:
         return "skipped"
+    adapter = get_adapter(claimed.platform)
     try:
-        object_id = pushes.perform(storage, get_adapter(claimed.platform), claimed)
+        claimed = dataclasses.replace(claimed, shop=tokens.fresh_access(storage, claimed.shop.shop_id, adapter, config))
+        object_id = pushes.perform(storage, adapter, claimed, config)
     except RetryableStoreError as exc:
         delay = outbox.retry_later(storage, claimed, str(exc), exc.wait_seconds)
         if delay is None:

@@ -55,6 +55,7 @@ def services(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Config]:
     os.environ["SADAKAT_ADMIN_TOKEN"] = ADMIN_TOKEN
     os.environ["SADAKAT_SECRET_KEY"] = "test-secret-key-for-encryption-at-rest"
     os.environ["SHOPIFY_API_SECRET"] = SHOPIFY_SECRET
+    os.environ["SHOPIFY_API_KEY"] = "test-api-key"
     config = Config.from_env()
     _reset_database(config.database_url)
     migrate(config)

@@ -10,12 +10,18 @@ from adapters.base import (
     CustomerSync,
     DiscountCode,
     Envelope,
+    InstallCallback,
+    InstallError,
+    InstallStart,
+    PermanentStoreError,
     ShopAccess,
     ShopAddress,
+    StoreError,
+    Tokens,
     TrackingPush,
     hmac_sha256_base64_matches,
 )
-from adapters.shopify import api, webhooks
+from adapters.shopify import api, oauth, webhooks
 from connector.config import Config
 from connector.model import StoreEvent
 
@@ -71,3 +77,53 @@ class ShopifyAdapter:
     def sync_customer(self, shop: ShopAccess, sync: CustomerSync) -> None:
         """``metafieldsSet`` and tier tags."""
         api.sync_customer(shop, sync)
+
+    def start_install(self, params: Mapping[str, str], state: str, config: Config) -> InstallStart:
+        """Validate ``?shop=`` and send the merchant to Shopify's authorize page."""
+        if not config.shopify_api_key or not config.shopify_api_secret:
+            raise InstallError("Shopify installs need SHOPIFY_API_KEY and SHOPIFY_API_SECRET to be configured")
+        try:
+            address = self.address(params.get("shop") or "")
+        except ValueError as exc:
+            raise InstallError(str(exc)) from None
+        url = oauth.authorize_url(
+            address.domain,
+            config.shopify_api_key,
+            config.shopify_scopes,
+            f"{config.public_url}/shopify/callback",
+            state,
+        )
+        return InstallStart(address=address, url=url)
+
+    def read_install_callback(self, params: Mapping[str, str], body: bytes, config: Config) -> InstallCallback:
+        """Check the callback's hmac, timestamp and shop domain."""
+        oauth.verify_callback(params, self.app_webhook_secrets(config))
+        try:
+            address = self.address(params["shop"])
+        except ValueError as exc:
+            raise InstallError(f"the callback's shop is not a Shopify shop domain: {exc}") from None
+        return InstallCallback(state=params["state"], address=address, params=dict(params))
+
+    def complete_install(self, callback: InstallCallback, address: ShopAddress, config: Config) -> Tokens:
+        """Exchange the code for an expiring offline token."""
+        assert config.shopify_api_key and config.shopify_api_secret
+        try:
+            return oauth.exchange_code(
+                address.domain, config.shopify_api_key, config.shopify_api_secret, callback.params["code"]
+            )
+        except StoreError as exc:
+            raise InstallError(f"Shopify did not grant an access token: {exc}") from None
+
+    def after_install_url(self, address: ShopAddress, config: Config) -> str | None:
+        """The app's page in the shop's admin."""
+        return f"https://{address.domain}/admin/apps/{config.shopify_api_key}"
+
+    def refresh_tokens(self, shop: ShopAccess, refresh_token: str, config: Config) -> Tokens:
+        """A fresh expiring access token."""
+        if not config.shopify_api_key or not config.shopify_api_secret:
+            raise PermanentStoreError("refreshing a Shopify token needs SHOPIFY_API_KEY and SHOPIFY_API_SECRET")
+        return oauth.refresh(shop.domain, config.shopify_api_key, config.shopify_api_secret, refresh_token)
+
+    def register_webhooks(self, shop: ShopAccess, webhook_url: str, secret: str | None) -> list[str]:
+        """``webhookSubscriptionCreate`` for each topic not yet subscribed (Shopify signs with the app secret)."""
+        return api.register_webhooks(shop, webhook_url)

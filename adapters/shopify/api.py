@@ -248,3 +248,40 @@ def sync_customer(shop: ShopAccess, sync: CustomerSync) -> None:
         client.mutate(queries.TAGS_REMOVE, {"id": owner, "tags": [tier_tag(sync.previous_tier)]}, "tagsRemove")
     if sync.tier:
         client.mutate(queries.TAGS_ADD, {"id": owner, "tags": [tier_tag(sync.tier)]}, "tagsAdd")
+
+
+# The webhook topics Sadakat subscribes to (compliance topics are declared in shopify.app.toml).
+WEBHOOK_TOPICS = (
+    "ORDERS_PAID",
+    "ORDERS_CANCELLED",
+    "REFUNDS_CREATE",
+    "FULFILLMENTS_CREATE",
+    "FULFILLMENTS_UPDATE",
+    "FULFILLMENT_EVENTS_CREATE",
+    "APP_UNINSTALLED",
+)
+
+
+def register_webhooks(shop: ShopAccess, uri: str) -> list[str]:
+    """Subscribe every topic not yet subscribed at ``uri``; a reinstall adds nothing twice. Returns new ids."""
+    client = ShopifyGraphQL(shop)
+    existing: set[tuple[str, str]] = set()
+    after = None
+    while True:
+        page = client.execute(queries.WEBHOOK_SUBSCRIPTIONS, {"after": after}).get("webhookSubscriptions") or {}
+        existing |= {(node["topic"], node["uri"]) for node in page.get("nodes") or []}
+        info = page.get("pageInfo") or {}
+        if not info.get("hasNextPage"):
+            break
+        after = info.get("endCursor")
+    created = []
+    for topic in WEBHOOK_TOPICS:
+        if (topic, uri) in existing:
+            continue
+        payload = client.mutate(
+            queries.WEBHOOK_SUBSCRIPTION_CREATE,
+            {"topic": topic, "subscription": {"uri": uri, "format": "JSON"}},
+            "webhookSubscriptionCreate",
+        )
+        created.append((payload.get("webhookSubscription") or {}).get("id") or "")
+    return created

@@ -114,6 +114,38 @@ mutation TagsRemove($id: ID!, $tags: [String!]!) {
 }
 """
 
+WEBHOOK_SUBSCRIPTIONS = """
+query WebhookSubscriptions($after: String) {
+  webhookSubscriptions(first: 100, after: $after) {
+    nodes {
+      id
+      topic
+      uri
+    }
+    pageInfo {
+      hasNextPage
+      endCursor
+    }
+  }
+}
+"""
+
+WEBHOOK_SUBSCRIPTION_CREATE = """
+mutation WebhookSubscriptionCreate($topic: WebhookSubscriptionTopic!, $subscription: WebhookSubscriptionInput!) {
+  webhookSubscriptionCreate(topic: $topic, webhookSubscription: $subscription) {
+    webhookSubscription {
+      id
+      topic
+      uri
+    }
+    userErrors {
+      field
+      message
+    }
+  }
+}
+"""
+
 ALL_DOCUMENTS = {
     name: value for name, value in dict(globals()).items() if name.isupper() and name != "API_VERSION" and "{" in value
 }

@@ -17,12 +17,18 @@ from adapters.base import (
     text_field,
     time_field,
 )
-from connector.model import Customer, Order, Refund, Shipment, ShipmentStatus, StoreEvent
+from connector.model import Customer, Lifecycle, Order, Refund, Shipment, ShipmentStatus, StoreEvent
 
 PAID_STATUSES = frozenset({"paid", "partially_refunded", "refunded"})
 ORDER_TOPICS = frozenset({"orders/paid", "orders/cancelled"})
 FULFILLMENT_TOPICS = frozenset({"fulfillments/create", "fulfillments/update"})
-TOPICS = ORDER_TOPICS | FULFILLMENT_TOPICS | {"refunds/create", "fulfillment_events/create"}
+LIFECYCLE_TOPICS = {
+    "app/uninstalled": "uninstalled",
+    "customers/redact": "customer_redact",
+    "customers/data_request": "customer_data_request",
+    "shop/redact": "shop_redact",
+}
+TOPICS = ORDER_TOPICS | FULFILLMENT_TOPICS | {"refunds/create", "fulfillment_events/create"} | set(LIFECYCLE_TOPICS)
 # Shopify's shipment / fulfillment event statuses, as the neutral tracking statuses.
 TRACKING_STATUS = {
     "label_printed": "label_created",
@@ -58,6 +64,19 @@ def parse(topic: str, payload: dict[str, Any]) -> StoreEvent:
         return StoreEvent(refunds=(_refund(payload),))
     if topic in FULFILLMENT_TOPICS:
         return StoreEvent(shipments=(_shipment(payload),))
+    if topic in LIFECYCLE_TOPICS:
+        customer = payload.get("customer") if isinstance(payload.get("customer"), dict) else {}
+        orders = payload.get("orders_to_redact") or payload.get("orders_requested") or []
+        request = payload.get("data_request") if isinstance(payload.get("data_request"), dict) else {}
+        return StoreEvent(
+            lifecycle=Lifecycle(
+                kind=LIFECYCLE_TOPICS[topic],
+                customer_id=str(customer["id"]) if customer.get("id") is not None else None,
+                email=email_field(customer.get("email")),
+                order_ids=tuple(str(o) for o in orders if isinstance(o, int | str))[:1000],
+                request_id=str(request["id"]) if request.get("id") is not None else None,
+            )
+        )
     if topic == "fulfillment_events/create":
         status = TRACKING_STATUS.get(str(payload.get("status") or "").lower())
         if status is None:

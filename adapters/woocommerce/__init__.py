@@ -2,16 +2,23 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Mapping
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import urlencode, urlsplit
 
 from adapters.base import (
     CustomerSync,
     DiscountCode,
     Envelope,
+    InstallCallback,
+    InstallError,
+    InstallStart,
+    PermanentStoreError,
     ShopAccess,
     ShopAddress,
+    StoreError,
+    Tokens,
     TrackingPush,
     hmac_sha256_base64_matches,
 )
@@ -75,3 +82,63 @@ class WooCommerceAdapter:
     def sync_customer(self, shop: ShopAccess, sync: CustomerSync) -> None:
         """``PUT customers/<id>`` meta data."""
         api.sync_customer(shop, sync)
+
+    def start_install(self, params: Mapping[str, str], state: str, config: Config) -> InstallStart:
+        """Validate ``?store_url=`` (https only) and send the merchant to WooCommerce's key approval page."""
+        try:
+            address = self.address(params.get("store_url") or "")
+        except ValueError as exc:
+            raise InstallError(str(exc)) from None
+        if not address.base_url.startswith("https://"):
+            raise InstallError("the store URL must use https: WooCommerce sends the API keys to us over it")
+        query = urlencode(
+            {
+                "app_name": "Sadakat",
+                "scope": "read_write",
+                "user_id": state,
+                "return_url": f"{config.public_url}/woocommerce/return",
+                "callback_url": f"{config.public_url}/woocommerce/callback",
+            }
+        )
+        return InstallStart(address=address, url=f"{address.base_url}/wc-auth/v1/authorize?{query}")
+
+    def read_install_callback(self, params: Mapping[str, str], body: bytes, config: Config) -> InstallCallback:
+        """WooCommerce posts the new keys, with our one-time state as ``user_id``; it signs nothing."""
+        try:
+            payload = json.loads(body.decode("utf-8"))
+        except (UnicodeDecodeError, ValueError):
+            raise InstallError("the callback body is not JSON") from None
+        if not isinstance(payload, dict):
+            raise InstallError("the callback body is not a JSON object")
+        values = {name: payload.get(name) for name in ("user_id", "consumer_key", "consumer_secret", "key_permissions")}
+        missing = [name for name, value in values.items() if not isinstance(value, str | int) or value == ""]
+        if missing:
+            raise InstallError(f"the callback is missing {', '.join(missing)}")
+        return InstallCallback(
+            state=str(values.pop("user_id")), address=None, params={k: str(v) for k, v in values.items()}
+        )
+
+    def complete_install(self, callback: InstallCallback, address: ShopAddress, config: Config) -> Tokens:
+        """Check the keys can read and write by listing the store's webhooks with them."""
+        if callback.params["key_permissions"] != "read_write":
+            raise InstallError(f"the key has {callback.params['key_permissions']} access; Sadakat needs read_write")
+        credentials = {name: callback.params[name] for name in ("consumer_key", "consumer_secret")}
+        try:
+            api.list_webhooks(
+                ShopAccess(shop_id=0, domain=address.domain, base_url=address.base_url, credentials=credentials)
+            )
+        except StoreError as exc:
+            raise InstallError(f"the keys WooCommerce sent don't work: {exc}") from None
+        return Tokens(credentials=credentials)
+
+    def after_install_url(self, address: ShopAddress, config: Config) -> str | None:
+        """WooCommerce's callback wants a plain 200."""
+        return None
+
+    def refresh_tokens(self, shop: ShopAccess, refresh_token: str, config: Config) -> Tokens:
+        """WooCommerce keys don't expire."""
+        raise PermanentStoreError("WooCommerce keys don't expire; nothing to refresh")
+
+    def register_webhooks(self, shop: ShopAccess, webhook_url: str, secret: str | None) -> list[str]:
+        """Create missing webhooks and re-enable ones WooCommerce disabled after failed deliveries."""
+        return api.register_webhooks(shop, webhook_url, secret or "")

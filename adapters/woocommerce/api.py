@@ -117,3 +117,43 @@ def sync_customer(shop: ShopAccess, sync: CustomerSync) -> None:
     """``PUT customers/<id>`` with ``sadakat_points`` and ``sadakat_tier`` meta."""
     meta = [{"key": "sadakat_points", "value": str(sync.points)}, {"key": "sadakat_tier", "value": sync.tier or ""}]
     call(client(shop), "put", f"customers/{sync.customer_id}", data={"meta_data": meta})
+
+
+WEBHOOK_TOPICS = ("order.created", "order.updated", "order.deleted", "customer.created")
+
+
+def list_webhooks(shop: ShopAccess) -> list[dict[str, Any]]:
+    """Every webhook on the store (``GET webhooks``), page by page."""
+    found: list[dict[str, Any]] = []
+    page = 1
+    while True:
+        batch = call(client(shop), "get", "webhooks", params={"per_page": 100, "page": page})
+        if not isinstance(batch, list):
+            raise PermanentStoreError("WooCommerce: GET webhooks did not answer a list")
+        found += batch
+        if len(batch) < 100:
+            return found
+        page += 1
+
+
+def register_webhooks(shop: ShopAccess, delivery_url: str, secret: str) -> list[str]:
+    """``POST webhooks`` for each topic missing at ``delivery_url``; ``PUT`` ``status: active`` on any
+    WooCommerce disabled (it does so after repeated failed deliveries, and never retries). Returns ids touched."""
+    touched = []
+    existing = {(w.get("topic"), w.get("delivery_url")): w for w in list_webhooks(shop)}
+    for topic in WEBHOOK_TOPICS:
+        hook = existing.get((topic, delivery_url))
+        if hook is None:
+            body = {
+                "name": f"Sadakat {topic}",
+                "topic": topic,
+                "delivery_url": delivery_url,
+                "secret": secret,
+                "status": "active",
+                "api_version": "wp_api_v3",
+            }
+            touched.append(str(call(client(shop), "post", "webhooks", data=body)["id"]))
+        elif hook.get("status") != "active":
+            call(client(shop), "put", f"webhooks/{hook['id']}", data={"status": "active"})
+            touched.append(str(hook["id"]))
+    return touched
