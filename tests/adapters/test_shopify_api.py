@@ -272,3 +272,38 @@ def test_customer_sync_sets_metafields_and_moves_the_tier_tag(schema: GraphQLSch
     ]
     assert removed["tags"] == ["sadakat-tier-silver"]
     assert added["tags"] == ["sadakat-tier-gold"]
+
+
+@responses.activate
+def test_webhook_registration_sends_valid_documents_and_skips_existing(schema: GraphQLSchema) -> None:
+    from adapters.shopify import api
+
+    uri = "https://sadakat.example/webhooks/shopify"
+    existing = [
+        {"id": f"gid://shopify/WebhookSubscription/{n}", "topic": t, "uri": uri}
+        for n, t in enumerate(api.WEBHOOK_TOPICS[:-1])
+    ]
+    responses.post(
+        URL,
+        json={
+            "data": {
+                "webhookSubscriptions": {"nodes": existing[:3], "pageInfo": {"hasNextPage": True, "endCursor": "c1"}}
+            }
+        },
+    )
+    responses.post(
+        URL,
+        json={
+            "data": {
+                "webhookSubscriptions": {"nodes": existing[3:], "pageInfo": {"hasNextPage": False, "endCursor": None}}
+            }
+        },
+    )
+    responses.post(
+        URL,
+        json=ok("webhookSubscriptionCreate", {"webhookSubscription": {"id": "gid://shopify/WebhookSubscription/99"}}),
+    )
+    assert api.register_webhooks(SHOP, uri) == ["gid://shopify/WebhookSubscription/99"]
+    bodies = [assert_valid_request(schema, c) for c in responses.calls]
+    assert bodies[1]["variables"] == {"after": "c1"}
+    assert bodies[2]["variables"] == {"topic": "APP_UNINSTALLED", "subscription": {"uri": uri, "format": "JSON"}}
