@@ -5,7 +5,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
@@ -228,6 +228,11 @@ class StoreAdapter(Protocol):
 
     def register_webhooks(self, shop: ShopAccess, webhook_url: str, secret: str | None) -> list[str]:
         """Subscribe the store's webhooks to ``webhook_url``, idempotently; returns the ids created or fixed."""
+        ...
+
+    def changed_orders(self, shop: ShopAccess, since: datetime) -> Iterator[tuple[str, str, dict[str, Any]]]:
+        """Orders modified since ``since``, as (topic, delivery id, payload) a webhook would have carried,
+        for stores whose webhooks can silently stop; the delivery id is stable for one version of an order."""
         ...
 
 

@@ -176,6 +176,10 @@ class SandboxAdapter:
         """Nothing expires in the sandbox."""
         raise PermanentStoreError("sandbox stores have no tokens")
 
+    def changed_orders(self, shop: ShopAccess, since: datetime) -> Iterator[tuple[str, str, dict[str, Any]]]:
+        """Orders modified since ``since``, as the webhooks that would have carried them."""
+        return iter(())
+
     def register_webhooks(self, shop: ShopAccess, webhook_url: str, secret: str | None) -> list[str]:
         """The sandbox sends its webhooks wherever ``simulate`` points it."""
         return []

@@ -70,14 +70,16 @@ def worker(burst: bool) -> None:
 
 @main.command()
 def scheduler() -> None:
-    """Run the cron scheduler: the sweeper (inbox events and pushes) every minute."""
+    """Run the cron scheduler: the sweeper every minute, the store check (webhooks, missed orders) hourly."""
     from rq.cron import CronScheduler
 
     from connector.jobqueue import QUEUE_NAME, redis_connection
+    from jobs.maintenance import check_stores
     from jobs.sweeper import sweep
 
     cron = CronScheduler(connection=redis_connection(_config()))
     cron.register(sweep, QUEUE_NAME, interval=60)
+    cron.register(check_stores, QUEUE_NAME, interval=3600)
     cron.start()
 
 

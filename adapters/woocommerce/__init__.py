@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
+from datetime import datetime
 from typing import Any
 from urllib.parse import urlencode, urlsplit
 
@@ -138,6 +139,10 @@ class WooCommerceAdapter:
     def refresh_tokens(self, shop: ShopAccess, refresh_token: str, config: Config) -> Tokens:
         """WooCommerce keys don't expire."""
         raise PermanentStoreError("WooCommerce keys don't expire; nothing to refresh")
+
+    def changed_orders(self, shop: ShopAccess, since: datetime) -> Iterator[tuple[str, str, dict[str, Any]]]:
+        """Orders modified since ``since``, as the webhooks that would have carried them."""
+        return api.changed_orders(shop, since)
 
     def register_webhooks(self, shop: ShopAccess, webhook_url: str, secret: str | None) -> list[str]:
         """Create missing webhooks and re-enable ones WooCommerce disabled after failed deliveries."""

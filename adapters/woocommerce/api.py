@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from datetime import UTC, datetime
 from typing import Any
 
 import requests
@@ -157,3 +159,27 @@ def register_webhooks(shop: ShopAccess, delivery_url: str, secret: str) -> list[
             call(client(shop), "put", f"webhooks/{hook['id']}", data={"status": "active"})
             touched.append(str(hook["id"]))
     return touched
+
+
+def changed_orders(shop: ShopAccess, since: datetime) -> Iterator[tuple[str, str, dict[str, Any]]]:
+    """``GET orders?modified_after=`` page by page, oldest change first, as ``order.updated`` webhooks."""
+    page = 1
+    while True:
+        params = {
+            "modified_after": since.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S"),
+            "dates_are_gmt": "true",
+            "orderby": "modified",
+            "order": "asc",
+            "per_page": 100,
+            "page": page,
+        }
+        batch = call(client(shop), "get", "orders", params=params)
+        if not isinstance(batch, list):
+            raise PermanentStoreError("WooCommerce: GET orders did not answer a list")
+        for order in batch:
+            if isinstance(order, dict) and order.get("id") is not None:
+                version = order.get("date_modified_gmt") or order.get("date_modified") or ""
+                yield "order.updated", f"reconcile:{order['id']}:{version}", order
+        if len(batch) < 100:
+            return
+        page += 1

@@ -1,0 +1,66 @@
+"""Keeping installed stores connected: webhooks re-registered, and orders missed while they were down
+reconciled through the same idempotent inbox path as live webhooks."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+import uuid
+from dataclasses import dataclass
+from datetime import timedelta
+
+from redis.exceptions import RedisError
+from rq import Queue
+from sqlalchemy import func, select
+
+from adapters import get_adapter
+from connector import inbox, outbox, pushes, tokens
+from connector.config import Config
+from connector.jobqueue import enqueue_event
+from connector.storage import Storage
+from connector.tables import Shop, WebhookEvent
+
+log = logging.getLogger(__name__)
+OVERLAP = timedelta(minutes=10)
+
+
+@dataclass(frozen=True)
+class Checked:
+    """What one store's check did."""
+
+    shop_id: int
+    reconciled: int
+
+
+def check_store(storage: Storage, queue: Queue, config: Config, shop_id: int) -> Checked:
+    """Re-register the store's webhooks (re-enabling any the store disabled) and bring in orders changed
+    since the last event received from it."""
+    with storage.session() as session:
+        shop = session.get(Shop, shop_id)
+        if shop is None or shop.uninstalled_at is not None:
+            return Checked(shop_id, 0)
+        push_id = outbox.request(
+            session, shop.id, pushes.REGISTER_WEBHOOKS, f"webhooks:check:{uuid.uuid4().hex}", shop.domain, {}
+        )
+        last = session.scalar(select(func.max(WebhookEvent.received_at)).where(WebhookEvent.shop_id == shop.id))
+        since = (last or shop.created_at) - OVERLAP
+        platform = shop.platform
+    pushes.dispatch(storage, queue, [(push_id, shop_id)] if push_id else [])
+    adapter = get_adapter(platform)
+    access = tokens.fresh_access(storage, shop_id, adapter, config)
+    reconciled = 0
+    for topic, delivery_id, payload in adapter.changed_orders(access, since):
+        stored = inbox.store(storage, shop_id, delivery_id, topic, json.dumps(payload).encode(), WebhookEvent.PENDING)
+        if stored.duplicate:
+            continue
+        reconciled += 1
+        with contextlib.suppress(RedisError):  # if Redis is down, the sweeper queues it
+            enqueue_event(queue, stored.event_id)
+    return Checked(shop_id, reconciled)
+
+
+def installed_shop_ids(storage: Storage) -> list[int]:
+    """Every shop that hasn't uninstalled Sadakat."""
+    with storage.session() as session:
+        return list(session.scalars(select(Shop.id).where(Shop.uninstalled_at.is_(None)).order_by(Shop.id)))

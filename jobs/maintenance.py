@@ -1,0 +1,30 @@
+"""The scheduler's hourly store check."""
+
+from __future__ import annotations
+
+import logging
+
+from rq import get_current_job
+
+from adapters.base import StoreError
+from connector import maintenance
+from connector.config import Config
+from connector.jobqueue import event_queue, redis_connection
+from connector.storage import storage_for
+
+log = logging.getLogger(__name__)
+
+
+def check_stores() -> dict[str, int]:
+    """Check every installed store; one store's failure doesn't stop the others. Returns orders reconciled."""
+    config = Config.from_env()
+    storage = storage_for(config)
+    job = get_current_job()
+    queue = event_queue(job.connection if job else redis_connection(config))
+    reconciled: dict[str, int] = {}
+    for shop_id in maintenance.installed_shop_ids(storage):
+        try:
+            reconciled[str(shop_id)] = maintenance.check_store(storage, queue, config, shop_id).reconciled
+        except StoreError as exc:
+            log.warning("store check of shop %s failed: %s", shop_id, exc)
+    return reconciled
