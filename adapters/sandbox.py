@@ -319,6 +319,8 @@ def _order_event(payload: Mapping[str, Any]) -> StoreEvent:
         cancelled=status == "cancelled",
         fully_refunded=status == "refunded",
         created_at=time_field(payload, "created_at"),
+        shipping_amount=max(decimal_field(payload, "shipping", "0"), Decimal(0)),
+        tax_amount=max(decimal_field(payload, "tax", "0"), Decimal(0)),
     )
     refunds = tuple(
         Refund(id=id_field(r, "id"), order_id=order_id, merchandise_amount=abs(decimal_field(r, "amount")))

@@ -11,10 +11,11 @@ from flask.typing import ResponseReturnValue
 from sqlalchemy import select
 
 from adapters import get_adapter
-from connector import ledger, pushes
+from connector import ledger, pushes, shops
 from connector.customers import find_customer
 from connector.errors import problem
 from connector.runtime import runtime
+from connector.settings import ProgrammeSettings, SettingsError
 from connector.tables import DataExport, LedgerEntry, Push, Shop
 from connector.webhooks import MAX_SHOP_ID
 
@@ -113,6 +114,31 @@ def retry_push(shop_id: int, push_id: int) -> ResponseReturnValue:
         return problem(409, str(exc))
     pushes.dispatch(runtime().storage, runtime().queue, [(push_id, shop_id)])
     return jsonify(status="pending"), 202
+
+
+@bp.get("/api/shops/<int:shop_id>/settings")
+def get_settings(shop_id: int) -> ResponseReturnValue:
+    """The shop's programme settings, defaults filled in."""
+    with runtime().storage.session() as session:
+        shop = session.get(Shop, shop_id) if 0 < shop_id <= MAX_SHOP_ID else None
+        if shop is None:
+            return problem(404, f"no shop {shop_id}")
+        return jsonify(ProgrammeSettings.from_dict(shop.settings).to_dict())
+
+
+@bp.put("/api/shops/<int:shop_id>/settings")
+def put_settings(shop_id: int) -> ResponseReturnValue:
+    """Replace the named settings (e.g. ``{"earn_rate": "2", "tiers": [...]}``); invalid values change nothing."""
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        return problem(400, "the body must be a JSON object of settings")
+    try:
+        settings = shops.change_settings(runtime().storage, shop_id, body)
+    except LookupError as exc:
+        return problem(404, str(exc).strip("'\""))
+    except SettingsError as exc:
+        return problem(400, str(exc))
+    return jsonify(settings.to_dict())
 
 
 @bp.get("/api/shops/<int:shop_id>/data-exports")

@@ -320,6 +320,47 @@ def pushes_retry(shop_id: int, push_id: int) -> None:
     click.echo(f"push {push_id} is pending again")
 
 
+@shops.command("settings")
+@click.argument("shop_id", type=int)
+@click.option("--set", "pairs", multiple=True, metavar="NAME=VALUE", help="Change a setting (repeatable).")
+@click.option(
+    "--json", "json_changes", metavar="OBJECT", help="Change settings given as JSON, e.g. '{\"tiers\": [...]}'."
+)
+def shops_settings(shop_id: int, pairs: tuple[str, ...], json_changes: str | None) -> None:
+    """Show a shop's programme settings, or change them (all checked before anything is saved)."""
+    from connector.settings import ProgrammeSettings, SettingsError
+    from connector.shops import change_settings
+    from connector.storage import storage_for
+    from connector.tables import Shop
+
+    changes: dict[str, Any] = {}
+    if json_changes:
+        try:
+            changes = json.loads(json_changes)
+        except ValueError as exc:
+            raise click.BadParameter(f"not JSON: {exc}", param_hint="--json") from None
+        if not isinstance(changes, dict):
+            raise click.BadParameter("must be a JSON object", param_hint="--json")
+    for pair in pairs:
+        name, sep, value = pair.partition("=")
+        if not sep or not name:
+            raise click.BadParameter(f"expected NAME=VALUE, got {pair!r}", param_hint="--set")
+        changes[name.strip()] = value.strip()
+    storage = storage_for(_config())
+    try:
+        if changes:
+            settings = change_settings(storage, shop_id, changes)
+        else:
+            with storage.session() as session:
+                shop = session.get(Shop, shop_id)
+                if shop is None:
+                    raise LookupError(f"no shop {shop_id}")
+                settings = ProgrammeSettings.from_dict(shop.settings)
+    except (LookupError, SettingsError) as exc:
+        raise click.ClickException(str(exc).strip("'\"")) from None
+    _echo_json(settings.to_dict())
+
+
 @shops.command("carrier-secret")
 @click.argument("shop_id", type=int)
 def shops_carrier_secret(shop_id: int) -> None:

@@ -45,6 +45,8 @@ class Order:
     fully_refunded: bool = False
     test: bool = False
     created_at: datetime | None = None
+    shipping_amount: Decimal = Decimal(0)
+    tax_amount: Decimal = Decimal(0)
 
 
 @dataclass(frozen=True)

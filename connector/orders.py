@@ -107,6 +107,8 @@ def record_order(session: Session, shop: Shop, order: Order) -> None:
         row.placed_at = order.created_at
     if row.points_earned is None:  # what was earned stays tied to what was bought then
         row.merchandise_amount = order.merchandise_amount
+        row.shipping_amount = order.shipping_amount
+        row.tax_amount = order.tax_amount
         if customer is not None:
             row.customer_id = customer.id
     row.paid = row.paid or order.paid
@@ -191,8 +193,14 @@ def settle(session: Session, shop: Shop, order_id: str, event_id: int | None = N
     if row.points_earned is None:
         if not row.paid or ended:
             return None
-        rate = ProgrammeSettings.from_dict(shop.settings).earn_rate
-        row.points_earned = rules.points_for_purchase(row.merchandise_amount, rate)
+        programme = ProgrammeSettings.from_dict(shop.settings)
+        rate = programme.earn_rate
+        basis = rules.earning_basis(
+            row.merchandise_amount,
+            row.shipping_amount if programme.include_shipping else None,
+            row.tax_amount if programme.include_tax else None,
+        )
+        row.points_earned = rules.points_for_purchase(basis, rate)
         row.earn_rate = rate
         changed = row.points_earned > 0 and ledger.append(
             session,
@@ -206,7 +214,7 @@ def settle(session: Session, shop: Shop, order_id: str, event_id: int | None = N
                 source_id=order_id,
                 rule=rules.EARN_RULE,
                 rate=rate,
-                amount=row.merchandise_amount,
+                amount=basis,
                 event_id=event_id,
             ),
         )

@@ -9,6 +9,11 @@ REVERSAL_RULE = "proportional_to_merchandise_refunded"
 CANCEL_RULE = "reverse_remaining"
 
 
+def earning_basis(merchandise: Decimal, shipping: Decimal | None = None, tax: Decimal | None = None) -> Decimal:
+    """What a purchase earns on: the merchandise, plus shipping and tax where the shop includes them."""
+    return merchandise + (shipping or Decimal(0)) + (tax or Decimal(0))
+
+
 def points_for_purchase(merchandise_amount: Decimal, rate: Decimal) -> int:
     """Points for a paid order: ``rate`` per 1.00 of merchandise, rounded down, never negative."""
     if merchandise_amount <= 0 or rate <= 0:

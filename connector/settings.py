@@ -1,12 +1,14 @@
-"""A shop's programme settings: defaults, and validation of what an admin sets."""
+"""A shop's programme settings: one schema, sensible defaults, and a clear message for every bad value."""
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
 LOCALES = ("en", "tr")
+DISCOUNT_KINDS = ("fixed_amount", "percentage", "free_shipping")
+GIFT_RULES = ("first_order", "every_nth_order", "order_over", "random_over", "birthday", "delivery_problem")
 
 
 class SettingsError(ValueError):
@@ -14,45 +16,223 @@ class SettingsError(ValueError):
 
 
 @dataclass(frozen=True)
+class Redemption:
+    """Turning points into a discount code."""
+
+    points_per_unit: int = 100
+    """Points for 1.00 off."""
+    minimum_points: int = 500
+    step_points: int = 100
+
+
+@dataclass(frozen=True)
+class Tier:
+    """A VIP tier, reached by spend over a rolling 12 months."""
+
+    name: str
+    min_spend: Decimal
+    multiplier: Decimal = Decimal(1)
+    free_shipping_monthly: bool = False
+
+
+@dataclass(frozen=True)
+class GiftRule:
+    """A surprise code: when it is given, and what it is worth."""
+
+    rule: str
+    kind: str = "fixed_amount"
+    value: Decimal = Decimal(0)
+    days: int = 30
+    every: int | None = None
+    """For ``every_nth_order``: every this many paid orders."""
+    threshold: Decimal | None = None
+    """For ``order_over`` and ``random_over``: the order total it takes."""
+    chance: Decimal | None = None
+    """For ``random_over``: the share of such orders that get one (0-1)."""
+
+
+@dataclass(frozen=True)
 class ProgrammeSettings:
-    """How a shop's programme earns points."""
+    """How a shop's programme earns, spends and rewards."""
 
     earn_rate: Decimal = Decimal(1)
-    """Points per 1.00 of merchandise (after discounts, without shipping and tax), rounded down."""
+    """Points per 1.00 of merchandise (after discounts), rounded down."""
+    include_shipping: bool = False
+    include_tax: bool = False
     sync_customers: bool = True
     """Write each member's points and tier into the store's customer record."""
     locale: str = "en"
     """Language of the notes customers get from the store: ``en`` or ``tr``."""
+    redemption: Redemption = field(default_factory=Redemption)
+    tiers: tuple[Tier, ...] = ()
+    gifts: tuple[GiftRule, ...] = ()
 
     @classmethod
     def from_dict(cls, raw: dict[str, Any] | None) -> ProgrammeSettings:
-        """Settings from their stored form, defaults filling what's missing; SettingsError if invalid."""
+        """Settings from their stored or submitted form, defaults filling what's missing; SettingsError if invalid."""
         raw = dict(raw or {})
-        unknown = set(raw) - {"earn_rate", "sync_customers", "locale"}
-        if unknown:
-            raise SettingsError(f"unknown settings: {', '.join(sorted(unknown))}")
-        earn_rate = cls.earn_rate
-        if "earn_rate" in raw:
-            try:
-                earn_rate = Decimal(str(raw["earn_rate"]))
-            except InvalidOperation:
-                raise SettingsError(f"earn_rate must be a number, got {raw['earn_rate']!r}") from None
-            if not earn_rate.is_finite() or earn_rate < 0 or earn_rate > 1000:
-                raise SettingsError(f"earn_rate must be between 0 and 1000 points per 1.00, got {earn_rate}")
-        sync_customers = _boolean(raw.get("sync_customers", cls.sync_customers), "sync_customers")
-        locale = raw.get("locale", cls.locale)
+        _no_unknown(raw, cls, "settings")
+        defaults = cls()
+        locale = raw.get("locale", defaults.locale)
         if locale not in LOCALES:
             raise SettingsError(f"locale must be one of {', '.join(LOCALES)}, got {locale!r}")
-        return cls(earn_rate=earn_rate, sync_customers=sync_customers, locale=locale)
+        return cls(
+            earn_rate=_decimal(raw, "earn_rate", defaults.earn_rate, low=Decimal(0), high=Decimal(1000)),
+            include_shipping=_boolean(raw, "include_shipping", defaults.include_shipping),
+            include_tax=_boolean(raw, "include_tax", defaults.include_tax),
+            sync_customers=_boolean(raw, "sync_customers", defaults.sync_customers),
+            locale=locale,
+            redemption=_redemption(raw.get("redemption")),
+            tiers=_tiers(raw.get("tiers")),
+            gifts=_gifts(raw.get("gifts")),
+        )
 
     def to_dict(self) -> dict[str, Any]:
         """The stored (JSON) form."""
-        return {key: str(value) if isinstance(value, Decimal) else value for key, value in asdict(self).items()}
+        return _plain(asdict(self))
+
+    def updated(self, changes: dict[str, Any]) -> ProgrammeSettings:
+        """These settings with ``changes`` applied (whole values replaced), validated."""
+        if not isinstance(changes, dict):
+            raise SettingsError("settings must be a JSON object")
+        return ProgrammeSettings.from_dict(self.to_dict() | changes)
 
 
-def _boolean(value: Any, name: str) -> bool:
+def _plain(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items() if v is not None}
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    return value
+
+
+def _no_unknown(raw: dict[str, Any], kind: type, where: str) -> None:
+    unknown = set(raw) - set(kind.__dataclass_fields__)
+    if unknown:
+        raise SettingsError(f"unknown {where}: {', '.join(sorted(map(str, unknown)))}")
+
+
+def _decimal(
+    raw: dict[str, Any], name: str, default: Decimal | None, *, low: Decimal, high: Decimal, where: str = ""
+) -> Decimal:
+    value = raw.get(name, default)
+    label = f"{where}{name}"
+    if value is None or isinstance(value, bool):
+        raise SettingsError(f"{label} must be a number")
+    try:
+        number = Decimal(str(value))
+    except InvalidOperation:
+        raise SettingsError(f"{label} must be a number, got {value!r}") from None
+    if not number.is_finite() or not low <= number <= high:
+        raise SettingsError(f"{label} must be between {low} and {high}, got {value}")
+    return number
+
+
+def _integer(raw: dict[str, Any], name: str, default: int | None, *, low: int, high: int, where: str = "") -> int:
+    value = raw.get(name, default)
+    label = f"{where}{name}"
+    if isinstance(value, bool) or not isinstance(value, int | str):
+        raise SettingsError(f"{label} must be a whole number, got {value!r}")
+    try:
+        number = int(value)
+    except ValueError:
+        raise SettingsError(f"{label} must be a whole number, got {value!r}") from None
+    if not low <= number <= high:
+        raise SettingsError(f"{label} must be between {low} and {high}, got {number}")
+    return number
+
+
+def _boolean(raw: dict[str, Any], name: str, default: bool, where: str = "") -> bool:
+    value = raw.get(name, default)
     if isinstance(value, bool):
         return value
     if isinstance(value, str) and value.lower() in ("true", "yes", "on", "1", "false", "no", "off", "0"):
         return value.lower() in ("true", "yes", "on", "1")
-    raise SettingsError(f"{name} must be true or false, got {value!r}")
+    raise SettingsError(f"{where}{name} must be true or false, got {value!r}")
+
+
+def _redemption(raw: Any) -> Redemption:
+    if raw is None:
+        return Redemption()
+    if not isinstance(raw, dict):
+        raise SettingsError("redemption must be an object")
+    _no_unknown(raw, Redemption, "redemption settings")
+    d = Redemption()
+    redemption = Redemption(
+        points_per_unit=_integer(raw, "points_per_unit", d.points_per_unit, low=1, high=1_000_000, where="redemption."),
+        minimum_points=_integer(raw, "minimum_points", d.minimum_points, low=1, high=10_000_000, where="redemption."),
+        step_points=_integer(raw, "step_points", d.step_points, low=1, high=10_000_000, where="redemption."),
+    )
+    if redemption.minimum_points % redemption.step_points:
+        raise SettingsError("redemption.minimum_points must be a multiple of redemption.step_points")
+    return redemption
+
+
+def _tiers(raw: Any) -> tuple[Tier, ...]:
+    if raw is None:
+        return ()
+    if not isinstance(raw, list) or len(raw) > 10:
+        raise SettingsError("tiers must be a list of at most 10 tiers")
+    tiers = []
+    for n, item in enumerate(raw, start=1):
+        where = f"tiers[{n}]."
+        if not isinstance(item, dict):
+            raise SettingsError(f"tiers[{n}] must be an object")
+        _no_unknown(item, Tier, f"tier settings in tiers[{n}]")
+        name = item.get("name")
+        if not isinstance(name, str) or not name.strip() or len(name) > 40:
+            raise SettingsError(f"{where}name must be a name of 1 to 40 characters")
+        tiers.append(
+            Tier(
+                name=name.strip(),
+                min_spend=_decimal(item, "min_spend", None, low=Decimal(0), high=Decimal("1e12"), where=where),
+                multiplier=_decimal(item, "multiplier", Decimal(1), low=Decimal(1), high=Decimal(10), where=where),
+                free_shipping_monthly=_boolean(item, "free_shipping_monthly", False, where=where),
+            )
+        )
+    names = [t.name.lower() for t in tiers]
+    if len(set(names)) != len(names):
+        raise SettingsError("tier names must be different")
+    spends = [t.min_spend for t in tiers]
+    if len(set(spends)) != len(spends):
+        raise SettingsError("each tier needs its own min_spend")
+    return tuple(sorted(tiers, key=lambda t: t.min_spend))
+
+
+def _gifts(raw: Any) -> tuple[GiftRule, ...]:
+    if raw is None:
+        return ()
+    if not isinstance(raw, list) or len(raw) > 20:
+        raise SettingsError("gifts must be a list of at most 20 rules")
+    gifts = []
+    for n, item in enumerate(raw, start=1):
+        where = f"gifts[{n}]."
+        if not isinstance(item, dict):
+            raise SettingsError(f"gifts[{n}] must be an object")
+        _no_unknown(item, GiftRule, f"gift settings in gifts[{n}]")
+        rule, kind = item.get("rule"), item.get("kind", "fixed_amount")
+        if rule not in GIFT_RULES:
+            raise SettingsError(f"{where}rule must be one of {', '.join(GIFT_RULES)}, got {rule!r}")
+        if kind not in DISCOUNT_KINDS:
+            raise SettingsError(f"{where}kind must be one of {', '.join(DISCOUNT_KINDS)}, got {kind!r}")
+        high = Decimal(100) if kind == "percentage" else Decimal(100_000)
+        value = (
+            Decimal(0)
+            if kind == "free_shipping"
+            else _decimal(item, "value", None, low=Decimal("0.01"), high=high, where=where)
+        )
+        gift = GiftRule(
+            rule=rule, kind=kind, value=value, days=_integer(item, "days", 30, low=1, high=3650, where=where)
+        )
+        if rule == "every_nth_order":
+            gift = GiftRule(**{**asdict(gift), "every": _integer(item, "every", None, low=2, high=1000, where=where)})
+        if rule in ("order_over", "random_over"):
+            threshold = _decimal(item, "threshold", None, low=Decimal(0), high=Decimal("1e12"), where=where)
+            gift = GiftRule(**{**asdict(gift), "threshold": threshold})
+        if rule == "random_over":
+            chance = _decimal(item, "chance", None, low=Decimal(0), high=Decimal(1), where=where)
+            gift = GiftRule(**{**asdict(gift), "chance": chance})
+        gifts.append(gift)
+    return tuple(gifts)

@@ -115,3 +115,14 @@ def install_shop(
         )
         assert push_id is not None
     return shop, push_id
+
+
+def change_settings(storage: Storage, shop_id: int, changes: dict[str, Any]) -> ProgrammeSettings:
+    """Apply ``changes`` (whole top-level settings) to a shop's programme; SettingsError leaves it untouched."""
+    with storage.session() as session:
+        shop = session.get(Shop, shop_id, with_for_update=True) if 0 < shop_id < 2**31 else None
+        if shop is None:
+            raise LookupError(f"no shop {shop_id}")
+        settings = ProgrammeSettings.from_dict(shop.settings).updated(changes)
+        shop.settings = settings.to_dict()
+    return settings

@@ -162,6 +162,8 @@ class OrderRecord(Base):
     customer_id: Mapped[int | None] = mapped_column(ForeignKey("customers.id", ondelete="SET NULL"))
     currency: Mapped[str | None] = mapped_column(String(8))
     merchandise_amount: Mapped[Decimal | None] = mapped_column(Money)
+    shipping_amount: Mapped[Decimal | None] = mapped_column(Money)
+    tax_amount: Mapped[Decimal | None] = mapped_column(Money)
     total: Mapped[Decimal | None] = mapped_column(Money)
     paid: Mapped[bool] = mapped_column(Boolean, default=False)
     cancelled: Mapped[bool] = mapped_column(Boolean, default=False)

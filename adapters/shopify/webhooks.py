@@ -152,7 +152,15 @@ def _order(payload: Mapping[str, Any], *, paid_topic: bool) -> Order:
         fully_refunded=financial_status == "refunded",
         test=bool(payload.get("test")),
         created_at=time_field(payload, "created_at"),
+        shipping_amount=_optional_money(payload, "total_shipping_price"),
+        tax_amount=_optional_money(payload, "total_tax"),
     )
+
+
+def _optional_money(payload: Mapping[str, Any], name: str) -> Decimal:
+    if payload.get(f"{name}_set") is None and payload.get(name) is None:
+        return Decimal(0)
+    return max(shop_money(payload, name), Decimal(0))
 
 
 def _refund(payload: Mapping[str, Any]) -> Refund:

@@ -76,6 +76,8 @@ def _order(payload: Mapping[str, Any]) -> Order:
         cancelled=status == "cancelled",
         fully_refunded=status == "refunded",
         created_at=time_field(payload, "date_created_gmt"),
+        shipping_amount=max(decimal_field(payload, "shipping_total", "0"), Decimal(0)),
+        tax_amount=max(decimal_field(payload, "total_tax", "0"), Decimal(0)),
     )
 
 

@@ -1,4 +1,4 @@
-"""oauth tokens, data exports
+"""oauth tokens, data exports, order shipping and tax
 
 Revision ID: 0003
 Revises: 0002
@@ -34,6 +34,10 @@ def upgrade() -> None:
     with op.batch_alter_table("data_exports", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_data_exports_shop_id"), ["shop_id"], unique=False)
 
+    with op.batch_alter_table("orders", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("shipping_amount", connector.tables.Money(precision=20, scale=4), nullable=True))
+        batch_op.add_column(sa.Column("tax_amount", connector.tables.Money(precision=20, scale=4), nullable=True))
+
     with op.batch_alter_table("shops", schema=None) as batch_op:
         batch_op.add_column(
             sa.Column("access_token_expires_at", connector.tables.UTCDateTime(timezone=True), nullable=True)
@@ -54,6 +58,10 @@ def downgrade() -> None:
         batch_op.drop_column("refresh_token_expires_at")
         batch_op.drop_column("refresh_token")
         batch_op.drop_column("access_token_expires_at")
+
+    with op.batch_alter_table("orders", schema=None) as batch_op:
+        batch_op.drop_column("tax_amount")
+        batch_op.drop_column("shipping_amount")
 
     with op.batch_alter_table("data_exports", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_data_exports_shop_id"))
