@@ -236,6 +236,38 @@ class StoreAdapter(Protocol):
         ...
 
 
+class ModuleAdapter:
+    """Plumbing shared by adapters made of a ``webhooks`` module (inbound) and an ``api`` module (calls to
+    the store): both platforms sign webhooks with a base64 HMAC-SHA256 of the raw body."""
+
+    webhooks: Any
+    api: Any
+
+    def verify(self, body: bytes, signature: str | None, secrets: Iterable[str]) -> bool:
+        """Whether ``signature`` is the base64 HMAC-SHA256 of ``body`` with one of ``secrets``."""
+        return hmac_sha256_base64_matches(body, signature, secrets)
+
+    def parse(self, topic: str, payload: dict[str, Any]) -> StoreEvent:
+        """The webhook payload in the neutral model."""
+        return self.webhooks.parse(topic, payload)
+
+    def find_discount_code(self, shop: ShopAccess, code: str) -> str | None:
+        """The store's id for an existing code, or None."""
+        return self.api.find_discount_code(shop, code)
+
+    def create_discount_code(self, shop: ShopAccess, discount: DiscountCode) -> str:
+        """Create the code in the store."""
+        return self.api.create_discount_code(shop, discount)
+
+    def push_tracking(self, shop: ShopAccess, push: TrackingPush) -> str | None:
+        """Tell the store about a shipment."""
+        return self.api.push_tracking(shop, push)
+
+    def sync_customer(self, shop: ShopAccess, sync: CustomerSync) -> None:
+        """Write the member's standing into the store."""
+        self.api.sync_customer(shop, sync)
+
+
 def retry_after_seconds(header: str | None, default: float) -> float:
     """Seconds from a ``Retry-After`` header (seconds form), or ``default``."""
     try:

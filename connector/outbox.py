@@ -50,22 +50,27 @@ def shop_access(shop: Shop) -> ShopAccess:
     )
 
 
+def _new_push(shop_id: int, kind: str, key: str, target: str, payload: dict[str, Any]) -> dict[str, Any]:
+    now = utcnow()
+    return {
+        "shop_id": shop_id,
+        "kind": kind,
+        "key": key,
+        "target": target,
+        "payload": payload,
+        "status": Push.PENDING,
+        "generation": 1,
+        "attempts": 0,
+        "created_at": now,
+        "updated_at": now,
+    }
+
+
 def request(session: Session, shop_id: int, kind: str, key: str, target: str, payload: dict[str, Any]) -> int | None:
     """Record a push unless the shop already has one with ``key``. Returns its id, or None for a repeat."""
     stmt = (
         upsert_insert(session, Push)
-        .values(
-            shop_id=shop_id,
-            kind=kind,
-            key=key,
-            target=target,
-            payload=payload,
-            status=Push.PENDING,
-            generation=1,
-            attempts=0,
-            created_at=utcnow(),
-            updated_at=utcnow(),
-        )
+        .values(**_new_push(shop_id, kind, key, target, payload))
         .on_conflict_do_nothing(index_elements=["shop_id", "key"])
         .returning(Push.id)
     )
@@ -76,18 +81,7 @@ def request_refresh(session: Session, shop_id: int, kind: str, key: str, target:
     """Record a push that carries the latest state (a customer sync): a repeat bumps its generation and makes
     it pending again, so a run that started before the change doesn't mark it done."""
     table = Push.__table__
-    stmt = upsert_insert(session, Push).values(
-        shop_id=shop_id,
-        kind=kind,
-        key=key,
-        target=target,
-        payload=payload,
-        status=Push.PENDING,
-        generation=1,
-        attempts=0,
-        created_at=utcnow(),
-        updated_at=utcnow(),
-    )
+    stmt = upsert_insert(session, Push).values(**_new_push(shop_id, kind, key, target, payload))
     stmt = stmt.on_conflict_do_update(
         index_elements=["shop_id", "key"],
         set_={

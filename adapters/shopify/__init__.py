@@ -3,34 +3,33 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from datetime import datetime
 from typing import Any
 
 from adapters.base import (
-    CustomerSync,
-    DiscountCode,
     Envelope,
     InstallCallback,
     InstallError,
     InstallStart,
+    ModuleAdapter,
     PermanentStoreError,
     ShopAccess,
     ShopAddress,
     StoreError,
     Tokens,
-    TrackingPush,
-    hmac_sha256_base64_matches,
 )
 from adapters.shopify import api, oauth, webhooks
 from connector.config import Config
-from connector.model import StoreEvent
 
 SHOP_DOMAIN = re.compile(r"^[a-z0-9][a-z0-9-]*\.myshopify\.com$")
 
 
-class ShopifyAdapter:
+class ShopifyAdapter(ModuleAdapter):
     """The Shopify platform."""
+
+    webhooks = webhooks
+    api = api
 
     platform = "shopify"
     credentials = ("access_token",)
@@ -54,30 +53,6 @@ class ShopifyAdapter:
     def read_envelope(self, headers: Mapping[str, str], body: bytes) -> Envelope:
         """Shopify's ``X-Shopify-*`` headers."""
         return webhooks.read_envelope(headers)
-
-    def verify(self, body: bytes, signature: str | None, secrets: Iterable[str]) -> bool:
-        """``X-Shopify-Hmac-Sha256`` is the base64 HMAC-SHA256 of the raw body."""
-        return hmac_sha256_base64_matches(body, signature, secrets)
-
-    def parse(self, topic: str, payload: dict[str, Any]) -> StoreEvent:
-        """Orders, refunds and fulfillments into the neutral model."""
-        return webhooks.parse(topic, payload)
-
-    def find_discount_code(self, shop: ShopAccess, code: str) -> str | None:
-        """``codeDiscountNodeByCode``."""
-        return api.find_discount_code(shop, code)
-
-    def create_discount_code(self, shop: ShopAccess, discount: DiscountCode) -> str:
-        """``discountCodeBasicCreate`` or ``discountCodeFreeShippingCreate``."""
-        return api.create_discount_code(shop, discount)
-
-    def push_tracking(self, shop: ShopAccess, push: TrackingPush) -> str | None:
-        """``fulfillmentTrackingInfoUpdate`` and ``fulfillmentEventCreate``."""
-        return api.push_tracking(shop, push)
-
-    def sync_customer(self, shop: ShopAccess, sync: CustomerSync) -> None:
-        """``metafieldsSet`` and tier tags."""
-        api.sync_customer(shop, sync)
 
     def start_install(self, params: Mapping[str, str], state: str, config: Config) -> InstallStart:
         """Validate ``?shop=`` and send the merchant to Shopify's authorize page."""

@@ -3,33 +3,32 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from datetime import datetime
 from typing import Any
 from urllib.parse import urlencode, urlsplit
 
 from adapters.base import (
-    CustomerSync,
-    DiscountCode,
     Envelope,
     InstallCallback,
     InstallError,
     InstallStart,
+    ModuleAdapter,
     PermanentStoreError,
     ShopAccess,
     ShopAddress,
     StoreError,
     Tokens,
-    TrackingPush,
-    hmac_sha256_base64_matches,
 )
 from adapters.woocommerce import api, webhooks
 from connector.config import Config
-from connector.model import StoreEvent
 
 
-class WooCommerceAdapter:
+class WooCommerceAdapter(ModuleAdapter):
     """The WooCommerce platform (REST API v3)."""
+
+    webhooks = webhooks
+    api = api
 
     platform = "woocommerce"
     credentials = ("consumer_key", "consumer_secret")
@@ -59,30 +58,6 @@ class WooCommerceAdapter:
     def read_envelope(self, headers: Mapping[str, str], body: bytes) -> Envelope:
         """WooCommerce's ``X-WC-Webhook-*`` headers."""
         return webhooks.read_envelope(headers, body)
-
-    def verify(self, body: bytes, signature: str | None, secrets: Iterable[str]) -> bool:
-        """``X-WC-Webhook-Signature`` is the base64 HMAC-SHA256 of the raw body."""
-        return hmac_sha256_base64_matches(body, signature, secrets)
-
-    def parse(self, topic: str, payload: dict[str, Any]) -> StoreEvent:
-        """Order webhooks into the neutral model."""
-        return webhooks.parse(topic, payload)
-
-    def find_discount_code(self, shop: ShopAccess, code: str) -> str | None:
-        """``GET coupons?code=``."""
-        return api.find_discount_code(shop, code)
-
-    def create_discount_code(self, shop: ShopAccess, discount: DiscountCode) -> str:
-        """``POST coupons``."""
-        return api.create_discount_code(shop, discount)
-
-    def push_tracking(self, shop: ShopAccess, push: TrackingPush) -> str | None:
-        """Shipment Tracking extension, else order notes to the customer."""
-        return api.push_tracking(shop, push)
-
-    def sync_customer(self, shop: ShopAccess, sync: CustomerSync) -> None:
-        """``PUT customers/<id>`` meta data."""
-        api.sync_customer(shop, sync)
 
     def start_install(self, params: Mapping[str, str], state: str, config: Config) -> InstallStart:
         """Validate ``?store_url=`` (https only) and send the merchant to WooCommerce's key approval page."""
