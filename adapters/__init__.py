@@ -6,7 +6,7 @@ and never imports a platform module itself.
 
 from __future__ import annotations
 
-from adapters.base import StoreAdapter
+from adapters.base import StoreAdapter, StorefrontProxy
 from adapters.sandbox import SandboxAdapter
 from adapters.shopify import ShopifyAdapter
 from adapters.woocommerce import WooCommerceAdapter
@@ -31,3 +31,8 @@ def get_adapter(platform: str) -> StoreAdapter:
 def platforms() -> list[str]:
     """The names of every supported platform."""
     return sorted(_ADAPTERS)
+
+
+def storefront_adapter() -> StorefrontProxy:
+    """The platform whose storefronts reach Sadakat through an app proxy (``/proxy/...``): Shopify's."""
+    return ShopifyAdapter()

@@ -236,6 +236,16 @@ class StoreAdapter(Protocol):
         ...
 
 
+class StorefrontProxy(Protocol):
+    """A platform whose storefront reaches Sadakat through a signed proxy (Shopify's app proxy)."""
+
+    platform: str
+
+    def storefront_customer(self, params: Mapping[str, list[str]], config: Config) -> tuple[str, str | None]:
+        """Verify a proxied request: (shop domain, logged-in customer id or None); InstallError if forged."""
+        ...
+
+
 class ModuleAdapter:
     """Plumbing shared by adapters made of a ``webhooks`` module (inbound) and an ``api`` module (calls to
     the store): both platforms sign webhooks with a base64 HMAC-SHA256 of the raw body."""

@@ -6,7 +6,7 @@ import logging
 
 from flask import Flask
 
-from connector import admin, health, install, webhooks
+from connector import admin, health, install, storefront, webhooks
 from connector.config import Config
 from connector.errors import register_error_handlers
 from connector.jobqueue import event_queue, redis_connection
@@ -25,7 +25,7 @@ def create_app(config: Config | None = None) -> Flask:
         config=config, storage=Storage(config.database_url), redis=redis, queue=event_queue(redis)
     )
     register_error_handlers(app)
-    for blueprint in (webhooks.bp, admin.bp, health.bp, install.bp):
+    for blueprint in (webhooks.bp, admin.bp, health.bp, install.bp, storefront.bp):
         app.register_blueprint(blueprint)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     return app

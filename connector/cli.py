@@ -145,8 +145,9 @@ def shops_add(
         shop = register_shop(storage_for(config), config, platform, address, credentials, webhook_secret, settings)
     except ShopError as exc:
         raise click.ClickException(str(exc)) from None
-    # The carrier secret is shown here, once, for the carriers or tracking service to sign with.
-    click.echo(json.dumps(shop_json(shop, config.public_url) | {"carrier_secret": shop.carrier_secret}))
+    # Shown here, once: the carrier secret for carriers to sign with, the customer API key for the store's site.
+    secrets = {"carrier_secret": shop.carrier_secret, "customer_api_key": shop.customer_api_key}
+    click.echo(json.dumps(shop_json(shop, config.public_url) | secrets))
 
 
 @shops.command("list")
@@ -359,6 +360,24 @@ def shops_settings(shop_id: int, pairs: tuple[str, ...], json_changes: str | Non
     except (LookupError, SettingsError) as exc:
         raise click.ClickException(str(exc).strip("'\"")) from None
     _echo_json(settings.to_dict())
+
+
+@shops.command("customer-api-key")
+@click.argument("shop_id", type=int)
+def shops_customer_api_key(shop_id: int) -> None:
+    """Print the key the store's own site uses for /api/shops/<id>/customers/... (made if missing)."""
+    import secrets
+
+    from connector.storage import storage_for
+    from connector.tables import Shop
+
+    with storage_for(_config()).session() as session:
+        shop = session.get(Shop, shop_id, with_for_update=True)
+        if shop is None:
+            raise click.ClickException(f"no shop {shop_id}")
+        if not shop.customer_api_key:
+            shop.customer_api_key = secrets.token_urlsafe(32)
+        click.echo(shop.customer_api_key)
 
 
 @shops.command("carrier-secret")

@@ -59,6 +59,7 @@ def issue_discount_code(
     ends_at: datetime | None,
     reason_key: str,
     title: str,
+    redemption: dict[str, Any] | None = None,
 ) -> tuple[int | None, str]:
     """Request a single-use code for ``customer``. The same ``reason_key`` always means the same code and
     at most one push. Returns (push id or None for a repeat, code)."""
@@ -87,7 +88,10 @@ def issue_discount_code(
         "customer_id": customer.platform_id,
         "email": customer.email,
         "ends_at": ends_at.isoformat() if ends_at else None,
+        "reason": reason_key,
     }
+    if redemption:
+        payload["redemption"] = redemption
     push_id = outbox.request(session, shop.id, DISCOUNT_CODE, f"code:{reason_key}", customer.key, payload)
     return push_id, code
 
@@ -232,6 +236,16 @@ def perform(storage: Storage, adapter: StoreAdapter, claimed: outbox.Claimed, co
         url = config.public_url + adapter.webhook_path(claimed.shop.shop_id)
         return ",".join(adapter.register_webhooks(claimed.shop, url, secret))[:255] or None
     raise PermanentStoreError(f"unknown push kind {claimed.kind!r}")
+
+
+def after_failure(storage: Storage, claimed: outbox.Claimed) -> None:
+    """Undo what a push that failed for good had taken: a redemption's points come back."""
+    redemption = claimed.payload.get("redemption")
+    if claimed.kind == DISCOUNT_CODE and redemption:
+        from connector.redemption import return_points
+
+        with storage.session() as session:
+            return_points(session, claimed.shop.shop_id, claimed.payload["reason"], redemption)
 
 
 def dispatch(storage: Storage, queue: Queue, pushes: list[tuple[int, int]], delay: float | None = None) -> None:

@@ -57,6 +57,7 @@ def register_shop(
             webhook_secret=webhook_secret or None,
             carrier_secret=secrets.token_urlsafe(32),
             code_secret=secrets.token_urlsafe(32),
+            customer_api_key=secrets.token_urlsafe(32),
             settings=programme.to_dict(),
             **{name: credentials.get(name) for name in adapter.credentials},
         )
@@ -98,6 +99,7 @@ def install_shop(
                 settings=ProgrammeSettings().to_dict(),
                 carrier_secret=secrets.token_urlsafe(32),
                 code_secret=secrets.token_urlsafe(32),
+                customer_api_key=secrets.token_urlsafe(32),
             )
             session.add(shop)
         if not shop.webhook_secret and not adapter.app_webhook_secrets(config):

@@ -96,6 +96,8 @@ class Shop(Base):
     previous_webhook_secret: Mapped[str | None] = mapped_column(EncryptedText)
     carrier_secret: Mapped[str | None] = mapped_column(EncryptedText)
     code_secret: Mapped[str | None] = mapped_column(EncryptedText)
+    customer_api_key: Mapped[str | None] = mapped_column(EncryptedText)
+    """What the store's own site sends (as a bearer token) to read balances and redeem for its customers."""
     settings: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     uninstalled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

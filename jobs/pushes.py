@@ -35,11 +35,13 @@ def run_push(push_id: int) -> str:
     except RetryableStoreError as exc:
         delay = outbox.retry_later(storage, claimed, str(exc), exc.wait_seconds)
         if delay is None:
+            pushes.after_failure(storage, claimed)
             return "failed"
         pushes.dispatch(storage, _queue(config), [(claimed.id, claimed.shop.shop_id)], delay=delay)
         return "retrying"
     except PermanentStoreError as exc:
         outbox.fail(storage, claimed, str(exc))
+        pushes.after_failure(storage, claimed)
         return "failed"
     except Exception as exc:
         # A bug, not the store: keep the push, retry later, and let RQ record the traceback.

@@ -94,6 +94,16 @@ class ShopifyAdapter(ModuleAdapter):
         """The app's page in the shop's admin."""
         return f"https://{address.domain}/admin/apps/{config.shopify_api_key}"
 
+    def storefront_customer(self, params: Mapping[str, list[str]], config: Config) -> tuple[str, str | None]:
+        """Verify an app proxy request: (shop domain, logged-in customer id or None). InstallError if not Shopify's."""
+        oauth.verify_proxy(params, self.app_webhook_secrets(config))
+        try:
+            domain = self.address((params.get("shop") or [""])[0]).domain
+        except ValueError as exc:
+            raise InstallError(str(exc)) from None
+        customer = (params.get("logged_in_customer_id") or [""])[0]
+        return domain, customer or None
+
     def refresh_tokens(self, shop: ShopAccess, refresh_token: str, config: Config) -> Tokens:
         """A fresh expiring access token."""
         if not config.shopify_api_key or not config.shopify_api_secret:

@@ -8,6 +8,7 @@ ask for an expiring token).
 
 from __future__ import annotations
 
+import hashlib
 import hmac
 import time
 from collections.abc import Mapping
@@ -109,3 +110,26 @@ def refresh(domain: str, api_key: str, secret: str, refresh_token: str) -> Token
         "refresh_token": refresh_token,
     }
     return _tokens(_token_call(domain, body), datetime.now(UTC))
+
+
+def proxy_signature(params: Mapping[str, list[str]], secret: str) -> str:
+    """An app proxy request's signature: every query parameter but ``signature``, sorted, each as
+    ``key=value`` (repeated values joined by commas), concatenated with no separator, hex HMAC-SHA256."""
+    message = "".join(f"{key}={','.join(values)}" for key, values in sorted(params.items()) if key != "signature")
+    return hmac.new(secret.encode(), message.encode(), hashlib.sha256).hexdigest()
+
+
+def verify_proxy(params: Mapping[str, list[str]], secrets: list[str], now: float | None = None) -> None:
+    """Check an app proxy request's signature (with any of the app's secrets) and age; InstallError says why not."""
+    given = (params.get("signature") or [""])[0]
+    if not given or not secrets:
+        raise InstallError("the request is not signed by Shopify")
+    if not any(hmac.compare_digest(proxy_signature(params, secret).encode(), given.encode()) for secret in secrets):
+        raise InstallError("the request's signature does not match")
+    try:
+        timestamp = int((params.get("timestamp") or ["0"])[0])
+    except ValueError:
+        raise InstallError("the request's timestamp is not a number") from None
+    now = time.time() if now is None else now
+    if abs(now - timestamp) > MAX_CALLBACK_AGE_SECONDS:
+        raise InstallError("the request has expired")

@@ -1,0 +1,146 @@
+"""What customers see and do from the store: their balance, history and rewards, and redeeming points.
+
+Shopify storefronts come through the app proxy (``/proxy/...``; Shopify signs each request and names the
+logged-in customer). Other stores' sites call ``/api/shops/<id>/customers/<customer>/...`` server-side with
+the shop's customer API key as a bearer token.
+"""
+
+from __future__ import annotations
+
+import hmac
+from decimal import Decimal
+from typing import Any
+
+from flask import Blueprint, jsonify, request
+from flask.typing import ResponseReturnValue
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from adapters import storefront_adapter
+from adapters.base import InstallError
+from connector import ledger, pushes, redemption
+from connector.customers import find_customer
+from connector.errors import problem
+from connector.runtime import runtime
+from connector.settings import ProgrammeSettings
+from connector.tables import CustomerRecord, Shop
+from connector.webhooks import MAX_SHOP_ID
+
+bp = Blueprint("storefront", __name__)
+HISTORY = 20
+
+
+def member_view(session: Session, shop: Shop, customer: CustomerRecord | None) -> dict[str, Any]:
+    """Balance, recent history and what the balance can be redeemed for."""
+    rules = ProgrammeSettings.from_dict(shop.settings).redemption
+    points = customer.points if customer else 0
+    options = list(range(rules.minimum_points, points + 1, rules.step_points))[:10]
+    return {
+        "points": points,
+        "history": [
+            {"kind": e.kind, "points": e.points, "created_at": e.created_at.isoformat()}
+            for e in (ledger.history(session, customer.id, HISTORY) if customer else [])
+        ],
+        "rewards": {
+            "points_per_unit": rules.points_per_unit,
+            "minimum_points": rules.minimum_points,
+            "step_points": rules.step_points,
+            "options": [
+                {"points": p, "value": str((Decimal(p) / rules.points_per_unit).quantize(Decimal("0.01")))}
+                for p in options
+            ],
+        },
+    }
+
+
+def _redeem(shop_id: int, customer: CustomerRecord | None) -> ResponseReturnValue:
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        return problem(400, 'the body must be a JSON object like {"points": 500}')
+    if customer is None:
+        return problem(400, "not enough points: the balance is 0")
+    try:
+        done = redemption.redeem(runtime().storage, shop_id, customer.id, body.get("points"), body.get("key"))
+    except redemption.RedemptionError as exc:
+        return problem(400, str(exc))
+    except LookupError as exc:
+        return problem(404, str(exc))
+    pushes.dispatch(runtime().storage, runtime().queue, done.pushes)
+    return jsonify(
+        code=done.code, points=done.points, value=str(done.value), balance=done.balance, repeated=done.repeated
+    ), 200 if done.repeated else 201
+
+
+def _proxy_member() -> tuple[Shop, CustomerRecord | None] | ResponseReturnValue:
+    adapter = storefront_adapter()
+    try:
+        domain, customer_id = adapter.storefront_customer(request.args.to_dict(flat=False), runtime().config)
+    except InstallError as exc:
+        return problem(401, str(exc))
+    with runtime().storage.session() as session:
+        shop = session.scalars(
+            select(Shop).where(Shop.platform == adapter.platform, Shop.domain == domain, Shop.uninstalled_at.is_(None))
+        ).one_or_none()
+        if shop is None:
+            return problem(404, "this store has no Sadakat programme")
+        if customer_id is None:
+            return problem(401, "log in to see your points")
+        customer = session.scalars(
+            select(CustomerRecord).where(CustomerRecord.shop_id == shop.id, CustomerRecord.key == customer_id)
+        ).one_or_none()
+        return shop, customer
+
+
+@bp.get("/proxy/balance")
+def proxy_balance() -> ResponseReturnValue:
+    """The logged-in customer's balance, history and rewards (Shopify app proxy)."""
+    found = _proxy_member()
+    if not isinstance(found, tuple) or not isinstance(found[0], Shop):
+        return found
+    shop, customer = found
+    with runtime().storage.session() as session:
+        return jsonify(member_view(session, shop, customer))
+
+
+@bp.post("/proxy/redeem")
+def proxy_redeem() -> ResponseReturnValue:
+    """Redeem points for a code (Shopify app proxy): ``{"points": 500, "key": "..."}``."""
+    found = _proxy_member()
+    if not isinstance(found, tuple) or not isinstance(found[0], Shop):
+        return found
+    shop, customer = found
+    return _redeem(shop.id, customer)
+
+
+def _api_member(shop_id: int, ident: str) -> tuple[Shop, CustomerRecord | None] | ResponseReturnValue:
+    with runtime().storage.session() as session:
+        shop = session.get(Shop, shop_id) if 0 < shop_id <= MAX_SHOP_ID else None
+        scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+        expected = (shop.customer_api_key if shop else None) or ""
+        if (
+            not expected
+            or scheme.lower() != "bearer"
+            or not hmac.compare_digest(token.strip().encode(), expected.encode())
+        ):
+            return problem(401, "missing or wrong customer API key")
+        return shop, find_customer(session, shop_id, ident)
+
+
+@bp.get("/api/shops/<int:shop_id>/customers/<path:ident>/balance")
+def api_balance(shop_id: int, ident: str) -> ResponseReturnValue:
+    """A customer's balance, history and rewards, for the store's own site (customer API key)."""
+    found = _api_member(shop_id, ident)
+    if not isinstance(found, tuple) or not isinstance(found[0], Shop):
+        return found
+    shop, customer = found
+    with runtime().storage.session() as session:
+        return jsonify(member_view(session, shop, customer))
+
+
+@bp.post("/api/shops/<int:shop_id>/customers/<path:ident>/redeem")
+def api_redeem(shop_id: int, ident: str) -> ResponseReturnValue:
+    """Redeem a customer's points for a code, for the store's own site (customer API key)."""
+    found = _api_member(shop_id, ident)
+    if not isinstance(found, tuple) or not isinstance(found[0], Shop):
+        return found
+    return _redeem(shop_id, found[1])
