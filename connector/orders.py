@@ -14,7 +14,7 @@ from decimal import Decimal
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from connector import ledger, rules, tracking
+from connector import gifts, ledger, rules, tracking
 from connector.model import Customer, Order, OrderGone, Refund, Shipment, ShipmentStatus, StoreEvent
 from connector.settings import ProgrammeSettings
 from connector.storage import upsert_insert
@@ -49,13 +49,25 @@ def apply_event(session: Session, shop: Shop, event: StoreEvent, event_id: int |
         record_shipment_status(session, shop, news)
     changed: dict[int, CustomerRecord] = {}
     for order_id in dict.fromkeys(touched):
+        earned_before = _earned(session, shop.id, order_id)
         customer_id = settle(session, shop, order_id, event_id)
+        if not earned_before and _earned(session, shop.id, order_id):
+            applied.pushes += gifts.for_paid_order(session, shop, locked_order(session, shop.id, order_id))
         if customer_id is not None:
             customer = session.get(CustomerRecord, customer_id, populate_existing=True)
             if customer is not None:
                 changed[customer.id] = customer
     applied.customers = list(changed.values())
     return applied
+
+
+def _earned(session: Session, shop_id: int, order_id: str) -> bool:
+    return (
+        session.scalar(
+            select(OrderRecord.points_earned).where(OrderRecord.shop_id == shop_id, OrderRecord.order_id == order_id)
+        )
+        is not None
+    )
 
 
 def customer_record(session: Session, shop_id: int, customer: Customer) -> CustomerRecord | None:

@@ -17,7 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from adapters.base import TRACKING_STATUSES, TrackingPush, text_field, time_field
-from connector import notices, outbox
+from connector import gifts, notices, outbox
 from connector.pushes import TRACKING, tracking_payload
 from connector.settings import ProgrammeSettings
 from connector.tables import OrderRecord, ShipmentRecord, Shop, TrackingEvent, utcnow
@@ -180,4 +180,6 @@ def apply_tracking(session: Session, shop: Shop, tracking_number: str | None) ->
         push_id = outbox.request(session, shop.id, TRACKING, key, shipment.shipment_id, tracking_payload(push))
         if push_id is not None:
             requested.append(push_id)
+        if status in PROBLEMS:
+            requested += gifts.for_delivery_problem(session, shop, shipment.order_id, shipment.shipment_id)
     return requested
