@@ -62,6 +62,7 @@ def customer(shop_id: int, ident: str) -> ResponseReturnValue:
                 "last_name": record.last_name,
             },
             points=record.points,
+            tier=record.tier,
             entries=[entry_json(entry) for entry in entries],
         )
 

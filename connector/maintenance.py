@@ -64,3 +64,26 @@ def installed_shop_ids(storage: Storage) -> list[int]:
     """Every shop that hasn't uninstalled Sadakat."""
     with storage.session() as session:
         return list(session.scalars(select(Shop.id).where(Shop.uninstalled_at.is_(None)).order_by(Shop.id)))
+
+
+def recompute_tiers(storage: Storage, queue: Queue) -> int:
+    """Let tiers follow spend as it ages out of the 12-month window. Returns how many members moved."""
+    from connector import tiers
+    from connector.settings import ProgrammeSettings
+    from connector.tables import CustomerRecord
+
+    moved = 0
+    for shop_id in installed_shop_ids(storage):
+        requested: list[tuple[int, int]] = []
+        with storage.session() as session:
+            shop = session.get(Shop, shop_id)
+            if shop is None or not ProgrammeSettings.from_dict(shop.settings).tiers:
+                continue
+            for customer in session.scalars(select(CustomerRecord).where(CustomerRecord.shop_id == shop_id)):
+                if tiers.recompute(session, shop, customer, "nightly"):
+                    moved += 1
+                    push_id = pushes.request_customer_sync(session, shop, customer)
+                    if push_id:
+                        requested.append((push_id, shop_id))
+        pushes.dispatch(storage, queue, requested)
+    return moved

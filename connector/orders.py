@@ -14,7 +14,7 @@ from decimal import Decimal
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from connector import gifts, ledger, rules, tracking
+from connector import gifts, ledger, rules, tiers, tracking
 from connector.model import Customer, Order, OrderGone, Refund, Shipment, ShipmentStatus, StoreEvent
 from connector.settings import ProgrammeSettings
 from connector.storage import upsert_insert
@@ -51,8 +51,12 @@ def apply_event(session: Session, shop: Shop, event: StoreEvent, event_id: int |
     for order_id in dict.fromkeys(touched):
         earned_before = _earned(session, shop.id, order_id)
         customer_id = settle(session, shop, order_id, event_id)
+        order = locked_order(session, shop.id, order_id)
         if not earned_before and _earned(session, shop.id, order_id):
-            applied.pushes += gifts.for_paid_order(session, shop, locked_order(session, shop.id, order_id))
+            applied.pushes += gifts.for_paid_order(session, shop, order)
+        member = session.get(CustomerRecord, order.customer_id) if order.customer_id else None
+        if member is not None and tiers.recompute(session, shop, member, "order"):
+            customer_id = member.id
         if customer_id is not None:
             customer = session.get(CustomerRecord, customer_id, populate_existing=True)
             if customer is not None:
@@ -206,7 +210,9 @@ def settle(session: Session, shop: Shop, order_id: str, event_id: int | None = N
         if not row.paid or ended:
             return None
         programme = ProgrammeSettings.from_dict(shop.settings)
-        rate = programme.earn_rate
+        member = session.get(CustomerRecord, row.customer_id)
+        assert member is not None
+        rate = programme.earn_rate * tiers.multiplier(shop, member)  # the tier held when the order is paid
         basis = rules.earning_basis(
             row.merchandise_amount,
             row.shipping_amount if programme.include_shipping else None,

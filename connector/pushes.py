@@ -13,7 +13,7 @@ from typing import Any
 
 from redis.exceptions import RedisError
 from rq import Queue
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from adapters.base import (
@@ -226,8 +226,17 @@ def perform(storage: Storage, adapter: StoreAdapter, claimed: outbox.Claimed, co
             customer = session.get(CustomerRecord, payload["customer"])
             if customer is None or not customer.platform_id:
                 return None
-            sync = CustomerSync(customer_id=customer.platform_id, points=customer.points)
+            sync = CustomerSync(
+                customer_id=customer.platform_id,
+                points=customer.points,
+                tier=customer.tier,
+                previous_tier=customer.store_tier,
+            )
         adapter.sync_customer(claimed.shop, sync)
+        with storage.session() as session:
+            session.execute(
+                update(CustomerRecord).where(CustomerRecord.id == payload["customer"]).values(store_tier=sync.tier)
+            )
         return None
     if claimed.kind == REGISTER_WEBHOOKS:
         with storage.session() as session:

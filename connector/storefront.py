@@ -37,6 +37,7 @@ def member_view(session: Session, shop: Shop, customer: CustomerRecord | None) -
     options = list(range(rules.minimum_points, points + 1, rules.step_points))[:10]
     return {
         "points": points,
+        "tier": customer.tier if customer else None,
         "history": [
             {"kind": e.kind, "points": e.points, "created_at": e.created_at.isoformat()}
             for e in (ledger.history(session, customer.id, HISTORY) if customer else [])

@@ -28,3 +28,11 @@ def check_stores() -> dict[str, int]:
         except StoreError as exc:
             log.warning("store check of shop %s failed: %s", shop_id, exc)
     return reconciled
+
+
+def recompute_tiers() -> int:
+    """The nightly tier recompute for every installed store. Returns how many members changed tier."""
+    config = Config.from_env()
+    job = get_current_job()
+    queue = event_queue(job.connection if job else redis_connection(config))
+    return maintenance.recompute_tiers(storage_for(config), queue)

@@ -1,4 +1,4 @@
-"""oauth tokens, data exports, order shipping and tax, customer api key
+"""tokens, exports, tiers, order amounts, api key
 
 Revision ID: 0003
 Revises: 0002
@@ -34,6 +34,27 @@ def upgrade() -> None:
     with op.batch_alter_table("data_exports", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_data_exports_shop_id"), ["shop_id"], unique=False)
 
+    op.create_table(
+        "tier_changes",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("shop_id", sa.Integer(), nullable=False),
+        sa.Column("customer_id", sa.Integer(), nullable=False),
+        sa.Column("from_tier", sa.String(length=40), nullable=True),
+        sa.Column("to_tier", sa.String(length=40), nullable=True),
+        sa.Column("spend", connector.tables.Money(precision=20, scale=4), nullable=False),
+        sa.Column("reason", sa.String(length=64), nullable=False),
+        sa.Column("created_at", connector.tables.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(["customer_id"], ["customers.id"], ondelete="CASCADE"),
+        sa.ForeignKeyConstraint(["shop_id"], ["shops.id"], ondelete="CASCADE"),
+        sa.PrimaryKeyConstraint("id"),
+    )
+    with op.batch_alter_table("tier_changes", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_tier_changes_customer_id"), ["customer_id"], unique=False)
+
+    with op.batch_alter_table("customers", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("tier", sa.String(length=40), nullable=True))
+        batch_op.add_column(sa.Column("store_tier", sa.String(length=40), nullable=True))
+
     with op.batch_alter_table("orders", schema=None) as batch_op:
         batch_op.add_column(sa.Column("shipping_amount", connector.tables.Money(precision=20, scale=4), nullable=True))
         batch_op.add_column(sa.Column("tax_amount", connector.tables.Money(precision=20, scale=4), nullable=True))
@@ -65,6 +86,14 @@ def downgrade() -> None:
         batch_op.drop_column("tax_amount")
         batch_op.drop_column("shipping_amount")
 
+    with op.batch_alter_table("customers", schema=None) as batch_op:
+        batch_op.drop_column("store_tier")
+        batch_op.drop_column("tier")
+
+    with op.batch_alter_table("tier_changes", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_tier_changes_customer_id"))
+
+    op.drop_table("tier_changes")
     with op.batch_alter_table("data_exports", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_data_exports_shop_id"))
 
