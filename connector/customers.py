@@ -9,9 +9,9 @@ from connector.tables import CustomerRecord
 
 
 def find_customer(session: Session, shop_id: int, ident: str) -> CustomerRecord | None:
-    """A member by platform id, or by e-mail (a registered customer before a guest)."""
+    """A member by platform id or key (``email:<address>`` for a guest), or by e-mail (an account before a guest)."""
     ident = ident.strip()
-    if "@" not in ident:
+    if "@" not in ident or ident.startswith("email:"):
         return session.scalars(
             select(CustomerRecord).where(CustomerRecord.shop_id == shop_id, CustomerRecord.key == ident)
         ).one_or_none()

@@ -92,6 +92,11 @@ def balance(session: Session, customer_id: int) -> int:
     return int(total or 0)
 
 
+def count(session: Session, customer_id: int) -> int:
+    """How many entries a customer has (to key an entry to a point in their history)."""
+    return int(session.scalar(select(func.count()).where(LedgerEntry.customer_id == customer_id)) or 0)
+
+
 def history(session: Session, customer_id: int, limit: int = 500) -> list[LedgerEntry]:
     """A customer's entries, newest first."""
     return list(

@@ -114,3 +114,5 @@ class StoreEvent:
     shipment_statuses: tuple[ShipmentStatus, ...] = field(default_factory=tuple)
     order_gone: OrderGone | None = None
     lifecycle: Lifecycle | None = None
+    customers: tuple[Customer, ...] = field(default_factory=tuple)
+    """Customer accounts the store reports (e.g. a new account), apart from any order."""

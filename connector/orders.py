@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from connector import gifts, ledger, rules, tiers, tracking
@@ -39,6 +39,7 @@ def apply_event(session: Session, shop: Shop, event: StoreEvent, event_id: int |
     for refund in event.refunds:
         record_refund(session, shop, refund)
         touched.append(refund.order_id)
+    changed_accounts = [customer_record(session, shop.id, account) for account in event.customers]
     if event.order_gone is not None:
         record_order_gone(session, shop, event.order_gone)
         touched.append(event.order_gone.order_id)
@@ -61,6 +62,9 @@ def apply_event(session: Session, shop: Shop, event: StoreEvent, event_id: int |
             customer = session.get(CustomerRecord, customer_id, populate_existing=True)
             if customer is not None:
                 changed[customer.id] = customer
+    for account in changed_accounts:
+        if account is not None:
+            changed[account.id] = account
     applied.customers = list(changed.values())
     return applied
 
@@ -75,10 +79,24 @@ def _earned(session: Session, shop_id: int, order_id: str) -> bool:
 
 
 def customer_record(session: Session, shop_id: int, customer: Customer) -> CustomerRecord | None:
-    """The member record for ``customer``, created on first sight; None when there's no one to credit."""
+    """The member record for ``customer``, created on first sight; None when there's no one to credit.
+    A guest whose e-mail has an account is that account; an account takes over its e-mail's guest points."""
     key = customer.key
     if key is None:
         return None
+    if customer.id is None and customer.email:
+        account = session.scalars(
+            select(CustomerRecord)
+            .where(
+                CustomerRecord.shop_id == shop_id,
+                CustomerRecord.email == customer.email,
+                CustomerRecord.platform_id.is_not(None),
+            )
+            .order_by(CustomerRecord.id)
+            .limit(1)
+        ).first()
+        if account is not None:
+            return account
     session.execute(
         upsert_insert(session, CustomerRecord)
         .values(shop_id=shop_id, key=key, platform_id=customer.id, email=customer.email, points=0)
@@ -93,7 +111,49 @@ def customer_record(session: Session, shop_id: int, customer: Customer) -> Custo
         record.first_name = customer.first_name
     if customer.last_name:
         record.last_name = customer.last_name
+    if customer.id is not None and record.email:
+        merge_guest(session, shop_id, record)
     return record
+
+
+def merge_guest(session: Session, shop_id: int, account: CustomerRecord) -> bool:
+    """Move the points a guest earned under the account's e-mail into the account (append-only: an entry out
+    of the guest and one into the account), and the guest's orders with them. Returns whether it moved any."""
+    guest = session.scalars(
+        select(CustomerRecord)
+        .where(CustomerRecord.shop_id == shop_id, CustomerRecord.key == f"email:{account.email}")
+        .with_for_update()
+    ).first()
+    if guest is None or guest.id == account.id:
+        return False
+    session.execute(update(OrderRecord).where(OrderRecord.customer_id == guest.id).values(customer_id=account.id))
+    points = ledger.balance(session, guest.id)
+    if points == 0:
+        return False
+    common = {"kind": "adjustment", "source_type": "customer", "rule": "guest_points_joined_account"}
+    ledger.append(
+        session,
+        shop_id,
+        guest.id,
+        ledger.NewEntry(
+            key=f"merge:{guest.id}:out:{points}:{ledger.count(session, guest.id)}",
+            points=-points,
+            source_id=account.key,
+            **common,
+        ),
+    )
+    ledger.append(
+        session,
+        shop_id,
+        account.id,
+        ledger.NewEntry(
+            key=f"merge:{guest.id}:into:{account.id}:{ledger.count(session, account.id)}",
+            points=points,
+            source_id=guest.key,
+            **common,
+        ),
+    )
+    return True
 
 
 def locked_order(session: Session, shop_id: int, order_id: str) -> OrderRecord:

@@ -23,7 +23,7 @@ from connector.model import Customer, Order, OrderGone, Refund, Shipment, StoreE
 PING_BODY = re.compile(rb"^webhook_id=\d+$")
 PAID_STATUSES = frozenset({"processing", "completed", "refunded"})
 ORDER_TOPICS = frozenset({"order.created", "order.updated"})
-TOPICS = ORDER_TOPICS | {"order.deleted"}
+TOPICS = ORDER_TOPICS | {"order.deleted", "customer.created"}
 
 
 def read_envelope(headers: Mapping[str, str], body: bytes) -> Envelope:
@@ -42,6 +42,14 @@ def parse(topic: str, payload: dict[str, Any]) -> StoreEvent:
     if topic in ORDER_TOPICS:
         order = _order(payload)
         return StoreEvent(order=order, refunds=_refunds(payload, order), shipments=_shipments(payload, order))
+    if topic == "customer.created":
+        account = Customer(
+            id=id_field(payload, "id"),
+            email=email_field(payload.get("email")),
+            first_name=text_field(payload.get("first_name"), 255),
+            last_name=text_field(payload.get("last_name"), 255),
+        )
+        return StoreEvent(customers=(account,))
     if topic == "order.deleted":
         return StoreEvent(order_gone=OrderGone(order_id=id_field(payload, "id")))
     raise PayloadError(f"topic {topic} is not one Sadakat reads")
