@@ -374,3 +374,13 @@ def list_field(obj: Mapping[str, Any], name: str) -> list[dict[str, Any]]:
     if not isinstance(value, list) or not all(isinstance(item, dict) for item in value):
         raise PayloadError(f"{name} is not a list of objects")
     return value
+
+
+def codes_field(obj: Mapping[str, Any], name: str) -> tuple[str, ...]:
+    """Discount codes used on an order: the ``code`` of each object in ``obj[name]``, upper-cased."""
+    codes = []
+    for item in list_field(obj, name):
+        code = text_field(item.get("code"), 100)
+        if code:
+            codes.append(code.upper())
+    return tuple(codes)

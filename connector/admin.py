@@ -11,7 +11,7 @@ from flask.typing import ResponseReturnValue
 from sqlalchemy import select
 
 from adapters import get_adapter
-from connector import ledger, pushes, shops
+from connector import ledger, metrics, pushes, shops
 from connector.customers import find_customer
 from connector.errors import problem
 from connector.runtime import runtime
@@ -115,6 +115,25 @@ def retry_push(shop_id: int, push_id: int) -> ResponseReturnValue:
         return problem(409, str(exc))
     pushes.dispatch(runtime().storage, runtime().queue, [(push_id, shop_id)])
     return jsonify(status="pending"), 202
+
+
+@bp.get("/api/shops/<int:shop_id>/metrics")
+def shop_metrics(shop_id: int) -> ResponseReturnValue:
+    """Programme metrics: members, repeat purchase, order value, points, liability, gifts, tiers, segments."""
+    with runtime().storage.session() as session:
+        shop = session.get(Shop, shop_id) if 0 < shop_id <= MAX_SHOP_ID else None
+        if shop is None:
+            return problem(404, f"no shop {shop_id}")
+        return jsonify(json_ready(metrics.programme_metrics(session, shop)))
+
+
+def json_ready(value: Any) -> Any:
+    """Decimals as strings (money and rates stay exact), recursively."""
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, dict):
+        return {k: json_ready(v) for k, v in value.items()}
+    return value
 
 
 @bp.get("/api/shops/<int:shop_id>/settings")

@@ -47,6 +47,8 @@ class Order:
     created_at: datetime | None = None
     shipping_amount: Decimal = Decimal(0)
     tax_amount: Decimal = Decimal(0)
+    discount_codes: tuple[str, ...] = ()
+    """Codes the customer used on the order (upper-cased)."""
 
 
 @dataclass(frozen=True)

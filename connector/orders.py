@@ -179,6 +179,7 @@ def record_order(session: Session, shop: Shop, order: Order) -> None:
     row.currency = order.currency
     row.total = order.total
     row.test = order.test
+    row.discount_codes = list(order.discount_codes)
     if order.created_at is not None:
         row.placed_at = order.created_at
     if row.points_earned is None:  # what was earned stays tied to what was bought then

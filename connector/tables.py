@@ -185,6 +185,7 @@ class OrderRecord(Base):
     shipping_amount: Mapped[Decimal | None] = mapped_column(Money)
     tax_amount: Mapped[Decimal | None] = mapped_column(Money)
     total: Mapped[Decimal | None] = mapped_column(Money)
+    discount_codes: Mapped[list[str] | None] = mapped_column(JSON)
     paid: Mapped[bool] = mapped_column(Boolean, default=False)
     cancelled: Mapped[bool] = mapped_column(Boolean, default=False)
     fully_refunded: Mapped[bool] = mapped_column(Boolean, default=False)

@@ -9,6 +9,7 @@ from typing import Any
 from adapters.base import (
     Envelope,
     PayloadError,
+    codes_field,
     currency_field,
     decimal_field,
     email_field,
@@ -152,6 +153,7 @@ def _order(payload: Mapping[str, Any], *, paid_topic: bool) -> Order:
         fully_refunded=financial_status == "refunded",
         test=bool(payload.get("test")),
         created_at=time_field(payload, "created_at"),
+        discount_codes=codes_field(payload, "discount_codes"),
         shipping_amount=_optional_money(payload, "total_shipping_price"),
         tax_amount=_optional_money(payload, "total_tax"),
     )

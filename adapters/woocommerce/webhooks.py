@@ -10,6 +10,7 @@ from typing import Any
 from adapters.base import (
     Envelope,
     PayloadError,
+    codes_field,
     currency_field,
     decimal_field,
     email_field,
@@ -84,6 +85,7 @@ def _order(payload: Mapping[str, Any]) -> Order:
         cancelled=status == "cancelled",
         fully_refunded=status == "refunded",
         created_at=time_field(payload, "date_created_gmt"),
+        discount_codes=codes_field(payload, "coupon_lines"),
         shipping_amount=max(decimal_field(payload, "shipping_total", "0"), Decimal(0)),
         tax_amount=max(decimal_field(payload, "total_tax", "0"), Decimal(0)),
     )

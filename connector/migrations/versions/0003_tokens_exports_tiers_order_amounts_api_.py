@@ -58,6 +58,7 @@ def upgrade() -> None:
     with op.batch_alter_table("orders", schema=None) as batch_op:
         batch_op.add_column(sa.Column("shipping_amount", connector.tables.Money(precision=20, scale=4), nullable=True))
         batch_op.add_column(sa.Column("tax_amount", connector.tables.Money(precision=20, scale=4), nullable=True))
+        batch_op.add_column(sa.Column("discount_codes", sa.JSON(), nullable=True))
 
     with op.batch_alter_table("shops", schema=None) as batch_op:
         batch_op.add_column(
@@ -83,6 +84,7 @@ def downgrade() -> None:
         batch_op.drop_column("access_token_expires_at")
 
     with op.batch_alter_table("orders", schema=None) as batch_op:
+        batch_op.drop_column("discount_codes")
         batch_op.drop_column("tax_amount")
         batch_op.drop_column("shipping_amount")
 

@@ -1,0 +1,110 @@
+"""Programme metrics, each against numbers worked out by hand."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+
+from flask.testing import FlaskClient
+from redis import Redis
+from sqlalchemy import select
+
+from connector import redemption
+from connector.metrics import (
+    Buyer,
+    average_order_value,
+    lifetime_value,
+    quintile_scores,
+    repeat_purchase_rate,
+    rfm_segments,
+)
+from connector.shops import change_settings
+from connector.storage import Storage
+from connector.tables import CustomerRecord, Push, Shop
+from tests.support import AUTH, drain, paid_shopify_order, post_shopify
+
+NOW = datetime(2026, 11, 22, tzinfo=UTC)
+
+
+def ago(days: int, total: str) -> tuple[datetime, Decimal]:
+    return NOW - timedelta(days=days), Decimal(total)
+
+
+A = Buyer(member=True, tier="Gold", points=10, orders=(ago(10, "100"), ago(40, "50")))
+B = Buyer(member=True, tier=None, points=5, orders=(ago(200, "30"),))
+C = Buyer(member=False, tier=None, points=2, orders=(ago(5, "20"),))
+D = Buyer(member=True, tier=None, points=0, orders=())
+E = Buyer(member=False, tier=None, points=4, orders=(ago(300, "40"), ago(310, "60"), ago(320, "10")))
+
+
+def test_members_repeat_order_value_and_lifetime_value() -> None:
+    members, guests = [A, B, D], [C, E]
+    assert repeat_purchase_rate(members) == Decimal("0.5000")  # A of A, B (D never bought)
+    assert average_order_value(members) == Decimal("60.00")  # (100 + 50 + 30) / 3
+    assert lifetime_value(members) == Decimal("90.00")  # 180 / 2 buyers
+    assert repeat_purchase_rate(guests) == Decimal("0.5000")  # E of C, E
+    assert average_order_value(guests) == Decimal("32.50")  # (20 + 40 + 60 + 10) / 4
+    assert lifetime_value(guests) == Decimal("65.00")  # 130 / 2
+    assert repeat_purchase_rate([D]) is None and average_order_value([]) is None
+
+
+def test_quintiles_rank_and_keep_ties_together() -> None:
+    assert quintile_scores([1, 2, 3, 4, 5]) == [1, 2, 3, 4, 5]
+    assert quintile_scores([10, 10, 20]) == [2, 2, 5]
+    assert quintile_scores([7]) == [5]
+
+
+def test_rfm_segments() -> None:
+    # recency (days ago) E 300, B 200, A 10, C 5  -> R: E2 B3 A4 C5
+    # frequency           B 1, C 1, A 2, E 3       -> F: B2 C2 A4 E5
+    # money               C 20, B 30, E 110, A 150 -> M: C2 B3 E4 A5
+    # A r4 f4 m5: champions; B r3, one order: potential; C r5, one order: new; E r2 f5: at risk
+    assert rfm_segments([A, B, C, D, E], NOW) == {
+        "champions": 1,
+        "loyal": 0,
+        "potential": 1,
+        "new": 1,
+        "at_risk": 1,
+        "hibernating": 0,
+    }
+
+
+def test_the_metrics_endpoint_measures_points_liability_and_gift_use(
+    client: FlaskClient, offline_shopify_shop: Shop, storage: Storage, redis: Redis
+) -> None:
+    change_settings(
+        storage, offline_shopify_shop.id, {"earn_rate": "2.5", "gifts": [{"rule": "first_order", "value": "5.00"}]}
+    )
+    recent = datetime.now(UTC).isoformat()
+    post_shopify(client, offline_shopify_shop, "orders/paid", paid_shopify_order(created_at=recent))
+    drain(redis)
+    with storage.session() as session:
+        gift_code = session.scalars(select(Push)).one().payload["code"]
+        john = session.scalars(select(CustomerRecord.id)).one()
+    redemption.redeem(storage, offline_shopify_shop.id, john, 500)
+    used = [{"code": gift_code.lower(), "amount": "5.00", "type": "fixed_amount"}]
+    post_shopify(
+        client, offline_shopify_shop, "orders/paid", paid_shopify_order(id=2002, created_at=recent, discount_codes=used)
+    )
+    drain(redis)
+    body = client.get(f"/admin/api/shops/{offline_shopify_shop.id}/metrics", headers=AUTH).get_json()
+    # two orders of 404.95 at 2.5 points per 1.00: 1012 each; 500 redeemed; 100 points = 1.00
+    assert body["points"] == {
+        "issued": 2024,
+        "redeemed": 500,
+        "expired": 0,
+        "redemption_rate": "0.2470",
+        "outstanding": 1524,
+        "liability": "15.24",
+    }
+    assert body["gift_codes"] == {"issued": 1, "used": 1}
+    assert (body["members"], body["active_members"], body["tiers"]) == (1, 1, {"none": 1})
+    assert body["members_vs_non_members"]["members"] == {
+        "customers": 1,
+        "repeat_purchase_rate": "1.0000",
+        "average_order_value": "404.95",
+        "lifetime_value": "809.90",
+    }
+    assert body["members_vs_non_members"]["non_members"]["customers"] == 0
+    assert body["segments"]["champions"] == 1
+    assert client.get(f"/admin/api/shops/{offline_shopify_shop.id}/metrics").status_code == 401
