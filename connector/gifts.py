@@ -8,7 +8,7 @@ random rule draws from a generator seeded by the shop, rule and order: a retry n
 from __future__ import annotations
 
 import random
-from datetime import timedelta
+from datetime import date, timedelta
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -102,3 +102,45 @@ def for_delivery_problem(session: Session, shop: Shop, order_id: str, shipment_i
         if push_id:
             given.append(push_id)
     return given
+
+
+def is_birthday(birthday: date, today: date) -> bool:
+    """Whether ``today`` is the birthday (29 February is celebrated on the 28th in other years)."""
+    if (birthday.month, birthday.day) == (today.month, today.day):
+        return True
+    leap = today.year % 4 == 0 and (today.year % 100 != 0 or today.year % 400 == 0)
+    return (birthday.month, birthday.day) == (2, 29) and not leap and (today.month, today.day) == (2, 28)
+
+
+def for_birthdays(session: Session, shop: Shop, today: date) -> list[int]:
+    """Birthday codes for the shop's members whose birthday is today: one per rule, member and year."""
+    rules = [(i, r) for i, r in enumerate(ProgrammeSettings.from_dict(shop.settings).gifts) if r.rule == "birthday"]
+    if not rules:
+        return []
+    given = []
+    members = session.scalars(
+        select(CustomerRecord).where(CustomerRecord.shop_id == shop.id, CustomerRecord.birthday.is_not(None))
+    )
+    for customer in members:
+        if customer.birthday and is_birthday(customer.birthday, today):
+            for index, rule in rules:
+                push_id = _give(session, shop, customer, rule, f"gift:birthday:{index}:{customer.id}:{today.year}")
+                if push_id:
+                    given.append(push_id)
+    return given
+
+
+def set_birthday(session: Session, customer: CustomerRecord, raw: object, today: date) -> date:
+    """Record a member's birthday once (ValueError says why not): changing it later needs the store's admin."""
+    if not isinstance(raw, str):
+        raise ValueError("birthday must be a date like 1990-05-17")
+    try:
+        birthday = date.fromisoformat(raw.strip())
+    except ValueError:
+        raise ValueError("birthday must be a date like 1990-05-17") from None
+    if birthday > today or birthday.year < 1900:
+        raise ValueError("birthday must be a real date in the past")
+    if customer.birthday is not None and customer.birthday != birthday:
+        raise PermissionError("the birthday is already set; ask the store to change it")
+    customer.birthday = birthday
+    return birthday

@@ -67,6 +67,7 @@ def redact_customer(session: Session, shop: Shop, request: Lifecycle) -> int:
         )
         customer.key = anonymous
         customer.platform_id = customer.email = customer.first_name = customer.last_name = None
+        customer.birthday = None
     if needles:
         for event in session.scalars(
             select(WebhookEvent).where(WebhookEvent.shop_id == shop.id).execution_options(yield_per=500)

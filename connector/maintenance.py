@@ -8,7 +8,7 @@ import json
 import logging
 import uuid
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import date, timedelta
 
 from redis.exceptions import RedisError
 from rq import Queue
@@ -87,3 +87,19 @@ def recompute_tiers(storage: Storage, queue: Queue) -> int:
                         requested.append((push_id, shop_id))
         pushes.dispatch(storage, queue, requested)
     return moved
+
+
+def birthday_gifts(storage: Storage, queue: Queue, today: date | None = None) -> int:
+    """Give today's birthday codes in every installed store. Returns how many were asked for."""
+    from connector import gifts
+    from connector.tables import utcnow
+
+    today = today or utcnow().date()
+    given = 0
+    for shop_id in installed_shop_ids(storage):
+        with storage.session() as session:
+            shop = session.get(Shop, shop_id)
+            requested = gifts.for_birthdays(session, shop, today) if shop else []
+        pushes.dispatch(storage, queue, [(p, shop_id) for p in requested])
+        given += len(requested)
+    return given

@@ -18,12 +18,12 @@ from sqlalchemy.orm import Session
 
 from adapters import storefront_adapter
 from adapters.base import InstallError
-from connector import ledger, pushes, redemption
+from connector import gifts, ledger, pushes, redemption
 from connector.customers import find_customer
 from connector.errors import problem
 from connector.runtime import runtime
 from connector.settings import ProgrammeSettings
-from connector.tables import CustomerRecord, Shop
+from connector.tables import CustomerRecord, Shop, utcnow
 from connector.webhooks import MAX_SHOP_ID
 
 bp = Blueprint("storefront", __name__)
@@ -38,6 +38,7 @@ def member_view(session: Session, shop: Shop, customer: CustomerRecord | None) -
     return {
         "points": points,
         "tier": customer.tier if customer else None,
+        "birthday": customer.birthday.isoformat() if customer and customer.birthday else None,
         "history": [
             {"kind": e.kind, "points": e.points, "created_at": e.created_at.isoformat()}
             for e in (ledger.history(session, customer.id, HISTORY) if customer else [])
@@ -145,3 +146,39 @@ def api_redeem(shop_id: int, ident: str) -> ResponseReturnValue:
     if not isinstance(found, tuple) or not isinstance(found[0], Shop):
         return found
     return _redeem(shop_id, found[1])
+
+
+def _set_birthday(shop_id: int, customer: CustomerRecord | None) -> ResponseReturnValue:
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        return problem(400, 'the body must be a JSON object like {"birthday": "1990-05-17"}')
+    if customer is None:
+        return problem(404, "no member yet: the birthday can be set after a first order")
+    with runtime().storage.session() as session:
+        member = session.get(CustomerRecord, customer.id, with_for_update=True)
+        assert member is not None
+        try:
+            birthday = gifts.set_birthday(session, member, body.get("birthday"), utcnow().date())
+        except PermissionError as exc:
+            return problem(409, str(exc))
+        except ValueError as exc:
+            return problem(400, str(exc))
+    return jsonify(birthday=birthday.isoformat())
+
+
+@bp.post("/proxy/birthday")
+def proxy_birthday() -> ResponseReturnValue:
+    """Set the logged-in customer's birthday, once (Shopify app proxy)."""
+    found = _proxy_member()
+    if not isinstance(found, tuple) or not isinstance(found[0], Shop):
+        return found
+    return _set_birthday(found[0].id, found[1])
+
+
+@bp.post("/api/shops/<int:shop_id>/customers/<path:ident>/birthday")
+def api_birthday(shop_id: int, ident: str) -> ResponseReturnValue:
+    """Set a customer's birthday, once (the store's own site, customer API key)."""
+    found = _api_member(shop_id, ident)
+    if not isinstance(found, tuple) or not isinstance(found[0], Shop):
+        return found
+    return _set_birthday(shop_id, found[1])

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -10,6 +10,7 @@ from sqlalchemy import (
     JSON,
     BigInteger,
     Boolean,
+    Date,
     DateTime,
     ForeignKey,
     Index,
@@ -149,6 +150,7 @@ class CustomerRecord(Base):
     last_name: Mapped[str | None] = mapped_column(String(255))
     points: Mapped[int] = mapped_column(BigInteger, default=0)
     tier: Mapped[str | None] = mapped_column(String(40))
+    birthday: Mapped[date | None] = mapped_column(Date)
     store_tier: Mapped[str | None] = mapped_column(String(40))
     """The tier last written into the store's customer record (to move its tag from)."""
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

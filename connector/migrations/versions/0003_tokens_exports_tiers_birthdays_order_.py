@@ -1,4 +1,4 @@
-"""tokens, exports, tiers, order amounts, api key
+"""tokens, exports, tiers, birthdays, order amounts, api key
 
 Revision ID: 0003
 Revises: 0002
@@ -53,6 +53,7 @@ def upgrade() -> None:
 
     with op.batch_alter_table("customers", schema=None) as batch_op:
         batch_op.add_column(sa.Column("tier", sa.String(length=40), nullable=True))
+        batch_op.add_column(sa.Column("birthday", sa.Date(), nullable=True))
         batch_op.add_column(sa.Column("store_tier", sa.String(length=40), nullable=True))
 
     with op.batch_alter_table("orders", schema=None) as batch_op:
@@ -90,6 +91,7 @@ def downgrade() -> None:
 
     with op.batch_alter_table("customers", schema=None) as batch_op:
         batch_op.drop_column("store_tier")
+        batch_op.drop_column("birthday")
         batch_op.drop_column("tier")
 
     with op.batch_alter_table("tier_changes", schema=None) as batch_op:
