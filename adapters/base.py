@@ -230,6 +230,10 @@ class StoreAdapter(Protocol):
         """Subscribe the store's webhooks to ``webhook_url``, idempotently; returns the ids created or fixed."""
         ...
 
+    def past_orders(self, shop: ShopAccess, since: datetime) -> Iterator[tuple[str, str, dict[str, Any]]]:
+        """Orders placed since ``since``, as (topic, delivery id, payload) webhooks would carry, for backfill."""
+        ...
+
     def changed_orders(self, shop: ShopAccess, since: datetime) -> Iterator[tuple[str, str, dict[str, Any]]]:
         """Orders modified since ``since``, as (topic, delivery id, payload) a webhook would have carried,
         for stores whose webhooks can silently stop; the delivery id is stable for one version of an order."""

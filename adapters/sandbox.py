@@ -180,6 +180,10 @@ class SandboxAdapter:
         """Orders modified since ``since``, as the webhooks that would have carried them."""
         return iter(())
 
+    def past_orders(self, shop: ShopAccess, since: datetime) -> Iterator[tuple[str, str, dict[str, Any]]]:
+        """The sandbox keeps no order history."""
+        return iter(())
+
     def register_webhooks(self, shop: ShopAccess, webhook_url: str, secret: str | None) -> list[str]:
         """The sandbox sends its webhooks wherever ``simulate`` points it."""
         return []

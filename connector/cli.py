@@ -229,6 +229,41 @@ def simulate(shop_id: int, orders: int, seed: int | None, url: str | None) -> No
         raise click.ClickException(f"some requests were not accepted: {dict(answers)}")
 
 
+@main.command()
+@click.argument("shop_id", type=int)
+@click.option("--since", required=True, type=click.DateTime(formats=["%Y-%m-%d"]), help="YYYY-MM-DD")
+@click.option("--dry-run", is_flag=True, help="Read and total the orders; change nothing.")
+def backfill(shop_id: int, since: Any, dry_run: bool) -> None:
+    """Import a shop's past orders (placed since --since) through the same path as webhooks."""
+    from datetime import UTC
+
+    from adapters.base import StoreError
+    from connector.backfill import backfill as run_backfill
+    from connector.jobqueue import event_queue, redis_connection
+    from connector.storage import storage_for
+
+    config = _config()
+
+    def progress(found: list[Any]) -> Any:
+        click.echo(f"{len(found)} order event(s) found", err=True)
+        with click.progressbar(found, label="backfilling" if not dry_run else "reading", file=sys.stderr) as bar:
+            yield from bar
+
+    try:
+        summary = run_backfill(
+            storage_for(config),
+            event_queue(redis_connection(config)),
+            config,
+            shop_id,
+            since.replace(tzinfo=UTC),
+            dry_run=dry_run,
+            progress=progress,
+        )
+    except (LookupError, StoreError) as exc:
+        raise click.ClickException(str(exc).strip("'\"")) from None
+    click.echo(json.dumps(summary.as_dict() | {"dry_run": dry_run}))
+
+
 @main.group()
 def codes() -> None:
     """Single-use discount codes for customers."""

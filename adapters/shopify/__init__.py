@@ -112,9 +112,11 @@ class ShopifyAdapter(ModuleAdapter):
 
     def changed_orders(self, shop: ShopAccess, since: datetime) -> Iterator[tuple[str, str, dict[str, Any]]]:
         """Orders modified since ``since``, as the webhooks that would have carried them."""
-        # Shopify retries failed deliveries for 48 hours and then removes the subscription, which the
-        # periodic webhook check re-creates; past orders come in through backfill.
-        return iter(())
+        return api.orders_since(shop, "updated_at", since)
+
+    def past_orders(self, shop: ShopAccess, since: datetime) -> Iterator[tuple[str, str, dict[str, Any]]]:
+        """Orders placed since ``since`` (GraphQL ``orders``), as webhook payloads, for backfill."""
+        return api.orders_since(shop, "created_at", since)
 
     def register_webhooks(self, shop: ShopAccess, webhook_url: str, secret: str | None) -> list[str]:
         """``webhookSubscriptionCreate`` for each topic not yet subscribed (Shopify signs with the app secret)."""

@@ -146,6 +146,40 @@ mutation WebhookSubscriptionCreate($topic: WebhookSubscriptionTopic!, $subscript
 }
 """
 
+MONEY = "shopMoney { amount currencyCode }"
+ORDERS = (
+    """
+query Orders($first: Int!, $after: String, $query: String) {
+  orders(first: $first, after: $after, query: $query, sortKey: UPDATED_AT) {
+    nodes {
+      legacyResourceId
+      name
+      createdAt
+      updatedAt
+      cancelledAt
+      test
+      email
+      taxesIncluded
+      displayFinancialStatus
+      discountCodes
+      currencyCode
+      subtotalPriceSet { MONEY }
+      totalPriceSet { MONEY }
+      totalShippingPriceSet { MONEY }
+      totalTaxSet { MONEY }
+      customer { legacyResourceId email firstName lastName }
+      refunds(first: 50) {
+        legacyResourceId
+        createdAt
+        refundLineItems(first: 100) { nodes { subtotalSet { MONEY } } }
+      }
+    }
+    pageInfo { hasNextPage endCursor }
+  }
+}
+"""
+).replace("MONEY", MONEY)
+
 ALL_DOCUMENTS = {
-    name: value for name, value in dict(globals()).items() if name.isupper() and name != "API_VERSION" and "{" in value
+    name: value for name, value in dict(globals()).items() if name.isupper() and name not in ("API_VERSION", "MONEY")
 }

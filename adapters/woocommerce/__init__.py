@@ -119,6 +119,10 @@ class WooCommerceAdapter(ModuleAdapter):
         """Orders modified since ``since``, as the webhooks that would have carried them."""
         return api.changed_orders(shop, since)
 
+    def past_orders(self, shop: ShopAccess, since: datetime) -> Iterator[tuple[str, str, dict[str, Any]]]:
+        """Orders placed since ``since`` (``GET orders?after=``), as webhook payloads, for backfill."""
+        return api.changed_orders(shop, since, field="date")
+
     def register_webhooks(self, shop: ShopAccess, webhook_url: str, secret: str | None) -> list[str]:
         """Create missing webhooks and re-enable ones WooCommerce disabled after failed deliveries."""
         return api.register_webhooks(shop, webhook_url, secret or "")

@@ -161,14 +161,17 @@ def register_webhooks(shop: ShopAccess, delivery_url: str, secret: str) -> list[
     return touched
 
 
-def changed_orders(shop: ShopAccess, since: datetime) -> Iterator[tuple[str, str, dict[str, Any]]]:
-    """``GET orders?modified_after=`` page by page, oldest change first, as ``order.updated`` webhooks."""
+def changed_orders(
+    shop: ShopAccess, since: datetime, field: str = "modified"
+) -> Iterator[tuple[str, str, dict[str, Any]]]:
+    """``GET orders?modified_after=`` (or, with ``field="date"``, ``after=``: placed since) page by page,
+    oldest first, as ``order.updated`` webhooks."""
     page = 1
     while True:
         params = {
-            "modified_after": since.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S"),
+            "modified_after" if field == "modified" else "after": since.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S"),
             "dates_are_gmt": "true",
-            "orderby": "modified",
+            "orderby": field,
             "order": "asc",
             "per_page": 100,
             "page": page,

@@ -59,4 +59,8 @@ def test_one_failing_store_does_not_stop_the_check_of_others(
     woo_shop: Shop, offline_shopify_shop: Shop, storage: Storage, redis: Redis
 ) -> None:
     responses.get(f"{API}/orders", status=503, body="down")
+    responses.post(
+        "https://sadakat-test.myshopify.com/admin/api/2026-01/graphql.json",
+        json={"data": {"orders": {"nodes": [], "pageInfo": {"hasNextPage": False, "endCursor": None}}}},
+    )
     assert check_stores() == {str(offline_shopify_shop.id): 0}
