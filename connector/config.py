@@ -31,6 +31,8 @@ class Config:
     admin_token: str | None
     shopify_api_secret: str | None
     shopify_api_secret_previous: str | None
+    smtp_url: str | None = None
+    mail_from: str = "Sadakat <no-reply@localhost>"
     shopify_api_key: str | None = None
     shopify_scopes: str = DEFAULT_SHOPIFY_SCOPES
     max_webhook_bytes: int = MAX_WEBHOOK_BYTES
@@ -68,6 +70,8 @@ class Config:
             shopify_api_secret=env.get("SHOPIFY_API_SECRET") or None,
             shopify_api_secret_previous=env.get("SHOPIFY_API_SECRET_PREVIOUS") or None,
             shopify_api_key=env.get("SHOPIFY_API_KEY") or None,
+            smtp_url=env.get("SADAKAT_SMTP_URL") or None,
+            mail_from=env.get("SADAKAT_MAIL_FROM") or "Sadakat <no-reply@localhost>",
             shopify_scopes=env.get("SHOPIFY_SCOPES") or DEFAULT_SHOPIFY_SCOPES,
             sweep_grace_seconds=_int(env, "SADAKAT_SWEEP_GRACE_SECONDS", 10),
         )

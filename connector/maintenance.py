@@ -103,3 +103,22 @@ def birthday_gifts(storage: Storage, queue: Queue, today: date | None = None) ->
         pushes.dispatch(storage, queue, [(p, shop_id) for p in requested])
         given += len(requested)
     return given
+
+
+def expire_points(storage: Storage, queue: Queue, config: Config, today: date | None = None) -> int:
+    """Expire inactive balances and send warnings in every installed store. Returns balances expired."""
+    from connector import expiry
+    from connector.tables import utcnow
+
+    today = today or utcnow().date()
+    expired_count = 0
+    for shop_id in installed_shop_ids(storage):
+        with storage.session() as session:
+            shop = session.get(Shop, shop_id)
+            if shop is None:
+                continue
+            expired, warnings = expiry.run(session, shop, config, today)
+            syncs = [pushes.request_customer_sync(session, shop, customer) for customer in expired]
+        pushes.dispatch(storage, queue, [(p, shop_id) for p in [*warnings, *syncs] if p])
+        expired_count += len(expired)
+    return expired_count

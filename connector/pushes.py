@@ -35,6 +35,7 @@ DISCOUNT_CODE = "discount_code"
 TRACKING = "tracking"
 CUSTOMER_SYNC = "customer_sync"
 REGISTER_WEBHOOKS = "register_webhooks"
+EMAIL = "email"
 DISCOUNT_KINDS = ("fixed_amount", "percentage", "free_shipping")
 MAX_FIXED_AMOUNT = Decimal(100_000)
 
@@ -238,6 +239,10 @@ def perform(storage: Storage, adapter: StoreAdapter, claimed: outbox.Claimed, co
                 update(CustomerRecord).where(CustomerRecord.id == payload["customer"]).values(store_tier=sync.tier)
             )
         return None
+    if claimed.kind == EMAIL:
+        from connector import mailer
+
+        return mailer.send(config, payload["to"], payload["subject"], payload["body"])
     if claimed.kind == REGISTER_WEBHOOKS:
         with storage.session() as session:
             shop = session.get(Shop, claimed.shop.shop_id)

@@ -63,6 +63,9 @@ class ProgrammeSettings:
     """Write each member's points and tier into the store's customer record."""
     locale: str = "en"
     """Language of the notes customers get from the store: ``en`` or ``tr``."""
+    expiry_months: int | None = None
+    """Points expire after this many months without earning or redeeming (None: never)."""
+    expiry_warning_days: int = 14
     redemption: Redemption = field(default_factory=Redemption)
     tiers: tuple[Tier, ...] = ()
     gifts: tuple[GiftRule, ...] = ()
@@ -82,6 +85,10 @@ class ProgrammeSettings:
             include_tax=_boolean(raw, "include_tax", defaults.include_tax),
             sync_customers=_boolean(raw, "sync_customers", defaults.sync_customers),
             locale=locale,
+            expiry_months=None
+            if raw.get("expiry_months") in (None, "", "off")
+            else _integer(raw, "expiry_months", None, low=1, high=120),
+            expiry_warning_days=_integer(raw, "expiry_warning_days", defaults.expiry_warning_days, low=1, high=90),
             redemption=_redemption(raw.get("redemption")),
             tiers=_tiers(raw.get("tiers")),
             gifts=_gifts(raw.get("gifts")),

@@ -44,3 +44,11 @@ def birthday_gifts() -> int:
     job = get_current_job()
     queue = event_queue(job.connection if job else redis_connection(config))
     return maintenance.birthday_gifts(storage_for(config), queue)
+
+
+def expire_points() -> int:
+    """The daily points expiry (and warnings), for every installed store."""
+    config = Config.from_env()
+    job = get_current_job()
+    queue = event_queue(job.connection if job else redis_connection(config))
+    return maintenance.expire_points(storage_for(config), queue, config)

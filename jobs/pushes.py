@@ -30,7 +30,10 @@ def run_push(push_id: int) -> str:
         return "skipped"
     adapter = get_adapter(claimed.platform)
     try:
-        claimed = dataclasses.replace(claimed, shop=tokens.fresh_access(storage, claimed.shop.shop_id, adapter, config))
+        if claimed.kind != pushes.EMAIL:  # e-mail goes through SMTP, not the store's API
+            claimed = dataclasses.replace(
+                claimed, shop=tokens.fresh_access(storage, claimed.shop.shop_id, adapter, config)
+            )
         object_id = pushes.perform(storage, adapter, claimed, config)
     except RetryableStoreError as exc:
         delay = outbox.retry_later(storage, claimed, str(exc), exc.wait_seconds)

@@ -1,0 +1,49 @@
+"""E-mail to customers over SMTP (SADAKAT_SMTP_URL), with the outbox's typed errors."""
+
+from __future__ import annotations
+
+import smtplib
+import ssl
+from email.message import EmailMessage
+from email.utils import make_msgid
+from urllib.parse import unquote, urlsplit
+
+from adapters.base import PermanentStoreError, RetryableStoreError
+from connector.config import Config
+
+TIMEOUT_SECONDS = 15
+
+
+def send(config: Config, to: str, subject: str, body: str) -> str:
+    """Send one plain-text message; returns its Message-ID. A busy or unreachable server is retryable,
+    a refusal (5xx) is not."""
+    if not config.smtp_url:
+        raise PermanentStoreError("e-mail is not configured (SADAKAT_SMTP_URL)")
+    url = urlsplit(config.smtp_url)
+    message = EmailMessage()
+    message["From"], message["To"], message["Subject"] = config.mail_from, to, subject
+    message["Message-ID"] = make_msgid(domain="sadakat")
+    message.set_content(body)
+    try:
+        if url.scheme == "smtps":
+            server: smtplib.SMTP = smtplib.SMTP_SSL(
+                url.hostname or "localhost",
+                url.port or 465,
+                timeout=TIMEOUT_SECONDS,
+                context=ssl.create_default_context(),
+            )
+        else:
+            server = smtplib.SMTP(url.hostname or "localhost", url.port or 25, timeout=TIMEOUT_SECONDS)
+        with server:
+            if url.scheme == "smtp+starttls":
+                server.starttls(context=ssl.create_default_context())
+            if url.username:
+                server.login(unquote(url.username), unquote(url.password or ""))
+            server.send_message(message)
+    except smtplib.SMTPResponseException as exc:
+        if 400 <= exc.smtp_code < 500:
+            raise RetryableStoreError(f"mail server busy: {exc.smtp_code}", 60) from None
+        raise PermanentStoreError(f"mail server refused: {exc.smtp_code} {exc.smtp_error!r}") from None
+    except (OSError, smtplib.SMTPException) as exc:
+        raise RetryableStoreError(f"mail server unreachable: {type(exc).__name__}", 60) from None
+    return str(message["Message-ID"])

@@ -1,0 +1,92 @@
+"""Points expire after months without activity (when a shop turns it on), with an e-mailed warning first."""
+
+from __future__ import annotations
+
+import socket
+from collections.abc import Iterator
+from datetime import date, timedelta
+from typing import Any
+
+import pytest
+from aiosmtpd.controller import Controller
+from flask.testing import FlaskClient
+from redis import Redis
+from sqlalchemy import select
+
+from connector import maintenance
+from connector.config import Config
+from connector.expiry import add_months
+from connector.jobqueue import event_queue
+from connector.shops import change_settings
+from connector.storage import Storage
+from connector.tables import Push, Shop, utcnow
+from tests.support import customer_json, drain, fixture, post_woo
+
+
+class Inbox:
+    def __init__(self) -> None:
+        self.messages: list[Any] = []
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        self.messages.append(envelope)
+        return "250 OK"
+
+
+@pytest.fixture
+def smtp(monkeypatch: pytest.MonkeyPatch) -> Iterator[Inbox]:
+    """A real SMTP server on localhost, and Sadakat configured to use it."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    inbox = Inbox()
+    controller = Controller(inbox, hostname="127.0.0.1", port=port)
+    controller.start()
+    monkeypatch.setenv("SADAKAT_SMTP_URL", f"smtp://127.0.0.1:{port}")
+    monkeypatch.setenv("SADAKAT_MAIL_FROM", "Woo Shop <points@woo.example.com>")
+    yield inbox
+    controller.stop()
+
+
+def test_months_are_added_calendar_wise() -> None:
+    assert add_months(date(2026, 1, 31), 1) == date(2026, 2, 28)
+    assert add_months(date(2026, 11, 22), 12) == date(2027, 11, 22)
+
+
+def test_balance_expires_after_a_warning_and_only_once(
+    client: FlaskClient, woo_shop: Shop, storage: Storage, redis: Redis, smtp: Inbox
+) -> None:
+    change_settings(storage, woo_shop.id, {"expiry_months": 6, "expiry_warning_days": 10, "sync_customers": False})
+    post_woo(client, woo_shop, "order.created", fixture("woocommerce/order_created.json"))
+    drain(redis)
+    earned_on = utcnow().date()
+    expires_on = add_months(earned_on, 6)
+    queue, config = event_queue(redis), Config.from_env()
+
+    assert maintenance.expire_points(storage, queue, config, expires_on - timedelta(days=11)) == 0
+    drain(redis)
+    assert smtp.messages == []
+    assert maintenance.expire_points(storage, queue, config, expires_on - timedelta(days=10)) == 0
+    assert maintenance.expire_points(storage, queue, config, expires_on - timedelta(days=9)) == 0  # warned once
+    drain(redis)
+    [warning] = smtp.messages
+    assert warning.rcpt_tos == ["john.doe@example.com"]
+    text = warning.content.decode()
+    assert "Subject: Your points expire soon" in text and f"expire on {expires_on.isoformat()}" in text
+
+    assert maintenance.expire_points(storage, queue, config, expires_on) == 1
+    assert maintenance.expire_points(storage, queue, config, expires_on + timedelta(days=1)) == 0
+    view = customer_json(client, woo_shop, "john.doe@example.com")
+    assert view["points"] == 0
+    assert (view["entries"][0]["kind"], view["entries"][0]["points"]) == ("expiry", -18)
+
+
+def test_expiry_is_off_unless_a_shop_turns_it_on(
+    client: FlaskClient, woo_shop: Shop, storage: Storage, redis: Redis
+) -> None:
+    post_woo(client, woo_shop, "order.created", fixture("woocommerce/order_created.json"))
+    drain(redis)
+    far = utcnow().date() + timedelta(days=5000)
+    assert maintenance.expire_points(storage, event_queue(redis), Config.from_env(), far) == 0
+    assert customer_json(client, woo_shop, "john.doe@example.com")["points"] == 18
+    with storage.session() as session:
+        assert session.scalars(select(Push)).all() == []
