@@ -206,6 +206,10 @@ class StoreAdapter(Protocol):
         """Write the member's points and tier into the store's customer record."""
         ...
 
+    def deliver_code_note(self, shop: ShopAccess, order_id: str, message: str) -> str | None:
+        """Tell the customer about a code on their order, where the store e-mails such notes; else None."""
+        ...
+
     def start_install(self, params: Mapping[str, str], state: str, config: Config) -> InstallStart:
         """Validate what the merchant gave and build the store's approval URL carrying ``state``."""
         ...

@@ -156,6 +156,12 @@ class SandboxAdapter:
         """Record the member's standing as the store would show it."""
         _record(shop.shop_id, "customer_sync", f"{sync.customer_id}:{uuid.uuid4().hex[:8]}", asdict(sync))
 
+    def deliver_code_note(self, shop: ShopAccess, order_id: str, message: str) -> str | None:
+        """A note on the order that reaches the customer, where the store sends those."""
+        key = f"{order_id}:{uuid.uuid4().hex[:8]}"
+        _record(shop.shop_id, "code_note", key, {"order_id": order_id, "message": message})
+        return key
+
     def start_install(self, params: Mapping[str, str], state: str, config: Config) -> InstallStart:
         """Sandbox stores are added with ``sadakat shops add sandbox <name>``."""
         raise InstallError("sandbox stores are added with `sadakat shops add sandbox <name>`")

@@ -43,7 +43,9 @@ def _fires(rule: GiftRule, index: int, shop: Shop, order: OrderRecord, paid_orde
     return False
 
 
-def _give(session: Session, shop: Shop, customer: CustomerRecord, rule: GiftRule, reason: str) -> int | None:
+def _give(
+    session: Session, shop: Shop, customer: CustomerRecord, rule: GiftRule, reason: str, order_id: str | None = None
+) -> int | None:
     if not customer.platform_id and not customer.email:
         return None
     push_id, _ = pushes.issue_discount_code(
@@ -55,6 +57,7 @@ def _give(session: Session, shop: Shop, customer: CustomerRecord, rule: GiftRule
         ends_at=utcnow() + timedelta(days=rule.days),
         reason_key=reason,
         title="A gift from us",
+        order_id=order_id,
     )
     return push_id
 
@@ -76,7 +79,7 @@ def for_paid_order(session: Session, shop: Shop, order: OrderRecord) -> list[int
     given = []
     for index, rule in enumerate(rules):
         if rule.rule in ORDER_RULES and _fires(rule, index, shop, order, paid_orders):
-            push_id = _give(session, shop, customer, rule, f"gift:{rule.rule}:{index}:{order.order_id}")
+            push_id = _give(session, shop, customer, rule, f"gift:{rule.rule}:{index}:{order.order_id}", order.order_id)
             if push_id:
                 given.append(push_id)
     return given
@@ -98,7 +101,7 @@ def for_delivery_problem(session: Session, shop: Shop, order_id: str, shipment_i
     assert customer is not None
     given = []
     for index, rule in rules:
-        push_id = _give(session, shop, customer, rule, f"gift:delivery_problem:{index}:{shipment_id}")
+        push_id = _give(session, shop, customer, rule, f"gift:delivery_problem:{index}:{shipment_id}", order_id)
         if push_id:
             given.append(push_id)
     return given
@@ -144,3 +147,19 @@ def set_birthday(session: Session, customer: CustomerRecord, raw: object, today:
         raise PermissionError("the birthday is already set; ask the store to change it")
     customer.birthday = birthday
     return birthday
+
+
+def monthly_perks(session: Session, shop: Shop, today: date) -> list[int]:
+    """This month's free-shipping code for members of tiers with that perk: one per member and month."""
+    perk_tiers = {t.name for t in ProgrammeSettings.from_dict(shop.settings).tiers if t.free_shipping_monthly}
+    if not perk_tiers:
+        return []
+    perk = GiftRule(rule="tier_perk", kind="free_shipping", days=31)
+    given = []
+    for customer in session.scalars(
+        select(CustomerRecord).where(CustomerRecord.shop_id == shop.id, CustomerRecord.tier.in_(perk_tiers))
+    ):
+        push_id = _give(session, shop, customer, perk, f"perk:free_shipping:{customer.id}:{today:%Y-%m}")
+        if push_id:
+            given.append(push_id)
+    return given

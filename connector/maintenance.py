@@ -89,8 +89,9 @@ def recompute_tiers(storage: Storage, queue: Queue) -> int:
     return moved
 
 
-def birthday_gifts(storage: Storage, queue: Queue, today: date | None = None) -> int:
-    """Give today's birthday codes in every installed store. Returns how many were asked for."""
+def daily_gifts(storage: Storage, queue: Queue, today: date | None = None) -> int:
+    """Give today's birthday codes (and, in the first days of a month, tier perks) in every installed
+    store. Returns how many were asked for."""
     from connector import gifts
     from connector.tables import utcnow
 
@@ -100,6 +101,8 @@ def birthday_gifts(storage: Storage, queue: Queue, today: date | None = None) ->
         with storage.session() as session:
             shop = session.get(Shop, shop_id)
             requested = gifts.for_birthdays(session, shop, today) if shop else []
+            if shop:
+                requested += gifts.monthly_perks(session, shop, today)
         pushes.dispatch(storage, queue, [(p, shop_id) for p in requested])
         given += len(requested)
     return given

@@ -58,3 +58,38 @@ def tracking_message(
     if url:
         parts.append(texts["link"].format(url=url))
     return " ".join(parts)
+
+
+CODES = {
+    "en": {
+        "subject": "A code for you",
+        "gift": "A gift from {shop}: use the code {code} for {worth}.",
+        "redemption": "Your points are now the code {code}, worth {worth} at {shop}.",
+        "until": "It is yours to use once, until {date}.",
+        "free_shipping": "free shipping",
+        "percent": "{value}% off",
+    },
+    "tr": {
+        "subject": "Size özel bir kod",
+        "gift": "{shop} size bir hediye gönderdi: {code} koduyla {worth}.",
+        "redemption": "Puanlarınız artık {shop} için {worth} değerinde bir kod: {code}.",
+        "until": "Kodu {date} tarihine kadar bir kez kullanabilirsiniz.",
+        "free_shipping": "ücretsiz kargo",
+        "percent": "%{value} indirim",
+    },
+}
+
+
+def code_message(locale: str, *, shop: str, code: str, kind: str, value: str, until: str | None, gift: bool) -> str:
+    """The note or e-mail that hands a customer their code, in ``locale``."""
+    texts = CODES.get(locale, CODES["en"])
+    if kind == "free_shipping":
+        worth = texts["free_shipping"]
+    elif kind == "percentage":
+        worth = texts["percent"].format(value=value.rstrip("0").rstrip(".") if "." in value else value)
+    else:
+        worth = value
+    parts = [texts["gift" if gift else "redemption"].format(shop=shop, code=code, worth=worth)]
+    if until:
+        parts.append(texts["until"].format(date=until[:10]))
+    return " ".join(parts)

@@ -23,7 +23,7 @@ from adapters.base import (
     StoreAdapter,
     TrackingPush,
 )
-from connector import outbox
+from connector import notices, outbox
 from connector.config import Config
 from connector.customers import find_customer
 from connector.jobqueue import enqueue_push, job_in_flight
@@ -36,6 +36,7 @@ TRACKING = "tracking"
 CUSTOMER_SYNC = "customer_sync"
 REGISTER_WEBHOOKS = "register_webhooks"
 EMAIL = "email"
+CODE_NOTE = "code_note"
 DISCOUNT_KINDS = ("fixed_amount", "percentage", "free_shipping")
 MAX_FIXED_AMOUNT = Decimal(100_000)
 
@@ -61,6 +62,7 @@ def issue_discount_code(
     reason_key: str,
     title: str,
     redemption: dict[str, Any] | None = None,
+    order_id: str | None = None,
 ) -> tuple[int | None, str]:
     """Request a single-use code for ``customer``. The same ``reason_key`` always means the same code and
     at most one push. Returns (push id or None for a repeat, code)."""
@@ -93,6 +95,8 @@ def issue_discount_code(
     }
     if redemption:
         payload["redemption"] = redemption
+    if order_id:
+        payload["order_id"] = order_id
     push_id = outbox.request(session, shop.id, DISCOUNT_CODE, f"code:{reason_key}", customer.key, payload)
     return push_id, code
 
@@ -239,6 +243,8 @@ def perform(storage: Storage, adapter: StoreAdapter, claimed: outbox.Claimed, co
                 update(CustomerRecord).where(CustomerRecord.id == payload["customer"]).values(store_tier=sync.tier)
             )
         return None
+    if claimed.kind == CODE_NOTE:
+        return adapter.deliver_code_note(claimed.shop, payload["order_id"], payload["message"])
     if claimed.kind == EMAIL:
         from connector import mailer
 
@@ -250,6 +256,55 @@ def perform(storage: Storage, adapter: StoreAdapter, claimed: outbox.Claimed, co
         url = config.public_url + adapter.webhook_path(claimed.shop.shop_id)
         return ",".join(adapter.register_webhooks(claimed.shop, url, secret))[:255] or None
     raise PermanentStoreError(f"unknown push kind {claimed.kind!r}")
+
+
+def after_success(storage: Storage, claimed: outbox.Claimed, config: Config) -> list[tuple[int, int]]:
+    """Once the store has a code, hand it to the customer: by e-mail (where SMTP is configured) and, for a
+    gift earned by an order, as a customer note on that order where the store sends those."""
+    payload = claimed.payload
+    if claimed.kind != DISCOUNT_CODE or not payload.get("reason"):
+        return []
+    reason = payload["reason"]
+    with storage.session() as session:
+        shop = session.get(Shop, claimed.shop.shop_id)
+        if shop is None:
+            return []
+        message = notices.code_message(
+            ProgrammeSettings.from_dict(shop.settings).locale,
+            shop=shop.domain,
+            code=payload["code"],
+            kind=payload["kind"],
+            value=payload["value"],
+            until=payload.get("ends_at"),
+            gift=reason.startswith("gift:"),
+        )
+        requested = []
+        if config.smtp_url and payload.get("email"):
+            subject = notices.CODES.get(ProgrammeSettings.from_dict(shop.settings).locale, notices.CODES["en"])[
+                "subject"
+            ]
+            requested.append(
+                outbox.request(
+                    session,
+                    shop.id,
+                    EMAIL,
+                    f"deliver-email:{reason}",
+                    payload["email"],
+                    {"to": payload["email"], "subject": subject, "body": message},
+                )
+            )
+        if payload.get("order_id"):
+            requested.append(
+                outbox.request(
+                    session,
+                    shop.id,
+                    CODE_NOTE,
+                    f"deliver-note:{reason}",
+                    payload["order_id"],
+                    {"order_id": payload["order_id"], "message": message},
+                )
+            )
+    return [(p, claimed.shop.shop_id) for p in requested if p]
 
 
 def after_failure(storage: Storage, claimed: outbox.Claimed) -> None:

@@ -38,12 +38,12 @@ def recompute_tiers() -> int:
     return maintenance.recompute_tiers(storage_for(config), queue)
 
 
-def birthday_gifts() -> int:
+def daily_gifts() -> int:
     """Today's birthday codes, for every installed store."""
     config = Config.from_env()
     job = get_current_job()
     queue = event_queue(job.connection if job else redis_connection(config))
-    return maintenance.birthday_gifts(storage_for(config), queue)
+    return maintenance.daily_gifts(storage_for(config), queue)
 
 
 def expire_points() -> int:

@@ -56,4 +56,6 @@ def run_push(push_id: int) -> str:
     if not outbox.complete(storage, claimed, object_id):
         # A newer state was requested while this ran: push again.
         pushes.dispatch(storage, _queue(config), [(claimed.id, claimed.shop.shop_id)])
+        return "done"
+    pushes.dispatch(storage, _queue(config), pushes.after_success(storage, claimed, config))
     return "done"

@@ -54,6 +54,11 @@ class ShopifyAdapter(ModuleAdapter):
         """Shopify's ``X-Shopify-*`` headers."""
         return webhooks.read_envelope(headers)
 
+    def deliver_code_note(self, shop: ShopAccess, order_id: str, message: str) -> str | None:
+        """A note on the order that reaches the customer, where the store sends those."""
+        # Shopify has no customer note that reaches the customer; the code goes by e-mail instead.
+        return None
+
     def start_install(self, params: Mapping[str, str], state: str, config: Config) -> InstallStart:
         """Validate ``?shop=`` and send the merchant to Shopify's authorize page."""
         if not config.shopify_api_key or not config.shopify_api_secret:

@@ -59,6 +59,10 @@ class WooCommerceAdapter(ModuleAdapter):
         """WooCommerce's ``X-WC-Webhook-*`` headers."""
         return webhooks.read_envelope(headers, body)
 
+    def deliver_code_note(self, shop: ShopAccess, order_id: str, message: str) -> str | None:
+        """A note on the order that reaches the customer, where the store sends those."""
+        return api.add_note(shop, order_id, message)
+
     def start_install(self, params: Mapping[str, str], state: str, config: Config) -> InstallStart:
         """Validate ``?store_url=`` (https only) and send the merchant to WooCommerce's key approval page."""
         try:

@@ -58,10 +58,10 @@ def test_a_birthday_set_once_brings_one_code_a_year(
     assert response.status_code == 200
     assert client.get("/proxy/balance", query_string=proxy_query(member)).get_json()["birthday"] == "1990-05-17"
     queue = event_queue(redis)
-    assert maintenance.birthday_gifts(storage, queue, date(2027, 5, 16)) == 0
-    assert maintenance.birthday_gifts(storage, queue, date(2027, 5, 17)) == 1
-    assert maintenance.birthday_gifts(storage, queue, date(2027, 5, 17)) == 0  # the job ran twice that day
-    assert maintenance.birthday_gifts(storage, queue, date(2028, 5, 17)) == 1
+    assert maintenance.daily_gifts(storage, queue, date(2027, 5, 16)) == 0
+    assert maintenance.daily_gifts(storage, queue, date(2027, 5, 17)) == 1
+    assert maintenance.daily_gifts(storage, queue, date(2027, 5, 17)) == 0  # the job ran twice that day
+    assert maintenance.daily_gifts(storage, queue, date(2028, 5, 17)) == 1
     with storage.session() as session:
         john = session.scalars(select(CustomerRecord.id)).one()
     assert birthday_codes(storage) == [f"gift:birthday:0:{john}:2027", f"gift:birthday:0:{john}:2028"]
