@@ -45,6 +45,17 @@ def test_spend_moves_members_up_and_the_multiplier_applies_from_then_on(
     assert (view["points"], view["tier"]) == (404 + 607, "Gold")  # floor(404.95 x 1.5) at Silver
     assert view["entries"][0]["rate"] == "1.5"
     assert changes(storage) == [(None, "Silver", "order"), ("Silver", "Gold", "order")]
+    from tests.support import AUTH
+
+    post_shopify(
+        client,
+        offline_shopify_shop,
+        "orders/paid",
+        paid_shopify_order(id=2003, created_at=RECENT, customer=paid_shopify_order()["customer"] | {"id": 42}),
+    )
+    drain(redis)
+    metrics = client.get(f"/admin/api/shops/{offline_shopify_shop.id}/metrics", headers=AUTH).get_json()
+    assert metrics["tiers"] == {"Gold": 1, "Silver": 1}
 
 
 def test_a_refund_can_take_a_member_down_a_tier(

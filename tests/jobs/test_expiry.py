@@ -20,7 +20,7 @@ from connector.jobqueue import event_queue
 from connector.shops import change_settings
 from connector.storage import Storage
 from connector.tables import Push, Shop, utcnow
-from tests.support import customer_json, drain, fixture, post_woo
+from tests.support import AUTH, customer_json, drain, fixture, post_woo
 
 
 class Inbox:
@@ -78,6 +78,8 @@ def test_balance_expires_after_a_warning_and_only_once(
     view = customer_json(client, woo_shop, "john.doe@example.com")
     assert view["points"] == 0
     assert (view["entries"][0]["kind"], view["entries"][0]["points"]) == ("expiry", -18)
+    points = client.get(f"/admin/api/shops/{woo_shop.id}/metrics", headers=AUTH).get_json()["points"]
+    assert (points["issued"], points["expired"], points["outstanding"], points["liability"]) == (18, 18, 0, "0.00")
 
 
 def test_expiry_is_off_unless_a_shop_turns_it_on(
