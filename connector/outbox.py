@@ -7,6 +7,7 @@ see. Only one worker holds a push at a time (a claim), and a claim left by a dea
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -125,8 +126,15 @@ def claim(storage: Storage, push_id: int) -> Claimed | None:
         )
 
 
-def complete(storage: Storage, claimed: Claimed, store_object_id: str | None) -> bool:
-    """Mark done, unless a newer generation was requested meanwhile (then it stays pending). Returns done?"""
+FollowUp = Callable[[Session], list[int]]
+"""What follows from a push's outcome (e.g. delivering a code), written in the same transaction."""
+
+
+def complete(
+    storage: Storage, claimed: Claimed, store_object_id: str | None, then: FollowUp | None = None
+) -> tuple[bool, list[int]]:
+    """Mark done, unless a newer generation was requested meanwhile (then it stays pending), and in the same
+    transaction request what follows from it. Returns (done?, the follow-up push ids)."""
     with storage.session() as session:
         done = session.execute(
             update(Push)
@@ -138,20 +146,26 @@ def complete(storage: Storage, claimed: Claimed, store_object_id: str | None) ->
             session.execute(
                 update(Push).where(Push.id == claimed.id, Push.status == Push.RUNNING).values(status=Push.PENDING)
             )
-        return done is not None
+            return False, []
+        return True, then(session) if then else []
 
 
-def fail(storage: Storage, claimed: Claimed, error: str) -> None:
-    """Give up on a push: the store refused it. The message is kept for admins."""
+def fail(storage: Storage, claimed: Claimed, error: str, then: FollowUp | None = None) -> None:
+    """Give up on a push: the store refused it. The message is kept for admins; what has to be undone
+    (``then``) is written in the same transaction."""
     with storage.session() as session:
         session.execute(update(Push).where(Push.id == claimed.id).values(status=Push.FAILED, last_error=error[:2000]))
+        if then:
+            then(session)
 
 
-def retry_later(storage: Storage, claimed: Claimed, error: str, wait_seconds: float) -> float | None:
+def retry_later(
+    storage: Storage, claimed: Claimed, error: str, wait_seconds: float, then: FollowUp | None = None
+) -> float | None:
     """Put a push back to pending after a retryable error. Returns the delay, or None once it has failed for
-    good after MAX_ATTEMPTS."""
+    good after MAX_ATTEMPTS (``then`` runs with that failure)."""
     if claimed.attempts >= MAX_ATTEMPTS:
-        fail(storage, claimed, f"gave up after {claimed.attempts} attempts: {error}")
+        fail(storage, claimed, f"gave up after {claimed.attempts} attempts: {error}", then)
         return None
     delay = max(wait_seconds, min(2.0**claimed.attempts, MAX_BACKOFF_SECONDS))
     with storage.session() as session:

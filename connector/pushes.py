@@ -72,6 +72,8 @@ def issue_discount_code(
         amount = Decimal(str(value if value is not None else 0))
     except InvalidOperation:
         raise PushRequestError(f"value must be a number, got {value!r}") from None
+    if not amount.is_finite():
+        raise PushRequestError(f"value must be a finite number, got {value!r}")
     if kind == "percentage" and not (0 < amount <= 100):
         raise PushRequestError("a percentage must be more than 0 and at most 100")
     if kind == "fixed_amount" and not (0 < amount <= MAX_FIXED_AMOUNT):
@@ -258,19 +260,21 @@ def perform(storage: Storage, adapter: StoreAdapter, claimed: outbox.Claimed, co
     raise PermanentStoreError(f"unknown push kind {claimed.kind!r}")
 
 
-def after_success(storage: Storage, claimed: outbox.Claimed, config: Config) -> list[tuple[int, int]]:
+def deliveries(claimed: outbox.Claimed, config: Config) -> outbox.FollowUp:
     """Once the store has a code, hand it to the customer: by e-mail (where SMTP is configured) and, for a
     gift earned by an order, as a customer note on that order where the store sends those."""
-    payload = claimed.payload
-    if claimed.kind != DISCOUNT_CODE or not payload.get("reason"):
-        return []
-    reason = payload["reason"]
-    with storage.session() as session:
+
+    def request(session: Session) -> list[int]:
+        payload = claimed.payload
+        if claimed.kind != DISCOUNT_CODE or not payload.get("reason"):
+            return []
+        reason = payload["reason"]
         shop = session.get(Shop, claimed.shop.shop_id)
         if shop is None:
             return []
+        locale = ProgrammeSettings.from_dict(shop.settings).locale
         message = notices.code_message(
-            ProgrammeSettings.from_dict(shop.settings).locale,
+            locale,
             shop=shop.domain,
             code=payload["code"],
             kind=payload["kind"],
@@ -280,9 +284,7 @@ def after_success(storage: Storage, claimed: outbox.Claimed, config: Config) -> 
         )
         requested = []
         if config.smtp_url and payload.get("email"):
-            subject = notices.CODES.get(ProgrammeSettings.from_dict(shop.settings).locale, notices.CODES["en"])[
-                "subject"
-            ]
+            subject = notices.CODES.get(locale, notices.CODES["en"])["subject"]
             requested.append(
                 outbox.request(
                     session,
@@ -304,17 +306,23 @@ def after_success(storage: Storage, claimed: outbox.Claimed, config: Config) -> 
                     {"order_id": payload["order_id"], "message": message},
                 )
             )
-    return [(p, claimed.shop.shop_id) for p in requested if p]
+        return [p for p in requested if p]
+
+    return request
 
 
-def after_failure(storage: Storage, claimed: outbox.Claimed) -> None:
+def undo(claimed: outbox.Claimed) -> outbox.FollowUp:
     """Undo what a push that failed for good had taken: a redemption's points come back."""
-    redemption = claimed.payload.get("redemption")
-    if claimed.kind == DISCOUNT_CODE and redemption:
-        from connector.redemption import return_points
 
-        with storage.session() as session:
-            return_points(session, claimed.shop.shop_id, claimed.payload["reason"], redemption)
+    def give_back(session: Session) -> list[int]:
+        redemption = claimed.payload.get("redemption")
+        if claimed.kind == DISCOUNT_CODE and redemption:
+            from connector import redemption as redemptions
+
+            redemptions.return_points(session, claimed.shop.shop_id, claimed.payload["reason"], redemption)
+        return []
+
+    return give_back
 
 
 def dispatch(storage: Storage, queue: Queue, pushes: list[tuple[int, int]], delay: float | None = None) -> None:

@@ -36,15 +36,13 @@ def run_push(push_id: int) -> str:
             )
         object_id = pushes.perform(storage, adapter, claimed, config)
     except RetryableStoreError as exc:
-        delay = outbox.retry_later(storage, claimed, str(exc), exc.wait_seconds)
+        delay = outbox.retry_later(storage, claimed, str(exc), exc.wait_seconds, pushes.undo(claimed))
         if delay is None:
-            pushes.after_failure(storage, claimed)
             return "failed"
         pushes.dispatch(storage, _queue(config), [(claimed.id, claimed.shop.shop_id)], delay=delay)
         return "retrying"
     except PermanentStoreError as exc:
-        outbox.fail(storage, claimed, str(exc))
-        pushes.after_failure(storage, claimed)
+        outbox.fail(storage, claimed, str(exc), pushes.undo(claimed))
         return "failed"
     except Exception as exc:
         # A bug, not the store: keep the push, retry later, and let RQ record the traceback.
@@ -53,9 +51,10 @@ def run_push(push_id: int) -> str:
                 storage, _queue(config), [(claimed.id, claimed.shop.shop_id)], UNEXPECTED_ERROR_RETRY_SECONDS
             )
         raise
-    if not outbox.complete(storage, claimed, object_id):
+    done, follow_ups = outbox.complete(storage, claimed, object_id, pushes.deliveries(claimed, config))
+    if not done:
         # A newer state was requested while this ran: push again.
         pushes.dispatch(storage, _queue(config), [(claimed.id, claimed.shop.shop_id)])
         return "done"
-    pushes.dispatch(storage, _queue(config), pushes.after_success(storage, claimed, config))
+    pushes.dispatch(storage, _queue(config), [(p, claimed.shop.shop_id) for p in follow_ups])
     return "done"

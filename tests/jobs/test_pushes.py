@@ -197,7 +197,7 @@ def test_member_sync_running_during_a_change_runs_again(shopify_shop: Shop, stor
     with storage.session() as session:  # a balance change arrives while the sync is running
         customer = customer_record(session, shopify_shop.id, Customer(id="42", email="a@example.com"))
         assert pushes.request_customer_sync(session, session.get(Shop, shopify_shop.id), customer) == push_id
-    assert outbox.complete(storage, claimed, None) is False
+    assert outbox.complete(storage, claimed, None) == (False, [])
     assert (push_row(storage, push_id).status, push_row(storage, push_id).generation) == ("pending", 2)
 
 
