@@ -7,7 +7,7 @@ import uuid
 from datetime import timedelta
 
 from redis import Redis
-from rq import Queue, RateLimit, Retry
+from rq import Queue, RateLimit, Retry, get_current_job
 from rq.exceptions import DuplicateJobError, NoSuchJobError
 from rq.job import Job, JobStatus
 
@@ -34,6 +34,12 @@ def redis_connection(config: Config, *, fail_fast: bool = False) -> Redis:
 def event_queue(connection: Redis) -> Queue:
     """The queue inbox events are processed from."""
     return Queue(QUEUE_NAME, connection=connection)
+
+
+def current_queue(config: Config) -> Queue:
+    """The queue, on the running job's Redis connection (or a new one outside a job, e.g. from the CLI)."""
+    job = get_current_job()
+    return event_queue(job.connection if job else redis_connection(config))
 
 
 def event_job_id(event_id: int) -> str:

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import logging
 
-from rq import get_current_job
 from sqlalchemy.exc import DataError
 
 from connector import inbox, pushes
 from connector.config import Config
-from connector.jobqueue import event_queue, redis_connection
+from connector.jobqueue import current_queue
 from connector.storage import storage_for
 
 log = logging.getLogger(__name__)
@@ -32,7 +31,5 @@ def process_event(event_id: int) -> str:
             log.exception("could not record the failure of event %s", event_id)
         raise
     if processed.pushes:
-        job = get_current_job()
-        connection = job.connection if job else redis_connection(config)
-        pushes.dispatch(storage, event_queue(connection), processed.pushes)
+        pushes.dispatch(storage, current_queue(config), processed.pushes)
     return processed.status

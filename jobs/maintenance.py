@@ -4,12 +4,10 @@ from __future__ import annotations
 
 import logging
 
-from rq import get_current_job
-
 from adapters.base import StoreError
 from connector import maintenance
 from connector.config import Config
-from connector.jobqueue import event_queue, redis_connection
+from connector.jobqueue import current_queue
 from connector.storage import storage_for
 
 log = logging.getLogger(__name__)
@@ -19,8 +17,7 @@ def check_stores() -> dict[str, int]:
     """Check every installed store; one store's failure doesn't stop the others. Returns orders reconciled."""
     config = Config.from_env()
     storage = storage_for(config)
-    job = get_current_job()
-    queue = event_queue(job.connection if job else redis_connection(config))
+    queue = current_queue(config)
     reconciled: dict[str, int] = {}
     for shop_id in maintenance.installed_shop_ids(storage):
         try:
@@ -33,22 +30,19 @@ def check_stores() -> dict[str, int]:
 def recompute_tiers() -> int:
     """The nightly tier recompute for every installed store. Returns how many members changed tier."""
     config = Config.from_env()
-    job = get_current_job()
-    queue = event_queue(job.connection if job else redis_connection(config))
+    queue = current_queue(config)
     return maintenance.recompute_tiers(storage_for(config), queue)
 
 
 def daily_gifts() -> int:
     """Today's birthday codes, for every installed store."""
     config = Config.from_env()
-    job = get_current_job()
-    queue = event_queue(job.connection if job else redis_connection(config))
+    queue = current_queue(config)
     return maintenance.daily_gifts(storage_for(config), queue)
 
 
 def expire_points() -> int:
     """The daily points expiry (and warnings), for every installed store."""
     config = Config.from_env()
-    job = get_current_job()
-    queue = event_queue(job.connection if job else redis_connection(config))
+    queue = current_queue(config)
     return maintenance.expire_points(storage_for(config), queue, config)

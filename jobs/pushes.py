@@ -4,21 +4,14 @@ from __future__ import annotations
 
 import dataclasses
 
-from rq import Queue, get_current_job
-
 from adapters import get_adapter
 from adapters.base import PermanentStoreError, RetryableStoreError
 from connector import outbox, pushes, tokens
 from connector.config import Config
-from connector.jobqueue import event_queue, redis_connection
+from connector.jobqueue import current_queue
 from connector.storage import storage_for
 
 UNEXPECTED_ERROR_RETRY_SECONDS = 60
-
-
-def _queue(config: Config) -> Queue:
-    job = get_current_job()
-    return event_queue(job.connection if job else redis_connection(config))
 
 
 def run_push(push_id: int) -> str:
@@ -39,7 +32,7 @@ def run_push(push_id: int) -> str:
         delay = outbox.retry_later(storage, claimed, str(exc), exc.wait_seconds, pushes.undo(claimed))
         if delay is None:
             return "failed"
-        pushes.dispatch(storage, _queue(config), [(claimed.id, claimed.shop.shop_id)], delay=delay)
+        pushes.dispatch(storage, current_queue(config), [(claimed.id, claimed.shop.shop_id)], delay=delay)
         return "retrying"
     except PermanentStoreError as exc:
         outbox.fail(storage, claimed, str(exc), pushes.undo(claimed))
@@ -48,13 +41,13 @@ def run_push(push_id: int) -> str:
         # A bug, not the store: keep the push, retry later, and let RQ record the traceback.
         if outbox.retry_later(storage, claimed, f"{type(exc).__name__}: {exc}", UNEXPECTED_ERROR_RETRY_SECONDS):
             pushes.dispatch(
-                storage, _queue(config), [(claimed.id, claimed.shop.shop_id)], UNEXPECTED_ERROR_RETRY_SECONDS
+                storage, current_queue(config), [(claimed.id, claimed.shop.shop_id)], UNEXPECTED_ERROR_RETRY_SECONDS
             )
         raise
     done, follow_ups = outbox.complete(storage, claimed, object_id, pushes.deliveries(claimed, config))
     if not done:
         # A newer state was requested while this ran: push again.
-        pushes.dispatch(storage, _queue(config), [(claimed.id, claimed.shop.shop_id)])
+        pushes.dispatch(storage, current_queue(config), [(claimed.id, claimed.shop.shop_id)])
         return "done"
-    pushes.dispatch(storage, _queue(config), [(p, claimed.shop.shop_id) for p in follow_ups])
+    pushes.dispatch(storage, current_queue(config), [(p, claimed.shop.shop_id) for p in follow_ups])
     return "done"

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from rq import get_current_job
-
 from connector import inbox, pushes
 from connector.config import Config
-from connector.jobqueue import event_queue, redis_connection
+from connector.jobqueue import current_queue
 from connector.storage import storage_for
 
 
@@ -14,7 +12,6 @@ def sweep(grace_seconds: int | None = None) -> dict[str, int]:
     """Queue stranded inbox events and pushes older than the grace period. Returns how many of each."""
     config = Config.from_env()
     grace = config.sweep_grace_seconds if grace_seconds is None else grace_seconds
-    job = get_current_job()
-    queue = event_queue(job.connection if job else redis_connection(config))
+    queue = current_queue(config)
     storage = storage_for(config)
     return {"events": inbox.sweep(storage, queue, grace), "pushes": pushes.sweep(storage, queue, grace)}

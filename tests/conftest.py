@@ -25,7 +25,7 @@ from connector.jobqueue import redis_connection
 from connector.shops import register_shop
 from connector.storage import Storage, migrate, storage_for
 from connector.tables import Base, Shop
-from tests.support import ADMIN_TOKEN, SHOPIFY_SECRET, WOO_SECRET
+from tests.support import ADMIN_TOKEN, SHOPIFY_SECRET, WOO_SECRET, MailInbox
 
 
 def _reset_database(url: str) -> None:
@@ -143,3 +143,22 @@ def woo_shop(storage: Storage, config: Config) -> Shop:
         {"consumer_key": "ck_x", "consumer_secret": "cs_x"},
         WOO_SECRET,
     )
+
+
+@pytest.fixture
+def smtp(monkeypatch: pytest.MonkeyPatch) -> Iterator[MailInbox]:
+    """A real SMTP server on localhost (aiosmtpd), and Sadakat configured to send through it."""
+    import socket
+
+    from aiosmtpd.controller import Controller
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    inbox = MailInbox()
+    controller = Controller(inbox, hostname="127.0.0.1", port=port)
+    controller.start()
+    monkeypatch.setenv("SADAKAT_SMTP_URL", f"smtp://127.0.0.1:{port}")
+    monkeypatch.setenv("SADAKAT_MAIL_FROM", "Woo Shop <points@woo.example.com>")
+    yield inbox
+    controller.stop()

@@ -125,3 +125,31 @@ def customer_json(client: FlaskClient, shop: Shop, ident: str) -> Any:
     response = client.get(f"/admin/api/shops/{shop.id}/customers/{ident}", headers=AUTH)
     assert response.status_code == 200, response.get_json()
     return response.get_json()
+
+
+def proxy_query(
+    shop: Shop, customer: str = "115310627314723954", secret: str = SHOPIFY_SECRET, **changes: str
+) -> dict[str, str]:
+    """An app proxy query as Shopify forwards it, signed by Shopify's documented rule (sorted key=value
+    pairs, concatenated, hex HMAC-SHA256)."""
+    import time
+
+    params = {
+        "shop": shop.domain,
+        "logged_in_customer_id": customer,
+        "path_prefix": "/apps/sadakat",
+        "timestamp": str(int(time.time())),
+    } | changes
+    message = "".join(f"{k}={v}" for k, v in sorted(params.items()))
+    return params | {"signature": hmac.new(secret.encode(), message.encode(), hashlib.sha256).hexdigest()}
+
+
+class MailInbox:
+    """What a local SMTP server received."""
+
+    def __init__(self) -> None:
+        self.messages: list[Any] = []
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        self.messages.append(envelope)
+        return "250 OK"

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
-import hmac
-import time
 from datetime import date
 
 import pytest
@@ -18,20 +15,9 @@ from connector.jobqueue import event_queue
 from connector.shops import change_settings
 from connector.storage import Storage
 from connector.tables import CustomerRecord, Push, Shop
-from tests.support import SHOPIFY_SECRET, drain, paid_shopify_order, post_shopify
+from tests.support import drain, paid_shopify_order, post_shopify, proxy_query
 
 JOHN = "115310627314723954"
-
-
-def proxy_query(shop: Shop) -> dict[str, str]:
-    params = {
-        "shop": shop.domain,
-        "logged_in_customer_id": JOHN,
-        "path_prefix": "/apps/sadakat",
-        "timestamp": str(int(time.time())),
-    }
-    message = "".join(f"{k}={v}" for k, v in sorted(params.items()))
-    return params | {"signature": hmac.new(SHOPIFY_SECRET.encode(), message.encode(), hashlib.sha256).hexdigest()}
 
 
 @pytest.fixture

@@ -15,8 +15,7 @@ from connector.jobqueue import event_queue
 from connector.shops import change_settings
 from connector.storage import Storage
 from connector.tables import Push, Shop
-from tests.jobs.test_expiry import Inbox, smtp  # noqa: F401 (the SMTP server fixture)
-from tests.support import drain, fixture, paid_shopify_order, post_shopify, post_woo
+from tests.support import MailInbox, drain, fixture, paid_shopify_order, post_shopify, post_woo
 
 API = "https://woo.example.com/wp-json/wc/v3"
 
@@ -26,7 +25,7 @@ def test_a_gift_code_is_emailed_and_noted_on_its_order_once_the_store_has_it(
     woo_shop: Shop,
     storage: Storage,
     redis: Redis,
-    smtp: Inbox,  # noqa: F811
+    smtp: MailInbox,
 ) -> None:
     change_settings(storage, woo_shop.id, {"locale": "tr", "gifts": [{"rule": "first_order", "value": "5.00"}]})
     responses.get(f"{API}/coupons", json=[])

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import json
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -20,22 +18,18 @@ from connector.config import Config
 from connector.shops import change_settings
 from connector.storage import Storage
 from connector.tables import CustomerRecord, LedgerEntry, Push, Shop
-from tests.support import SHOPIFY_SECRET, customer_json, drain, fixture, paid_shopify_order, post_shopify, post_woo
+from tests.support import (
+    customer_json,
+    drain,
+    fixture,
+    paid_shopify_order,
+    post_shopify,
+    post_woo,
+    proxy_query,
+)
 
 JOHN = "115310627314723954"
 GRAPHQL = "https://sadakat-test.myshopify.com/admin/api/2026-01/graphql.json"
-
-
-def proxy_query(shop: Shop, customer: str = JOHN, secret: str = SHOPIFY_SECRET, **changes: str) -> dict[str, str]:
-    """An app proxy query as Shopify forwards it, signed by the documented rule."""
-    params = {
-        "shop": shop.domain,
-        "logged_in_customer_id": customer,
-        "path_prefix": "/apps/sadakat",
-        "timestamp": str(int(time.time())),
-    } | changes
-    message = "".join(f"{k}={v}" for k, v in sorted(params.items()))
-    return params | {"signature": hmac.new(secret.encode(), message.encode(), hashlib.sha256).hexdigest()}
 
 
 @pytest.fixture

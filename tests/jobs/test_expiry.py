@@ -2,13 +2,8 @@
 
 from __future__ import annotations
 
-import socket
-from collections.abc import Iterator
 from datetime import date, timedelta
-from typing import Any
 
-import pytest
-from aiosmtpd.controller import Controller
 from flask.testing import FlaskClient
 from redis import Redis
 from sqlalchemy import select
@@ -20,31 +15,7 @@ from connector.jobqueue import event_queue
 from connector.shops import change_settings
 from connector.storage import Storage
 from connector.tables import Push, Shop, utcnow
-from tests.support import AUTH, customer_json, drain, fixture, post_woo
-
-
-class Inbox:
-    def __init__(self) -> None:
-        self.messages: list[Any] = []
-
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
-        self.messages.append(envelope)
-        return "250 OK"
-
-
-@pytest.fixture
-def smtp(monkeypatch: pytest.MonkeyPatch) -> Iterator[Inbox]:
-    """A real SMTP server on localhost, and Sadakat configured to use it."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    inbox = Inbox()
-    controller = Controller(inbox, hostname="127.0.0.1", port=port)
-    controller.start()
-    monkeypatch.setenv("SADAKAT_SMTP_URL", f"smtp://127.0.0.1:{port}")
-    monkeypatch.setenv("SADAKAT_MAIL_FROM", "Woo Shop <points@woo.example.com>")
-    yield inbox
-    controller.stop()
+from tests.support import AUTH, MailInbox, customer_json, drain, fixture, post_woo
 
 
 def test_months_are_added_calendar_wise() -> None:
@@ -53,7 +24,7 @@ def test_months_are_added_calendar_wise() -> None:
 
 
 def test_balance_expires_after_a_warning_and_only_once(
-    client: FlaskClient, woo_shop: Shop, storage: Storage, redis: Redis, smtp: Inbox
+    client: FlaskClient, woo_shop: Shop, storage: Storage, redis: Redis, smtp: MailInbox
 ) -> None:
     change_settings(storage, woo_shop.id, {"expiry_months": 6, "expiry_warning_days": 10, "sync_customers": False})
     post_woo(client, woo_shop, "order.created", fixture("woocommerce/order_created.json"))
