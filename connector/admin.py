@@ -1,8 +1,7 @@
-"""The admin JSON API (bearer token), for admins and scripts."""
+"""The admin JSON API, for scripts (bearer token) and the admin pages (session + CSRF header)."""
 
 from __future__ import annotations
 
-import hmac
 from decimal import Decimal
 from typing import Any
 
@@ -11,7 +10,8 @@ from flask.typing import ResponseReturnValue
 from sqlalchemy import select
 
 from adapters import get_adapter
-from connector import ledger, metrics, pushes, shops
+from connector import inbox, ledger, metrics, pushes, shops
+from connector.admin_auth import require_admin
 from connector.customers import find_customer
 from connector.errors import problem
 from connector.runtime import runtime
@@ -22,16 +22,7 @@ from connector.webhooks import MAX_SHOP_ID
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
 
-@bp.before_request
-def _require_token() -> ResponseReturnValue | None:
-    expected = runtime().config.admin_token
-    if not expected:
-        return problem(401, "admin access is off: set SADAKAT_ADMIN_TOKEN")
-    given = request.headers.get("Authorization", "")
-    scheme, _, token = given.partition(" ")
-    if scheme.lower() != "bearer" or not hmac.compare_digest(token.strip().encode(), expected.encode()):
-        return problem(401, "missing or wrong bearer token")
-    return None
+bp.before_request(require_admin)
 
 
 @bp.get("/api/shops")
@@ -115,6 +106,41 @@ def retry_push(shop_id: int, push_id: int) -> ResponseReturnValue:
         return problem(409, str(exc))
     pushes.dispatch(runtime().storage, runtime().queue, [(push_id, shop_id)])
     return jsonify(status="pending"), 202
+
+
+@bp.post("/api/shops/<int:shop_id>/pushes/<int:push_id>/discard")
+def discard_push(shop_id: int, push_id: int) -> ResponseReturnValue:
+    """Give up on a failed push for good."""
+    try:
+        pushes.discard_failed(runtime().storage, shop_id, push_id)
+    except LookupError as exc:
+        return problem(404, str(exc).strip("'\""))
+    except pushes.PushRequestError as exc:
+        return problem(409, str(exc))
+    return jsonify(status="cancelled")
+
+
+@bp.post("/api/shops/<int:shop_id>/events/<int:event_id>/retry")
+def retry_event(shop_id: int, event_id: int) -> ResponseReturnValue:
+    """Run an event again (safe for a processed one: a repeat adds nothing)."""
+    queued = inbox.replay(
+        runtime().storage, runtime().queue, shop_id, [event_id] if 0 < event_id <= MAX_SHOP_ID else []
+    )
+    if not queued:
+        return problem(409, f"event {event_id} of shop {shop_id} doesn't exist or is already pending")
+    return jsonify(status="pending"), 202
+
+
+@bp.post("/api/shops/<int:shop_id>/events/<int:event_id>/discard")
+def discard_event(shop_id: int, event_id: int) -> ResponseReturnValue:
+    """Give up on a failed event for good."""
+    try:
+        inbox.discard(runtime().storage, shop_id, event_id)
+    except LookupError as exc:
+        return problem(404, str(exc).strip("'\""))
+    except ValueError as exc:
+        return problem(409, str(exc))
+    return jsonify(status="discarded")
 
 
 @bp.get("/api/shops/<int:shop_id>/metrics")

@@ -37,6 +37,7 @@ class Config:
     shopify_scopes: str = DEFAULT_SHOPIFY_SCOPES
     max_webhook_bytes: int = MAX_WEBHOOK_BYTES
     sweep_grace_seconds: int = 10
+    admin_password: str | None = None
 
     @property
     def embedded_redis_socket(self) -> Path:
@@ -74,6 +75,7 @@ class Config:
             mail_from=env.get("SADAKAT_MAIL_FROM") or "Sadakat <no-reply@localhost>",
             shopify_scopes=env.get("SHOPIFY_SCOPES") or DEFAULT_SHOPIFY_SCOPES,
             sweep_grace_seconds=_int(env, "SADAKAT_SWEEP_GRACE_SECONDS", 10),
+            admin_password=env.get("ADMIN_PASSWORD") or None,
         )
 
 

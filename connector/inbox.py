@@ -145,6 +145,43 @@ def record_error(storage: Storage, event_id: int, error: str) -> None:
             event.error = error[:2000]
 
 
+def replay(storage: Storage, queue: Queue, shop_id: int | None, event_ids: list[int] | None) -> list[int]:
+    """Run events again: the chosen ones (any status but pending), or else every failed one (of a shop).
+
+    Safe for events already processed: every ledger entry and push has its own key, so a repeat adds
+    nothing. Returns the ids queued.
+    """
+    with storage.session() as session:
+        query = select(WebhookEvent).with_for_update()
+        if event_ids is not None:
+            query = query.where(WebhookEvent.id.in_(event_ids), WebhookEvent.status != WebhookEvent.PENDING)
+        else:
+            query = query.where(WebhookEvent.status == WebhookEvent.FAILED)
+        if shop_id is not None:
+            query = query.where(WebhookEvent.shop_id == shop_id)
+        chosen = list(session.scalars(query.order_by(WebhookEvent.id)))
+        for event in chosen:
+            event.status = WebhookEvent.PENDING
+            event.attempts = 0
+            event.error = None
+            event.processed_at = None
+        ids = [event.id for event in chosen]
+    for event_id in ids:
+        enqueue_event(queue, event_id, replace=True)
+    return ids
+
+
+def discard(storage: Storage, shop_id: int, event_id: int) -> None:
+    """Give up on a failed event for good; it stays listed with its error. LookupError / ValueError say why not."""
+    with storage.session() as session:
+        event = session.get(WebhookEvent, event_id, with_for_update=True) if 0 < event_id < 2**62 else None
+        if event is None or event.shop_id != shop_id:
+            raise LookupError(f"no event {event_id} in shop {shop_id}")
+        if event.status != WebhookEvent.FAILED:
+            raise ValueError(f"event {event_id} is {event.status}, not failed")
+        event.status = WebhookEvent.DISCARDED
+
+
 def sweep(storage: Storage, queue: Queue, grace_seconds: int, limit: int = 1000) -> int:
     """Queue every pending event older than ``grace_seconds`` whose job is missing or over. Returns how many.
 

@@ -172,6 +172,18 @@ def retry_failed(storage: Storage, shop_id: int, push_id: int) -> None:
         push.last_error = None
 
 
+def discard_failed(storage: Storage, shop_id: int, push_id: int) -> None:
+    """Give up on a failed push for good (it stays listed, cancelled, with its last error)."""
+    with storage.session() as session:
+        push = session.get(Push, push_id, with_for_update=True) if 0 < push_id < 2**62 else None
+        if push is None or push.shop_id != shop_id:
+            raise LookupError(f"no push {push_id} in shop {shop_id}")
+        if push.status != Push.FAILED:
+            raise PushRequestError(f"push {push_id} is {push.status}, not failed")
+        push.status = Push.CANCELLED
+        push.last_error = f"discarded by an admin; last error: {push.last_error or 'none'}"[:2000]
+
+
 def request_customer_sync(session: Session, shop: Shop, customer: CustomerRecord) -> int | None:
     """Ask for the member's standing to be written into the store (guests have no record to write to)."""
     if not customer.platform_id or not ProgrammeSettings.from_dict(shop.settings).sync_customers:

@@ -25,16 +25,23 @@ ACCESS_LOG_FORMAT = '%(h)s %(t)s "%(m)s %(U)s" %(s)s %(b)s %(L)ss'
 
 def admin_token(config: Config) -> str:
     """SADAKAT_ADMIN_TOKEN, or one generated once and kept (mode 600) in the data directory."""
-    if config.admin_token:
-        return config.admin_token
-    path = config.data_dir / "admin_token"
+    return config.admin_token or _kept_secret(config, "admin_token")
+
+
+def admin_password(config: Config) -> str:
+    """ADMIN_PASSWORD, or one generated once and kept (mode 600) in the data directory."""
+    return config.admin_password or _kept_secret(config, "admin_password")
+
+
+def _kept_secret(config: Config, name: str) -> str:
+    path = config.data_dir / name
     if path.exists():
         return path.read_text().strip()
     config.data_dir.mkdir(parents=True, exist_ok=True)
-    token = secrets.token_urlsafe(32)
+    value = secrets.token_urlsafe(24)
     path.touch(mode=0o600)
-    path.write_text(token + "\n")
-    return token
+    path.write_text(value + "\n")
+    return value
 
 
 def ensure_sandbox_shop(config: Config) -> int:
@@ -71,6 +78,7 @@ def run_stack(config: Config, host: str, web_workers: int) -> int:
         DATABASE_URL=config.database_url,
         SADAKAT_DATA_DIR=str(config.data_dir),
         SADAKAT_ADMIN_TOKEN=admin_token(config),
+        ADMIN_PASSWORD=admin_password(config),
     )
     bin_dir = Path(sys.executable).parent
     commands = {
@@ -103,8 +111,10 @@ def run_stack(config: Config, host: str, web_workers: int) -> int:
         for name, command in commands.items():
             # Own sessions: a terminal Ctrl-C reaches only us, and we stop the children in order.
             children[name] = subprocess.Popen(command, env=env, start_new_session=True)
+        password_from = "ADMIN_PASSWORD" if config.admin_password else config.data_dir / "admin_password"
+        click.echo(f"Sadakat is running. Admin: {config.public_url}/admin (password in {password_from})")
         click.echo(
-            f"Sadakat is running. Admin API: {config.public_url}/admin/api/shops "
+            f"Admin API: {config.public_url}/admin/api/shops "
             f"(Authorization: Bearer <token in {config.data_dir / 'admin_token'} or SADAKAT_ADMIN_TOKEN>)"
         )
         click.echo(f"Health: {config.public_url}/healthz   Stop with Ctrl-C.")

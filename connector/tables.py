@@ -117,6 +117,7 @@ class WebhookEvent(Base):
     PROCESSED = "processed"
     IGNORED = "ignored"
     FAILED = "failed"
+    DISCARDED = "discarded"
 
     id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
     shop_id: Mapped[int] = mapped_column(ForeignKey("shops.id", ondelete="CASCADE"))

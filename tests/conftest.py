@@ -25,7 +25,7 @@ from connector.jobqueue import redis_connection
 from connector.shops import register_shop
 from connector.storage import Storage, migrate, storage_for
 from connector.tables import Base, Shop
-from tests.support import ADMIN_TOKEN, SHOPIFY_SECRET, WOO_SECRET, MailInbox
+from tests.support import ADMIN_PASSWORD, ADMIN_TOKEN, SHOPIFY_SECRET, WOO_SECRET, MailInbox
 
 
 def _reset_database(url: str) -> None:
@@ -53,6 +53,7 @@ def services(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Config]:
         os.environ["DATABASE_URL"] = f"sqlite:///{data_dir / 'sadakat.db'}"
     os.environ["SADAKAT_DATA_DIR"] = str(data_dir)
     os.environ["SADAKAT_ADMIN_TOKEN"] = ADMIN_TOKEN
+    os.environ["ADMIN_PASSWORD"] = ADMIN_PASSWORD
     os.environ["SADAKAT_SECRET_KEY"] = "test-secret-key-for-encryption-at-rest"
     os.environ["SHOPIFY_API_SECRET"] = SHOPIFY_SECRET
     os.environ["SHOPIFY_API_KEY"] = "test-api-key"

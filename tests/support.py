@@ -7,6 +7,7 @@ import copy
 import hashlib
 import hmac
 import json
+import re
 import uuid
 from pathlib import Path
 from typing import Any
@@ -20,6 +21,7 @@ from connector.tables import Shop
 
 FIXTURES = Path(__file__).resolve().parents[2] / "shared" / "fixtures"
 ADMIN_TOKEN = "test-admin-token"
+ADMIN_PASSWORD = "correct horse battery staple"
 SHOPIFY_SECRET = "shopify-webhook-secret"
 WOO_SECRET = "woo-webhook-secret"
 AUTH = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
@@ -113,6 +115,19 @@ def post_woo(
     """POST a signed WooCommerce webhook to the shop's receiver URL."""
     body = json.dumps(payload).encode()
     return client.post(f"/webhooks/woocommerce/{shop.id}", data=body, headers=woo_headers(topic, body, delivery_id))
+
+
+def form_csrf(html: str) -> str:
+    """The CSRF token a page's forms carry."""
+    found = re.search(r'name="csrf_token" value="([^"]+)"', html)
+    assert found, "the page has no CSRF token"
+    return found.group(1)
+
+
+def login(client: FlaskClient, password: str = ADMIN_PASSWORD) -> Any:
+    """Log in to the admin pages as a browser would (the form's CSRF token included); returns the answer."""
+    token = form_csrf(client.get("/admin/login").get_data(as_text=True))
+    return client.post("/admin/login", data={"password": password, "csrf_token": token, "next": "/admin/"})
 
 
 def drain(redis: Redis) -> None:

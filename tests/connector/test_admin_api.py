@@ -53,10 +53,18 @@ def test_shop_list_shows_webhook_urls_and_no_secrets(client: FlaskClient, shopif
     assert "secret" not in str(shops)
 
 
-def test_healthz_reports_database_and_redis(client: FlaskClient) -> None:
+def test_healthz_reports_database_redis_and_that_no_worker_is_running(client: FlaskClient) -> None:
     response = client.get("/healthz")
     assert response.status_code == 200
-    assert response.get_json() == {"status": "ok", "checks": {"database": "ok", "redis": "ok"}}
+    assert response.get_json() == {
+        "status": "degraded",
+        "checks": {
+            "database": "ok",
+            "redis": "ok",
+            "workers": "none seen in the last minute",
+            "scheduler": "none seen in the last minute",
+        },
+    }
 
 
 def test_healthz_is_503_and_names_what_is_down(config: Config) -> None:
