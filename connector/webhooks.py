@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import logging
 
-from flask import Blueprint, jsonify, request
+from flask import Blueprint, Response, g, jsonify, request
 from flask.typing import ResponseReturnValue
 from redis.exceptions import RedisError
 from sqlalchemy import select
@@ -17,6 +17,7 @@ from connector.errors import problem
 from connector.jobqueue import enqueue_event
 from connector.runtime import runtime
 from connector.tables import Shop, WebhookEvent
+from connector.telemetry import count_webhook
 
 log = logging.getLogger(__name__)
 bp = Blueprint("webhooks", __name__, url_prefix="/webhooks")
@@ -33,6 +34,7 @@ def receive(platform: str, shop_id: int | None = None) -> ResponseReturnValue:
         adapter = get_adapter(platform)
     except UnknownPlatform as exc:
         return problem(404, str(exc))
+    g.webhook_platform = adapter.platform
     body = request.get_data(cache=False)
     envelope = adapter.read_envelope(request.headers, body)
     shop = _find_shop(adapter, envelope, shop_id)
@@ -47,6 +49,8 @@ def receive(platform: str, shop_id: int | None = None) -> ResponseReturnValue:
         return problem(400, "the webhook has no topic header")
     if len(envelope.topic) > 128 or not envelope.topic.isprintable():
         return problem(400, "the topic header is too long or has control characters")
+    if envelope.topic in adapter.topics:
+        g.webhook_topic = envelope.topic  # only topics we know: a metric label an attacker can't multiply
     try:
         inbox.decode_json(body)
     except PayloadError as exc:
@@ -62,6 +66,7 @@ def receive(platform: str, shop_id: int | None = None) -> ResponseReturnValue:
 def receive_carrier(shop_id: int) -> ResponseReturnValue:
     """A carrier's or tracking service's status update for one of the shop's parcels, signed with the
     shop's carrier secret (``X-Sadakat-Signature``: base64 HMAC-SHA256 of the body)."""
+    g.webhook_platform, g.webhook_topic = "carrier", tracking.CARRIER_TOPIC
     body = request.get_data(cache=False)
     with runtime().storage.session() as session:
         shop = session.get(Shop, shop_id) if 0 < shop_id <= MAX_SHOP_ID else None
@@ -77,6 +82,19 @@ def receive_carrier(shop_id: int) -> ResponseReturnValue:
     if len(delivery_id) > MAX_HEADER_VALUE or not delivery_id.isprintable():
         return problem(400, "the delivery id header is too long or has control characters")
     return _store_and_queue(shop.id, delivery_id, tracking.CARRIER_TOPIC, body, WebhookEvent.PENDING)
+
+
+OUTCOMES = {400: "invalid", 401: "unauthorized", 404: "not_found", 413: "too_large", 503: "unavailable"}
+
+
+@bp.after_request
+def _count(response: Response) -> Response:
+    outcome = OUTCOMES.get(response.status_code, "error" if response.status_code >= 500 else str(response.status_code))
+    if response.status_code == 200 and response.is_json:
+        outcome = str((response.get_json(silent=True) or {}).get("status", "accepted"))
+    platform = g.get("webhook_platform", "unknown")
+    count_webhook(runtime().redis, platform, g.get("webhook_topic", "other"), outcome)
+    return response
 
 
 def _store_and_queue(shop_id: int, delivery_id: str, topic: str, body: bytes, status: str) -> ResponseReturnValue:

@@ -10,10 +10,12 @@ from connector import inbox, pushes
 from connector.config import Config
 from connector.jobqueue import current_queue
 from connector.storage import storage_for
+from connector.telemetry import timed
 
 log = logging.getLogger(__name__)
 
 
+@timed
 def process_event(event_id: int) -> str:
     """Apply one inbox event to the ledger. Idempotent; a retryable failure re-raises for RQ's retry."""
     config = Config.from_env()

@@ -9,10 +9,12 @@ from connector import maintenance
 from connector.config import Config
 from connector.jobqueue import current_queue
 from connector.storage import storage_for
+from connector.telemetry import timed
 
 log = logging.getLogger(__name__)
 
 
+@timed
 def check_stores() -> dict[str, int]:
     """Check every installed store; one store's failure doesn't stop the others. Returns orders reconciled."""
     config = Config.from_env()
@@ -27,6 +29,7 @@ def check_stores() -> dict[str, int]:
     return reconciled
 
 
+@timed
 def recompute_tiers() -> int:
     """The nightly tier recompute for every installed store. Returns how many members changed tier."""
     config = Config.from_env()
@@ -34,6 +37,7 @@ def recompute_tiers() -> int:
     return maintenance.recompute_tiers(storage_for(config), queue)
 
 
+@timed
 def daily_gifts() -> int:
     """Today's birthday codes, for every installed store."""
     config = Config.from_env()
@@ -41,6 +45,7 @@ def daily_gifts() -> int:
     return maintenance.daily_gifts(storage_for(config), queue)
 
 
+@timed
 def expire_points() -> int:
     """The daily points expiry (and warnings), for every installed store."""
     config = Config.from_env()

@@ -10,10 +10,12 @@ from connector import outbox, pushes, tokens
 from connector.config import Config
 from connector.jobqueue import current_queue
 from connector.storage import storage_for
+from connector.telemetry import timed
 
 UNEXPECTED_ERROR_RETRY_SECONDS = 60
 
 
+@timed
 def run_push(push_id: int) -> str:
     """Make the push once: done, failed with the store's message, or scheduled again after a retryable error."""
     config = Config.from_env()

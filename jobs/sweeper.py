@@ -6,8 +6,10 @@ from connector import inbox, pushes
 from connector.config import Config
 from connector.jobqueue import current_queue
 from connector.storage import storage_for
+from connector.telemetry import timed
 
 
+@timed
 def sweep(grace_seconds: int | None = None) -> dict[str, int]:
     """Queue stranded inbox events and pushes older than the grace period. Returns how many of each."""
     config = Config.from_env()

@@ -1,0 +1,78 @@
+"""/metrics: what a Prometheus server scrapes."""
+
+from __future__ import annotations
+
+import json
+
+import responses
+from flask.testing import FlaskClient
+from prometheus_client.parser import text_string_to_metric_families
+from redis import Redis
+
+from connector.tables import Shop
+from tests.support import AUTH, drain, paid_shopify_order, post_shopify, shopify_headers
+
+GRAPHQL = "https://sadakat-test.myshopify.com/admin/api/2026-01/graphql.json"
+
+
+def scrape(client: FlaskClient) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
+    response = client.get("/metrics", headers=AUTH)
+    assert response.status_code == 200
+    assert response.mimetype == "text/plain"
+    return {
+        (sample.name, tuple(sorted(sample.labels.items()))): sample.value
+        for family in text_string_to_metric_families(response.get_data(as_text=True))
+        for sample in family.samples
+    }
+
+
+def test_metrics_needs_the_admin_token(client: FlaskClient) -> None:
+    assert client.get("/metrics").status_code == 401
+    assert client.get("/metrics", headers={"Authorization": "Bearer wrong"}).status_code == 401
+
+
+def test_metrics_count_webhooks_by_outcome_jobs_queue_and_pushes(
+    client: FlaskClient, offline_shopify_shop: Shop, redis: Redis
+) -> None:
+    order = paid_shopify_order()
+    post_shopify(client, offline_shopify_shop, "orders/paid", order, delivery_id="d-1")
+    post_shopify(client, offline_shopify_shop, "orders/paid", order, delivery_id="d-1")
+    body = json.dumps(order).encode()
+    forged = shopify_headers(offline_shopify_shop, "orders/paid", body) | {"X-Shopify-Hmac-Sha256": "AAAA"}
+    assert client.post("/webhooks/shopify", data=body, headers=forged).status_code == 401
+    before = scrape(client)
+    assert before[("sadakat_queue_jobs", (("state", "queued"),))] == 1
+    drain(redis)
+    after = scrape(client)
+
+    def webhooks(outcome: str, topic: str = "orders/paid") -> float:
+        labels = (("outcome", outcome), ("platform", "shopify"), ("topic", topic))
+        return after[("sadakat_webhooks_received_total", labels)]
+
+    assert webhooks("accepted") == 1
+    assert webhooks("duplicate") == 1
+    assert webhooks("unauthorized", topic="other") == 1  # an unverified topic is never a label
+    assert after[("sadakat_job_duration_seconds_count", (("job", "process_event"),))] == 1
+    assert after[("sadakat_job_duration_seconds_bucket", (("job", "process_event"), ("le", "+Inf")))] == 1
+    assert after[("sadakat_job_duration_seconds_sum", (("job", "process_event"),))] > 0
+    assert after[("sadakat_queue_jobs", (("state", "queued"),))] == 0
+    assert after[("sadakat_inbox_events", (("status", "processed"),))] == 1
+    assert after[("sadakat_processes_alive", (("role", "worker"),))] == 0
+    assert after[("sadakat_shops", (("platform", "shopify"),))] == 1
+
+
+def test_metrics_report_pushes_by_kind_and_outcome(
+    client: FlaskClient, offline_shopify_shop: Shop, redis: Redis
+) -> None:
+    post_shopify(client, offline_shopify_shop, "orders/paid", paid_shopify_order())
+    drain(redis)
+    responses.post(GRAPHQL, json={"data": {"codeDiscountNodeByCode": None}})
+    responses.post(
+        GRAPHQL, status=403, json={"errors": "[API] This action requires merchant approval for write_discounts scope."}
+    )
+    url = f"/admin/api/shops/{offline_shopify_shop.id}/customers/115310627314723954/codes"
+    assert client.post(url, json={"value": 5}, headers=AUTH).status_code == 202
+    drain(redis)
+    samples = scrape(client)
+    assert samples[("sadakat_pushes", (("kind", "discount_code"), ("status", "failed")))] == 1
+    assert samples[("sadakat_job_duration_seconds_count", (("job", "run_push"),))] == 1
