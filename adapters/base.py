@@ -230,6 +230,10 @@ class StoreAdapter(Protocol):
         """New credentials before the current ones expire."""
         ...
 
+    def missing_webhooks(self, shop: ShopAccess, webhook_url: str) -> list[str]:
+        """Topics the store would not deliver to ``webhook_url`` now (reading only; proves the credentials)."""
+        ...
+
     def register_webhooks(self, shop: ShopAccess, webhook_url: str, secret: str | None) -> list[str]:
         """Subscribe the store's webhooks to ``webhook_url``, idempotently; returns the ids created or fixed."""
         ...

@@ -190,6 +190,10 @@ class SandboxAdapter:
         """The sandbox keeps no order history."""
         return iter(())
 
+    def missing_webhooks(self, shop: ShopAccess, webhook_url: str) -> list[str]:
+        """The sandbox needs no subscriptions."""
+        return []
+
     def register_webhooks(self, shop: ShopAccess, webhook_url: str, secret: str | None) -> list[str]:
         """The sandbox sends its webhooks wherever ``simulate`` points it."""
         return []

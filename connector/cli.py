@@ -174,6 +174,28 @@ def shops_list(as_json: bool) -> None:
         click.echo("no shops yet: add one with `sadakat shops add`")
 
 
+@shops.command("remove")
+@click.argument("shop_id", type=int)
+@click.option("--yes", is_flag=True, help="Don't ask; for scripts.")
+def shops_remove(shop_id: int, yes: bool) -> None:
+    """Delete a shop and everything Sadakat holds for it (customers, ledger, events, pushes)."""
+    from connector.lifecycle import erase_shop
+    from connector.storage import storage_for
+    from connector.tables import Shop
+
+    storage = storage_for(_config())
+    with storage.session() as session:
+        shop = session.get(Shop, shop_id) if 0 < shop_id < 2**31 else None
+        if shop is None:
+            raise click.ClickException(f"no shop {shop_id}")
+        domain = shop.domain
+    if not yes:
+        click.confirm(f"Delete shop {shop_id} ({domain}) and all its points history for good?", abort=True)
+    with storage.session() as session:
+        erase_shop(session, shop_id)
+    click.echo(f"shop {shop_id} ({domain}) removed")
+
+
 @shops.command("rotate-secret")
 @click.argument("shop_id", type=int)
 @click.option("--webhook-secret", required=True, help="The new secret; the old one keeps working for now.")
@@ -263,6 +285,115 @@ def backfill(shop_id: int, since: Any, dry_run: bool) -> None:
     except (LookupError, StoreError) as exc:
         raise click.ClickException(str(exc).strip("'\"")) from None
     click.echo(json.dumps(summary.as_dict() | {"dry_run": dry_run}))
+
+
+@main.command()
+@click.option("--shop", "shop_id", type=int, help="Only this shop's events.")
+@click.option(
+    "--event", "event_ids", type=int, multiple=True, help="Re-run this event, whatever its status (repeatable)."
+)
+@click.option("--json", "as_json", is_flag=True, help=JSON_HELP)
+def replay(shop_id: int | None, event_ids: tuple[int, ...], as_json: bool) -> None:
+    """Re-run failed events (default) or chosen ones. Safe: what an event already did is not done twice."""
+    from connector import inbox
+    from connector.jobqueue import event_queue, redis_connection
+    from connector.storage import storage_for
+
+    config = _config()
+    queued = inbox.replay(
+        storage_for(config), event_queue(redis_connection(config)), shop_id, list(event_ids) if event_ids else None
+    )
+    if as_json:
+        _echo_json({"queued": queued})
+        return
+    missing = sorted(set(event_ids) - set(queued))
+    click.echo(f"queued {len(queued)} event(s) again" + (f": {', '.join(map(str, queued))}" if queued else ""))
+    if missing:
+        raise click.ClickException(f"not found or already pending: {', '.join(map(str, missing))}")
+
+
+@main.group()
+def events() -> None:
+    """The webhook inbox."""
+
+
+@events.command("list")
+@click.argument("shop_id", type=int)
+@click.option("--status", type=click.Choice(["pending", "processed", "ignored", "failed", "discarded"]))
+@click.option("--limit", type=click.IntRange(1, 10_000), default=50, show_default=True)
+@click.option("--json", "as_json", is_flag=True, help=JSON_HELP)
+def events_list(shop_id: int, status: str | None, limit: int, as_json: bool) -> None:
+    """A shop's events, newest first."""
+    from connector.storage import storage_for
+    from connector.tables import WebhookEvent
+
+    query = select(WebhookEvent).where(WebhookEvent.shop_id == shop_id)
+    if status:
+        query = query.where(WebhookEvent.status == status)
+    with storage_for(_config()).session() as session:
+        rows = [
+            {
+                "id": e.id,
+                "topic": e.topic,
+                "status": e.status,
+                "attempts": e.attempts,
+                "error": e.error,
+                "received_at": e.received_at.isoformat(),
+            }
+            for e in session.scalars(query.order_by(WebhookEvent.id.desc()).limit(limit))
+        ]
+    if as_json:
+        _echo_json(rows)
+        return
+    for row in rows:
+        click.echo(f"{row['id']:>8}  {row['topic']:<28} {row['status']:<10} {row['received_at']}  {row['error'] or ''}")
+    if not rows:
+        click.echo("no events")
+
+
+@main.command()
+@click.argument("shop_id", type=int)
+@click.option("--output", "-o", type=click.Path(dir_okay=False, writable=True), help="File to write (default: stdout).")
+def export(shop_id: int, output: str | None) -> None:
+    """A shop's whole ledger as CSV (one row per entry, oldest first)."""
+    from connector.exports import write_ledger_csv
+    from connector.storage import storage_for
+    from connector.tables import Shop
+
+    with storage_for(_config()).session() as session:
+        if (session.get(Shop, shop_id) if 0 < shop_id < 2**31 else None) is None:
+            raise click.ClickException(f"no shop {shop_id}")
+        if output:
+            with open(output, "w", newline="", encoding="utf-8") as out:
+                count = write_ledger_csv(session, shop_id, out)
+            click.echo(f"{count} ledger entries written to {output}", err=True)
+        else:
+            write_ledger_csv(session, shop_id, sys.stdout)
+
+
+@main.command()
+@click.option("--no-stores", is_flag=True, help="Skip calling each store's API.")
+@click.option("--json", "as_json", is_flag=True, help=JSON_HELP)
+def doctor(no_stores: bool, as_json: bool) -> None:
+    """Check configuration, database, Redis, workers, and each shop's credentials and webhooks."""
+    from connector.doctor import FAIL, run_checks
+
+    checks = run_checks(_config(), check_stores=not no_stores)
+    if as_json:
+        _echo_json([c.as_dict() for c in checks])
+    else:
+        marks = {
+            "ok": click.style("ok  ", fg="green"),
+            "warn": click.style("warn", fg="yellow"),
+            FAIL: click.style("FAIL", fg="red"),
+        }
+        for check in checks:
+            click.echo(f"{marks[check.result]}  {check.name}: {check.detail}")
+            if check.fix and check.result != "ok":
+                click.echo(f"      fix: {check.fix}")
+    failed = sum(1 for c in checks if c.result == FAIL)
+    if failed:
+        raise click.ClickException(f"{failed} problem(s) to fix")
 
 
 @main.group()

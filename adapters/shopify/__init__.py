@@ -123,6 +123,10 @@ class ShopifyAdapter(ModuleAdapter):
         """Orders placed since ``since`` (GraphQL ``orders``), as webhook payloads, for backfill."""
         return api.orders_since(shop, "created_at", since)
 
+    def missing_webhooks(self, shop: ShopAccess, webhook_url: str) -> list[str]:
+        """Topics with no subscription at ``webhook_url``."""
+        return api.missing_webhooks(shop, webhook_url)
+
     def register_webhooks(self, shop: ShopAccess, webhook_url: str, secret: str | None) -> list[str]:
         """``webhookSubscriptionCreate`` for each topic not yet subscribed (Shopify signs with the app secret)."""
         return api.register_webhooks(shop, webhook_url)

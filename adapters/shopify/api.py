@@ -263,9 +263,7 @@ WEBHOOK_TOPICS = (
 )
 
 
-def register_webhooks(shop: ShopAccess, uri: str) -> list[str]:
-    """Subscribe every topic not yet subscribed at ``uri``; a reinstall adds nothing twice. Returns new ids."""
-    client = ShopifyGraphQL(shop)
+def _subscriptions(client: ShopifyGraphQL) -> set[tuple[str, str]]:
     existing: set[tuple[str, str]] = set()
     after = None
     while True:
@@ -273,8 +271,20 @@ def register_webhooks(shop: ShopAccess, uri: str) -> list[str]:
         existing |= {(node["topic"], node["uri"]) for node in page.get("nodes") or []}
         info = page.get("pageInfo") or {}
         if not info.get("hasNextPage"):
-            break
+            return existing
         after = info.get("endCursor")
+
+
+def missing_webhooks(shop: ShopAccess, uri: str) -> list[str]:
+    """Topics with no subscription at ``uri`` (reading only)."""
+    existing = _subscriptions(ShopifyGraphQL(shop))
+    return [topic for topic in WEBHOOK_TOPICS if (topic, uri) not in existing]
+
+
+def register_webhooks(shop: ShopAccess, uri: str) -> list[str]:
+    """Subscribe every topic not yet subscribed at ``uri``; a reinstall adds nothing twice. Returns new ids."""
+    client = ShopifyGraphQL(shop)
+    existing = _subscriptions(client)
     created = []
     for topic in WEBHOOK_TOPICS:
         if (topic, uri) in existing:

@@ -127,6 +127,10 @@ class WooCommerceAdapter(ModuleAdapter):
         """Orders placed since ``since`` (``GET orders?after=``), as webhook payloads, for backfill."""
         return api.changed_orders(shop, since, field="date")
 
+    def missing_webhooks(self, shop: ShopAccess, webhook_url: str) -> list[str]:
+        """Topics with no active webhook at ``webhook_url`` (disabled ones count as missing)."""
+        return api.missing_webhooks(shop, webhook_url)
+
     def register_webhooks(self, shop: ShopAccess, webhook_url: str, secret: str | None) -> list[str]:
         """Create missing webhooks and re-enable ones WooCommerce disabled after failed deliveries."""
         return api.register_webhooks(shop, webhook_url, secret or "")

@@ -161,6 +161,16 @@ def register_webhooks(shop: ShopAccess, delivery_url: str, secret: str) -> list[
     return touched
 
 
+def missing_webhooks(shop: ShopAccess, delivery_url: str) -> list[str]:
+    """Topics with no active webhook at ``delivery_url`` (reading only)."""
+    active = {
+        w.get("topic")
+        for w in list_webhooks(shop)
+        if w.get("delivery_url") == delivery_url and w.get("status") == "active"
+    }
+    return [topic for topic in WEBHOOK_TOPICS if topic not in active]
+
+
 def changed_orders(
     shop: ShopAccess, since: datetime, field: str = "modified"
 ) -> Iterator[tuple[str, str, dict[str, Any]]]:

@@ -1,0 +1,169 @@
+"""The admin's command line: remove a shop, replay events, list them, export the ledger, and the doctor."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+
+import responses
+from click.testing import CliRunner
+from flask.testing import FlaskClient
+from redis import Redis
+from rq import Worker
+from rq.cron import CronScheduler
+
+from connector.cli import main
+from connector.jobqueue import QUEUE_NAME
+from connector.storage import Storage
+from connector.tables import CustomerRecord, LedgerEntry, Shop, WebhookEvent
+from tests.support import drain, fixture, paid_shopify_order, post_shopify, post_woo
+
+API = "https://woo.example.com/wp-json/wc/v3"
+
+
+def run(*args: str, stdin: str | None = None) -> tuple[int, str]:
+    result = CliRunner().invoke(main, list(args), input=stdin)
+    return result.exit_code, result.output
+
+
+def test_shops_remove_asks_then_deletes_everything_of_that_shop_only(
+    client: FlaskClient, offline_shopify_shop: Shop, woo_shop: Shop, storage: Storage, redis: Redis
+) -> None:
+    post_shopify(client, offline_shopify_shop, "orders/paid", paid_shopify_order())
+    drain(redis)
+    code, output = run("shops", "remove", str(offline_shopify_shop.id), stdin="n\n")
+    assert code == 1
+    assert "Aborted" in output
+    code, output = run("shops", "remove", str(offline_shopify_shop.id), "--yes")
+    assert (code, output.strip()) == (0, f"shop {offline_shopify_shop.id} (sadakat-test.myshopify.com) removed")
+    with storage.session() as session:
+        assert session.get(Shop, offline_shopify_shop.id) is None
+        assert session.get(Shop, woo_shop.id) is not None
+        assert session.query(LedgerEntry).count() == 0
+        assert session.query(CustomerRecord).count() == 0
+    assert run("shops", "remove", "999", "--yes") == (1, "Error: no shop 999\n")
+
+
+def test_replay_reruns_failed_events_and_says_which_it_could_not(
+    client: FlaskClient, offline_shopify_shop: Shop, storage: Storage, redis: Redis
+) -> None:
+    post_shopify(client, offline_shopify_shop, "orders/paid", {"id": "x", "line_items": "none"})
+    post_shopify(client, offline_shopify_shop, "orders/paid", paid_shopify_order())
+    drain(redis)
+    with storage.session() as session:
+        failed, processed = [e.id for e in session.query(WebhookEvent).order_by(WebhookEvent.id)]
+    code, output = run("replay", "--shop", str(offline_shopify_shop.id), "--json")
+    assert (code, json.loads(output)) == (0, {"queued": [failed]})
+    drain(redis)
+
+    # A processed event chosen by id runs again and adds nothing: its entries have their keys.
+    code, output = run("replay", "--event", str(processed))
+    assert (code, output.strip()) == (0, f"queued 1 event(s) again: {processed}")
+    drain(redis)
+    with storage.session() as session:
+        assert [e.points for e in session.query(LedgerEntry)] == [404]
+        assert session.get(WebhookEvent, processed).status == "processed"
+        assert session.get(WebhookEvent, failed).attempts == 1
+    code, output = run("replay", "--event", "424242")
+    assert code == 1
+    assert "not found or already pending: 424242" in output
+
+
+def test_events_list_json_is_for_scripts(client: FlaskClient, offline_shopify_shop: Shop, redis: Redis) -> None:
+    post_shopify(client, offline_shopify_shop, "orders/paid", paid_shopify_order(), delivery_id="d-1")
+    drain(redis)
+    code, output = run("events", "list", str(offline_shopify_shop.id), "--json")
+    [event] = json.loads(output)
+    assert (code, event["topic"], event["status"], event["error"]) == (0, "orders/paid", "processed", None)
+    code, output = run("events", "list", str(offline_shopify_shop.id), "--status", "failed")
+    assert (code, output.strip()) == (0, "no events")
+
+
+def test_export_writes_the_ledger_as_csv_and_defuses_formulas(
+    client: FlaskClient, woo_shop: Shop, redis: Redis, tmp_path: object
+) -> None:
+    order = fixture("woocommerce/order_created.json")
+    order["billing"] = order["billing"] | {"email": '=HYPERLINK("http://evil")@example.com'}
+    post_woo(client, woo_shop, "order.created", order)
+    drain(redis)
+    code, output = run("export", str(woo_shop.id))
+    assert code == 0
+    rows = list(csv.DictReader(io.StringIO(output)))
+    assert len(rows) == 1
+    row = rows[0]
+    assert (row["kind"], row["points"], row["source_type"], row["source_id"]) == ("order", "18", "order", "727")
+    assert row["customer_email"] == "'=hyperlink(\"http://evil\")@example.com"  # e-mails are kept lower-case
+    target = tmp_path / "ledger.csv"  # type: ignore[operator]
+    code, output = run("export", str(woo_shop.id), "-o", str(target))
+    assert (code, output.strip()) == (0, f"1 ledger entries written to {target}")
+    assert target.read_text().splitlines()[0].startswith("entry_id,created_at,customer_id,customer_email,kind,points")
+    assert run("export", "999") == (1, "Error: no shop 999\n")
+
+
+def test_doctor_says_what_to_fix(woo_shop: Shop, redis: Redis) -> None:
+    delivery = f"http://127.0.0.1:8000/webhooks/woocommerce/{woo_shop.id}"
+    responses.get(
+        f"{API}/webhooks",
+        json=[
+            {"id": 50, "topic": "order.created", "delivery_url": delivery, "status": "active"},
+            {"id": 51, "topic": "order.updated", "delivery_url": delivery, "status": "disabled"},
+        ],
+    )
+    code, output = run("doctor", "--json")
+    assert code == 1
+    checks = {c["name"]: c for c in json.loads(output[: output.rindex("]") + 1])}
+    assert checks["database"]["result"] == "ok"
+    assert checks["redis"]["result"] == "ok"
+    assert checks["workers"] == {
+        "name": "workers",
+        "result": "fail",
+        "detail": "none seen in the last minute",
+        "fix": "start `sadakat worker` (or `sadakat run`)",
+    }
+    shop = next(c for name, c in checks.items() if name.startswith(f"shop {woo_shop.id} "))
+    assert shop["result"] == "fail"
+    assert "no webhook at" in shop["detail"]
+    assert "order.updated, order.deleted, customer.created" in shop["detail"]
+    assert checks["public URL"]["result"] == "warn"
+
+
+def test_doctor_passes_when_everything_runs(woo_shop: Shop, redis: Redis) -> None:
+    delivery = f"http://127.0.0.1:8000/webhooks/woocommerce/{woo_shop.id}"
+    topics = ("order.created", "order.updated", "order.deleted", "customer.created")
+    responses.get(
+        f"{API}/webhooks",
+        json=[
+            {"id": n, "topic": t, "delivery_url": delivery, "status": "active"} for n, t in enumerate(topics, start=50)
+        ],
+    )
+    worker = Worker([QUEUE_NAME], connection=redis)
+    worker.register_birth()
+    worker.heartbeat()
+    scheduler = CronScheduler(connection=redis)
+    scheduler.register_birth()
+    scheduler.heartbeat()
+    try:
+        code, output = run("doctor")
+    finally:
+        worker.register_death()
+        scheduler.register_death()
+    assert code == 0, output
+    assert "FAIL" not in output
+    assert f"shop {woo_shop.id} (" in output and "credentials work; webhooks deliver to" in output
+
+
+def test_doctor_reports_credentials_the_store_refuses(woo_shop: Shop, redis: Redis) -> None:
+    responses.get(
+        f"{API}/webhooks",
+        status=401,
+        json={
+            "code": "woocommerce_rest_cannot_view",
+            "message": "Sorry, you cannot list resources.",
+            "data": {"status": 401},
+        },
+    )
+    code, output = run("doctor")
+    assert code == 1
+    assert "the store refused our credentials" in output
+    assert "fix: reinstall the app on the store" in output
