@@ -7,9 +7,10 @@ from dataclasses import dataclass
 
 from markupsafe import Markup, escape
 
-WIDTH, HEIGHT = 600, 180
-LEFT, BOTTOM, TOP = 44, 22, 10
-ROW = 24
+WIDTH, HEIGHT = 360, 150
+LEFT, BOTTOM, TOP = 34, 20, 10
+ROW = 22
+LIST_WIDTH, LIST_LABEL = 320, 84
 
 
 @dataclass(frozen=True)
@@ -29,7 +30,7 @@ def column_chart(
     plot_w, plot_h = WIDTH - LEFT, HEIGHT - BOTTOM - TOP
     slot = plot_w / max(len(labels), 1)
     bar = max(slot * 0.8 / max(len(series), 1), 1)
-    every = max(1, len(labels) // 8)
+    every = max(1, len(labels) // 5)
     parts = [
         f'<line class="axis" x1="{LEFT}" y1="{TOP + plot_h}" x2="{WIDTH}" y2="{TOP + plot_h}"/>',
         f'<text class="tick" x="{LEFT - 4}" y="{TOP + 8}" text-anchor="end">{escape(fmt(top))}</text>',
@@ -62,7 +63,7 @@ def bar_list(title: str, items: Sequence[tuple[str, int]], fmt: Callable[[int], 
     """Horizontal bars, one per named count (a distribution)."""
     top = max([v for _, v in items] + [0]) or 1
     height = ROW * max(len(items), 1) + 4
-    label_w, plot_w = 120, WIDTH - 120 - 60
+    label_w, plot_w = LIST_LABEL, LIST_WIDTH - LIST_LABEL - 40
     rows = []
     for i, (name, value) in enumerate(items):
         y = 2 + i * ROW
@@ -75,7 +76,7 @@ def bar_list(title: str, items: Sequence[tuple[str, int]], fmt: Callable[[int], 
         )
     return Markup(
         f'<figure class="chart"><figcaption>{escape(title)}</figcaption>'
-        f'<svg viewBox="0 0 {WIDTH} {height}" role="img" aria-label="{escape(title)}">'
+        f'<svg viewBox="0 0 {LIST_WIDTH} {height}" role="img" aria-label="{escape(title)}">'
         + "".join(rows)
         + "</svg></figure>"
     )
