@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import re
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -17,6 +18,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from redis import Redis
 from sqlalchemy import create_engine, inspect, text
+from werkzeug.serving import make_server
 
 from connector import create_app
 from connector.config import Config
@@ -102,6 +104,17 @@ def redis(config: Config) -> Redis:
 def app(config: Config) -> Flask:
     """The web app, as gunicorn would build it."""
     return create_app(config)
+
+
+@pytest.fixture
+def server_url(app: Flask) -> Iterator[str]:
+    """The app served over real HTTP from a thread of this process (so the stores' APIs stay mocked)."""
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    thread.join(timeout=10)
 
 
 @pytest.fixture

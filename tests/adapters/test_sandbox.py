@@ -3,16 +3,12 @@
 from __future__ import annotations
 
 import json
-import threading
-from collections.abc import Iterator
 from decimal import Decimal
 
 import pytest
 from click.testing import CliRunner
-from flask import Flask
 from redis import Redis
 from sqlalchemy import func, select
-from werkzeug.serving import make_server
 
 from adapters import get_adapter
 from adapters.base import DiscountCode, PermanentStoreError
@@ -31,14 +27,6 @@ sandbox = get_adapter("sandbox")
 @pytest.fixture
 def sandbox_shop(storage: Storage, config: Config) -> Shop:
     return register_shop(storage, config, "sandbox", "demo", {}, "sandbox-secret")
-
-
-@pytest.fixture
-def server_url(app: Flask) -> Iterator[str]:
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
 
 
 def test_sandbox_order_reads_into_the_model() -> None:

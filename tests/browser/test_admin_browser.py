@@ -1,20 +1,17 @@
-"""The admin pages in a real browser: Debian's Chromium driven by Playwright, against a live server."""
+"""The admin pages in a real browser: Debian's Chromium driven by Playwright, against a server_url server."""
 
 from __future__ import annotations
 
 import json
 import os
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 import requests
 import responses
-from flask import Flask
 from playwright.sync_api import Page, expect, sync_playwright
 from redis import Redis
-from werkzeug.serving import make_server
 
 from connector.tables import Shop
 from tests.support import ADMIN_PASSWORD, AUTH, drain, paid_shopify_order, shopify_headers
@@ -31,18 +28,7 @@ pytestmark = pytest.mark.skipif(
 
 
 @pytest.fixture
-def live(app: Flask) -> Iterator[str]:
-    """The app served over real HTTP from a thread of this process (so the stores' APIs stay mocked)."""
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    thread.join(timeout=10)
-
-
-@pytest.fixture
-def page(live: str) -> Iterator[Page]:
+def page(server_url: str) -> Iterator[Page]:
     """A headless Chromium page."""
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(
@@ -56,39 +42,39 @@ def page(live: str) -> Iterator[Page]:
         browser.close()
 
 
-def post_signed(live: str, shop: Shop, topic: str, payload: dict) -> None:
+def post_signed(server_url: str, shop: Shop, topic: str, payload: dict) -> None:
     body = json.dumps(payload).encode()
     answer = requests.post(
-        f"{live}/webhooks/shopify", data=body, headers=shopify_headers(shop, topic, body), timeout=10
+        f"{server_url}/webhooks/shopify", data=body, headers=shopify_headers(shop, topic, body), timeout=10
     )
     assert answer.status_code == 200, answer.text
 
 
-def log_in(page: Page, live: str) -> None:
-    page.goto(f"{live}/admin/")
+def log_in(page: Page, server_url: str) -> None:
+    page.goto(f"{server_url}/admin/")
     assert "/admin/login" in page.url
     page.fill("input[name=password]", ADMIN_PASSWORD)
     page.click("button[type=submit] >> text=Log in")
-    page.wait_for_url(f"{live}/admin/")
+    page.wait_for_url(f"{server_url}/admin/")
 
 
 def test_an_admin_logs_in_finds_a_customer_retries_a_failure_and_fixes_a_setting(
-    live: str, page: Page, offline_shopify_shop: Shop, redis: Redis, tmp_path: Path
+    server_url: str, page: Page, offline_shopify_shop: Shop, redis: Redis, tmp_path: Path
 ) -> None:
     shop = offline_shopify_shop
-    post_signed(live, shop, "orders/paid", paid_shopify_order())
+    post_signed(server_url, shop, "orders/paid", paid_shopify_order())
     drain(redis)
     responses.post(GRAPHQL, json={"data": {"codeDiscountNodeByCode": None}})
     responses.post(
         GRAPHQL, status=403, json={"errors": "[API] This action requires merchant approval for write_discounts scope."}
     )
     issued = requests.post(
-        f"{live}/admin/api/shops/{shop.id}/customers/{JOHN}/codes", json={"value": 5}, headers=AUTH, timeout=10
+        f"{server_url}/admin/api/shops/{shop.id}/customers/{JOHN}/codes", json={"value": 5}, headers=AUTH, timeout=10
     )
     assert issued.status_code == 202
     drain(redis)  # the store refuses: a failed push for the admin
 
-    log_in(page, live)
+    log_in(page, server_url)
     row = page.locator("#shops tbody tr", has_text="sadakat-test.myshopify.com")
     expect(row).to_contain_text("shopify")
     expect(row).to_contain_text("processed 1")
@@ -116,7 +102,7 @@ def test_an_admin_logs_in_finds_a_customer_retries_a_failure_and_fixes_a_setting
     drain(redis)
     page.reload()
     expect(page.locator("#attention")).to_contain_text("Nothing has failed.")
-    pushes = requests.get(f"{live}/admin/api/shops/{shop.id}/pushes", headers=AUTH, timeout=10).json()["pushes"]
+    pushes = requests.get(f"{server_url}/admin/api/shops/{shop.id}/pushes", headers=AUTH, timeout=10).json()["pushes"]
     assert [p["status"] for p in pushes] == ["done"]
 
     page.fill("input[name=earn_rate]", "lots")
@@ -133,20 +119,24 @@ def test_an_admin_logs_in_finds_a_customer_retries_a_failure_and_fixes_a_setting
 
 
 def test_discard_asks_first_and_the_pages_fit_a_phone(
-    live: str, page: Page, offline_shopify_shop: Shop, redis: Redis
+    server_url: str, page: Page, offline_shopify_shop: Shop, redis: Redis
 ) -> None:
     shop = offline_shopify_shop
-    post_signed(live, shop, "orders/paid", paid_shopify_order())
-    post_signed(live, shop, "orders/paid", {"id": "broken", "line_items": "none"})
+    post_signed(server_url, shop, "orders/paid", paid_shopify_order())
+    post_signed(server_url, shop, "orders/paid", {"id": "broken", "line_items": "none"})
     drain(redis)
-    log_in(page, live)
+    log_in(page, server_url)
     page.set_viewport_size({"width": 360, "height": 780})
-    for url in (f"{live}/admin/", f"{live}/admin/shops/{shop.id}", f"{live}/admin/shops/{shop.id}/customers?q={JOHN}"):
+    for url in (
+        f"{server_url}/admin/",
+        f"{server_url}/admin/shops/{shop.id}",
+        f"{server_url}/admin/shops/{shop.id}/customers?q={JOHN}",
+    ):
         page.goto(url)
         width = page.evaluate("document.documentElement.scrollWidth")
         assert width <= 360, f"{url} is {width}px wide on a 360px screen"
 
-    page.goto(f"{live}/admin/shops/{shop.id}")
+    page.goto(f"{server_url}/admin/shops/{shop.id}")
     failed = page.locator("#failed-events tbody tr")
     expect(failed).to_have_count(1)
     page.once("dialog", lambda dialog: dialog.dismiss())

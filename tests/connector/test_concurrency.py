@@ -6,33 +6,18 @@ import json
 import os
 import subprocess
 import sys
-import threading
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-import pytest
 import requests
-from flask import Flask
 from redis import Redis
 from sqlalchemy import func, select
-from werkzeug.serving import make_server
 
 from connector.storage import Storage
 from connector.tables import LedgerEntry, Shop, WebhookEvent
 from tests.support import paid_shopify_order, shopify_headers, shopify_refund
 
 SADAKAT = str(Path(sys.executable).parent / "sadakat")
-
-
-@pytest.fixture
-def server_url(app: Flask) -> Iterator[str]:
-    """The app served over real HTTP by a threaded server."""
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
 
 
 def deliver_concurrently(url: str, shop: Shop, topic: str, payload: dict, delivery_ids: list[str]) -> list[int]:
