@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from adapters import get_adapter
 from adapters.base import PayloadError
-from connector import lifecycle, orders, pushes, tracking
+from connector import faults, lifecycle, orders, pushes, tracking
 from connector.jobqueue import enqueue_event, job_in_flight
 from connector.storage import Storage, upsert_insert
 from connector.tables import WebhookEvent, utcnow
@@ -122,6 +122,7 @@ def process(storage: Storage, event_id: int) -> Processed:
         event.status = WebhookEvent.PROCESSED
         event.error = None
         event.processed_at = utcnow()
+        faults.point("event.before_commit")
         return Processed(event.status, [(push_id, event.shop_id) for push_id in requested if push_id])
 
 

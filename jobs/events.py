@@ -6,7 +6,7 @@ import logging
 
 from sqlalchemy.exc import DataError
 
-from connector import inbox, pushes
+from connector import faults, inbox, pushes
 from connector.config import Config
 from connector.jobqueue import current_queue
 from connector.storage import storage_for
@@ -32,6 +32,7 @@ def process_event(event_id: int) -> str:
         except Exception:
             log.exception("could not record the failure of event %s", event_id)
         raise
+    faults.point("event.after_commit")
     if processed.pushes:
         pushes.dispatch(storage, current_queue(config), processed.pushes)
     return processed.status

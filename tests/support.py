@@ -8,13 +8,16 @@ import hashlib
 import hmac
 import json
 import re
+import time
 import uuid
 from pathlib import Path
 from typing import Any
 
 from flask.testing import FlaskClient
 from redis import Redis
-from rq import SimpleWorker
+from rq import Queue, SimpleWorker
+from rq.job import Job
+from rq.registry import ScheduledJobRegistry, StartedJobRegistry
 
 from connector.jobqueue import QUEUE_NAME
 from connector.tables import Shop
@@ -133,6 +136,18 @@ def login(client: FlaskClient, password: str = ADMIN_PASSWORD) -> Any:
 def drain(redis: Redis) -> None:
     """Run every queued job in this process, as a worker would, until the queue is empty."""
     SimpleWorker([QUEUE_NAME], connection=redis).work(burst=True)
+
+
+def an_hour_later(redis: Redis) -> None:
+    """What RQ itself does once a dead worker's jobs have expired, without waiting for it: abandoned jobs
+    are retried (or failed), and the retries that have fallen due are queued."""
+    queue = Queue(QUEUE_NAME, connection=redis)
+    later = time.time() + 3600
+    StartedJobRegistry(queue=queue).cleanup(timestamp=later)
+    scheduled = ScheduledJobRegistry(queue=queue)
+    for job_id in scheduled.get_jobs_to_schedule(int(later)):
+        scheduled.remove(job_id)
+        queue.enqueue_job(Job.fetch(job_id, connection=redis))
 
 
 def customer_json(client: FlaskClient, shop: Shop, ident: str) -> Any:

@@ -1,0 +1,123 @@
+"""A worker killed with SIGKILL in the middle of a job, before and after its ledger commit: the job runs
+again, and the ledger and the outbox end exactly as if nothing had happened."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from flask.testing import FlaskClient
+from redis import Redis
+from sqlalchemy import select
+
+from adapters import get_adapter
+from connector import inbox, pushes
+from connector.config import Config
+from connector.jobqueue import event_queue
+from connector.shops import register_shop
+from connector.storage import Storage
+from connector.tables import LedgerEntry, Push, SandboxCall, Shop, WebhookEvent
+from tests.support import an_hour_later
+
+SADAKAT = str(Path(sys.executable).parent / "sadakat")
+SECRET = "sandbox-secret"
+ORDER = {
+    "id": "1001",
+    "number": "1001",
+    "currency": "TRY",
+    "status": "paid",
+    "customer": {"id": "c-7", "email": "ayse@example.com", "first_name": "Ayşe", "last_name": "Yılmaz"},
+    "subtotal": "250.00",
+    "total": "279.90",
+    "refunds": [],
+    "created_at": "2026-11-01T10:00:00+00:00",
+}
+
+
+@pytest.fixture
+def sandbox_shop(storage: Storage, config: Config) -> Shop:
+    """A sandbox store: its "API" is our own database, so workers in other processes can call it."""
+    return register_shop(storage, config, "sandbox", "demo", {}, SECRET)
+
+
+def post_order(client: FlaskClient, shop: Shop) -> None:
+    request = get_adapter("sandbox")._webhook(shop.id, SECRET, "order/updated", ORDER, "order", "delivery-1")  # type: ignore[attr-defined]
+    assert client.post(request.path, data=request.body, headers=request.headers).status_code == 200
+
+
+def worker(env: dict[str, str]) -> subprocess.Popen[bytes]:
+    return subprocess.Popen([SADAKAT, "worker", "--burst"], env=env, start_new_session=True)
+
+
+def kill_at(point: str, tmp_path: Path) -> None:
+    """Start a worker that freezes at ``point``; SIGKILL it (worker and work horse) once it is there."""
+    frozen = tmp_path / "frozen"
+    env = os.environ | {"SADAKAT_FREEZE_AT": point, "SADAKAT_FREEZE_FILE": str(frozen)}
+    process = worker(env)
+    deadline = time.monotonic() + 60
+    while not frozen.exists():
+        assert process.poll() is None, "the worker ended before reaching the fail point"
+        assert time.monotonic() < deadline, f"the worker never reached {point}"
+        time.sleep(0.05)
+    horse = int(frozen.read_text())  # RQ runs each job in a forked "work horse" with its own session
+    os.kill(horse, signal.SIGKILL)
+    os.killpg(process.pid, signal.SIGKILL)
+    process.wait(timeout=30)
+
+
+def recover(storage: Storage, redis: Redis) -> None:
+    """What a deployment does by itself afterwards: RQ notices the abandoned job, the sweeper finds
+    what was never queued, and a new worker runs it all."""
+    an_hour_later(redis)
+    inbox.sweep(storage, event_queue(redis), grace_seconds=0)
+    pushes.sweep(storage, event_queue(redis), grace_seconds=0)
+    process = worker(dict(os.environ))
+    assert process.wait(timeout=120) == 0
+
+
+def state(storage: Storage) -> dict[str, object]:
+    with storage.session() as session:
+        syncs = session.scalars(select(SandboxCall).where(SandboxCall.kind == "customer_sync")).all()
+        return {
+            "ledger": [(e.kind, e.points, e.key) for e in session.scalars(select(LedgerEntry))],
+            "event": session.scalars(select(WebhookEvent.status)).one(),
+            "pushes": [(p.kind, p.status) for p in session.scalars(select(Push))],
+            "store_shows": syncs[-1].body["points"] if syncs else None,
+        }
+
+
+EXPECTED = {
+    "ledger": [("order", 250, "order:1001:earned")],
+    "event": "processed",
+    "pushes": [("customer_sync", "done")],
+    "store_shows": 250,
+}
+
+
+def test_killed_before_the_ledger_commit_the_event_runs_again_once(
+    client: FlaskClient, sandbox_shop: Shop, storage: Storage, redis: Redis, tmp_path: Path
+) -> None:
+    post_order(client, sandbox_shop)
+    kill_at("event.before_commit", tmp_path)
+    with storage.session() as session:
+        assert session.scalars(select(LedgerEntry)).all() == []  # rolled back with the dead connection
+        assert session.scalars(select(WebhookEvent.status)).one() == "pending"
+    recover(storage, redis)
+    assert state(storage) == EXPECTED
+
+
+def test_killed_after_the_ledger_commit_nothing_is_doubled_and_the_push_still_goes(
+    client: FlaskClient, sandbox_shop: Shop, storage: Storage, redis: Redis, tmp_path: Path
+) -> None:
+    post_order(client, sandbox_shop)
+    kill_at("event.after_commit", tmp_path)
+    with storage.session() as session:
+        assert [(e.points, e.key) for e in session.scalars(select(LedgerEntry))] == [(250, "order:1001:earned")]
+        assert [(p.kind, p.status) for p in session.scalars(select(Push))] == [("customer_sync", "pending")]
+    recover(storage, redis)
+    assert state(storage) == EXPECTED
