@@ -1,0 +1,157 @@
+"""Whatever arrives, every public endpoint answers a 2xx or a clear 4xx, never a 5xx or a stack trace,
+and nothing is stored unless the signature was valid (property-based, with hypothesis)."""
+
+from __future__ import annotations
+
+import json
+
+from flask.testing import FlaskClient
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from redis import Redis
+from sqlalchemy import func, select
+
+from connector.storage import Storage
+from connector.tables import Shop, WebhookEvent
+from tests.support import WOO_SECRET, drain, sign
+
+SETTINGS = settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture], database=None
+)
+header_text = st.text(st.characters(codec="latin-1", exclude_characters="\r\n"), max_size=300)
+json_values = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers(min_value=-(2**80), max_value=2**80)
+    | st.floats(allow_nan=False)
+    | st.text(max_size=40),
+    lambda children: st.lists(children, max_size=5) | st.dictionaries(st.text(max_size=10), children, max_size=5),
+    max_leaves=30,
+)
+bodies = st.one_of(
+    st.binary(max_size=2000),
+    json_values.map(lambda v: json.dumps(v).encode()),
+    st.integers(min_value=1, max_value=3000).map(lambda depth: b"[" * depth + b"]" * depth),
+    st.integers(min_value=1, max_value=3000).map(lambda depth: b'{"a":' * depth + b"1" + b"}" * depth),
+)
+
+
+def stored(storage: Storage) -> int:
+    with storage.session() as session:
+        return session.scalar(select(func.count()).select_from(WebhookEvent)) or 0
+
+
+def assert_clear(response: object) -> None:
+    status = response.status_code  # type: ignore[attr-defined]
+    text = response.get_data(as_text=True)  # type: ignore[attr-defined]
+    assert status < 500, f"{status}: {text[:300]}"
+    assert "Traceback" not in text
+    if status >= 400 and response.is_json:  # type: ignore[attr-defined]
+        assert response.get_json()["error"]  # type: ignore[attr-defined]
+
+
+@SETTINGS
+@given(
+    body=bodies,
+    topic=header_text,
+    signature=header_text,
+    delivery=header_text,
+    domain=header_text,
+    content_type=st.sampled_from(["application/json", "text/plain", "application/x-www-form-urlencoded", ""]),
+)
+def test_unsigned_or_forged_webhooks_are_refused_and_never_stored(
+    client: FlaskClient,
+    offline_shopify_shop: Shop,
+    woo_shop: Shop,
+    storage: Storage,
+    body: bytes,
+    topic: str,
+    signature: str,
+    delivery: str,
+    domain: str,
+    content_type: str,
+) -> None:
+    before = stored(storage)
+    headers = {
+        "Content-Type": content_type,
+        "X-Shopify-Topic": topic,
+        "X-Shopify-Hmac-Sha256": signature,
+        "X-Shopify-Webhook-Id": delivery,
+        "X-Shopify-Shop-Domain": domain,
+        "X-WC-Webhook-Topic": topic,
+        "X-WC-Webhook-Signature": signature,
+        "X-WC-Webhook-Delivery-ID": delivery,
+        "X-Sadakat-Signature": signature,
+    }
+    for path in (
+        "/webhooks/shopify",
+        f"/webhooks/woocommerce/{woo_shop.id}",
+        f"/webhooks/carrier/{woo_shop.id}",
+        "/webhooks/nonsense",
+    ):
+        answer = client.post(path, data=body, headers=headers)
+        assert_clear(answer)
+        assert answer.status_code in (401, 404) or (answer.status_code == 200 and answer.get_json()["status"] == "ping")
+    assert stored(storage) == before
+
+
+@SETTINGS
+@given(body=bodies, topic=st.sampled_from(["order.created", "order.updated", "order.deleted", "coupon.created"]))
+def test_validly_signed_garbage_is_a_clear_400_or_stored_and_then_failed_never_a_crash(
+    client: FlaskClient, woo_shop: Shop, storage: Storage, redis: Redis, body: bytes, topic: str
+) -> None:
+    headers = {
+        "X-WC-Webhook-Topic": topic,
+        "X-WC-Webhook-Signature": sign(body, WOO_SECRET),
+        "X-WC-Webhook-Source": "https://woo.example.com/",
+    }
+    answer = client.post(f"/webhooks/woocommerce/{woo_shop.id}", data=body, headers=headers)
+    assert_clear(answer)
+    assert answer.status_code in (200, 400)
+    drain(redis)  # the worker reads it: a payload it can't use is recorded as failed, never retried forever
+    with storage.session() as session:
+        statuses = set(session.scalars(select(WebhookEvent.status)))
+    assert statuses <= {"processed", "failed", "ignored"}
+
+
+@SETTINGS
+@given(
+    params=st.dictionaries(st.sampled_from(["shop", "code", "hmac", "state", "timestamp", "host", "x"]), header_text)
+)
+def test_oauth_callback_with_any_parameters_is_a_clear_400(
+    client: FlaskClient, storage: Storage, params: dict[str, str]
+) -> None:
+    with storage.session() as session:
+        shops = session.scalar(select(func.count()).select_from(Shop))
+    answer = client.get("/shopify/callback", query_string=params)
+    assert_clear(answer)
+    assert answer.status_code == 400
+    with storage.session() as session:
+        assert session.scalar(select(func.count()).select_from(Shop)) == shops
+
+
+@SETTINGS
+@given(body=bodies, params=st.dictionaries(st.sampled_from(["state", "user_id", "x"]), header_text))
+def test_wc_auth_callback_with_any_body_is_a_clear_400(
+    client: FlaskClient, storage: Storage, body: bytes, params: dict[str, str]
+) -> None:
+    answer = client.post("/woocommerce/callback", data=body, query_string=params)
+    assert_clear(answer)
+    assert answer.status_code == 400
+
+
+@SETTINGS
+@given(
+    path=st.sampled_from(["/proxy/balance", "/proxy/redeem", "/proxy/birthday"]),
+    params=st.dictionaries(
+        st.sampled_from(["shop", "logged_in_customer_id", "path_prefix", "timestamp", "signature", "points"]),
+        header_text,
+    ),
+)
+def test_app_proxy_with_any_query_is_refused_clearly(
+    client: FlaskClient, offline_shopify_shop: Shop, path: str, params: dict[str, str]
+) -> None:
+    for method in ("GET", "POST"):
+        answer = client.open(path, method=method, query_string=params)
+        assert_clear(answer)
+        assert 400 <= answer.status_code < 500
