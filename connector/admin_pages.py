@@ -176,6 +176,8 @@ def _json_field(raw: str, name: str) -> Any:
         return json.loads(raw)
     except ValueError as exc:
         raise SettingsError(f"{name} is not valid JSON: {exc}") from None
+    except RecursionError:
+        raise SettingsError(f"{name} is nested too deeply") from None
 
 
 @bp.post("/shops/<int:shop_id>/events/<int:event_id>/<any(retry, discard):action>")

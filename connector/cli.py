@@ -508,7 +508,7 @@ def shops_settings(shop_id: int, pairs: tuple[str, ...], json_changes: str | Non
     if json_changes:
         try:
             changes = json.loads(json_changes)
-        except ValueError as exc:
+        except (ValueError, RecursionError) as exc:
             raise click.BadParameter(f"not JSON: {exc}", param_hint="--json") from None
         if not isinstance(changes, dict):
             raise click.BadParameter("must be a JSON object", param_hint="--json")

@@ -27,6 +27,10 @@ def register_error_handlers(app: Flask) -> None:
         limit = app.config["MAX_CONTENT_LENGTH"]
         return problem(413, f"body is larger than the {limit} bytes accepted")
 
+    @app.errorhandler(RecursionError)
+    def _too_deep(_exc: RecursionError) -> ResponseReturnValue:
+        return problem(400, "the body is nested too deeply")
+
     @app.errorhandler(HTTPException)
     def _http(exc: HTTPException) -> ResponseReturnValue:
         return problem(exc.code or 500, exc.description or exc.name)

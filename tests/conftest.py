@@ -78,6 +78,32 @@ def config(services: Config) -> Iterator[Config]:
     yield services
 
 
+SECRETS_NEVER_LOGGED = (
+    ADMIN_TOKEN,
+    ADMIN_PASSWORD,
+    SHOPIFY_SECRET,
+    WOO_SECRET,
+    "test-secret-key-for-encryption-at-rest",
+    "shpat_x",
+    "cs_x",
+    "sandbox-secret",
+)
+
+
+@pytest.fixture(autouse=True)
+def logs_hold_no_secrets(caplog: pytest.LogCaptureFixture) -> Iterator[None]:
+    """Over the whole suite: no log line of ours carries a credential, a webhook secret or the admin's."""
+    caplog.set_level("DEBUG")
+    yield
+    leaked = [
+        (record.name, secret)
+        for record in caplog.records
+        for secret in SECRETS_NEVER_LOGGED
+        if secret in record.getMessage()
+    ]
+    assert leaked == [], f"secrets in the logs: {leaked}"
+
+
 @pytest.fixture(autouse=True)
 def stores_are_mocked() -> Iterator[None]:
     """Stores' HTTP APIs are only ever mocked: a call no test mocked fails like an unreachable store."""

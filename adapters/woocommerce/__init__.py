@@ -88,6 +88,8 @@ class WooCommerceAdapter(ModuleAdapter):
             payload = json.loads(body.decode("utf-8"))
         except (UnicodeDecodeError, ValueError):
             raise InstallError("the callback body is not JSON") from None
+        except RecursionError:
+            raise InstallError("the callback body is nested too deeply") from None
         if not isinstance(payload, dict):
             raise InstallError("the callback body is not a JSON object")
         values = {name: payload.get(name) for name in ("user_id", "consumer_key", "consumer_secret", "key_permissions")}

@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 
 from connector.storage import Storage
 from connector.tables import Shop, WebhookEvent
-from tests.support import WOO_SECRET, drain, sign
+from tests.support import AUTH, WOO_SECRET, drain, sign
 
 SETTINGS = settings(
     max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture], database=None
@@ -155,3 +155,20 @@ def test_app_proxy_with_any_query_is_refused_clearly(
         answer = client.open(path, method=method, query_string=params)
         assert_clear(answer)
         assert 400 <= answer.status_code < 500
+
+
+def test_deeply_nested_json_to_any_json_endpoint_is_a_400(client: FlaskClient, woo_shop: Shop) -> None:
+    deep = b"[" * 100_000 + b"]" * 100_000
+    for path, headers in (
+        (f"/admin/api/shops/{woo_shop.id}/settings", AUTH),
+        (f"/api/shops/{woo_shop.id}/customers/1/redeem", {"Authorization": "Bearer wrong"}),
+        ("/woocommerce/callback", {}),
+    ):
+        answer = client.open(
+            path,
+            method="PUT" if "settings" in path else "POST",
+            data=deep,
+            headers=headers | {"Content-Type": "application/json"},
+        )
+        assert_clear(answer)
+        assert 400 <= answer.status_code < 500, path
