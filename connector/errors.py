@@ -6,6 +6,7 @@ import logging
 
 from flask import Flask, jsonify
 from flask.typing import ResponseReturnValue
+from redis.exceptions import RedisError
 from sqlalchemy.exc import DBAPIError, OperationalError
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
@@ -26,6 +27,14 @@ def register_error_handlers(app: Flask) -> None:
     def _too_large(_exc: RequestEntityTooLarge) -> ResponseReturnValue:
         limit = app.config["MAX_CONTENT_LENGTH"]
         return problem(413, f"body is larger than the {limit} bytes accepted")
+
+    @app.errorhandler(RedisError)
+    def _redis_down(exc: RedisError) -> ResponseReturnValue:
+        log.warning("redis unavailable: %s", type(exc).__name__)
+        response = jsonify(error="Redis is unavailable; retry later")
+        response.status_code = 503
+        response.headers["Retry-After"] = str(DATABASE_RETRY_AFTER_SECONDS)
+        return response
 
     @app.errorhandler(RecursionError)
     def _too_deep(_exc: RecursionError) -> ResponseReturnValue:

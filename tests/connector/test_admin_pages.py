@@ -298,3 +298,11 @@ def test_overview_is_healthy_when_a_worker_and_the_scheduler_are_alive(
     finally:
         worker.register_death()
         scheduler.register_death()
+
+
+def test_with_redis_down_a_login_is_a_503_not_a_crash(config: Config) -> None:
+    client = create_app(dataclasses.replace(config, redis_url="redis://127.0.0.1:1/0")).test_client()
+    answer = login(client)
+    assert answer.status_code == 503
+    assert answer.get_json()["error"] == "Redis is unavailable; retry later"
+    assert answer.headers["Retry-After"] == "30"
