@@ -122,12 +122,13 @@ def discard_push(shop_id: int, push_id: int) -> ResponseReturnValue:
 
 @bp.post("/api/shops/<int:shop_id>/events/<int:event_id>/retry")
 def retry_event(shop_id: int, event_id: int) -> ResponseReturnValue:
-    """Run an event again (safe for a processed one: a repeat adds nothing)."""
-    queued = inbox.replay(
-        runtime().storage, runtime().queue, shop_id, [event_id] if 0 < event_id <= MAX_SHOP_ID else []
-    )
-    if not queued:
-        return problem(409, f"event {event_id} of shop {shop_id} doesn't exist or is already pending")
+    """Run an event again (safe for a processed order: a repeat adds nothing)."""
+    try:
+        inbox.retry_event(runtime().storage, runtime().queue, shop_id, event_id)
+    except LookupError as exc:
+        return problem(404, str(exc).strip("'\""))
+    except ValueError as exc:
+        return problem(409, str(exc))
     return jsonify(status="pending"), 202
 
 

@@ -105,6 +105,7 @@ def _render_shop(
             events=events,
             failed_events=failed_events,
             failed_pushes=failed_pushes,
+            retry_refusal=pushes.retry_refusal,
             form=form or _settings_form(settings),
             error=error,
             error_field=_error_field(error),
@@ -186,13 +187,7 @@ def event_action(shop_id: int, event_id: int, action: str) -> ResponseReturnValu
     t = text_for()
     try:
         if action == "retry":
-            with runtime().storage.session() as session:
-                event = session.get(WebhookEvent, event_id) if 0 < event_id <= MAX_SHOP_ID else None
-                if event is None or event.shop_id != shop_id:
-                    raise LookupError(f"no event {event_id} in shop {shop_id}")
-                if event.status == WebhookEvent.PENDING:
-                    raise ValueError(f"event {event_id} is already pending")
-            inbox.replay(runtime().storage, runtime().queue, shop_id, [event_id])
+            inbox.retry_event(runtime().storage, runtime().queue, shop_id, event_id)
         else:
             inbox.discard(runtime().storage, shop_id, event_id)
     except LookupError as exc:

@@ -300,16 +300,18 @@ def replay(shop_id: int | None, event_ids: tuple[int, ...], as_json: bool) -> No
     from connector.storage import storage_for
 
     config = _config()
-    queued = inbox.replay(
+    outcome = inbox.replay(
         storage_for(config), event_queue(redis_connection(config)), shop_id, list(event_ids) if event_ids else None
     )
     if as_json:
-        _echo_json({"queued": queued})
-        return
-    missing = sorted(set(event_ids) - set(queued))
-    click.echo(f"queued {len(queued)} event(s) again" + (f": {', '.join(map(str, queued))}" if queued else ""))
-    if missing:
-        raise click.ClickException(f"not found or already pending: {', '.join(map(str, missing))}")
+        _echo_json({"queued": outcome.queued, "refused": {str(k): v for k, v in outcome.refused.items()}})
+    else:
+        queued = outcome.queued
+        click.echo(f"queued {len(queued)} event(s) again" + (f": {', '.join(map(str, queued))}" if queued else ""))
+        for reason in outcome.refused.values():
+            click.echo(f"not replayed: {reason}", err=True)
+    if outcome.refused:
+        sys.exit(1)
 
 
 @main.group()

@@ -7,7 +7,7 @@ import logging
 from flask import Flask, jsonify
 from flask.typing import ResponseReturnValue
 from redis.exceptions import RedisError
-from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import DataError, DBAPIError, OperationalError
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
 log = logging.getLogger(__name__)
@@ -18,6 +18,13 @@ DATABASE_RETRY_AFTER_SECONDS = 30
 def problem(status: int, reason: str, **extra: object) -> ResponseReturnValue:
     """A JSON error answer: ``{"error": reason, ...}`` with ``status``."""
     return jsonify(error=reason, **extra), status
+
+
+def _unavailable(reason: str) -> ResponseReturnValue:
+    response = jsonify(error=reason)
+    response.status_code = 503
+    response.headers["Retry-After"] = str(DATABASE_RETRY_AFTER_SECONDS)
+    return response
 
 
 def register_error_handlers(app: Flask) -> None:
@@ -31,10 +38,7 @@ def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(RedisError)
     def _redis_down(exc: RedisError) -> ResponseReturnValue:
         log.warning("redis unavailable: %s", type(exc).__name__)
-        response = jsonify(error="Redis is unavailable; retry later")
-        response.status_code = 503
-        response.headers["Retry-After"] = str(DATABASE_RETRY_AFTER_SECONDS)
-        return response
+        return _unavailable("Redis is unavailable; retry later")
 
     @app.errorhandler(RecursionError)
     def _too_deep(_exc: RecursionError) -> ResponseReturnValue:
@@ -44,14 +48,17 @@ def register_error_handlers(app: Flask) -> None:
     def _http(exc: HTTPException) -> ResponseReturnValue:
         return problem(exc.code or 500, exc.description or exc.name)
 
+    @app.errorhandler(DataError)
+    def _unstorable(exc: DataError) -> ResponseReturnValue:
+        # A value the database refuses (a NUL character, a number out of range): the request's fault.
+        log.info("database refused a value: %s", type(exc.orig).__name__ if exc.orig else exc)
+        return problem(400, "the request holds a value the database can't store or search for (e.g. a NUL character)")
+
     @app.errorhandler(OperationalError)
     @app.errorhandler(DBAPIError)
     def _database_down(exc: DBAPIError) -> ResponseReturnValue:
         log.warning("database unavailable: %s", type(exc.orig).__name__ if exc.orig else exc)
-        response = jsonify(error="the database is unavailable; retry later")
-        response.status_code = 503
-        response.headers["Retry-After"] = str(DATABASE_RETRY_AFTER_SECONDS)
-        return response
+        return _unavailable("the database is unavailable; retry later")
 
     @app.errorhandler(Exception)
     def _unexpected(exc: Exception) -> ResponseReturnValue:

@@ -146,30 +146,72 @@ def record_error(storage: Storage, event_id: int, error: str) -> None:
             event.error = error[:2000]
 
 
-def replay(storage: Storage, queue: Queue, shop_id: int | None, event_ids: list[int] | None) -> list[int]:
+@dataclass(frozen=True)
+class Replayed:
+    """Events queued again, and the chosen ones that weren't, with the reason."""
+
+    queued: list[int]
+    refused: dict[int, str] = field(default_factory=dict)
+
+
+def _replay_refusal(event: WebhookEvent) -> str | None:
+    # Ledger entries and pushes have keys, so re-running an order is a no-op; an uninstall or a redaction
+    # is not: run again after a reinstall, it would undo the reinstall or erase newer data.
+    if event.status != WebhookEvent.PROCESSED or event.topic == tracking.CARRIER_TOPIC:
+        return None
+    try:
+        parsed = get_adapter(event.shop.platform).parse(event.topic, decode_json(event.body))
+    except PayloadError:
+        return None
+    if parsed.lifecycle is not None:
+        return f"event {event.id} ({event.topic}) was carried out already; running it again could undo later changes"
+    return None
+
+
+def replay(storage: Storage, queue: Queue, shop_id: int | None, event_ids: list[int] | None) -> Replayed:
     """Run events again: the chosen ones (any status but pending), or else every failed one (of a shop).
 
-    Safe for events already processed: every ledger entry and push has its own key, so a repeat adds
-    nothing. Returns the ids queued.
+    Safe for orders already processed: every ledger entry and push has its own key, so a repeat adds
+    nothing. Processed uninstalls and privacy requests are refused.
     """
+    refused: dict[int, str] = {}
     with storage.session() as session:
         query = select(WebhookEvent).with_for_update()
         if event_ids is not None:
-            query = query.where(WebhookEvent.id.in_(event_ids), WebhookEvent.status != WebhookEvent.PENDING)
+            query = query.where(WebhookEvent.id.in_([i for i in event_ids if 0 < i < 2**62]))
         else:
             query = query.where(WebhookEvent.status == WebhookEvent.FAILED)
         if shop_id is not None:
             query = query.where(WebhookEvent.shop_id == shop_id)
-        chosen = list(session.scalars(query.order_by(WebhookEvent.id)))
-        for event in chosen:
+        ids = []
+        for event in session.scalars(query.order_by(WebhookEvent.id)):
+            reason = (
+                f"event {event.id} is already pending"
+                if event.status == WebhookEvent.PENDING
+                else _replay_refusal(event)
+            )
+            if reason:
+                refused[event.id] = reason
+                continue
             event.status = WebhookEvent.PENDING
             event.attempts = 0
             event.error = None
             event.processed_at = None
-        ids = [event.id for event in chosen]
+            ids.append(event.id)
+    for event_id in event_ids or []:
+        if event_id not in ids and event_id not in refused:
+            refused[event_id] = f"no event {event_id}" + (f" in shop {shop_id}" if shop_id is not None else "")
     for event_id in ids:
         enqueue_event(queue, event_id, replace=True)
-    return ids
+    return Replayed(ids, refused)
+
+
+def retry_event(storage: Storage, queue: Queue, shop_id: int, event_id: int) -> None:
+    """Run one event of a shop again; LookupError if there is no such event, ValueError if it can't be."""
+    outcome = replay(storage, queue, shop_id, [event_id])
+    if not outcome.queued:
+        reason = outcome.refused[event_id]
+        raise LookupError(reason) if reason.startswith("no event") else ValueError(reason)
 
 
 def discard(storage: Storage, shop_id: int, event_id: int) -> None:

@@ -159,14 +159,33 @@ def recent(session: Session, shop_id: int, status: str | None, limit: int = 200)
     return list(session.scalars(query.order_by(Push.id.desc()).limit(limit)))
 
 
+def _failed_push(session: Session, shop_id: int, push_id: int) -> Push:
+    push = session.get(Push, push_id, with_for_update=True) if 0 < push_id < 2**62 else None
+    if push is None or push.shop_id != shop_id:
+        raise LookupError(f"no push {push_id} in shop {shop_id}")
+    if push.status != Push.FAILED:
+        raise PushRequestError(f"push {push_id} is {push.status}, not failed")
+    return push
+
+
+def retry_refusal(push: Push) -> str | None:
+    """Why a failed push must not be tried again, or None. A redemption's code failed for good only
+    together with giving its points back: retrying it would hand out the code and keep the points."""
+    if push.kind == DISCOUNT_CODE and push.payload.get("redemption"):
+        return (
+            f"push {push.id} is a redemption whose points were given back when the store refused its code; "
+            "the customer can redeem again"
+        )
+    return None
+
+
 def retry_failed(storage: Storage, shop_id: int, push_id: int) -> None:
-    """Make a failed push pending again with fresh attempts."""
+    """Make a failed push pending again with fresh attempts (PushRequestError if it must not be)."""
     with storage.session() as session:
-        push = session.get(Push, push_id, with_for_update=True) if 0 < push_id < 2**62 else None
-        if push is None or push.shop_id != shop_id:
-            raise LookupError(f"no push {push_id} in shop {shop_id}")
-        if push.status != Push.FAILED:
-            raise PushRequestError(f"push {push_id} is {push.status}, not failed")
+        push = _failed_push(session, shop_id, push_id)
+        refusal = retry_refusal(push)
+        if refusal:
+            raise PushRequestError(refusal)
         push.status = Push.PENDING
         push.attempts = 0
         push.last_error = None
@@ -175,11 +194,7 @@ def retry_failed(storage: Storage, shop_id: int, push_id: int) -> None:
 def discard_failed(storage: Storage, shop_id: int, push_id: int) -> None:
     """Give up on a failed push for good (it stays listed, cancelled, with its last error)."""
     with storage.session() as session:
-        push = session.get(Push, push_id, with_for_update=True) if 0 < push_id < 2**62 else None
-        if push is None or push.shop_id != shop_id:
-            raise LookupError(f"no push {push_id} in shop {shop_id}")
-        if push.status != Push.FAILED:
-            raise PushRequestError(f"push {push_id} is {push.status}, not failed")
+        push = _failed_push(session, shop_id, push_id)
         push.status = Push.CANCELLED
         push.last_error = f"discarded by an admin; last error: {push.last_error or 'none'}"[:2000]
 

@@ -111,6 +111,9 @@ def _store_and_queue(shop_id: int, delivery_id: str, topic: str, body: bytes, st
 
 
 def _find_shop(adapter: StoreAdapter, envelope: Envelope, shop_id: int | None) -> Shop | None:
+    domain = envelope.shop_domain
+    if domain and (len(domain) > MAX_HEADER_VALUE or not domain.isprintable()):
+        return None  # no shop is called that (and PostgreSQL can't even search for a NUL)
     with runtime().storage.session() as session:
         if shop_id is not None:
             shop = session.get(Shop, shop_id) if 0 < shop_id <= MAX_SHOP_ID else None

@@ -10,12 +10,15 @@ import json
 import re
 import time
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 from flask.testing import FlaskClient
 from redis import Redis
-from rq import Queue, SimpleWorker
+from rq import Queue, SimpleWorker, Worker
+from rq.cron import CronScheduler
 from rq.job import Job
 from rq.registry import ScheduledJobRegistry, StartedJobRegistry
 
@@ -148,6 +151,22 @@ def an_hour_later(redis: Redis) -> None:
     for job_id in scheduled.get_jobs_to_schedule(int(later)):
         scheduled.remove(job_id)
         queue.enqueue_job(Job.fetch(job_id, connection=redis))
+
+
+@contextmanager
+def worker_and_scheduler_registered(redis: Redis) -> Iterator[Worker]:
+    """A worker and a cron scheduler registered in Redis with a fresh heartbeat, as running ones are."""
+    worker = Worker([QUEUE_NAME], connection=redis)
+    worker.register_birth()
+    worker.heartbeat()
+    scheduler = CronScheduler(connection=redis)
+    scheduler.register_birth()
+    scheduler.heartbeat()
+    try:
+        yield worker
+    finally:
+        worker.register_death()
+        scheduler.register_death()
 
 
 def customer_json(client: FlaskClient, shop: Shop, ident: str) -> Any:

@@ -10,15 +10,12 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from redis import Redis
-from rq import Worker
-from rq.cron import CronScheduler
 
 from connector import create_app
 from connector.config import Config
-from connector.jobqueue import QUEUE_NAME
 from connector.storage import Storage
 from connector.tables import Shop, WebhookEvent
-from tests.support import drain, form_csrf, login, paid_shopify_order, post_shopify
+from tests.support import drain, form_csrf, login, paid_shopify_order, post_shopify, worker_and_scheduler_registered
 
 JOHN = "115310627314723954"
 
@@ -281,13 +278,7 @@ def test_admin_pages_send_security_headers(admin: FlaskClient, member: Shop) -> 
 def test_overview_is_healthy_when_a_worker_and_the_scheduler_are_alive(
     admin: FlaskClient, member: Shop, redis: Redis
 ) -> None:
-    worker = Worker([QUEUE_NAME], connection=redis)
-    worker.register_birth()
-    worker.heartbeat()
-    scheduler = CronScheduler(connection=redis)
-    scheduler.register_birth()
-    scheduler.heartbeat()
-    try:
+    with worker_and_scheduler_registered(redis) as worker:
         html = text(admin.get("/admin/"))
         assert 'class="verdict ok"' in html
         assert "All healthy" in html
@@ -295,9 +286,6 @@ def test_overview_is_healthy_when_a_worker_and_the_scheduler_are_alive(
         health = admin.get("/healthz").get_json()
         assert health["status"] == "ok"
         assert health["checks"]["workers"] == "1 seen in the last minute"
-    finally:
-        worker.register_death()
-        scheduler.register_death()
 
 
 def test_with_redis_down_a_login_is_a_503_not_a_crash(config: Config) -> None:
@@ -306,3 +294,33 @@ def test_with_redis_down_a_login_is_a_503_not_a_crash(config: Config) -> None:
     assert answer.status_code == 503
     assert answer.get_json()["error"] == "Redis is unavailable; retry later"
     assert answer.headers["Retry-After"] == "30"
+
+
+def test_a_customer_search_with_a_nul_character_is_a_clear_4xx(admin: FlaskClient, member: Shop) -> None:
+    answer = admin.get(f"/admin/shops/{member.id}/customers", query_string={"q": "john\x00@example.com"})
+    assert answer.status_code in (400, 404)  # PostgreSQL refuses NUL (400); SQLite just finds nobody (404)
+    if answer.status_code == 400:
+        assert "NUL character" in answer.get_json()["error"]
+
+
+def test_a_redemption_whose_points_came_back_shows_no_retry_button(
+    admin: FlaskClient, member: Shop, storage: Storage
+) -> None:
+    from connector.tables import Push
+
+    with storage.session() as session:
+        session.add(
+            Push(
+                shop_id=member.id,
+                kind="discount_code",
+                target=JOHN,
+                key="redeem:1",
+                payload={"code": "SDK-1", "redemption": {"customer": 1, "points": 500}},
+                status="failed",
+                last_error="Shopify: HTTP 403",
+            )
+        )
+    page = text(admin.get(f"/admin/shops/{member.id}"))
+    assert 'id="failed-pushes"' in page
+    assert "points given back" in page
+    assert "/retry" not in page.split('id="failed-pushes"')[1].split("</table>")[0]

@@ -10,14 +10,20 @@ import responses
 from click.testing import CliRunner
 from flask.testing import FlaskClient
 from redis import Redis
-from rq import Worker
-from rq.cron import CronScheduler
+from sqlalchemy import select
 
 from connector.cli import main
-from connector.jobqueue import QUEUE_NAME
 from connector.storage import Storage
 from connector.tables import CustomerRecord, LedgerEntry, Shop, WebhookEvent
-from tests.support import drain, fixture, paid_shopify_order, post_shopify, post_woo
+from tests.support import (
+    drain,
+    fixture,
+    paid_shopify_order,
+    post_shopify,
+    post_woo,
+    shopify_headers,
+    worker_and_scheduler_registered,
+)
 
 API = "https://woo.example.com/wp-json/wc/v3"
 
@@ -54,7 +60,7 @@ def test_replay_reruns_failed_events_and_says_which_it_could_not(
     with storage.session() as session:
         failed, processed = [e.id for e in session.query(WebhookEvent).order_by(WebhookEvent.id)]
     code, output = run("replay", "--shop", str(offline_shopify_shop.id), "--json")
-    assert (code, json.loads(output)) == (0, {"queued": [failed]})
+    assert (code, json.loads(output)) == (0, {"queued": [failed], "refused": {}})
     drain(redis)
 
     # A processed event chosen by id runs again and adds nothing: its entries have their keys.
@@ -67,7 +73,28 @@ def test_replay_reruns_failed_events_and_says_which_it_could_not(
         assert session.get(WebhookEvent, failed).attempts == 1
     code, output = run("replay", "--event", "424242")
     assert code == 1
-    assert "not found or already pending: 424242" in output
+    assert "not replayed: no event 424242" in output
+
+
+def test_a_processed_uninstall_is_not_replayed_after_a_reinstall(
+    client: FlaskClient, shopify_shop: Shop, storage: Storage, redis: Redis
+) -> None:
+    body = json.dumps(fixture("shopify/app_uninstalled.json")).encode()
+    headers = shopify_headers(shopify_shop, "app/uninstalled", body)
+    assert client.post("/webhooks/shopify", data=body, headers=headers).status_code == 200
+    drain(redis)
+    with storage.session() as session:
+        [event_id] = session.scalars(select(WebhookEvent.id)).all()
+        shop = session.get(Shop, shopify_shop.id)
+        assert shop.uninstalled_at is not None
+        shop.uninstalled_at, shop.access_token = None, "shpat_reinstalled"  # as the OAuth callback does
+    code, output = run("replay", "--event", str(event_id))
+    assert code == 1
+    assert f"not replayed: event {event_id} (app/uninstalled) was carried out already" in output
+    drain(redis)
+    with storage.session() as session:
+        shop = session.get(Shop, shopify_shop.id)
+        assert (shop.uninstalled_at, shop.access_token) == (None, "shpat_reinstalled")
 
 
 def test_events_list_json_is_for_scripts(client: FlaskClient, offline_shopify_shop: Shop, redis: Redis) -> None:
@@ -137,17 +164,8 @@ def test_doctor_passes_when_everything_runs(woo_shop: Shop, redis: Redis) -> Non
             {"id": n, "topic": t, "delivery_url": delivery, "status": "active"} for n, t in enumerate(topics, start=50)
         ],
     )
-    worker = Worker([QUEUE_NAME], connection=redis)
-    worker.register_birth()
-    worker.heartbeat()
-    scheduler = CronScheduler(connection=redis)
-    scheduler.register_birth()
-    scheduler.heartbeat()
-    try:
+    with worker_and_scheduler_registered(redis):
         code, output = run("doctor")
-    finally:
-        worker.register_death()
-        scheduler.register_death()
     assert code == 0, output
     assert "FAIL" not in output
     assert f"shop {woo_shop.id} (" in output and "credentials work; webhooks deliver to" in output

@@ -19,6 +19,7 @@ from connector.shops import change_settings
 from connector.storage import Storage
 from connector.tables import CustomerRecord, LedgerEntry, Push, Shop
 from tests.support import (
+    AUTH,
     customer_json,
     drain,
     fixture,
@@ -198,3 +199,24 @@ def test_store_site_redeems_for_a_guest_with_its_customer_api_key(
         f"/api/shops/{woo_shop.id}/customers/nobody@example.com/redeem", json={"points": 500}, headers=auth
     )
     assert unknown.status_code == 400 and "balance is 0" in unknown.get_json()["error"]
+
+
+def test_a_refused_redemption_whose_points_came_back_cannot_be_retried_into_a_free_code(
+    client: FlaskClient, member: Shop, storage: Storage, redis: Redis
+) -> None:
+    client.post("/proxy/redeem", query_string=proxy_query(member), json={"points": 1000})
+    responses.post(GRAPHQL, json={"data": {"codeDiscountNodeByCode": None}})
+    responses.post(
+        GRAPHQL, status=403, json={"errors": "[API] This action requires merchant approval for write_discounts scope."}
+    )
+    drain(redis)
+    assert customer_json(client, member, JOHN)["points"] == 1012
+    with storage.session() as session:
+        push_id = session.scalars(select(Push.id).where(Push.status == "failed")).one()
+    answer = client.post(f"/admin/api/shops/{member.id}/pushes/{push_id}/retry", headers=AUTH)
+    assert answer.status_code == 409
+    assert "points were given back" in answer.get_json()["error"]
+    with storage.session() as session:
+        assert session.get(Push, push_id).status == "failed"
+    assert customer_json(client, member, JOHN)["points"] == 1012  # they can simply redeem again
+    assert client.post(f"/admin/api/shops/{member.id}/pushes/{push_id}/discard", headers=AUTH).status_code == 200

@@ -172,3 +172,10 @@ def test_deeply_nested_json_to_any_json_endpoint_is_a_400(client: FlaskClient, w
         )
         assert_clear(answer)
         assert 400 <= answer.status_code < 500, path
+
+
+def test_a_shop_domain_header_with_a_nul_is_an_unknown_shop(client: FlaskClient, storage: Storage) -> None:
+    headers = {"X-Shopify-Topic": "orders/paid", "X-Shopify-Shop-Domain": "a\x00.myshopify.com"}
+    answer = client.post("/webhooks/shopify", data=b"{}", headers=headers | {"X-Shopify-Hmac-Sha256": "x"})
+    assert answer.status_code == 401
+    assert stored(storage) == 0
