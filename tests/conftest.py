@@ -27,7 +27,7 @@ from connector.jobqueue import redis_connection
 from connector.shops import register_shop
 from connector.storage import Storage, migrate, storage_for
 from connector.tables import Base, Shop
-from tests.support import ADMIN_PASSWORD, ADMIN_TOKEN, SHOPIFY_SECRET, WOO_SECRET, MailInbox
+from tests.support import ADMIN_PASSWORD, ADMIN_TOKEN, SANDBOX_SECRET, SHOPIFY_SECRET, WOO_SECRET, MailInbox
 
 
 def _reset_database(url: str) -> None:
@@ -180,6 +180,12 @@ def woo_shop(storage: Storage, config: Config) -> Shop:
         {"consumer_key": "ck_x", "consumer_secret": "cs_x"},
         WOO_SECRET,
     )
+
+
+@pytest.fixture
+def sandbox_shop(storage: Storage, config: Config) -> Shop:
+    """A sandbox store: its "API" is our own database, so workers in other processes can call it."""
+    return register_shop(storage, config, "sandbox", "demo", {}, SANDBOX_SECRET)
 
 
 @pytest.fixture

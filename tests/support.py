@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 import base64
+import contextlib
 import copy
 import hashlib
 import hmac
 import json
+import os
 import re
+import subprocess
+import sys
+import threading
 import time
 import uuid
 from collections.abc import Iterator
@@ -22,6 +27,8 @@ from rq.cron import CronScheduler
 from rq.job import Job
 from rq.registry import ScheduledJobRegistry, StartedJobRegistry
 
+from adapters import get_adapter
+from adapters.sandbox import SimulatedRequest
 from connector.jobqueue import QUEUE_NAME
 from connector.tables import Shop
 
@@ -30,6 +37,8 @@ ADMIN_TOKEN = "test-admin-token"
 ADMIN_PASSWORD = "correct horse battery staple"
 SHOPIFY_SECRET = "shopify-webhook-secret"
 WOO_SECRET = "woo-webhook-secret"
+SANDBOX_SECRET = "sandbox-secret"
+SADAKAT = str(Path(sys.executable).parent / "sadakat")
 AUTH = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
 
 
@@ -121,6 +130,51 @@ def post_woo(
     """POST a signed WooCommerce webhook to the shop's receiver URL."""
     body = json.dumps(payload).encode()
     return client.post(f"/webhooks/woocommerce/{shop.id}", data=body, headers=woo_headers(topic, body, delivery_id))
+
+
+def sandbox_order(order_id: str, subtotal: str, customer: str | None = "c-7", **changes: Any) -> dict[str, Any]:
+    """A paid order as the sandbox store sends it (``customer`` None for a guest)."""
+    buyer = {"id": customer, "email": f"{customer or 'guest'}@example.com", "first_name": "Ayşe", "last_name": "Y"}
+    return {
+        "id": order_id,
+        "number": order_id,
+        "currency": "TRY",
+        "status": "paid",
+        "customer": buyer,
+        "subtotal": subtotal,
+        "total": subtotal,
+        "refunds": [],
+        "created_at": "2026-11-01T10:00:00+00:00",
+    } | changes
+
+
+def sandbox_webhook(shop: Shop, payload: dict[str, Any], delivery_id: str | None = None) -> SimulatedRequest:
+    """A signed order webhook from the sandbox store."""
+    return get_adapter("sandbox")._webhook(shop.id, SANDBOX_SECRET, "order/updated", payload, "order", delivery_id)  # type: ignore[attr-defined]
+
+
+def post_all_at_once(url: str, sends: list[SimulatedRequest], threads: int = 50) -> list[int]:
+    """POST every request over real HTTP from ``threads`` threads at once; the status codes, in order."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    import requests
+
+    barrier = threading.Barrier(min(threads, len(sends)))
+
+    def send(request: SimulatedRequest) -> int:
+        with contextlib.suppress(threading.BrokenBarrierError):  # fewer left than threads: go anyway
+            barrier.wait(timeout=10)
+        return requests.post(url + request.path, data=request.body, headers=request.headers, timeout=60).status_code
+
+    with ThreadPoolExecutor(max_workers=threads) as pool:
+        return list(pool.map(send, sends))
+
+
+def run_workers(count: int, timeout: float = 120) -> None:
+    """Run ``count`` real worker processes (``sadakat worker --burst``) until the queue is empty."""
+    workers = [subprocess.Popen([SADAKAT, "worker", "--burst"], env=os.environ.copy()) for _ in range(count)]
+    for worker in workers:
+        assert worker.wait(timeout=timeout) == 0
 
 
 def form_csrf(html: str) -> str:

@@ -14,19 +14,12 @@ from adapters import get_adapter
 from adapters.base import DiscountCode, PermanentStoreError
 from connector import ledger
 from connector.cli import main
-from connector.config import Config
 from connector.outbox import shop_access
-from connector.shops import register_shop
 from connector.storage import Storage
 from connector.tables import CustomerRecord, LedgerEntry, OrderRecord, Push, SandboxCall, Shop, WebhookEvent
 from tests.support import drain
 
 sandbox = get_adapter("sandbox")
-
-
-@pytest.fixture
-def sandbox_shop(storage: Storage, config: Config) -> Shop:
-    return register_shop(storage, config, "sandbox", "demo", {}, "sandbox-secret")
 
 
 def test_sandbox_order_reads_into_the_model() -> None:

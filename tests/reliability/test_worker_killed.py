@@ -6,47 +6,24 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
-import sys
 import time
 from pathlib import Path
 
-import pytest
 from flask.testing import FlaskClient
 from redis import Redis
 from sqlalchemy import select
 
-from adapters import get_adapter
 from connector import inbox, pushes
-from connector.config import Config
 from connector.jobqueue import event_queue
-from connector.shops import register_shop
 from connector.storage import Storage
 from connector.tables import LedgerEntry, Push, SandboxCall, Shop, WebhookEvent
-from tests.support import an_hour_later
+from tests.support import SADAKAT, an_hour_later, sandbox_order, sandbox_webhook
 
-SADAKAT = str(Path(sys.executable).parent / "sadakat")
-SECRET = "sandbox-secret"
-ORDER = {
-    "id": "1001",
-    "number": "1001",
-    "currency": "TRY",
-    "status": "paid",
-    "customer": {"id": "c-7", "email": "ayse@example.com", "first_name": "Ayşe", "last_name": "Yılmaz"},
-    "subtotal": "250.00",
-    "total": "279.90",
-    "refunds": [],
-    "created_at": "2026-11-01T10:00:00+00:00",
-}
-
-
-@pytest.fixture
-def sandbox_shop(storage: Storage, config: Config) -> Shop:
-    """A sandbox store: its "API" is our own database, so workers in other processes can call it."""
-    return register_shop(storage, config, "sandbox", "demo", {}, SECRET)
+ORDER = sandbox_order("1001", "250.00", total="279.90")
 
 
 def post_order(client: FlaskClient, shop: Shop) -> None:
-    request = get_adapter("sandbox")._webhook(shop.id, SECRET, "order/updated", ORDER, "order", "delivery-1")  # type: ignore[attr-defined]
+    request = sandbox_webhook(shop, ORDER, "delivery-1")
     assert client.post(request.path, data=request.body, headers=request.headers).status_code == 200
 
 
