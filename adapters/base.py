@@ -20,11 +20,13 @@ class StoreError(Exception):
 
 
 class RetryableStoreError(StoreError):
-    """The store is busy or down (429, 5xx, throttled, timeout): try again after ``wait_seconds``."""
+    """The store is busy or down (429, 5xx, throttled, timeout): try again after ``wait_seconds``.
+    ``throttled`` says the store only asked us to slow down (429, GraphQL THROTTLED): nothing failed."""
 
-    def __init__(self, message: str, wait_seconds: float = 1.0) -> None:
+    def __init__(self, message: str, wait_seconds: float = 1.0, *, throttled: bool = False) -> None:
         super().__init__(message)
         self.wait_seconds = wait_seconds
+        self.throttled = throttled
 
 
 class PermanentStoreError(StoreError):

@@ -20,6 +20,7 @@ from connector.storage import Storage, upsert_insert
 from connector.tables import Push, Shop, utcnow
 
 MAX_ATTEMPTS = 8
+THROTTLED_FOR_AT_MOST = timedelta(days=1)
 STALE_CLAIM = timedelta(minutes=10)
 MAX_BACKOFF_SECONDS = 900
 
@@ -160,10 +161,30 @@ def fail(storage: Storage, claimed: Claimed, error: str, then: FollowUp | None =
 
 
 def retry_later(
-    storage: Storage, claimed: Claimed, error: str, wait_seconds: float, then: FollowUp | None = None
+    storage: Storage,
+    claimed: Claimed,
+    error: str,
+    wait_seconds: float,
+    then: FollowUp | None = None,
+    *,
+    throttled: bool = False,
 ) -> float | None:
     """Put a push back to pending after a retryable error. Returns the delay, or None once it has failed for
-    good after MAX_ATTEMPTS (``then`` runs with that failure)."""
+    good after MAX_ATTEMPTS (``then`` runs with that failure).
+
+    When the store only throttled us, the attempt isn't counted (it waits as long as the store asks), for
+    pushes less than THROTTLED_FOR_AT_MOST old: a store that never stops throttling still ends in failure.
+    """
+    if throttled:
+        with storage.session() as session:
+            waited = session.execute(
+                update(Push)
+                .where(Push.id == claimed.id, Push.created_at > utcnow() - THROTTLED_FOR_AT_MOST)
+                .values(status=Push.PENDING, attempts=Push.attempts - 1, last_error=error[:2000])
+                .returning(Push.id)
+            ).first()
+        if waited:
+            return max(wait_seconds, 2.0)
     if claimed.attempts >= MAX_ATTEMPTS:
         fail(storage, claimed, f"gave up after {claimed.attempts} attempts: {error}", then)
         return None

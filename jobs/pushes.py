@@ -31,7 +31,9 @@ def run_push(push_id: int) -> str:
             )
         object_id = pushes.perform(storage, adapter, claimed, config)
     except RetryableStoreError as exc:
-        delay = outbox.retry_later(storage, claimed, str(exc), exc.wait_seconds, pushes.undo(claimed))
+        delay = outbox.retry_later(
+            storage, claimed, str(exc), exc.wait_seconds, pushes.undo(claimed), throttled=exc.throttled
+        )
         if delay is None:
             return "failed"
         pushes.dispatch(storage, current_queue(config), [(claimed.id, claimed.shop.shop_id)], delay=delay)

@@ -69,7 +69,9 @@ class ShopifyGraphQL:
             raise RetryableStoreError(f"Shopify did not answer: {type(exc).__name__}", 5) from None
         if response.status_code == 429:
             raise RetryableStoreError(
-                "Shopify: 429 Too Many Requests", retry_after_seconds(response.headers.get("Retry-After"), 2.0)
+                "Shopify: 429 Too Many Requests",
+                retry_after_seconds(response.headers.get("Retry-After"), 2.0),
+                throttled=True,
             )
         if response.status_code >= 500:
             raise RetryableStoreError(
@@ -86,7 +88,7 @@ class ShopifyGraphQL:
         errors = body.get("errors")
         if errors:
             if _throttled(errors):
-                raise RetryableStoreError("Shopify: throttled", _throttle_wait(body))
+                raise RetryableStoreError("Shopify: throttled", _throttle_wait(body), throttled=True)
             raise PermanentStoreError(f"Shopify: {_messages(errors)}")
         return body.get("data") or {}
 

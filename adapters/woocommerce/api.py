@@ -39,7 +39,9 @@ def call(api: API, method: str, endpoint: str, **kwargs: Any) -> Any:
         raise RetryableStoreError(f"WooCommerce did not answer: {type(exc).__name__}", 5) from None
     if response.status_code == 429 or response.status_code >= 500:
         wait = retry_after_seconds(response.headers.get("Retry-After"), 5.0 if response.status_code >= 500 else 2.0)
-        raise RetryableStoreError(f"WooCommerce: HTTP {response.status_code}", wait)
+        raise RetryableStoreError(
+            f"WooCommerce: HTTP {response.status_code}", wait, throttled=response.status_code == 429
+        )
     try:
         body = response.json()
     except ValueError:

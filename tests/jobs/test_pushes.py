@@ -122,7 +122,7 @@ def test_throttled_push_is_scheduled_after_the_restore_time_then_succeeds(
     responses.post(GRAPHQL, json=NOT_FOUND)
     responses.post(GRAPHQL, json=CREATED)
     assert run_push(push_id) == "done"
-    assert push_row(storage, push_id).attempts == 2
+    assert push_row(storage, push_id).attempts == 1  # being asked to slow down isn't a failed attempt
 
 
 def test_429_waits_as_long_as_the_store_asks(shopify_shop: Shop, storage: Storage, redis: Redis) -> None:
@@ -158,6 +158,20 @@ def test_permanent_refusal_is_recorded_and_not_retried(shopify_shop: Shop, stora
     assert push.last_error == "Shopify refused: basicCodeDiscount.endsAt: Ends at must be after starts at"
     assert ScheduledJobRegistry(QUEUE_NAME, connection=redis).count == 0
     assert run_push(push_id) == "skipped"
+
+
+def test_a_store_that_throttles_for_more_than_a_day_ends_in_failure(
+    shopify_shop: Shop, storage: Storage, redis: Redis
+) -> None:
+    responses.post(GRAPHQL, status=429, headers={"Retry-After": "2"}, json={"errors": "Throttled"})
+    push_id, _ = gift(storage, shopify_shop)
+    assert [run_push(push_id) for _ in range(20)] == ["retrying"] * 20  # throttles don't use up attempts
+    assert push_row(storage, push_id).attempts == 0
+    with storage.session() as session:
+        session.get(Push, push_id).created_at -= timedelta(days=1, minutes=1)
+    results = [run_push(push_id) for _ in range(8)]
+    assert results == ["retrying"] * 7 + ["failed"]
+    assert push_row(storage, push_id).last_error == "gave up after 8 attempts: Shopify: 429 Too Many Requests"
 
 
 def test_gives_up_after_the_last_attempt(shopify_shop: Shop, storage: Storage, redis: Redis) -> None:
