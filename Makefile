@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint install migrate clean browser
+.PHONY: run test lint install migrate clean browser soak
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -32,6 +32,13 @@ browser:
 test: $(STAMP) browser
 	$(BIN)/ruff check .
 	$(BIN)/pytest $(PYTEST_ARGS)
+
+## The 10-minute soak: steady orders, a worker restarted every minute (every other time SIGKILLed),
+## exact balances at the end; the figures go to bench/results/soak.json. CI runs a 1-minute version.
+soak: $(STAMP)
+	@mkdir -p bench/results
+	SADAKAT_SOAK_SECONDS=$${SADAKAT_SOAK_SECONDS:-600} SADAKAT_SOAK_RESTART_SECONDS=$${SADAKAT_SOAK_RESTART_SECONDS:-60} \
+	  SADAKAT_SOAK_REPORT=bench/results/soak.json $(BIN)/pytest -q -p no:cacheprovider tests/reliability/test_soak.py
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
