@@ -9,12 +9,14 @@ from decimal import Decimal
 from typing import Any
 
 from rq import Queue
-from sqlalchemy import select
+from sqlalchemy import select, update
+from sqlalchemy.exc import DataError, InterfaceError, OperationalError
+from sqlalchemy.orm import Session
 
 from adapters import get_adapter
 from adapters.base import PayloadError
 from connector import faults, lifecycle, orders, pushes, tracking
-from connector.jobqueue import enqueue_event, job_in_flight
+from connector.jobqueue import drain_flag, drain_in_flight, enqueue_event, job_in_flight, request_drain
 from connector.storage import Storage, upsert_insert
 from connector.tables import WebhookEvent, utcnow
 
@@ -82,48 +84,107 @@ def process(storage: Storage, event_id: int) -> Processed:
     """Parse a pending event through its shop's adapter and apply it, in one transaction.
 
     Returns the event's status and the pushes to queue once committed. Safe to call twice or
-    concurrently: the row is locked,
-    and an event that is no longer pending is left alone. A payload the adapter can't read is a
-    permanent failure, recorded on the event; any other error propagates so the job is retried.
+    concurrently: the row is locked, and an event that is no longer pending is left alone. A payload the
+    adapter can't read is a permanent failure, recorded on the event; any other error propagates so the
+    job is retried.
     """
     with storage.session() as session:
-        event = session.get(WebhookEvent, event_id, with_for_update=True)
-        if event is None:
-            return Processed("missing")
-        if event.status != WebhookEvent.PENDING:
-            return Processed(event.status)
+        return _process_in(session, event_id, count_attempt=True)
+
+
+def _process_in(session: Session, event_id: int, *, count_attempt: bool) -> Processed:
+    event = session.get(WebhookEvent, event_id, with_for_update=True)
+    if event is None:
+        return Processed("missing")
+    if event.status != WebhookEvent.PENDING:
+        return Processed(event.status)
+    if count_attempt:
         event.attempts += 1
-        try:
-            payload = decode_json(event.body)
-            if event.topic == tracking.CARRIER_TOPIC:
-                carrier_update = tracking.parse_carrier_update(payload)
-            else:
-                store_event = get_adapter(event.shop.platform).parse(event.topic, payload)
-        except (PayloadError, tracking.CarrierUpdateError) as exc:
-            event.status = WebhookEvent.FAILED
-            event.error = f"unreadable {event.topic} payload: {exc}"
-            event.processed_at = utcnow()
-            return Processed(event.status)
+    try:
+        payload = decode_json(event.body)
         if event.topic == tracking.CARRIER_TOPIC:
-            requested = tracking.record_carrier_update(session, event.shop, carrier_update)
-        elif store_event.lifecycle is not None and store_event.lifecycle.kind == "shop_redact":
-            shop_id = event.shop_id
-            session.expunge(event)
-            lifecycle.erase_shop(session, shop_id)  # this event goes too, with everything else of the shop
-            return Processed("erased")
-        elif store_event.lifecycle is not None:
-            lifecycle.apply(session, event.shop, store_event.lifecycle)
-            requested = []
+            carrier_update = tracking.parse_carrier_update(payload)
         else:
-            applied = orders.apply_event(session, event.shop, store_event, event.id)
-            requested = applied.pushes + [
-                pushes.request_customer_sync(session, event.shop, customer) for customer in applied.customers
-            ]
-        event.status = WebhookEvent.PROCESSED
-        event.error = None
+            store_event = get_adapter(event.shop.platform).parse(event.topic, payload)
+    except (PayloadError, tracking.CarrierUpdateError) as exc:
+        event.status = WebhookEvent.FAILED
+        event.error = f"unreadable {event.topic} payload: {exc}"
         event.processed_at = utcnow()
-        faults.point("event.before_commit")
-        return Processed(event.status, [(push_id, event.shop_id) for push_id in requested if push_id])
+        return Processed(event.status)
+    if event.topic == tracking.CARRIER_TOPIC:
+        requested = tracking.record_carrier_update(session, event.shop, carrier_update)
+    elif store_event.lifecycle is not None and store_event.lifecycle.kind == "shop_redact":
+        shop_id = event.shop_id
+        session.expunge(event)
+        lifecycle.erase_shop(session, shop_id)  # this event goes too, with everything else of the shop
+        return Processed("erased")
+    elif store_event.lifecycle is not None:
+        lifecycle.apply(session, event.shop, store_event.lifecycle)
+        requested = []
+    else:
+        applied = orders.apply_event(session, event.shop, store_event, event.id)
+        requested = applied.pushes + [
+            pushes.request_customer_sync(session, event.shop, customer) for customer in applied.customers
+        ]
+    event.status = WebhookEvent.PROCESSED
+    event.error = None
+    event.processed_at = utcnow()
+    faults.point("event.before_commit")
+    return Processed(event.status, [(push_id, event.shop_id) for push_id in requested if push_id])
+
+
+@dataclass
+class Batch:
+    """What one drain transaction did: the events it applied, the pushes they asked for, and the events
+    that raised (id → error) or hold a value the database can't store (id → reason)."""
+
+    claimed: list[int] = field(default_factory=list)
+    pushes: list[tuple[int, int]] = field(default_factory=list)
+    errors: dict[int, str] = field(default_factory=dict)
+    unstorable: dict[int, str] = field(default_factory=dict)
+
+
+def claim_fresh(storage: Storage, limit: int) -> list[int]:
+    """Take up to ``limit`` pending events no one has tried yet, oldest first, counting the attempt in a
+    committed transaction of its own: an event whose drain dies is then left to the sweeper's per-event
+    jobs, which retry with a backoff, instead of sinking every later drain too."""
+    with storage.session() as session:
+        fresh = (
+            select(WebhookEvent.id)
+            .where(WebhookEvent.status == WebhookEvent.PENDING, WebhookEvent.attempts == 0)
+            .order_by(WebhookEvent.id)
+            .limit(limit)
+        )
+        if storage.dialect == "postgresql":
+            fresh = fresh.with_for_update(skip_locked=True)  # parallel drains take disjoint batches
+        claimed = session.scalars(
+            update(WebhookEvent)
+            .where(WebhookEvent.id.in_(fresh.scalar_subquery()))
+            .values(attempts=WebhookEvent.attempts + 1)
+            .returning(WebhookEvent.id)
+        ).all()
+    return sorted(claimed)
+
+
+def process_batch(storage: Storage, event_ids: list[int]) -> Batch:
+    """Apply claimed events in one transaction, each in a savepoint: one that raises is rolled back alone
+    and reported, the others commit together. Exactly-once holds as in ``process``: every row is locked
+    and only a pending one is applied."""
+    batch = Batch(claimed=list(event_ids))
+    with storage.session() as session:
+        for event_id in event_ids:
+            try:
+                with session.begin_nested():
+                    for push in _process_in(session, event_id, count_attempt=False).pushes:
+                        if push not in batch.pushes:  # a member touched twice in a batch is synced once
+                            batch.pushes.append(push)
+            except DataError as exc:
+                batch.unstorable[event_id] = f"the payload holds a value the database can't store: {exc.orig}"
+            except (OperationalError, InterfaceError):
+                raise  # the database itself is gone: nothing in this batch can commit
+            except Exception as exc:
+                batch.errors[event_id] = f"{type(exc).__name__}: {exc}"
+    return batch
 
 
 def fail(storage: Storage, event_id: int, error: str) -> None:
@@ -137,12 +198,12 @@ def fail(storage: Storage, event_id: int, error: str) -> None:
             event.processed_at = utcnow()
 
 
-def record_error(storage: Storage, event_id: int, error: str) -> None:
+def record_error(storage: Storage, event_id: int, error: str, *, count_attempt: bool = True) -> None:
     """Note a failed attempt on a still-pending event (in its own transaction), for admins to see."""
     with storage.session() as session:
         event = session.get(WebhookEvent, event_id, with_for_update=True)
         if event is not None and event.status == WebhookEvent.PENDING:
-            event.attempts += 1
+            event.attempts += int(count_attempt)
             event.error = error[:2000]
 
 
@@ -226,30 +287,34 @@ def discard(storage: Storage, shop_id: int, event_id: int) -> None:
 
 
 def sweep(storage: Storage, queue: Queue, grace_seconds: int, limit: int = 1000) -> int:
-    """Queue every pending event older than ``grace_seconds`` whose job is missing or over. Returns how many.
+    """Hand on every pending event older than ``grace_seconds`` that nothing is working on. Returns how many.
 
     An event is left pending when Redis was down as it arrived, or when its worker died mid-job.
-    A job still queued, scheduled for a retry or running is left alone; after
+    Events never tried go to a fresh drain; events tried before get their own job, which RQ retries with
+    a backoff. A job still queued, scheduled for a retry or running is left alone; after
     ``SWEEP_MAX_ATTEMPTS`` failed attempts the event waits for an admin instead of looping.
     """
     cutoff = utcnow() - timedelta(seconds=grace_seconds)
     with storage.session() as session:
-        ids = list(
-            session.scalars(
-                select(WebhookEvent.id)
-                .where(
-                    WebhookEvent.status == WebhookEvent.PENDING,
-                    WebhookEvent.received_at <= cutoff,
-                    WebhookEvent.attempts < SWEEP_MAX_ATTEMPTS,
-                )
-                .order_by(WebhookEvent.id)
-                .limit(limit)
+        rows = session.execute(
+            select(WebhookEvent.id, WebhookEvent.attempts)
+            .where(
+                WebhookEvent.status == WebhookEvent.PENDING,
+                WebhookEvent.received_at <= cutoff,
+                WebhookEvent.attempts < SWEEP_MAX_ATTEMPTS,
             )
-        )
+            .order_by(WebhookEvent.id)
+            .limit(limit)
+        ).all()
+    fresh = [row.id for row in rows if row.attempts == 0]
     queued = 0
-    for event_id in ids:
-        if job_in_flight(queue, event_id):
+    if fresh and not drain_in_flight(queue):
+        queue.connection.delete(drain_flag(0))  # left by a drain that died: it would hold new ones back
+        request_drain(queue)
+        queued = len(fresh)
+    for row in rows:
+        if row.attempts == 0 or job_in_flight(queue, row.id):
             continue
-        if enqueue_event(queue, event_id, replace=True):
+        if enqueue_event(queue, row.id, replace=True):
             queued += 1
     return queued

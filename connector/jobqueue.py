@@ -15,10 +15,15 @@ from connector.config import Config
 
 QUEUE_NAME = "sadakat"
 PROCESS_EVENT = "jobs.events.process_event"
+DRAIN_EVENTS = "jobs.events.drain_events"
+DRAIN_SLOTS = 2
+"""Drain jobs that may run at once: a backlog wakes a helper on another worker."""
+DRAIN_FLAG_SECONDS = 120
 RUN_PUSH = "jobs.pushes.run_push"
 PUSH_CONCURRENCY_PER_SHOP = 2
 """At most this many calls to one store at once: a throttled store queues while the others flow."""
 EVENT_RETRY = Retry(max=5, interval=[10, 30, 120, 600, 1800])
+DRAIN_RETRY = Retry(max=5, interval=[5, 15, 60, 300, 900])
 IN_FLIGHT = frozenset(
     {JobStatus.QUEUED, JobStatus.STARTED, JobStatus.SCHEDULED, JobStatus.DEFERRED, JobStatus.RATE_LIMITED}
 )
@@ -66,6 +71,38 @@ def enqueue_event(queue: Queue, event_id: int, *, replace: bool = False) -> bool
     except DuplicateJobError:
         return False
     return True
+
+
+def drain_flag(slot: int) -> str:
+    """The Redis key that says a drain job for ``slot`` is on its way."""
+    return f"sadakat:drain:{slot}"
+
+
+def request_drain(queue: Queue, slot: int = 0) -> bool:
+    """Make sure a job that drains the inbox is on its way; returns whether one was queued.
+
+    When one already is (the common case under load) this costs a single SET NX, not an enqueue: that is
+    what lets the receiver keep up. The flag expires, so a drain lost with a dead worker doesn't block
+    new ones for long; the sweeper clears it too.
+    """
+    job_id = f"drain-{slot}-{uuid.uuid4().hex[:8]}"
+    if not queue.connection.set(drain_flag(slot), job_id, nx=True, ex=DRAIN_FLAG_SECONDS):
+        return False
+    queue.enqueue(
+        DRAIN_EVENTS,
+        slot,
+        job_id=job_id,
+        retry=DRAIN_RETRY,
+        result_ttl=60,
+        description="drain the inbox",
+    )
+    return True
+
+
+def drain_in_flight(queue: Queue, slot: int = 0) -> bool:
+    """Whether the drain job the flag names is queued, scheduled or running (else the flag is stale)."""
+    job_id = queue.connection.get(drain_flag(slot))
+    return job_id is not None and job_in_flight(queue, job_id.decode())
 
 
 def enqueue_push(queue: Queue, push_id: int, shop_id: int, *, delay: float | None = None) -> str:

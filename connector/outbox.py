@@ -79,9 +79,24 @@ def request(session: Session, shop_id: int, kind: str, key: str, target: str, pa
     return session.execute(stmt).scalar()
 
 
-def request_refresh(session: Session, shop_id: int, kind: str, key: str, target: str, payload: dict[str, Any]) -> int:
+def request_refresh(
+    session: Session, shop_id: int, kind: str, key: str, target: str, payload: dict[str, Any]
+) -> int | None:
     """Record a push that carries the latest state (a customer sync): a repeat bumps its generation and makes
-    it pending again, so a run that started before the change doesn't mark it done."""
+    it pending again, so a run that started before the change doesn't mark it done. Returns the push id to
+    queue, or None when it was still waiting for its job anyway (that run will carry the latest state)."""
+    waiting = session.scalar(
+        select(Push.id)
+        .where(Push.shop_id == shop_id, Push.key == key, Push.status == Push.PENDING, Push.job_id.is_not(None))
+        .with_for_update()
+    )
+    if waiting is not None:
+        session.execute(
+            update(Push)
+            .where(Push.id == waiting)
+            .values(generation=Push.generation + 1, attempts=0, payload=payload, updated_at=utcnow())
+        )
+        return None
     table = Push.__table__
     stmt = upsert_insert(session, Push).values(**_new_push(shop_id, kind, key, target, payload))
     stmt = stmt.on_conflict_do_update(

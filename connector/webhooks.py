@@ -1,4 +1,4 @@
-"""The webhook receiver: verify, store durably and once, acknowledge, then queue for a worker."""
+"""The webhook receiver: verify, store durably and once, acknowledge, then wake the inbox drain."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from adapters import UnknownPlatform, get_adapter
 from adapters.base import Envelope, PayloadError, StoreAdapter, hmac_sha256_base64_matches
 from connector import inbox, tracking
 from connector.errors import problem
-from connector.jobqueue import enqueue_event
+from connector.jobqueue import request_drain
 from connector.runtime import runtime
 from connector.tables import Shop, WebhookEvent
 from connector.telemetry import count_webhook
@@ -103,7 +103,7 @@ def _store_and_queue(shop_id: int, delivery_id: str, topic: str, body: bytes, st
         return jsonify(status="duplicate"), 200
     if status == WebhookEvent.PENDING:
         try:
-            enqueue_event(runtime().queue, stored.event_id)
+            request_drain(runtime().queue)
         except RedisError as exc:
             # Committed already: the sweeper queues it once Redis is back.
             log.warning("event %s stored but not queued (%s); the sweeper will queue it", stored.event_id, exc)

@@ -1,14 +1,18 @@
-"""RQ jobs for inbox events."""
+"""RQ jobs for inbox events: the drain that applies them in batches, and the per-event job for retries."""
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import time
 
+from redis.exceptions import RedisError
+from rq import Queue
 from sqlalchemy.exc import DataError
 
 from connector import faults, inbox, pushes
 from connector.config import Config
-from connector.jobqueue import current_queue
+from connector.jobqueue import DRAIN_SLOTS, current_queue, drain_flag, enqueue_event, request_drain
 from connector.storage import storage_for
 from connector.telemetry import timed
 
@@ -36,3 +40,58 @@ def process_event(event_id: int) -> str:
     if processed.pushes:
         pushes.dispatch(storage, current_queue(config), processed.pushes)
     return processed.status
+
+
+BATCH_SIZE = 200
+DRAIN_SECONDS = 20.0
+
+
+@timed
+def drain_events(slot: int = 0) -> int:
+    """Apply pending events in batches of BATCH_SIZE, one transaction each, until none are left; returns
+    how many were taken. A full batch means a backlog: a helper drain is woken on another worker. An
+    event that raises is handed to its own job, which RQ retries with a backoff."""
+    config = Config.from_env()
+    queue = current_queue(config)
+    try:
+        return _drain(config, queue, slot)
+    except BaseException:
+        # Whatever stopped this drain (the database gone, say), the next arrival must be able to wake one.
+        with contextlib.suppress(RedisError):
+            queue.connection.delete(drain_flag(slot))
+        raise
+
+
+def _drain(config: Config, queue: Queue, slot: int) -> int:
+    storage = storage_for(config)
+    taken = 0
+    deadline = time.monotonic() + DRAIN_SECONDS
+    flag_cleared = False
+    while True:
+        claimed = inbox.claim_fresh(storage, BATCH_SIZE)
+        if not claimed:
+            if flag_cleared:
+                return taken
+            # Looks drained: clear the flag first, then look once more, so that an event stored just
+            # now either is seen here or wakes a new drain.
+            queue.connection.delete(drain_flag(slot))
+            flag_cleared = True
+            continue
+        batch = inbox.process_batch(storage, claimed)
+        faults.point("event.after_commit")
+        taken += len(claimed)
+        for event_id, reason in batch.unstorable.items():
+            inbox.fail(storage, event_id, reason)
+        for event_id, error in batch.errors.items():
+            inbox.record_error(storage, event_id, error, count_attempt=False)
+            log.warning("event %s failed in a drain (%s); retrying it on its own", event_id, error)
+            enqueue_event(queue, event_id, replace=True)
+        if batch.pushes:
+            pushes.dispatch(storage, queue, batch.pushes)
+        if len(claimed) == BATCH_SIZE and slot + 1 < DRAIN_SLOTS:
+            request_drain(queue, slot + 1)
+        if time.monotonic() > deadline:
+            # Let other jobs (pushes) have the worker too; a continuation picks up from here.
+            queue.connection.delete(drain_flag(slot))
+            request_drain(queue, slot)
+            return taken

@@ -52,9 +52,9 @@ def test_metrics_count_webhooks_by_outcome_jobs_queue_and_pushes(
     assert webhooks("accepted") == 1
     assert webhooks("duplicate") == 1
     assert webhooks("unauthorized", topic="other") == 1  # an unverified topic is never a label
-    assert after[("sadakat_job_duration_seconds_count", (("job", "process_event"),))] == 1
-    assert after[("sadakat_job_duration_seconds_bucket", (("job", "process_event"), ("le", "+Inf")))] == 1
-    assert after[("sadakat_job_duration_seconds_sum", (("job", "process_event"),))] > 0
+    assert after[("sadakat_job_duration_seconds_count", (("job", "drain_events"),))] == 1
+    assert after[("sadakat_job_duration_seconds_bucket", (("job", "drain_events"), ("le", "+Inf")))] == 1
+    assert after[("sadakat_job_duration_seconds_sum", (("job", "drain_events"),))] > 0
     assert after[("sadakat_queue_jobs", (("state", "queued"),))] == 0
     assert after[("sadakat_inbox_events", (("status", "processed"),))] == 1
     assert after[("sadakat_processes_alive", (("role", "worker"),))] == 0

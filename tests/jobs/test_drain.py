@@ -1,0 +1,83 @@
+"""The inbox drain: events applied in batches, one transaction each, without giving up exactly-once."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from flask.testing import FlaskClient
+from redis import Redis
+from rq import Queue
+from sqlalchemy import func, select
+
+from connector import orders
+from connector.jobqueue import QUEUE_NAME, drain_flag
+from connector.storage import Storage
+from connector.tables import LedgerEntry, Shop, WebhookEvent
+from jobs import events
+from tests.support import drain, post_all_at_once, run_workers, sandbox_order, sandbox_webhook
+
+
+def post(client: FlaskClient, shop: Shop, order_id: str, subtotal: str) -> None:
+    request = sandbox_webhook(shop, sandbox_order(order_id, subtotal, f"c-{order_id}"))
+    assert client.post(request.path, data=request.body, headers=request.headers).status_code == 200
+
+
+def ledger_points(storage: Storage) -> dict[str, int]:
+    with storage.session() as session:
+        return {e.key: e.points for e in session.scalars(select(LedgerEntry))}
+
+
+def test_many_webhooks_wake_one_drain_that_takes_them_all(
+    client: FlaskClient, sandbox_shop: Shop, storage: Storage, redis: Redis
+) -> None:
+    for n in range(5):
+        post(client, sandbox_shop, f"o{n}", "100.00")
+    jobs = Queue(QUEUE_NAME, connection=redis).jobs
+    assert [job.func_name for job in jobs] == ["jobs.events.drain_events"]  # one job, not one per webhook
+    drain(redis)
+    assert ledger_points(storage) == {f"order:o{n}:earned": 100 for n in range(5)}
+    assert redis.get(drain_flag(0)) is None  # nothing left to drain: the next webhook wakes a new drain
+    post(client, sandbox_shop, "o5", "7.00")
+    drain(redis)
+    assert ledger_points(storage)["order:o5:earned"] == 7
+
+
+def test_an_event_that_raises_is_rolled_back_alone_and_retried_on_its_own(
+    client: FlaskClient, sandbox_shop: Shop, storage: Storage, redis: Redis, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    apply_event = orders.apply_event
+    failures = []
+
+    def once_broken(session: Any, shop: Any, event: Any, event_id: int | None = None) -> Any:
+        if event.order is not None and event.order.id == "o1" and not failures:
+            failures.append(event_id)
+            apply_event(session, shop, event, event_id)  # its writes are in the savepoint that rolls back
+            raise RuntimeError("a bug met halfway")
+        return apply_event(session, shop, event, event_id)
+
+    monkeypatch.setattr(orders, "apply_event", once_broken)
+    for n in range(3):
+        post(client, sandbox_shop, f"o{n}", "100.00")
+    assert events.drain_events() == 3
+    assert ledger_points(storage) == {"order:o0:earned": 100, "order:o2:earned": 100}
+    with storage.session() as session:
+        broken = session.get(WebhookEvent, failures[0])
+        assert (broken.status, broken.attempts, broken.error) == ("pending", 1, "RuntimeError: a bug met halfway")
+    assert f"event-{failures[0]}" in Queue(QUEUE_NAME, connection=redis).job_ids
+    drain(redis)
+    assert ledger_points(storage) == {f"order:o{n}:earned": 100 for n in range(3)}
+
+
+def test_a_backlog_is_shared_by_two_worker_processes_and_each_event_counts_once(
+    server_url: str, sandbox_shop: Shop, storage: Storage, redis: Redis
+) -> None:
+    sends = [sandbox_webhook(sandbox_shop, sandbox_order(f"b{n}", "10.00", f"c-{n % 40}")) for n in range(3 * 200)]
+    sends += sends[:100]  # and a hundred repeated deliveries
+    assert set(post_all_at_once(server_url, sends, threads=16)) == {200}
+    run_workers(2)
+    with storage.session() as session:
+        assert session.scalar(select(func.count()).select_from(WebhookEvent)) == 600
+        assert set(session.scalars(select(WebhookEvent.status))) == {"processed"}
+        assert session.scalar(select(func.count()).select_from(LedgerEntry)) == 600
+        assert session.scalar(select(func.sum(LedgerEntry.points))) == 6000
