@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint install migrate clean browser soak
+.PHONY: run test lint install migrate clean browser soak bench
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -39,6 +39,13 @@ soak: $(STAMP)
 	@mkdir -p bench/results
 	SADAKAT_SOAK_SECONDS=$${SADAKAT_SOAK_SECONDS:-600} SADAKAT_SOAK_RESTART_SECONDS=$${SADAKAT_SOAK_RESTART_SECONDS:-60} \
 	  SADAKAT_SOAK_REPORT=bench/results/soak.json $(BIN)/pytest -q -p no:cacheprovider tests/reliability/test_soak.py
+
+## The benchmark (bench/run.py): ceiling, ingest, end to end, lookups, memory; QUICK=1 for the short run.
+## Uses DATABASE_URL / REDIS_URL when set. Results: bench/results/latest.json and latest.md.
+bench: $(STAMP)
+	@command -v wrk >/dev/null || { [ "$$(id -u)" = 0 ] && DEBIAN_FRONTEND=noninteractive apt-get install -y -q wrk >/dev/null; } || \
+	  { echo "make bench needs wrk (apt-get install wrk)"; exit 1; }
+	QUICK=$(QUICK) $(BIN)/python -u bench/run.py
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -6,6 +6,7 @@ import base64
 import hashlib
 import os
 import secrets
+from collections.abc import Mapping
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -20,13 +21,13 @@ class SecretKeyError(RuntimeError):
     """No usable key to encrypt or decrypt stored secrets."""
 
 
-def secret_key(env: dict[str, str] | None = None) -> str:
+def secret_key(env: Mapping[str, str] | None = None) -> str:
     """SADAKAT_SECRET_KEY; on the embedded defaults, one generated once into the data directory.
 
     With a real database (DATABASE_URL) the key must be set explicitly: every host sharing that
     database needs the same key.
     """
-    env = dict(os.environ) if env is None else env
+    env = os.environ if env is None else env
     if env.get("SADAKAT_SECRET_KEY"):
         return env["SADAKAT_SECRET_KEY"]
     if env.get("DATABASE_URL"):

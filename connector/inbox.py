@@ -6,10 +6,12 @@ import json
 from dataclasses import dataclass, field
 from datetime import timedelta
 from decimal import Decimal
+from functools import cache
 from typing import Any
 
 from rq import Queue
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import DataError, InterfaceError, OperationalError
 from sqlalchemy.orm import Session
 
@@ -17,7 +19,7 @@ from adapters import get_adapter
 from adapters.base import PayloadError
 from connector import faults, lifecycle, orders, pushes, tracking
 from connector.jobqueue import drain_flag, drain_in_flight, enqueue_event, job_in_flight, request_drain
-from connector.storage import Storage, upsert_insert
+from connector.storage import Storage
 from connector.tables import WebhookEvent, utcnow
 
 SWEEP_MAX_ATTEMPTS = 10
@@ -53,23 +55,34 @@ def decode_json(body: bytes) -> dict[str, Any]:
 
 def store(storage: Storage, shop_id: int, delivery_id: str, topic: str, body: bytes, status: str) -> Stored:
     """Commit the event to the inbox unless this shop already has that delivery id."""
-    with storage.session() as session:
-        stmt = (
-            upsert_insert(session, WebhookEvent)
-            .values(
-                shop_id=shop_id,
-                delivery_id=delivery_id,
-                topic=topic,
-                body=body,
-                status=status,
-                attempts=0,
-                received_at=utcnow(),
-            )
-            .on_conflict_do_nothing(index_elements=["shop_id", "delivery_id"])
-            .returning(WebhookEvent.id)
-        )
-        event_id = session.execute(stmt).scalar()
+    row = {
+        "shop_id": shop_id,
+        "delivery_id": delivery_id,
+        "topic": topic,
+        "body": body,
+        "status": status,
+        "attempts": 0,
+        "received_at": utcnow(),
+    }
+    with storage.engine.begin() as conn:
+        event_id = conn.execute(_insert_once(storage.dialect), row).scalar()
     return Stored(event_id=event_id, status=status)
+
+
+@cache
+def _insert_once(dialect: str) -> Any:
+    # Built once per dialect: the receiver runs this for every webhook.
+    table = WebhookEvent.__table__
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    return (
+        insert(table)
+        .values({column: bindparam(column) for column in STORED_COLUMNS})
+        .on_conflict_do_nothing(index_elements=["shop_id", "delivery_id"])
+        .returning(table.c.id)
+    )
+
+
+STORED_COLUMNS = ("shop_id", "delivery_id", "topic", "body", "status", "attempts", "received_at")
 
 
 @dataclass(frozen=True)

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import contextlib
 import uuid
+from collections.abc import Callable
 from datetime import timedelta
 
 from redis import Redis
+from redis.client import Pipeline
 from rq import Queue, RateLimit, Retry, get_current_job
 from rq.exceptions import DuplicateJobError, NoSuchJobError
 from rq.job import Job, JobStatus
@@ -78,15 +80,19 @@ def drain_flag(slot: int) -> str:
     return f"sadakat:drain:{slot}"
 
 
-def request_drain(queue: Queue, slot: int = 0) -> bool:
+def request_drain(queue: Queue, slot: int = 0, *, also: Callable[[Pipeline], object] | None = None) -> bool:
     """Make sure a job that drains the inbox is on its way; returns whether one was queued.
 
     When one already is (the common case under load) this costs a single SET NX, not an enqueue: that is
     what lets the receiver keep up. The flag expires, so a drain lost with a dead worker doesn't block
-    new ones for long; the sweeper clears it too.
+    new ones for long; the sweeper clears it too. ``also`` adds commands to the same round trip.
     """
     job_id = f"drain-{slot}-{uuid.uuid4().hex[:8]}"
-    if not queue.connection.set(drain_flag(slot), job_id, nx=True, ex=DRAIN_FLAG_SECONDS):
+    pipe = queue.connection.pipeline(transaction=False)
+    pipe.set(drain_flag(slot), job_id, nx=True, ex=DRAIN_FLAG_SECONDS)
+    if also is not None:
+        also(pipe)
+    if not pipe.execute()[0]:
         return False
     queue.enqueue(
         DRAIN_EVENTS,

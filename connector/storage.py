@@ -8,7 +8,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -35,6 +35,12 @@ class Storage:
         """A session in one transaction: committed on success, rolled back on any error."""
         with self.sessions() as session, session.begin():
             yield session
+
+    @contextmanager
+    def reading(self) -> Iterator[Connection]:
+        """A connection in a read-only transaction (on SQLite it doesn't take the write lock)."""
+        with self.engine.connect().execution_options(read_only=True) as conn, conn.begin():
+            yield conn
 
     def ping(self) -> None:
         """Raise if the database can't be reached."""
@@ -72,7 +78,7 @@ def _serialise_sqlite_writers(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Any) -> None:
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+        conn.exec_driver_sql("BEGIN" if conn.get_execution_options().get("read_only") else "BEGIN IMMEDIATE")
 
 
 def upsert_insert(session: Session, table: Any) -> Any:

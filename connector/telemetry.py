@@ -13,6 +13,7 @@ from functools import wraps
 from typing import ParamSpec, TypeVar
 
 from redis import Redis
+from redis.client import Pipeline
 from redis.exceptions import RedisError
 from rq import get_current_job
 
@@ -30,9 +31,14 @@ R = TypeVar("R")
 def count_webhook(redis: Redis, platform: str, topic: str, outcome: str) -> None:
     """One more webhook of ``platform``/``topic`` answered with ``outcome``."""
     try:
-        redis.hincrby(WEBHOOKS_KEY, SEPARATOR.join((platform, topic, outcome)), 1)
+        add_webhook(redis, platform, topic, outcome)
     except RedisError as exc:
         log.debug("webhook not counted: %s", exc)
+
+
+def add_webhook(redis: Redis | Pipeline, platform: str, topic: str, outcome: str) -> None:
+    """The command that counts a webhook, for a client or a pipeline (errors are the caller's)."""
+    redis.hincrby(WEBHOOKS_KEY, SEPARATOR.join((platform, topic, outcome)), 1)
 
 
 def webhook_counts(redis: Redis) -> dict[tuple[str, str, str], int]:

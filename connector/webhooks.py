@@ -8,16 +8,17 @@ import logging
 from flask import Blueprint, Response, g, jsonify, request
 from flask.typing import ResponseReturnValue
 from redis.exceptions import RedisError
-from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from adapters import UnknownPlatform, get_adapter
 from adapters.base import Envelope, PayloadError, StoreAdapter, hmac_sha256_base64_matches
-from connector import inbox, tracking
+from connector import inbox, signing_shops, tracking
 from connector.errors import problem
 from connector.jobqueue import request_drain
 from connector.runtime import runtime
-from connector.tables import Shop, WebhookEvent
-from connector.telemetry import count_webhook
+from connector.signing_shops import SigningShop
+from connector.tables import WebhookEvent
+from connector.telemetry import add_webhook, count_webhook
 
 log = logging.getLogger(__name__)
 bp = Blueprint("webhooks", __name__, url_prefix="/webhooks")
@@ -41,9 +42,9 @@ def receive(platform: str, shop_id: int | None = None) -> ResponseReturnValue:
     if shop is None:
         return problem(401, "unknown shop: register it with `sadakat shops add` first")
     if envelope.is_ping:
+        g.webhook_outcome = "ping"
         return jsonify(status="ping"), 200
-    secrets = [shop.webhook_secret, shop.previous_webhook_secret] if shop.webhook_secret else []
-    if not adapter.verify(body, envelope.signature, secrets or adapter.app_webhook_secrets(runtime().config)):
+    if not adapter.verify(body, envelope.signature, shop.secrets or adapter.app_webhook_secrets(runtime().config)):
         return problem(401, "signature does not match the shop's webhook secret")
     if not envelope.topic:
         return problem(400, "the webhook has no topic header")
@@ -68,11 +69,10 @@ def receive_carrier(shop_id: int) -> ResponseReturnValue:
     shop's carrier secret (``X-Sadakat-Signature``: base64 HMAC-SHA256 of the body)."""
     g.webhook_platform, g.webhook_topic = "carrier", tracking.CARRIER_TOPIC
     body = request.get_data(cache=False)
-    with runtime().storage.session() as session:
-        shop = session.get(Shop, shop_id) if 0 < shop_id <= MAX_SHOP_ID else None
-    if shop is None or not shop.carrier_secret:
+    secret = signing_shops.carrier_secret(runtime().storage, shop_id) if 0 < shop_id <= MAX_SHOP_ID else None
+    if not secret:
         return problem(401, "unknown shop")
-    if not hmac_sha256_base64_matches(body, request.headers.get("X-Sadakat-Signature"), [shop.carrier_secret]):
+    if not hmac_sha256_base64_matches(body, request.headers.get("X-Sadakat-Signature"), [secret]):
         return problem(401, "signature does not match the shop's carrier secret")
     try:
         tracking.parse_carrier_update(inbox.decode_json(body))
@@ -81,7 +81,7 @@ def receive_carrier(shop_id: int) -> ResponseReturnValue:
     delivery_id = request.headers.get("X-Sadakat-Delivery-Id") or "sha256:" + hashlib.sha256(body).hexdigest()
     if len(delivery_id) > MAX_HEADER_VALUE or not delivery_id.isprintable():
         return problem(400, "the delivery id header is too long or has control characters")
-    return _store_and_queue(shop.id, delivery_id, tracking.CARRIER_TOPIC, body, WebhookEvent.PENDING)
+    return _store_and_queue(shop_id, delivery_id, tracking.CARRIER_TOPIC, body, WebhookEvent.PENDING)
 
 
 OUTCOMES = {400: "invalid", 401: "unauthorized", 404: "not_found", 413: "too_large", 503: "unavailable"}
@@ -89,41 +89,46 @@ OUTCOMES = {400: "invalid", 401: "unauthorized", 404: "not_found", 413: "too_lar
 
 @bp.after_request
 def _count(response: Response) -> Response:
+    if g.get("webhook_counted"):
+        return response
     outcome = OUTCOMES.get(response.status_code, "error" if response.status_code >= 500 else str(response.status_code))
-    if response.status_code == 200 and response.is_json:
-        outcome = str((response.get_json(silent=True) or {}).get("status", "accepted"))
+    if response.status_code == 200:
+        outcome = g.get("webhook_outcome", "accepted")
     platform = g.get("webhook_platform", "unknown")
     count_webhook(runtime().redis, platform, g.get("webhook_topic", "other"), outcome)
     return response
 
 
 def _store_and_queue(shop_id: int, delivery_id: str, topic: str, body: bytes, status: str) -> ResponseReturnValue:
-    stored = inbox.store(runtime().storage, shop_id, delivery_id, topic, body, status)
+    try:
+        stored = inbox.store(runtime().storage, shop_id, delivery_id, topic, body, status)
+    except IntegrityError:
+        return problem(401, "unknown shop: it was removed")  # removed since the receiver last looked it up
     if stored.duplicate:
+        g.webhook_outcome = "duplicate"
         return jsonify(status="duplicate"), 200
     if status == WebhookEvent.PENDING:
+        platform, topic_label = g.get("webhook_platform", "unknown"), g.get("webhook_topic", "other")
         try:
-            request_drain(runtime().queue)
+            # Wake the drain and count this webhook in one round trip to Redis.
+            request_drain(runtime().queue, also=lambda pipe: add_webhook(pipe, platform, topic_label, "accepted"))
+            g.webhook_counted = True
         except RedisError as exc:
             # Committed already: the sweeper queues it once Redis is back.
             log.warning("event %s stored but not queued (%s); the sweeper will queue it", stored.event_id, exc)
-    return jsonify(status="accepted" if status == WebhookEvent.PENDING else "ignored", event_id=stored.event_id), 200
+    g.webhook_outcome = "accepted" if status == WebhookEvent.PENDING else "ignored"
+    return jsonify(status=g.webhook_outcome, event_id=stored.event_id), 200
 
 
-def _find_shop(adapter: StoreAdapter, envelope: Envelope, shop_id: int | None) -> Shop | None:
+def _find_shop(adapter: StoreAdapter, envelope: Envelope, shop_id: int | None) -> SigningShop | None:
     domain = envelope.shop_domain
     if domain and (len(domain) > MAX_HEADER_VALUE or not domain.isprintable()):
         return None  # no shop is called that (and PostgreSQL can't even search for a NUL)
-    with runtime().storage.session() as session:
-        if shop_id is not None:
-            shop = session.get(Shop, shop_id) if 0 < shop_id <= MAX_SHOP_ID else None
-            if shop is None or shop.platform != adapter.platform:
-                return None
-            if envelope.shop_domain and envelope.shop_domain != shop.domain:
-                return None
-            return shop
-        if envelope.shop_domain:
-            return session.scalars(
-                select(Shop).where(Shop.platform == adapter.platform, Shop.domain == envelope.shop_domain)
-            ).one_or_none()
-    return None
+    if shop_id is not None:
+        shop = signing_shops.by_id(runtime().storage, shop_id) if 0 < shop_id <= MAX_SHOP_ID else None
+        if shop is None or shop.platform != adapter.platform:
+            return None
+        if domain and domain != shop.domain:
+            return None
+        return shop
+    return signing_shops.by_domain(runtime().storage, adapter.platform, domain) if domain else None

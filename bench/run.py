@@ -1,0 +1,414 @@
+"""`make bench`: the real stack on this machine, loaded by wrk, measured in one run.
+
+Starts gunicorn (the Procfile's settings), RQ workers, Redis (REDIS_URL, else the embedded Valkey) and the
+database (DATABASE_URL, else SQLite in a temporary directory), and measures: the bare-Flask ceiling, ingest
+(signed ~10 KB Shopify orders, workers stopped), p99 at a fixed 500 requests/s, end to end (N orders to
+exact balances, with 1 and with 2 workers), balance lookups at growing ledger sizes, and peak RSS.
+Writes bench/results/latest.json and latest.md. QUICK=1 for the short version.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import os
+import platform
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+BIN = Path(sys.executable).parent
+FIXTURE = ROOT.parent / "shared" / "fixtures" / "shopify" / "orders_create.json"
+RESULTS = ROOT / "bench" / "results"
+SECRET = "bench-webhook-secret"
+DOMAIN = "bench.myshopify.com"
+QUICK = os.environ.get("QUICK") == "1"
+SECONDS = 8 if QUICK else 20
+E2E_EVENTS = 5_000 if QUICK else 50_000
+LEDGER_SIZES = [10_000, 100_000] if QUICK else [10_000, 100_000, 1_000_000]
+CONNECTIONS = 32
+THREADS = 2
+
+
+def sign(body: bytes) -> str:
+    import base64
+    import hashlib
+    import hmac
+
+    return base64.b64encode(hmac.new(SECRET.encode(), body, hashlib.sha256).digest()).decode()
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def wait_for_port(port: int, timeout: float = 30) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with socket.socket() as sock:
+            if sock.connect_ex(("127.0.0.1", port)) == 0:
+                return
+        time.sleep(0.1)
+    raise SystemExit(f"nothing listened on port {port} within {timeout} s")
+
+
+@contextmanager
+def gunicorn(app: str, env: dict[str, str], log: Path) -> Iterator[tuple[int, subprocess.Popen[bytes]]]:
+    """The Procfile's web command (2 sync workers, access log on) for ``app``."""
+    port = free_port()
+    command = [str(BIN / "gunicorn"), app, "--bind", f"127.0.0.1:{port}", "--workers", "2"]
+    command += ["--access-logfile", str(log), "--error-logfile", str(log.with_suffix(".err"))]
+    process = subprocess.Popen(command, env=env, cwd=ROOT)
+    try:
+        wait_for_port(port)
+        yield port, process
+    finally:
+        process.send_signal(signal.SIGTERM)
+        process.wait(timeout=30)
+
+
+def wrk(url: str, mode: str, path: Path, seconds: float, connections: int = CONNECTIONS, delay_ms: int = 0) -> dict:
+    """Run wrk with bench/webhook.lua; its figures as a dict."""
+    command = ["wrk", "-t", str(THREADS), "-c", str(connections), "-d", f"{seconds}s", "--latency", "--timeout", "10s"]
+    command += ["-s", str(ROOT / "bench" / "webhook.lua"), url, "--", mode, str(path), str(THREADS), str(delay_ms)]
+    command.append(str(connections // THREADS))
+    out = subprocess.run(command, capture_output=True, text=True, check=True).stdout
+    return parse_wrk(out)
+
+
+def wrk_list(url: str, path: Path, connections: int = 16) -> subprocess.Popen[str]:
+    """wrk sending each order of ``path`` once; it has to be stopped (its threads stop, the process waits)."""
+    command = ["wrk", "-t", str(THREADS), "-c", str(connections), "-d", "3600s", "--timeout", "10s"]
+    command += ["-s", str(ROOT / "bench" / "webhook.lua"), url, "--", "list", str(path), str(THREADS), "0"]
+    command.append(str(connections // THREADS))
+    return subprocess.Popen(command, stdout=subprocess.DEVNULL, text=True)
+
+
+def wrk_get(url: str, seconds: float, header: str, connections: int = 8) -> dict:
+    command = ["wrk", "-t", str(THREADS), "-c", str(connections), "-d", f"{seconds}s", "--latency", "-H", header, url]
+    return parse_wrk(subprocess.run(command, capture_output=True, text=True, check=True).stdout)
+
+
+def parse_wrk(out: str) -> dict:
+    def ms(value: str) -> float:
+        number, unit = re.fullmatch(r"([\d.]+)(us|ms|s|m)", value).groups()  # type: ignore[union-attr]
+        return float(number) * {"us": 0.001, "ms": 1, "s": 1000, "m": 60000}[unit]
+
+    found = {
+        "rps": float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1)),  # type: ignore[union-attr]
+        "requests": int(re.search(r"(\d+) requests in", out).group(1)),  # type: ignore[union-attr]
+        "non_2xx": int(m.group(1)) if (m := re.search(r"Non-2xx or 3xx responses: (\d+)", out)) else 0,
+        "errors": (m.group(0) if (m := re.search(r"Socket errors:.*", out)) else ""),
+    }
+    for pct in ("50", "99"):
+        found[f"p{pct}_ms"] = round(ms(re.search(rf"\s{pct}%\s+(\S+)", out).group(1)), 2)  # type: ignore[union-attr]
+    return found
+
+
+def order(n: int) -> dict[str, Any]:
+    """Shopify's sample order, paid, as order n of customer n % 1000."""
+    sample = json.loads(FIXTURE.read_text())
+    body = copy.deepcopy(sample)
+    body.update(financial_status="paid", cancelled_at=None, cancel_reason=None, id=10**12 + n)
+    body["customer"] = dict(sample["customer"], id=5 * 10**11 + n % 1000, email=f"member{n % 1000}@example.com")
+    return body
+
+
+def request_file(path: Path, count: int) -> None:
+    with path.open("w") as out:
+        for n in range(count):
+            body = json.dumps(order(n), separators=(",", ":"))
+            out.write(f"{sign(body.encode())}\t{body}\n")
+
+
+def peak_rss_mb(pids: list[int]) -> float:
+    """The largest peak resident set (VmHWM) among ``pids``."""
+    peak = 0
+    for pid in pids:
+        try:
+            status = Path(f"/proc/{pid}/status").read_text()
+        except OSError:
+            continue
+        if m := re.search(r"VmHWM:\s+(\d+) kB", status):
+            peak = max(peak, int(m.group(1)))
+    return round(peak / 1024, 1)
+
+
+def children(pid: int) -> list[int]:
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            if int(stat.read_text().rsplit(")", 1)[1].split()[1]) == pid:
+                found.append(int(stat.parent.name))
+        except (OSError, ValueError, IndexError):
+            continue
+    return found
+
+
+class Stack:
+    """The configured services, a fresh schema and one Shopify shop."""
+
+    def __init__(self, work: Path) -> None:
+        self.work = work
+        self.valkey = None
+        env = dict(os.environ)
+        if not env.get("REDIS_URL"):
+            from connector.embedded import start_valkey
+
+            self.valkey = start_valkey(work / "valkey.sock", work / "valkey", persist=False)
+            env["REDIS_URL"] = f"unix://{work / 'valkey.sock'}"
+        env.setdefault("DATABASE_URL", f"sqlite:///{work / 'bench.db'}")
+        env.update(SADAKAT_DATA_DIR=str(work), SADAKAT_SECRET_KEY="bench-secret-key", SADAKAT_ADMIN_TOKEN="bench")
+        os.environ.update(env)
+        self.env = env
+        from connector.config import Config
+        from connector.shops import register_shop
+        from connector.storage import migrate, storage_for
+
+        self.config = Config.from_env()
+        self._reset()
+        migrate(self.config)
+        self.storage = storage_for(self.config)
+        self.shop = register_shop(
+            self.storage, self.config, "shopify", DOMAIN, {"access_token": "x"}, SECRET, {"sync_customers": False}
+        )
+        with self.storage.session() as session:
+            from connector.tables import Shop
+
+            shop = session.get(Shop, self.shop.id)
+            shop.customer_api_key = "bench-customer-key"
+
+    def _reset(self) -> None:
+        from sqlalchemy import create_engine, inspect, text
+
+        engine = create_engine(self.config.database_url)
+        if engine.dialect.name == "postgresql":
+            if not re.search("bench|test", engine.url.database or ""):
+                raise SystemExit("refusing to wipe a database whose name contains neither 'bench' nor 'test'")
+            with engine.begin() as conn:
+                names = inspect(conn).get_table_names()
+                if names:
+                    conn.execute(text("DROP TABLE IF EXISTS " + ", ".join(f'"{n}"' for n in names) + " CASCADE"))
+        engine.dispose()
+
+    def clear_inbox(self) -> None:
+        from sqlalchemy import delete
+
+        from connector.jobqueue import redis_connection
+        from connector.tables import CustomerRecord, LedgerEntry, OrderRecord, WebhookEvent
+
+        with self.storage.session() as session:
+            for table in (LedgerEntry, OrderRecord, CustomerRecord, WebhookEvent):
+                session.execute(delete(table))
+        redis_connection(self.config).flushdb()
+
+    def count(self, table: Any) -> int:
+        from sqlalchemy import func, select
+
+        with self.storage.session() as session:
+            return int(session.scalar(select(func.count()).select_from(table)) or 0)
+
+    def stop(self) -> None:
+        if self.valkey is not None:
+            self.valkey.stop()
+
+
+def ceiling_and_ingest(stack: Stack, results: dict) -> None:
+    one = stack.work / "one.tsv"
+    body = json.dumps(order(0), separators=(",", ":"))
+    one.write_text(f"{sign(body.encode())}\t{body}\n")
+    results["body_bytes"] = len(body)
+    with gunicorn("bench.bare_app:app", stack.env, stack.work / "bare.log") as (port, _):
+        wrk(f"http://127.0.0.1:{port}/webhooks/shopify", "same", one, 2)  # warm up
+        ceiling = wrk(f"http://127.0.0.1:{port}/webhooks/shopify", "same", one, SECONDS)
+    from connector.tables import WebhookEvent
+
+    with gunicorn("wsgi:app", stack.env, stack.work / "web.log") as (port, web):
+        url = f"http://127.0.0.1:{port}/webhooks/shopify"
+        wrk(url, "same", one, 2)
+        before = stack.count(WebhookEvent)
+        ingest = wrk(url, "same", one, SECONDS)
+        stored = stack.count(WebhookEvent) - before
+        steady = wrk(url, "same", one, SECONDS, connections=10, delay_ms=20)  # 10 connections x 50/s = 500/s
+        results["web_rss_mb"] = peak_rss_mb(children(web.pid))
+    answered = ingest["requests"] - ingest["non_2xx"]
+    results.update(
+        ceiling_rps=round(ceiling["rps"]),
+        ceiling_p99_ms=ceiling["p99_ms"],
+        ingest_rps=round(ingest["rps"]),
+        ingest_ratio=round(ingest["rps"] / ceiling["rps"], 3),
+        ingest_p50_ms=ingest["p50_ms"],
+        ingest_p99_ms=ingest["p99_ms"],
+        ingest_non_2xx=ingest["non_2xx"],
+        ingest_2xx_all_stored=stored >= answered,
+        steady_rps=round(steady["rps"]),
+        steady_p50_ms=steady["p50_ms"],
+        steady_p99_ms=steady["p99_ms"],
+    )
+
+
+def end_to_end(stack: Stack, events: int, workers: int, results: dict, key: str) -> None:
+    """Post ``events`` distinct orders with ``workers`` worker processes running; time to exact balances."""
+    from sqlalchemy import select
+
+    from connector.tables import CustomerRecord, LedgerEntry, WebhookEvent
+
+    stack.clear_inbox()
+    orders = stack.work / f"orders-{events}.tsv"
+    if not orders.exists():
+        request_file(orders, events)
+    with gunicorn("wsgi:app", stack.env, stack.work / "web-e2e.log") as (port, _):
+        started = time.monotonic()
+        procs = [
+            subprocess.Popen([str(BIN / "sadakat"), "worker"], env=stack.env, stderr=subprocess.DEVNULL)
+            for _ in range(workers)
+        ]
+        peak = [0.0]
+
+        def sample() -> None:
+            while all(p.poll() is None for p in procs):
+                pids = [p.pid for p in procs] + [c for p in procs for c in children(p.pid)]
+                peak[0] = max(peak[0], peak_rss_mb(pids))
+                time.sleep(0.2)
+
+        threading.Thread(target=sample, daemon=True).start()
+        load = wrk_list(f"http://127.0.0.1:{port}/webhooks/shopify", orders)
+        deadline = started + 3600
+        stored_at = None
+        while stack.count(LedgerEntry) < events:
+            if stored_at is None and stack.count(WebhookEvent) >= events:
+                stored_at = time.monotonic()
+                load.terminate()
+            if time.monotonic() > deadline:
+                raise SystemExit(f"end to end: only {stack.count(LedgerEntry)} of {events} entries within an hour")
+            time.sleep(0.25)
+        elapsed = time.monotonic() - started
+        load.terminate()
+        load.wait(timeout=30)
+        for p in procs:
+            p.send_signal(signal.SIGTERM)
+        for p in procs:
+            p.wait(timeout=120)
+    per_customer: dict[int, int] = {}
+    for n in range(events):
+        per_customer[n % 1000] = per_customer.get(n % 1000, 0) + 404
+    with stack.storage.session() as session:
+        balances = {r.platform_id: r.points for r in session.scalars(select(CustomerRecord))}
+    wanted = {str(5 * 10**11 + c): points for c, points in per_customer.items()}
+    results[key] = round(events / elapsed, 1)
+    results[f"{key}_balances_exact"] = balances == wanted
+    results["worker_rss_mb"] = max(results.get("worker_rss_mb", 0), peak[0])
+
+
+def lookups(stack: Stack, results: dict) -> None:
+    """Balance lookups over HTTP for one member while the ledger grows to each size."""
+    from sqlalchemy import insert
+
+    from connector.customers import find_customer
+    from connector.model import Customer
+    from connector.orders import customer_record
+    from connector.tables import LedgerEntry
+
+    stack.clear_inbox()
+    with stack.storage.session() as session:
+        members = [customer_record(session, stack.shop.id, Customer(id=str(n), email=None)) for n in range(1000)]
+        ids = [m.id for m in members if m is not None]
+    have = 0
+    results["lookup_p50_ms"], results["lookup_p99_ms"] = {}, {}
+    for size in LEDGER_SIZES:
+        with stack.storage.engine.begin() as conn:
+            for start in range(have, size, 20_000):
+                conn.execute(
+                    insert(LedgerEntry),
+                    [
+                        {
+                            "shop_id": stack.shop.id,
+                            "customer_id": ids[n % len(ids)],
+                            "key": f"bench:{n}",
+                            "kind": "adjustment",
+                            "points": 1,
+                            "source_type": "adjustment",
+                            "source_id": str(n),
+                            "rule": "bench",
+                        }
+                        for n in range(start, min(size, start + 20_000))
+                    ],
+                )
+        have = size
+        with stack.storage.session() as session:
+            assert find_customer(session, stack.shop.id, "7") is not None
+        with gunicorn("wsgi:app", stack.env, stack.work / "web-lookup.log") as (port, _):
+            url = f"http://127.0.0.1:{port}/api/shops/{stack.shop.id}/customers/7/balance"
+            header = "Authorization: Bearer bench-customer-key"
+            wrk_get(url, 2, header)
+            found = wrk_get(url, SECONDS / 2, header)
+        if found["non_2xx"]:
+            raise SystemExit(f"balance lookups failed: {found}")
+        results["lookup_p50_ms"][str(size)] = found["p50_ms"]
+        results["lookup_p99_ms"][str(size)] = found["p99_ms"]
+
+
+def table(results: dict) -> str:
+    rows = [
+        ("bare Flask ceiling", f"{results['ceiling_rps']} req/s"),
+        ("ingest (workers stopped)", f"{results['ingest_rps']} req/s = {results['ingest_ratio']} x ceiling"),
+        ("ingest latency p50 / p99", f"{results['ingest_p50_ms']} / {results['ingest_p99_ms']} ms"),
+        ("at ~500 req/s: achieved, p99", f"{results['steady_rps']} req/s, p99 {results['steady_p99_ms']} ms"),
+        ("end to end, 1 worker", f"{results['e2e_1_worker_events_per_s']} events/s"),
+        ("end to end, 2 workers", f"{results['e2e_events_per_s']} events/s"),
+    ]
+    rows += [
+        (f"balance lookup at {int(size):,} entries p50 / p99", f"{results['lookup_p50_ms'][size]} / {p99} ms")
+        for size, p99 in results["lookup_p99_ms"].items()
+    ]
+    rows += [("peak RSS web worker / job worker", f"{results['web_rss_mb']} / {results['worker_rss_mb']} MB")]
+    head = f"{results['machine']}, {results['database']} + {results['redis']}, {'QUICK' if QUICK else 'full'} run"
+    return f"{head}\n\n| measure | result |\n| --- | --- |\n" + "".join(f"| {a} | {b} |\n" for a, b in rows)
+
+
+def main() -> None:
+    if not shutil.which("wrk"):
+        raise SystemExit("wrk is missing: apt-get install wrk (make bench installs it when it may)")
+    sys.path.insert(0, str(ROOT))
+    work = Path(tempfile.mkdtemp(prefix="sadakat-bench-"))
+    stack = Stack(work)
+    results: dict[str, Any] = {
+        "machine": f"{os.cpu_count()} cores, Python {platform.python_version()}",
+        "database": stack.storage.dialect,
+        "redis": "Redis" if stack.valkey is None else "embedded Valkey",
+        "quick": QUICK,
+        "e2e_events": E2E_EVENTS,
+    }
+    started = time.monotonic()
+    try:
+        ceiling_and_ingest(stack, results)
+        print("ingest:", {k: v for k, v in results.items() if k.startswith(("ceiling", "ingest", "steady"))})
+        end_to_end(stack, max(E2E_EVENTS // 5, 1000), 1, results, "e2e_1_worker_events_per_s")
+        end_to_end(stack, E2E_EVENTS, 2, results, "e2e_events_per_s")
+        print("end to end:", results["e2e_1_worker_events_per_s"], results["e2e_events_per_s"])
+        lookups(stack, results)
+    finally:
+        stack.stop()
+        shutil.rmtree(work, ignore_errors=True)
+    results["seconds"] = round(time.monotonic() - started)
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    (RESULTS / "latest.json").write_text(json.dumps(results, indent=2) + "\n")
+    (RESULTS / "latest.md").write_text(table(results))
+    print(table(results))
+
+
+if __name__ == "__main__":
+    main()
