@@ -82,7 +82,8 @@ def gunicorn(app: str, env: dict[str, str], log: Path) -> Iterator[tuple[int, su
 
 def wrk(url: str, mode: str, path: Path, seconds: float, connections: int = CONNECTIONS, delay_ms: int = 0) -> dict:
     """Run wrk with bench/webhook.lua; its figures as a dict."""
-    command = ["wrk", "-t", str(THREADS), "-c", str(connections), "-d", f"{seconds}s", "--latency", "--timeout", "10s"]
+    command = ["wrk", "-t", str(THREADS), "-c", str(connections), "-d", f"{int(seconds)}s", "--latency"]
+    command += ["--timeout", "10s"]
     command += ["-s", str(ROOT / "bench" / "webhook.lua"), url, "--", mode, str(path), str(THREADS), str(delay_ms)]
     command.append(str(connections // THREADS))
     out = subprocess.run(command, capture_output=True, text=True, check=True).stdout
@@ -98,7 +99,8 @@ def wrk_list(url: str, path: Path, connections: int = 16) -> subprocess.Popen[st
 
 
 def wrk_get(url: str, seconds: float, header: str, connections: int = 8) -> dict:
-    command = ["wrk", "-t", str(THREADS), "-c", str(connections), "-d", f"{seconds}s", "--latency", "-H", header, url]
+    command = ["wrk", "-t", str(THREADS), "-c", str(connections), "-d", f"{int(seconds)}s", "--latency"]
+    command += ["-H", header, url]
     return parse_wrk(subprocess.run(command, capture_output=True, text=True, check=True).stdout)
 
 

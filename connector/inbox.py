@@ -191,11 +191,13 @@ def process_batch(storage: Storage, event_ids: list[int]) -> Batch:
                     for push in _process_in(session, event_id, count_attempt=False).pushes:
                         if push not in batch.pushes:  # a member touched twice in a batch is synced once
                             batch.pushes.append(push)
-            except DataError as exc:
-                batch.unstorable[event_id] = f"the payload holds a value the database can't store: {exc.orig}"
             except (OperationalError, InterfaceError):
                 raise  # the database itself is gone: nothing in this batch can commit
+            except DataError as exc:
+                orders.forget_locked_orders(session)  # what the savepoint did to them is gone
+                batch.unstorable[event_id] = f"the payload holds a value the database can't store: {exc.orig}"
             except Exception as exc:
+                orders.forget_locked_orders(session)
                 batch.errors[event_id] = f"{type(exc).__name__}: {exc}"
     return batch
 

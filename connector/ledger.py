@@ -8,11 +8,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal
+from functools import cache
+from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import bindparam, func, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from connector.storage import upsert_insert
 from connector.tables import CustomerRecord, LedgerEntry
 
 KINDS = frozenset({"order", "refund", "cancellation", "redemption", "gift", "expiry", "adjustment"})
@@ -52,9 +54,7 @@ def append(session: Session, shop_id: int, customer_id: int, entry: NewEntry) ->
         "amount": entry.amount,
         "event_id": entry.event_id,
     }
-    stmt = upsert_insert(session, LedgerEntry).values(**values)
-    stmt = stmt.on_conflict_do_nothing(index_elements=["shop_id", "key"]).returning(LedgerEntry.id)
-    inserted = session.execute(stmt).scalar() is not None
+    inserted = session.execute(_insert_once(session.get_bind().dialect.name), values).scalar() is not None
     if inserted and entry.points:
         session.execute(
             update(CustomerRecord)
@@ -62,6 +62,20 @@ def append(session: Session, shop_id: int, customer_id: int, entry: NewEntry) ->
             .values(points=CustomerRecord.points + entry.points)
         )
     return inserted
+
+
+@cache
+def _insert_once(dialect: str) -> Any:
+    # Built once per dialect: every settle runs it.
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    table = LedgerEntry.__table__
+    columns = ("shop_id", "customer_id", "key", "kind", "points", "source_type", "source_id", "rule")
+    return (
+        insert(table)
+        .values({c: bindparam(c) for c in (*columns, "rate", "amount", "event_id")})
+        .on_conflict_do_nothing(index_elements=["shop_id", "key"])
+        .returning(table.c.id)
+    )
 
 
 def has_entry(session: Session, shop_id: int, key: str) -> bool:

@@ -10,8 +10,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from decimal import Decimal
+from functools import cache
+from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import bindparam, func, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from connector import gifts, ledger, rules, tiers, tracking
@@ -70,12 +73,7 @@ def apply_event(session: Session, shop: Shop, event: StoreEvent, event_id: int |
 
 
 def _earned(session: Session, shop_id: int, order_id: str) -> bool:
-    return (
-        session.scalar(
-            select(OrderRecord.points_earned).where(OrderRecord.shop_id == shop_id, OrderRecord.order_id == order_id)
-        )
-        is not None
-    )
+    return locked_order(session, shop_id, order_id).points_earned is not None
 
 
 def customer_record(session: Session, shop_id: int, customer: Customer) -> CustomerRecord | None:
@@ -98,9 +96,8 @@ def customer_record(session: Session, shop_id: int, customer: Customer) -> Custo
         if account is not None:
             return account
     session.execute(
-        upsert_insert(session, CustomerRecord)
-        .values(shop_id=shop_id, key=key, platform_id=customer.id, email=customer.email, points=0)
-        .on_conflict_do_nothing(index_elements=["shop_id", "key"])
+        _new_customer(session.get_bind().dialect.name),
+        {"shop_id": shop_id, "key": key, "platform_id": customer.id, "email": customer.email, "points": 0},
     )
     record = session.scalars(
         select(CustomerRecord).where(CustomerRecord.shop_id == shop_id, CustomerRecord.key == key)
@@ -114,6 +111,16 @@ def customer_record(session: Session, shop_id: int, customer: Customer) -> Custo
     if customer.id is not None and record.email:
         merge_guest(session, shop_id, record)
     return record
+
+
+@cache
+def _new_customer(dialect: str) -> Any:
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    return (
+        insert(CustomerRecord.__table__)
+        .values({c: bindparam(c) for c in ("shop_id", "key", "platform_id", "email", "points")})
+        .on_conflict_do_nothing(index_elements=["shop_id", "key"])
+    )
 
 
 def merge_guest(session: Session, shop_id: int, account: CustomerRecord) -> bool:
@@ -156,19 +163,46 @@ def merge_guest(session: Session, shop_id: int, account: CustomerRecord) -> bool
     return True
 
 
+LOCKED_ORDERS = "sadakat_locked_orders"
+
+
 def locked_order(session: Session, shop_id: int, order_id: str) -> OrderRecord:
-    """The order's row, created if unseen, locked until the transaction ends so settles don't interleave."""
+    """The order's row, created if unseen, locked until the transaction ends so settles don't interleave.
+
+    Read and locked once per transaction: later calls get the same row (``forget_locked_orders`` after a
+    savepoint rolls back)."""
+    held: dict[tuple[int, str], OrderRecord] = session.info.setdefault(LOCKED_ORDERS, {})
+    if (shop_id, order_id) in held:
+        return held[(shop_id, order_id)]
     session.execute(
-        upsert_insert(session, OrderRecord)
-        .values(shop_id=shop_id, order_id=order_id, paid=False, cancelled=False, fully_refunded=False, test=False)
-        .on_conflict_do_nothing(index_elements=["shop_id", "order_id"])
+        _new_order(session.get_bind().dialect.name),
+        {"shop_id": shop_id, "order_id": order_id, "paid": False, "cancelled": False}
+        | {"fully_refunded": False, "test": False},
     )
-    return session.scalars(
+    row = session.scalars(
         select(OrderRecord)
         .where(OrderRecord.shop_id == shop_id, OrderRecord.order_id == order_id)
         .with_for_update()
         .execution_options(populate_existing=True)
     ).one()
+    held[(shop_id, order_id)] = row
+    return row
+
+
+def forget_locked_orders(session: Session) -> None:
+    """Drop the rows ``locked_order`` holds: a rolled-back savepoint may have created or changed them."""
+    session.info.pop(LOCKED_ORDERS, None)
+
+
+@cache
+def _new_order(dialect: str) -> Any:
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    columns = ("shop_id", "order_id", "paid", "cancelled", "fully_refunded", "test")
+    return (
+        insert(OrderRecord.__table__)
+        .values({c: bindparam(c) for c in columns})
+        .on_conflict_do_nothing(index_elements=["shop_id", "order_id"])
+    )
 
 
 def record_order(session: Session, shop: Shop, order: Order) -> None:

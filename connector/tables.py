@@ -245,6 +245,7 @@ class LedgerEntry(Base):
     __table_args__ = (
         UniqueConstraint("shop_id", "key", name="uq_ledger_entries_shop_key"),
         Index("ix_ledger_entries_customer", "customer_id", "id"),
+        Index("ix_ledger_entries_source", "shop_id", "source_type", "source_id"),
     )
 
     id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
