@@ -24,6 +24,7 @@ class Storage:
         self.url = database_url
         self.engine = _make_engine(database_url, pool_size)
         self.sessions = sessionmaker(self.engine, expire_on_commit=False)
+        self.read_sessions = sessionmaker(self.engine.execution_options(read_only=True), expire_on_commit=False)
 
     @property
     def dialect(self) -> str:
@@ -31,9 +32,10 @@ class Storage:
         return self.engine.dialect.name
 
     @contextmanager
-    def session(self) -> Iterator[Session]:
-        """A session in one transaction: committed on success, rolled back on any error."""
-        with self.sessions() as session, session.begin():
+    def session(self, *, read_only: bool = False) -> Iterator[Session]:
+        """A session in one transaction: committed on success, rolled back on any error. ``read_only`` for
+        one that only reads: on SQLite it then doesn't wait for, or hold up, writers."""
+        with (self.read_sessions if read_only else self.sessions)() as session, session.begin():
             yield session
 
     @contextmanager

@@ -79,7 +79,7 @@ def _proxy_member() -> tuple[Shop, CustomerRecord | None] | ResponseReturnValue:
         domain, customer_id = adapter.storefront_customer(request.args.to_dict(flat=False), runtime().config)
     except InstallError as exc:
         return problem(401, str(exc))
-    with runtime().storage.session() as session:
+    with runtime().storage.session(read_only=True) as session:
         shop = session.scalars(
             select(Shop).where(Shop.platform == adapter.platform, Shop.domain == domain, Shop.uninstalled_at.is_(None))
         ).one_or_none()
@@ -100,7 +100,7 @@ def proxy_balance() -> ResponseReturnValue:
     if not isinstance(found, tuple) or not isinstance(found[0], Shop):
         return found
     shop, customer = found
-    with runtime().storage.session() as session:
+    with runtime().storage.session(read_only=True) as session:
         return jsonify(member_view(session, shop, customer))
 
 
@@ -115,7 +115,7 @@ def proxy_redeem() -> ResponseReturnValue:
 
 
 def _api_member(shop_id: int, ident: str) -> tuple[Shop, CustomerRecord | None] | ResponseReturnValue:
-    with runtime().storage.session() as session:
+    with runtime().storage.session(read_only=True) as session:
         shop = session.get(Shop, shop_id) if 0 < shop_id <= MAX_SHOP_ID else None
         scheme, _, token = request.headers.get("Authorization", "").partition(" ")
         expected = (shop.customer_api_key if shop else None) or ""
@@ -135,7 +135,7 @@ def api_balance(shop_id: int, ident: str) -> ResponseReturnValue:
     if not isinstance(found, tuple) or not isinstance(found[0], Shop):
         return found
     shop, customer = found
-    with runtime().storage.session() as session:
+    with runtime().storage.session(read_only=True) as session:
         return jsonify(member_view(session, shop, customer))
 
 
