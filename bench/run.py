@@ -98,7 +98,8 @@ def wrk_list(url: str, path: Path, connections: int = 16) -> subprocess.Popen[st
     return subprocess.Popen(command, stdout=subprocess.DEVNULL, text=True)
 
 
-def wrk_get(url: str, seconds: float, header: str, connections: int = 8) -> dict:
+def wrk_get(url: str, seconds: float, header: str, connections: int = 2) -> dict:
+    """A GET at one request per web worker at a time: the latency of a lookup, not of a queue."""
     command = ["wrk", "-t", str(THREADS), "-c", str(connections), "-d", f"{int(seconds)}s", "--latency"]
     command += ["-H", header, url]
     return parse_wrk(subprocess.run(command, capture_output=True, text=True, check=True).stdout)
