@@ -40,6 +40,16 @@ WOO_SECRET = "woo-webhook-secret"
 SANDBOX_SECRET = "sandbox-secret"
 SADAKAT = str(Path(sys.executable).parent / "sadakat")
 AUTH = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
+SHOPIFY_THROTTLED = {  # Shopify's documented answer (HTTP 200) when the query cost bucket is empty
+    "errors": [{"message": "Throttled", "extensions": {"code": "THROTTLED"}}],
+    "extensions": {
+        "cost": {
+            "requestedQueryCost": 10,
+            "actualQueryCost": None,
+            "throttleStatus": {"maximumAvailable": 2000.0, "currentlyAvailable": 0, "restoreRate": 100.0},
+        }
+    },
+}
 
 
 def fixture(name: str) -> dict[str, Any]:

@@ -21,6 +21,7 @@ from connector.orders import customer_record
 from connector.storage import Storage
 from connector.tables import Push, Shop
 from jobs.pushes import run_push
+from tests.support import SHOPIFY_THROTTLED as THROTTLED
 from tests.support import drain, paid_shopify_order, post_shopify
 
 GRAPHQL = "https://sadakat-test.myshopify.com/admin/api/2026-01/graphql.json"
@@ -29,16 +30,6 @@ CREATED = {
     "data": {
         "discountCodeBasicCreate": {"codeDiscountNode": {"id": "gid://shopify/DiscountCodeNode/77"}, "userErrors": []}
     }
-}
-THROTTLED = {
-    "errors": [{"message": "Throttled", "extensions": {"code": "THROTTLED"}}],
-    "extensions": {
-        "cost": {
-            "requestedQueryCost": 10,
-            "actualQueryCost": None,
-            "throttleStatus": {"maximumAvailable": 2000.0, "currentlyAvailable": 0, "restoreRate": 100.0},
-        }
-    },
 }
 
 

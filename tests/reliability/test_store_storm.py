@@ -19,21 +19,12 @@ from connector.jobqueue import event_queue
 from connector.storage import Storage
 from connector.tables import Push, Shop
 from tests.support import AUTH, an_hour_later, drain, paid_shopify_order, post_shopify
+from tests.support import SHOPIFY_THROTTLED as THROTTLED
 
 GRAPHQL = "https://sadakat-test.myshopify.com/admin/api/2026-01/graphql.json"
 # What the n-th call to the store meets before it is served, while the storm lasts; "lost answer" means the
 # store acted and the connection dropped before its answer arrived. Then the weather clears.
 STORM = ["429", "ok", "throttled", "503", "ok", "lost answer", "connection reset", "ok", "503", "ok"] * 4
-THROTTLED = {  # Shopify's documented throttled answer (HTTP 200)
-    "errors": [{"message": "Throttled", "extensions": {"code": "THROTTLED"}}],
-    "extensions": {
-        "cost": {
-            "requestedQueryCost": 10,
-            "actualQueryCost": None,
-            "throttleStatus": {"maximumAvailable": 2000.0, "currentlyAvailable": 5, "restoreRate": 100.0},
-        }
-    },
-}
 
 
 class StormyShopify:
