@@ -40,7 +40,7 @@ class Expected:
 
     balances: dict[str, int] = field(default_factory=dict)
     sent: int = 0
-    refused: int = 0
+    refused: dict[str, int] = field(default_factory=dict)
 
     def paid(self, member: str, cents: int) -> None:
         self.balances[member] = self.balances.get(member, 0) + cents // 100
@@ -62,9 +62,10 @@ def traffic(url: str, shop: Shop, until: float, expected: Expected, rng: random.
                 answer = requests.post(url + request.path, data=request.body, headers=request.headers, timeout=10)
                 if answer.status_code == 200:
                     return
-            except requests.RequestException:
-                pass
-            expected.refused += 1
+                reason = f"{answer.status_code} {answer.text[:80]}"
+            except requests.RequestException as exc:
+                reason = type(exc).__name__
+            expected.refused[reason] = expected.refused.get(reason, 0) + 1
             time.sleep(0.5)
 
     n = 0
