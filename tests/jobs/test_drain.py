@@ -69,6 +69,32 @@ def test_an_event_that_raises_is_rolled_back_alone_and_retried_on_its_own(
     assert ledger_points(storage) == {f"order:o{n}:earned": 100 for n in range(3)}
 
 
+def test_after_a_rolled_back_event_the_next_one_for_the_same_order_in_the_batch_counts_once(
+    client: FlaskClient, sandbox_shop: Shop, storage: Storage, redis: Redis, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    apply_event = orders.apply_event
+    failures = []
+
+    def first_try_broken(session: Any, shop: Any, event: Any, event_id: int | None = None) -> Any:
+        applied = apply_event(session, shop, event, event_id)  # creates the order row and its entry...
+        if not failures:
+            failures.append(event_id)
+            raise RuntimeError("a bug met after the order row was made")  # ...which the savepoint undoes
+        return applied
+
+    monkeypatch.setattr(orders, "apply_event", first_try_broken)
+    order = sandbox_webhook(sandbox_shop, sandbox_order("o1", "100.00", "c-1"), "first")
+    again = sandbox_webhook(sandbox_shop, sandbox_order("o1", "100.00", "c-1"), "second")  # a retry, new id
+    for request in (order, again):
+        assert client.post(request.path, data=request.body, headers=request.headers).status_code == 200
+    assert events.drain_events() == 2  # one batch: the second event must not reuse the undone row
+    assert ledger_points(storage) == {"order:o1:earned": 100}
+    drain(redis)  # the first event, retried on its own, finds the order already earned
+    assert ledger_points(storage) == {"order:o1:earned": 100}
+    with storage.session() as session:
+        assert set(session.scalars(select(WebhookEvent.status))) == {"processed"}
+
+
 def test_a_backlog_is_shared_by_two_worker_processes_and_each_event_counts_once(
     server_url: str, sandbox_shop: Shop, storage: Storage, redis: Redis
 ) -> None:
