@@ -39,9 +39,8 @@ class NewEntry:
             raise ValueError(f"unknown ledger entry kind {self.kind!r}")
 
 
-def append(session: Session, shop_id: int, customer_id: int, entry: NewEntry) -> bool:
-    """Append ``entry`` unless its key is already in the shop's ledger. Returns whether it was added."""
-    values = {
+def _values(shop_id: int, customer_id: int, entry: NewEntry) -> dict[str, Any]:
+    return {
         "shop_id": shop_id,
         "customer_id": customer_id,
         "key": entry.key,
@@ -54,6 +53,11 @@ def append(session: Session, shop_id: int, customer_id: int, entry: NewEntry) ->
         "amount": entry.amount,
         "event_id": entry.event_id,
     }
+
+
+def append(session: Session, shop_id: int, customer_id: int, entry: NewEntry) -> bool:
+    """Append ``entry`` unless its key is already in the shop's ledger. Returns whether it was added."""
+    values = _values(shop_id, customer_id, entry)
     inserted = session.execute(_insert_once(session.get_bind().dialect.name), values).scalar() is not None
     if inserted and entry.points:
         session.execute(
@@ -64,8 +68,29 @@ def append(session: Session, shop_id: int, customer_id: int, entry: NewEntry) ->
     return inserted
 
 
+def append_many(session: Session, shop_id: int, entries: list[tuple[int, NewEntry]]) -> dict[int, int]:
+    """Append many (customer id, entry) pairs in one statement, skipping keys already in the shop's ledger,
+    and move the cached balances to match. Returns the points each customer gained."""
+    if not entries:
+        return {}
+    dialect = session.get_bind().dialect.name
+    rows = [_values(shop_id, customer_id, entry) for customer_id, entry in entries]
+    gained: dict[int, int] = {}
+    for customer_id, points in session.connection().execute(_insert_once(dialect, many=True), rows):
+        gained[customer_id] = gained.get(customer_id, 0) + points
+    moves = [{"member": member, "gained": points} for member, points in gained.items() if points]
+    if moves:
+        session.connection().execute(
+            update(CustomerRecord.__table__)
+            .where(CustomerRecord.id == bindparam("member"))
+            .values(points=CustomerRecord.points + bindparam("gained")),
+            moves,
+        )
+    return gained
+
+
 @cache
-def _insert_once(dialect: str) -> Any:
+def _insert_once(dialect: str, many: bool = False) -> Any:
     # Built once per dialect: every settle runs it.
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     table = LedgerEntry.__table__
@@ -74,7 +99,7 @@ def _insert_once(dialect: str) -> Any:
         insert(table)
         .values({c: bindparam(c) for c in (*columns, "rate", "amount", "event_id")})
         .on_conflict_do_nothing(index_elements=["shop_id", "key"])
-        .returning(table.c.id)
+        .returning(*((table.c.customer_id, table.c.points) if many else (table.c.id,)))
     )
 
 

@@ -96,7 +96,7 @@ def customer_record(session: Session, shop_id: int, customer: Customer) -> Custo
         if account is not None:
             return account
     session.execute(
-        _new_customer(session.get_bind().dialect.name),
+        insert_customer_once(session.get_bind().dialect.name),
         {"shop_id": shop_id, "key": key, "platform_id": customer.id, "email": customer.email, "points": 0},
     )
     record = session.scalars(
@@ -114,7 +114,8 @@ def customer_record(session: Session, shop_id: int, customer: Customer) -> Custo
 
 
 @cache
-def _new_customer(dialect: str) -> Any:
+def insert_customer_once(dialect: str) -> Any:
+    """INSERT of a member that does nothing when the shop has their key already."""
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     return (
         insert(CustomerRecord.__table__)
@@ -175,7 +176,7 @@ def locked_order(session: Session, shop_id: int, order_id: str) -> OrderRecord:
     if (shop_id, order_id) in held:
         return held[(shop_id, order_id)]
     session.execute(
-        _new_order(session.get_bind().dialect.name),
+        insert_order_once(session.get_bind().dialect.name),
         {"shop_id": shop_id, "order_id": order_id, "paid": False, "cancelled": False}
         | {"fully_refunded": False, "test": False},
     )
@@ -195,7 +196,8 @@ def forget_locked_orders(session: Session) -> None:
 
 
 @cache
-def _new_order(dialect: str) -> Any:
+def insert_order_once(dialect: str) -> Any:
+    """INSERT of an order's row that does nothing when the shop has it already."""
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     columns = ("shop_id", "order_id", "paid", "cancelled", "fully_refunded", "test")
     return (
@@ -209,6 +211,11 @@ def record_order(session: Session, shop: Shop, order: Order) -> None:
     """Merge an order's facts. Paid, cancelled and refunded only ever switch on."""
     row = locked_order(session, shop.id, order.id)
     customer = customer_record(session, shop.id, order.customer)
+    merge_order(row, order, customer.id if customer is not None else None)
+
+
+def merge_order(row: Any, order: Order, customer_id: int | None) -> None:
+    """Fold what ``order`` says into the order's row (an ``OrderRecord`` or the same columns as attributes)."""
     row.name = order.name
     row.currency = order.currency
     row.total = order.total
@@ -220,8 +227,8 @@ def record_order(session: Session, shop: Shop, order: Order) -> None:
         row.merchandise_amount = order.merchandise_amount
         row.shipping_amount = order.shipping_amount
         row.tax_amount = order.tax_amount
-        if customer is not None:
-            row.customer_id = customer.id
+        if customer_id is not None:
+            row.customer_id = customer_id
     row.paid = row.paid or order.paid
     row.cancelled = row.cancelled or order.cancelled
     row.fully_refunded = row.fully_refunded or order.fully_refunded
@@ -304,33 +311,10 @@ def settle(session: Session, shop: Shop, order_id: str, event_id: int | None = N
     if row.points_earned is None:
         if not row.paid or ended:
             return None
-        programme = ProgrammeSettings.from_dict(shop.settings)
         member = session.get(CustomerRecord, row.customer_id)
         assert member is not None
-        rate = programme.earn_rate * tiers.multiplier(shop, member)  # the tier held when the order is paid
-        basis = rules.earning_basis(
-            row.merchandise_amount,
-            row.shipping_amount if programme.include_shipping else None,
-            row.tax_amount if programme.include_tax else None,
-        )
-        row.points_earned = rules.points_for_purchase(basis, rate)
-        row.earn_rate = rate
-        changed = row.points_earned > 0 and ledger.append(
-            session,
-            shop.id,
-            row.customer_id,
-            ledger.NewEntry(
-                key=f"order:{order_id}:earned",
-                kind="order",
-                points=row.points_earned,
-                source_type="order",
-                source_id=order_id,
-                rule=rules.EARN_RULE,
-                rate=rate,
-                amount=basis,
-                event_id=event_id,
-            ),
-        )
+        entry = earn(ProgrammeSettings.from_dict(shop.settings), row, tiers.multiplier(shop, member), event_id)
+        changed = entry.points > 0 and ledger.append(session, shop.id, row.customer_id, entry)
     earned = row.points_earned
     refunded = session.scalar(
         select(func.coalesce(func.sum(RefundRecord.merchandise_amount), 0)).where(
@@ -345,6 +329,30 @@ def settle(session: Session, shop: Shop, order_id: str, event_id: int | None = N
     if target > reversed_so_far:
         changed = _append_reversal(session, shop, row, target, reversed_so_far, refunded, event_id) or changed
     return row.customer_id if changed else None
+
+
+def earn(programme: ProgrammeSettings, row: Any, multiplier: Decimal, event_id: int | None) -> ledger.NewEntry:
+    """The entry a paid order earns at the rate, and the member's tier multiplier, of the moment it is paid;
+    sets the row's ``points_earned`` and ``earn_rate``."""
+    rate = programme.earn_rate * multiplier
+    basis = rules.earning_basis(
+        row.merchandise_amount,
+        row.shipping_amount if programme.include_shipping else None,
+        row.tax_amount if programme.include_tax else None,
+    )
+    row.points_earned = rules.points_for_purchase(basis, rate)
+    row.earn_rate = rate
+    return ledger.NewEntry(
+        key=f"order:{row.order_id}:earned",
+        kind="order",
+        points=row.points_earned,
+        source_type="order",
+        source_id=row.order_id,
+        rule=rules.EARN_RULE,
+        rate=rate,
+        amount=basis,
+        event_id=event_id,
+    )
 
 
 def _append_reversal(

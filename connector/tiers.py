@@ -44,8 +44,12 @@ def tier_for(tiers: tuple[Tier, ...], amount: Decimal) -> Tier | None:
 
 def multiplier(shop: Shop, customer: CustomerRecord) -> Decimal:
     """The member's current tier's points multiplier (1 without tiers)."""
-    tiers = ProgrammeSettings.from_dict(shop.settings).tiers
-    current = next((t for t in tiers if t.name == customer.tier), None)
+    return tier_multiplier(ProgrammeSettings.from_dict(shop.settings), customer.tier)
+
+
+def tier_multiplier(programme: ProgrammeSettings, tier: str | None) -> Decimal:
+    """The points multiplier of the tier named ``tier`` in ``programme`` (1 for none, or one since removed)."""
+    current = next((t for t in programme.tiers if t.name == tier), None)
     return current.multiplier if current else Decimal(1)
 
 

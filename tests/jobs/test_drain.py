@@ -10,7 +10,7 @@ from redis import Redis
 from rq import Queue
 from sqlalchemy import func, select
 
-from connector import orders
+from connector import batch_settle, orders
 from connector.jobqueue import QUEUE_NAME, drain_flag
 from connector.storage import Storage
 from connector.tables import LedgerEntry, Shop, WebhookEvent
@@ -57,6 +57,8 @@ def test_an_event_that_raises_is_rolled_back_alone_and_retried_on_its_own(
         return apply_event(session, shop, event, event_id)
 
     monkeypatch.setattr(orders, "apply_event", once_broken)
+    # Plain paid orders are settled together first (tests/jobs/test_batch_settle.py); this is the per-event path.
+    monkeypatch.setattr(batch_settle, "settle_together", lambda session, parsed: batch_settle.Settled())
     for n in range(3):
         post(client, sandbox_shop, f"o{n}", "100.00")
     assert events.drain_events() == 3
