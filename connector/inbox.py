@@ -67,7 +67,7 @@ def store(storage: Storage, shop_id: int, delivery_id: str, topic: str, body: by
         "attempts": 0,
         "received_at": utcnow(),
     }
-    with storage.engine.begin() as conn:
+    with storage.writing_once() as conn:  # committed before the receiver answers
         event_id = conn.execute(_insert_once(storage.dialect), row).scalar()
     return Stored(event_id=event_id, status=status)
 

@@ -40,8 +40,24 @@ class Storage:
 
     @contextmanager
     def reading(self) -> Iterator[Connection]:
-        """A connection in a read-only transaction (on SQLite it doesn't take the write lock)."""
+        """A connection for one read: on SQLite in a transaction that doesn't take the write lock, on
+        PostgreSQL in autocommit (a single statement needs no BEGIN and COMMIT round trips)."""
+        if self.dialect == "postgresql":
+            with self.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+                yield conn
+            return
         with self.engine.connect().execution_options(read_only=True) as conn, conn.begin():
+            yield conn
+
+    @contextmanager
+    def writing_once(self) -> Iterator[Connection]:
+        """A connection for one write that is committed as soon as it returns: on PostgreSQL in autocommit
+        (one round trip), on SQLite in its own transaction."""
+        if self.dialect == "postgresql":
+            with self.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+                yield conn
+            return
+        with self.engine.begin() as conn:
             yield conn
 
     def ping(self) -> None:
