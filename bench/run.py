@@ -150,6 +150,24 @@ def peak_rss_mb(pids: list[int]) -> float:
     return round(peak / 1024, 1)
 
 
+def cpu_seconds(pids: list[int], reaped: bool = False) -> float:
+    """CPU time (user + system) used by ``pids``, plus that of their children already reaped if ``reaped``."""
+    ticks = 0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        ticks += sum(int(f) for f in fields[11 : 15 if reaped else 13])  # utime stime [cutime cstime]
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
+def machine_busy_seconds() -> float:
+    """CPU time the whole machine has spent busy since boot, over all cores (from /proc/stat)."""
+    user, nice, system, _idle, _iowait, irq, softirq, steal = map(int, Path("/proc/stat").read_text().split()[1:9])
+    return (user + nice + system + irq + softirq + steal) / os.sysconf("SC_CLK_TCK")
+
+
 def children(pid: int) -> list[int]:
     found = []
     for stat in Path("/proc").glob("[0-9]*/stat"):
@@ -274,7 +292,9 @@ def end_to_end(stack: Stack, events: int, workers: int, results: dict, key: str)
     orders = stack.work / f"orders-{events}.tsv"
     if not orders.exists():
         request_file(orders, events)
-    with gunicorn("wsgi:app", stack.env, stack.work / "web-e2e.log") as (port, _):
+    with gunicorn("wsgi:app", stack.env, stack.work / "web-e2e.log") as (port, web):
+        web_before = cpu_seconds(children(web.pid))
+        busy_before = machine_busy_seconds()
         started = time.monotonic()
         procs = [
             subprocess.Popen([str(BIN / "sadakat"), "worker"], env=stack.env, stderr=subprocess.DEVNULL)
@@ -300,8 +320,13 @@ def end_to_end(stack: Stack, events: int, workers: int, results: dict, key: str)
                 raise SystemExit(f"end to end: only {stack.count(LedgerEntry)} of {events} entries within an hour")
             time.sleep(0.25)
         elapsed = time.monotonic() - started
+        busy = machine_busy_seconds() - busy_before
+        web_cpu = cpu_seconds(children(web.pid)) - web_before
         load.terminate()
         load.wait(timeout=30)
+        # A worker's work horses (one per job) are its reaped children; its scheduler is a live one.
+        worker_cpu = cpu_seconds([p.pid for p in procs], reaped=True)
+        worker_cpu += cpu_seconds([c for p in procs for c in children(p.pid)])
         for p in procs:
             p.send_signal(signal.SIGTERM)
         for p in procs:
@@ -313,6 +338,13 @@ def end_to_end(stack: Stack, events: int, workers: int, results: dict, key: str)
         balances = {r.platform_id: r.points for r in session.scalars(select(CustomerRecord))}
     wanted = {str(5 * 10**11 + c): points for c, points in per_customer.items()}
     results[key] = round(events / elapsed, 1)
+    # Where the CPU went, per event: the web workers, the job workers (drains and their horses), and the
+    # whole machine (also the database, Redis, wrk and this harness). 2 cores give 2,000 ms each second.
+    results[f"{key}_cpu_ms_per_event"] = {
+        "web": round(web_cpu * 1000 / events, 2),
+        "workers": round(worker_cpu * 1000 / events, 2),
+        "machine": round(busy * 1000 / events, 2),
+    }
     results[f"{key}_balances_exact"] = balances == wanted
     results["worker_rss_mb"] = max(results.get("worker_rss_mb", 0), peak[0])
 
@@ -374,6 +406,13 @@ def table(results: dict) -> str:
         ("end to end, 1 worker", f"{results['e2e_1_worker_events_per_s']} events/s"),
         ("end to end, 2 workers", f"{results['e2e_events_per_s']} events/s"),
     ]
+    if cpu := results.get("e2e_events_per_s_cpu_ms_per_event"):
+        rows.append(
+            (
+                "CPU per event end to end (2 workers): web / workers / whole machine",
+                f"{cpu['web']} / {cpu['workers']} / {cpu['machine']} ms",
+            )
+        )
     rows += [
         (f"balance lookup at {int(size):,} entries p50 / p99", f"{results['lookup_p50_ms'][size]} / {p99} ms")
         for size, p99 in results["lookup_p99_ms"].items()

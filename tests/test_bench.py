@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
-from bench.run import parse_wrk
+import os
+import subprocess
+import sys
+
+from bench.run import cpu_seconds, machine_busy_seconds, parse_wrk
 
 REPORT = """Running 8s test @ http://127.0.0.1:4000/webhooks/shopify
   2 threads and 32 connections
@@ -39,3 +43,20 @@ def test_a_clean_run_has_no_failures() -> None:
         "  Socket errors: connect 0, read 0, write 0, timeout 2\n", ""
     )
     assert (parse_wrk(clean)["non_2xx"], parse_wrk(clean)["errors"]) == (0, "")
+
+
+def test_cpu_accounting_counts_a_child_once_it_has_been_reaped() -> None:
+    busy = machine_busy_seconds()
+    reaped = cpu_seconds([os.getpid()], reaped=True) - cpu_seconds([os.getpid()])
+    parent = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import subprocess, sys; subprocess.run([sys.executable, '-c', "
+            "'import time; t = time.process_time()\\nwhile time.process_time() - t < 0.5: pass'])",
+        ]
+    )
+    parent.wait()
+    # The parent has exited, so read our own reaped children: the grandchild's 0.5 s reached us through it.
+    assert cpu_seconds([os.getpid()], reaped=True) - cpu_seconds([os.getpid()]) - reaped >= 0.45
+    assert machine_busy_seconds() - busy >= 0.45
