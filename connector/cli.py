@@ -56,14 +56,22 @@ def migrate() -> None:
     click.echo(f"database is up to date ({config.database_url.split('://', 1)[0]})")
 
 
+JOB_MODULES = ("jobs.events", "jobs.pushes", "jobs.maintenance", "jobs.sweeper")
+
+
 @main.command()
 @click.option("--burst", is_flag=True, help="Stop when the queue is empty.")
 def worker(burst: bool) -> None:
     """Run an RQ worker for Sadakat's queue (with RQ's scheduler for delayed retries)."""
+    import importlib
+
     from rq import Worker
 
     from connector.jobqueue import QUEUE_NAME, redis_connection
 
+    for module in JOB_MODULES:
+        # Imported once here, every job's work horse (forked per job) has them: else ~0.7 s of CPU per job.
+        importlib.import_module(module)
     connection = redis_connection(_config())
     Worker([QUEUE_NAME], connection=connection).work(burst=burst, with_scheduler=True)
 

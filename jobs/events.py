@@ -44,6 +44,11 @@ def process_event(event_id: int) -> str:
 
 BATCH_SIZE = 200
 DRAIN_SECONDS = 20.0
+LINGER_SECONDS = 0.25
+"""While events are flowing, how long a drain that finds the inbox empty waits for more before it ends:
+each drain is a job, and a job costs RQ a work horse (tens of ms of CPU), so a steady stream is better
+served by one drain than by a new one every few events."""
+LINGER_POLL_SECONDS = 0.02
 
 
 @timed
@@ -67,16 +72,22 @@ def _drain(config: Config, queue: Queue, slot: int) -> int:
     taken = 0
     deadline = time.monotonic() + DRAIN_SECONDS
     flag_cleared = False
+    idle_since: float | None = None
     while True:
         claimed = inbox.claim_fresh(storage, BATCH_SIZE)
         if not claimed:
             if flag_cleared:
                 return taken
+            idle_since = idle_since or time.monotonic()
+            if taken and time.monotonic() - idle_since < LINGER_SECONDS:
+                time.sleep(LINGER_POLL_SECONDS)
+                continue
             # Looks drained: clear the flag first, then look once more, so that an event stored just
             # now either is seen here or wakes a new drain.
             queue.connection.delete(drain_flag(slot))
             flag_cleared = True
             continue
+        idle_since = None
         batch = inbox.process_batch(storage, claimed)
         faults.point("event.after_commit")
         taken += len(claimed)

@@ -109,3 +109,39 @@ def test_a_backlog_is_shared_by_two_worker_processes_and_each_event_counts_once(
         assert set(session.scalars(select(WebhookEvent.status))) == {"processed"}
         assert session.scalar(select(func.count()).select_from(LedgerEntry)) == 600
         assert session.scalar(select(func.sum(LedgerEntry.points))) == 6000
+
+
+def test_the_worker_loads_every_job_module_before_it_forks_work_horses() -> None:
+    from pathlib import Path
+
+    import jobs
+    from connector.cli import JOB_MODULES
+
+    found = {f"jobs.{path.stem}" for path in Path(jobs.__file__).parent.glob("*.py") if path.stem != "__init__"}
+    assert set(JOB_MODULES) == found
+
+
+def test_while_events_flow_a_drain_waits_a_moment_for_more_instead_of_ending(
+    client: FlaskClient, sandbox_shop: Shop, storage: Storage, redis: Redis, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import threading
+    import time
+
+    monkeypatch.setattr(events, "LINGER_SECONDS", 2.0)
+    post(client, sandbox_shop, "o1", "10.00")
+    later = sandbox_webhook(sandbox_shop, sandbox_order("o2", "20.00", "c-o2"))
+    answers: list[int] = []
+
+    def post_later() -> None:
+        time.sleep(0.5)
+        answers.append(client.post(later.path, data=later.body, headers=later.headers).status_code)
+
+    poster = threading.Thread(target=post_later)
+    poster.start()
+    assert events.drain_events() == 2  # the second arrived while the drain waited, and it took it
+    poster.join()
+    assert answers == [200]
+    assert ledger_points(storage) == {"order:o1:earned": 10, "order:o2:earned": 20}
+    drains = [job for job in Queue(QUEUE_NAME, connection=redis).jobs if job.func_name == "jobs.events.drain_events"]
+    assert len(drains) == 1  # the first webhook's wake-up; none for the second
+    assert redis.get(drain_flag(0)) is None
