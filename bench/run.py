@@ -252,16 +252,20 @@ def ceiling_and_ingest(stack: Stack, results: dict) -> None:
     body = json.dumps(order(0), separators=(",", ":"))
     one.write_text(f"{sign(body.encode())}\t{body}\n")
     results["body_bytes"] = len(body)
-    with gunicorn("bench.bare_app:app", stack.env, stack.work / "bare.log") as (port, _):
+    with gunicorn("bench.bare_app:app", stack.env, stack.work / "bare.log") as (port, bare):
         wrk(f"http://127.0.0.1:{port}/webhooks/shopify", "same", one, 2)  # warm up
+        bare_cpu = cpu_seconds(children(bare.pid))
         ceiling = wrk(f"http://127.0.0.1:{port}/webhooks/shopify", "same", one, SECONDS)
+        bare_cpu = cpu_seconds(children(bare.pid)) - bare_cpu
     from connector.tables import WebhookEvent
 
     with gunicorn("wsgi:app", stack.env, stack.work / "web.log") as (port, web):
         url = f"http://127.0.0.1:{port}/webhooks/shopify"
         wrk(url, "same", one, 2)
         before = stack.count(WebhookEvent)
+        web_cpu = cpu_seconds(children(web.pid))
         ingest = wrk(url, "same", one, SECONDS)
+        web_cpu = cpu_seconds(children(web.pid)) - web_cpu
         stored = stack.count(WebhookEvent) - before
         # 50 connections, each waiting ~100 ms minus a typical answer between requests: about 500/s in all
         steady = wrk(url, "same", one, SECONDS, connections=50, delay_ms=96)
@@ -276,6 +280,9 @@ def ceiling_and_ingest(stack: Stack, results: dict) -> None:
         ingest_p99_ms=ingest["p99_ms"],
         ingest_non_2xx=ingest["non_2xx"],
         ingest_2xx_all_stored=stored >= answered,
+        # CPU of the web workers themselves per request: what the ratio comes down to on a saturated machine
+        ceiling_web_cpu_ms=round(bare_cpu * 1000 / ceiling["requests"], 3),
+        ingest_web_cpu_ms=round(web_cpu * 1000 / ingest["requests"], 3),
         steady_rps=round(steady["rps"]),
         steady_p50_ms=steady["p50_ms"],
         steady_p99_ms=steady["p99_ms"],
@@ -402,6 +409,10 @@ def table(results: dict) -> str:
         ("bare Flask ceiling", f"{results['ceiling_rps']} req/s"),
         ("ingest (workers stopped)", f"{results['ingest_rps']} req/s = {results['ingest_ratio']} x ceiling"),
         ("ingest latency p50 / p99", f"{results['ingest_p50_ms']} / {results['ingest_p99_ms']} ms"),
+        (
+            "web worker CPU per request: bare app / webhook",
+            f"{results.get('ceiling_web_cpu_ms')} / {results.get('ingest_web_cpu_ms')} ms",
+        ),
         ("at ~500 req/s: achieved, p99", f"{results['steady_rps']} req/s, p99 {results['steady_p99_ms']} ms"),
         ("end to end, 1 worker", f"{results['e2e_1_worker_events_per_s']} events/s"),
         ("end to end, 2 workers", f"{results['e2e_events_per_s']} events/s"),
