@@ -128,6 +128,7 @@ def test_while_events_flow_a_drain_waits_a_moment_for_more_instead_of_ending(
     import time
 
     monkeypatch.setattr(events, "LINGER_SECONDS", 2.0)
+    monkeypatch.setattr(events, "LINGER_AFTER_CLAIMS", 1)  # as if events had kept coming before
     post(client, sandbox_shop, "o1", "10.00")
     later = sandbox_webhook(sandbox_shop, sandbox_order("o2", "20.00", "c-o2"))
     answers: list[int] = []
