@@ -356,6 +356,31 @@ def end_to_end(stack: Stack, events: int, workers: int, results: dict, key: str)
     results["worker_rss_mb"] = max(results.get("worker_rss_mb", 0), peak[0])
 
 
+def drain_in_process(stack: Stack, events: int, results: dict) -> None:
+    """The drain alone, in this process, on stored orders: settling plain orders together against the
+    per-event path (the baseline), in the same run."""
+    from connector import batch_settle, inbox
+
+    bodies = [json.dumps(order(n), separators=(",", ":")).encode() for n in range(events)]
+    settle_together = batch_settle.settle_together
+    rates = {}
+    for path in ("one_by_one", "together"):
+        stack.clear_inbox()
+        for n, body in enumerate(bodies):
+            inbox.store(stack.storage, stack.shop.id, f"{path}-{n}", "orders/paid", body, "pending")
+        if path == "one_by_one":
+            batch_settle.settle_together = lambda session, parsed: batch_settle.Settled()  # type: ignore[assignment]
+        started = time.perf_counter()
+        try:
+            while claimed := inbox.claim_fresh(stack.storage, 200):
+                inbox.process_batch(stack.storage, claimed)
+        finally:
+            batch_settle.settle_together = settle_together
+        rates[path] = events / (time.perf_counter() - started)
+    results["drain_events_per_s"] = {path: round(rate, 1) for path, rate in rates.items()}
+    results["drain_together_ratio"] = round(rates["together"] / rates["one_by_one"], 2)
+
+
 def lookups(stack: Stack, results: dict) -> None:
     """Balance lookups over HTTP for one member while the ledger grows to each size."""
     from sqlalchemy import insert
@@ -417,6 +442,13 @@ def table(results: dict) -> str:
         ("end to end, 1 worker", f"{results['e2e_1_worker_events_per_s']} events/s"),
         ("end to end, 2 workers", f"{results['e2e_events_per_s']} events/s"),
     ]
+    if drained := results.get("drain_events_per_s"):
+        rows.append(
+            (
+                "drain alone, in process: per event / together (ratio)",
+                f"{drained['one_by_one']} / {drained['together']} events/s ({results['drain_together_ratio']} x)",
+            )
+        )
     if cpu := results.get("e2e_events_per_s_cpu_ms_per_event"):
         rows.append(
             (
@@ -453,6 +485,8 @@ def main() -> None:
         end_to_end(stack, max(E2E_EVENTS // 5, 1000), 1, results, "e2e_1_worker_events_per_s")
         end_to_end(stack, E2E_EVENTS, 2, results, "e2e_events_per_s")
         print("end to end:", results["e2e_1_worker_events_per_s"], results["e2e_events_per_s"])
+        drain_in_process(stack, 600 if QUICK else 5_000, results)
+        print("drain in process:", results["drain_events_per_s"])
         lookups(stack, results)
     finally:
         stack.stop()
