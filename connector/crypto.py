@@ -7,7 +7,7 @@ import hashlib
 import os
 import secrets
 from collections.abc import Mapping
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -54,6 +54,13 @@ def cipher() -> MultiFernet:
     return _cipher(secret_key(), os.environ.get("SADAKAT_SECRET_KEY_PREVIOUS") or None)
 
 
+@lru_cache(maxsize=1024)
+def _decrypt(cipher: MultiFernet, token: str) -> str:
+    # A token always decrypts to the same text, so the secrets read on every webhook and lookup are
+    # decrypted once per process. A token that fails raises, and is not remembered.
+    return cipher.decrypt(token.encode()).decode()
+
+
 class EncryptedText(TypeDecorator[str]):
     """Text stored encrypted; read back in clear."""
 
@@ -69,7 +76,7 @@ class EncryptedText(TypeDecorator[str]):
         if value is None:
             return None
         try:
-            return cipher().decrypt(str(value).encode()).decode()
+            return _decrypt(cipher(), str(value))
         except InvalidToken:
             raise SecretKeyError(
                 "a stored secret can't be decrypted: SADAKAT_SECRET_KEY changed? "
