@@ -116,27 +116,28 @@ def proxy_redeem() -> ResponseReturnValue:
 
 def _api_member(shop_id: int, ident: str) -> tuple[Shop, CustomerRecord | None] | ResponseReturnValue:
     with runtime().storage.session(read_only=True) as session:
-        shop = session.get(Shop, shop_id) if 0 < shop_id <= MAX_SHOP_ID else None
-        scheme, _, token = request.headers.get("Authorization", "").partition(" ")
-        expected = (shop.customer_api_key if shop else None) or ""
-        if (
-            not expected
-            or scheme.lower() != "bearer"
-            or not hmac.compare_digest(token.strip().encode(), expected.encode())
-        ):
-            return problem(401, "missing or wrong customer API key")
-        return shop, find_customer(session, shop_id, ident)
+        return _api_member_in(session, shop_id, ident)
+
+
+def _api_member_in(
+    session: Session, shop_id: int, ident: str
+) -> tuple[Shop, CustomerRecord | None] | ResponseReturnValue:
+    shop = session.get(Shop, shop_id) if 0 < shop_id <= MAX_SHOP_ID else None
+    scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+    expected = (shop.customer_api_key if shop else None) or ""
+    if not expected or scheme.lower() != "bearer" or not hmac.compare_digest(token.strip().encode(), expected.encode()):
+        return problem(401, "missing or wrong customer API key")
+    return shop, find_customer(session, shop_id, ident)
 
 
 @bp.get("/api/shops/<int:shop_id>/customers/<path:ident>/balance")
 def api_balance(shop_id: int, ident: str) -> ResponseReturnValue:
     """A customer's balance, history and rewards, for the store's own site (customer API key)."""
-    found = _api_member(shop_id, ident)
-    if not isinstance(found, tuple) or not isinstance(found[0], Shop):
-        return found
-    shop, customer = found
-    with runtime().storage.session(read_only=True) as session:
-        return jsonify(member_view(session, shop, customer))
+    with runtime().storage.session(read_only=True) as session:  # one read: the key check and the view
+        found = _api_member_in(session, shop_id, ident)
+        if not isinstance(found, tuple) or not isinstance(found[0], Shop):
+            return found
+        return jsonify(member_view(session, *found))
 
 
 @bp.post("/api/shops/<int:shop_id>/customers/<path:ident>/redeem")
