@@ -112,7 +112,6 @@ ORDER_COLUMNS = (
     "earn_rate",
     "updated_at",
 )
-MEMBER_COLUMNS = ("email", "first_name", "last_name")
 
 
 def _settle_shop(
@@ -141,10 +140,10 @@ def _settle_shop(
         entry = orders.earn(programme, row, tiers.tier_multiplier(programme, member.tier), item.event_id)
         if entry.points > 0:
             entries.append((member.id, entry))
-        _merge_member(member, item.order.customer)
+        member.changed = orders.merge_member(member, item.order.customer)
     touched = [members[item.order.customer.key] for item in group]  # type: ignore[index]
     _write(conn, [rows[item.order.id] for item in group], OrderRecord, ORDER_COLUMNS)
-    _write(conn, [member for member in touched if member.changed], CustomerRecord, MEMBER_COLUMNS)
+    _write(conn, [member for member in touched if member.changed], CustomerRecord, orders.MEMBER_FIELDS)
     gained = ledger.append_many(session, shop.id, entries)
     for member in touched:
         changed = bool(gained.get(member.id))
@@ -168,7 +167,7 @@ def _members(conn: Any, dialect: str, shop_id: int, group: list[Plain]) -> dict[
     )
     table = CustomerRecord.__table__
     found = conn.execute(
-        select(table.c.id, table.c.key, table.c.tier, *(table.c[name] for name in MEMBER_COLUMNS)).where(
+        select(table.c.id, table.c.key, table.c.tier, *(table.c[name] for name in orders.MEMBER_FIELDS)).where(
             table.c.shop_id == shop_id, table.c.key.in_([c.key for c in customers])
         )
     )
@@ -182,8 +181,9 @@ def _without_guest_points(
     members: dict[str | None, SimpleNamespace],
     touches: Counter[tuple[int, str, str]],
 ) -> list[Plain]:
-    # An account joins the guest points under its e-mail (orders.merge_guest): that is left to the per-event
-    # path, as is an account whose stored e-mail (the order has none) another event of the batch uses.
+    # An account joins the guest points under its new e-mail (orders.merge_guest): left to the per-event path.
+    # So is an account whose stored e-mail another event of the batch uses: a guest order under that e-mail
+    # goes to the account only if it comes before this order changes the e-mail.
     def email(item: Plain) -> str | None:
         return item.order.customer.email or members[item.order.customer.key].email  # type: ignore[no-any-return]
 
@@ -191,13 +191,13 @@ def _without_guest_points(
     guest_keys = [f"email:{e}" for item in group if (e := email(item))]
     guests = set(conn.scalars(select(table.c.key).where(table.c.shop_id == shop_id, table.c.key.in_(guest_keys))))
 
-    def free(address: str | None, item: Plain) -> bool:
-        if address is None:
-            return True
-        shared = not item.order.customer.email and touches[(shop_id, "email", address)] > 0
-        return f"email:{address}" not in guests and not shared
+    def free(item: Plain) -> bool:
+        stored, address = members[item.order.customer.key].email, email(item)
+        if stored and stored != item.order.customer.email and touches[(shop_id, "email", stored)]:
+            return False
+        return address is None or f"email:{address}" not in guests
 
-    return [item for item in group if free(email(item), item)]
+    return [item for item in group if free(item)]
 
 
 def _locked_orders(conn: Any, dialect: str, shop_id: int, group: list[Plain]) -> dict[str, SimpleNamespace]:
@@ -219,15 +219,6 @@ def _locked_orders(conn: Any, dialect: str, shop_id: int, group: list[Plain]) ->
 
 def _unsettled(row: SimpleNamespace) -> bool:
     return row.points_earned is None and not (row.cancelled or row.fully_refunded or row.refunded)
-
-
-def _merge_member(member: SimpleNamespace, customer: Any) -> None:
-    # What orders.customer_record does to an account's record.
-    for name in MEMBER_COLUMNS:
-        value = getattr(customer, name)
-        if value and getattr(member, name) != value:
-            setattr(member, name, value)
-            member.changed = True
 
 
 def _write(conn: Any, rows: list[SimpleNamespace], model: Any, columns: tuple[str, ...]) -> None:

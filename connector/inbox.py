@@ -224,8 +224,8 @@ def _settle_together(session: Session, event_ids: list[int], batch: Batch) -> se
             parsed.append(
                 batch_settle.Parsed(row.id, shop, get_adapter(shop.platform).parse(row.topic, decode_json(row.body)))
             )
-        except PayloadError:
-            continue  # the per-event path records why
+        except Exception:  # unreadable, or an adapter bug: the per-event path records why
+            continue
     if not parsed:
         return set()
     try:

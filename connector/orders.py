@@ -102,15 +102,25 @@ def customer_record(session: Session, shop_id: int, customer: Customer) -> Custo
     record = session.scalars(
         select(CustomerRecord).where(CustomerRecord.shop_id == shop_id, CustomerRecord.key == key)
     ).one()
-    if customer.email and record.email != customer.email:
-        record.email = customer.email
-    if customer.first_name:
-        record.first_name = customer.first_name
-    if customer.last_name:
-        record.last_name = customer.last_name
+    merge_member(record, customer)
     if customer.id is not None and record.email:
         merge_guest(session, shop_id, record)
     return record
+
+
+MEMBER_FIELDS = ("email", "first_name", "last_name")
+
+
+def merge_member(record: Any, customer: Customer) -> bool:
+    """Take the buyer's e-mail and names, where given, into their member record (a ``CustomerRecord`` or the
+    same columns as attributes). Returns whether any changed."""
+    changed = False
+    for name in MEMBER_FIELDS:
+        value = getattr(customer, name)
+        if value and getattr(record, name) != value:
+            setattr(record, name, value)
+            changed = True
+    return changed
 
 
 @cache

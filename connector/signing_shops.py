@@ -53,5 +53,6 @@ def _one(storage: Storage, query: Select[Any], params: dict[str, Any]) -> Signin
         row = conn.execute(query, params).first()
     if row is None:
         return None
-    secrets = tuple(s for s in (row.webhook_secret, row.previous_webhook_secret) if s)
+    # A shop without a secret of its own is signed with the app's (Shopify OAuth apps): no shop secrets then.
+    secrets = tuple(s for s in (row.webhook_secret, row.previous_webhook_secret) if s) if row.webhook_secret else ()
     return SigningShop(id=row.id, platform=row.platform, domain=row.domain, secrets=secrets)

@@ -79,3 +79,18 @@ def test_a_real_database_needs_an_explicit_key(tmp_path) -> None:  # type: ignor
     generated = secret_key({"SADAKAT_DATA_DIR": str(tmp_path)})
     assert generated == secret_key({"SADAKAT_DATA_DIR": str(tmp_path)})  # generated once, then kept
     assert (tmp_path / "secret_key").stat().st_mode & 0o777 == 0o600
+
+
+def test_a_changed_key_is_noticed_even_after_a_secret_was_read_and_the_previous_key_still_reads_it(
+    storage: Storage, config: Config, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    shop = register_shop(storage, config, "shopify", "rotate.myshopify.com", {"access_token": SECRETS[0]}, SECRETS[1])
+    with storage.session() as session:
+        assert session.get(Shop, shop.id).access_token == SECRETS[0]  # read (and decrypted) once already
+    old_key = secret_key()
+    monkeypatch.setenv("SADAKAT_SECRET_KEY", "a-new-key-someone-set-without-the-old-one")
+    with pytest.raises(SecretKeyError, match="SADAKAT_SECRET_KEY_PREVIOUS"), storage.session() as session:
+        session.get(Shop, shop.id)
+    monkeypatch.setenv("SADAKAT_SECRET_KEY_PREVIOUS", old_key)
+    with storage.session() as session:
+        assert session.get(Shop, shop.id).access_token == SECRETS[0]

@@ -10,6 +10,7 @@ import pytest
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
+from adapters import get_adapter
 from connector import batch_settle, inbox, ledger
 from connector.config import Config
 from connector.shops import register_shop
@@ -30,6 +31,7 @@ BEFORE = [  # already processed when the batch arrives
     sandbox_order("o11", "40.00", "c-11"),  # an order already earned
     sandbox_order("o12", "80.00", "c-12", status="pending", refunds=[{"id": "r12", "amount": "20.00"}]),
     sandbox_order("o13a", "100.00", "c-13"),  # c-13 is 50 short of Gold
+    sandbox_order("o15a", "10.00", "c-15") | {"customer": buyer("c-15", "old15@example.com")},
 ]
 BATCH = [
     sandbox_order("o1", "100.00", "c-1"),
@@ -48,6 +50,8 @@ BATCH = [
     sandbox_order("o12", "80.00", "c-12"),  # paid after its refund arrived
     sandbox_order("o13", "100.00", "c-13"),  # reaches Gold
     sandbox_order("o14", "0.40", "c-14"),  # earns nothing
+    sandbox_order("g-15", "5.00") | {"customer": buyer(None, "old15@example.com")},  # c-15's e-mail until...
+    sandbox_order("o15", "15.00", "c-15") | {"customer": buyer("c-15", "new15@example.com")},  # ...this
 ]
 ORDER_FIELDS = ("order_id", "name", "currency", "merchandise_amount", "total", "paid", "cancelled", "fully_refunded")
 ORDER_FIELDS += ("points_earned", "earn_rate", "placed_at", "test", "discount_codes", "shipping_amount", "tax_amount")
@@ -153,3 +157,23 @@ def test_when_settling_together_fails_every_event_is_applied_one_by_one(
         }
         assert {c.key: c.points for c in session.scalars(select(CustomerRecord))} == {f"c-{n}": 10 for n in range(3)}
         assert [session.get(WebhookEvent, i).status for i in batch] == ["processed"] * 3
+
+
+def test_an_adapter_bug_in_one_payload_leaves_the_rest_of_the_batch_settled_together(
+    client: FlaskClient, sandbox_shop: Shop, storage: Storage, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    adapter = get_adapter("sandbox")
+    parse = adapter.parse
+
+    def buggy(topic: str, payload: dict[str, Any]) -> Any:
+        if payload.get("id") == "o1":
+            raise KeyError("a field the adapter forgot to check")
+        return parse(topic, payload)
+
+    monkeypatch.setattr(adapter, "parse", buggy)
+    batch = post(client, storage, sandbox_shop, [sandbox_order(f"o{n}", "10.00", f"c-{n}") for n in range(3)])
+    assert events.drain_events() == 3  # the drain itself doesn't fail
+    with storage.session() as session:
+        assert {e.key for e in session.scalars(select(LedgerEntry))} == {"order:o0:earned", "order:o2:earned"}
+        broken = session.get(WebhookEvent, batch[1])
+        assert (broken.status, broken.error) == ("pending", "KeyError: 'a field the adapter forgot to check'")
