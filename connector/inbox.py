@@ -67,9 +67,9 @@ def store(storage: Storage, shop_id: int, delivery_id: str, topic: str, body: by
         "attempts": 0,
         "received_at": utcnow(),
     }
-    with storage.writing_once() as conn:  # committed before the receiver answers
-        event_id = conn.execute(_insert_once(storage.dialect), row).scalar()
-    return Stored(event_id=event_id, status=status)
+    # One INSERT in autocommit (connector/direct_statements.py): committed once this returns.
+    inserted = storage.direct.first(_insert_once(storage.dialect), row)
+    return Stored(event_id=inserted[0] if inserted else None, status=status)
 
 
 @cache

@@ -1,7 +1,8 @@
 """The receiver's view of a shop: who a webhook may come from and the secrets it may be signed with.
 
-Read on every webhook (a secret rotated or revoked a second ago counts at once), as one small read-only
-query that decrypts only the secrets it needs and, on SQLite, takes no write lock.
+Read on every webhook (a secret rotated or revoked a second ago counts at once), as one small query run
+directly on the driver (connector/direct_statements.py) that decrypts only the secrets it needs and, on
+SQLite, takes no write lock.
 """
 
 from __future__ import annotations
@@ -44,15 +45,15 @@ def by_id(storage: Storage, shop_id: int) -> SigningShop | None:
 
 def carrier_secret(storage: Storage, shop_id: int) -> str | None:
     """The secret carriers sign the shop's tracking updates with, if it has one."""
-    with storage.reading() as conn:
-        return conn.execute(_CARRIER_SECRET, {"id": shop_id}).scalar()
+    row = storage.direct.first(_CARRIER_SECRET, {"id": shop_id})
+    return row[0] if row else None
 
 
 def _one(storage: Storage, query: Select[Any], params: dict[str, Any]) -> SigningShop | None:
-    with storage.reading() as conn:
-        row = conn.execute(query, params).first()
+    row = storage.direct.first(query, params)
     if row is None:
         return None
+    shop_id, platform, domain, secret, previous = row
     # A shop without a secret of its own is signed with the app's (Shopify OAuth apps): no shop secrets then.
-    secrets = tuple(s for s in (row.webhook_secret, row.previous_webhook_secret) if s) if row.webhook_secret else ()
-    return SigningShop(id=row.id, platform=row.platform, domain=row.domain, secrets=secrets)
+    secrets = tuple(s for s in (secret, previous) if s) if secret else ()
+    return SigningShop(id=shop_id, platform=platform, domain=domain, secrets=secrets)

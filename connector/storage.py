@@ -8,11 +8,12 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, Engine, create_engine, event, text
+from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, sessionmaker
 
 from connector.config import Config
+from connector.direct_statements import DirectStatements
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 
@@ -25,6 +26,8 @@ class Storage:
         self.engine = _make_engine(database_url, pool_size)
         self.sessions = sessionmaker(self.engine, expire_on_commit=False)
         self.read_sessions = sessionmaker(self.engine.execution_options(read_only=True), expire_on_commit=False)
+        self.direct = DirectStatements(_make_engine(database_url, pool_size, direct=True))
+        """Statements run on every webhook: autocommit, on connections of their own."""
 
     @property
     def dialect(self) -> str:
@@ -38,28 +41,6 @@ class Storage:
         with (self.read_sessions if read_only else self.sessions)() as session, session.begin():
             yield session
 
-    @contextmanager
-    def reading(self) -> Iterator[Connection]:
-        """A connection for one read: on SQLite in a transaction that doesn't take the write lock, on
-        PostgreSQL in autocommit (a single statement needs no BEGIN and COMMIT round trips)."""
-        if self.dialect == "postgresql":
-            with self.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-                yield conn
-            return
-        with self.engine.connect().execution_options(read_only=True) as conn, conn.begin():
-            yield conn
-
-    @contextmanager
-    def writing_once(self) -> Iterator[Connection]:
-        """A connection for one write that is committed as soon as it returns: on PostgreSQL in autocommit
-        (one round trip), on SQLite in its own transaction."""
-        if self.dialect == "postgresql":
-            with self.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-                yield conn
-            return
-        with self.engine.begin() as conn:
-            yield conn
-
     def ping(self) -> None:
         """Raise if the database can't be reached."""
         with self.engine.connect() as conn:
@@ -68,21 +49,26 @@ class Storage:
     def dispose(self) -> None:
         """Close pooled connections (call after fork, or at exit)."""
         self.engine.dispose()
+        self.direct.engine.dispose()
 
 
-def _make_engine(url: str, pool_size: int) -> Engine:
+def _make_engine(url: str, pool_size: int, *, direct: bool = False) -> Engine:
+    # ``direct``: for DirectStatements, in autocommit, with no ping on checkout and no rollback on return.
+    options: dict[str, Any] = {"isolation_level": "AUTOCOMMIT", "pool_reset_on_return": None} if direct else {}
     if url.startswith("sqlite"):
         path = url.split("///", 1)[-1]
         if path and path != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000})
-        _serialise_sqlite_writers(engine)
+        engine = create_engine(url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000}, **options)
+        _sqlite_pragmas(engine)
+        if not direct:
+            _serialise_sqlite_writers(engine)
         return engine
-    return create_engine(url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True)
+    return create_engine(url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=not direct, **options)
 
 
-def _serialise_sqlite_writers(engine: Engine) -> None:
-    """WAL, a busy timeout and BEGIN IMMEDIATE: concurrent writers wait their turn instead of failing."""
+def _sqlite_pragmas(engine: Engine) -> None:
+    """WAL, a busy timeout (concurrent writers wait their turn instead of failing) and foreign keys."""
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_conn: Any, _record: Any) -> None:
@@ -93,6 +79,10 @@ def _serialise_sqlite_writers(engine: Engine) -> None:
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.close()
+
+
+def _serialise_sqlite_writers(engine: Engine) -> None:
+    """BEGIN IMMEDIATE for every transaction that may write: writers queue for the lock up front."""
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Any) -> None:
