@@ -327,6 +327,7 @@ def end_to_end(stack: Stack, events: int, workers: int, results: dict, key: str)
                 raise SystemExit(f"end to end: only {stack.count(LedgerEntry)} of {events} entries within an hour")
             time.sleep(0.25)
         elapsed = time.monotonic() - started
+        stored_at = stored_at or time.monotonic()  # the last order was stored by the time the last settled
         busy = machine_busy_seconds() - busy_before
         web_cpu = cpu_seconds(children(web.pid)) - web_before
         load.terminate()
@@ -345,6 +346,9 @@ def end_to_end(stack: Stack, events: int, workers: int, results: dict, key: str)
         balances = {r.platform_id: r.points for r in session.scalars(select(CustomerRecord))}
     wanted = {str(5 * 10**11 + c): points for c, points in per_customer.items()}
     results[key] = round(events / elapsed, 1)
+    # When the last order was stored (ingest) and when the last was settled: which of the two set the pace.
+    results[f"{key}_stored_s"] = round(stored_at - started, 2)
+    results[f"{key}_settled_s"] = round(elapsed, 2)
     # Where the CPU went, per event: the web workers, the job workers (drains and their horses), and the
     # whole machine (also the database, Redis, wrk and this harness). 2 cores give 2,000 ms each second.
     results[f"{key}_cpu_ms_per_event"] = {

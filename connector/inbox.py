@@ -20,6 +20,7 @@ from adapters import get_adapter
 from adapters.base import PayloadError
 from connector import batch_settle, faults, lifecycle, orders, pushes, tracking
 from connector.jobqueue import drain_flag, drain_in_flight, enqueue_event, job_in_flight, request_drain
+from connector.model import StoreEvent
 from connector.storage import Storage
 from connector.tables import Shop, WebhookEvent, utcnow
 
@@ -187,8 +188,9 @@ def process_batch(storage: Storage, event_ids: list[int]) -> Batch:
     and reported, the others commit together. Exactly-once holds as in ``process``: every row is locked
     and only a pending one is applied."""
     batch = Batch(claimed=list(event_ids))
+    readable = _parse_pending(storage, event_ids)
     with storage.session() as session:
-        together = _settle_together(session, event_ids, batch)
+        together = _settle_together(session, readable, batch)
         for event_id in event_ids:
             if event_id in together:
                 continue
@@ -208,24 +210,42 @@ def process_batch(storage: Storage, event_ids: list[int]) -> Batch:
     return batch
 
 
-def _settle_together(session: Session, event_ids: list[int], batch: Batch) -> set[int]:
+def _parse_pending(storage: Storage, event_ids: list[int]) -> dict[int, tuple[int, StoreEvent]]:
+    # The claimed events read through their shops' adapters (event id -> shop id, event) before the batch's
+    # write transaction, which on SQLite holds the one write lock that the receiver's inserts wait for. A
+    # stored body, its topic and a shop's platform never change, so this is what parsing under the lock
+    # would give; the transaction still checks that each event is pending.
+    table = WebhookEvent.__table__
+    query = (
+        select(table.c.id, table.c.shop_id, table.c.topic, table.c.body, Shop.platform)
+        .join(Shop, Shop.id == table.c.shop_id)
+        .where(table.c.id.in_(event_ids), table.c.status == WebhookEvent.PENDING)
+        .where(table.c.topic != tracking.CARRIER_TOPIC)
+    )
+    readable: dict[int, tuple[int, StoreEvent]] = {}
+    with storage.session(read_only=True) as session:
+        rows = session.execute(query).all()
+    for row in rows:
+        try:
+            readable[row.id] = (row.shop_id, get_adapter(row.platform).parse(row.topic, decode_json(row.body)))
+        except Exception:  # unreadable, or an adapter bug: the per-event path records why
+            continue
+    return readable
+
+
+def _settle_together(session: Session, readable: dict[int, tuple[int, StoreEvent]], batch: Batch) -> set[int]:
     # The batch's plain paid orders in a few set-wise statements (connector/batch_settle.py), in a savepoint:
     # if anything there raises, it rolls back and every event takes the per-event path instead.
+    if not readable:
+        return set()
     table = WebhookEvent.__table__
-    query = select(table.c.id, table.c.shop_id, table.c.topic, table.c.body).where(
-        table.c.id.in_(event_ids), table.c.status == WebhookEvent.PENDING, table.c.topic != tracking.CARRIER_TOPIC
-    )
+    query = select(table.c.id).where(table.c.id.in_(list(readable)), table.c.status == WebhookEvent.PENDING)
     if session.get_bind().dialect.name == "postgresql":
         query = query.with_for_update()
     parsed = []
-    for row in session.execute(query):
-        shop = session.get(Shop, row.shop_id)
-        try:
-            parsed.append(
-                batch_settle.Parsed(row.id, shop, get_adapter(shop.platform).parse(row.topic, decode_json(row.body)))
-            )
-        except Exception:  # unreadable, or an adapter bug: the per-event path records why
-            continue
+    for event_id in sorted(session.scalars(query)):
+        shop_id, event = readable[event_id]
+        parsed.append(batch_settle.Parsed(event_id, session.get(Shop, shop_id), event))
     if not parsed:
         return set()
     try:
