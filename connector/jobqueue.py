@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import contextlib
+import math
+import time
 import uuid
 from collections.abc import Callable
 from datetime import timedelta
@@ -21,6 +23,10 @@ DRAIN_EVENTS = "jobs.events.drain_events"
 DRAIN_SLOTS = 2
 """Drain jobs that may run at once: a backlog wakes a helper on another worker."""
 DRAIN_FLAG_SECONDS = 120
+WAKE_MEMO_SECONDS = 0.05
+"""A receiver that found a drain on its way this recently (after it committed) doesn't ask Redis again. A
+drain that clears its flag waits this long before its last look, so such an event is still taken: it was
+committed within this time of a moment the flag was still set, so before that last look began."""
 RUN_PUSH = "jobs.pushes.run_push"
 PUSH_CONCURRENCY_PER_SHOP = 2
 """At most this many calls to one store at once: a throttled store queues while the others flow."""
@@ -103,6 +109,28 @@ def request_drain(queue: Queue, slot: int = 0, *, also: Callable[[Pipeline], obj
         description="drain the inbox",
     )
     return True
+
+
+_drain_seen_at = -math.inf
+
+
+def drain_seen_recently() -> bool:
+    """Whether this process found a drain on its way less than WAKE_MEMO_SECONDS ago (ask after committing)."""
+    return time.monotonic() - _drain_seen_at < WAKE_MEMO_SECONDS
+
+
+def wake_drain(queue: Queue, *, also: Callable[[Pipeline], object] | None = None) -> None:
+    """``request_drain`` for the receiver: remembers, for WAKE_MEMO_SECONDS, that a drain is on its way."""
+    global _drain_seen_at
+    asked_at = time.monotonic()  # before the SET: the flag was there at least this late
+    request_drain(queue, also=also)
+    _drain_seen_at = asked_at
+
+
+def forget_drain_seen() -> None:
+    """Forget that a drain was seen (when Redis was emptied under this process, as tests do)."""
+    global _drain_seen_at
+    _drain_seen_at = -math.inf
 
 
 def drain_in_flight(queue: Queue, slot: int = 0) -> bool:

@@ -6,8 +6,12 @@ the whole deployment. Recording never fails the request or job it measures.
 
 from __future__ import annotations
 
+import atexit
 import logging
+import os
+import threading
 import time
+from collections import Counter
 from collections.abc import Callable
 from functools import wraps
 from typing import ParamSpec, TypeVar
@@ -39,6 +43,70 @@ def count_webhook(redis: Redis, platform: str, topic: str, outcome: str) -> None
 def add_webhook(redis: Redis | Pipeline, platform: str, topic: str, outcome: str) -> None:
     """The command that counts a webhook, for a client or a pipeline (errors are the caller's)."""
     redis.hincrby(WEBHOOKS_KEY, SEPARATOR.join((platform, topic, outcome)), 1)
+
+
+LATER_SECONDS = 0.05
+"""How long a webhook counted for later may wait in its process before it is sent to Redis."""
+
+_later: Counter[str] = Counter()
+_later_lock = threading.Lock()
+_later_timer: threading.Timer | None = None
+_later_redis: Redis | None = None
+
+
+def count_webhook_later(redis: Redis, platform: str, topic: str, outcome: str) -> None:
+    """Count a webhook with no round trip of its own: the count goes with this process's next one that
+    does go to Redis, or is sent by a timer within LATER_SECONDS."""
+    global _later_timer, _later_redis
+    with _later_lock:
+        _later[SEPARATOR.join((platform, topic, outcome))] += 1
+        _later_redis = redis
+        if _later_timer is None:
+            _later_timer = threading.Timer(LATER_SECONDS, send_later_counts)
+            _later_timer.daemon = True
+            _later_timer.start()
+
+
+def add_later_counts(pipe: Pipeline) -> None:
+    """Put the counts kept for later into ``pipe``: from here on, sending them is the pipe's job."""
+    with _later_lock:
+        for field, count in _later.items():
+            pipe.hincrby(WEBHOOKS_KEY, field, count)
+        _later.clear()
+
+
+def send_later_counts() -> None:
+    """Send the counts kept for later now (the timer's job; /metrics and exit call it too)."""
+    global _later_timer
+    with _later_lock:
+        _later_timer = None  # a count added from here on starts a timer of its own
+        redis = _later_redis
+    if redis is None:
+        return
+    try:
+        with redis.pipeline(transaction=False) as pipe:
+            add_later_counts(pipe)
+            if len(pipe):
+                pipe.execute()
+    except RedisError as exc:
+        log.debug("webhooks not counted: %s", exc)
+
+
+def discard_later_counts() -> None:
+    """Drop the counts kept for later (when Redis was emptied under this process, as tests do)."""
+    with _later_lock:
+        _later.clear()
+
+
+def _forget_in_child() -> None:
+    # A forked child has no timer thread, and its parent's counts are the parent's to send.
+    global _later_lock, _later_timer
+    _later_lock, _later_timer = threading.Lock(), None
+    _later.clear()
+
+
+os.register_at_fork(after_in_child=_forget_in_child)
+atexit.register(send_later_counts)
 
 
 def webhook_counts(redis: Redis) -> dict[tuple[str, str, str], int]:

@@ -7,6 +7,7 @@ import logging
 
 from flask import Blueprint, Response, g, jsonify, request
 from flask.typing import ResponseReturnValue
+from redis.client import Pipeline
 from redis.exceptions import RedisError
 from sqlalchemy.exc import IntegrityError
 
@@ -14,11 +15,11 @@ from adapters import UnknownPlatform, get_adapter
 from adapters.base import Envelope, PayloadError, StoreAdapter, hmac_sha256_base64_matches
 from connector import inbox, signing_shops, tracking
 from connector.errors import problem
-from connector.jobqueue import request_drain
+from connector.jobqueue import drain_seen_recently, wake_drain
 from connector.runtime import runtime
 from connector.signing_shops import SigningShop
 from connector.tables import WebhookEvent
-from connector.telemetry import add_webhook, count_webhook
+from connector.telemetry import add_later_counts, add_webhook, count_webhook, count_webhook_later
 
 log = logging.getLogger(__name__)
 bp = Blueprint("webhooks", __name__, url_prefix="/webhooks")
@@ -109,15 +110,25 @@ def _store_and_queue(shop_id: int, delivery_id: str, topic: str, body: bytes, st
         return jsonify(status="duplicate"), 200
     if status == WebhookEvent.PENDING:
         platform, topic_label = g.get("webhook_platform", "unknown"), g.get("webhook_topic", "other")
-        try:
-            # Wake the drain and count this webhook in one round trip to Redis.
-            request_drain(runtime().queue, also=lambda pipe: add_webhook(pipe, platform, topic_label, "accepted"))
+        if drain_seen_recently():
+            # A drain is on its way and will look again after this commit (connector/jobqueue.py).
+            count_webhook_later(runtime().redis, platform, topic_label, "accepted")
             g.webhook_counted = True
-        except RedisError as exc:
-            # Committed already: the sweeper queues it once Redis is back.
-            log.warning("event %s stored but not queued (%s); the sweeper will queue it", stored.event_id, exc)
+        else:
+            try:
+                # Wake the drain and count this webhook (and those kept for later) in one round trip.
+                wake_drain(runtime().queue, also=lambda pipe: _count_accepted(pipe, platform, topic_label))
+                g.webhook_counted = True
+            except RedisError as exc:
+                # Committed already: the sweeper queues it once Redis is back.
+                log.warning("event %s stored but not queued (%s); the sweeper will queue it", stored.event_id, exc)
     g.webhook_outcome = "accepted" if status == WebhookEvent.PENDING else "ignored"
     return jsonify(status=g.webhook_outcome, event_id=stored.event_id), 200
+
+
+def _count_accepted(pipe: Pipeline, platform: str, topic: str) -> None:
+    add_webhook(pipe, platform, topic, "accepted")
+    add_later_counts(pipe)
 
 
 def _find_shop(adapter: StoreAdapter, envelope: Envelope, shop_id: int | None) -> SigningShop | None:

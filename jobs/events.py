@@ -12,7 +12,14 @@ from sqlalchemy.exc import DataError
 
 from connector import faults, inbox, pushes
 from connector.config import Config
-from connector.jobqueue import DRAIN_SLOTS, current_queue, drain_flag, enqueue_event, request_drain
+from connector.jobqueue import (
+    DRAIN_SLOTS,
+    WAKE_MEMO_SECONDS,
+    current_queue,
+    drain_flag,
+    enqueue_event,
+    request_drain,
+)
 from connector.storage import storage_for
 from connector.telemetry import timed
 
@@ -88,9 +95,11 @@ def _drain(config: Config, queue: Queue, slot: int) -> int:
                 time.sleep(GATHER_SECONDS)
                 continue
             # Looks drained: clear the flag first, then look once more, so that an event stored just
-            # now either is seen here or wakes a new drain.
+            # now either is seen here or wakes a new drain. The wait covers receivers that saw the flag
+            # a moment ago and so didn't ask (connector/jobqueue.py WAKE_MEMO_SECONDS).
             queue.connection.delete(drain_flag(slot))
             flag_cleared = True
+            wait_for_late_arrivals()
             continue
         idle_since = None
         claims += 1
@@ -114,3 +123,8 @@ def _drain(config: Config, queue: Queue, slot: int) -> int:
             queue.connection.delete(drain_flag(slot))
             request_drain(queue, slot)
             return taken
+
+
+def wait_for_late_arrivals() -> None:
+    """After clearing the flag: long enough that every event a receiver stored without waking us is in."""
+    time.sleep(WAKE_MEMO_SECONDS)

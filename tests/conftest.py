@@ -23,10 +23,11 @@ from werkzeug.serving import make_server
 from connector import create_app
 from connector.config import Config
 from connector.embedded import start_valkey
-from connector.jobqueue import redis_connection
+from connector.jobqueue import forget_drain_seen, redis_connection
 from connector.shops import register_shop
 from connector.storage import Storage, migrate, storage_for
 from connector.tables import Base, Shop
+from connector.telemetry import discard_later_counts
 from tests.support import ADMIN_PASSWORD, ADMIN_TOKEN, SANDBOX_SECRET, SHOPIFY_SECRET, WOO_SECRET, MailInbox
 
 
@@ -75,6 +76,9 @@ def config(services: Config) -> Iterator[Config]:
         for table in reversed(Base.metadata.sorted_tables):
             conn.execute(table.delete())
     redis_connection(services).flushdb()
+    # What this process remembered of the Redis just emptied: a drain on its way, counts not yet sent.
+    forget_drain_seen()
+    discard_later_counts()
     yield services
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 import pytest
@@ -10,7 +11,7 @@ from redis import Redis
 from rq import Queue
 from sqlalchemy import func, select
 
-from connector import batch_settle, orders
+from connector import batch_settle, jobqueue, orders, telemetry
 from connector.jobqueue import QUEUE_NAME, drain_flag
 from connector.storage import Storage
 from connector.tables import LedgerEntry, Shop, WebhookEvent
@@ -146,3 +147,41 @@ def test_while_events_flow_a_drain_waits_a_moment_for_more_instead_of_ending(
     drains = [job for job in Queue(QUEUE_NAME, connection=redis).jobs if job.func_name == "jobs.events.drain_events"]
     assert len(drains) == 1  # the first webhook's wake-up; none for the second
     assert redis.get(drain_flag(0)) is None
+
+
+def test_a_webhook_that_found_a_drain_on_its_way_skips_redis_and_that_drain_still_takes_it(
+    client: FlaskClient, sandbox_shop: Shop, storage: Storage, redis: Redis, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(jobqueue, "WAKE_MEMO_SECONDS", 30.0)  # the receiver's memory outlasts the steps below
+    post(client, sandbox_shop, "o1", "100.00")  # wakes a drain, and this process remembers it
+    during_the_wait = []
+
+    def a_webhook_arrives() -> None:
+        # The drain has cleared its flag and waits before its last look; a receiver that saw the flag a
+        # moment ago stores an event and asks Redis nothing.
+        post(client, sandbox_shop, "o2", "5.00")
+        during_the_wait.append(redis.get(drain_flag(0)))
+
+    monkeypatch.setattr(events, "wait_for_late_arrivals", a_webhook_arrives)
+    drain(redis)
+    assert during_the_wait == [None]  # the second webhook woke nothing
+    assert ledger_points(storage) == {"order:o1:earned": 100, "order:o2:earned": 5}
+    assert Queue(QUEUE_NAME, connection=redis).jobs == []  # the drain on its way took it: no second drain
+    counts = telemetry.webhook_counts(redis)
+    deadline = time.monotonic() + 5
+    while counts.get(("sandbox", "order/updated", "accepted")) != 2 and time.monotonic() < deadline:
+        time.sleep(0.02)  # the second count is sent by the process's timer, with no request to carry it
+        counts = telemetry.webhook_counts(redis)
+    assert counts[("sandbox", "order/updated", "accepted")] == 2
+
+
+def test_a_drain_waits_the_receivers_memory_out_before_its_last_look(
+    client: FlaskClient, sandbox_shop: Shop, redis: Redis
+) -> None:
+    post(client, sandbox_shop, "o1", "100.00")
+    started = time.monotonic()
+    assert events.drain_events() == 1
+    assert time.monotonic() - started >= jobqueue.WAKE_MEMO_SECONDS
+    assert redis.get(drain_flag(0)) is None
+    post(client, sandbox_shop, "o2", "5.00")  # later than the receiver's memory: this one wakes a drain again
+    assert redis.get(drain_flag(0)) is not None
