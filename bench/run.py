@@ -486,7 +486,7 @@ def main() -> None:
     try:
         ceiling_and_ingest(stack, results)
         print("ingest:", {k: v for k, v in results.items() if k.startswith(("ceiling", "ingest", "steady"))})
-        end_to_end(stack, max(E2E_EVENTS // 5, 1000), 1, results, "e2e_1_worker_events_per_s")
+        end_to_end(stack, E2E_EVENTS, 1, results, "e2e_1_worker_events_per_s")
         end_to_end(stack, E2E_EVENTS, 2, results, "e2e_events_per_s")
         print("end to end:", results["e2e_1_worker_events_per_s"], results["e2e_events_per_s"])
         drain_in_process(stack, 600 if QUICK else 5_000, results)
