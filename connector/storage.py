@@ -60,14 +60,14 @@ def _make_engine(url: str, pool_size: int, *, direct: bool = False) -> Engine:
         if path and path != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
         engine = create_engine(url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000}, **options)
-        _sqlite_pragmas(engine)
+        _sqlite_pragmas(engine, checkpoint_pages=10_000 if direct else 1000)
         if not direct:
             _serialise_sqlite_writers(engine)
         return engine
     return create_engine(url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=not direct, **options)
 
 
-def _sqlite_pragmas(engine: Engine) -> None:
+def _sqlite_pragmas(engine: Engine, checkpoint_pages: int) -> None:
     """WAL, a busy timeout (concurrent writers wait their turn instead of failing) and foreign keys."""
 
     @event.listens_for(engine, "connect")
@@ -78,6 +78,7 @@ def _sqlite_pragmas(engine: Engine) -> None:
         cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.execute(f"PRAGMA wal_autocheckpoint={checkpoint_pages}")
         cursor.close()
 
 
