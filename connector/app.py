@@ -17,6 +17,7 @@ from connector.errors import register_error_handlers
 from connector.jobqueue import event_queue, redis_connection
 from connector.runtime import Runtime
 from connector.security_headers import register_security_headers
+from connector.sessions import AdminSessionInterface
 from connector.storage import Storage
 
 ADMIN_SESSION_HOURS = 12
@@ -40,6 +41,7 @@ def create_app(config: Config | None = None) -> Flask:
     except SecretKeyError:
         app.secret_key = None  # the login page says what to set
     app.json.sort_keys = False  # type: ignore[attr-defined]
+    app.session_interface = AdminSessionInterface()
     redis = redis_connection(config, fail_fast=True)
     app.extensions["sadakat"] = Runtime(
         config=config, storage=Storage(config.database_url), redis=redis, queue=event_queue(redis)

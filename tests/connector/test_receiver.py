@@ -17,6 +17,7 @@ from connector.tables import LedgerEntry, Shop, WebhookEvent
 from tests.support import (
     customer_json,
     drain,
+    login,
     paid_shopify_order,
     post_shopify,
     post_woo,
@@ -212,3 +213,11 @@ def test_no_ledger_entry_before_a_worker_runs(client: FlaskClient, shopify_shop:
     post_shopify(client, shopify_shop, "orders/paid", paid_shopify_order())
     with storage.session() as session:
         assert session.scalar(select(func.count()).select_from(LedgerEntry)) == 0
+
+
+def test_a_webhook_never_opens_or_sets_the_admin_session(client: FlaskClient, shopify_shop: Shop) -> None:
+    assert login(client).status_code == 302  # this client now carries an admin session cookie
+    response = post_shopify(client, shopify_shop, "orders/paid", paid_shopify_order(), delivery_id="d-1")
+    assert response.status_code == 200
+    assert "Set-Cookie" not in response.headers
+    assert client.get("/admin/").status_code == 200  # the admin session is untouched
