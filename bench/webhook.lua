@@ -1,9 +1,10 @@
 -- Signed Shopify order webhooks for wrk (bench/run.py runs it).
--- wrk ... -s bench/webhook.lua <url> -- <mode> <file> <threads> <delay_ms> <connections per thread>
+-- wrk ... -s bench/webhook.lua <url> -- <mode> <file> <threads> <delay_ms>
 --   same: file holds "signature\tbody"; every request sends it with a new X-Shopify-Webhook-Id
---   list: file holds one "signature\tbody" line per order; each thread sends its share once (then repeats
---         from the start, which the receiver answers as duplicates) and stops once every connection is
---         past its share, so nothing of the share is still in flight
+--   list: file holds one "signature\tbody" line per order; each thread sends its share, then repeats it
+--         from the start (the receiver answers duplicates) until bench/run.py stops wrk, once every order
+--         is stored. A thread never stops itself: a stopped thread leaves the connection it had just
+--         opened idle, and a gunicorn sync worker that accepts it waits on it (seconds of stall at the end)
 local threads = {}
 
 function setup(thread)
@@ -13,10 +14,9 @@ end
 
 function init(args)
   mode, path, nthreads, delay_ms = args[1], args[2], tonumber(args[3]), tonumber(args[4] or "0")
-  per_thread = tonumber(args[5] or "1")
   math.randomseed(os.time() + index)
   nonce = tostring(math.random(1, 1000000000))
-  items, sent, answered = {}, 0, 0
+  items, sent = {}, 0
   local line_no = 0
   for line in io.lines(path) do
     if mode == "same" or line_no % nthreads == index then
@@ -46,12 +46,4 @@ end
 
 function delay()
   return delay_ms
-end
-
-function response(status, headers, body)
-  answered = answered + 1
-  -- wrk may call request() once before any connection is open: a few more (repeats) make up for it
-  if mode == "list" and answered >= #items + per_thread + 2 then
-    wrk.thread:stop()
-  end
 end
