@@ -1,9 +1,10 @@
 """`make bench`: the real stack on this machine, loaded by wrk, measured in one run.
 
 Starts gunicorn (the Procfile's settings), RQ workers, Redis (REDIS_URL, else the embedded Valkey) and the
-database (DATABASE_URL, else SQLite in a temporary directory), and measures: the bare-Flask ceiling, ingest
-(signed ~10 KB Shopify orders, workers stopped), p99 at a fixed 500 requests/s, end to end (N orders to
-exact balances, with 1 and with 2 workers), balance lookups at growing ledger sizes, and peak RSS.
+database (DATABASE_URL, else SQLite in a temporary directory), and measures: the bare-Flask ceiling, the
+floor (the receiver's work with no framework), ingest (signed ~10 KB Shopify orders, workers stopped),
+p99 at a fixed 500 requests/s, end to end (N orders to exact balances, with 1 and with 2 workers),
+balance lookups at growing ledger sizes, and peak RSS.
 Writes bench/results/latest.json and latest.md. QUICK=1 for the short version.
 """
 
@@ -257,6 +258,12 @@ def ceiling_and_ingest(stack: Stack, results: dict) -> None:
         bare_cpu = cpu_seconds(children(bare.pid))
         ceiling = wrk(f"http://127.0.0.1:{port}/webhooks/shopify", "same", one, SECONDS)
         bare_cpu = cpu_seconds(children(bare.pid)) - bare_cpu
+    # The floor: the same work as the receiver's for a valid order, with no framework (bench/raw_receiver.py).
+    with gunicorn("bench.raw_receiver:app", stack.env, stack.work / "raw.log") as (port, raw):
+        wrk(f"http://127.0.0.1:{port}/webhooks/shopify", "same", one, 2)
+        raw_cpu = cpu_seconds(children(raw.pid))
+        floor = wrk(f"http://127.0.0.1:{port}/webhooks/shopify", "same", one, SECONDS)
+        raw_cpu = cpu_seconds(children(raw.pid)) - raw_cpu
     from connector.tables import WebhookEvent
 
     with gunicorn("wsgi:app", stack.env, stack.work / "web.log") as (port, web):
@@ -279,6 +286,10 @@ def ceiling_and_ingest(stack: Stack, results: dict) -> None:
         ingest_p50_ms=ingest["p50_ms"],
         ingest_p99_ms=ingest["p99_ms"],
         ingest_non_2xx=ingest["non_2xx"],
+        floor_rps=round(floor["rps"]),
+        floor_ratio=round(floor["rps"] / ceiling["rps"], 3),
+        floor_web_cpu_ms=round(raw_cpu * 1000 / floor["requests"], 3),
+        floor_non_2xx=floor["non_2xx"],
         ingest_2xx_all_stored=stored >= answered,
         # CPU of the web workers themselves per request: what the ratio comes down to on a saturated machine
         ceiling_web_cpu_ms=round(bare_cpu * 1000 / ceiling["requests"], 3),
@@ -466,6 +477,11 @@ def table(results: dict) -> str:
     rows = [
         ("bare Flask ceiling", f"{results['ceiling_rps']} req/s"),
         ("ingest (workers stopped)", f"{results['ingest_rps']} req/s = {results['ingest_ratio']} x ceiling"),
+        (
+            "the floor: the same work with no framework (bench/raw_receiver.py)",
+            f"{results.get('floor_rps')} req/s = {results.get('floor_ratio')} x ceiling, "
+            f"{results.get('floor_web_cpu_ms')} ms CPU per request",
+        ),
         ("ingest latency p50 / p99", f"{results['ingest_p50_ms']} / {results['ingest_p99_ms']} ms"),
         (
             "web worker CPU per request: bare app / webhook",
