@@ -5,9 +5,10 @@ pre-ping round trip (PostgreSQL), BEGIN and COMMIT, a reset on return, and SQLAl
 about three times the statements' own work. Here each statement is compiled once for the dialect, with
 its columns' bind and result processors (so encrypted secrets decrypt and dates format as usual), and
 runs in autocommit on a connection from a small pool that neither pings nor resets, where a lone INSERT
-is its own committed transaction. A connection found dead is discarded and the statement run once more
-on a new one. Driver errors come out as SQLAlchemy's (``OperationalError``, ``IntegrityError``, ...), so
-callers and error handlers treat them as before.
+is its own committed transaction. A connection found dead means the server dropped them all (a restart,
+a failover): the pool is replaced and the statement run once more on a new connection. Driver errors
+come out as SQLAlchemy's (``OperationalError``, ``IntegrityError``, ...), so callers and error handlers
+treat them as before.
 """
 
 from __future__ import annotations
@@ -102,6 +103,9 @@ class DirectStatements:
             if disconnected:
                 with contextlib.suppress(Exception):  # closing a dead connection may fail too; it's gone anyway
                     connection.invalidate(exc)
+                # The pool doesn't ping, and a restart or failover ends every connection at once: start a new
+                # pool, so that the retry (and the next request) doesn't draw another dead one.
+                self.engine.dispose()
             raise _wrapped(sql, exc, dialect, invalidated=disconnected) from exc
         finally:
             connection.close()  # back to the pool (or gone, if invalidated)

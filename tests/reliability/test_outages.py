@@ -193,3 +193,27 @@ def test_the_proxy_really_cuts(database_behind_proxy: CuttableProxy, config: Con
         proxied.ping()
     database_behind_proxy.restore()
     proxied.ping()
+
+
+def test_after_the_database_drops_every_connection_the_next_webhooks_are_taken_at_once(
+    config: Config, server_url: str, client: FlaskClient, storage: Storage, sandbox_shop: Shop
+) -> None:
+    if make_url(config.database_url).get_backend_name() != "postgresql":
+        pytest.skip("dropping the server's connections needs PostgreSQL; CI runs this on it")
+    from tests.support import post_all_at_once
+
+    # Many webhooks at once leave several connections in the receiver's pool...
+    burst = [sandbox_webhook(sandbox_shop, sandbox_order(f"b{n}", "10.00", f"c-{n}")) for n in range(20)]
+    assert post_all_at_once(server_url, burst, threads=20) == [200] * 20
+    # ...then the server ends them all, as a restart or a failover does.
+    with storage.engine.connect() as conn:
+        dropped = conn.exec_driver_sql(
+            "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity"
+            " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        ).scalar()
+    assert dropped >= 2
+    for n in range(3):  # each is stored at once: no 503 for the platform to retry
+        status, _ = post(client, sandbox_webhook(sandbox_shop, sandbox_order(f"a{n}", "10.00", "c-1")))
+        assert status == 200
+    with storage.session() as session:
+        assert session.scalar(select(func.count()).select_from(WebhookEvent)) == 23
