@@ -2,13 +2,15 @@
 
 import dataclasses
 import json
+from typing import Any
 
+import pytest
 from flask.testing import FlaskClient
 from redis import Redis
 from rq import Queue
 from sqlalchemy import func, select
 
-from connector import create_app, inbox
+from connector import create_app, inbox, lifecycle, signing_shops
 from connector.config import Config
 from connector.jobqueue import QUEUE_NAME, event_queue
 from connector.shops import rotate_webhook_secret
@@ -221,3 +223,20 @@ def test_a_webhook_never_opens_or_sets_the_admin_session(client: FlaskClient, sh
     assert response.status_code == 200
     assert "Set-Cookie" not in response.headers
     assert client.get("/admin/").status_code == 200  # the admin session is untouched
+
+
+def test_a_shop_removed_just_after_the_receiver_read_it_is_a_401_and_nothing_is_stored(
+    client: FlaskClient, shopify_shop: Shop, storage: Storage, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    by_domain = signing_shops.by_domain
+
+    def read_then_removed(*args: Any) -> Any:
+        found = by_domain(*args)
+        with storage.session() as session:  # `sadakat shops remove` or shop/redact, between read and insert
+            lifecycle.erase_shop(session, shopify_shop.id)
+        return found
+
+    monkeypatch.setattr(signing_shops, "by_domain", read_then_removed)
+    response = post_shopify(client, shopify_shop, "orders/paid", paid_shopify_order(), delivery_id="d-1")
+    assert (response.status_code, response.get_json()) == (401, {"error": "unknown shop: it was removed"})
+    assert event_rows(storage) == []
