@@ -118,7 +118,6 @@ def _store_and_queue(shop_id: int, delivery_id: str, topic: str, body: bytes, st
             try:
                 # Wake the drain and count this webhook (and those kept for later) in one round trip.
                 wake_drain(runtime().queue, also=lambda pipe: _count_accepted(pipe, platform, topic_label))
-                g.webhook_counted = True
             except RedisError as exc:
                 # Committed already: the sweeper queues it once Redis is back.
                 log.warning("event %s stored but not queued (%s); the sweeper will queue it", stored.event_id, exc)
@@ -129,6 +128,9 @@ def _store_and_queue(shop_id: int, delivery_id: str, topic: str, body: bytes, st
 def _count_accepted(pipe: Pipeline, platform: str, topic: str) -> None:
     add_webhook(pipe, platform, topic, "accepted")
     add_later_counts(pipe)
+    # Counted from here on, even if queueing the drain fails after this pipeline went out; if the pipeline
+    # itself fails, Redis is down and counting again after the request would fail too.
+    g.webhook_counted = True
 
 
 def _find_shop(adapter: StoreAdapter, envelope: Envelope, shop_id: int | None) -> SigningShop | None:

@@ -7,10 +7,11 @@ from typing import Any
 import pytest
 from flask.testing import FlaskClient
 from redis import Redis
+from redis.exceptions import ConnectionError as RedisConnectionError
 from rq import Queue
 from sqlalchemy import func, select
 
-from connector import create_app, inbox, lifecycle, signing_shops
+from connector import create_app, inbox, lifecycle, signing_shops, telemetry
 from connector.config import Config
 from connector.jobqueue import QUEUE_NAME, event_queue
 from connector.shops import rotate_webhook_secret
@@ -240,3 +241,16 @@ def test_a_shop_removed_just_after_the_receiver_read_it_is_a_401_and_nothing_is_
     response = post_shopify(client, shopify_shop, "orders/paid", paid_shopify_order(), delivery_id="d-1")
     assert (response.status_code, response.get_json()) == (401, {"error": "unknown shop: it was removed"})
     assert event_rows(storage) == []
+
+
+def test_a_webhook_is_counted_once_when_redis_fails_after_the_count_went_out(
+    client: FlaskClient, shopify_shop: Shop, storage: Storage, redis: Redis, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def refused(*_args: Any, **_kwargs: Any) -> Any:
+        raise RedisConnectionError("connection reset while queueing")
+
+    monkeypatch.setattr(Queue, "enqueue", refused)  # the wake's pipeline went through; queueing the drain fails
+    response = post_shopify(client, shopify_shop, "orders/paid", paid_shopify_order(), delivery_id="d-1")
+    assert response.get_json()["status"] == "accepted"  # committed: the sweeper queues it later
+    assert [row.status for row in event_rows(storage)] == ["pending"]
+    assert telemetry.webhook_counts(redis)[("shopify", "orders/paid", "accepted")] == 1
