@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import json
+import os
 
+import pytest
 import responses
 from flask.testing import FlaskClient
 from prometheus_client.parser import text_string_to_metric_families
 from redis import Redis
 
+from connector import telemetry
+from connector.config import Config
 from connector.tables import Shop
 from tests.support import AUTH, drain, paid_shopify_order, post_shopify, shopify_headers
 
@@ -76,3 +80,19 @@ def test_metrics_report_pushes_by_kind_and_outcome(
     samples = scrape(client)
     assert samples[("sadakat_pushes", (("kind", "discount_code"), ("status", "failed")))] == 1
     assert samples[("sadakat_job_duration_seconds_count", (("job", "run_push"),))] == 1
+
+
+def test_counts_kept_for_later_are_sent_once_when_the_process_forks(
+    redis: Redis, config: Config, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(telemetry, "LATER_SECONDS", 30.0)  # no timer sends them during the test
+    telemetry.count_webhook_later(redis, "shopify", "orders/paid", "accepted")
+    child = os.fork()  # gunicorn's workers, RQ's work horses
+    if child == 0:
+        try:
+            telemetry.send_later_counts()  # the parent's counts are not the child's to send
+        finally:
+            os._exit(0)
+    os.waitpid(child, 0)
+    telemetry.send_later_counts()
+    assert telemetry.webhook_counts(redis) == {("shopify", "orders/paid", "accepted"): 1}

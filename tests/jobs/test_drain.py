@@ -11,7 +11,7 @@ from redis import Redis
 from rq import Queue
 from sqlalchemy import func, select
 
-from connector import batch_settle, jobqueue, orders, telemetry
+from connector import batch_settle, inbox, jobqueue, orders, telemetry
 from connector.jobqueue import QUEUE_NAME, drain_flag
 from connector.storage import Storage
 from connector.tables import LedgerEntry, Shop, WebhookEvent
@@ -176,12 +176,20 @@ def test_a_webhook_that_found_a_drain_on_its_way_skips_redis_and_that_drain_stil
 
 
 def test_a_drain_waits_the_receivers_memory_out_before_its_last_look(
-    client: FlaskClient, sandbox_shop: Shop, redis: Redis
+    client: FlaskClient, sandbox_shop: Shop, redis: Redis, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    looks: list[tuple[float, bool]] = []  # when the drain looked for events, and whether its flag was up
+    claim_fresh = inbox.claim_fresh
+
+    def looked(*args: Any) -> list[int]:
+        looks.append((time.monotonic(), redis.get(drain_flag(0)) is not None))
+        return claim_fresh(*args)
+
+    monkeypatch.setattr(inbox, "claim_fresh", looked)
     post(client, sandbox_shop, "o1", "100.00")
-    started = time.monotonic()
     assert events.drain_events() == 1
-    assert time.monotonic() - started >= jobqueue.WAKE_MEMO_SECONDS
-    assert redis.get(drain_flag(0)) is None
+    (found_empty, flag_up), (last_look, flag_still_up) = looks[-2:]
+    assert (flag_up, flag_still_up) == (True, False)  # the flag was cleared between the two
+    assert last_look - found_empty >= jobqueue.WAKE_MEMO_SECONDS
     post(client, sandbox_shop, "o2", "5.00")  # later than the receiver's memory: this one wakes a drain again
     assert redis.get(drain_flag(0)) is not None
