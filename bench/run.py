@@ -387,14 +387,13 @@ def end_to_end(stack: Stack, events: int, workers: int, results: dict, key: str)
 
 
 def wait_for_workers(stack: Stack, count: int, timeout: float = 60) -> None:
-    """Until ``count`` RQ workers have registered with Redis."""
-    from rq import Worker
-
+    """Until ``count`` workers of Sadakat's queue have registered with Redis (as the status page sees them)."""
     from connector.jobqueue import redis_connection
+    from connector.status import queue_status
 
     redis = redis_connection(stack.config)
     deadline = time.monotonic() + timeout
-    while Worker.count(connection=redis) < count:
+    while len(queue_status(redis).workers) < count:
         if time.monotonic() > deadline:
             raise SystemExit(f"end to end: {count} workers did not start within {timeout} s")
         time.sleep(0.05)

@@ -9,7 +9,10 @@ from __future__ import annotations
 from flask import Flask, Request
 from flask.sessions import SecureCookieSession, SecureCookieSessionInterface
 
-SESSIONLESS_PREFIXES = ("/webhooks/",)
+from connector import webhooks
+
+SESSIONLESS_PREFIXES = (f"{webhooks.bp.url_prefix}/",)
+"""Where a session is never used: every route of the webhooks blueprint."""
 
 
 class AdminSessionInterface(SecureCookieSessionInterface):
