@@ -62,6 +62,7 @@ from connector.tables import SandboxCall
 NAME = re.compile(r"^[a-z0-9][a-z0-9-]{0,39}$")
 ORDER_TOPIC = "order/updated"
 SHIPMENT_TOPIC = "shipment/updated"
+SIMULATED_DAYS = 180
 
 
 @dataclass(frozen=True)
@@ -187,8 +188,21 @@ class SandboxAdapter:
         return iter(())
 
     def past_orders(self, shop: ShopAccess, since: datetime) -> Iterator[tuple[str, str, dict[str, Any]]]:
-        """The sandbox keeps no order history."""
-        return iter(())
+        """Orders placed since ``since``, in their latest state, as the webhooks that would carry them."""
+        with storage_for(Config.from_env()).session() as session:
+            kept = session.scalars(
+                select(SandboxCall.body)
+                .where(SandboxCall.shop_id == shop.shop_id, SandboxCall.kind == "order")
+                .order_by(SandboxCall.id)
+            ).all()
+        for order in kept:
+            try:
+                placed = datetime.fromisoformat(str(order.get("created_at")))
+            except ValueError:
+                continue
+            if _aware(placed) >= _aware(since):
+                state = f"{order.get('status')}-{len(order.get('refunds') or [])}"
+                yield ORDER_TOPIC, f"backfill-{order['id']}-{state}", order
 
     def missing_webhooks(self, shop: ShopAccess, webhook_url: str) -> list[str]:
         """The sandbox needs no subscriptions."""
@@ -208,7 +222,10 @@ class SandboxAdapter:
             {"id": f"c{n}", "email": f"member{n}@example.com", "first_name": f"Üye {n}", "last_name": "Demo"}
             for n in range(1, max(2, orders // 3) + 1)
         ]
-        start = datetime.now(UTC) - timedelta(days=7)
+        # Spread over the past six months, the last a few days ago (so its parcel has arrived): charts,
+        # tiers, segments and expiry then have a history to show.
+        end = datetime.now(UTC) - timedelta(days=3)
+        step = timedelta(days=SIMULATED_DAYS) / orders
         for n in range(1, orders + 1):
             order_id = f"{seed}-{n}"
             buyer = (
@@ -231,7 +248,7 @@ class SandboxAdapter:
                 "subtotal": str(subtotal),
                 "total": str(subtotal + Decimal("29.90")),
                 "refunds": [],
-                "created_at": (start + timedelta(minutes=10 * n)).isoformat(),
+                "created_at": (end - step * (orders - n)).isoformat(timespec="seconds"),
             }
             if rng.random() < 0.15:
                 yield self._webhook(
@@ -288,6 +305,8 @@ class SandboxAdapter:
         self, shop_id: int, secret: str, topic: str, payload: dict[str, Any], what: str, delivery: str | None = None
     ) -> SimulatedRequest:
         body = json.dumps(payload).encode()
+        if topic == ORDER_TOPIC:
+            _keep_order(shop_id, payload)
         headers = {
             "Content-Type": "application/json",
             "X-Sandbox-Topic": topic,
@@ -310,6 +329,19 @@ def _record(shop_id: int, kind: str, key: str, body: dict[str, Any]) -> bool:
             .returning(SandboxCall.id)
         )
         return session.execute(stmt).scalar() is not None
+
+
+def _aware(moment: datetime) -> datetime:
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def _keep_order(shop_id: int, order: dict[str, Any]) -> None:
+    """The store's own copy of an order in its latest state: what its order listing (backfill) answers."""
+    with storage_for(Config.from_env()).session() as session:
+        stmt = upsert_insert(session, SandboxCall).values(shop_id=shop_id, kind="order", key=order["id"], body=order)
+        session.execute(
+            stmt.on_conflict_do_update(index_elements=["shop_id", "kind", "key"], set_={"body": stmt.excluded.body})
+        )
 
 
 def _order_event(payload: Mapping[str, Any]) -> StoreEvent:

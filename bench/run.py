@@ -30,7 +30,7 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
-FIXTURE = ROOT.parent / "shared" / "fixtures" / "shopify" / "orders_create.json"
+FIXTURE = ROOT / "tests" / "fixtures" / "shopify" / "orders_create.json"
 RESULTS = ROOT / "bench" / "results"
 SECRET = "bench-webhook-secret"
 DOMAIN = "bench.myshopify.com"

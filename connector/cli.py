@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import sys
 from typing import Any
 
@@ -73,7 +74,15 @@ def worker(burst: bool) -> None:
         # Imported once here, every job's work horse (forked per job) has them: else ~0.7 s of CPU per job.
         importlib.import_module(module)
     connection = redis_connection(_config())
-    Worker([QUEUE_NAME], connection=connection).work(burst=burst, with_scheduler=True)
+    logging.getLogger("rq.worker").addFilter(_one_line_per_job)
+    worker = Worker([QUEUE_NAME], connection=connection)
+    worker.log_result_lifespan = False
+    worker.work(burst=burst, with_scheduler=True)
+
+
+def _one_line_per_job(record: logging.LogRecord) -> bool:
+    """RQ logs a job's start, "Job OK" and its end at INFO: keep only the end ("Successfully completed …")."""
+    return not (record.levelno == logging.INFO and record.msg == "Worker %s: %s: %s (%s)")
 
 
 @main.command()
@@ -219,45 +228,58 @@ def shops_rotate_secret(shop_id: int, webhook_secret: str) -> None:
     click.echo(f"shop {shop_id}: new webhook secret is current; the previous one still verifies")
 
 
+URL_HELP = (
+    "Where Sadakat is listening (default: SADAKAT_PUBLIC_URL, else the address a running `sadakat run` recorded "
+    "in the data directory, else http://127.0.0.1:$PORT)."
+)
+
+
 @main.command()
 @click.option("--shop", "shop_id", type=int, required=True, help="A sandbox shop's id.")
 @click.option("--orders", type=click.IntRange(1, 100_000), default=20, show_default=True)
 @click.option("--seed", type=int, default=None, help="Make the same traffic again (default: random).")
-@click.option("--url", default=None, help="Where Sadakat is listening (default: SADAKAT_PUBLIC_URL).")
-def simulate(shop_id: int, orders: int, seed: int | None, url: str | None) -> None:
-    """Drive realistic orders, refunds and parcels from a sandbox store through the real receiver."""
+@click.option("--url", default=None, help=URL_HELP)
+@click.option(
+    "--wait", type=click.FloatRange(0, 3600), default=60, show_default=True, help="Seconds to wait for workers."
+)
+@click.option("--json", "as_json", is_flag=True, help=JSON_HELP)
+def simulate(shop_id: int, orders: int, seed: int | None, url: str | None, wait: float, as_json: bool) -> None:
+    """Drive realistic orders, refunds and parcels from a sandbox store through the real receiver, spread
+    over the past six months, then say what Sadakat made of them."""
     import random
-    from collections import Counter
-
-    import requests
 
     from adapters import get_adapter
+    from connector.simulation import Unreachable
+    from connector.simulation import simulate as run_simulation
     from connector.storage import storage_for
     from connector.tables import Shop
 
     config = _config()
-    with storage_for(config).session() as session:
+    storage = storage_for(config)
+    with storage.session() as session:
         shop = session.get(Shop, shop_id)
     if shop is None:
-        raise click.ClickException(f"no shop {shop_id}")
+        raise click.ClickException(f"there is no shop {shop_id} (see `sadakat shops list`)")
     traffic = getattr(get_adapter(shop.platform), "simulated_traffic", None)
     if traffic is None or not shop.webhook_secret or not shop.carrier_secret:
         raise click.ClickException(f"shop {shop_id} is a real {shop.platform} store; simulate drives sandbox stores")
     base = (url or config.public_url).rstrip("/")
     seed = random.randrange(10**6) if seed is None else seed
-    sent: Counter[str] = Counter()
-    answers: Counter[int] = Counter()
-    with requests.Session() as http:
-        for req in traffic(shop.id, shop.webhook_secret, shop.carrier_secret, orders, seed):
-            try:
-                response = http.post(base + req.path, data=req.body, headers=req.headers, timeout=30)
-            except requests.RequestException as exc:
-                raise click.ClickException(f"could not reach Sadakat at {base}: {exc}") from None
-            sent[req.what] += 1
-            answers[response.status_code] += 1
-    click.echo(json.dumps({"seed": seed, "sent": dict(sent), "answers": {str(k): v for k, v in answers.items()}}))
-    if set(answers) - {200}:
-        raise click.ClickException(f"some requests were not accepted: {dict(answers)}")
+    requests_ = traffic(shop.id, shop.webhook_secret, shop.carrier_secret, orders, seed)
+    try:
+        report = run_simulation(storage, shop.id, base, requests_, seed, wait)
+    except Unreachable as exc:
+        raise click.ClickException(
+            f"could not reach Sadakat at {base} ({exc}). Start it with `make run`, or say where it listens: "
+            "--url, SADAKAT_PUBLIC_URL or PORT."
+        ) from None
+    if as_json:
+        click.echo(json.dumps(report.as_dict()))
+    else:
+        for line in report.lines():
+            click.echo(line)
+    if set(report.answers) - {200}:
+        raise click.ClickException(f"some requests were not accepted: {dict(report.answers)}")
 
 
 @main.command()

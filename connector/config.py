@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 MAX_WEBHOOK_BYTES = 1024 * 1024
+ADDRESS_FILE = "address"
 DEFAULT_SHOPIFY_SCOPES = (
     "read_orders,read_customers,write_customers,write_discounts,write_fulfillments,"
     "write_merchant_managed_fulfillment_orders"
@@ -40,6 +41,11 @@ class Config:
     admin_password: str | None = None
 
     @property
+    def address_file(self) -> Path:
+        """Where a running ``sadakat run`` records the address it serves on, for commands in other terminals."""
+        return self.data_dir / ADDRESS_FILE
+
+    @property
     def embedded_redis_socket(self) -> Path:
         """Where the embedded Valkey listens when REDIS_URL is not set."""
         return self.data_dir / "valkey.sock"
@@ -59,7 +65,9 @@ class Config:
             database_url = "postgresql+psycopg://" + database_url.removeprefix("postgres://")
         elif database_url.startswith("postgresql://"):
             database_url = "postgresql+psycopg://" + database_url.removeprefix("postgresql://")
-        public_url = (env.get("SADAKAT_PUBLIC_URL") or f"http://127.0.0.1:{port}").rstrip("/")
+        public_url = (
+            env.get("SADAKAT_PUBLIC_URL") or _kept(data_dir, ADDRESS_FILE) or f"http://127.0.0.1:{port}"
+        ).rstrip("/")
         return cls(
             data_dir=data_dir,
             database_url=database_url,
@@ -67,7 +75,7 @@ class Config:
             embedded_redis=embedded,
             port=port,
             public_url=public_url,
-            admin_token=env.get("SADAKAT_ADMIN_TOKEN") or None,
+            admin_token=env.get("SADAKAT_ADMIN_TOKEN") or _kept(data_dir, "admin_token"),
             shopify_api_secret=env.get("SHOPIFY_API_SECRET") or None,
             shopify_api_secret_previous=env.get("SHOPIFY_API_SECRET_PREVIOUS") or None,
             shopify_api_key=env.get("SHOPIFY_API_KEY") or None,
@@ -75,8 +83,16 @@ class Config:
             mail_from=env.get("SADAKAT_MAIL_FROM") or "Sadakat <no-reply@localhost>",
             shopify_scopes=env.get("SHOPIFY_SCOPES") or DEFAULT_SHOPIFY_SCOPES,
             sweep_grace_seconds=_int(env, "SADAKAT_SWEEP_GRACE_SECONDS", 10),
-            admin_password=env.get("ADMIN_PASSWORD") or None,
+            admin_password=env.get("ADMIN_PASSWORD") or _kept(data_dir, "admin_password"),
         )
+
+
+def _kept(data_dir: Path, name: str) -> str | None:
+    """A value ``sadakat run`` generated and kept in the data directory, if there is one."""
+    try:
+        return (data_dir / name).read_text().strip() or None
+    except OSError:
+        return None
 
 
 def _int(env: Mapping[str, str], name: str, default: int) -> int:

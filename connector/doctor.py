@@ -56,12 +56,21 @@ def _configuration(config: Config) -> list[Check]:
     except SecretKeyError as exc:
         found.append(Check("secret key", FAIL, str(exc), "set SADAKAT_SECRET_KEY (the same on every host)"))
     if config.admin_password:
-        found.append(Check("admin login", OK, "ADMIN_PASSWORD is set"))
+        found.append(Check("admin login", OK, "the admin pages open with the admin password"))
     else:
-        found.append(Check("admin login", WARN, "the admin pages can't be opened", "set ADMIN_PASSWORD"))
-    if not config.admin_token:
         found.append(
-            Check("admin token", WARN, "the admin API and /metrics take no bearer token", "set SADAKAT_ADMIN_TOKEN")
+            Check("admin login", WARN, "the admin pages can't be opened", "set ADMIN_PASSWORD (or start `make run`)")
+        )
+    if config.admin_token:
+        found.append(Check("admin token", OK, "the admin API and /metrics take the admin token"))
+    else:
+        found.append(
+            Check(
+                "admin token",
+                WARN,
+                "the admin API and /metrics take no bearer token",
+                "set SADAKAT_ADMIN_TOKEN (or start `make run`)",
+            )
         )
     if config.public_url.startswith(("http://127.", "http://localhost")):
         found.append(

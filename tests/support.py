@@ -32,7 +32,8 @@ from adapters.sandbox import SimulatedRequest
 from connector.jobqueue import QUEUE_NAME
 from connector.tables import Shop
 
-FIXTURES = Path(__file__).resolve().parents[2] / "shared" / "fixtures"
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+SHOPIFY_SCHEMA = FIXTURES / "shopify" / "admin-2026-01.graphql"
 ADMIN_TOKEN = "test-admin-token"
 ADMIN_PASSWORD = "correct horse battery staple"
 SHOPIFY_SECRET = "shopify-webhook-secret"
@@ -53,7 +54,7 @@ SHOPIFY_THROTTLED = {  # Shopify's documented answer (HTTP 200) when the query c
 
 
 def fixture(name: str) -> dict[str, Any]:
-    """A real sample payload from ../shared/fixtures (e.g. ``shopify/orders_create.json``)."""
+    """A real sample payload from tests/fixtures (e.g. ``shopify/orders_create.json``)."""
     return json.loads((FIXTURES / name).read_text())
 
 

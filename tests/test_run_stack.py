@@ -113,3 +113,97 @@ def test_run_starts_everything_on_embedded_defaults_and_stops_cleanly(tmp_path: 
     assert "Sadakat stopped." in output
     assert processes_of(data_dir) == []
     assert (data_dir / "valkey" / "appendonlydir").exists(), "the embedded Valkey persists its data"
+
+
+def start_stack(tmp_path: Path) -> tuple[subprocess.Popen[str], dict[str, str], Path, str]:
+    """``sadakat run`` on a fresh data directory and a port of its own, in a process group of its own
+    (as a terminal runs `make run`)."""
+    data_dir = tmp_path / "var"
+    port = free_port()
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in ("REDIS_URL", "DATABASE_URL", "SADAKAT_ADMIN_TOKEN", "ADMIN_PASSWORD", "SADAKAT_PUBLIC_URL")
+    }
+    env |= {"SADAKAT_DATA_DIR": str(data_dir), "PORT": str(port)}
+    env.pop("SADAKAT_SECRET_KEY", None)
+    stack = subprocess.Popen(
+        [SADAKAT, "run"], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True
+    )
+    base = f"http://127.0.0.1:{port}"
+    wait_for(lambda: requests.get(f"{base}/healthz", timeout=2).json()["checks"]["workers"].startswith("1 "))
+    return stack, env, data_dir, base
+
+
+def worker_pids(data_dir: Path, supervisor: int) -> set[int]:
+    """The worker processes the supervisor started (not RQ's forked children)."""
+    return {
+        pid
+        for pid in processes_of(data_dir)
+        if b"sadakat\0worker" in Path(f"/proc/{pid}/cmdline").read_bytes()
+        and Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[1] == str(supervisor)
+    }
+
+
+def test_a_killed_worker_is_back_within_10_s_while_webhooks_are_accepted_and_sigterm_to_the_group_is_clean(
+    tmp_path: Path,
+) -> None:
+    stack, env, data_dir, base = start_stack(tmp_path)
+    output = ""
+    try:
+        # Commands in another terminal, with no variable but the data directory, find this stack's port.
+        other_terminal = {k: v for k, v in env.items() if k != "PORT"}
+        report = subprocess.run(
+            [SADAKAT, "simulate", "--shop", "1", "--orders", "12", "--seed", "3", "--json"],
+            env=other_terminal,
+            capture_output=True,
+            text=True,
+        )
+        assert report.returncode == 0, report.stderr
+        summary = json.loads(report.stdout)
+        assert summary["settled"] and summary["points_earned"] > 0
+        assert summary["codes"] > 0, "the demo programme's gift rules give codes"
+        assert summary["tier_changes"] > 0, "the demo programme's tiers are reached"
+        listed = subprocess.run([SADAKAT, "shops", "list"], env=other_terminal, capture_output=True, text=True)
+        assert f"{base}/webhooks/sandbox/1" in listed.stdout
+
+        doctor = subprocess.run([SADAKAT, "doctor", "--no-stores", "--json"], env=other_terminal, capture_output=True)
+        found = {c["name"]: c["result"] for c in json.loads(doctor.stdout)}
+        assert found["admin login"] == found["admin token"] == found["secret key"] == "ok"
+
+        (before,) = worker_pids(data_dir, stack.pid)
+        os.kill(before, signal.SIGKILL)
+        killed_at = time.monotonic()
+        answers = []
+        body = b'{"id": "x", "status": "paid"}'
+        while time.monotonic() - killed_at < 12:
+            answers.append(requests.post(f"{base}/webhooks/sandbox/1", data=body, timeout=5).status_code)
+            if worker_pids(data_dir, stack.pid) - {before}:
+                break
+            time.sleep(0.1)
+        back = worker_pids(data_dir, stack.pid) - {before}
+        assert back and time.monotonic() - killed_at < 10, "the supervisor starts the worker again"
+        assert set(answers) == {401}, "the receiver kept answering (unsigned, so refused, but answered)"
+    finally:
+        os.killpg(stack.pid, signal.SIGTERM)
+        output, _ = stack.communicate(timeout=60)
+    assert stack.returncode == 0, output
+    assert "the worker process stopped unexpectedly (killed by SIGKILL); starting it again in 1 s." in output, output
+    assert "Traceback" not in output, output
+    assert "Sadakat stopped." in output
+    assert processes_of(data_dir) == []
+    assert not (data_dir / "address").exists()
+
+
+def test_an_unreachable_server_is_named_with_how_to_point_elsewhere(tmp_path: Path) -> None:
+    port = free_port()
+    env = dict(os.environ, SADAKAT_DATA_DIR=str(tmp_path / "var"), PORT=str(port))
+    env.pop("SADAKAT_PUBLIC_URL", None)
+    subprocess.run([SADAKAT, "migrate"], env=env, check=True, capture_output=True)
+    subprocess.run(
+        [SADAKAT, "shops", "add", "sandbox", "demo", "--webhook-secret", "s"], env=env, check=True, capture_output=True
+    )
+    result = subprocess.run([SADAKAT, "simulate", "--shop", "1"], env=env, capture_output=True, text=True)
+    assert result.returncode == 1
+    assert f"could not reach Sadakat at http://127.0.0.1:{port}" in result.stderr
+    assert "--url, SADAKAT_PUBLIC_URL or PORT" in result.stderr

@@ -56,7 +56,21 @@ def test_simulated_shop_earns_points_and_gets_syncs_and_tracking(
     server_url: str, sandbox_shop: Shop, storage: Storage, redis: Redis
 ) -> None:
     result = CliRunner().invoke(
-        main, ["simulate", "--shop", str(sandbox_shop.id), "--orders", "60", "--seed", "7", "--url", server_url]
+        main,
+        [
+            "simulate",
+            "--shop",
+            str(sandbox_shop.id),
+            "--orders",
+            "60",
+            "--seed",
+            "7",
+            "--url",
+            server_url,
+            "--wait",
+            "0",
+            "--json",
+        ],
     )
     assert result.exit_code == 0, result.output
     report = json.loads(result.output)

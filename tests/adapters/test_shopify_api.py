@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -26,8 +25,9 @@ from adapters.base import (
     TrackingPush,
 )
 from adapters.shopify import queries
+from tests.support import SHOPIFY_SCHEMA
 
-SCHEMA_FILE = Path(__file__).resolve().parents[3] / "shared" / "shopify" / "admin-2026-01.graphql"
+SCHEMA_FILE = SHOPIFY_SCHEMA
 URL = "https://sadakat-test.myshopify.com/admin/api/2026-01/graphql.json"
 SHOP = ShopAccess(
     shop_id=1,

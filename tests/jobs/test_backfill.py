@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import responses
@@ -17,11 +16,11 @@ from sqlalchemy import func, select
 from connector.cli import main
 from connector.storage import Storage
 from connector.tables import Shop, WebhookEvent
-from tests.support import customer_json, fixture
+from tests.support import SHOPIFY_SCHEMA, customer_json, fixture
 
 API = "https://woo.example.com/wp-json/wc/v3"
 GRAPHQL = "https://sadakat-test.myshopify.com/admin/api/2026-01/graphql.json"
-SCHEMA = Path(__file__).resolve().parents[3] / "shared" / "shopify" / "admin-2026-01.graphql"
+SCHEMA = SHOPIFY_SCHEMA
 
 
 def run(*args: str) -> dict:
