@@ -67,6 +67,8 @@ class ShopAccess:
     base_url: str
     credentials: Mapping[str, str | None]
     currency: str | None = None
+    allow_private: bool = False
+    """Whether calls may go to private and loopback addresses (development only)."""
 
 
 @dataclass(frozen=True)

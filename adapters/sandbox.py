@@ -85,7 +85,7 @@ class SandboxAdapter:
     def address(self, raw: str) -> ShopAddress:
         """A sandbox store is named by a short name, e.g. ``demo``."""
         name = raw.strip().lower().removesuffix(".sandbox")
-        if not NAME.match(name):
+        if not NAME.fullmatch(name):
             raise ValueError(f"{raw!r} is not a sandbox store name (letters, digits and dashes, up to 40)")
         return ShopAddress(domain=f"{name}.sandbox", base_url=f"sandbox://{name}")
 

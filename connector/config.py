@@ -39,6 +39,8 @@ class Config:
     max_webhook_bytes: int = MAX_WEBHOOK_BYTES
     sweep_grace_seconds: int = 10
     admin_password: str | None = None
+    allow_private_store_addresses: bool = False
+    """Let store URLs name this machine or a private network (development only)."""
 
     @property
     def address_file(self) -> Path:
@@ -84,7 +86,17 @@ class Config:
             shopify_scopes=env.get("SHOPIFY_SCOPES") or DEFAULT_SHOPIFY_SCOPES,
             sweep_grace_seconds=_int(env, "SADAKAT_SWEEP_GRACE_SECONDS", 10),
             admin_password=env.get("ADMIN_PASSWORD") or _kept(data_dir, "admin_password"),
+            allow_private_store_addresses=_flag(env, "SADAKAT_ALLOW_PRIVATE_STORE_ADDRESSES"),
         )
+
+
+def _flag(env: Mapping[str, str], name: str) -> bool:
+    raw = (env.get(name) or "").strip().lower()
+    if raw in ("", "0", "false", "no", "off"):
+        return False
+    if raw in ("1", "true", "yes", "on"):
+        return True
+    raise ConfigError(f"{name} must be true or false, got {raw!r}")
 
 
 def _kept(data_dir: Path, name: str) -> str | None:

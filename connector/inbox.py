@@ -20,7 +20,7 @@ from adapters import get_adapter
 from adapters.base import PayloadError
 from connector import batch_settle, faults, lifecycle, orders, pushes, tracking
 from connector.jobqueue import drain_flag, drain_in_flight, enqueue_event, job_in_flight, request_drain
-from connector.model import StoreEvent
+from connector.model import AmountLimitError, StoreEvent
 from connector.storage import Storage
 from connector.tables import Shop, WebhookEvent, utcnow
 
@@ -123,7 +123,7 @@ def _process_in(session: Session, event_id: int, *, count_attempt: bool) -> Proc
             carrier_update = tracking.parse_carrier_update(payload)
         else:
             store_event = get_adapter(event.shop.platform).parse(event.topic, payload)
-    except (PayloadError, tracking.CarrierUpdateError) as exc:
+    except (PayloadError, tracking.CarrierUpdateError, AmountLimitError) as exc:
         event.status = WebhookEvent.FAILED
         event.error = f"unreadable {event.topic} payload: {exc}"
         event.processed_at = utcnow()

@@ -26,6 +26,8 @@ from connector.runtime import runtime
 bp = Blueprint("install", __name__)
 STATE_SECONDS = 600
 STATE_PREFIX = "sadakat:install-state:"
+RATE_PREFIX = "sadakat:install-starts:"
+STARTS_PER_WINDOW = 20
 
 
 def page(status: int, title: str, message: str) -> Response:
@@ -50,15 +52,27 @@ def begin(platform: str) -> ResponseReturnValue:
         return page(404, "Unknown platform", str(exc))
     state = secrets.token_urlsafe(24)
     try:
+        if _too_many_starts(request.remote_addr or "unknown"):
+            return page(429, "Too many installs", "Too many installs were started from your address. Try again later.")
         start = adapter.start_install(request.args, state, runtime().config)
     except InstallError as exc:
         return page(400, "Can't start the install", str(exc))
+    except RedisError:
+        return page(503, "Try again in a moment", "Sadakat can't keep the install's state right now.")
     issued = {"platform": platform, "domain": start.address.domain, "base_url": start.address.base_url}
     try:
         runtime().redis.set(STATE_PREFIX + state, json.dumps(issued), ex=STATE_SECONDS, nx=True)
     except RedisError:
         return page(503, "Try again in a moment", "Sadakat can't keep the install's state right now.")
     return redirect(start.url, code=302)
+
+
+def _too_many_starts(client: str) -> bool:
+    """Each start keeps a state in Redis: at most STARTS_PER_WINDOW per client address in STATE_SECONDS."""
+    key = f"{RATE_PREFIX}{client}"
+    with runtime().redis.pipeline() as pipe:
+        count, _ = pipe.incr(key).expire(key, STATE_SECONDS, nx=True).execute()
+    return int(count) > STARTS_PER_WINDOW
 
 
 @bp.route("/<platform>/callback", methods=["GET", "POST"])

@@ -17,6 +17,8 @@ from sqlalchemy.orm import Session
 
 from connector.tables import CustomerRecord, LedgerEntry
 
+MAX_POINTS_PER_ENTRY = 10**12
+"""No entry moves more points (see connector.model.MAX_AMOUNT, which keeps every order under it)."""
 KINDS = frozenset({"order", "refund", "cancellation", "redemption", "gift", "expiry", "adjustment"})
 
 
@@ -40,6 +42,8 @@ class NewEntry:
 
 
 def _values(shop_id: int, customer_id: int, entry: NewEntry) -> dict[str, Any]:
+    if abs(entry.points) > MAX_POINTS_PER_ENTRY:
+        raise ValueError(f"a ledger entry of {entry.points} points is past the limit of {MAX_POINTS_PER_ENTRY:,}")
     return {
         "shop_id": shop_id,
         "customer_id": customer_id,

@@ -29,6 +29,20 @@ class Customer:
         return None
 
 
+MAX_AMOUNT = Decimal(100_000_000)
+"""The largest amount (in the shop's currency) an order, refund or any of their parts may carry. With the
+highest earn rate (1,000) and tier multiplier (10) it keeps every ledger entry within 10^12 points."""
+
+
+class AmountLimitError(ValueError):
+    """An order or refund carries an amount past MAX_AMOUNT: it is refused, not settled."""
+
+
+def _within_limit(what: str, *amounts: Decimal) -> None:
+    if any(abs(amount) > MAX_AMOUNT for amount in amounts):
+        raise AmountLimitError(f"{what} carries an amount over {MAX_AMOUNT:,}, the most Sadakat accepts")
+
+
 @dataclass(frozen=True)
 class Order:
     """What a webhook says about an order at the moment it was sent."""
@@ -50,6 +64,9 @@ class Order:
     discount_codes: tuple[str, ...] = ()
     """Codes the customer used on the order (upper-cased)."""
 
+    def __post_init__(self) -> None:
+        _within_limit(f"order {self.name}", self.merchandise_amount, self.total, self.shipping_amount, self.tax_amount)
+
 
 @dataclass(frozen=True)
 class Refund:
@@ -59,6 +76,9 @@ class Refund:
     order_id: str
     merchandise_amount: Decimal
     created_at: datetime | None = None
+
+    def __post_init__(self) -> None:
+        _within_limit(f"refund {self.id}", self.merchandise_amount)
 
 
 @dataclass(frozen=True)

@@ -38,9 +38,10 @@ class Claimed:
     shop: ShopAccess
 
 
-def shop_access(shop: Shop) -> ShopAccess:
+def shop_access(shop: Shop, allow_private: bool = False) -> ShopAccess:
     """The adapter's view of a shop: where it is and its API credentials."""
     return ShopAccess(
+        allow_private=allow_private,
         shop_id=shop.id,
         domain=shop.domain,
         base_url=shop.base_url,

@@ -8,7 +8,7 @@ import hmac
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 from redis.exceptions import RedisError
@@ -26,7 +26,9 @@ from adapters.base import (
 from connector import notices, outbox
 from connector.config import Config
 from connector.customers import find_customer
+from connector.inputs import InputError, decimal_number
 from connector.jobqueue import enqueue_push, job_in_flight
+from connector.model import MAX_AMOUNT
 from connector.settings import ProgrammeSettings
 from connector.storage import Storage
 from connector.tables import CustomerRecord, Push, Shop, utcnow
@@ -69,11 +71,9 @@ def issue_discount_code(
     if kind not in DISCOUNT_KINDS:
         raise PushRequestError(f"kind must be one of {', '.join(DISCOUNT_KINDS)}, got {kind!r}")
     try:
-        amount = Decimal(str(value if value is not None else 0))
-    except InvalidOperation:
-        raise PushRequestError(f"value must be a number, got {value!r}") from None
-    if not amount.is_finite():
-        raise PushRequestError(f"value must be a finite number, got {value!r}")
+        amount = decimal_number(value if value is not None else 0, "value", low=Decimal(0), high=MAX_AMOUNT)
+    except InputError as exc:
+        raise PushRequestError(str(exc)) from None
     if kind == "percentage" and not (0 < amount <= 100):
         raise PushRequestError("a percentage must be more than 0 and at most 100")
     if kind == "fixed_amount" and not (0 < amount <= MAX_FIXED_AMOUNT):

@@ -16,6 +16,8 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from connector import ledger, pushes
+from connector.inputs import InputError, whole_number
+from connector.ledger import MAX_POINTS_PER_ENTRY
 from connector.settings import ProgrammeSettings
 from connector.storage import Storage
 from connector.tables import CustomerRecord, Shop, utcnow
@@ -44,9 +46,10 @@ class Redeemed:
 def redeem(storage: Storage, shop_id: int, customer_id: int, points: Any, key: str | None = None) -> Redeemed:
     """Spend ``points`` of a member's balance on a code. ``key`` makes a retried request a no-op that returns
     the same code."""
-    if isinstance(points, bool) or not isinstance(points, int | str) or not str(points).strip().isdigit():
-        raise RedemptionError("points must be a whole number")
-    points = int(points)
+    try:
+        points = whole_number(points, "points", low=1, high=MAX_POINTS_PER_ENTRY)
+    except InputError:
+        raise RedemptionError(f"points must be a whole number from 1 to {MAX_POINTS_PER_ENTRY:,}") from None
     if key is not None and (not isinstance(key, str) or not key or len(key) > 100 or not key.isprintable()):
         raise RedemptionError("key must be a short printable text")
     with storage.session() as session:

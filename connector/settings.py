@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
+
+from connector.inputs import InputError, decimal_number, whole_number
 
 LOCALES = ("en", "tr")
 DISCOUNT_KINDS = ("fixed_amount", "percentage", "free_shipping")
@@ -124,31 +126,17 @@ def _no_unknown(raw: dict[str, Any], kind: type, where: str) -> None:
 def _decimal(
     raw: dict[str, Any], name: str, default: Decimal | None, *, low: Decimal, high: Decimal, where: str = ""
 ) -> Decimal:
-    value = raw.get(name, default)
-    label = f"{where}{name}"
-    if value is None or isinstance(value, bool):
-        raise SettingsError(f"{label} must be a number")
     try:
-        number = Decimal(str(value))
-    except InvalidOperation:
-        raise SettingsError(f"{label} must be a number, got {value!r}") from None
-    if not number.is_finite() or not low <= number <= high:
-        raise SettingsError(f"{label} must be between {low} and {high}, got {value}")
-    return number
+        return decimal_number(raw.get(name, default), f"{where}{name}", low=low, high=high)
+    except InputError as exc:
+        raise SettingsError(str(exc)) from None
 
 
 def _integer(raw: dict[str, Any], name: str, default: int | None, *, low: int, high: int, where: str = "") -> int:
-    value = raw.get(name, default)
-    label = f"{where}{name}"
-    if isinstance(value, bool) or not isinstance(value, int | str):
-        raise SettingsError(f"{label} must be a whole number, got {value!r}")
     try:
-        number = int(value)
-    except ValueError:
-        raise SettingsError(f"{label} must be a whole number, got {value!r}") from None
-    if not low <= number <= high:
-        raise SettingsError(f"{label} must be between {low} and {high}, got {number}")
-    return number
+        return whole_number(raw.get(name, default), f"{where}{name}", low=low, high=high)
+    except InputError as exc:
+        raise SettingsError(str(exc)) from None
 
 
 def _boolean(raw: dict[str, Any], name: str, default: bool, where: str = "") -> bool:

@@ -7,12 +7,14 @@ the shop's customer API key as a bearer token.
 
 from __future__ import annotations
 
+import hashlib
 import hmac
 from decimal import Decimal
 from typing import Any
 
 from flask import Blueprint, jsonify, request
 from flask.typing import ResponseReturnValue
+from redis.exceptions import RedisError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -28,13 +30,18 @@ from connector.webhooks import MAX_SHOP_ID
 
 bp = Blueprint("storefront", __name__)
 HISTORY = 20
+PROXY_REDEEM_PREFIX = "sadakat:proxy-redeem:"
+PROXY_URL_MEMORY_SECONDS = 1800
+"""Longer than a signed app proxy request stays fresh (10 minutes either side of its timestamp)."""
 
 
 def member_view(session: Session, shop: Shop, customer: CustomerRecord | None) -> dict[str, Any]:
     """Balance, recent history and what the balance can be redeemed for."""
     rules = ProgrammeSettings.from_dict(shop.settings).redemption
     points = customer.points if customer else 0
-    options = list(range(rules.minimum_points, points + 1, rules.step_points))[:10]
+    # The first ten amounts the balance covers, counted without listing every step up to the balance.
+    steps = 0 if points < rules.minimum_points else (points - rules.minimum_points) // rules.step_points + 1
+    options = [rules.minimum_points + n * rules.step_points for n in range(min(steps, 10))]
     return {
         "points": points,
         "tier": customer.tier if customer else None,
@@ -111,6 +118,18 @@ def proxy_redeem() -> ResponseReturnValue:
     if not isinstance(found, tuple) or not isinstance(found[0], Shop):
         return found
     shop, customer = found
+    body = request.get_json(silent=True)
+    key = body.get("key") if isinstance(body, dict) else None
+    if not isinstance(key, str) or not key:
+        return problem(400, "key is required: a text unique to this redemption, sent again on a retry")
+    # The body isn't signed: one signed URL redeems once (a retry carries the same key and gets the same code).
+    used = PROXY_REDEEM_PREFIX + hashlib.sha256(request.query_string).hexdigest()
+    try:
+        redis, mark = runtime().redis, key[:100]
+        if not redis.set(used, mark, nx=True, ex=PROXY_URL_MEMORY_SECONDS) and redis.get(used) != mark.encode():
+            return problem(409, "this page was already used to redeem points: reload it to redeem again")
+    except RedisError:
+        return problem(503, "redeeming is not possible right now: try again in a moment")
     return _redeem(shop.id, customer)
 
 

@@ -29,19 +29,20 @@ def fresh_access(storage: Storage, shop_id: int, adapter: StoreAdapter, config: 
         if shop is None:
             raise PermanentStoreError(f"shop {shop_id} no longer exists")
         if not _expiring(shop):
-            return shop_access(shop)
+            return shop_access(shop, config.allow_private_store_addresses)
     with storage.session() as session:
         shop = session.get(Shop, shop_id, with_for_update=True, populate_existing=True)
         assert shop is not None
         if not _expiring(shop):
-            return shop_access(shop)
+            return shop_access(shop, config.allow_private_store_addresses)
         if not shop.refresh_token:
             raise PermanentStoreError(
                 f"{shop.domain}: the access token expired and there is no refresh token; reinstall"
             )
-        tokens = adapter.refresh_tokens(shop_access(shop), shop.refresh_token, config)
+        access = shop_access(shop, config.allow_private_store_addresses)
+        tokens = adapter.refresh_tokens(access, shop.refresh_token, config)
         shop.access_token = tokens.credentials["access_token"]
         shop.access_token_expires_at = tokens.expires_at
         shop.refresh_token = tokens.refresh_token or shop.refresh_token
         shop.refresh_token_expires_at = tokens.refresh_expires_at or shop.refresh_token_expires_at
-        return shop_access(shop)
+        return shop_access(shop, config.allow_private_store_addresses)

@@ -38,7 +38,7 @@ class ShopifyAdapter(ModuleAdapter):
     def address(self, raw: str) -> ShopAddress:
         """A shop is named by its permanent ``<name>.myshopify.com`` domain."""
         domain = raw.strip().lower().removeprefix("https://").removeprefix("http://").rstrip("/")
-        if not SHOP_DOMAIN.match(domain):
+        if not SHOP_DOMAIN.fullmatch(domain):
             raise ValueError(f"{raw!r} is not a Shopify shop domain (expected <name>.myshopify.com)")
         return ShopAddress(domain=domain, base_url=f"https://{domain}")
 

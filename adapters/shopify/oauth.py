@@ -112,6 +112,9 @@ def refresh(domain: str, api_key: str, secret: str, refresh_token: str) -> Token
     return _tokens(_token_call(domain, body), datetime.now(UTC))
 
 
+SINGLE_PARAMS = ("logged_in_customer_id", "shop", "timestamp", "path_prefix", "signature")
+
+
 def proxy_signature(params: Mapping[str, list[str]], secret: str) -> str:
     """An app proxy request's signature: every query parameter but ``signature``, sorted, each as
     ``key=value`` (repeated values joined by commas), concatenated with no separator, hex HMAC-SHA256."""
@@ -121,6 +124,13 @@ def proxy_signature(params: Mapping[str, list[str]], secret: str) -> str:
 
 def verify_proxy(params: Mapping[str, list[str]], secrets: list[str], now: float | None = None) -> None:
     """Check an app proxy request's signature (with any of the app's secrets) and age; InstallError says why not."""
+    # The signed message joins pairs with no separator, so a name holding "=" or "&" could be re-split into
+    # other parameters under the same signature; and a repeated identity parameter makes "which one" a guess.
+    if any("=" in key or "&" in key for key in params):
+        raise InstallError("the request's parameter names are not Shopify's")
+    repeated = sorted(key for key in SINGLE_PARAMS if len(params.get(key) or []) > 1)
+    if repeated:
+        raise InstallError(f"the request repeats {', '.join(repeated)}")
     given = (params.get("signature") or [""])[0]
     if not given or not secrets:
         raise InstallError("the request is not signed by Shopify")

@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import urlencode, urlsplit
 
+from adapters import outbound
 from adapters.base import (
     Envelope,
     InstallCallback,
@@ -23,6 +24,8 @@ from adapters.base import (
 from adapters.woocommerce import api, webhooks
 from connector.config import Config
 
+MAX_STORE_URL = 400
+
 
 class WooCommerceAdapter(ModuleAdapter):
     """The WooCommerce platform (REST API v3)."""
@@ -36,14 +39,21 @@ class WooCommerceAdapter(ModuleAdapter):
 
     def address(self, raw: str) -> ShopAddress:
         """A store is named by its site URL (host and any sub-folder WordPress lives in)."""
-        parts = urlsplit(raw.strip())
+        if len(raw) > MAX_STORE_URL:
+            raise ValueError(f"the store URL is too long (at most {MAX_STORE_URL} characters)")
+        try:
+            parts = urlsplit(raw.strip())
+            port = parts.port
+        except ValueError:
+            raise ValueError(f"{raw!r} is not a store URL (expected https://your-store.example)") from None
         if parts.scheme not in ("http", "https") or not parts.hostname:
             raise ValueError(f"{raw!r} is not a store URL (expected https://your-store.example)")
         if parts.username or parts.password:
             raise ValueError("the store URL must not contain a user name or password")
         if parts.query or parts.fragment:
             raise ValueError("the store URL must not have a query or fragment")
-        host = parts.hostname.lower() + (f":{parts.port}" if parts.port else "")
+        hostname = parts.hostname.lower()
+        host = (f"[{hostname}]" if ":" in hostname else hostname) + (f":{port}" if port else "")
         path = parts.path.rstrip("/")
         return ShopAddress(domain=host + path, base_url=f"{parts.scheme}://{host}{path}")
 
@@ -71,6 +81,9 @@ class WooCommerceAdapter(ModuleAdapter):
             raise InstallError(str(exc)) from None
         if not address.base_url.startswith("https://"):
             raise InstallError("the store URL must use https: WooCommerce sends the API keys to us over it")
+        host = urlsplit(address.base_url).hostname or ""
+        if not config.allow_private_store_addresses and outbound.resolves_privately(host):
+            raise InstallError("the store URL must name a store on the public internet")
         query = urlencode(
             {
                 "app_name": "Sadakat",
@@ -105,12 +118,18 @@ class WooCommerceAdapter(ModuleAdapter):
         if callback.params["key_permissions"] != "read_write":
             raise InstallError(f"the key has {callback.params['key_permissions']} access; Sadakat needs read_write")
         credentials = {name: callback.params[name] for name in ("consumer_key", "consumer_secret")}
+        shop = ShopAccess(
+            shop_id=0,
+            domain=address.domain,
+            base_url=address.base_url,
+            credentials=credentials,
+            allow_private=config.allow_private_store_addresses,
+        )
         try:
-            api.list_webhooks(
-                ShopAccess(shop_id=0, domain=address.domain, base_url=address.base_url, credentials=credentials)
-            )
-        except StoreError as exc:
-            raise InstallError(f"the keys WooCommerce sent don't work: {exc}") from None
+            api.list_webhooks(shop)
+        except StoreError:
+            # Nothing of the far side's answer (status, body, timing) is repeated to whoever posted this.
+            raise InstallError(f"{api.NOT_A_STORE} with the keys it sent") from None
         return Tokens(credentials=credentials)
 
     def after_install_url(self, address: ShopAddress, config: Config) -> str | None:

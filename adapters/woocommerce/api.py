@@ -1,14 +1,19 @@
-"""Every call Sadakat makes to a WooCommerce store: REST API wc/v3 through the ``woocommerce`` package."""
+"""Every call Sadakat makes to a WooCommerce store: REST API wc/v3, to public addresses only
+(``adapters.outbound``), signed with the ``woocommerce`` package's OAuth 1.0a for plain-http stores."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
+from urllib.parse import urlencode
 
 import requests
-from woocommerce import API
+from requests.auth import HTTPBasicAuth
+from woocommerce.oauth import OAuth
 
+from adapters import outbound
 from adapters.base import (
     CustomerSync,
     DiscountCode,
@@ -19,38 +24,87 @@ from adapters.base import (
     retry_after_seconds,
 )
 
-TIMEOUT_SECONDS = 15
 TRACKING_API = "wc-shipment-tracking/v3"
+NOT_A_STORE = "the store did not answer as a WooCommerce store"
 
 
-def client(shop: ShopAccess, version: str = "wc/v3") -> API:
+@dataclass(frozen=True)
+class Client:
+    """The REST API of one store under one API namespace, authenticated with the shop's consumer key."""
+
+    url: str
+    key: str
+    secret: str
+    allow_private: bool = False
+
+    def request(self, method: str, endpoint: str, **kwargs: Any) -> requests.Response:
+        """One call, to a public address only, following no redirect. Over https the key goes as Basic
+        auth; over plain http WooCommerce wants the request signed with OAuth 1.0a in the query."""
+        url, auth = self.url + endpoint, None
+        params = kwargs.pop("params", None)
+        if url.startswith("https://"):
+            auth = HTTPBasicAuth(self.key, self.secret)
+        else:
+            query = f"?{urlencode(params)}" if params else ""
+            url = OAuth(url + query, self.key, self.secret, method=method.upper()).get_oauth_url()
+            params = None
+        return outbound.session(self.allow_private).request(
+            method.upper(),
+            url,
+            params=params,
+            json=kwargs.pop("data", None),
+            auth=auth,
+            headers={"Accept": "application/json"},
+            timeout=outbound.TIMEOUT,
+            allow_redirects=False,
+        )
+
+    def get(self, endpoint: str, **kwargs: Any) -> requests.Response:
+        """``GET``."""
+        return self.request("get", endpoint, **kwargs)
+
+
+def client(shop: ShopAccess, version: str = "wc/v3") -> Client:
     """A REST client for the store, authenticated with the shop's consumer key and secret."""
     key, secret = shop.credentials.get("consumer_key"), shop.credentials.get("consumer_secret")
     if not key or not secret:
         raise PermanentStoreError(f"store {shop.domain} has no REST API key")
-    return API(url=shop.base_url, consumer_key=key, consumer_secret=secret, version=version, timeout=TIMEOUT_SECONDS)
+    return Client(f"{shop.base_url.rstrip('/')}/wp-json/{version}/", key, secret, shop.allow_private)
 
 
-def call(api: API, method: str, endpoint: str, **kwargs: Any) -> Any:
+def call(api: Client, method: str, endpoint: str, **kwargs: Any) -> Any:
     """One request; its JSON on success, else a typed error with WooCommerce's message."""
     try:
-        response: requests.Response = getattr(api, method)(endpoint, **kwargs)
+        response = api.request(method, endpoint, **kwargs)
     except (requests.Timeout, requests.ConnectionError) as exc:
-        raise RetryableStoreError(f"WooCommerce did not answer: {type(exc).__name__}", 5) from None
+        if outbound.was_refused(exc):
+            raise PermanentStoreError(f"{NOT_A_STORE}: its address is not a public internet address") from None
+        raise RetryableStoreError(f"WooCommerce did not answer: {_reason(exc)}", 5) from None
     if response.status_code == 429 or response.status_code >= 500:
         wait = retry_after_seconds(response.headers.get("Retry-After"), 5.0 if response.status_code >= 500 else 2.0)
         raise RetryableStoreError(
             f"WooCommerce: HTTP {response.status_code}", wait, throttled=response.status_code == 429
         )
+    if 300 <= response.status_code < 400:
+        raise PermanentStoreError(f"{NOT_A_STORE}: it answered with a redirect")
     try:
         body = response.json()
     except ValueError:
         body = None
     if response.status_code >= 400:
-        message = body.get("message") if isinstance(body, dict) else response.text[:200]
-        code = body.get("code") if isinstance(body, dict) else None
+        if not isinstance(body, dict):
+            raise PermanentStoreError(f"{NOT_A_STORE} (HTTP {response.status_code})")
+        message, code = body.get("message"), body.get("code")
         raise PermanentStoreError(f"WooCommerce refused ({response.status_code} {code or ''}): {message}".strip())
+    if body is None:
+        raise PermanentStoreError(NOT_A_STORE)
     return body
+
+
+def _reason(exc: requests.RequestException) -> str:
+    if isinstance(exc, requests.Timeout):
+        return "it took too long"
+    return "the address could not be found" if "NameResolution" in repr(exc) else "no connection could be made"
 
 
 def find_discount_code(shop: ShopAccess, code: str) -> str | None:

@@ -34,7 +34,7 @@ def read_envelope(headers: Mapping[str, str], body: bytes) -> Envelope:
         topic=topic,
         delivery_id=headers.get("X-WC-Webhook-Delivery-ID"),
         signature=headers.get("X-WC-Webhook-Signature"),
-        is_ping=topic is None and bool(PING_BODY.match(body.strip())),
+        is_ping=topic is None and bool(PING_BODY.fullmatch(body.strip())),
     )
 
 

@@ -303,7 +303,9 @@ def test_woocommerce_keys_that_dont_work_are_refused(client: FlaskClient, storag
         },
     )
     response = client.post("/woocommerce/callback", json=woo_keys(state))
-    assert response.status_code == 400 and "cannot list resources" in response.get_data(as_text=True)
+    page = response.get_data(as_text=True)
+    assert response.status_code == 400 and "the store did not answer as a WooCommerce store" in page
+    assert "cannot list resources" not in page and "401" not in page, "nothing of the far side's answer"
     assert shops(storage) == []
 
 

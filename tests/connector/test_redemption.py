@@ -79,7 +79,7 @@ def test_proxy_requests_must_be_shopifys_and_for_a_logged_in_customer(
 def test_redeeming_takes_the_points_and_the_store_gets_the_code(
     client: FlaskClient, member: Shop, storage: Storage, redis: Redis
 ) -> None:
-    response = client.post("/proxy/redeem", query_string=proxy_query(member), json={"points": 500})
+    response = client.post("/proxy/redeem", query_string=proxy_query(member), json={"points": 500, "key": "tap-1"})
     assert response.status_code == 201
     body = response.get_json()
     assert (body["points"], body["value"], body["balance"]) == (500, "5.00", 512)
@@ -115,7 +115,7 @@ def test_redeeming_takes_the_points_and_the_store_gets_the_code(
     ],
 )
 def test_bad_redemptions_say_why_and_take_nothing(client: FlaskClient, member: Shop, points: Any, reason: str) -> None:
-    response = client.post("/proxy/redeem", query_string=proxy_query(member), json={"points": points})
+    response = client.post("/proxy/redeem", query_string=proxy_query(member), json={"points": points, "key": "tap-1"})
     assert response.status_code == 400
     assert reason in response.get_json()["error"]
     assert customer_json(client, member, JOHN)["points"] == 1012
@@ -152,7 +152,7 @@ def test_parallel_redemptions_never_spend_the_same_points(member: Shop, storage:
 def test_points_come_back_if_the_store_refuses_the_code(
     client: FlaskClient, member: Shop, storage: Storage, redis: Redis
 ) -> None:
-    client.post("/proxy/redeem", query_string=proxy_query(member), json={"points": 1000})
+    client.post("/proxy/redeem", query_string=proxy_query(member), json={"points": 1000, "key": "tap-1"})
     assert customer_json(client, member, JOHN)["points"] == 12
     responses.post(GRAPHQL, json={"data": {"codeDiscountNodeByCode": None}})
     responses.post(
@@ -204,7 +204,7 @@ def test_store_site_redeems_for_a_guest_with_its_customer_api_key(
 def test_a_refused_redemption_whose_points_came_back_cannot_be_retried_into_a_free_code(
     client: FlaskClient, member: Shop, storage: Storage, redis: Redis
 ) -> None:
-    client.post("/proxy/redeem", query_string=proxy_query(member), json={"points": 1000})
+    client.post("/proxy/redeem", query_string=proxy_query(member), json={"points": 1000, "key": "tap-1"})
     responses.post(GRAPHQL, json={"data": {"codeDiscountNodeByCode": None}})
     responses.post(
         GRAPHQL, status=403, json={"errors": "[API] This action requires merchant approval for write_discounts scope."}
