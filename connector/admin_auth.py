@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+import time
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -14,6 +15,7 @@ from flask.typing import ResponseReturnValue
 
 from connector.errors import problem
 from connector.runtime import runtime
+from connector.sessions import ABSOLUTE
 from connector.tables import utcnow
 from connector.ui_text import text_for
 
@@ -46,8 +48,8 @@ def _csrf_ok() -> bool:
 
 
 def _password_fingerprint(password: str) -> str:
-    # Kept in the session: changing ADMIN_PASSWORD ends every session made with the old one.
-    return hmac.new(password.encode(), b"sadakat-admin-session", hashlib.sha256).hexdigest()[:32]
+    # Kept in the server-side session (never in the cookie): changing ADMIN_PASSWORD ends every session.
+    return hmac.new(password.encode(), b"sadakat-admin-session", hashlib.sha256).hexdigest()
 
 
 def bearer_ok() -> bool:
@@ -63,7 +65,10 @@ def session_ok() -> bool:
     """Whether the request comes from a logged-in admin's browser."""
     password = runtime().config.admin_password
     given = str(session.get("admin") or "")
-    return bool(password) and bool(given) and hmac.compare_digest(given, _password_fingerprint(password))
+    if not (password and given and hmac.compare_digest(given, _password_fingerprint(password))):
+        return False
+    login_at = session.get("login_at")
+    return isinstance(login_at, int | float) and 0 <= time.time() - login_at < ABSOLUTE.total_seconds()
 
 
 def require_admin() -> ResponseReturnValue | None:
@@ -124,9 +129,11 @@ def login() -> ResponseReturnValue:
         return render_template("admin/login.html", t=t, error=t("login_wrong"), next=next_url), 401
     redis.delete(_failure_key())
     lang = session.get("lang")
-    session.clear()  # a new session (and CSRF token) on login: no fixation
-    session.permanent = True
+    current_app.session_interface.regenerate(session)  # type: ignore[attr-defined]  # a new id: no fixation
+    session.clear()
     session["admin"] = _password_fingerprint(password)
+    session["login_at"] = time.time()
+    session["csrf"] = secrets.token_urlsafe(32)
     if lang:
         session["lang"] = lang
     return redirect(next_url)

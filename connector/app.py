@@ -5,7 +5,6 @@ from __future__ import annotations
 import hashlib
 import hmac
 import logging
-from datetime import timedelta
 from pathlib import Path
 
 from flask import Flask
@@ -20,8 +19,6 @@ from connector.security_headers import register_security_headers
 from connector.sessions import AdminSessionInterface
 from connector.storage import Storage
 
-ADMIN_SESSION_HOURS = 12
-
 
 def create_app(config: Config | None = None) -> Flask:
     """Build the web app for ``config`` (default: from the environment)."""
@@ -33,16 +30,15 @@ def create_app(config: Config | None = None) -> Flask:
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Strict",
         SESSION_COOKIE_SECURE=config.public_url.startswith("https://"),
-        PERMANENT_SESSION_LIFETIME=timedelta(hours=ADMIN_SESSION_HOURS),
     )
     try:
-        # The session cookie is signed with a key derived from (never equal to) the encryption key.
+        # Flask wants a key for its cookie machinery; derived from (never equal to) the encryption key.
         app.secret_key = hmac.new(secret_key().encode(), b"sadakat-admin-cookie", hashlib.sha256).hexdigest()
     except SecretKeyError:
         app.secret_key = None  # the login page says what to set
     app.json.sort_keys = False  # type: ignore[attr-defined]
-    app.session_interface = AdminSessionInterface()
     redis = redis_connection(config, fail_fast=True)
+    app.session_interface = AdminSessionInterface(app, redis)
     app.extensions["sadakat"] = Runtime(
         config=config, storage=Storage(config.database_url), redis=redis, queue=event_queue(redis)
     )
