@@ -190,8 +190,17 @@ class StoreAdapter(Protocol):
         """Whether ``signature`` signs ``body`` with one of ``secrets``."""
         ...
 
+    def names_other_shop(self, payload: Mapping[str, Any], domain: str) -> bool:
+        """Whether a signed payload itself names a shop other than ``domain`` (a body signed with an app-wide
+        secret, replayed under another shop's header)."""
+        ...
+
     def parse(self, topic: str, payload: dict[str, Any]) -> StoreEvent:
         """Translate a webhook payload into the neutral model (PayloadError if it can't)."""
+        ...
+
+    def store_currency(self, shop: ShopAccess) -> str | None:
+        """The store's own currency code, as the store reports it."""
         ...
 
     def find_discount_code(self, shop: ShopAccess, code: str) -> str | None:
@@ -276,6 +285,10 @@ class ModuleAdapter:
     def parse(self, topic: str, payload: dict[str, Any]) -> StoreEvent:
         """The webhook payload in the neutral model."""
         return self.webhooks.parse(topic, payload)
+
+    def store_currency(self, shop: ShopAccess) -> str | None:
+        """The store's own currency code."""
+        return self.api.store_currency(shop)
 
     def find_discount_code(self, shop: ShopAccess, code: str) -> str | None:
         """The store's id for an existing code, or None."""
@@ -377,7 +390,7 @@ def email_field(value: Any) -> str | None:
 
 def currency_field(value: Any) -> str:
     """An ISO 4217 currency code, or PayloadError."""
-    if not isinstance(value, str) or not value.isalpha() or not 2 <= len(value) <= 8:
+    if not isinstance(value, str) or not value.isascii() or not value.isalpha() or not 2 <= len(value) <= 8:
         raise PayloadError(f"currency is missing or not a currency code: {value!r}"[:200])
     return value.upper()
 

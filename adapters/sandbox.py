@@ -97,6 +97,10 @@ class SandboxAdapter:
         """Each sandbox store has its own secret."""
         return []
 
+    def names_other_shop(self, payload: Mapping[str, Any], domain: str) -> bool:
+        """Each store signs with a secret of its own: a body can't be replayed for another."""
+        return False
+
     def read_envelope(self, headers: Mapping[str, str], body: bytes) -> Envelope:
         """``X-Sandbox-*`` headers."""
         return Envelope(
@@ -128,6 +132,10 @@ class SandboxAdapter:
                 )
             )
         raise PayloadError(f"topic {topic} is not one Sadakat reads")
+
+    def store_currency(self, shop: ShopAccess) -> str | None:
+        """The store's own currency."""
+        return "TRY"
 
     def find_discount_code(self, shop: ShopAccess, code: str) -> str | None:
         """The id the sandbox gave ``code``, if it has it."""

@@ -14,12 +14,14 @@ from connector import inbox, ledger, metrics, pushes, shops
 from connector.admin_auth import require_admin
 from connector.customers import find_customer
 from connector.errors import problem
+from connector.inputs import InputError, whole_number
 from connector.runtime import runtime
 from connector.settings import ProgrammeSettings, SettingsError
 from connector.tables import DataExport, LedgerEntry, Push, Shop
 from connector.webhooks import MAX_SHOP_ID
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
+EVENT_STATUSES = ("pending", "processed", "ignored", "failed", "discarded")
 
 
 bp.before_request(require_admin)
@@ -118,6 +120,20 @@ def discard_push(shop_id: int, push_id: int) -> ResponseReturnValue:
     except pushes.PushRequestError as exc:
         return problem(409, str(exc))
     return jsonify(status="cancelled")
+
+
+@bp.get("/api/shops/<int:shop_id>/events")
+def list_events(shop_id: int) -> ResponseReturnValue:
+    """The shop's events, newest first: ``?status=failed`` for those that need attention, ``?limit=``."""
+    status = request.args.get("status") or None
+    if status is not None and status not in EVENT_STATUSES:
+        return problem(400, f"status must be one of {', '.join(EVENT_STATUSES)}")
+    try:
+        limit = whole_number(request.args.get("limit", "50"), "limit", low=1, high=500)
+    except InputError as exc:
+        return problem(400, str(exc))
+    with runtime().storage.session(read_only=True) as session:
+        return jsonify(events=inbox.recent_events(session, shop_id, status, limit))
 
 
 @bp.post("/api/shops/<int:shop_id>/events/<int:event_id>/retry")
@@ -272,4 +288,6 @@ def shop_json(shop: Shop, public_url: str) -> dict[str, Any]:
         "carrier_webhook_url": f"{public_url}/webhooks/carrier/{shop.id}",
         "created_at": shop.created_at.isoformat(),
         "uninstalled_at": shop.uninstalled_at.isoformat() if shop.uninstalled_at else None,
+        "currency": inbox.shop_currency(shop),
+        "currency_confirmed": bool(ProgrammeSettings.from_dict(shop.settings).currency or shop.currency_confirmed),
     }

@@ -100,6 +100,8 @@ def _render_shop(
             "admin/shop.html",
             shop=shop,
             webhook_url=webhook_url,
+            currency=inbox.shop_currency(shop),
+            currency_confirmed=bool(ProgrammeSettings.from_dict(shop.settings).currency or shop.currency_confirmed),
             figures=figures,
             charts=charts,
             events=events,

@@ -356,24 +356,11 @@ def events() -> None:
 @click.option("--json", "as_json", is_flag=True, help=JSON_HELP)
 def events_list(shop_id: int, status: str | None, limit: int, as_json: bool) -> None:
     """A shop's events, newest first."""
+    from connector.inbox import recent_events
     from connector.storage import storage_for
-    from connector.tables import WebhookEvent
 
-    query = select(WebhookEvent).where(WebhookEvent.shop_id == shop_id)
-    if status:
-        query = query.where(WebhookEvent.status == status)
     with storage_for(_config()).session() as session:
-        rows = [
-            {
-                "id": e.id,
-                "topic": e.topic,
-                "status": e.status,
-                "attempts": e.attempts,
-                "error": e.error,
-                "received_at": e.received_at.isoformat(),
-            }
-            for e in session.scalars(query.order_by(WebhookEvent.id.desc()).limit(limit))
-        ]
+        rows = recent_events(session, shop_id, status, limit)
     if as_json:
         _echo_json(rows)
         return

@@ -18,9 +18,10 @@ from sqlalchemy.orm import Session
 
 from adapters import get_adapter
 from adapters.base import PayloadError
-from connector import batch_settle, faults, lifecycle, orders, pushes, tracking
+from connector import batch_settle, faults, lifecycle, orders, pushes, rules, tracking
 from connector.jobqueue import drain_flag, drain_in_flight, enqueue_event, job_in_flight, request_drain
 from connector.model import AmountLimitError, StoreEvent
+from connector.settings import ProgrammeSettings
 from connector.storage import Storage
 from connector.tables import Shop, WebhookEvent, utcnow
 
@@ -42,16 +43,27 @@ class Stored:
         return self.event_id is None
 
 
+MAX_INT_DIGITS = 40
+
+
+def _bounded_int(text: str) -> int:
+    if len(text) > MAX_INT_DIGITS:
+        raise ValueError(f"a number in the body has more than {MAX_INT_DIGITS} digits")
+    return int(text)
+
+
 def decode_json(body: bytes) -> dict[str, Any]:
     """A webhook body as a JSON object, money kept exact; PayloadError says why not."""
     try:
-        payload = json.loads(body.decode("utf-8"), parse_float=Decimal)
+        payload = json.loads(body.decode("utf-8"), parse_float=Decimal, parse_int=_bounded_int)
     except UnicodeDecodeError:
         raise PayloadError("body is not UTF-8 text") from None
     except json.JSONDecodeError as exc:
         raise PayloadError(f"body is not JSON: {exc.msg} at line {exc.lineno} column {exc.colno}") from None
     except RecursionError:
         raise PayloadError("body is nested too deeply") from None
+    except ValueError as exc:  # from _bounded_int
+        raise PayloadError(str(exc)) from None
     if not isinstance(payload, dict):
         raise PayloadError(f"body is JSON but not an object (got {type(payload).__name__})")
     return payload
@@ -139,6 +151,13 @@ def _process_in(session: Session, event_id: int, *, count_attempt: bool) -> Proc
         lifecycle.apply(session, event.shop, store_event.lifecycle)
         requested = []
     else:
+        try:
+            store_event = _in_shop_currency(event.shop, store_event)
+        except rules.CurrencyUnknown as exc:
+            event.status = WebhookEvent.FAILED
+            event.error = f"needs attention: {exc}"
+            event.processed_at = utcnow()
+            return Processed(event.status)
         applied = orders.apply_event(session, event.shop, store_event, event.id)
         requested = applied.pushes + [
             pushes.request_customer_sync(session, event.shop, customer) for customer in applied.customers
@@ -233,6 +252,33 @@ def _parse_pending(storage: Storage, event_ids: list[int]) -> dict[int, tuple[in
     return readable
 
 
+def shop_currency(shop: Shop) -> str | None:
+    """The shop's own currency: the merchant's setting, else what the store reported or its first order."""
+    return ProgrammeSettings.from_dict(shop.settings).currency or shop.currency
+
+
+def _needs_no_conversion(shop: Shop, event: StoreEvent) -> bool:
+    order = event.order
+    return order is None or order.currency == shop_currency(shop)
+
+
+def _in_shop_currency(shop: Shop, event: StoreEvent) -> StoreEvent:
+    """The event's amounts in the shop's currency. Where the shop's currency is not known yet, the order
+    tells it: for certain where the platform's amounts are in it by definition, else unconfirmed."""
+    order = event.order
+    if order is None:
+        return event
+    currency = shop_currency(shop)
+    if order.in_shop_currency:
+        if currency is None or (shop.currency != order.currency and not shop.currency_confirmed):
+            shop.currency, shop.currency_confirmed = order.currency, True
+        return event
+    if currency is None:
+        shop.currency, shop.currency_confirmed = order.currency, False
+        return event
+    return rules.in_shop_currency(event, currency)
+
+
 def _settle_together(session: Session, readable: dict[int, tuple[int, StoreEvent]], batch: Batch) -> set[int]:
     # The batch's plain paid orders in a few set-wise statements (connector/batch_settle.py), in a savepoint:
     # if anything there raises, it rolls back and every event takes the per-event path instead.
@@ -245,7 +291,13 @@ def _settle_together(session: Session, readable: dict[int, tuple[int, StoreEvent
     parsed = []
     for event_id in sorted(session.scalars(query)):
         shop_id, event = readable[event_id]
-        parsed.append(batch_settle.Parsed(event_id, session.get(Shop, shop_id), event))
+        shop = session.get(Shop, shop_id)
+        if shop is None:
+            continue
+        if event.order is not None and shop_currency(shop) is None:
+            _in_shop_currency(shop, event)  # the shop's first order tells its currency
+        if _needs_no_conversion(shop, event):  # the rest go per event, converted there
+            parsed.append(batch_settle.Parsed(event_id, shop, event))
     if not parsed:
         return set()
     try:
@@ -401,3 +453,21 @@ def sweep(storage: Storage, queue: Queue, grace_seconds: int, limit: int = 1000)
         if enqueue_event(queue, row.id, replace=True):
             queued += 1
     return queued
+
+
+def recent_events(session: Session, shop_id: int, status: str | None, limit: int) -> list[dict[str, Any]]:
+    """A shop's events, newest first (``status`` to filter), as the CLI and the admin API list them."""
+    query = select(WebhookEvent).where(WebhookEvent.shop_id == shop_id)
+    if status:
+        query = query.where(WebhookEvent.status == status)
+    return [
+        {
+            "id": e.id,
+            "topic": e.topic,
+            "status": e.status,
+            "attempts": e.attempts,
+            "error": e.error,
+            "received_at": e.received_at.isoformat(),
+        }
+        for e in session.scalars(query.order_by(WebhookEvent.id.desc()).limit(limit))
+    ]

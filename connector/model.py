@@ -63,6 +63,13 @@ class Order:
     tax_amount: Decimal = Decimal(0)
     discount_codes: tuple[str, ...] = ()
     """Codes the customer used on the order (upper-cased)."""
+    exchange_rate: Decimal | None = None
+    """What one unit of the order's currency was worth in the store's own currency when the order was
+    placed, as a multi-currency plugin recorded it on the order; None if none did."""
+    rate_into: str | None = None
+    """The currency ``exchange_rate`` converts into, where the order records it."""
+    in_shop_currency: bool = False
+    """The amounts are in the shop's own currency by the platform's definition (``currency`` names it)."""
 
     def __post_init__(self) -> None:
         _within_limit(f"order {self.name}", self.merchandise_amount, self.total, self.shipping_amount, self.tax_amount)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import logging
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -20,7 +21,9 @@ from adapters.base import (
     CustomerSync,
     DiscountCode,
     PermanentStoreError,
+    ShopAccess,
     StoreAdapter,
+    StoreError,
     TrackingPush,
 )
 from connector import notices, outbox
@@ -33,6 +36,7 @@ from connector.settings import ProgrammeSettings
 from connector.storage import Storage
 from connector.tables import CustomerRecord, Push, Shop, utcnow
 
+log = logging.getLogger(__name__)
 DISCOUNT_CODE = "discount_code"
 TRACKING = "tracking"
 CUSTOMER_SYNC = "customer_sync"
@@ -283,8 +287,25 @@ def perform(storage: Storage, adapter: StoreAdapter, claimed: outbox.Claimed, co
             shop = session.get(Shop, claimed.shop.shop_id)
             secret = shop.webhook_secret if shop else None
         url = config.public_url + adapter.webhook_path(claimed.shop.shop_id)
-        return ",".join(adapter.register_webhooks(claimed.shop, url, secret))[:255] or None
+        touched = ",".join(adapter.register_webhooks(claimed.shop, url, secret))[:255] or None
+        _learn_currency(storage, adapter, claimed.shop)
+        return touched
     raise PermanentStoreError(f"unknown push kind {claimed.kind!r}")
+
+
+def _learn_currency(storage: Storage, adapter: StoreAdapter, shop: ShopAccess) -> None:
+    """Ask the store its currency (at install and at every hourly check); a store that won't say now is
+    asked again next time, and its orders meanwhile tell the shop's currency unconfirmed."""
+    try:
+        currency = adapter.store_currency(shop)
+    except StoreError as exc:
+        log.info("shop %s did not say its currency: %s", shop.shop_id, exc)
+        return
+    if currency:
+        with storage.session() as session:
+            session.execute(
+                update(Shop).where(Shop.id == shop.shop_id).values(currency=currency.upper(), currency_confirmed=True)
+            )
 
 
 def deliveries(claimed: outbox.Claimed, config: Config) -> outbox.FollowUp:

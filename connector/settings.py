@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import asdict, dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -9,6 +10,7 @@ from typing import Any
 from connector.inputs import InputError, decimal_number, whole_number
 
 LOCALES = ("en", "tr")
+CURRENCY = re.compile(r"[A-Z]{3}")
 DISCOUNT_KINDS = ("fixed_amount", "percentage", "free_shipping")
 GIFT_RULES = ("first_order", "every_nth_order", "order_over", "random_over", "birthday", "delivery_problem")
 
@@ -71,6 +73,8 @@ class ProgrammeSettings:
     redemption: Redemption = field(default_factory=Redemption)
     tiers: tuple[Tier, ...] = ()
     gifts: tuple[GiftRule, ...] = ()
+    currency: str | None = None
+    """The store's own currency, when the merchant sets it (else as the store reports it)."""
 
     @classmethod
     def from_dict(cls, raw: dict[str, Any] | None) -> ProgrammeSettings:
@@ -94,6 +98,7 @@ class ProgrammeSettings:
             redemption=_redemption(raw.get("redemption")),
             tiers=_tiers(raw.get("tiers")),
             gifts=_gifts(raw.get("gifts")),
+            currency=_currency(raw.get("currency")),
         )
 
     def to_dict(self) -> dict[str, Any]:
@@ -146,6 +151,14 @@ def _boolean(raw: dict[str, Any], name: str, default: bool, where: str = "") -> 
     if isinstance(value, str) and value.lower() in ("true", "yes", "on", "1", "false", "no", "off", "0"):
         return value.lower() in ("true", "yes", "on", "1")
     raise SettingsError(f"{where}{name} must be true or false, got {value!r}")
+
+
+def _currency(raw: Any) -> str | None:
+    if raw in (None, ""):
+        return None
+    if not isinstance(raw, str) or not CURRENCY.fullmatch(raw.strip().upper()):
+        raise SettingsError(f"currency must be a three-letter code such as USD, EUR or TRY, got {raw!r}"[:200])
+    return raw.strip().upper()
 
 
 def _redemption(raw: Any) -> Redemption:

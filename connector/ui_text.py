@@ -124,6 +124,9 @@ STRINGS: dict[str, dict[str, str]] = {
         "language": "Türkçe",
         "back": "Back",
         "webhook_url": "Webhook address",
+        "currency": "Currency",
+        "currency_unknown": "not known yet: the store's first order will tell",
+        "currency_unconfirmed": "taken from the first order; the store has not confirmed it yet",
     },
     "tr": {
         "admin": "Yönetim",
@@ -236,6 +239,9 @@ STRINGS: dict[str, dict[str, str]] = {
         "language": "English",
         "back": "Geri",
         "webhook_url": "Webhook adresi",
+        "currency": "Para birimi",
+        "currency_unknown": "henüz bilinmiyor: mağazanın ilk siparişi gösterecek",
+        "currency_unconfirmed": "ilk siparişten alındı; mağaza henüz doğrulamadı",
     },
 }
 

@@ -26,6 +26,8 @@ bp = Blueprint("webhooks", __name__, url_prefix="/webhooks")
 
 MAX_HEADER_VALUE = 255
 MAX_SHOP_ID = 2**31 - 1
+MAX_ID = 64
+NOT_VERIFIED = "unknown shop or the signature does not match its secret"
 
 
 @bp.post("/<platform>")
@@ -40,13 +42,12 @@ def receive(platform: str, shop_id: int | None = None) -> ResponseReturnValue:
     body = request.get_data(cache=False)
     envelope = adapter.read_envelope(request.headers, body)
     shop = _find_shop(adapter, envelope, shop_id)
-    if shop is None:
-        return problem(401, "unknown shop: register it with `sadakat shops add` first")
-    if envelope.is_ping:
+    if shop is not None and envelope.is_ping:
         g.webhook_outcome = "ping"
         return jsonify(status="ping"), 200
-    if not adapter.verify(body, envelope.signature, shop.secrets or adapter.app_webhook_secrets(runtime().config)):
-        return problem(401, "signature does not match the shop's webhook secret")
+    secrets = (shop.secrets or adapter.app_webhook_secrets(runtime().config)) if shop else ()
+    if shop is None or not adapter.verify(body, envelope.signature, secrets):
+        return problem(401, NOT_VERIFIED)  # an unknown shop and a bad signature look alike
     if not envelope.topic:
         return problem(400, "the webhook has no topic header")
     if len(envelope.topic) > 128 or not envelope.topic.isprintable():
@@ -54,9 +55,13 @@ def receive(platform: str, shop_id: int | None = None) -> ResponseReturnValue:
     if envelope.topic in adapter.topics:
         g.webhook_topic = envelope.topic  # only topics we know: a metric label an attacker can't multiply
     try:
-        inbox.decode_json(body)
+        payload = inbox.decode_json(body)
     except PayloadError as exc:
         return problem(400, str(exc))
+    if not shop.secrets and adapter.names_other_shop(payload, shop.domain):
+        return problem(401, NOT_VERIFIED)  # signed with the app's secret, but for another of its shops
+    if len(str(payload.get("id", ""))) > MAX_ID:
+        return problem(400, f"the id is longer than any the store uses (at most {MAX_ID} characters)")
     delivery_id = envelope.delivery_id or "sha256:" + hashlib.sha256(body).hexdigest()
     if len(delivery_id) > MAX_HEADER_VALUE or not delivery_id.isprintable():
         return problem(400, "the delivery id header is too long or has control characters")
@@ -71,10 +76,8 @@ def receive_carrier(shop_id: int) -> ResponseReturnValue:
     g.webhook_platform, g.webhook_topic = "carrier", tracking.CARRIER_TOPIC
     body = request.get_data(cache=False)
     secret = signing_shops.carrier_secret(runtime().storage, shop_id) if 0 < shop_id <= MAX_SHOP_ID else None
-    if not secret:
-        return problem(401, "unknown shop")
-    if not hmac_sha256_base64_matches(body, request.headers.get("X-Sadakat-Signature"), [secret]):
-        return problem(401, "signature does not match the shop's carrier secret")
+    if not secret or not hmac_sha256_base64_matches(body, request.headers.get("X-Sadakat-Signature"), [secret]):
+        return problem(401, NOT_VERIFIED)
     try:
         tracking.parse_carrier_update(inbox.decode_json(body))
     except (PayloadError, tracking.CarrierUpdateError) as exc:
@@ -104,7 +107,7 @@ def _store_and_queue(shop_id: int, delivery_id: str, topic: str, body: bytes, st
     try:
         stored = inbox.store(runtime().storage, shop_id, delivery_id, topic, body, status)
     except IntegrityError:
-        return problem(401, "unknown shop: it was removed")  # removed since the receiver last looked it up
+        return problem(401, NOT_VERIFIED)  # the shop was removed since the receiver looked it up
     if stored.duplicate:
         g.webhook_outcome = "duplicate"
         return jsonify(status="duplicate"), 200

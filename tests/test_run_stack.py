@@ -87,7 +87,9 @@ def test_run_starts_everything_on_embedded_defaults_and_stops_cleanly(tmp_path: 
             check=True,
         )
         shop = json.loads(added.stdout)
-        body = json.dumps(paid_shopify_order()).encode()
+        body = json.dumps(
+            paid_shopify_order(order_status_url="https://fresh.myshopify.com/548380009/orders/1/authenticate")
+        ).encode()
         headers = {
             "X-Shopify-Topic": "orders/paid",
             "X-Shopify-Shop-Domain": "fresh.myshopify.com",

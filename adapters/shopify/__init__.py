@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import re
 from collections.abc import Iterator, Mapping
 from datetime import datetime
 from typing import Any
+from urllib.parse import urlsplit
 
 from adapters.base import (
     Envelope,
@@ -49,6 +51,20 @@ class ShopifyAdapter(ModuleAdapter):
     def app_webhook_secrets(self, config: Config) -> list[str]:
         """Shopify signs webhooks with the app's API secret; during a rotation the previous one too."""
         return [s for s in (config.shopify_api_secret, config.shopify_api_secret_previous) if s]
+
+    def names_other_shop(self, payload: Mapping[str, Any], domain: str) -> bool:
+        """Shopify's header naming the shop isn't signed; where the body names its shop (an order's status
+        page on its myshopify.com domain, a shop's ``myshopify_domain``, a privacy request's
+        ``shop_domain``), it must be the header's."""
+        named = [payload.get("myshopify_domain"), payload.get("shop_domain")]
+        status_url = payload.get("order_status_url")
+        if isinstance(status_url, str):
+            with contextlib.suppress(ValueError):  # not a URL: names no shop
+                named.append(urlsplit(status_url).hostname)
+        return any(
+            isinstance(name, str) and name.lower().endswith(".myshopify.com") and name.lower() != domain
+            for name in named
+        )
 
     def read_envelope(self, headers: Mapping[str, str], body: bytes) -> Envelope:
         """Shopify's ``X-Shopify-*`` headers."""

@@ -133,6 +133,12 @@ def _messages(errors: Any) -> str:
     return str(errors)[:500]
 
 
+def store_currency(shop: ShopAccess) -> str | None:
+    """The shop's own currency (``shop { currencyCode }``)."""
+    code = (ShopifyGraphQL(shop).execute(queries.SHOP_CURRENCY, {}).get("shop") or {}).get("currencyCode")
+    return code if isinstance(code, str) and code.isascii() and code.isalpha() else None
+
+
 def find_discount_code(shop: ShopAccess, code: str) -> str | None:
     """The discount node id of ``code``, if the shop has it."""
     node = ShopifyGraphQL(shop).execute(queries.CODE_DISCOUNT_BY_CODE, {"code": code}).get("codeDiscountNodeByCode")

@@ -2,6 +2,14 @@
 
 API_VERSION = "2026-01"
 
+SHOP_CURRENCY = """
+query ShopCurrency {
+  shop {
+    currencyCode
+  }
+}
+"""
+
 CODE_DISCOUNT_BY_CODE = """
 query CodeDiscountByCode($code: String!) {
   codeDiscountNodeByCode(code: $code) {

@@ -145,6 +145,7 @@ def _order(payload: Mapping[str, Any], *, paid_topic: bool) -> Order:
         id=order_id,
         name=text_field(payload.get("name"), 128) or order_id,
         currency=_shop_currency(payload),
+        in_shop_currency=True,  # shop_money amounts are in the shop's currency by definition
         customer=_customer(payload),
         merchandise_amount=_merchandise_amount(payload),
         total=shop_money(payload, "total_price"),

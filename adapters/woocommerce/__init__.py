@@ -65,6 +65,10 @@ class WooCommerceAdapter(ModuleAdapter):
         """Every WooCommerce webhook has its own secret; there is no app-wide one."""
         return []
 
+    def names_other_shop(self, payload: Mapping[str, Any], domain: str) -> bool:
+        """Each store signs with a secret of its own: a body can't be replayed for another."""
+        return False
+
     def read_envelope(self, headers: Mapping[str, str], body: bytes) -> Envelope:
         """WooCommerce's ``X-WC-Webhook-*`` headers."""
         return webhooks.read_envelope(headers, body)

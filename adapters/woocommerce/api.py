@@ -107,6 +107,13 @@ def _reason(exc: requests.RequestException) -> str:
     return "the address could not be found" if "NameResolution" in repr(exc) else "no connection could be made"
 
 
+def store_currency(shop: ShopAccess) -> str | None:
+    """The store's currency (``GET settings/general/woocommerce_currency``)."""
+    setting = call(client(shop), "get", "settings/general/woocommerce_currency")
+    code = setting.get("value") if isinstance(setting, dict) else None
+    return code if isinstance(code, str) and code.isascii() and code.isalpha() else None
+
+
 def find_discount_code(shop: ShopAccess, code: str) -> str | None:
     """``GET coupons?code=``: the coupon's id if the store has it."""
     found = call(client(shop), "get", "coupons", params={"code": code})

@@ -88,7 +88,37 @@ def _order(payload: Mapping[str, Any]) -> Order:
         discount_codes=codes_field(payload, "coupon_lines"),
         shipping_amount=max(decimal_field(payload, "shipping_total", "0"), Decimal(0)),
         tax_amount=max(decimal_field(payload, "total_tax", "0"), Decimal(0)),
+        **_exchange_rate(payload),
     )
+
+
+def _exchange_rate(payload: Mapping[str, Any]) -> dict[str, Any]:
+    """The rate a multi-currency plugin recorded on the order, as what one unit of the order's currency is
+    worth in the store's: WooPayments keeps order-currency units per store-currency unit
+    (``_wcpay_multi_currency_order_exchange_rate``, with ``_wcpay_multi_currency_order_default_currency``);
+    Aelia Currency Switcher keeps the order-to-base multiplier (``_base_currency_exchange_rate``)."""
+    meta = {
+        item.get("key"): item.get("value")
+        for item in list_field(payload, "meta_data")
+        if isinstance(item, dict) and isinstance(item.get("key"), str)
+    }
+    wcpay = _positive(meta.get("_wcpay_multi_currency_order_exchange_rate"))
+    if wcpay is not None:
+        into = meta.get("_wcpay_multi_currency_order_default_currency")
+        return {
+            "exchange_rate": (Decimal(1) / wcpay).quantize(Decimal("1e-12")),
+            "rate_into": into.upper() if isinstance(into, str) and into.isascii() and into.isalpha() else None,
+        }
+    aelia = _positive(meta.get("_base_currency_exchange_rate"))
+    return {"exchange_rate": aelia} if aelia is not None else {}
+
+
+def _positive(value: Any) -> Decimal | None:
+    try:
+        number = Decimal(str(value))
+    except (ArithmeticError, ValueError):
+        return None
+    return number if number.is_finite() and 0 < number < 10**9 else None
 
 
 def _refunds(payload: Mapping[str, Any], order: Order) -> tuple[Refund, ...]:

@@ -126,8 +126,13 @@ def test_good_callback_stores_an_expiring_token_registers_webhooks_and_opens_the
                 }
             },
         )
+    responses.post(GRAPHQL, json={"data": {"shop": {"currencyCode": "EUR"}}})
     drain(redis)
-    creates = [json.loads(c.request.body)["variables"] for c in responses.calls[2:]]
+    *creates_calls, currency_call = responses.calls[2:]
+    creates = [json.loads(c.request.body)["variables"] for c in creates_calls]
+    assert "currencyCode" in json.loads(currency_call.request.body)["query"]
+    [shop] = shops(storage)
+    assert (shop.currency, shop.currency_confirmed) == ("EUR", True), "the shop's currency, as Shopify says"
     assert sorted(v["topic"] for v in creates) == sorted(
         [
             "ORDERS_CANCELLED",

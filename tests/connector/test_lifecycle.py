@@ -37,13 +37,18 @@ def app_webhook(client: FlaskClient, topic: str, payload: dict) -> int:
     return client.post("/webhooks/shopify", data=body, headers=headers).status_code
 
 
+def own_order() -> dict:
+    """The sample order, as this shop's (its status page on the shop's own domain)."""
+    return paid_shopify_order(order_status_url=f"https://{SHOP.domain}/548380009/orders/123456abcd/authenticate")
+
+
 def test_uninstall_forgets_credentials_and_cancels_pushes_and_a_reinstall_keeps_balances(
     client: FlaskClient, storage: Storage, config: Config, redis: Redis
 ) -> None:
     shop = installed(storage, config)
     with storage.session() as session:
         session.execute(Shop.__table__.update().values(settings={"sync_customers": False}))
-    post_shopify(client, shop, "orders/paid", paid_shopify_order())
+    post_shopify(client, shop, "orders/paid", own_order())
     drain(redis)
     assert customer_json(client, shop, JOHN)["points"] == 404
     with storage.session() as session:
@@ -70,7 +75,7 @@ def test_customer_redact_erases_personal_data_and_keeps_the_books(
     client: FlaskClient, storage: Storage, config: Config, redis: Redis
 ) -> None:
     shop = installed(storage, config)
-    post_shopify(client, shop, "orders/paid", paid_shopify_order())
+    post_shopify(client, shop, "orders/paid", own_order())
     drain(redis)
     payload = {
         "shop_id": 548380009,
@@ -93,7 +98,7 @@ def test_customer_data_request_builds_a_downloadable_export(
     client: FlaskClient, storage: Storage, config: Config, redis: Redis
 ) -> None:
     shop = installed(storage, config)
-    post_shopify(client, shop, "orders/paid", paid_shopify_order())
+    post_shopify(client, shop, "orders/paid", own_order())
     drain(redis)
     payload = {
         "shop_id": 548380009,
@@ -119,7 +124,7 @@ def test_shop_redact_erases_everything_of_that_shop_only(
     client: FlaskClient, storage: Storage, config: Config, redis: Redis, woo_shop: Shop
 ) -> None:
     shop = installed(storage, config)
-    post_shopify(client, shop, "orders/paid", paid_shopify_order())
+    post_shopify(client, shop, "orders/paid", own_order())
     drain(redis)
     assert app_webhook(client, "shop/redact", {"shop_id": 548380009, "shop_domain": SHOP.domain}) == 200
     drain(redis)

@@ -167,7 +167,53 @@ def test_shopify_shop_without_its_own_secret_uses_the_app_secret(
     from connector.shops import register_shop
 
     shop = register_shop(storage, config, "shopify", "appsecret.myshopify.com", {"access_token": "t"}, None)
-    assert post_shopify(client, shop, "orders/paid", paid_shopify_order()).status_code == 200
+    own = paid_shopify_order(order_status_url="https://appsecret.myshopify.com/548380009/orders/1/authenticate")
+    assert post_shopify(client, shop, "orders/paid", own).status_code == 200
+
+
+def test_a_body_signed_with_the_app_secret_for_one_shop_is_refused_for_another(
+    client: FlaskClient, config: Config, storage: Storage
+) -> None:
+    from connector.shops import register_shop
+
+    register_shop(storage, config, "shopify", "victim.myshopify.com", {"access_token": "t"}, None)
+    attacker = register_shop(storage, config, "shopify", "attacker.myshopify.com", {"access_token": "t"}, None)
+    victims = paid_shopify_order(order_status_url="https://victim.myshopify.com/548380009/orders/1/authenticate")
+    response = post_shopify(client, attacker, "orders/paid", victims)  # the shop header names the attacker
+    assert response.status_code == 401
+    assert event_rows(storage) == []
+
+
+def test_an_unknown_shop_and_a_bad_signature_look_alike(client: FlaskClient, shopify_shop: Shop) -> None:
+    body = json.dumps(paid_shopify_order()).encode()
+    unknown = client.post(
+        "/webhooks/shopify",
+        data=body,
+        headers={**shopify_headers(shopify_shop, "orders/paid", body), "X-Shopify-Shop-Domain": "nobody.myshopify.com"},
+    )
+    forged = client.post(
+        "/webhooks/shopify",
+        data=body,
+        headers={**shopify_headers(shopify_shop, "orders/paid", body), "X-Shopify-Hmac-Sha256": "AAAA"},
+    )
+    assert (unknown.status_code, unknown.get_json()) == (forged.status_code, forged.get_json())
+    unknown_carrier = client.post("/webhooks/carrier/999999", data=b"{}", headers={"X-Sadakat-Signature": "x"})
+    forged_carrier = client.post(
+        f"/webhooks/carrier/{shopify_shop.id}", data=b"{}", headers={"X-Sadakat-Signature": "x"}
+    )
+    assert unknown_carrier.get_json() == forged_carrier.get_json() == unknown.get_json()
+
+
+@pytest.mark.parametrize("order_id", ["9" * 5000, "9" * 65])
+def test_an_id_longer_than_the_platforms_is_a_400_and_nothing_is_stored(
+    client: FlaskClient, shopify_shop: Shop, storage: Storage, order_id: str
+) -> None:
+    order = json.dumps(paid_shopify_order()).replace("820982911946154508", order_id, 1)
+    body = order.encode()
+    response = client.post("/webhooks/shopify", data=body, headers=shopify_headers(shopify_shop, "orders/paid", body))
+    assert response.status_code == 400
+    assert "digits" in response.get_json()["error"] or "longer than" in response.get_json()["error"]
+    assert event_rows(storage) == []
 
 
 def test_redis_down_at_receive_time_still_acknowledges_and_the_sweeper_delivers(
@@ -239,7 +285,10 @@ def test_a_shop_removed_just_after_the_receiver_read_it_is_a_401_and_nothing_is_
 
     monkeypatch.setattr(signing_shops, "by_domain", read_then_removed)
     response = post_shopify(client, shopify_shop, "orders/paid", paid_shopify_order(), delivery_id="d-1")
-    assert (response.status_code, response.get_json()) == (401, {"error": "unknown shop: it was removed"})
+    assert (response.status_code, response.get_json()) == (
+        401,
+        {"error": "unknown shop or the signature does not match its secret"},
+    )
     assert event_rows(storage) == []
 
 
