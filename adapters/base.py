@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any, Literal, Protocol
+from urllib.parse import urlsplit
 
 from connector.config import Config
 from connector.model import StoreEvent
@@ -377,6 +378,18 @@ def text_field(value: Any, max_length: int) -> str | None:
         return None
     cleaned = "".join(ch for ch in value if ch.isprintable()).strip()
     return cleaned[:max_length] or None
+
+
+def url_field(value: Any) -> str | None:
+    """A web address as we keep it: http(s) only (a ``javascript:`` or ``data:`` link is dropped), or None."""
+    text = text_field(value, 2000)
+    if text is None:
+        return None
+    try:
+        parts = urlsplit(text)
+    except ValueError:
+        return None
+    return text if parts.scheme.lower() in ("http", "https") and parts.netloc else None
 
 
 def email_field(value: Any) -> str | None:

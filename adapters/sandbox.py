@@ -53,6 +53,7 @@ from adapters.base import (
     list_field,
     text_field,
     time_field,
+    url_field,
 )
 from connector.config import Config
 from connector.model import Customer, Order, Refund, Shipment, StoreEvent
@@ -126,7 +127,7 @@ class SandboxAdapter:
                         status=text_field(payload.get("status"), 32) or "shipped",
                         carrier=text_field(payload.get("carrier"), 128),
                         tracking_number=text_field(payload.get("tracking_number"), 128),
-                        tracking_url=text_field(payload.get("tracking_url"), 2000),
+                        tracking_url=url_field(payload.get("tracking_url")),
                         updated_at=time_field(payload, "updated_at"),
                     ),
                 )

@@ -71,7 +71,7 @@ def wait_for_port(port: int, timeout: float = 30) -> None:
 def gunicorn(app: str, env: dict[str, str], log: Path) -> Iterator[tuple[int, subprocess.Popen[bytes]]]:
     """The Procfile's web command (2 sync workers, access log on) for ``app``."""
     port = free_port()
-    command = [str(BIN / "gunicorn"), app, "--bind", f"127.0.0.1:{port}", "--workers", "2"]
+    command = [str(BIN / "gunicorn"), app, "--bind", f"127.0.0.1:{port}", "--workers", "2", "--no-control-socket"]
     command += ["--access-logfile", str(log), "--access-logformat", ACCESS_LOG_FORMAT]
     command += ["--error-logfile", str(log.with_suffix(".err"))]
     process = subprocess.Popen(command, env=env, cwd=ROOT)

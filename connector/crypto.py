@@ -34,7 +34,7 @@ def secret_key(env: Mapping[str, str] | None = None) -> str:
         raise SecretKeyError("SADAKAT_SECRET_KEY must be set when DATABASE_URL is (every host needs the same key)")
     path = Path(env.get("SADAKAT_DATA_DIR") or "var").resolve() / "secret_key"
     if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
+        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
         path.touch(mode=0o600)
         path.write_text(secrets.token_urlsafe(48) + "\n")
     return path.read_text().strip()

@@ -58,7 +58,9 @@ def _make_engine(url: str, pool_size: int, *, direct: bool = False) -> Engine:
     if url.startswith("sqlite"):
         path = url.split("///", 1)[-1]
         if path and path != ":memory:":
-            Path(path).parent.mkdir(parents=True, exist_ok=True)
+            # Readable by its owner only; SQLite gives its -wal and -shm files the database file's mode.
+            Path(path).parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+            Path(path).touch(mode=0o600, exist_ok=True)
         engine = create_engine(url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000}, **options)
         _sqlite_pragmas(engine, checkpoint_pages=10_000 if direct else 1000)
         if not direct:

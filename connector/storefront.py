@@ -149,9 +149,24 @@ def _api_member_in(
     return shop, find_customer(session, shop_id, ident)
 
 
+def _named_customer(ident: str | None) -> str | ResponseReturnValue:
+    """The customer a request names: in the path, else ``?customer=`` or the JSON body's ``customer`` (which
+    keep e-mail addresses out of access logs, since those record paths only)."""
+    if ident is None:
+        body = request.get_json(silent=True) if request.method == "POST" else None
+        ident = request.args.get("customer") or (body.get("customer") if isinstance(body, dict) else None)
+    if not isinstance(ident, str) or not ident.strip() or len(ident) > 320:
+        return problem(400, "customer is required: the store's customer id or the customer's e-mail address")
+    return ident.strip()
+
+
+@bp.get("/api/shops/<int:shop_id>/customer/balance")
 @bp.get("/api/shops/<int:shop_id>/customers/<path:ident>/balance")
-def api_balance(shop_id: int, ident: str) -> ResponseReturnValue:
+def api_balance(shop_id: int, ident: str | None = None) -> ResponseReturnValue:
     """A customer's balance, history and rewards, for the store's own site (customer API key)."""
+    ident = _named_customer(ident)
+    if not isinstance(ident, str):
+        return ident
     with runtime().storage.session(read_only=True) as session:  # one read: the key check and the view
         found = _api_member_in(session, shop_id, ident)
         if not isinstance(found, tuple) or not isinstance(found[0], Shop):
@@ -159,9 +174,13 @@ def api_balance(shop_id: int, ident: str) -> ResponseReturnValue:
         return jsonify(member_view(session, *found))
 
 
+@bp.post("/api/shops/<int:shop_id>/customer/redeem")
 @bp.post("/api/shops/<int:shop_id>/customers/<path:ident>/redeem")
-def api_redeem(shop_id: int, ident: str) -> ResponseReturnValue:
+def api_redeem(shop_id: int, ident: str | None = None) -> ResponseReturnValue:
     """Redeem a customer's points for a code, for the store's own site (customer API key)."""
+    ident = _named_customer(ident)
+    if not isinstance(ident, str):
+        return ident
     found = _api_member(shop_id, ident)
     if not isinstance(found, tuple) or not isinstance(found[0], Shop):
         return found
@@ -195,9 +214,13 @@ def proxy_birthday() -> ResponseReturnValue:
     return _set_birthday(found[0].id, found[1])
 
 
+@bp.post("/api/shops/<int:shop_id>/customer/birthday")
 @bp.post("/api/shops/<int:shop_id>/customers/<path:ident>/birthday")
-def api_birthday(shop_id: int, ident: str) -> ResponseReturnValue:
+def api_birthday(shop_id: int, ident: str | None = None) -> ResponseReturnValue:
     """Set a customer's birthday, once (the store's own site, customer API key)."""
+    ident = _named_customer(ident)
+    if not isinstance(ident, str):
+        return ident
     found = _api_member(shop_id, ident)
     if not isinstance(found, tuple) or not isinstance(found[0], Shop):
         return found

@@ -86,6 +86,7 @@ def ensure_sandbox_shop(config: Config) -> int:
 def run_stack(config: Config, host: str, web_workers: int) -> int:
     """Migrate, start Valkey (if embedded), web, worker and scheduler; restart any that dies; stop them all,
     Valkey last, on Ctrl-C / SIGTERM."""
+    os.umask(0o077)  # every file the stack creates (database, Valkey's data, secrets, logs) is its owner's only
     config.data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
     migrate(config)
     valkey = None

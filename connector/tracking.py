@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from adapters.base import TRACKING_STATUSES, TrackingPush, text_field, time_field
+from adapters.base import TRACKING_STATUSES, TrackingPush, text_field, time_field, url_field
 from connector import gifts, notices, outbox
 from connector.pushes import TRACKING, tracking_payload
 from connector.settings import ProgrammeSettings
@@ -57,8 +57,8 @@ def parse_carrier_update(payload: dict[str, Any]) -> CarrierUpdate:
         raise CarrierUpdateError("happened_at must be an ISO 8601 time")
     if happened_at is not None and happened_at.tzinfo is None:
         raise CarrierUpdateError("happened_at must include a time zone")
-    url = text_field(payload.get("tracking_url"), 2000)
-    if url and not url.startswith(("https://", "http://")):
+    url = url_field(payload.get("tracking_url"))
+    if url is None and text_field(payload.get("tracking_url"), 2000):
         raise CarrierUpdateError("tracking_url must be an http(s) URL")
     return CarrierUpdate(
         tracking_number=number,

@@ -115,6 +115,16 @@ def test_run_starts_everything_on_embedded_defaults_and_stops_cleanly(tmp_path: 
     assert "Sadakat stopped." in output
     assert processes_of(data_dir) == []
     assert (data_dir / "valkey" / "appendonlydir").exists(), "the embedded Valkey persists its data"
+    for path in [data_dir, data_dir / "valkey", *(p for p in data_dir.rglob("*") if p.is_dir())]:
+        assert path.stat().st_mode & 0o077 == 0, f"{path} is its owner's only"
+    for path in (p for p in data_dir.rglob("*") if p.is_file()):
+        assert path.stat().st_mode & 0o077 == 0, f"{path} is readable by its owner only"
+
+
+def test_web_processes_share_no_gunicorn_control_socket() -> None:
+    procfile = (Path(__file__).resolve().parents[1] / "Procfile").read_text()
+    [web] = [line for line in procfile.splitlines() if line.startswith("web:")]
+    assert "--no-control-socket" in web
 
 
 def start_stack(tmp_path: Path) -> tuple[subprocess.Popen[str], dict[str, str], Path, str]:

@@ -17,6 +17,7 @@ from adapters.base import (
     list_field,
     text_field,
     time_field,
+    url_field,
 )
 from connector.model import Customer, Lifecycle, Order, Refund, Shipment, ShipmentStatus, StoreEvent
 
@@ -202,7 +203,7 @@ def _shipment(payload: Mapping[str, Any]) -> Shipment:
         status=text_field(payload.get("status"), 32) or "pending",
         carrier=text_field(payload.get("tracking_company"), 128),
         tracking_number=text_field(number, 128),
-        tracking_url=text_field(url, 2000),
+        tracking_url=url_field(url),
         shipment_status=TRACKING_STATUS.get(str(payload.get("shipment_status") or "").lower()),
         updated_at=time_field(payload, "updated_at"),
     )

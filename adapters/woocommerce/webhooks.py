@@ -18,6 +18,7 @@ from adapters.base import (
     list_field,
     text_field,
     time_field,
+    url_field,
 )
 from connector.model import Customer, Order, OrderGone, Refund, Shipment, StoreEvent
 
@@ -155,7 +156,7 @@ def _shipments(payload: Mapping[str, Any], order: Order) -> tuple[Shipment, ...]
                     status="shipped",
                     carrier=text_field(item.get("custom_tracking_provider") or item.get("tracking_provider"), 128),
                     tracking_number=text_field(str(item["tracking_number"]), 128),
-                    tracking_url=text_field(item.get("custom_tracking_link"), 2000),
+                    tracking_url=url_field(item.get("custom_tracking_link")),
                 )
             )
     return tuple(shipments)

@@ -117,3 +117,11 @@ def test_only_myshopify_domains_are_shop_addresses(raw: str) -> None:
 
 def test_shop_address_is_normalised() -> None:
     assert shopify.address("https://My-Shop.myshopify.com/").domain == "my-shop.myshopify.com"
+
+
+@pytest.mark.parametrize("url", ["javascript:alert(1)", "JaVaScRiPt:alert(1)", "data:text/html,x", "//evil", "http:"])
+def test_only_http_tracking_urls_are_kept(url: str) -> None:
+    payload = fixture("shopify/fulfillments_create.json") | {"tracking_url": url, "tracking_urls": [url]}
+    shipment = shopify.parse("fulfillments/create", payload).shipments[0]
+    assert shipment.tracking_url is None
+    assert shipment.tracking_number == fixture("shopify/fulfillments_create.json")["tracking_number"]

@@ -201,6 +201,23 @@ def test_store_site_redeems_for_a_guest_with_its_customer_api_key(
     assert unknown.status_code == 400 and "balance is 0" in unknown.get_json()["error"]
 
 
+def test_the_customer_api_takes_the_customer_in_the_query_or_body_so_no_address_is_in_a_path(
+    client: FlaskClient, woo_shop: Shop, storage: Storage, redis: Redis
+) -> None:
+    change_settings(storage, woo_shop.id, {"earn_rate": "30"})
+    post_woo(client, woo_shop, "order.created", fixture("woocommerce/order_created.json"))
+    drain(redis)
+    with storage.session() as session:
+        auth = {"Authorization": f"Bearer {session.get(Shop, woo_shop.id).customer_api_key}"}
+    base = f"/api/shops/{woo_shop.id}/customer"
+    balance = client.get(f"{base}/balance", query_string={"customer": "john.doe@example.com"}, headers=auth)
+    assert balance.get_json()["points"] == 540
+    body = {"customer": "john.doe@example.com", "points": 500, "key": "k-1"}
+    assert client.post(f"{base}/redeem", json=body, headers=auth).status_code == 201
+    missing = client.get(f"{base}/balance", headers=auth)
+    assert missing.status_code == 400 and "customer is required" in missing.get_json()["error"]
+
+
 def test_a_refused_redemption_whose_points_came_back_cannot_be_retried_into_a_free_code(
     client: FlaskClient, member: Shop, storage: Storage, redis: Redis
 ) -> None:
