@@ -53,6 +53,11 @@ class WooCommerceAdapter(ModuleAdapter):
         if parts.query or parts.fragment:
             raise ValueError("the store URL must not have a query or fragment")
         hostname = parts.hostname.lower()
+        if ":" not in hostname:  # a name, not an IPv6 address: in its ASCII (IDNA) form
+            try:
+                hostname = hostname.encode("idna").decode("ascii")
+            except UnicodeError:
+                raise ValueError(f"{raw[:200]!r} is not a store URL: its host name can't be a domain") from None
         host = (f"[{hostname}]" if ":" in hostname else hostname) + (f":{port}" if port else "")
         path = parts.path.rstrip("/")
         return ShopAddress(domain=host + path, base_url=f"{parts.scheme}://{host}{path}")

@@ -179,3 +179,80 @@ def test_a_shop_domain_header_with_a_nul_is_an_unknown_shop(client: FlaskClient,
     answer = client.post("/webhooks/shopify", data=b"{}", headers=headers | {"X-Shopify-Hmac-Sha256": "x"})
     assert answer.status_code == 401
     assert stored(storage) == 0
+
+
+any_text = st.text(max_size=300)
+numbers_and_text = st.one_of(
+    st.integers(min_value=-(2**90), max_value=2**90),
+    st.floats(allow_nan=True, allow_infinity=True),
+    any_text,
+    st.text(st.characters(categories=["Nd", "No"]), min_size=1, max_size=30),
+    st.just("9" * 5000),
+)
+
+
+@SETTINGS
+@given(
+    ident=any_text,
+    body=st.dictionaries(
+        st.sampled_from(["points", "key", "customer", "birthday", "x"]), numbers_and_text | json_values
+    ),
+    raw=bodies,
+)
+def test_customer_api_with_its_key_and_any_input_answers_clearly(
+    client: FlaskClient, woo_shop: Shop, storage: Storage, ident: str, body: dict, raw: bytes
+) -> None:
+    with storage.session() as session:
+        auth = {"Authorization": f"Bearer {session.get(Shop, woo_shop.id).customer_api_key}"}
+    base = f"/api/shops/{woo_shop.id}"
+    for answer in (
+        client.get(f"{base}/customer/balance", query_string={"customer": ident}, headers=auth),
+        client.post(f"{base}/customer/redeem", json=body, headers=auth),
+        client.post(f"{base}/customer/birthday", json=body, headers=auth),
+        client.post(f"{base}/customer/redeem", data=raw, headers=auth | {"Content-Type": "application/json"}),
+    ):
+        assert_clear(answer)
+
+
+@SETTINGS
+@given(
+    settings_body=st.dictionaries(
+        st.sampled_from(["earn_rate", "locale", "expiry_months", "redemption", "tiers", "gifts", "currency", "x"]),
+        numbers_and_text | json_values,
+    ),
+    code_body=st.dictionaries(st.sampled_from(["kind", "value", "days", "key", "x"]), numbers_and_text),
+    query=st.dictionaries(st.sampled_from(["status", "limit", "q"]), any_text),
+    ident=any_text,
+)
+def test_admin_api_with_any_input_answers_clearly(
+    client: FlaskClient, woo_shop: Shop, settings_body: dict, code_body: dict, query: dict, ident: str
+) -> None:
+    base = f"/admin/api/shops/{woo_shop.id}"
+    for answer in (
+        client.put(f"{base}/settings", json=settings_body, headers=AUTH),
+        client.post(f"{base}/customers/john.doe@example.com/codes", json=code_body, headers=AUTH),
+        client.get(f"{base}/events", query_string=query, headers=AUTH),
+        client.get(f"{base}/customers/{ident}", headers=AUTH) if ident.strip("/") else client.get(base, headers=AUTH),
+    ):
+        assert_clear(answer)
+
+
+@SETTINGS
+@given(store_url=st.one_of(any_text, any_text.map(lambda t: "https://" + t)), shop=any_text)
+def test_install_starts_with_any_address_answer_clearly(
+    client: FlaskClient, redis: Redis, store_url: str, shop: str
+) -> None:
+    redis.delete(*redis.keys("sadakat:install-starts:*") or ["-"])  # the per-address limit is tested elsewhere
+    assert_clear(client.get("/woocommerce/connect", query_string={"store_url": store_url}))
+    assert_clear(client.get("/shopify/install", query_string={"shop": shop}))
+
+
+@SETTINGS
+@given(body=st.dictionaries(st.sampled_from(["points", "key", "birthday", "x"]), numbers_and_text | json_values))
+def test_signed_proxy_requests_with_any_body_answer_clearly(
+    client: FlaskClient, offline_shopify_shop: Shop, body: dict
+) -> None:
+    from tests.support import proxy_query
+
+    for path in ("/proxy/redeem", "/proxy/birthday", "/proxy/balance"):
+        assert_clear(client.post(path, query_string=proxy_query(offline_shopify_shop), json=body))
