@@ -204,6 +204,10 @@ class StoreAdapter(Protocol):
         """The store's own currency code, as the store reports it."""
         ...
 
+    def disable_discount_code(self, shop: ShopAccess, store_id: str) -> None:
+        """Make a code the store created (its id ``store_id``) unusable."""
+        ...
+
     def find_discount_code(self, shop: ShopAccess, code: str) -> str | None:
         """The store's id for an existing code, or None: lets a retry find what a lost answer created."""
         ...
@@ -298,6 +302,10 @@ class ModuleAdapter:
     def create_discount_code(self, shop: ShopAccess, discount: DiscountCode) -> str:
         """Create the code in the store."""
         return self.api.create_discount_code(shop, discount)
+
+    def disable_discount_code(self, shop: ShopAccess, store_id: str) -> None:
+        """Make the code with the store's id ``store_id`` unusable."""
+        self.api.disable_discount_code(shop, store_id)
 
     def push_tracking(self, shop: ShopAccess, push: TrackingPush) -> str | None:
         """Tell the store about a shipment."""

@@ -156,6 +156,10 @@ class SandboxAdapter:
             raise PermanentStoreError(f"sandbox refused: the code {discount.code} already exists")
         return store_id
 
+    def disable_discount_code(self, shop: ShopAccess, store_id: str) -> None:
+        """Record that the code can no longer be used."""
+        _record(shop.shop_id, "code_disabled", store_id, {"store_id": store_id})
+
     def push_tracking(self, shop: ShopAccess, push: TrackingPush) -> str | None:
         """Record the note the customer would get."""
         key = f"{push.shipment_id}:{push.status or 'details'}:{uuid.uuid4().hex[:8]}"

@@ -130,6 +130,8 @@ def _settings_form(settings: dict[str, Any]) -> dict[str, Any]:
         "step_points": redemption.get("step_points", ""),
         "tiers": json.dumps(settings.get("tiers", []), indent=2, ensure_ascii=False),
         "gifts": json.dumps(settings.get("gifts", []), indent=2, ensure_ascii=False),
+        "return_spent_points": settings.get("return_spent_points", "always"),
+        "currency": settings.get("currency", ""),
     }
 
 
@@ -163,6 +165,11 @@ def save_settings(shop_id: int) -> ResponseReturnValue:
             "tiers": _json_field(submitted["tiers"], "tiers"),
             "gifts": _json_field(submitted["gifts"], "gifts"),
         }
+        # Fields a form of an earlier page may not carry keep their stored value.
+        if "return_spent_points" in form:
+            changes["return_spent_points"] = submitted["return_spent_points"]
+        if "currency" in form:
+            changes["currency"] = submitted["currency"].strip() or None
         shops.change_settings(runtime().storage, shop_id, changes)
     except LookupError:
         return problem(404, f"no shop {shop_id}")

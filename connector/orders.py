@@ -17,7 +17,7 @@ from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from connector import gifts, ledger, rules, tiers, tracking
+from connector import gifts, ledger, rules, spent_points, tiers, tracking
 from connector.model import Customer, Order, OrderGone, Refund, Shipment, ShipmentStatus, StoreEvent
 from connector.settings import ProgrammeSettings
 from connector.storage import upsert_insert
@@ -54,7 +54,8 @@ def apply_event(session: Session, shop: Shop, event: StoreEvent, event_id: int |
     changed: dict[int, CustomerRecord] = {}
     for order_id in dict.fromkeys(touched):
         earned_before = _earned(session, shop.id, order_id)
-        customer_id = settle(session, shop, order_id, event_id)
+        customer_id, requested = settle(session, shop, order_id, event_id)
+        applied.pushes += requested
         order = locked_order(session, shop.id, order_id)
         if not earned_before and _earned(session, shop.id, order_id):
             applied.pushes += gifts.for_paid_order(session, shop, order)
@@ -310,35 +311,39 @@ def _store_knows(row: ShipmentRecord, status: str | None) -> None:
         row.tracking_progress = tracking.further(row.tracking_progress, status)
 
 
-def settle(session: Session, shop: Shop, order_id: str, event_id: int | None = None) -> int | None:
+def settle(
+    session: Session, shop: Shop, order_id: str, event_id: int | None = None
+) -> tuple[int | None, list[int]]:
     """Append whatever entries bring the order's points to what its facts say they should be.
-    Returns the member's record id if their balance changed."""
+    Returns the member's record id if their balance changed, and the pushes asked for."""
     row = locked_order(session, shop.id, order_id)
     if row.customer_id is None or row.merchandise_amount is None:
-        return None  # nothing is known about who bought what yet; a later event settles it
+        return None, []  # nothing is known about who bought what yet; a later event settles it
     ended = row.cancelled or row.fully_refunded
-    changed = False
-    if row.points_earned is None:
-        if not row.paid or ended:
-            return None
-        member = session.get(CustomerRecord, row.customer_id)
-        assert member is not None
-        entry = earn(ProgrammeSettings.from_dict(shop.settings), row, tiers.multiplier(shop, member), event_id)
-        changed = entry.points > 0 and ledger.append(session, shop.id, row.customer_id, entry)
-    earned = row.points_earned
+    programme = ProgrammeSettings.from_dict(shop.settings)
     refunded = session.scalar(
         select(func.coalesce(func.sum(RefundRecord.merchandise_amount), 0)).where(
             RefundRecord.shop_id == shop.id, RefundRecord.order_id == order_id
         )
     )
     refunded = Decimal(str(refunded or 0))
+    returned_to, requested = spent_points.give_back(session, shop, programme, row, refunded, event_id)
+    changed = returned_to == row.customer_id
+    if row.points_earned is None:
+        if not row.paid or ended:
+            return (row.customer_id if changed else None), requested
+        member = session.get(CustomerRecord, row.customer_id)
+        assert member is not None
+        entry = earn(programme, row, tiers.multiplier(shop, member), event_id)
+        changed = (entry.points > 0 and ledger.append(session, shop.id, row.customer_id, entry)) or changed
+    earned = row.points_earned
     target = earned if ended else rules.points_to_reverse(earned, row.merchandise_amount, refunded)
     reversed_so_far = -ledger.sum_points(
         session, shop.id, source_type="order", source_id=order_id, kinds={"refund", "cancellation"}
     )
     if target > reversed_so_far:
         changed = _append_reversal(session, shop, row, target, reversed_so_far, refunded, event_id) or changed
-    return row.customer_id if changed else None
+    return (row.customer_id if changed else None), requested
 
 
 def earn(programme: ProgrammeSettings, row: Any, multiplier: Decimal, event_id: int | None) -> ledger.NewEntry:

@@ -33,8 +33,8 @@ from connector.inputs import InputError, decimal_number
 from connector.jobqueue import enqueue_push, job_in_flight
 from connector.model import MAX_AMOUNT
 from connector.settings import ProgrammeSettings
-from connector.storage import Storage
-from connector.tables import CustomerRecord, Push, Shop, utcnow
+from connector.storage import Storage, upsert_insert
+from connector.tables import CustomerRecord, IssuedCode, Push, Shop, utcnow
 
 log = logging.getLogger(__name__)
 DISCOUNT_CODE = "discount_code"
@@ -43,6 +43,7 @@ CUSTOMER_SYNC = "customer_sync"
 REGISTER_WEBHOOKS = "register_webhooks"
 EMAIL = "email"
 CODE_NOTE = "code_note"
+DISABLE_CODE = "disable_code"
 DISCOUNT_KINDS = ("fixed_amount", "percentage", "free_shipping")
 MAX_FIXED_AMOUNT = Decimal(100_000)
 
@@ -104,6 +105,21 @@ def issue_discount_code(
     if order_id:
         payload["order_id"] = order_id
     push_id = outbox.request(session, shop.id, DISCOUNT_CODE, f"code:{reason_key}", customer.key, payload)
+    session.execute(
+        upsert_insert(session, IssuedCode)
+        .values(
+            shop_id=shop.id,
+            code=code,
+            customer_id=customer.id,
+            reason=reason_key[:255],
+            kind=kind,
+            value=amount,
+            points_paid=redemption["points"] if redemption else None,
+            ends_at=ends_at,
+            created_at=utcnow(),
+        )
+        .on_conflict_do_nothing(index_elements=["shop_id", "code"])
+    )
     return push_id, code
 
 
@@ -282,6 +298,12 @@ def perform(storage: Storage, adapter: StoreAdapter, claimed: outbox.Claimed, co
         from connector import mailer
 
         return mailer.send(config, payload["to"], payload["subject"], payload["body"])
+    if claimed.kind == DISABLE_CODE:
+        # Only a code the store has can be used; one it never created needs nothing.
+        store_id = adapter.find_discount_code(claimed.shop, payload["code"])
+        if store_id:
+            adapter.disable_discount_code(claimed.shop, store_id)
+        return store_id
     if claimed.kind == REGISTER_WEBHOOKS:
         with storage.session() as session:
             shop = session.get(Shop, claimed.shop.shop_id)

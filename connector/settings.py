@@ -10,6 +10,7 @@ from typing import Any
 from connector.inputs import InputError, decimal_number, whole_number
 
 LOCALES = ("en", "tr")
+RETURN_SPENT_CHOICES = ("always", "never")
 CURRENCY = re.compile(r"[A-Z]{3}")
 DISCOUNT_KINDS = ("fixed_amount", "percentage", "free_shipping")
 GIFT_RULES = ("first_order", "every_nth_order", "order_over", "random_over", "birthday", "delivery_problem")
@@ -75,6 +76,9 @@ class ProgrammeSettings:
     gifts: tuple[GiftRule, ...] = ()
     currency: str | None = None
     """The store's own currency, when the merchant sets it (else as the store reports it)."""
+    return_spent_points: str = "always"
+    """Whether points spent on a code come back when the order that used it is cancelled or refunded:
+    ``always`` (in proportion to a partial refund) or ``never``."""
 
     @classmethod
     def from_dict(cls, raw: dict[str, Any] | None) -> ProgrammeSettings:
@@ -99,6 +103,7 @@ class ProgrammeSettings:
             tiers=_tiers(raw.get("tiers")),
             gifts=_gifts(raw.get("gifts")),
             currency=_currency(raw.get("currency")),
+            return_spent_points=_choice(raw, "return_spent_points", RETURN_SPENT_CHOICES, defaults.return_spent_points),
         )
 
     def to_dict(self) -> dict[str, Any]:
@@ -151,6 +156,13 @@ def _boolean(raw: dict[str, Any], name: str, default: bool, where: str = "") -> 
     if isinstance(value, str) and value.lower() in ("true", "yes", "on", "1", "false", "no", "off", "0"):
         return value.lower() in ("true", "yes", "on", "1")
     raise SettingsError(f"{where}{name} must be true or false, got {value!r}")
+
+
+def _choice(raw: dict[str, Any], name: str, choices: tuple[str, ...], default: str) -> str:
+    value = raw.get(name, default)
+    if value not in choices:
+        raise SettingsError(f"{name} must be one of {', '.join(choices)}, got {value!r}"[:200])
+    return str(value)
 
 
 def _currency(raw: Any) -> str | None:

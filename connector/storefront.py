@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 
 from adapters import storefront_adapter
 from adapters.base import InstallError
-from connector import gifts, ledger, pushes, redemption
+from connector import gifts, history, ledger, pushes, redemption
 from connector.customers import find_customer
 from connector.errors import problem
 from connector.runtime import runtime
@@ -37,8 +37,10 @@ PROXY_URL_MEMORY_SECONDS = 1800
 
 def member_view(session: Session, shop: Shop, customer: CustomerRecord | None) -> dict[str, Any]:
     """Balance, recent history and what the balance can be redeemed for."""
-    rules = ProgrammeSettings.from_dict(shop.settings).redemption
+    programme = ProgrammeSettings.from_dict(shop.settings)
+    rules = programme.redemption
     points = customer.points if customer else 0
+    entries = ledger.history(session, customer.id, HISTORY) if customer else []
     # The first ten amounts the balance covers, counted without listing every step up to the balance.
     steps = 0 if points < rules.minimum_points else (points - rules.minimum_points) // rules.step_points + 1
     options = [rules.minimum_points + n * rules.step_points for n in range(min(steps, 10))]
@@ -47,8 +49,8 @@ def member_view(session: Session, shop: Shop, customer: CustomerRecord | None) -
         "tier": customer.tier if customer else None,
         "birthday": customer.birthday.isoformat() if customer and customer.birthday else None,
         "history": [
-            {"kind": e.kind, "points": e.points, "created_at": e.created_at.isoformat()}
-            for e in (ledger.history(session, customer.id, HISTORY) if customer else [])
+            {"kind": e.kind, "points": e.points, "created_at": e.created_at.isoformat(), "description": words}
+            for e, words in zip(entries, history.describe_all(session, shop.id, entries, programme.locale), strict=True)
         ],
         "rewards": {
             "points_per_unit": rules.points_per_unit,

@@ -203,6 +203,26 @@ class OrderRecord(Base):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
 
+class IssuedCode(Base):
+    """A single-use code Sadakat asked a store to create for a customer, and what it cost them, if anything."""
+
+    __tablename__ = "issued_codes"
+    __table_args__ = (UniqueConstraint("shop_id", "code", name="uq_issued_codes_shop_code"),)
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    shop_id: Mapped[int] = mapped_column(ForeignKey("shops.id", ondelete="CASCADE"))
+    code: Mapped[str] = mapped_column(String(64))
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id", ondelete="CASCADE"), index=True)
+    reason: Mapped[str] = mapped_column(String(255))
+    """The reason key the code was derived from (``redeem:…``, ``gift:…``)."""
+    kind: Mapped[str] = mapped_column(String(32))
+    value: Mapped[Decimal] = mapped_column(Money)
+    points_paid: Mapped[int | None] = mapped_column(BigInteger)
+    """Points the customer spent on it (a redemption); None for a gift."""
+    ends_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
 class RefundRecord(Base):
     """A refund on an order; may arrive before the order itself."""
 

@@ -139,6 +139,11 @@ def store_currency(shop: ShopAccess) -> str | None:
     return code if isinstance(code, str) and code.isascii() and code.isalpha() else None
 
 
+def disable_discount_code(shop: ShopAccess, store_id: str) -> None:
+    """``discountCodeDeactivate``: the code stays in the store's history but can't be used."""
+    ShopifyGraphQL(shop).mutate(queries.DISCOUNT_CODE_DEACTIVATE, {"id": store_id}, "discountCodeDeactivate")
+
+
 def find_discount_code(shop: ShopAccess, code: str) -> str | None:
     """The discount node id of ``code``, if the shop has it."""
     node = ShopifyGraphQL(shop).execute(queries.CODE_DISCOUNT_BY_CODE, {"code": code}).get("codeDiscountNodeByCode")

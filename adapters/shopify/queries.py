@@ -18,6 +18,21 @@ query CodeDiscountByCode($code: String!) {
 }
 """
 
+DISCOUNT_CODE_DEACTIVATE = """
+mutation DiscountCodeDeactivate($id: ID!) {
+  discountCodeDeactivate(id: $id) {
+    codeDiscountNode {
+      id
+    }
+    userErrors {
+      field
+      code
+      message
+    }
+  }
+}
+"""
+
 DISCOUNT_CODE_BASIC_CREATE = """
 mutation DiscountCodeBasicCreate($discount: DiscountCodeBasicInput!) {
   discountCodeBasicCreate(basicCodeDiscount: $discount) {

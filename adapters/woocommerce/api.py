@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import urlencode
 
@@ -112,6 +112,13 @@ def store_currency(shop: ShopAccess) -> str | None:
     setting = call(client(shop), "get", "settings/general/woocommerce_currency")
     code = setting.get("value") if isinstance(setting, dict) else None
     return code if isinstance(code, str) and code.isascii() and code.isalpha() else None
+
+
+def disable_discount_code(shop: ShopAccess, store_id: str) -> None:
+    """``PUT coupons/<id>`` with an expiry date in the past: WooCommerce refuses an expired coupon at checkout
+    (and the coupon stays in the store's history)."""
+    yesterday = (datetime.now(UTC) - timedelta(days=1)).strftime("%Y-%m-%dT%H:%M:%S")
+    call(client(shop), "put", f"coupons/{store_id}", data={"date_expires_gmt": yesterday})
 
 
 def find_discount_code(shop: ShopAccess, code: str) -> str | None:
