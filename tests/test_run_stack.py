@@ -210,7 +210,8 @@ def test_a_killed_worker_is_back_within_10_s_while_webhooks_are_accepted_and_sig
 def test_an_unreachable_server_is_named_with_how_to_point_elsewhere(tmp_path: Path) -> None:
     port = free_port()
     env = dict(os.environ, SADAKAT_DATA_DIR=str(tmp_path / "var"), PORT=str(port))
-    env.pop("SADAKAT_PUBLIC_URL", None)
+    for name in ("SADAKAT_PUBLIC_URL", "DATABASE_URL", "REDIS_URL", "SADAKAT_SECRET_KEY"):
+        env.pop(name, None)  # a fresh data directory on the embedded defaults
     subprocess.run([SADAKAT, "migrate"], env=env, check=True, capture_output=True)
     subprocess.run(
         [SADAKAT, "shops", "add", "sandbox", "demo", "--webhook-secret", "s"], env=env, check=True, capture_output=True
