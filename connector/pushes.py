@@ -381,20 +381,6 @@ def deliveries(claimed: outbox.Claimed, config: Config) -> outbox.FollowUp:
     return request
 
 
-def undo(claimed: outbox.Claimed) -> outbox.FollowUp:
-    """Undo what a push that failed for good had taken: a redemption's points come back."""
-
-    def give_back(session: Session) -> list[int]:
-        redemption = claimed.payload.get("redemption")
-        if claimed.kind == DISCOUNT_CODE and redemption:
-            from connector import redemption as redemptions
-
-            redemptions.return_points(session, claimed.shop.shop_id, claimed.payload["reason"], redemption)
-        return []
-
-    return give_back
-
-
 def dispatch(storage: Storage, queue: Queue, pushes: list[tuple[int, int]], delay: float | None = None) -> None:
     """Queue jobs for committed pushes, (push id, shop id) each. If Redis is down they stay pending and
     the sweeper queues them later."""

@@ -15,7 +15,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from connector import ledger, pushes
+from connector import ledger, outbox, pushes
 from connector.inputs import InputError, whole_number
 from connector.ledger import MAX_POINTS_PER_ENTRY
 from connector.settings import ProgrammeSettings
@@ -113,3 +113,15 @@ def return_points(session: Session, shop_id: int, reason_key: str, redemption: d
             rule=RETURN_RULE,
         ),
     )
+
+
+def undo(claimed: outbox.Claimed) -> outbox.FollowUp:
+    """What a push that failed for good had taken comes back: a redemption's points."""
+
+    def give_back(session: Session) -> list[int]:
+        redemption = claimed.payload.get("redemption")
+        if claimed.kind == pushes.DISCOUNT_CODE and redemption:
+            return_points(session, claimed.shop.shop_id, claimed.payload["reason"], redemption)
+        return []
+
+    return give_back

@@ -6,7 +6,7 @@ import dataclasses
 
 from adapters import get_adapter
 from adapters.base import PermanentStoreError, RetryableStoreError
-from connector import outbox, pushes, tokens
+from connector import outbox, pushes, redemption, tokens
 from connector.config import Config
 from connector.jobqueue import current_queue
 from connector.storage import storage_for
@@ -32,14 +32,14 @@ def run_push(push_id: int) -> str:
         object_id = pushes.perform(storage, adapter, claimed, config)
     except RetryableStoreError as exc:
         delay = outbox.retry_later(
-            storage, claimed, str(exc), exc.wait_seconds, pushes.undo(claimed), throttled=exc.throttled
+            storage, claimed, str(exc), exc.wait_seconds, redemption.undo(claimed), throttled=exc.throttled
         )
         if delay is None:
             return "failed"
         pushes.dispatch(storage, current_queue(config), [(claimed.id, claimed.shop.shop_id)], delay=delay)
         return "retrying"
     except PermanentStoreError as exc:
-        outbox.fail(storage, claimed, str(exc), pushes.undo(claimed))
+        outbox.fail(storage, claimed, str(exc), redemption.undo(claimed))
         return "failed"
     except Exception as exc:
         # A bug, not the store: keep the push, retry later, and let RQ record the traceback.
