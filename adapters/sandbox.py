@@ -56,9 +56,9 @@ from adapters.base import (
     url_field,
 )
 from connector.config import Config
+from connector.db.storage import storage_for, upsert_insert
+from connector.db.tables import SandboxCall
 from connector.model import Customer, Order, Refund, Shipment, StoreEvent
-from connector.storage import storage_for, upsert_insert
-from connector.tables import SandboxCall
 
 NAME = re.compile(r"^[a-z0-9][a-z0-9-]{0,39}$")
 ORDER_TOPIC = "order/updated"

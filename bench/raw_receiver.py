@@ -2,7 +2,7 @@
 framework, run under the same gunicorn settings as the ceiling and Sadakat's receiver.
 
 It reads the envelope, reads the shop, checks the signature and the JSON, commits the row and wakes the
-drain through the same functions as connector/webhooks.py, but has none of its checks for bad input,
+drain through the same functions as connector/web/receiver.py, but has none of its checks for bad input,
 error answers, metrics for refused requests or Flask. It is not a receiver: only what the work itself
 costs, so that the harness can tell that cost from the framework's.
 """
@@ -16,10 +16,12 @@ from redis.client import Pipeline
 from werkzeug.datastructures import EnvironHeaders
 
 from adapters import get_adapter
-from connector import create_app, inbox, signing_shops
-from connector.jobqueue import drain_seen_recently, wake_drain
-from connector.runtime import Runtime
-from connector.telemetry import add_later_counts, add_webhook, count_webhook_later
+from connector import create_app
+from connector.inbox import events as inbox
+from connector.inbox import signing_shops
+from connector.queue.connection import drain_seen_recently, wake_drain
+from connector.queue.telemetry import add_later_counts, add_webhook, count_webhook_later
+from connector.web.runtime import Runtime
 
 _sadakat = create_app()
 _runtime: Runtime = _sadakat.extensions["sadakat"]

@@ -188,7 +188,7 @@ class Stack:
         self.valkey = None
         env = dict(os.environ)
         if not env.get("REDIS_URL"):
-            from connector.embedded import start_valkey
+            from connector.queue.embedded import start_valkey
 
             self.valkey = start_valkey(work / "valkey.sock", work / "valkey", persist=False)
             env["REDIS_URL"] = f"unix://{work / 'valkey.sock'}"
@@ -197,8 +197,8 @@ class Stack:
         os.environ.update(env)
         self.env = env
         from connector.config import Config
-        from connector.shops import register_shop
-        from connector.storage import migrate, storage_for
+        from connector.db.storage import migrate, storage_for
+        from connector.ops.shops import register_shop
 
         self.config = Config.from_env()
         self._reset()
@@ -208,7 +208,7 @@ class Stack:
             self.storage, self.config, "shopify", DOMAIN, {"access_token": "x"}, SECRET, {"sync_customers": False}
         )
         with self.storage.session() as session:
-            from connector.tables import Shop
+            from connector.db.tables import Shop
 
             shop = session.get(Shop, self.shop.id)
             shop.customer_api_key = "bench-customer-key"
@@ -229,8 +229,8 @@ class Stack:
     def clear_inbox(self) -> None:
         from sqlalchemy import delete
 
-        from connector.jobqueue import redis_connection
-        from connector.tables import CustomerRecord, LedgerEntry, OrderRecord, WebhookEvent
+        from connector.db.tables import CustomerRecord, LedgerEntry, OrderRecord, WebhookEvent
+        from connector.queue.connection import redis_connection
 
         with self.storage.session() as session:
             for table in (LedgerEntry, OrderRecord, CustomerRecord, WebhookEvent):
@@ -264,7 +264,7 @@ def ceiling_and_ingest(stack: Stack, results: dict) -> None:
         raw_cpu = cpu_seconds(children(raw.pid))
         floor = wrk(f"http://127.0.0.1:{port}/webhooks/shopify", "same", one, SECONDS)
         raw_cpu = cpu_seconds(children(raw.pid)) - raw_cpu
-    from connector.tables import WebhookEvent
+    from connector.db.tables import WebhookEvent
 
     with gunicorn("wsgi:app", stack.env, stack.work / "web.log") as (port, web):
         url = f"http://127.0.0.1:{port}/webhooks/shopify"
@@ -304,7 +304,7 @@ def end_to_end(stack: Stack, events: int, workers: int, results: dict, key: str)
     """Post ``events`` distinct orders with ``workers`` worker processes running; time to exact balances."""
     from sqlalchemy import select
 
-    from connector.tables import CustomerRecord, LedgerEntry, WebhookEvent
+    from connector.db.tables import CustomerRecord, LedgerEntry, WebhookEvent
 
     stack.clear_inbox()
     orders = stack.work / f"orders-{events}.tsv"
@@ -388,8 +388,8 @@ def end_to_end(stack: Stack, events: int, workers: int, results: dict, key: str)
 
 def wait_for_workers(stack: Stack, count: int, timeout: float = 60) -> None:
     """Until ``count`` workers of Sadakat's queue have registered with Redis (as the status page sees them)."""
-    from connector.jobqueue import redis_connection
-    from connector.status import queue_status
+    from connector.ops.status import queue_status
+    from connector.queue.connection import redis_connection
 
     redis = redis_connection(stack.config)
     deadline = time.monotonic() + timeout
@@ -402,7 +402,8 @@ def wait_for_workers(stack: Stack, count: int, timeout: float = 60) -> None:
 def drain_in_process(stack: Stack, events: int, results: dict) -> None:
     """The drain alone, in this process, on stored orders: settling plain orders together against the
     per-event path (the baseline), in the same run."""
-    from connector import batch_settle, inbox
+    from connector.inbox import events as inbox
+    from connector.settle import batch as batch_settle
 
     bodies = [json.dumps(order(n), separators=(",", ":")).encode() for n in range(events)]
     settle_together = batch_settle.settle_together
@@ -428,10 +429,10 @@ def lookups(stack: Stack, results: dict) -> None:
     """Balance lookups over HTTP for one member while the ledger grows to each size."""
     from sqlalchemy import insert
 
-    from connector.customers import find_customer
+    from connector.db.customers import find_customer
+    from connector.db.tables import LedgerEntry
     from connector.model import Customer
-    from connector.orders import customer_record
-    from connector.tables import LedgerEntry
+    from connector.settle.orders import customer_record
 
     stack.clear_inbox()
     with stack.storage.session() as session:

@@ -11,8 +11,8 @@ if TYPE_CHECKING:
 
 
 def create_app(config: Config | None = None) -> Flask:
-    """Build the web app (see :func:`connector.app.create_app`); imported late so that adapters may use
+    """Build the web app (see :func:`connector.web.app.create_app`); imported late so that adapters may use
     the connector's storage without an import cycle."""
-    from connector.app import create_app as build
+    from connector.web.app import create_app as build
 
     return build(config)

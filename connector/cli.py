@@ -37,8 +37,8 @@ def main() -> None:
 @click.option("--web-workers", default=2, show_default=True, help="gunicorn worker processes.")
 def run(host: str, web_workers: int) -> None:
     """Migrate, then run web + worker + scheduler until Ctrl-C."""
-    from connector.crypto import SecretKeyError, secret_key
-    from connector.supervisor import run_stack
+    from connector.db.crypto import SecretKeyError, secret_key
+    from connector.ops.supervisor import run_stack
 
     try:
         secret_key()
@@ -50,7 +50,7 @@ def run(host: str, web_workers: int) -> None:
 @main.command()
 def migrate() -> None:
     """Bring the database schema up to date."""
-    from connector.storage import migrate as run_migrations
+    from connector.db.storage import migrate as run_migrations
 
     config = _config()
     run_migrations(config)
@@ -68,7 +68,7 @@ def worker(burst: bool) -> None:
 
     from rq import Worker
 
-    from connector.jobqueue import QUEUE_NAME, redis_connection
+    from connector.queue.connection import QUEUE_NAME, redis_connection
 
     for module in JOB_MODULES:
         # Imported once here, every job's work horse (forked per job) has them: else ~0.7 s of CPU per job.
@@ -91,7 +91,7 @@ def scheduler() -> None:
     tiers recomputed and points expired nightly, birthday codes and tier perks each morning."""
     from rq.cron import CronScheduler
 
-    from connector.jobqueue import QUEUE_NAME, redis_connection
+    from connector.queue.connection import QUEUE_NAME, redis_connection
     from jobs.maintenance import check_stores, daily_gifts, expire_points, recompute_tiers
     from jobs.sweeper import sweep
 
@@ -144,9 +144,9 @@ def shops_add(
     settings_pairs: tuple[str, ...],
 ) -> None:
     """Register a store by hand: PLATFORM and its ADDRESS (shop domain or store URL)."""
-    from connector.admin import shop_json
-    from connector.shops import ShopError, register_shop
-    from connector.storage import storage_for
+    from connector.db.storage import storage_for
+    from connector.ops.shops import ShopError, register_shop
+    from connector.web.admin.api import shop_json
 
     config = _config()
     credentials = {
@@ -175,9 +175,9 @@ def shops_add(
 @click.option("--json", "as_json", is_flag=True, help=JSON_HELP)
 def shops_list(as_json: bool) -> None:
     """List registered shops."""
-    from connector.admin import shop_json
-    from connector.storage import storage_for
-    from connector.tables import Shop
+    from connector.db.storage import storage_for
+    from connector.db.tables import Shop
+    from connector.web.admin.api import shop_json
 
     config = _config()
     with storage_for(config).session() as session:
@@ -196,9 +196,9 @@ def shops_list(as_json: bool) -> None:
 @click.option("--yes", is_flag=True, help="Don't ask; for scripts.")
 def shops_remove(shop_id: int, yes: bool) -> None:
     """Delete a shop and everything Sadakat holds for it (customers, ledger, events, pushes)."""
-    from connector.lifecycle import erase_shop
-    from connector.storage import storage_for
-    from connector.tables import Shop
+    from connector.db.storage import storage_for
+    from connector.db.tables import Shop
+    from connector.settle.lifecycle import erase_shop
 
     storage = storage_for(_config())
     with storage.session() as session:
@@ -218,8 +218,8 @@ def shops_remove(shop_id: int, yes: bool) -> None:
 @click.option("--webhook-secret", required=True, help="The new secret; the old one keeps working for now.")
 def shops_rotate_secret(shop_id: int, webhook_secret: str) -> None:
     """Make a new webhook secret current while the previous one still verifies."""
-    from connector.shops import ShopError, rotate_webhook_secret
-    from connector.storage import storage_for
+    from connector.db.storage import storage_for
+    from connector.ops.shops import ShopError, rotate_webhook_secret
 
     try:
         rotate_webhook_secret(storage_for(_config()), shop_id, webhook_secret)
@@ -249,10 +249,10 @@ def simulate(shop_id: int, orders: int, seed: int | None, url: str | None, wait:
     import random
 
     from adapters import get_adapter
-    from connector.simulation import Unreachable
-    from connector.simulation import simulate as run_simulation
-    from connector.storage import storage_for
-    from connector.tables import Shop
+    from connector.db.storage import storage_for
+    from connector.db.tables import Shop
+    from connector.ops.simulation import Unreachable
+    from connector.ops.simulation import simulate as run_simulation
 
     config = _config()
     storage = storage_for(config)
@@ -291,9 +291,9 @@ def backfill(shop_id: int, since: Any, dry_run: bool) -> None:
     from datetime import UTC
 
     from adapters.base import StoreError
-    from connector.backfill import backfill as run_backfill
-    from connector.jobqueue import event_queue, redis_connection
-    from connector.storage import storage_for
+    from connector.db.storage import storage_for
+    from connector.ops.backfill import backfill as run_backfill
+    from connector.queue.connection import event_queue, redis_connection
 
     config = _config()
 
@@ -325,9 +325,9 @@ def backfill(shop_id: int, since: Any, dry_run: bool) -> None:
 @click.option("--json", "as_json", is_flag=True, help=JSON_HELP)
 def replay(shop_id: int | None, event_ids: tuple[int, ...], as_json: bool) -> None:
     """Re-run failed events (default) or chosen ones. Safe: what an event already did is not done twice."""
-    from connector import inbox
-    from connector.jobqueue import event_queue, redis_connection
-    from connector.storage import storage_for
+    from connector.db.storage import storage_for
+    from connector.inbox import events as inbox
+    from connector.queue.connection import event_queue, redis_connection
 
     config = _config()
     outcome = inbox.replay(
@@ -356,8 +356,8 @@ def events() -> None:
 @click.option("--json", "as_json", is_flag=True, help=JSON_HELP)
 def events_list(shop_id: int, status: str | None, limit: int, as_json: bool) -> None:
     """A shop's events, newest first."""
-    from connector.inbox import recent_events
-    from connector.storage import storage_for
+    from connector.db.storage import storage_for
+    from connector.inbox.events import recent_events
 
     with storage_for(_config()).session() as session:
         rows = recent_events(session, shop_id, status, limit)
@@ -375,9 +375,9 @@ def events_list(shop_id: int, status: str | None, limit: int, as_json: bool) -> 
 @click.option("--output", "-o", type=click.Path(dir_okay=False, writable=True), help="File to write (default: stdout).")
 def export(shop_id: int, output: str | None) -> None:
     """A shop's whole ledger as CSV (one row per entry, oldest first)."""
-    from connector.exports import write_ledger_csv
-    from connector.storage import storage_for
-    from connector.tables import Shop
+    from connector.db.storage import storage_for
+    from connector.db.tables import Shop
+    from connector.ops.exports import write_ledger_csv
 
     with storage_for(_config()).session() as session:
         if (session.get(Shop, shop_id) if 0 < shop_id < 2**31 else None) is None:
@@ -395,7 +395,7 @@ def export(shop_id: int, output: str | None) -> None:
 @click.option("--json", "as_json", is_flag=True, help=JSON_HELP)
 def doctor(no_stores: bool, as_json: bool) -> None:
     """Check configuration, database, Redis, workers, and each shop's credentials and webhooks."""
-    from connector.doctor import FAIL, run_checks
+    from connector.ops.doctor import FAIL, run_checks
 
     checks = run_checks(_config(), check_stores=not no_stores)
     if as_json:
@@ -440,9 +440,9 @@ def codes_issue(
     key: str | None,
 ) -> None:
     """Give CUSTOMER (platform id or e-mail) of a shop a code; the store gets it through the outbox."""
-    from connector import pushes
-    from connector.jobqueue import event_queue, redis_connection
-    from connector.storage import storage_for
+    from connector.db.storage import storage_for
+    from connector.outbox import pushes
+    from connector.queue.connection import event_queue, redis_connection
 
     chosen = [
         name
@@ -475,9 +475,9 @@ def pushes_group() -> None:
 @click.option("--json", "as_json", is_flag=True, help=JSON_HELP)
 def pushes_list(shop_id: int, status: str | None, as_json: bool) -> None:
     """A shop's pushes, newest first."""
-    from connector import pushes
-    from connector.admin import push_json
-    from connector.storage import storage_for
+    from connector.db.storage import storage_for
+    from connector.outbox import pushes
+    from connector.web.admin.api import push_json
 
     with storage_for(_config()).session() as session:
         rows = [push_json(p) for p in pushes.recent(session, shop_id, status)]
@@ -496,9 +496,9 @@ def pushes_list(shop_id: int, status: str | None, as_json: bool) -> None:
 @click.argument("push_id", type=int)
 def pushes_retry(shop_id: int, push_id: int) -> None:
     """Try a failed push again."""
-    from connector import pushes
-    from connector.jobqueue import event_queue, redis_connection
-    from connector.storage import storage_for
+    from connector.db.storage import storage_for
+    from connector.outbox import pushes
+    from connector.queue.connection import event_queue, redis_connection
 
     config = _config()
     storage = storage_for(config)
@@ -518,10 +518,10 @@ def pushes_retry(shop_id: int, push_id: int) -> None:
 )
 def shops_settings(shop_id: int, pairs: tuple[str, ...], json_changes: str | None) -> None:
     """Show a shop's programme settings, or change them (all checked before anything is saved)."""
-    from connector.settings import ProgrammeSettings, SettingsError
-    from connector.shops import change_settings
-    from connector.storage import storage_for
-    from connector.tables import Shop
+    from connector.db.storage import storage_for
+    from connector.db.tables import Shop
+    from connector.ops.shops import change_settings
+    from connector.programme import ProgrammeSettings, SettingsError
 
     changes: dict[str, Any] = {}
     if json_changes:
@@ -557,8 +557,8 @@ def shops_customer_api_key(shop_id: int) -> None:
     """Print the key the store's own site uses for /api/shops/<id>/customers/... (made if missing)."""
     import secrets
 
-    from connector.storage import storage_for
-    from connector.tables import Shop
+    from connector.db.storage import storage_for
+    from connector.db.tables import Shop
 
     with storage_for(_config()).session() as session:
         shop = session.get(Shop, shop_id, with_for_update=True)
@@ -573,8 +573,8 @@ def shops_customer_api_key(shop_id: int) -> None:
 @click.argument("shop_id", type=int)
 def shops_carrier_secret(shop_id: int) -> None:
     """Print the secret carriers sign tracking updates for this shop with."""
-    from connector.storage import storage_for
-    from connector.tables import Shop
+    from connector.db.storage import storage_for
+    from connector.db.tables import Shop
 
     with storage_for(_config()).session() as session:
         shop = session.get(Shop, shop_id)
@@ -588,10 +588,10 @@ def shops_carrier_secret(shop_id: int) -> None:
 @click.argument("customer")
 def balance(shop_id: int, customer: str) -> None:
     """A customer's points (by platform customer id or e-mail)."""
-    from connector import ledger
-    from connector.admin import entry_json
-    from connector.customers import find_customer
-    from connector.storage import storage_for
+    from connector.db.customers import find_customer
+    from connector.db.storage import storage_for
+    from connector.settle import ledger
+    from connector.web.admin.api import entry_json
 
     with storage_for(_config()).session() as session:
         record = find_customer(session, shop_id, customer)

@@ -10,9 +10,12 @@ from redis.exceptions import RedisError
 from rq import Queue
 from sqlalchemy.exc import DataError
 
-from connector import faults, inbox, pushes
+from connector import faults
 from connector.config import Config
-from connector.jobqueue import (
+from connector.db.storage import storage_for
+from connector.inbox import events as inbox
+from connector.outbox import pushes
+from connector.queue.connection import (
     DRAIN_SLOTS,
     WAKE_MEMO_SECONDS,
     current_queue,
@@ -20,8 +23,7 @@ from connector.jobqueue import (
     enqueue_event,
     request_drain,
 )
-from connector.storage import storage_for
-from connector.telemetry import timed
+from connector.queue.telemetry import timed
 
 log = logging.getLogger(__name__)
 

@@ -5,11 +5,11 @@ from __future__ import annotations
 import logging
 
 from adapters.base import StoreError
-from connector import maintenance
 from connector.config import Config
-from connector.jobqueue import current_queue
-from connector.storage import storage_for
-from connector.telemetry import timed
+from connector.db.storage import storage_for
+from connector.ops import maintenance
+from connector.queue.connection import current_queue
+from connector.queue.telemetry import timed
 
 log = logging.getLogger(__name__)
 

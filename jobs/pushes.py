@@ -6,11 +6,13 @@ import dataclasses
 
 from adapters import get_adapter
 from adapters.base import PermanentStoreError, RetryableStoreError
-from connector import outbox, pushes, redemption, tokens
 from connector.config import Config
-from connector.jobqueue import current_queue
-from connector.storage import storage_for
-from connector.telemetry import timed
+from connector.db.storage import storage_for
+from connector.outbox import pushes, tokens
+from connector.outbox import requests as outbox
+from connector.queue.connection import current_queue
+from connector.queue.telemetry import timed
+from connector.settle import redemption
 
 UNEXPECTED_ERROR_RETRY_SECONDS = 60
 

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from connector import inbox, pushes
 from connector.config import Config
-from connector.jobqueue import current_queue
-from connector.storage import storage_for
-from connector.telemetry import timed
+from connector.db.storage import storage_for
+from connector.inbox import events as inbox
+from connector.outbox import pushes
+from connector.queue.connection import current_queue
+from connector.queue.telemetry import timed
 
 
 @timed

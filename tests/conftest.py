@@ -22,12 +22,12 @@ from werkzeug.serving import make_server
 
 from connector import create_app
 from connector.config import Config
-from connector.embedded import start_valkey
-from connector.jobqueue import forget_drain_seen, redis_connection
-from connector.shops import register_shop
-from connector.storage import Storage, migrate, storage_for
-from connector.tables import Base, Shop
-from connector.telemetry import discard_later_counts
+from connector.db.storage import Storage, migrate, storage_for
+from connector.db.tables import Base, Shop
+from connector.ops.shops import register_shop
+from connector.queue.connection import forget_drain_seen, redis_connection
+from connector.queue.embedded import start_valkey
+from connector.queue.telemetry import discard_later_counts
 from tests.support import ADMIN_PASSWORD, ADMIN_TOKEN, SANDBOX_SECRET, SHOPIFY_SECRET, WOO_SECRET, MailInbox
 
 

@@ -29,8 +29,8 @@ from rq.registry import ScheduledJobRegistry, StartedJobRegistry
 
 from adapters import get_adapter
 from adapters.sandbox import SimulatedRequest
-from connector.jobqueue import QUEUE_NAME
-from connector.tables import Shop
+from connector.db.tables import Shop
+from connector.queue.connection import QUEUE_NAME
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 SHOPIFY_SCHEMA = FIXTURES / "shopify" / "admin-2026-01.graphql"

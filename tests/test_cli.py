@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 from connector.config import Config
-from connector.storage import Storage
+from connector.db.storage import Storage
 
 SADAKAT = str(Path(sys.executable).parent / "sadakat")
 

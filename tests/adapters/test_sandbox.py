@@ -12,11 +12,11 @@ from sqlalchemy import func, select
 
 from adapters import get_adapter
 from adapters.base import DiscountCode, PermanentStoreError
-from connector import ledger
 from connector.cli import main
-from connector.outbox import shop_access
-from connector.storage import Storage
-from connector.tables import CustomerRecord, LedgerEntry, OrderRecord, Push, SandboxCall, Shop, WebhookEvent
+from connector.db.storage import Storage
+from connector.db.tables import CustomerRecord, LedgerEntry, OrderRecord, Push, SandboxCall, Shop, WebhookEvent
+from connector.outbox.requests import shop_access
+from connector.settle import ledger
 from tests.support import drain
 
 sandbox = get_adapter("sandbox")

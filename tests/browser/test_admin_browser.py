@@ -13,7 +13,7 @@ import responses
 from playwright.sync_api import Page, expect, sync_playwright
 from redis import Redis
 
-from connector.tables import Shop
+from connector.db.tables import Shop
 from tests.support import ADMIN_PASSWORD, AUTH, drain, paid_shopify_order, shopify_headers
 
 CHROMIUM = Path("/usr/bin/chromium")

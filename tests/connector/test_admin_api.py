@@ -7,7 +7,7 @@ from redis import Redis
 
 from connector import create_app
 from connector.config import Config
-from connector.tables import Shop
+from connector.db.tables import Shop
 from tests.support import AUTH, drain, paid_shopify_order, post_shopify
 
 

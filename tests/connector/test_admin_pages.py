@@ -13,8 +13,8 @@ from redis import Redis
 
 from connector import create_app
 from connector.config import Config
-from connector.storage import Storage
-from connector.tables import Shop, WebhookEvent
+from connector.db.storage import Storage
+from connector.db.tables import Shop, WebhookEvent
 from tests.support import drain, form_csrf, login, paid_shopify_order, post_shopify, worker_and_scheduler_registered
 
 JOHN = "115310627314723954"
@@ -306,7 +306,7 @@ def test_a_customer_search_with_a_nul_character_is_a_clear_4xx(admin: FlaskClien
 def test_a_redemption_whose_points_came_back_shows_no_retry_button(
     admin: FlaskClient, member: Shop, storage: Storage
 ) -> None:
-    from connector.tables import Push
+    from connector.db.tables import Push
 
     with storage.session() as session:
         session.add(

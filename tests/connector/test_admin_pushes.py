@@ -11,7 +11,7 @@ from flask.testing import FlaskClient
 from redis import Redis
 
 from connector.cli import main
-from connector.tables import Shop
+from connector.db.tables import Shop
 from tests.support import AUTH, drain, fixture, paid_shopify_order, post_shopify, post_woo
 
 GRAPHQL = "https://sadakat-test.myshopify.com/admin/api/2026-01/graphql.json"

@@ -15,7 +15,7 @@ from redis import Redis
 
 from connector import create_app
 from connector.config import Config
-from connector.sessions import KEY_PREFIX
+from connector.web.sessions import KEY_PREFIX
 from tests.support import ADMIN_PASSWORD, form_csrf, login
 
 COOKIE = "sadakat_admin"
@@ -65,7 +65,7 @@ def test_a_password_change_ends_every_session(config: Config, client: FlaskClien
 def test_a_session_ends_twelve_hours_after_login(
     app: Flask, client: FlaskClient, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import connector.admin_auth as auth
+    import connector.web.admin.auth as auth
 
     login(client)
     assert client.get("/admin/api/shops").status_code == 200

@@ -7,8 +7,8 @@ from flask.testing import FlaskClient
 from redis import Redis
 from sqlalchemy import select
 
-from connector.storage import Storage
-from connector.tables import Shop, WebhookEvent
+from connector.db.storage import Storage
+from connector.db.tables import Shop, WebhookEvent
 from tests.support import AUTH, customer_json, drain, paid_shopify_order, post_shopify, shopify_headers, sign
 
 

@@ -9,12 +9,12 @@ from flask.testing import FlaskClient
 from redis import Redis
 from sqlalchemy import select
 
-from connector import maintenance
-from connector.gifts import is_birthday
-from connector.jobqueue import event_queue
-from connector.shops import change_settings
-from connector.storage import Storage
-from connector.tables import CustomerRecord, Push, Shop
+from connector.db.storage import Storage
+from connector.db.tables import CustomerRecord, Push, Shop
+from connector.ops import maintenance
+from connector.ops.shops import change_settings
+from connector.queue.connection import event_queue
+from connector.settle.gifts import is_birthday
 from tests.support import drain, paid_shopify_order, post_shopify, proxy_query
 
 JOHN = "115310627314723954"

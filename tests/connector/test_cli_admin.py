@@ -13,8 +13,8 @@ from redis import Redis
 from sqlalchemy import select
 
 from connector.cli import main
-from connector.storage import Storage
-from connector.tables import CustomerRecord, LedgerEntry, Shop, WebhookEvent
+from connector.db.storage import Storage
+from connector.db.tables import CustomerRecord, LedgerEntry, Shop, WebhookEvent
 from tests.support import (
     drain,
     fixture,

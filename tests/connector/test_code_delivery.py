@@ -10,11 +10,11 @@ from flask.testing import FlaskClient
 from redis import Redis
 from sqlalchemy import select
 
-from connector import maintenance
-from connector.jobqueue import event_queue
-from connector.shops import change_settings
-from connector.storage import Storage
-from connector.tables import Push, Shop
+from connector.db.storage import Storage
+from connector.db.tables import Push, Shop
+from connector.ops import maintenance
+from connector.ops.shops import change_settings
+from connector.queue.connection import event_queue
 from tests.support import MailInbox, drain, fixture, paid_shopify_order, post_shopify, post_woo
 
 API = "https://woo.example.com/wp-json/wc/v3"

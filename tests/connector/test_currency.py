@@ -10,9 +10,9 @@ import responses
 from flask.testing import FlaskClient
 from redis import Redis
 
-from connector.shops import change_settings
-from connector.storage import Storage
-from connector.tables import Shop
+from connector.db.storage import Storage
+from connector.db.tables import Shop
+from connector.ops.shops import change_settings
 from tests.support import AUTH, customer_json, drain, fixture, post_woo
 
 GUEST = "john.doe@example.com"
@@ -112,8 +112,8 @@ def test_an_unknown_currency_is_taken_from_the_first_order_unconfirmed_until_the
         json={"id": "woocommerce_currency", "label": "Currency", "type": "select", "value": "TRY"},
     )
     from connector.config import Config
-    from connector.jobqueue import event_queue
-    from connector.maintenance import check_store
+    from connector.ops.maintenance import check_store
+    from connector.queue.connection import event_queue
 
     check_store(storage, event_queue(redis), Config.from_env(), woo_shop.id)
     drain(redis)

@@ -8,10 +8,10 @@ from flask.testing import FlaskClient
 from redis import Redis
 from sqlalchemy import select
 
-from connector.gifts import chance_roll
-from connector.shops import change_settings
-from connector.storage import Storage
-from connector.tables import Push, Shop
+from connector.db.storage import Storage
+from connector.db.tables import Push, Shop
+from connector.ops.shops import change_settings
+from connector.settle.gifts import chance_roll
 from tests.support import drain, fixture, paid_shopify_order, post_shopify, sign
 
 GIFTS = [

@@ -7,9 +7,9 @@ import copy
 from flask.testing import FlaskClient
 from redis import Redis
 
-from connector.shops import change_settings
-from connector.storage import Storage
-from connector.tables import Shop
+from connector.db.storage import Storage
+from connector.db.tables import Shop
+from connector.ops.shops import change_settings
 from tests.support import customer_json, drain, fixture, paid_shopify_order, post_shopify, post_woo, shopify_refund
 
 

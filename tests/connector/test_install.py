@@ -18,10 +18,10 @@ from redis import Redis
 from sqlalchemy import select
 
 from adapters import get_adapter
-from connector import tokens
 from connector.config import Config
-from connector.storage import Storage
-from connector.tables import Push, Shop
+from connector.db.storage import Storage
+from connector.db.tables import Push, Shop
+from connector.outbox import tokens
 from tests.support import SHOPIFY_SECRET, drain
 
 SHOP = "new-store.myshopify.com"

@@ -10,9 +10,9 @@ from sqlalchemy import func, select
 
 from adapters.base import ShopAddress, Tokens
 from connector.config import Config
-from connector.shops import install_shop
-from connector.storage import Storage
-from connector.tables import CustomerRecord, LedgerEntry, Push, Shop, WebhookEvent
+from connector.db.storage import Storage
+from connector.db.tables import CustomerRecord, LedgerEntry, Push, Shop, WebhookEvent
+from connector.ops.shops import install_shop
 from tests.support import AUTH, customer_json, drain, paid_shopify_order, post_shopify, sign
 
 JOHN = "115310627314723954"

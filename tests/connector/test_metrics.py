@@ -9,8 +9,9 @@ from flask.testing import FlaskClient
 from redis import Redis
 from sqlalchemy import select
 
-from connector import redemption
-from connector.metrics import (
+from connector.db.storage import Storage
+from connector.db.tables import CustomerRecord, Push, Shop
+from connector.ops.insights import (
     Buyer,
     average_order_value,
     lifetime_value,
@@ -18,9 +19,8 @@ from connector.metrics import (
     repeat_purchase_rate,
     rfm_segments,
 )
-from connector.shops import change_settings
-from connector.storage import Storage
-from connector.tables import CustomerRecord, Push, Shop
+from connector.ops.shops import change_settings
+from connector.settle import redemption
 from tests.support import AUTH, drain, paid_shopify_order, post_shopify
 
 NOW = datetime(2026, 11, 22, tzinfo=UTC)

@@ -3,8 +3,8 @@
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
-from connector.storage import Storage
-from connector.tables import Base
+from connector.db.storage import Storage
+from connector.db.tables import Base
 
 
 def test_migrations_match_the_models(storage: Storage) -> None:

@@ -7,9 +7,9 @@ from flask.testing import FlaskClient
 from redis import Redis
 from sqlalchemy import select
 
-from connector import ledger
-from connector.storage import Storage
-from connector.tables import CustomerRecord, Shop, WebhookEvent
+from connector.db.storage import Storage
+from connector.db.tables import CustomerRecord, Shop, WebhookEvent
+from connector.settle import ledger
 from tests.support import (
     customer_json,
     drain,
@@ -66,7 +66,7 @@ def test_unpaid_order_earns_nothing_until_paid(client: FlaskClient, woo_shop: Sh
 
 
 def test_earn_rate_is_the_shops(client: FlaskClient, config, storage: Storage, redis: Redis) -> None:
-    from connector.shops import register_shop
+    from connector.ops.shops import register_shop
 
     shop = register_shop(
         storage,

@@ -11,9 +11,9 @@ from flask.testing import FlaskClient
 from prometheus_client.parser import text_string_to_metric_families
 from redis import Redis
 
-from connector import telemetry
 from connector.config import Config
-from connector.tables import Shop
+from connector.db.tables import Shop
+from connector.queue import telemetry
 from tests.support import AUTH, drain, paid_shopify_order, post_shopify, shopify_headers
 
 GRAPHQL = "https://sadakat-test.myshopify.com/admin/api/2026-01/graphql.json"

@@ -11,12 +11,16 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 from rq import Queue
 from sqlalchemy import func, select
 
-from connector import create_app, inbox, lifecycle, signing_shops, telemetry
+from connector import create_app
 from connector.config import Config
-from connector.jobqueue import QUEUE_NAME, event_queue
-from connector.shops import rotate_webhook_secret
-from connector.storage import Storage
-from connector.tables import LedgerEntry, Shop, WebhookEvent
+from connector.db.storage import Storage
+from connector.db.tables import LedgerEntry, Shop, WebhookEvent
+from connector.inbox import events as inbox
+from connector.inbox import signing_shops
+from connector.ops.shops import rotate_webhook_secret
+from connector.queue import telemetry
+from connector.queue.connection import QUEUE_NAME, event_queue
+from connector.settle import lifecycle
 from tests.support import (
     customer_json,
     drain,
@@ -164,7 +168,7 @@ def test_both_secrets_verify_during_a_rotation(client: FlaskClient, woo_shop: Sh
 def test_shopify_shop_without_its_own_secret_uses_the_app_secret(
     client: FlaskClient, config: Config, storage: Storage
 ) -> None:
-    from connector.shops import register_shop
+    from connector.ops.shops import register_shop
 
     shop = register_shop(storage, config, "shopify", "appsecret.myshopify.com", {"access_token": "t"}, None)
     own = paid_shopify_order(order_status_url="https://appsecret.myshopify.com/548380009/orders/1/authenticate")
@@ -174,7 +178,7 @@ def test_shopify_shop_without_its_own_secret_uses_the_app_secret(
 def test_a_body_signed_with_the_app_secret_for_one_shop_is_refused_for_another(
     client: FlaskClient, config: Config, storage: Storage
 ) -> None:
-    from connector.shops import register_shop
+    from connector.ops.shops import register_shop
 
     register_shop(storage, config, "shopify", "victim.myshopify.com", {"access_token": "t"}, None)
     attacker = register_shop(storage, config, "shopify", "attacker.myshopify.com", {"access_token": "t"}, None)

@@ -13,11 +13,11 @@ from flask.testing import FlaskClient
 from redis import Redis
 from sqlalchemy import select
 
-from connector import ledger, redemption
 from connector.config import Config
-from connector.shops import change_settings
-from connector.storage import Storage
-from connector.tables import CustomerRecord, LedgerEntry, Push, Shop
+from connector.db.storage import Storage
+from connector.db.tables import CustomerRecord, LedgerEntry, Push, Shop
+from connector.ops.shops import change_settings
+from connector.settle import ledger, redemption
 from tests.support import (
     AUTH,
     customer_json,

@@ -2,7 +2,7 @@
 
 from decimal import Decimal
 
-from connector.rules import points_for_purchase, points_to_reverse
+from connector.rules.points import points_for_purchase, points_to_reverse
 
 
 def test_one_point_per_currency_unit_rounded_down() -> None:

@@ -11,10 +11,10 @@ from redis import Redis
 from sqlalchemy import inspect, text
 
 from connector.config import Config
-from connector.crypto import SecretKeyError, secret_key
-from connector.shops import register_shop
-from connector.storage import Storage
-from connector.tables import Shop
+from connector.db.crypto import SecretKeyError, secret_key
+from connector.db.storage import Storage
+from connector.db.tables import Shop
+from connector.ops.shops import register_shop
 from tests.support import AUTH, drain, paid_shopify_order
 
 SECRETS = ["shpat_live_token_0123456789", "wh-secret-abcdef-987654", "ck_consumerkey_55555", "cs_consumersecret_77777"]

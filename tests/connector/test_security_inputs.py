@@ -13,10 +13,10 @@ from flask.testing import FlaskClient
 from redis import Redis
 from sqlalchemy import select
 
-from connector import ledger
-from connector.shops import change_settings
-from connector.storage import Storage
-from connector.tables import CustomerRecord, Shop, WebhookEvent
+from connector.db.storage import Storage
+from connector.db.tables import CustomerRecord, Shop, WebhookEvent
+from connector.ops.shops import change_settings
+from connector.settle import ledger
 from tests.support import (
     SHOPIFY_SECRET,
     customer_json,

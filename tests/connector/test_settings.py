@@ -11,8 +11,8 @@ from flask.testing import FlaskClient
 from redis import Redis
 
 from connector.cli import main
-from connector.settings import ProgrammeSettings, SettingsError
-from connector.tables import Shop
+from connector.db.tables import Shop
+from connector.programme import ProgrammeSettings, SettingsError
 from tests.support import AUTH, customer_json, drain, fixture, paid_shopify_order, post_shopify, post_woo
 
 TIERS = [

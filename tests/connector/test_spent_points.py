@@ -14,9 +14,9 @@ from flask.testing import FlaskClient
 from redis import Redis
 from sqlalchemy import select
 
-from connector.shops import change_settings
-from connector.storage import Storage
-from connector.tables import LedgerEntry, Shop
+from connector.db.storage import Storage
+from connector.db.tables import LedgerEntry, Shop
+from connector.ops.shops import change_settings
 from tests.support import (
     customer_json,
     drain,
@@ -157,7 +157,7 @@ def test_a_gift_code_gives_nothing_back(
     post_shopify(client, shopify_shop, "orders/paid", paid_shopify_order())
     drain(redis)
     with storage.session() as session:
-        from connector.tables import IssuedCode
+        from connector.db.tables import IssuedCode
 
         gift = session.scalars(select(IssuedCode)).one()
         assert gift.points_paid is None

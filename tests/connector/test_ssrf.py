@@ -16,8 +16,8 @@ from redis import Redis
 
 from adapters.base import PermanentStoreError, RetryableStoreError, ShopAccess
 from adapters.woocommerce import api
-from connector.install import STATE_PREFIX
-from connector.storage import Storage
+from connector.db.storage import Storage
+from connector.web.install import STATE_PREFIX
 from tests.connector.test_install import shops, woo_keys
 
 

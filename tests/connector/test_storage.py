@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from connector.storage import Storage
-from connector.tables import Shop
+from connector.db.storage import Storage
+from connector.db.tables import Shop
 
 
 def test_a_read_only_session_reads_while_a_writer_holds_its_transaction(storage: Storage, shopify_shop: Shop) -> None:

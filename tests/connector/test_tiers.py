@@ -10,9 +10,9 @@ from flask.testing import FlaskClient
 from redis import Redis
 from sqlalchemy import select, update
 
-from connector.shops import change_settings
-from connector.storage import Storage
-from connector.tables import OrderRecord, Shop, TierChange
+from connector.db.storage import Storage
+from connector.db.tables import OrderRecord, Shop, TierChange
+from connector.ops.shops import change_settings
 from jobs.maintenance import recompute_tiers
 from tests.support import customer_json, drain, paid_shopify_order, post_shopify, shopify_refund
 

@@ -11,9 +11,9 @@ from flask.testing import FlaskClient
 from redis import Redis
 from sqlalchemy import select
 
-from connector.storage import Storage
-from connector.tables import Push, Shop
-from connector.tracking import is_news
+from connector.db.storage import Storage
+from connector.db.tables import Push, Shop
+from connector.settle.tracking import is_news
 from tests.support import fixture, post_shopify, post_woo, sign
 
 GRAPHQL = "https://sadakat-test.myshopify.com/admin/api/2026-01/graphql.json"
@@ -193,7 +193,7 @@ def test_new_carrier_link_updates_the_tracking_details_first(
 def test_woocommerce_customer_gets_a_turkish_note_when_the_store_speaks_turkish(
     client: FlaskClient, storage: Storage, redis: Redis, config: Any
 ) -> None:
-    from connector.shops import register_shop
+    from connector.ops.shops import register_shop
     from tests.support import WOO_SECRET, drain
 
     shop = register_shop(

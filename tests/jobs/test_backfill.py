@@ -14,8 +14,8 @@ from graphql.language import OperationDefinitionNode
 from sqlalchemy import func, select
 
 from connector.cli import main
-from connector.storage import Storage
-from connector.tables import Shop, WebhookEvent
+from connector.db.storage import Storage
+from connector.db.tables import Shop, WebhookEvent
 from tests.support import SHOPIFY_SCHEMA, customer_json, fixture
 
 API = "https://woo.example.com/wp-json/wc/v3"

@@ -11,11 +11,13 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 
 from adapters import get_adapter
-from connector import batch_settle, inbox, ledger
 from connector.config import Config
-from connector.shops import register_shop
-from connector.storage import Storage
-from connector.tables import CustomerRecord, LedgerEntry, OrderRecord, Push, Shop, TierChange, WebhookEvent
+from connector.db.storage import Storage
+from connector.db.tables import CustomerRecord, LedgerEntry, OrderRecord, Push, Shop, TierChange, WebhookEvent
+from connector.inbox import events as inbox
+from connector.ops.shops import register_shop
+from connector.settle import batch as batch_settle
+from connector.settle import ledger
 from jobs import events
 from tests.support import SANDBOX_SECRET, sandbox_order, sandbox_webhook
 

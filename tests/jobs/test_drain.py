@@ -11,10 +11,14 @@ from redis import Redis
 from rq import Queue
 from sqlalchemy import func, select
 
-from connector import batch_settle, inbox, jobqueue, orders, telemetry
-from connector.jobqueue import QUEUE_NAME, drain_flag
-from connector.storage import Storage
-from connector.tables import LedgerEntry, Shop, WebhookEvent
+from connector.db.storage import Storage
+from connector.db.tables import LedgerEntry, Shop, WebhookEvent
+from connector.inbox import events as inbox
+from connector.queue import connection as jobqueue
+from connector.queue import telemetry
+from connector.queue.connection import QUEUE_NAME, drain_flag
+from connector.settle import batch as batch_settle
+from connector.settle import orders
 from jobs import events
 from tests.support import drain, post_all_at_once, run_workers, sandbox_order, sandbox_webhook
 

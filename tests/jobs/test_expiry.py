@@ -8,13 +8,13 @@ from flask.testing import FlaskClient
 from redis import Redis
 from sqlalchemy import select
 
-from connector import maintenance
 from connector.config import Config
-from connector.expiry import add_months
-from connector.jobqueue import event_queue
-from connector.shops import change_settings
-from connector.storage import Storage
-from connector.tables import Push, Shop, utcnow
+from connector.db.storage import Storage
+from connector.db.tables import Push, Shop, utcnow
+from connector.ops import maintenance
+from connector.ops.shops import change_settings
+from connector.queue.connection import event_queue
+from connector.settle.expiry import add_months
 from tests.support import AUTH, MailInbox, customer_json, drain, fixture, post_woo
 
 

@@ -10,8 +10,8 @@ from flask.testing import FlaskClient
 from redis import Redis
 from sqlalchemy import select
 
-from connector.storage import Storage
-from connector.tables import Shop, WebhookEvent
+from connector.db.storage import Storage
+from connector.db.tables import Shop, WebhookEvent
 from jobs.maintenance import check_stores
 from tests.support import customer_json, drain, fixture
 

@@ -9,10 +9,11 @@ from flask.testing import FlaskClient
 from redis import Redis
 from sqlalchemy import select
 
-from connector import pushes, redemption
-from connector.shops import change_settings
-from connector.storage import Storage
-from connector.tables import CustomerRecord, Push, Shop
+from connector.db.storage import Storage
+from connector.db.tables import CustomerRecord, Push, Shop
+from connector.ops.shops import change_settings
+from connector.outbox import pushes
+from connector.settle import redemption
 from jobs.pushes import run_push
 from tests.support import customer_json, drain, paid_shopify_order, post_shopify
 

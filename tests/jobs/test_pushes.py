@@ -13,13 +13,13 @@ from rq import Queue
 from rq.registry import ScheduledJobRegistry
 from sqlalchemy import select
 
-from connector import pushes
 from connector.config import Config
-from connector.jobqueue import QUEUE_NAME, enqueue_push
+from connector.db.storage import Storage
+from connector.db.tables import Push, Shop
 from connector.model import Customer
-from connector.orders import customer_record
-from connector.storage import Storage
-from connector.tables import Push, Shop
+from connector.outbox import pushes
+from connector.queue.connection import QUEUE_NAME, enqueue_push
+from connector.settle.orders import customer_record
 from jobs.pushes import run_push
 from tests.support import SHOPIFY_THROTTLED as THROTTLED
 from tests.support import drain, paid_shopify_order, post_shopify
@@ -195,7 +195,7 @@ def test_member_sync_running_during_a_change_runs_again(shopify_shop: Shop, stor
     with storage.session() as session:
         customer = customer_record(session, shopify_shop.id, Customer(id="42", email="a@example.com"))
         push_id = pushes.request_customer_sync(session, session.get(Shop, shopify_shop.id), customer)
-    from connector import outbox
+    from connector.outbox import requests as outbox
 
     claimed = outbox.claim(storage, push_id)
     assert claimed is not None
@@ -229,7 +229,7 @@ def test_one_busy_store_does_not_hold_up_the_others(shopify_shop: Shop, woo_shop
 
 
 def test_sweeper_requeues_a_push_whose_job_was_lost(shopify_shop: Shop, storage: Storage, redis: Redis) -> None:
-    from connector.jobqueue import event_queue
+    from connector.queue.connection import event_queue
 
     push_id, _ = gift(storage, shopify_shop)  # committed, but no job was ever queued (Redis was down)
     assert pushes.sweep(storage, event_queue(redis), grace_seconds=0) == 1
@@ -245,8 +245,8 @@ def test_a_push_held_by_a_dead_worker_is_taken_over_once_its_claim_goes_stale(
 ) -> None:
     from sqlalchemy import update
 
-    from connector import outbox
-    from connector.jobqueue import event_queue
+    from connector.outbox import requests as outbox
+    from connector.queue.connection import event_queue
 
     push_id, _ = gift(storage, shopify_shop)
     assert outbox.claim(storage, push_id) is not None  # a worker took it, then was killed

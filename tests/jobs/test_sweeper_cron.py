@@ -15,9 +15,9 @@ from sqlalchemy import select
 
 from connector import create_app
 from connector.config import Config
-from connector.jobqueue import QUEUE_NAME
-from connector.storage import Storage
-from connector.tables import Shop, WebhookEvent
+from connector.db.storage import Storage
+from connector.db.tables import Shop, WebhookEvent
+from connector.queue.connection import QUEUE_NAME
 from tests.support import customer_json, paid_shopify_order, post_shopify
 
 SADAKAT = str(Path(sys.executable).parent / "sadakat")

@@ -11,8 +11,8 @@ from hypothesis import strategies as st
 from redis import Redis
 from sqlalchemy import func, select
 
-from connector.storage import Storage
-from connector.tables import Shop, WebhookEvent
+from connector.db.storage import Storage
+from connector.db.tables import Shop, WebhookEvent
 from tests.support import AUTH, WOO_SECRET, drain, sign
 
 SETTINGS = settings(

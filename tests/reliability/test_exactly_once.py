@@ -18,9 +18,9 @@ from redis import Redis
 from sqlalchemy import func, select
 
 from adapters.sandbox import SimulatedRequest
-from connector import ledger
-from connector.storage import Storage
-from connector.tables import CustomerRecord, LedgerEntry, Push, SandboxCall, ShipmentRecord, Shop, WebhookEvent
+from connector.db.storage import Storage
+from connector.db.tables import CustomerRecord, LedgerEntry, Push, SandboxCall, ShipmentRecord, Shop, WebhookEvent
+from connector.settle import ledger
 from tests.support import (
     drain,
     fixture,

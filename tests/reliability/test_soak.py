@@ -22,10 +22,12 @@ import requests
 from redis import Redis
 from sqlalchemy import func, select
 
-from connector import inbox, ledger, pushes
-from connector.jobqueue import event_queue
-from connector.storage import Storage
-from connector.tables import CustomerRecord, Push, SandboxCall, Shop, WebhookEvent
+from connector.db.storage import Storage
+from connector.db.tables import CustomerRecord, Push, SandboxCall, Shop, WebhookEvent
+from connector.inbox import events as inbox
+from connector.outbox import pushes
+from connector.queue.connection import event_queue
+from connector.settle import ledger
 from tests.support import SADAKAT, an_hour_later, run_workers, sandbox_order, sandbox_webhook
 
 SECONDS = float(os.environ.get("SADAKAT_SOAK_SECONDS", "60"))

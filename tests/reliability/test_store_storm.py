@@ -14,10 +14,10 @@ from flask.testing import FlaskClient
 from redis import Redis
 from sqlalchemy import select
 
-from connector import pushes
-from connector.jobqueue import event_queue
-from connector.storage import Storage
-from connector.tables import Push, Shop
+from connector.db.storage import Storage
+from connector.db.tables import Push, Shop
+from connector.outbox import pushes
+from connector.queue.connection import event_queue
 from tests.support import AUTH, an_hour_later, drain, paid_shopify_order, post_shopify
 from tests.support import SHOPIFY_THROTTLED as THROTTLED
 

@@ -1,0 +1,1 @@
+"""Persistence: tables, the database engine and sessions, direct-driver statements, migrations."""

@@ -1,0 +1,129 @@
+"""Database engine, sessions and migrations for PostgreSQL and the embedded SQLite default."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session, sessionmaker
+
+from connector.config import Config
+from connector.db.direct_statements import DirectStatements
+
+SQLITE_BUSY_TIMEOUT_MS = 30_000
+
+
+class Storage:
+    """One process's engine and session factory."""
+
+    def __init__(self, database_url: str, pool_size: int = 5) -> None:
+        self.url = database_url
+        self.engine = _make_engine(database_url, pool_size)
+        self.sessions = sessionmaker(self.engine, expire_on_commit=False)
+        self.read_sessions = sessionmaker(self.engine.execution_options(read_only=True), expire_on_commit=False)
+        self.direct = DirectStatements(_make_engine(database_url, pool_size, direct=True))
+        """Statements run on every webhook: autocommit, on connections of their own."""
+
+    @property
+    def dialect(self) -> str:
+        """``postgresql`` or ``sqlite``."""
+        return self.engine.dialect.name
+
+    @contextmanager
+    def session(self, *, read_only: bool = False) -> Iterator[Session]:
+        """A session in one transaction: committed on success, rolled back on any error. ``read_only`` for
+        one that only reads: on SQLite it then doesn't wait for, or hold up, writers."""
+        with (self.read_sessions if read_only else self.sessions)() as session, session.begin():
+            yield session
+
+    def ping(self) -> None:
+        """Raise if the database can't be reached."""
+        with self.engine.connect() as conn:
+            conn.execute(text("SELECT 1"))
+
+    def dispose(self) -> None:
+        """Close pooled connections (call after fork, or at exit)."""
+        self.engine.dispose()
+        self.direct.engine.dispose()
+
+
+def _make_engine(url: str, pool_size: int, *, direct: bool = False) -> Engine:
+    # ``direct``: for DirectStatements, in autocommit, with no ping on checkout and no rollback on return.
+    options: dict[str, Any] = {"isolation_level": "AUTOCOMMIT", "pool_reset_on_return": None} if direct else {}
+    if url.startswith("sqlite"):
+        path = url.split("///", 1)[-1]
+        if path and path != ":memory:":
+            # Readable by its owner only; SQLite gives its -wal and -shm files the database file's mode.
+            Path(path).parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+            Path(path).touch(mode=0o600, exist_ok=True)
+        engine = create_engine(url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000}, **options)
+        _sqlite_pragmas(engine, checkpoint_pages=10_000 if direct else 1000)
+        if not direct:
+            _serialise_sqlite_writers(engine)
+        return engine
+    return create_engine(url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=not direct, **options)
+
+
+def _sqlite_pragmas(engine: Engine, checkpoint_pages: int) -> None:
+    """WAL, a busy timeout (concurrent writers wait their turn instead of failing) and foreign keys."""
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_conn: Any, _record: Any) -> None:
+        dbapi_conn.isolation_level = None
+        cursor = dbapi_conn.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.execute(f"PRAGMA wal_autocheckpoint={checkpoint_pages}")
+        cursor.close()
+
+
+def _serialise_sqlite_writers(engine: Engine) -> None:
+    """BEGIN IMMEDIATE for every transaction that may write: writers queue for the lock up front."""
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn: Any) -> None:
+        conn.exec_driver_sql("BEGIN" if conn.get_execution_options().get("read_only") else "BEGIN IMMEDIATE")
+
+
+def upsert_insert(session: Session, table: Any) -> Any:
+    """An INSERT for ``session``'s database that supports ``on_conflict_do_nothing`` / ``_do_update``."""
+    dialect = session.get_bind().dialect.name
+    return (postgresql if dialect == "postgresql" else sqlite).insert(table)
+
+
+_storage: dict[tuple[int, str], Storage] = {}
+
+
+def storage_for(config: Config) -> Storage:
+    """This process's Storage for ``config`` (a new one after a fork: pooled connections don't survive it)."""
+    key = (os.getpid(), config.database_url)
+    if key not in _storage:
+        _storage[key] = Storage(config.database_url)
+    return _storage[key]
+
+
+def migrate(config: Config) -> None:
+    """Bring the database schema up to date (alembic upgrade head)."""
+    from alembic import command
+
+    command.upgrade(alembic_config(config), "head")
+
+
+def alembic_config(config: Config) -> Any:
+    """The Alembic configuration for ``config``'s database."""
+    from alembic.config import Config as AlembicConfig
+
+    cfg = AlembicConfig()
+    cfg.set_main_option("script_location", str(Path(__file__).parent / "migrations"))
+    cfg.set_main_option("sqlalchemy.url", config.database_url.replace("%", "%%"))
+    if config.database_url.startswith("sqlite"):
+        path = config.database_url.split("///", 1)[-1]
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+    return cfg

@@ -1,0 +1,366 @@
+"""The database tables, as SQLAlchemy 2 mapped classes."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    Numeric,
+    String,
+    Text,
+    UniqueConstraint,
+    false,
+)
+from sqlalchemy.engine import Dialect
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy.types import TypeDecorator, TypeEngine
+
+from connector.db.crypto import EncryptedText
+
+
+def utcnow() -> datetime:
+    """The current time, timezone-aware in UTC."""
+    return datetime.now(UTC)
+
+
+class Money(TypeDecorator[Decimal]):
+    """An exact decimal amount: NUMERIC on PostgreSQL, text on SQLite (which has no exact decimal)."""
+
+    impl = Numeric(20, 4)
+    cache_ok = True
+
+    def load_dialect_impl(self, dialect: Dialect) -> TypeEngine[Any]:
+        if dialect.name == "sqlite":
+            return dialect.type_descriptor(String(40))
+        return dialect.type_descriptor(Numeric(20, 4))
+
+    def process_bind_param(self, value: Decimal | None, dialect: Dialect) -> Any:
+        if value is None:
+            return None
+        return str(Decimal(value)) if dialect.name == "sqlite" else Decimal(value)
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> Decimal | None:
+        return None if value is None else Decimal(str(value))
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """A timestamp stored in UTC and always read back timezone-aware."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            value = value.replace(tzinfo=UTC)
+        return value.astimezone(UTC)
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+class Base(DeclarativeBase):
+    """Declarative base for every table."""
+
+
+class Shop(Base):
+    """A store that installed Sadakat."""
+
+    __tablename__ = "shops"
+    __table_args__ = (UniqueConstraint("platform", "domain", name="uq_shops_platform_domain"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    platform: Mapped[str] = mapped_column(String(32))
+    domain: Mapped[str] = mapped_column(String(255))
+    base_url: Mapped[str] = mapped_column(String(512))
+    access_token: Mapped[str | None] = mapped_column(EncryptedText)
+    access_token_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    refresh_token: Mapped[str | None] = mapped_column(EncryptedText)
+    refresh_token_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    scopes: Mapped[str | None] = mapped_column(Text)
+    consumer_key: Mapped[str | None] = mapped_column(EncryptedText)
+    consumer_secret: Mapped[str | None] = mapped_column(EncryptedText)
+    webhook_secret: Mapped[str | None] = mapped_column(EncryptedText)
+    previous_webhook_secret: Mapped[str | None] = mapped_column(EncryptedText)
+    carrier_secret: Mapped[str | None] = mapped_column(EncryptedText)
+    code_secret: Mapped[str | None] = mapped_column(EncryptedText)
+    customer_api_key: Mapped[str | None] = mapped_column(EncryptedText)
+    """What the store's own site sends (as a bearer token) to read balances and redeem for its customers."""
+    settings: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    uninstalled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    currency: Mapped[str | None] = mapped_column(String(8))
+    """The store's own currency: as the store reports it, else taken from its first order (unconfirmed)."""
+    currency_confirmed: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+
+
+class WebhookEvent(Base):
+    """The inbox: every signed webhook, committed before it is acknowledged."""
+
+    __tablename__ = "webhook_events"
+    __table_args__ = (
+        UniqueConstraint("shop_id", "delivery_id", name="uq_webhook_events_delivery"),
+        Index("ix_webhook_events_status_received", "status", "received_at"),
+    )
+
+    PENDING = "pending"
+    PROCESSED = "processed"
+    IGNORED = "ignored"
+    FAILED = "failed"
+    DISCARDED = "discarded"
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    shop_id: Mapped[int] = mapped_column(ForeignKey("shops.id", ondelete="CASCADE"))
+    delivery_id: Mapped[str] = mapped_column(String(255))
+    topic: Mapped[str] = mapped_column(String(128))
+    body: Mapped[bytes] = mapped_column(LargeBinary)
+    status: Mapped[str] = mapped_column(String(16))
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    error: Mapped[str | None] = mapped_column(Text)
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    processed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    shop: Mapped[Shop] = relationship()
+
+
+class CustomerRecord(Base):
+    """A member of a shop's programme, with their cached balance."""
+
+    __tablename__ = "customers"
+    __table_args__ = (
+        UniqueConstraint("shop_id", "key", name="uq_customers_shop_key"),
+        Index("ix_customers_shop_email", "shop_id", "email"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    shop_id: Mapped[int] = mapped_column(ForeignKey("shops.id", ondelete="CASCADE"))
+    key: Mapped[str] = mapped_column(String(400))
+    platform_id: Mapped[str | None] = mapped_column(String(64))
+    email: Mapped[str | None] = mapped_column(String(320))
+    first_name: Mapped[str | None] = mapped_column(String(255))
+    last_name: Mapped[str | None] = mapped_column(String(255))
+    points: Mapped[int] = mapped_column(BigInteger, default=0)
+    tier: Mapped[str | None] = mapped_column(String(40))
+    birthday: Mapped[date | None] = mapped_column(Date)
+    store_tier: Mapped[str | None] = mapped_column(String(40))
+    """The tier last written into the store's customer record (to move its tag from)."""
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class TierChange(Base):
+    """A member moving between tiers, and why."""
+
+    __tablename__ = "tier_changes"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    shop_id: Mapped[int] = mapped_column(ForeignKey("shops.id", ondelete="CASCADE"))
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id", ondelete="CASCADE"), index=True)
+    from_tier: Mapped[str | None] = mapped_column(String(40))
+    to_tier: Mapped[str | None] = mapped_column(String(40))
+    spend: Mapped[Decimal] = mapped_column(Money)
+    reason: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class OrderRecord(Base):
+    """What we know of an order, gathered from every event about it, in any order."""
+
+    __tablename__ = "orders"
+    __table_args__ = (UniqueConstraint("shop_id", "order_id", name="uq_orders_shop_order"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    shop_id: Mapped[int] = mapped_column(ForeignKey("shops.id", ondelete="CASCADE"))
+    order_id: Mapped[str] = mapped_column(String(64))
+    name: Mapped[str | None] = mapped_column(String(128))
+    customer_id: Mapped[int | None] = mapped_column(ForeignKey("customers.id", ondelete="SET NULL"))
+    currency: Mapped[str | None] = mapped_column(String(8))
+    merchandise_amount: Mapped[Decimal | None] = mapped_column(Money)
+    shipping_amount: Mapped[Decimal | None] = mapped_column(Money)
+    tax_amount: Mapped[Decimal | None] = mapped_column(Money)
+    total: Mapped[Decimal | None] = mapped_column(Money)
+    discount_codes: Mapped[list[str] | None] = mapped_column(JSON)
+    paid: Mapped[bool] = mapped_column(Boolean, default=False)
+    cancelled: Mapped[bool] = mapped_column(Boolean, default=False)
+    fully_refunded: Mapped[bool] = mapped_column(Boolean, default=False)
+    test: Mapped[bool] = mapped_column(Boolean, default=False)
+    points_earned: Mapped[int | None] = mapped_column(BigInteger)
+    earn_rate: Mapped[Decimal | None] = mapped_column(Money)
+    placed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+
+class IssuedCode(Base):
+    """A single-use code Sadakat asked a store to create for a customer, and what it cost them, if anything."""
+
+    __tablename__ = "issued_codes"
+    __table_args__ = (UniqueConstraint("shop_id", "code", name="uq_issued_codes_shop_code"),)
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    shop_id: Mapped[int] = mapped_column(ForeignKey("shops.id", ondelete="CASCADE"))
+    code: Mapped[str] = mapped_column(String(64))
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id", ondelete="CASCADE"), index=True)
+    reason: Mapped[str] = mapped_column(String(255))
+    """The reason key the code was derived from (``redeem:…``, ``gift:…``)."""
+    kind: Mapped[str] = mapped_column(String(32))
+    value: Mapped[Decimal] = mapped_column(Money)
+    points_paid: Mapped[int | None] = mapped_column(BigInteger)
+    """Points the customer spent on it (a redemption); None for a gift."""
+    ends_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class RefundRecord(Base):
+    """A refund on an order; may arrive before the order itself."""
+
+    __tablename__ = "refunds"
+    __table_args__ = (UniqueConstraint("shop_id", "refund_id", name="uq_refunds_shop_refund"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    shop_id: Mapped[int] = mapped_column(ForeignKey("shops.id", ondelete="CASCADE"))
+    refund_id: Mapped[str] = mapped_column(String(64))
+    order_id: Mapped[str] = mapped_column(String(64), index=True)
+    merchandise_amount: Mapped[Decimal] = mapped_column(Money)
+    refunded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class ShipmentRecord(Base):
+    """A shipment's latest known tracking state."""
+
+    __tablename__ = "shipments"
+    __table_args__ = (
+        UniqueConstraint("shop_id", "shipment_id", name="uq_shipments_shop_shipment"),
+        Index("ix_shipments_tracking_number", "shop_id", "tracking_number"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    shop_id: Mapped[int] = mapped_column(ForeignKey("shops.id", ondelete="CASCADE"))
+    shipment_id: Mapped[str] = mapped_column(String(64))
+    order_id: Mapped[str] = mapped_column(String(64), index=True)
+    status: Mapped[str] = mapped_column(String(32))
+    shipment_status: Mapped[str | None] = mapped_column(String(32))
+    carrier: Mapped[str | None] = mapped_column(String(128))
+    tracking_number: Mapped[str | None] = mapped_column(String(128))
+    tracking_url: Mapped[str | None] = mapped_column(Text)
+    store_updated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    tracking_status: Mapped[str | None] = mapped_column(String(32))
+    """The latest carrier status we have told the store about."""
+    tracking_progress: Mapped[str | None] = mapped_column(String(32))
+    """The furthest point on the way (label, in transit, out for delivery, delivered, returned) told so far."""
+
+
+class LedgerEntry(Base):
+    """One append-only change to a customer's points, with the reason and rule behind it."""
+
+    __tablename__ = "ledger_entries"
+    __table_args__ = (
+        UniqueConstraint("shop_id", "key", name="uq_ledger_entries_shop_key"),
+        Index("ix_ledger_entries_customer", "customer_id", "id"),
+        Index("ix_ledger_entries_source", "shop_id", "source_type", "source_id"),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    shop_id: Mapped[int] = mapped_column(ForeignKey("shops.id", ondelete="CASCADE"))
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id", ondelete="CASCADE"))
+    key: Mapped[str] = mapped_column(String(255))
+    kind: Mapped[str] = mapped_column(String(32))
+    points: Mapped[int] = mapped_column(BigInteger)
+    source_type: Mapped[str] = mapped_column(String(32))
+    source_id: Mapped[str] = mapped_column(String(64))
+    rule: Mapped[str] = mapped_column(String(64))
+    rate: Mapped[Decimal | None] = mapped_column(Money)
+    amount: Mapped[Decimal | None] = mapped_column(Money)
+    event_id: Mapped[int | None] = mapped_column(BigInteger)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Push(Base):
+    """The outbox: one call Sadakat owes a store, with everything needed to make it exactly once."""
+
+    __tablename__ = "pushes"
+    __table_args__ = (
+        UniqueConstraint("shop_id", "key", name="uq_pushes_shop_key"),
+        Index("ix_pushes_status_updated", "status", "updated_at"),
+    )
+
+    PENDING = "pending"
+    RUNNING = "running"
+    DONE = "done"
+    FAILED = "failed"
+    CANCELLED = "cancelled"
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    shop_id: Mapped[int] = mapped_column(ForeignKey("shops.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(32))
+    target: Mapped[str] = mapped_column(String(255))
+    key: Mapped[str] = mapped_column(String(255))
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    status: Mapped[str] = mapped_column(String(16))
+    generation: Mapped[int] = mapped_column(Integer, default=1)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    store_object_id: Mapped[str | None] = mapped_column(String(255))
+    job_id: Mapped[str | None] = mapped_column(String(128))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    done_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class TrackingEvent(Base):
+    """A carrier's news about a tracking number; applied to its shipment once that is known."""
+
+    __tablename__ = "tracking_events"
+    __table_args__ = (Index("ix_tracking_events_number", "shop_id", "tracking_number"),)
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    shop_id: Mapped[int] = mapped_column(ForeignKey("shops.id", ondelete="CASCADE"))
+    tracking_number: Mapped[str] = mapped_column(String(128))
+    status: Mapped[str] = mapped_column(String(32))
+    carrier: Mapped[str | None] = mapped_column(String(128))
+    tracking_url: Mapped[str | None] = mapped_column(Text)
+    location: Mapped[str | None] = mapped_column(String(255))
+    happened_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    estimated_delivery_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    applied_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class SandboxCall(Base):
+    """What the sandbox store was asked to do (it lives in our own database)."""
+
+    __tablename__ = "sandbox_calls"
+    __table_args__ = (UniqueConstraint("shop_id", "kind", "key", name="uq_sandbox_calls_key"),)
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    shop_id: Mapped[int] = mapped_column(ForeignKey("shops.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(32))
+    key: Mapped[str] = mapped_column(String(255))
+    body: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class DataExport(Base):
+    """Everything held on one customer, gathered for a privacy data request, for an admin to download."""
+
+    __tablename__ = "data_exports"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    shop_id: Mapped[int] = mapped_column(ForeignKey("shops.id", ondelete="CASCADE"), index=True)
+    request_id: Mapped[str | None] = mapped_column(String(64))
+    customer_ref: Mapped[str] = mapped_column(String(400))
+    body: Mapped[dict[str, Any]] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

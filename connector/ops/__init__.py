@@ -1,0 +1,1 @@
+"""Running Sadakat: doctor, supervisor, status, backfill, store maintenance, shops, exports, figures."""

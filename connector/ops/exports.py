@@ -1,0 +1,77 @@
+"""A shop's ledger as CSV, for the merchant's accountant or spreadsheet."""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Iterator
+from typing import TextIO
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from connector.db.tables import CustomerRecord, LedgerEntry
+
+COLUMNS = (
+    "entry_id",
+    "created_at",
+    "customer_id",
+    "customer_email",
+    "kind",
+    "points",
+    "source_type",
+    "source_id",
+    "rule",
+    "rate",
+    "amount",
+    "key",
+)
+BATCH = 1000
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _text(value: str | None) -> str:
+    # Customer-supplied text that a spreadsheet would run as a formula is quoted (OWASP CSV injection).
+    text = value or ""
+    return "'" + text if text.startswith(FORMULA_STARTS) else text
+
+
+def ledger_rows(session: Session, shop_id: int) -> Iterator[tuple[object, ...]]:
+    """Every ledger entry of the shop, oldest first, with its customer (streamed in batches)."""
+    after = 0
+    while True:
+        batch = session.execute(
+            select(LedgerEntry, CustomerRecord.platform_id, CustomerRecord.key, CustomerRecord.email)
+            .join(CustomerRecord, CustomerRecord.id == LedgerEntry.customer_id)
+            .where(LedgerEntry.shop_id == shop_id, LedgerEntry.id > after)
+            .order_by(LedgerEntry.id)
+            .limit(BATCH)
+        ).all()
+        for entry, platform_id, key, email in batch:
+            yield (
+                entry.id,
+                entry.created_at.isoformat(),
+                _text(platform_id or key),
+                _text(email),
+                entry.kind,
+                entry.points,
+                entry.source_type,
+                _text(entry.source_id),
+                entry.rule,
+                "" if entry.rate is None else format(entry.rate.normalize(), "f"),
+                "" if entry.amount is None else format(entry.amount, "f"),
+                _text(entry.key),
+            )
+        if len(batch) < BATCH:
+            return
+        after = batch[-1][0].id
+
+
+def write_ledger_csv(session: Session, shop_id: int, out: TextIO) -> int:
+    """Write the shop's ledger to ``out`` as CSV with a header row; returns how many entries."""
+    writer = csv.writer(out)
+    writer.writerow(COLUMNS)
+    count = 0
+    for row in ledger_rows(session, shop_id):
+        writer.writerow(row)
+        count += 1
+    return count

@@ -1,0 +1,87 @@
+"""A member's ledger in plain words, in the shop's language: "Order #1042: +414 points"."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from connector.db.tables import LedgerEntry, OrderRecord
+
+WORDS: dict[str, dict[str, str]] = {
+    "en": {
+        "order": "Order {order}: +{amount} points",
+        "refund": "Refund on {order}: {points} points",
+        "cancellation": "Order {order} cancelled: {points} points",
+        "redemption": "Spent {amount} points on a discount code",
+        "gift": "A gift: +{amount} points",
+        "expiry": "{amount} points expired",
+        "spent_cancelled": "Order {order} cancelled: {amount} points you spent came back",
+        "spent_refunded": "Refund on {order}: {amount} points you spent came back",
+        "code_refused": "{amount} points came back: the store could not create your code",
+        "adjustment": "Adjustment: {points} points",
+    },
+    "tr": {
+        "order": "{order} numaralı sipariş: +{amount} puan",
+        "refund": "{order} numaralı siparişte iade: {points} puan",
+        "cancellation": "{order} numaralı sipariş iptal edildi: {points} puan",
+        "redemption": "İndirim kodu için {amount} puan harcandı",
+        "gift": "Hediye: +{amount} puan",
+        "expiry": "{amount} puanın süresi doldu",
+        "spent_cancelled": "{order} numaralı sipariş iptal edildi: harcadığınız {amount} puan geri geldi",
+        "spent_refunded": "{order} numaralı siparişte iade: harcadığınız {amount} puan geri geldi",
+        "code_refused": "{amount} puan geri geldi: mağaza kodunuzu oluşturamadı",
+        "adjustment": "Düzeltme: {points} puan",
+    },
+}
+SPENT_RETURNED = "spent_points_returned"
+CODE_REFUSED = "code_refused_points_returned"
+
+
+def describe_all(session: Session, shop_id: int, entries: list[LedgerEntry], locale: str) -> list[str]:
+    """Each entry as a sentence a customer understands (order names, not internal identifiers)."""
+    order_ids = {_order_of(e) for e in entries} - {None}
+    names = (
+        dict(
+            session.execute(
+                select(OrderRecord.order_id, OrderRecord.name).where(
+                    OrderRecord.shop_id == shop_id, OrderRecord.order_id.in_(order_ids)
+                )
+            ).all()
+        )
+        if order_ids
+        else {}
+    )
+    cancelled = (
+        set(
+            session.scalars(
+                select(OrderRecord.order_id).where(
+                    OrderRecord.shop_id == shop_id, OrderRecord.order_id.in_(order_ids), OrderRecord.cancelled
+                )
+            )
+        )
+        if order_ids
+        else set()
+    )
+    words = WORDS.get(locale, WORDS["en"])
+    described = []
+    for entry in entries:
+        order_id = _order_of(entry)
+        name = names.get(order_id) or order_id or ""
+        order = name if name.startswith("#") else f"#{name}"
+        signed = f"{entry.points:+,}".replace("-", "\u2212")
+        if entry.rule == SPENT_RETURNED:
+            key = "spent_cancelled" if order_id in cancelled else "spent_refunded"
+        elif entry.rule == CODE_REFUSED:
+            key = "code_refused"
+        else:
+            key = entry.kind if entry.kind in words else "adjustment"
+        described.append(words[key].format(order=order, points=signed, amount=f"{abs(entry.points):,}"))
+    return described
+
+
+def _order_of(entry: LedgerEntry) -> str | None:
+    if entry.source_type == "order":
+        return entry.source_id
+    if entry.key.startswith("order:") and ":code:" in entry.key:  # a return of points spent on that order
+        return entry.key.removeprefix("order:").split(":code:", 1)[0]
+    return None

@@ -1,0 +1,174 @@
+"""Measuring the programme: is it bringing customers back, and what does it cost?
+
+"Members" are customers with a store account (they can redeem and see their points); "non-members" are
+guest checkouts, who earn under their e-mail until they open one. Money is in the shop's currency; rates
+and averages are rounded to four / two places, and None where there is nothing to divide by.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from connector.db.tables import CustomerRecord, LedgerEntry, OrderRecord, Push, Shop, utcnow
+from connector.programme import ProgrammeSettings
+
+ACTIVE_DAYS = 90
+SEGMENTS = ("champions", "loyal", "potential", "new", "at_risk", "hibernating")
+CENTS = Decimal("0.01")
+RATE = Decimal("0.0001")
+
+
+@dataclass(frozen=True)
+class Buyer:
+    """One customer's facts for measuring: account or guest, tier, balance, and paid orders (time, total)."""
+
+    member: bool
+    tier: str | None
+    points: int
+    orders: tuple[tuple[datetime, Decimal], ...]
+
+
+def _ratio(part: Decimal | int, whole: Decimal | int, places: Decimal = RATE) -> Decimal | None:
+    return None if not whole else (Decimal(part) / Decimal(whole)).quantize(places)
+
+
+def repeat_purchase_rate(buyers: list[Buyer]) -> Decimal | None:
+    """Of the customers who bought, the share who bought more than once."""
+    bought = [b for b in buyers if b.orders]
+    return _ratio(sum(1 for b in bought if len(b.orders) > 1), len(bought))
+
+
+def average_order_value(buyers: list[Buyer]) -> Decimal | None:
+    """Mean total of their paid orders."""
+    totals = [total for b in buyers for _, total in b.orders]
+    return _ratio(sum(totals, Decimal(0)), len(totals), CENTS)
+
+
+def lifetime_value(buyers: list[Buyer]) -> Decimal | None:
+    """Mean spend per customer who bought."""
+    bought = [b for b in buyers if b.orders]
+    return _ratio(sum((t for b in bought for _, t in b.orders), Decimal(0)), len(bought), CENTS)
+
+
+def quintile_scores(values: list[Decimal | float | int]) -> list[int]:
+    """A 1-5 score per value, higher for higher values; equal values score the same."""
+    n = len(values)
+    return [min(5, math.ceil(5 * (sum(1 for w in values if w < v) + 1) / n)) for v in values]
+
+
+def rfm_segments(buyers: list[Buyer], now: datetime) -> dict[str, int]:
+    """Customers who bought, by recency, frequency and money-spent quintiles, into six segments."""
+    bought = [b for b in buyers if b.orders]
+    counts = dict.fromkeys(SEGMENTS, 0)
+    if not bought:
+        return counts
+    recency = quintile_scores([-(now - max(t for t, _ in b.orders)).days for b in bought])
+    frequency = quintile_scores([len(b.orders) for b in bought])
+    monetary = quintile_scores([sum((t for _, t in b.orders), Decimal(0)) for b in bought])
+    for buyer, r, f, m in zip(bought, recency, frequency, monetary, strict=True):
+        counts[segment(r, f, m, len(buyer.orders))] += 1
+    return counts
+
+
+def segment(r: int, f: int, m: int, orders: int) -> str:
+    """The segment for recency, frequency and monetary scores (1-5)."""
+    if orders == 1 and r >= 4:
+        return "new"
+    if r >= 4 and f >= 4 and m >= 4:
+        return "champions"
+    if f >= 4 and r >= 3:
+        return "loyal"
+    if r >= 3:
+        return "potential"
+    if f >= 3:
+        return "at_risk"
+    return "hibernating"
+
+
+def _group(buyers: list[Buyer]) -> dict[str, Any]:
+    return {
+        "customers": sum(1 for b in buyers if b.orders),
+        "repeat_purchase_rate": repeat_purchase_rate(buyers),
+        "average_order_value": average_order_value(buyers),
+        "lifetime_value": lifetime_value(buyers),
+    }
+
+
+def gather(session: Session, shop_id: int) -> list[Buyer]:
+    """Every customer of the shop with their paid, not cancelled orders."""
+    orders: dict[int, list[tuple[datetime, Decimal]]] = {}
+    for customer_id, placed, updated, total in session.execute(
+        select(OrderRecord.customer_id, OrderRecord.placed_at, OrderRecord.updated_at, OrderRecord.total).where(
+            OrderRecord.shop_id == shop_id,
+            OrderRecord.paid.is_(True),
+            OrderRecord.cancelled.is_(False),
+            OrderRecord.customer_id.is_not(None),
+        )
+    ):
+        orders.setdefault(customer_id, []).append((placed or updated, total or Decimal(0)))
+    return [
+        Buyer(member=c.platform_id is not None, tier=c.tier, points=c.points, orders=tuple(orders.get(c.id, ())))
+        for c in session.scalars(select(CustomerRecord).where(CustomerRecord.shop_id == shop_id))
+    ]
+
+
+def programme_metrics(session: Session, shop: Shop, now: datetime | None = None) -> dict[str, Any]:
+    """Every programme metric for a shop."""
+    now = now or utcnow()
+    buyers = gather(session, shop.id)
+    members = [b for b in buyers if b.member]
+
+    def points(kind: str, rule: str | None = None) -> int:
+        query = select(func.coalesce(func.sum(LedgerEntry.points), 0)).where(
+            LedgerEntry.shop_id == shop.id, LedgerEntry.kind == kind
+        )
+        if rule:
+            query = query.where(LedgerEntry.rule == rule)
+        return int(session.scalar(query) or 0)
+
+    issued = points("order")
+    returned = points("adjustment", "code_refused_points_returned")
+    redeemed = -points("redemption") - returned
+    expired = -points("expiry")
+    per_unit = ProgrammeSettings.from_dict(shop.settings).redemption.points_per_unit
+    outstanding = sum(b.points for b in buyers)
+    used = {
+        code
+        for (codes,) in session.execute(select(OrderRecord.discount_codes).where(OrderRecord.shop_id == shop.id))
+        for code in (codes or [])
+    }
+    gift_codes = [
+        p.payload.get("code")
+        for p in session.scalars(
+            select(Push).where(Push.shop_id == shop.id, Push.kind == "discount_code", Push.status != Push.FAILED)
+        )
+        if str(p.payload.get("reason", "")).startswith("gift:")
+    ]
+    since = now - timedelta(days=ACTIVE_DAYS)
+    return {
+        "members": len(members),
+        "active_members": sum(1 for b in members if any(t >= since for t, _ in b.orders)),
+        "members_vs_non_members": {
+            "members": _group(members),
+            "non_members": _group([b for b in buyers if not b.member]),
+        },
+        "points": {
+            "issued": issued,
+            "redeemed": redeemed,
+            "expired": expired,
+            "redemption_rate": _ratio(redeemed, issued),
+            "outstanding": outstanding,
+            "liability": (Decimal(outstanding) / per_unit).quantize(CENTS),
+        },
+        "gift_codes": {"issued": len(gift_codes), "used": sum(1 for c in gift_codes if c and c.upper() in used)},
+        "tiers": dict(Counter(b.tier or "none" for b in members)),
+        "segments": rfm_segments(buyers, now),
+    }

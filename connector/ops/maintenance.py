@@ -1,0 +1,129 @@
+"""Keeping installed stores connected: webhooks re-registered, and orders missed while they were down
+reconciled through the same idempotent inbox path as live webhooks."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+import uuid
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from redis.exceptions import RedisError
+from rq import Queue
+from sqlalchemy import func, select
+
+from adapters import get_adapter
+from connector.config import Config
+from connector.db.storage import Storage
+from connector.db.tables import Shop, WebhookEvent
+from connector.inbox import events as inbox
+from connector.outbox import pushes, tokens
+from connector.outbox import requests as outbox
+from connector.queue.connection import enqueue_event
+
+log = logging.getLogger(__name__)
+OVERLAP = timedelta(minutes=10)
+
+
+@dataclass(frozen=True)
+class Checked:
+    """What one store's check did."""
+
+    shop_id: int
+    reconciled: int
+
+
+def check_store(storage: Storage, queue: Queue, config: Config, shop_id: int) -> Checked:
+    """Re-register the store's webhooks (re-enabling any the store disabled) and bring in orders changed
+    since the last event received from it."""
+    with storage.session() as session:
+        shop = session.get(Shop, shop_id)
+        if shop is None or shop.uninstalled_at is not None:
+            return Checked(shop_id, 0)
+        push_id = outbox.request(
+            session, shop.id, pushes.REGISTER_WEBHOOKS, f"webhooks:check:{uuid.uuid4().hex}", shop.domain, {}
+        )
+        last = session.scalar(select(func.max(WebhookEvent.received_at)).where(WebhookEvent.shop_id == shop.id))
+        since = (last or shop.created_at) - OVERLAP
+        platform = shop.platform
+    pushes.dispatch(storage, queue, [(push_id, shop_id)] if push_id else [])
+    adapter = get_adapter(platform)
+    access = tokens.fresh_access(storage, shop_id, adapter, config)
+    reconciled = 0
+    for topic, delivery_id, payload in adapter.changed_orders(access, since):
+        stored = inbox.store(storage, shop_id, delivery_id, topic, json.dumps(payload).encode(), WebhookEvent.PENDING)
+        if stored.duplicate:
+            continue
+        reconciled += 1
+        with contextlib.suppress(RedisError):  # if Redis is down, the sweeper queues it
+            enqueue_event(queue, stored.event_id)
+    return Checked(shop_id, reconciled)
+
+
+def installed_shop_ids(storage: Storage) -> list[int]:
+    """Every shop that hasn't uninstalled Sadakat."""
+    with storage.session() as session:
+        return list(session.scalars(select(Shop.id).where(Shop.uninstalled_at.is_(None)).order_by(Shop.id)))
+
+
+def recompute_tiers(storage: Storage, queue: Queue) -> int:
+    """Let tiers follow spend as it ages out of the 12-month window. Returns how many members moved."""
+    from connector.db.tables import CustomerRecord
+    from connector.programme import ProgrammeSettings
+    from connector.settle import tiers
+
+    moved = 0
+    for shop_id in installed_shop_ids(storage):
+        requested: list[tuple[int, int]] = []
+        with storage.session() as session:
+            shop = session.get(Shop, shop_id)
+            if shop is None or not ProgrammeSettings.from_dict(shop.settings).tiers:
+                continue
+            for customer in session.scalars(select(CustomerRecord).where(CustomerRecord.shop_id == shop_id)):
+                if tiers.recompute(session, shop, customer, "nightly"):
+                    moved += 1
+                    push_id = pushes.request_customer_sync(session, shop, customer)
+                    if push_id:
+                        requested.append((push_id, shop_id))
+        pushes.dispatch(storage, queue, requested)
+    return moved
+
+
+def daily_gifts(storage: Storage, queue: Queue, today: date | None = None) -> int:
+    """Give today's birthday codes (and, in the first days of a month, tier perks) in every installed
+    store. Returns how many were asked for."""
+    from connector.db.tables import utcnow
+    from connector.settle import gifts
+
+    today = today or utcnow().date()
+    given = 0
+    for shop_id in installed_shop_ids(storage):
+        with storage.session() as session:
+            shop = session.get(Shop, shop_id)
+            requested = gifts.for_birthdays(session, shop, today) if shop else []
+            if shop:
+                requested += gifts.monthly_perks(session, shop, today)
+        pushes.dispatch(storage, queue, [(p, shop_id) for p in requested])
+        given += len(requested)
+    return given
+
+
+def expire_points(storage: Storage, queue: Queue, config: Config, today: date | None = None) -> int:
+    """Expire inactive balances and send warnings in every installed store. Returns balances expired."""
+    from connector.db.tables import utcnow
+    from connector.settle import expiry
+
+    today = today or utcnow().date()
+    expired_count = 0
+    for shop_id in installed_shop_ids(storage):
+        with storage.session() as session:
+            shop = session.get(Shop, shop_id)
+            if shop is None:
+                continue
+            expired, warnings = expiry.run(session, shop, config, today)
+            syncs = [pushes.request_customer_sync(session, shop, customer) for customer in expired]
+        pushes.dispatch(storage, queue, [(p, shop_id) for p in [*warnings, *syncs] if p])
+        expired_count += len(expired)
+    return expired_count

@@ -1,0 +1,131 @@
+"""Registering shops and their webhook secrets."""
+
+from __future__ import annotations
+
+import secrets
+import uuid
+from typing import Any
+
+from sqlalchemy import select
+
+from adapters import UnknownPlatform, get_adapter
+from adapters.base import ShopAddress, Tokens
+from connector.config import Config
+from connector.db.storage import Storage
+from connector.db.tables import Shop
+from connector.programme import ProgrammeSettings, SettingsError
+
+
+class ShopError(ValueError):
+    """A shop can't be registered or changed as asked; the message says why."""
+
+
+def register_shop(
+    storage: Storage,
+    config: Config,
+    platform: str,
+    address: str,
+    credentials: dict[str, str | None],
+    webhook_secret: str | None,
+    settings: dict[str, Any] | None = None,
+) -> Shop:
+    """Register a store by hand (custom-app style). Nothing is changed if anything is wrong."""
+    try:
+        adapter = get_adapter(platform)
+        where = adapter.address(address)
+        programme = ProgrammeSettings.from_dict(settings)
+    except (UnknownPlatform, ValueError, SettingsError) as exc:
+        raise ShopError(str(exc)) from None
+    missing = [name for name in adapter.credentials if not credentials.get(name)]
+    if missing:
+        flags = ", ".join("--" + name.replace("_", "-") for name in missing)
+        raise ShopError(f"{platform} shops need {flags}")
+    if not webhook_secret and not adapter.app_webhook_secrets(config):
+        raise ShopError(
+            "no webhook secret: pass --webhook-secret (a Shopify shop may rely on SHOPIFY_API_SECRET instead)"
+        )
+    with storage.session() as session:
+        existing = session.scalars(
+            select(Shop).where(Shop.platform == platform, Shop.domain == where.domain)
+        ).one_or_none()
+        if existing is not None:
+            raise ShopError(f"{where.domain} is already registered as shop {existing.id}")
+        shop = Shop(
+            platform=platform,
+            domain=where.domain,
+            base_url=where.base_url,
+            webhook_secret=webhook_secret or None,
+            carrier_secret=secrets.token_urlsafe(32),
+            code_secret=secrets.token_urlsafe(32),
+            customer_api_key=secrets.token_urlsafe(32),
+            settings=programme.to_dict(),
+            **{name: credentials.get(name) for name in adapter.credentials},
+        )
+        session.add(shop)
+        session.flush()
+    return shop
+
+
+def rotate_webhook_secret(storage: Storage, shop_id: int, new_secret: str) -> Shop:
+    """Make ``new_secret`` current; the old one keeps verifying until the next rotation."""
+    if not new_secret:
+        raise ShopError("the new webhook secret must not be empty")
+    with storage.session() as session:
+        shop = session.get(Shop, shop_id, with_for_update=True)
+        if shop is None:
+            raise ShopError(f"no shop {shop_id}")
+        shop.previous_webhook_secret = shop.webhook_secret
+        shop.webhook_secret = new_secret
+    return shop
+
+
+def install_shop(
+    storage: Storage, config: Config, platform: str, address: ShopAddress, tokens: Tokens
+) -> tuple[Shop, int]:
+    """Store a store's new credentials after an install: a new shop, or the same shop again after an
+    uninstall (balances intact). Asks for its webhooks to be registered. Returns (shop, push id)."""
+    from connector.outbox import pushes
+    from connector.outbox import requests as outbox
+
+    adapter = get_adapter(platform)
+    with storage.session() as session:
+        shop = session.scalars(
+            select(Shop).where(Shop.platform == platform, Shop.domain == address.domain).with_for_update()
+        ).one_or_none()
+        if shop is None:
+            shop = Shop(
+                platform=platform,
+                domain=address.domain,
+                base_url=address.base_url,
+                settings=ProgrammeSettings().to_dict(),
+                carrier_secret=secrets.token_urlsafe(32),
+                code_secret=secrets.token_urlsafe(32),
+                customer_api_key=secrets.token_urlsafe(32),
+            )
+            session.add(shop)
+        if not shop.webhook_secret and not adapter.app_webhook_secrets(config):
+            shop.webhook_secret = secrets.token_urlsafe(32)  # we create this store's webhooks with it
+        for name, value in tokens.credentials.items():
+            setattr(shop, name, value)
+        shop.access_token_expires_at = tokens.expires_at
+        shop.refresh_token = tokens.refresh_token
+        shop.refresh_token_expires_at = tokens.refresh_expires_at
+        shop.scopes = tokens.scopes
+        shop.uninstalled_at = None
+        session.flush()
+        push_id = outbox.request(
+            session, shop.id, pushes.REGISTER_WEBHOOKS, f"webhooks:{uuid.uuid4().hex}", shop.domain, {}
+        )
+        assert push_id is not None
+    return shop, push_id
+
+
+def change_settings(storage: Storage, shop_id: int, changes: dict[str, Any]) -> ProgrammeSettings:
+    """Apply ``changes`` (whole top-level settings) to a shop's programme; SettingsError leaves it untouched."""
+    with storage.session() as session:
+        shop = session.get(Shop, shop_id, with_for_update=True) if 0 < shop_id < 2**31 else None
+        if shop is None:
+            raise LookupError(f"no shop {shop_id}")
+        settings = ProgrammeSettings.from_dict(shop.settings).updated(changes)
+        shop.settings = settings.to_dict()
+    return settings

@@ -1,0 +1,1 @@
+"""Applying events: orders, refunds, shipments, members, the ledger, tiers, gifts, redemption."""

@@ -1,0 +1,76 @@
+"""Points expiry: a balance unused for N months (off by default) expires, with a warning some days before."""
+
+from __future__ import annotations
+
+import calendar
+from datetime import date, timedelta
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from connector.config import Config
+from connector.db.tables import CustomerRecord, LedgerEntry, Shop
+from connector.outbox import requests as outbox
+from connector.programme import ProgrammeSettings
+from connector.settle import ledger
+
+ACTIVITY = ("order", "redemption")
+EMAIL = "email"
+
+
+def add_months(day: date, months: int) -> date:
+    """The same day ``months`` later (the month's last day where it is shorter)."""
+    month0 = day.month - 1 + months
+    year, month = day.year + month0 // 12, month0 % 12 + 1
+    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+
+
+def run(session: Session, shop: Shop, config: Config, today: date) -> tuple[list[CustomerRecord], list[int]]:
+    """Expire inactive balances and ask for warnings to be e-mailed. Returns (members whose balance
+    expired, warning push ids). Keys tie each to the member's last activity, so a rerun does nothing."""
+    programme = ProgrammeSettings.from_dict(shop.settings)
+    if not programme.expiry_months:
+        return [], []
+    expired, warnings = [], []
+    for customer in session.scalars(
+        select(CustomerRecord).where(CustomerRecord.shop_id == shop.id, CustomerRecord.points > 0)
+    ):
+        last_at, last_id = session.execute(
+            select(func.max(LedgerEntry.created_at), func.max(LedgerEntry.id)).where(
+                LedgerEntry.customer_id == customer.id, LedgerEntry.kind.in_(ACTIVITY)
+            )
+        ).one()
+        if last_at is None:
+            continue
+        expires_on = add_months(last_at.date(), programme.expiry_months)
+        if today >= expires_on:
+            if ledger.append(
+                session,
+                shop.id,
+                customer.id,
+                ledger.NewEntry(
+                    key=f"expiry:{customer.id}:{last_id}",
+                    kind="expiry",
+                    points=-customer.points,
+                    source_type="customer",
+                    source_id=customer.key,
+                    rule=f"inactive_{programme.expiry_months}_months",
+                ),
+            ):
+                expired.append(customer)
+        elif today >= expires_on - timedelta(days=programme.expiry_warning_days) and customer.email and config.smtp_url:
+            body = (
+                f"Your {customer.points} points at {shop.domain} expire on {expires_on.isoformat()}. "
+                "Use them, or earn more with an order, to keep them."
+            )
+            push_id = outbox.request(
+                session,
+                shop.id,
+                EMAIL,
+                f"expiry-warning:{customer.id}:{last_id}",
+                customer.key,
+                {"to": customer.email, "subject": "Your points expire soon", "body": body},
+            )
+            if push_id:
+                warnings.append(push_id)
+    return expired, warnings

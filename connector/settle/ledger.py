@@ -1,0 +1,152 @@
+"""The points ledger: append-only entries, each with a reason and a key that makes a repeat a no-op.
+
+This module is the only writer of points. A customer's balance is the sum of their entries; the
+``customers.points`` column caches it and is moved in the same transaction as each new entry.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+from functools import cache
+from typing import Any
+
+from sqlalchemy import bindparam, func, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from connector.db.tables import CustomerRecord, LedgerEntry
+
+MAX_POINTS_PER_ENTRY = 10**12
+"""No entry moves more points (see connector.model.MAX_AMOUNT, which keeps every order under it)."""
+KINDS = frozenset({"order", "refund", "cancellation", "redemption", "gift", "expiry", "adjustment"})
+
+
+@dataclass(frozen=True)
+class NewEntry:
+    """An entry to append. ``key`` is unique per shop: appending the same key twice changes nothing."""
+
+    key: str
+    kind: str
+    points: int
+    source_type: str
+    source_id: str
+    rule: str
+    rate: Decimal | None = None
+    amount: Decimal | None = None
+    event_id: int | None = None
+
+    def __post_init__(self) -> None:
+        if self.kind not in KINDS:
+            raise ValueError(f"unknown ledger entry kind {self.kind!r}")
+
+
+def _values(shop_id: int, customer_id: int, entry: NewEntry) -> dict[str, Any]:
+    if abs(entry.points) > MAX_POINTS_PER_ENTRY:
+        raise ValueError(f"a ledger entry of {entry.points} points is past the limit of {MAX_POINTS_PER_ENTRY:,}")
+    return {
+        "shop_id": shop_id,
+        "customer_id": customer_id,
+        "key": entry.key,
+        "kind": entry.kind,
+        "points": entry.points,
+        "source_type": entry.source_type,
+        "source_id": entry.source_id,
+        "rule": entry.rule,
+        "rate": entry.rate,
+        "amount": entry.amount,
+        "event_id": entry.event_id,
+    }
+
+
+def append(session: Session, shop_id: int, customer_id: int, entry: NewEntry) -> bool:
+    """Append ``entry`` unless its key is already in the shop's ledger. Returns whether it was added."""
+    values = _values(shop_id, customer_id, entry)
+    inserted = session.execute(_insert_once(session.get_bind().dialect.name), values).scalar() is not None
+    if inserted and entry.points:
+        session.execute(
+            update(CustomerRecord)
+            .where(CustomerRecord.id == customer_id)
+            .values(points=CustomerRecord.points + entry.points)
+        )
+    return inserted
+
+
+def append_many(session: Session, shop_id: int, entries: list[tuple[int, NewEntry]]) -> dict[int, int]:
+    """Append many (customer id, entry) pairs in one statement, skipping keys already in the shop's ledger,
+    and move the cached balances to match. Returns the points each customer gained."""
+    if not entries:
+        return {}
+    dialect = session.get_bind().dialect.name
+    rows = [_values(shop_id, customer_id, entry) for customer_id, entry in entries]
+    gained: dict[int, int] = {}
+    for customer_id, points in session.connection().execute(_insert_once(dialect, many=True), rows):
+        gained[customer_id] = gained.get(customer_id, 0) + points
+    moves = [{"member": member, "gained": points} for member, points in gained.items() if points]
+    if moves:
+        session.connection().execute(
+            update(CustomerRecord.__table__)
+            .where(CustomerRecord.id == bindparam("member"))
+            .values(points=CustomerRecord.points + bindparam("gained")),
+            moves,
+        )
+    return gained
+
+
+@cache
+def _insert_once(dialect: str, many: bool = False) -> Any:
+    # Built once per dialect: every settle runs it.
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    table = LedgerEntry.__table__
+    columns = ("shop_id", "customer_id", "key", "kind", "points", "source_type", "source_id", "rule")
+    return (
+        insert(table)
+        .values({c: bindparam(c) for c in (*columns, "rate", "amount", "event_id")})
+        .on_conflict_do_nothing(index_elements=["shop_id", "key"])
+        .returning(*((table.c.customer_id, table.c.points) if many else (table.c.id,)))
+    )
+
+
+def has_entry(session: Session, shop_id: int, key: str) -> bool:
+    """Whether the shop's ledger already holds an entry with ``key``."""
+    return (
+        session.scalar(select(LedgerEntry.id).where(LedgerEntry.shop_id == shop_id, LedgerEntry.key == key)) is not None
+    )
+
+
+def sum_points(session: Session, shop_id: int, *, source_type: str, source_id: str, kinds: set[str]) -> int:
+    """The sum of the shop's entries of ``kinds`` about one source (e.g. every reversal of an order)."""
+    total = session.scalar(
+        select(func.coalesce(func.sum(LedgerEntry.points), 0)).where(
+            LedgerEntry.shop_id == shop_id,
+            LedgerEntry.source_type == source_type,
+            LedgerEntry.source_id == source_id,
+            LedgerEntry.kind.in_(kinds),
+        )
+    )
+    return int(total or 0)
+
+
+def balance(session: Session, customer_id: int) -> int:
+    """A customer's balance as the sum of their entries (the truth the cache must equal)."""
+    total = session.scalar(
+        select(func.coalesce(func.sum(LedgerEntry.points), 0)).where(LedgerEntry.customer_id == customer_id)
+    )
+    return int(total or 0)
+
+
+def count(session: Session, customer_id: int) -> int:
+    """How many entries a customer has (to key an entry to a point in their history)."""
+    return int(session.scalar(select(func.count()).where(LedgerEntry.customer_id == customer_id)) or 0)
+
+
+def history(session: Session, customer_id: int, limit: int = 500) -> list[LedgerEntry]:
+    """A customer's entries, newest first."""
+    return list(
+        session.scalars(
+            select(LedgerEntry)
+            .where(LedgerEntry.customer_id == customer_id)
+            .order_by(LedgerEntry.id.desc())
+            .limit(limit)
+        )
+    )

@@ -1,0 +1,168 @@
+"""What happens when a store uninstalls Sadakat, or asks for a customer's or its own data to be erased
+or exported (Shopify's mandatory privacy webhooks)."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from typing import Any
+
+from sqlalchemy import delete, or_, select, update
+from sqlalchemy.orm import Session
+
+from connector.db.tables import (
+    CustomerRecord,
+    DataExport,
+    LedgerEntry,
+    OrderRecord,
+    Push,
+    Shop,
+    WebhookEvent,
+    utcnow,
+)
+from connector.model import Lifecycle
+
+REDACTED_BODY = b'{"redacted": true}'
+
+
+def uninstall(session: Session, shop: Shop) -> None:
+    """Mark the shop uninstalled, forget its credentials and cancel what it was owed. Its programme and
+    ledger stay, so a reinstall picks up where it left off; ``shop/redact`` erases them."""
+    shop.uninstalled_at = utcnow()
+    shop.access_token = shop.refresh_token = shop.consumer_key = shop.consumer_secret = None
+    shop.access_token_expires_at = shop.refresh_token_expires_at = None
+    session.execute(
+        update(Push)
+        .where(Push.shop_id == shop.id, Push.status.in_((Push.PENDING, Push.RUNNING)))
+        .values(status=Push.CANCELLED, last_error="the store uninstalled Sadakat")
+    )
+
+
+def matching_customers(session: Session, shop_id: int, request: Lifecycle) -> list[CustomerRecord]:
+    """The member records a privacy request is about: by platform id, or by e-mail (guests)."""
+    conditions = []
+    if request.customer_id:
+        conditions.append(CustomerRecord.platform_id == request.customer_id)
+    if request.email:
+        conditions.append(CustomerRecord.email == request.email)
+    if not conditions:
+        return []
+    return list(session.scalars(select(CustomerRecord).where(CustomerRecord.shop_id == shop_id, or_(*conditions))))
+
+
+def redact_customer(session: Session, shop: Shop, request: Lifecycle) -> int:
+    """Erase a customer's personal data: their record becomes anonymous (its points and ledger stay, for
+    the books), their e-mail leaves pushes, and raw webhook bodies that name them are blanked.
+    Returns how many records were anonymised."""
+    customers = matching_customers(session, shop.id, request)
+    needles = {n.encode() for n in (request.customer_id, request.email) if n}
+    for customer in customers:
+        if customer.email:
+            needles.add(customer.email.encode())
+        anonymous = "redacted:" + hashlib.sha256(f"{shop.id}:{customer.key}".encode()).hexdigest()[:24]
+        session.execute(
+            update(Push)
+            .where(Push.shop_id == shop.id, Push.target == customer.key)
+            .values(target=anonymous, payload={"redacted": True})
+        )
+        customer.key = anonymous
+        customer.platform_id = customer.email = customer.first_name = customer.last_name = None
+        customer.birthday = None
+    if needles:
+        for event in session.scalars(
+            select(WebhookEvent).where(WebhookEvent.shop_id == shop.id).execution_options(yield_per=500)
+        ):
+            if any(needle in event.body for needle in needles):
+                event.body = REDACTED_BODY
+    return len(customers)
+
+
+def export_customer(session: Session, shop: Shop, request: Lifecycle) -> int:
+    """Gather everything held on the customer into a data export. Returns its id."""
+    records: list[dict[str, Any]] = []
+    for customer in matching_customers(session, shop.id, request):
+        entries = session.scalars(
+            select(LedgerEntry).where(LedgerEntry.customer_id == customer.id).order_by(LedgerEntry.id)
+        )
+        orders = session.scalars(
+            select(OrderRecord).where(OrderRecord.customer_id == customer.id).order_by(OrderRecord.id)
+        )
+        pushes = session.scalars(select(Push).where(Push.shop_id == shop.id, Push.target == customer.key))
+        records.append(
+            {
+                "customer": {
+                    "id": customer.platform_id,
+                    "email": customer.email,
+                    "first_name": customer.first_name,
+                    "last_name": customer.last_name,
+                    "points": customer.points,
+                    "member_since": customer.created_at.isoformat(),
+                },
+                "ledger": [
+                    {
+                        "kind": e.kind,
+                        "points": e.points,
+                        "source": {"type": e.source_type, "id": e.source_id},
+                        "rule": e.rule,
+                        "created_at": e.created_at.isoformat(),
+                    }
+                    for e in entries
+                ],
+                "orders": [
+                    {
+                        "id": o.order_id,
+                        "name": o.name,
+                        "currency": o.currency,
+                        "merchandise_amount": str(o.merchandise_amount) if o.merchandise_amount is not None else None,
+                        "paid": o.paid,
+                        "cancelled": o.cancelled,
+                        "points_earned": o.points_earned,
+                    }
+                    for o in orders
+                ],
+                "codes_and_messages": [
+                    {
+                        "kind": p.kind,
+                        "status": p.status,
+                        "code": p.payload.get("code"),
+                        "created_at": p.created_at.isoformat(),
+                    }
+                    for p in pushes
+                ],
+            }
+        )
+    body = {
+        "shop": shop.domain,
+        "request_id": request.request_id,
+        "requested_for": {
+            "customer_id": request.customer_id,
+            "email": request.email,
+            "orders": list(request.order_ids),
+        },
+        "records": json.loads(json.dumps(records, default=str)),
+    }
+    export = DataExport(
+        shop_id=shop.id,
+        request_id=request.request_id,
+        customer_ref=request.customer_id or request.email or "unknown",
+        body=body,
+    )
+    session.add(export)
+    session.flush()
+    return export.id
+
+
+def erase_shop(session: Session, shop_id: int) -> None:
+    """Delete everything Sadakat holds for a shop (its rows cascade)."""
+    session.execute(delete(Shop).where(Shop.id == shop_id))
+
+
+def apply(session: Session, shop: Shop, request: Lifecycle) -> None:
+    """Carry out a lifecycle event other than ``shop_redact`` (which the inbox handles, as it erases the
+    event itself)."""
+    if request.kind == "uninstalled":
+        uninstall(session, shop)
+    elif request.kind == "customer_redact":
+        redact_customer(session, shop, request)
+    elif request.kind == "customer_data_request":
+        export_customer(session, shop, request)

@@ -1,0 +1,75 @@
+"""VIP tiers: a member's tier follows their spend over the last 12 months, and changes are recorded and
+written to the store."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from decimal import Decimal
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from connector.db.tables import CustomerRecord, OrderRecord, RefundRecord, Shop, TierChange, utcnow
+from connector.programme import ProgrammeSettings, Tier
+
+WINDOW = timedelta(days=365)
+
+
+def spend(session: Session, customer_id: int) -> Decimal:
+    """Merchandise bought in the last 12 months, less what was refunded, on paid orders not cancelled."""
+    since = utcnow() - WINDOW
+    orders = select(OrderRecord.shop_id, OrderRecord.order_id, OrderRecord.merchandise_amount).where(
+        OrderRecord.customer_id == customer_id,
+        OrderRecord.paid.is_(True),
+        OrderRecord.cancelled.is_(False),
+        OrderRecord.fully_refunded.is_(False),
+        func.coalesce(OrderRecord.placed_at, OrderRecord.updated_at) >= since,
+    )
+    total = Decimal(0)
+    for shop_id, order_id, amount in session.execute(orders):
+        refunded = session.scalar(
+            select(func.coalesce(func.sum(RefundRecord.merchandise_amount), 0)).where(
+                RefundRecord.shop_id == shop_id, RefundRecord.order_id == order_id
+            )
+        )
+        total += max((amount or Decimal(0)) - Decimal(str(refunded or 0)), Decimal(0))
+    return total
+
+
+def tier_for(tiers: tuple[Tier, ...], amount: Decimal) -> Tier | None:
+    """The highest tier whose threshold ``amount`` reaches (tiers are sorted by min_spend)."""
+    reached = [t for t in tiers if amount >= t.min_spend]
+    return reached[-1] if reached else None
+
+
+def multiplier(shop: Shop, customer: CustomerRecord) -> Decimal:
+    """The member's current tier's points multiplier (1 without tiers)."""
+    return tier_multiplier(ProgrammeSettings.from_dict(shop.settings), customer.tier)
+
+
+def tier_multiplier(programme: ProgrammeSettings, tier: str | None) -> Decimal:
+    """The points multiplier of the tier named ``tier`` in ``programme`` (1 for none, or one since removed)."""
+    current = next((t for t in programme.tiers if t.name == tier), None)
+    return current.multiplier if current else Decimal(1)
+
+
+def recompute(session: Session, shop: Shop, customer: CustomerRecord, reason: str) -> bool:
+    """Put the member in the tier their spend earns; record a change. Returns whether it changed."""
+    tiers = ProgrammeSettings.from_dict(shop.settings).tiers
+    amount = spend(session, customer.id)
+    new = tier_for(tiers, amount)
+    new_name = new.name if new else None
+    if new_name == customer.tier:
+        return False
+    session.add(
+        TierChange(
+            shop_id=shop.id,
+            customer_id=customer.id,
+            from_tier=customer.tier,
+            to_tier=new_name,
+            spend=amount,
+            reason=reason,
+        )
+    )
+    customer.tier = new_name
+    return True

@@ -1,0 +1,1 @@
+"""The admin: JSON API, pages, login and sessions, charts and the pages' words."""

@@ -1,0 +1,297 @@
+"""The admin JSON API, for scripts (bearer token) and the admin pages (session + CSRF header)."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from flask import Blueprint, jsonify, request
+from flask.typing import ResponseReturnValue
+from sqlalchemy import select
+
+from adapters import get_adapter
+from connector.db.customers import find_customer
+from connector.db.tables import DataExport, LedgerEntry, Push, Shop
+from connector.inbox import events as inbox
+from connector.inputs import InputError, whole_number
+from connector.ops import insights as metrics
+from connector.ops import shops
+from connector.outbox import pushes
+from connector.programme import ProgrammeSettings, SettingsError
+from connector.settle import ledger
+from connector.web.admin.auth import require_admin
+from connector.web.errors import problem
+from connector.web.receiver import MAX_SHOP_ID
+from connector.web.runtime import runtime
+
+bp = Blueprint("admin", __name__, url_prefix="/admin")
+EVENT_STATUSES = ("pending", "processed", "ignored", "failed", "discarded")
+
+
+bp.before_request(require_admin)
+
+
+@bp.get("/api/shops")
+def list_shops() -> ResponseReturnValue:
+    """Every registered shop."""
+    with runtime().storage.session() as session:
+        shops = session.scalars(select(Shop).order_by(Shop.id)).all()
+        return jsonify(shops=[shop_json(shop, runtime().config.public_url) for shop in shops])
+
+
+@bp.get("/api/shops/<int:shop_id>/customers/<path:ident>")
+def customer(shop_id: int, ident: str) -> ResponseReturnValue:
+    """A customer's balance and ledger history, by platform customer id or e-mail."""
+    with runtime().storage.session() as session:
+        if not 0 < shop_id <= MAX_SHOP_ID or session.get(Shop, shop_id) is None:
+            return problem(404, f"no shop {shop_id}")
+        record = find_customer(session, shop_id, ident)
+        if record is None:
+            return problem(404, f"no customer {ident!r} in shop {shop_id}")
+        entries = ledger.history(session, record.id)
+        return jsonify(
+            shop_id=shop_id,
+            customer={
+                "key": record.key,
+                "id": record.platform_id,
+                "email": record.email,
+                "first_name": record.first_name,
+                "last_name": record.last_name,
+            },
+            points=record.points,
+            tier=record.tier,
+            entries=[entry_json(entry) for entry in entries],
+        )
+
+
+@bp.post("/api/shops/<int:shop_id>/customers/<path:ident>/codes")
+def issue_code(shop_id: int, ident: str) -> ResponseReturnValue:
+    """Give a customer a single-use discount code: ``{"kind", "value", "days", "title", "key"}``.
+    ``key`` (or an ``Idempotency-Key`` header) makes a repeated request return the same code."""
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        return problem(400, "the body must be a JSON object")
+    key = body.get("key") or request.headers.get("Idempotency-Key")
+    try:
+        issued = pushes.issue_code_for(
+            runtime().storage,
+            shop_id,
+            ident,
+            kind=body.get("kind", "fixed_amount"),
+            value=body.get("value"),
+            days=body.get("days", 30),
+            title=body.get("title") or "Sadakat gift",
+            key=key,
+        )
+    except LookupError as exc:
+        return problem(404, str(exc))
+    except pushes.PushRequestError as exc:
+        return problem(400, str(exc))
+    pushes.dispatch(runtime().storage, runtime().queue, issued.pushes)
+    return jsonify(code=issued.code, push_id=issued.push_id, repeated=issued.repeated), 202
+
+
+@bp.get("/api/shops/<int:shop_id>/pushes")
+def list_pushes(shop_id: int) -> ResponseReturnValue:
+    """The shop's pushes, newest first; ``?status=failed`` for the ones that need an admin."""
+    status = request.args.get("status")
+    if status and status not in PUSH_STATUSES:
+        return problem(400, f"status must be one of {', '.join(PUSH_STATUSES)}")
+    with runtime().storage.session() as session:
+        return jsonify(pushes=[push_json(p) for p in pushes.recent(session, shop_id, status)])
+
+
+@bp.post("/api/shops/<int:shop_id>/pushes/<int:push_id>/retry")
+def retry_push(shop_id: int, push_id: int) -> ResponseReturnValue:
+    """Try a failed push again from scratch."""
+    try:
+        pushes.retry_failed(runtime().storage, shop_id, push_id)
+    except LookupError as exc:
+        return problem(404, str(exc))
+    except pushes.PushRequestError as exc:
+        return problem(409, str(exc))
+    pushes.dispatch(runtime().storage, runtime().queue, [(push_id, shop_id)])
+    return jsonify(status="pending"), 202
+
+
+@bp.post("/api/shops/<int:shop_id>/pushes/<int:push_id>/discard")
+def discard_push(shop_id: int, push_id: int) -> ResponseReturnValue:
+    """Give up on a failed push for good."""
+    try:
+        pushes.discard_failed(runtime().storage, shop_id, push_id)
+    except LookupError as exc:
+        return problem(404, str(exc).strip("'\""))
+    except pushes.PushRequestError as exc:
+        return problem(409, str(exc))
+    return jsonify(status="cancelled")
+
+
+@bp.get("/api/shops/<int:shop_id>/events")
+def list_events(shop_id: int) -> ResponseReturnValue:
+    """The shop's events, newest first: ``?status=failed`` for those that need attention, ``?limit=``."""
+    status = request.args.get("status") or None
+    if status is not None and status not in EVENT_STATUSES:
+        return problem(400, f"status must be one of {', '.join(EVENT_STATUSES)}")
+    try:
+        limit = whole_number(request.args.get("limit", "50"), "limit", low=1, high=500)
+    except InputError as exc:
+        return problem(400, str(exc))
+    with runtime().storage.session(read_only=True) as session:
+        return jsonify(events=inbox.recent_events(session, shop_id, status, limit))
+
+
+@bp.post("/api/shops/<int:shop_id>/events/<int:event_id>/retry")
+def retry_event(shop_id: int, event_id: int) -> ResponseReturnValue:
+    """Run an event again (safe for a processed order: a repeat adds nothing)."""
+    try:
+        inbox.retry_event(runtime().storage, runtime().queue, shop_id, event_id)
+    except LookupError as exc:
+        return problem(404, str(exc).strip("'\""))
+    except ValueError as exc:
+        return problem(409, str(exc))
+    return jsonify(status="pending"), 202
+
+
+@bp.post("/api/shops/<int:shop_id>/events/<int:event_id>/discard")
+def discard_event(shop_id: int, event_id: int) -> ResponseReturnValue:
+    """Give up on a failed event for good."""
+    try:
+        inbox.discard(runtime().storage, shop_id, event_id)
+    except LookupError as exc:
+        return problem(404, str(exc).strip("'\""))
+    except ValueError as exc:
+        return problem(409, str(exc))
+    return jsonify(status="discarded")
+
+
+@bp.get("/api/shops/<int:shop_id>/metrics")
+def shop_metrics(shop_id: int) -> ResponseReturnValue:
+    """Programme metrics: members, repeat purchase, order value, points, liability, gifts, tiers, segments."""
+    with runtime().storage.session() as session:
+        shop = session.get(Shop, shop_id) if 0 < shop_id <= MAX_SHOP_ID else None
+        if shop is None:
+            return problem(404, f"no shop {shop_id}")
+        return jsonify(json_ready(metrics.programme_metrics(session, shop)))
+
+
+def json_ready(value: Any) -> Any:
+    """Decimals as strings (money and rates stay exact), recursively."""
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, dict):
+        return {k: json_ready(v) for k, v in value.items()}
+    return value
+
+
+@bp.get("/api/shops/<int:shop_id>/settings")
+def get_settings(shop_id: int) -> ResponseReturnValue:
+    """The shop's programme settings, defaults filled in."""
+    with runtime().storage.session() as session:
+        shop = session.get(Shop, shop_id) if 0 < shop_id <= MAX_SHOP_ID else None
+        if shop is None:
+            return problem(404, f"no shop {shop_id}")
+        return jsonify(ProgrammeSettings.from_dict(shop.settings).to_dict())
+
+
+@bp.put("/api/shops/<int:shop_id>/settings")
+def put_settings(shop_id: int) -> ResponseReturnValue:
+    """Replace the named settings (e.g. ``{"earn_rate": "2", "tiers": [...]}``); invalid values change nothing."""
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        return problem(400, "the body must be a JSON object of settings")
+    try:
+        settings = shops.change_settings(runtime().storage, shop_id, body)
+    except LookupError as exc:
+        return problem(404, str(exc).strip("'\""))
+    except SettingsError as exc:
+        return problem(400, str(exc))
+    return jsonify(settings.to_dict())
+
+
+@bp.get("/api/shops/<int:shop_id>/data-exports")
+def list_exports(shop_id: int) -> ResponseReturnValue:
+    """Data requests received for the shop's customers, newest first."""
+    with runtime().storage.session() as session:
+        rows = session.scalars(
+            select(DataExport).where(DataExport.shop_id == shop_id).order_by(DataExport.id.desc()).limit(200)
+        )
+        return jsonify(
+            exports=[
+                {
+                    "id": e.id,
+                    "request_id": e.request_id,
+                    "customer": e.customer_ref,
+                    "created_at": e.created_at.isoformat(),
+                }
+                for e in rows
+            ]
+        )
+
+
+@bp.get("/api/shops/<int:shop_id>/data-exports/<int:export_id>")
+def download_export(shop_id: int, export_id: int) -> ResponseReturnValue:
+    """One data export as a JSON file, to hand to the store owner for their customer."""
+    with runtime().storage.session() as session:
+        export = session.get(DataExport, export_id) if 0 < export_id <= MAX_SHOP_ID else None
+        if export is None or export.shop_id != shop_id:
+            return problem(404, f"no data export {export_id} in shop {shop_id}")
+        response = jsonify(export.body)
+    response.headers["Content-Disposition"] = f'attachment; filename="sadakat-data-request-{export_id}.json"'
+    return response
+
+
+PUSH_STATUSES = (Push.PENDING, Push.RUNNING, Push.DONE, Push.FAILED, Push.CANCELLED)
+
+
+def push_json(push: Push) -> dict[str, Any]:
+    """A push as admins see it."""
+    return {
+        "id": push.id,
+        "kind": push.kind,
+        "target": push.target,
+        "status": push.status,
+        "attempts": push.attempts,
+        "last_error": push.last_error,
+        "store_object_id": push.store_object_id,
+        "code": push.payload.get("code"),
+        "tracking_status": push.payload.get("status") if push.kind == pushes.TRACKING else None,
+        "created_at": push.created_at.isoformat(),
+        "updated_at": push.updated_at.isoformat(),
+    }
+
+
+def entry_json(entry: LedgerEntry) -> dict[str, Any]:
+    """A ledger entry as the API shows it."""
+    return {
+        "kind": entry.kind,
+        "points": entry.points,
+        "created_at": entry.created_at.isoformat(),
+        "source": {"type": entry.source_type, "id": entry.source_id},
+        "rule": entry.rule,
+        "rate": None if entry.rate is None else format(entry.rate.normalize(), "f"),
+        "amount": None if entry.amount is None else amount_text(entry.amount),
+        "key": entry.key,
+    }
+
+
+def amount_text(amount: Decimal) -> str:
+    """Money as text with at least two decimals and no trailing zeros past them (``404.95``, ``18.00``)."""
+    text = format(amount.normalize(), "f")
+    whole, _, fraction = text.partition(".")
+    return f"{whole}.{fraction.ljust(2, '0')}"
+
+
+def shop_json(shop: Shop, public_url: str) -> dict[str, Any]:
+    """A shop as the CLI and the API show it (never its secrets)."""
+    return {
+        "id": shop.id,
+        "platform": shop.platform,
+        "domain": shop.domain,
+        "base_url": shop.base_url,
+        "webhook_url": public_url + get_adapter(shop.platform).webhook_path(shop.id),
+        "carrier_webhook_url": f"{public_url}/webhooks/carrier/{shop.id}",
+        "created_at": shop.created_at.isoformat(),
+        "uninstalled_at": shop.uninstalled_at.isoformat() if shop.uninstalled_at else None,
+        "currency": inbox.shop_currency(shop),
+        "currency_confirmed": bool(ProgrammeSettings.from_dict(shop.settings).currency or shop.currency_confirmed),
+    }

@@ -1,0 +1,244 @@
+"""The admin pages (server-rendered): the overview, a shop's page, its settings form, fixing failures,
+and a customer's history. Every route needs a logged-in admin (see admin_auth)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
+from sqlalchemy import select
+
+from adapters import get_adapter
+from connector.db.customers import find_customer
+from connector.db.tables import Push, Shop, WebhookEvent, utcnow
+from connector.inbox import events as inbox
+from connector.ops import activity, shops, status
+from connector.ops import insights as metrics
+from connector.outbox import pushes
+from connector.programme import ProgrammeSettings, SettingsError
+from connector.settle import ledger
+from connector.web.admin.auth import require_admin
+from connector.web.admin.charts import Series, bar_list, column_chart
+from connector.web.admin.texts import text_for
+from connector.web.errors import problem
+from connector.web.receiver import MAX_SHOP_ID
+from connector.web.runtime import runtime
+
+bp = Blueprint("admin_pages", __name__, url_prefix="/admin")
+bp.before_request(require_admin)
+
+RECENT_EVENTS = 50
+FAILED_LISTED = 100
+
+
+@bp.get("")
+@bp.get("/")
+def overview() -> ResponseReturnValue:
+    """Every shop at a glance, the queue and its processes, and a verdict."""
+    with runtime().storage.session() as session:
+        shop_rows = status.shop_statuses(session)
+    queue = status.queue_status(runtime().redis)
+    now = utcnow()
+    return render_template(
+        "admin/overview.html",
+        shops=shop_rows,
+        queue=queue,
+        live_workers=queue.alive(queue.workers, now),
+        live_schedulers=queue.alive(queue.schedulers, now),
+        problems=status.problems(shop_rows, queue, now),
+    )
+
+
+def _shop_or_404(session: Any, shop_id: int) -> Shop | None:
+    return session.get(Shop, shop_id) if 0 < shop_id <= MAX_SHOP_ID else None
+
+
+@bp.get("/shops/<int:shop_id>")
+def shop_page(shop_id: int) -> ResponseReturnValue:
+    """A shop: programme metrics and charts, failures to fix, recent events, customer search, settings."""
+    return _render_shop(shop_id)
+
+
+def _render_shop(
+    shop_id: int, form: dict[str, Any] | None = None, error: str | None = None, code: int = 200
+) -> ResponseReturnValue:
+    t = text_for()
+    with runtime().storage.session() as session:
+        shop = _shop_or_404(session, shop_id)
+        if shop is None:
+            return problem(404, f"no shop {shop_id}")
+        figures = metrics.programme_metrics(session, shop)
+        per_hour = activity.events_per_hour(session, shop.id)
+        issued, redeemed = activity.points_per_day(session, shop.id)
+        events = session.scalars(
+            select(WebhookEvent)
+            .where(WebhookEvent.shop_id == shop.id)
+            .order_by(WebhookEvent.id.desc())
+            .limit(RECENT_EVENTS)
+        ).all()
+        failed_events = session.scalars(
+            select(WebhookEvent)
+            .where(WebhookEvent.shop_id == shop.id, WebhookEvent.status == WebhookEvent.FAILED)
+            .order_by(WebhookEvent.id.desc())
+            .limit(FAILED_LISTED)
+        ).all()
+        failed_pushes = pushes.recent(session, shop.id, Push.FAILED, FAILED_LISTED)
+        settings = ProgrammeSettings.from_dict(shop.settings).to_dict()
+        charts = [
+            column_chart(
+                t("chart_events"), activity.hour_labels(), [Series(t("events_24h"), per_hour, "bar")], t.number
+            ),
+            column_chart(
+                t("chart_points"),
+                activity.day_labels(),
+                [Series(t("issued"), issued, "bar"), Series(t("redeemed"), redeemed, "bar2")],
+                t.number,
+            ),
+            bar_list(t("chart_tiers"), sorted(figures["tiers"].items()), t.number),
+            bar_list(t("chart_segments"), list(figures["segments"].items()), t.number),
+        ]
+        webhook_url = runtime().config.public_url + get_adapter(shop.platform).webhook_path(shop.id)
+        page = render_template(
+            "admin/shop.html",
+            shop=shop,
+            webhook_url=webhook_url,
+            currency=inbox.shop_currency(shop),
+            currency_confirmed=bool(ProgrammeSettings.from_dict(shop.settings).currency or shop.currency_confirmed),
+            figures=figures,
+            charts=charts,
+            events=events,
+            failed_events=failed_events,
+            failed_pushes=failed_pushes,
+            retry_refusal=pushes.retry_refusal,
+            form=form or _settings_form(settings),
+            error=error,
+            error_field=_error_field(error),
+        )
+    return page, code
+
+
+def _settings_form(settings: dict[str, Any]) -> dict[str, Any]:
+    redemption = settings.get("redemption", {})
+    return {
+        "earn_rate": settings.get("earn_rate", ""),
+        "include_shipping": settings.get("include_shipping", False),
+        "include_tax": settings.get("include_tax", False),
+        "sync_customers": settings.get("sync_customers", True),
+        "locale": settings.get("locale", "en"),
+        "expiry_months": settings.get("expiry_months", ""),
+        "expiry_warning_days": settings.get("expiry_warning_days", ""),
+        "points_per_unit": redemption.get("points_per_unit", ""),
+        "minimum_points": redemption.get("minimum_points", ""),
+        "step_points": redemption.get("step_points", ""),
+        "tiers": json.dumps(settings.get("tiers", []), indent=2, ensure_ascii=False),
+        "gifts": json.dumps(settings.get("gifts", []), indent=2, ensure_ascii=False),
+        "return_spent_points": settings.get("return_spent_points", "always"),
+        "currency": settings.get("currency", ""),
+    }
+
+
+def _error_field(error: str | None) -> str | None:
+    # Settings errors start with the setting's name ("earn_rate must be ...", "redemption.step_points ...").
+    if not error:
+        return None
+    name = error.split(" ", 1)[0].split("[", 1)[0]
+    return name.rsplit(".", 1)[-1].rstrip(":")
+
+
+@bp.post("/shops/<int:shop_id>/settings")
+def save_settings(shop_id: int) -> ResponseReturnValue:
+    """Save the settings form; any bad value is shown next to the form and nothing is saved."""
+    form = request.form
+    submitted: dict[str, Any] = {name: form.get(name, "") for name in _settings_form({})}
+    for flag in ("include_shipping", "include_tax", "sync_customers"):
+        submitted[flag] = flag in form
+    try:
+        changes: dict[str, Any] = {
+            "earn_rate": submitted["earn_rate"].strip(),
+            "include_shipping": submitted["include_shipping"],
+            "include_tax": submitted["include_tax"],
+            "sync_customers": submitted["sync_customers"],
+            "locale": submitted["locale"],
+            "expiry_months": submitted["expiry_months"].strip() or None,
+            "expiry_warning_days": submitted["expiry_warning_days"].strip(),
+            "redemption": {
+                name: submitted[name].strip() for name in ("points_per_unit", "minimum_points", "step_points")
+            },
+            "tiers": _json_field(submitted["tiers"], "tiers"),
+            "gifts": _json_field(submitted["gifts"], "gifts"),
+        }
+        # Fields a form of an earlier page may not carry keep their stored value.
+        if "return_spent_points" in form:
+            changes["return_spent_points"] = submitted["return_spent_points"]
+        if "currency" in form:
+            changes["currency"] = submitted["currency"].strip() or None
+        shops.change_settings(runtime().storage, shop_id, changes)
+    except LookupError:
+        return problem(404, f"no shop {shop_id}")
+    except SettingsError as exc:
+        return _render_shop(shop_id, form=submitted, error=str(exc), code=400)
+    flash(text_for()("saved"))
+    return redirect(url_for("admin_pages.shop_page", shop_id=shop_id) + "#settings")
+
+
+def _json_field(raw: str, name: str) -> Any:
+    if not raw.strip():
+        return []
+    try:
+        return json.loads(raw)
+    except ValueError as exc:
+        raise SettingsError(f"{name} is not valid JSON: {exc}") from None
+    except RecursionError:
+        raise SettingsError(f"{name} is nested too deeply") from None
+
+
+@bp.post("/shops/<int:shop_id>/events/<int:event_id>/<any(retry, discard):action>")
+def event_action(shop_id: int, event_id: int, action: str) -> ResponseReturnValue:
+    """Run a failed event again, or give up on it."""
+    t = text_for()
+    try:
+        if action == "retry":
+            inbox.retry_event(runtime().storage, runtime().queue, shop_id, event_id)
+        else:
+            inbox.discard(runtime().storage, shop_id, event_id)
+    except LookupError as exc:
+        return problem(404, str(exc).strip("'\""))
+    except ValueError as exc:
+        return problem(409, str(exc))
+    flash(f"{t('event')} {event_id}: {t('retried' if action == 'retry' else 'discarded')}")
+    return redirect(url_for("admin_pages.shop_page", shop_id=shop_id) + "#attention")
+
+
+@bp.post("/shops/<int:shop_id>/pushes/<int:push_id>/<any(retry, discard):action>")
+def push_action(shop_id: int, push_id: int, action: str) -> ResponseReturnValue:
+    """Try a failed push again, or give up on it."""
+    t = text_for()
+    storage = runtime().storage
+    try:
+        if action == "retry":
+            pushes.retry_failed(storage, shop_id, push_id)
+            pushes.dispatch(storage, runtime().queue, [(push_id, shop_id)])
+        else:
+            pushes.discard_failed(storage, shop_id, push_id)
+    except LookupError as exc:
+        return problem(404, str(exc).strip("'\""))
+    except pushes.PushRequestError as exc:
+        return problem(409, str(exc))
+    flash(f"{t('push')} {push_id}: {t('retried' if action == 'retry' else 'discarded')}")
+    return redirect(url_for("admin_pages.shop_page", shop_id=shop_id) + "#attention")
+
+
+@bp.get("/shops/<int:shop_id>/customers")
+def customer_page(shop_id: int) -> ResponseReturnValue:
+    """A customer found by platform id or e-mail: balance, tier and ledger history."""
+    query = request.args.get("q", "").strip()
+    with runtime().storage.session() as session:
+        shop = _shop_or_404(session, shop_id)
+        if shop is None:
+            return problem(404, f"no shop {shop_id}")
+        record = find_customer(session, shop_id, query) if query else None
+        entries = ledger.history(session, record.id) if record else []
+        page = render_template("admin/customer.html", shop=shop, query=query, customer=record, entries=entries)
+    return page, 200 if record else 404

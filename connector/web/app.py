@@ -1,0 +1,63 @@
+"""The application factory."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import logging
+from pathlib import Path
+
+from flask import Flask
+
+from connector.config import Config
+from connector.db.crypto import SecretKeyError, secret_key
+from connector.db.storage import Storage
+from connector.queue.connection import event_queue, redis_connection
+from connector.web import health, install, prometheus, storefront
+from connector.web import receiver as webhooks
+from connector.web.admin import api as admin
+from connector.web.admin import auth as admin_auth
+from connector.web.admin import pages as admin_pages
+from connector.web.errors import register_error_handlers
+from connector.web.runtime import Runtime
+from connector.web.security_headers import register_security_headers
+from connector.web.sessions import AdminSessionInterface
+
+
+def create_app(config: Config | None = None) -> Flask:
+    """Build the web app for ``config`` (default: from the environment)."""
+    config = config or Config.from_env()
+    app = Flask("sadakat", root_path=str(Path(__file__).parent))
+    app.config["MAX_CONTENT_LENGTH"] = config.max_webhook_bytes
+    app.config.update(
+        SESSION_COOKIE_NAME="sadakat_admin",
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Strict",
+        SESSION_COOKIE_SECURE=config.public_url.startswith("https://"),
+    )
+    try:
+        # Flask wants a key for its cookie machinery; derived from (never equal to) the encryption key.
+        app.secret_key = hmac.new(secret_key().encode(), b"sadakat-admin-cookie", hashlib.sha256).hexdigest()
+    except SecretKeyError:
+        app.secret_key = None  # the login page says what to set
+    app.json.sort_keys = False  # type: ignore[attr-defined]
+    redis = redis_connection(config, fail_fast=True)
+    app.session_interface = AdminSessionInterface(app, redis)
+    app.extensions["sadakat"] = Runtime(
+        config=config, storage=Storage(config.database_url), redis=redis, queue=event_queue(redis)
+    )
+    register_error_handlers(app)
+    register_security_headers(app)
+    for blueprint in (
+        webhooks.bp,
+        admin_auth.bp,
+        admin_pages.bp,
+        admin.bp,
+        prometheus.bp,
+        health.bp,
+        install.bp,
+        storefront.bp,
+    ):
+        app.register_blueprint(blueprint)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    return app

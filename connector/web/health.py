@@ -1,0 +1,48 @@
+"""``/healthz``: can this process reach its database and Redis, and is anyone processing the queue?"""
+
+from __future__ import annotations
+
+from flask import Blueprint, jsonify
+from flask.typing import ResponseReturnValue
+from redis.exceptions import RedisError
+from sqlalchemy.exc import SQLAlchemyError
+
+from connector.db.tables import utcnow
+from connector.ops import status
+from connector.web.runtime import runtime
+
+bp = Blueprint("health", __name__)
+
+
+@bp.get("/healthz")
+def healthz() -> ResponseReturnValue:
+    """200 when the database and Redis answer, else 503 saying which doesn't. Workers and the scheduler
+    are reported too; with none seen in the last minute the status is "degraded" but still 200, because
+    this process can go on accepting webhooks durably (a load balancer must not take it out)."""
+    checks: dict[str, str] = {}
+    try:
+        runtime().storage.ping()
+        checks["database"] = "ok"
+    except SQLAlchemyError as exc:
+        checks["database"] = f"unreachable: {type(exc).__name__}"
+    try:
+        runtime().redis.ping()
+        checks["redis"] = "ok"
+    except RedisError as exc:
+        checks["redis"] = f"unreachable: {type(exc).__name__}"
+    reachable = all(value == "ok" for value in checks.values())
+    degraded = False
+    if checks["redis"] == "ok":
+        try:
+            queue = status.queue_status(runtime().redis)
+        except RedisError as exc:
+            checks["redis"] = f"unreachable: {type(exc).__name__}"
+            reachable = False
+        else:
+            now = utcnow()
+            for role, processes in (("workers", queue.workers), ("scheduler", queue.schedulers)):
+                alive = len(queue.alive(processes, now))
+                checks[role] = f"{alive} seen in the last minute" if alive else "none seen in the last minute"
+                degraded = degraded or not alive
+    state = "unhealthy" if not reachable else "degraded" if degraded else "ok"
+    return jsonify(status=state, checks=checks), 200 if reachable else 503

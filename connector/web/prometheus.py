@@ -1,0 +1,97 @@
+"""``/metrics`` in Prometheus' text format: webhooks by outcome, job durations, queue depths, pushes.
+
+Read at scrape time from Redis (shared counters, RQ's registries) and the database, so any web worker
+on any host answers for the whole deployment. Needs the admin bearer token or an admin session.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from flask import Blueprint, Response
+from prometheus_client import CollectorRegistry, generate_latest
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, HistogramMetricFamily, Metric
+from prometheus_client.registry import Collector
+from sqlalchemy import func, select
+
+from connector.db.tables import Push, Shop, WebhookEvent, utcnow
+from connector.ops import status
+from connector.queue import telemetry
+from connector.web.admin.auth import require_admin
+from connector.web.runtime import Runtime, runtime
+
+bp = Blueprint("prometheus", __name__)
+bp.before_request(require_admin)
+
+
+class SadakatCollector(Collector):
+    """Everything /metrics reports, gathered when scraped."""
+
+    def __init__(self, rt: Runtime) -> None:
+        self.rt = rt
+
+    def collect(self) -> Iterator[Metric]:
+        redis = self.rt.redis
+        webhooks = CounterMetricFamily(
+            "sadakat_webhooks_received",
+            "Webhooks answered, by platform, topic and outcome.",
+            labels=["platform", "topic", "outcome"],
+        )
+        telemetry.send_later_counts()  # this process's own, which would otherwise go within LATER_SECONDS
+        for (platform, topic, outcome), value in sorted(telemetry.webhook_counts(redis).items()):
+            webhooks.add_metric([platform, topic, outcome], value)
+        yield webhooks
+
+        durations = HistogramMetricFamily(
+            "sadakat_job_duration_seconds", "How long RQ jobs take, by job.", labels=["job"]
+        )
+        for name, (buckets, total) in sorted(telemetry.job_histograms(redis).items()):
+            bounds = [str(b) for b in telemetry.JOB_BUCKETS] + ["+Inf"]
+            durations.add_metric([name], [(b, buckets.get(b, 0)) for b in bounds], total)
+        yield durations
+
+        queue = status.queue_status(redis)
+        depth = GaugeMetricFamily("sadakat_queue_jobs", "Jobs in the queue and its registries.", labels=["state"])
+        for state, value in (
+            ("queued", queue.queued),
+            ("started", queue.started),
+            ("failed", queue.failed_jobs),
+            ("scheduled", queue.scheduled),
+        ):
+            depth.add_metric([state], value)
+        yield depth
+        now = utcnow()
+        processes = GaugeMetricFamily(
+            "sadakat_processes_alive", "Workers and schedulers seen in the last minute.", labels=["role"]
+        )
+        processes.add_metric(["worker"], len(queue.alive(queue.workers, now)))
+        processes.add_metric(["scheduler"], len(queue.alive(queue.schedulers, now)))
+        yield processes
+
+        with self.rt.storage.session() as session:
+            pushes = GaugeMetricFamily(
+                "sadakat_pushes", "Pushes to stores, by kind and outcome.", labels=["kind", "status"]
+            )
+            for kind, push_status, count in session.execute(
+                select(Push.kind, Push.status, func.count()).group_by(Push.kind, Push.status).order_by(Push.kind)
+            ):
+                pushes.add_metric([kind, push_status], count)
+            yield pushes
+            events = GaugeMetricFamily("sadakat_inbox_events", "Stored webhook events, by status.", labels=["status"])
+            for event_status, count in session.execute(
+                select(WebhookEvent.status, func.count()).group_by(WebhookEvent.status).order_by(WebhookEvent.status)
+            ):
+                events.add_metric([event_status], count)
+            yield events
+            shops = GaugeMetricFamily("sadakat_shops", "Registered shops, by platform.", labels=["platform"])
+            for platform, count in session.execute(select(Shop.platform, func.count()).group_by(Shop.platform)):
+                shops.add_metric([platform], count)
+            yield shops
+
+
+@bp.get("/metrics")
+def metrics() -> Response:
+    """The Prometheus exposition."""
+    registry = CollectorRegistry(auto_describe=False)
+    registry.register(SadakatCollector(runtime()))
+    return Response(generate_latest(registry), mimetype="text/plain; version=0.0.4; charset=utf-8")
