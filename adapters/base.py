@@ -9,11 +9,11 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
-from typing import Any, Literal, Protocol
+from typing import Any, Protocol
 from urllib.parse import urlsplit
 
 from connector.config import Config
-from connector.model import StoreEvent
+from connector.model import CustomerSync, DiscountCode, StoreEvent, TrackingPush
 
 
 class StoreError(Exception):
@@ -34,29 +34,12 @@ class PermanentStoreError(StoreError):
     """The store refused the call (other 4xx, userErrors): retrying won't help."""
 
 
-class SignatureError(Exception):
-    """A webhook's signature doesn't match any of the shop's secrets."""
-
-
 class InstallError(ValueError):
     """An install or connect request can't be completed; the message says what failed."""
 
 
 class PayloadError(ValueError):
     """A webhook body can't be read as the resource its topic promises."""
-
-
-TRACKING_STATUSES = (
-    "label_created",
-    "in_transit",
-    "out_for_delivery",
-    "attempted_delivery",
-    "delayed",
-    "failure",
-    "delivered",
-    "returned",
-)
-DiscountKind = Literal["fixed_amount", "percentage", "free_shipping"]
 
 
 @dataclass(frozen=True)
@@ -70,49 +53,6 @@ class ShopAccess:
     currency: str | None = None
     allow_private: bool = False
     """Whether calls may go to private and loopback addresses (development only)."""
-
-
-@dataclass(frozen=True)
-class DiscountCode:
-    """A single-use code for one customer (or, for a guest, one e-mail address)."""
-
-    code: str
-    kind: DiscountKind
-    value: Decimal
-    """Money off in the shop's currency, or a percentage 0-100; ignored for free shipping."""
-    title: str
-    customer_id: str | None = None
-    email: str | None = None
-    ends_at: datetime | None = None
-
-
-@dataclass(frozen=True)
-class TrackingPush:
-    """News about a shipment for the store (and so its customer)."""
-
-    order_id: str
-    shipment_id: str
-    tracking_number: str | None
-    carrier: str | None
-    tracking_url: str | None
-    status: str | None
-    """One of TRACKING_STATUSES, or None when only the tracking details changed."""
-    message: str
-    """What to tell the customer, already in the store's language."""
-    details_changed: bool = False
-    happened_at: datetime | None = None
-    location: str | None = None
-    estimated_delivery_at: datetime | None = None
-
-
-@dataclass(frozen=True)
-class CustomerSync:
-    """A member's standing, to be written into the store's customer record."""
-
-    customer_id: str
-    points: int
-    tier: str | None = None
-    previous_tier: str | None = None
 
 
 @dataclass(frozen=True)

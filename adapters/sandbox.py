@@ -33,8 +33,6 @@ from typing import Any
 from sqlalchemy import select
 
 from adapters.base import (
-    CustomerSync,
-    DiscountCode,
     Envelope,
     InstallCallback,
     InstallError,
@@ -44,7 +42,6 @@ from adapters.base import (
     ShopAccess,
     ShopAddress,
     Tokens,
-    TrackingPush,
     currency_field,
     decimal_field,
     email_field,
@@ -58,7 +55,7 @@ from adapters.base import (
 from connector.config import Config
 from connector.db.storage import storage_for, upsert_insert
 from connector.db.tables import SandboxCall
-from connector.model import Customer, Order, Refund, Shipment, StoreEvent
+from connector.model import Customer, CustomerSync, DiscountCode, Order, Refund, Shipment, StoreEvent, TrackingPush
 
 NAME = re.compile(r"^[a-z0-9][a-z0-9-]{0,39}$")
 ORDER_TOPIC = "order/updated"

@@ -16,8 +16,7 @@ from redis.client import Pipeline
 from werkzeug.datastructures import EnvironHeaders
 
 from adapters import get_adapter
-from connector import create_app
-from connector.inbox import events as inbox
+from connector import create_app, inbox
 from connector.inbox import signing_shops
 from connector.queue.connection import drain_seen_recently, wake_drain
 from connector.queue.telemetry import add_later_counts, add_webhook, count_webhook_later

@@ -402,7 +402,7 @@ def wait_for_workers(stack: Stack, count: int, timeout: float = 60) -> None:
 def drain_in_process(stack: Stack, events: int, results: dict) -> None:
     """The drain alone, in this process, on stored orders: settling plain orders together against the
     per-event path (the baseline), in the same run."""
-    from connector.inbox import events as inbox
+    from connector import inbox
     from connector.settle import batch as batch_settle
 
     bodies = [json.dumps(order(n), separators=(",", ":")).encode() for n in range(events)]
@@ -432,7 +432,7 @@ def lookups(stack: Stack, results: dict) -> None:
     from connector.db.customers import find_customer
     from connector.db.tables import LedgerEntry
     from connector.model import Customer
-    from connector.settle.orders import customer_record
+    from connector.settle.members import customer_record
 
     stack.clear_inbox()
     with stack.storage.session() as session:

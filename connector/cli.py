@@ -325,8 +325,8 @@ def backfill(shop_id: int, since: Any, dry_run: bool) -> None:
 @click.option("--json", "as_json", is_flag=True, help=JSON_HELP)
 def replay(shop_id: int | None, event_ids: tuple[int, ...], as_json: bool) -> None:
     """Re-run failed events (default) or chosen ones. Safe: what an event already did is not done twice."""
+    from connector import inbox
     from connector.db.storage import storage_for
-    from connector.inbox import events as inbox
     from connector.queue.connection import event_queue, redis_connection
 
     config = _config()
@@ -357,7 +357,7 @@ def events() -> None:
 def events_list(shop_id: int, status: str | None, limit: int, as_json: bool) -> None:
     """A shop's events, newest first."""
     from connector.db.storage import storage_for
-    from connector.inbox.events import recent_events
+    from connector.inbox import recent_events
 
     with storage_for(_config()).session() as session:
         rows = recent_events(session, shop_id, status, limit)

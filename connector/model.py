@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
+from typing import Literal
 
 
 @dataclass(frozen=True)
@@ -145,3 +146,61 @@ class StoreEvent:
     lifecycle: Lifecycle | None = None
     customers: tuple[Customer, ...] = field(default_factory=tuple)
     """Customer accounts the store reports (e.g. a new account), apart from any order."""
+
+
+# What Sadakat asks of stores (the adapters turn these into their platform's calls).
+
+TRACKING_STATUSES = (
+    "label_created",
+    "in_transit",
+    "out_for_delivery",
+    "attempted_delivery",
+    "delayed",
+    "failure",
+    "delivered",
+    "returned",
+)
+DiscountKind = Literal["fixed_amount", "percentage", "free_shipping"]
+
+
+@dataclass(frozen=True)
+class DiscountCode:
+    """A single-use code for one customer (or, for a guest, one e-mail address)."""
+
+    code: str
+    kind: DiscountKind
+    value: Decimal
+    """Money off in the shop's currency, or a percentage 0-100; ignored for free shipping."""
+    title: str
+    customer_id: str | None = None
+    email: str | None = None
+    ends_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class TrackingPush:
+    """News about a shipment for the store (and so its customer)."""
+
+    order_id: str
+    shipment_id: str
+    tracking_number: str | None
+    carrier: str | None
+    tracking_url: str | None
+    status: str | None
+    """One of TRACKING_STATUSES, or None when only the tracking details changed."""
+    message: str
+    """What to tell the customer, already in the store's language."""
+    details_changed: bool = False
+    happened_at: datetime | None = None
+    location: str | None = None
+    estimated_delivery_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class CustomerSync:
+    """A member's standing, to be written into the store's customer record."""
+
+    customer_id: str
+    points: int
+    tier: str | None = None
+    previous_tier: str | None = None

@@ -10,10 +10,9 @@ from redis.exceptions import RedisError
 from rq import Queue
 from sqlalchemy.exc import DataError
 
-from connector import faults
+from connector import faults, inbox
 from connector.config import Config
 from connector.db.storage import storage_for
-from connector.inbox import events as inbox
 from connector.outbox import pushes
 from connector.queue.connection import (
     DRAIN_SLOTS,

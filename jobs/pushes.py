@@ -8,7 +8,7 @@ from adapters import get_adapter
 from adapters.base import PermanentStoreError, RetryableStoreError
 from connector.config import Config
 from connector.db.storage import storage_for
-from connector.outbox import pushes, tokens
+from connector.outbox import perform, pushes, tokens
 from connector.outbox import requests as outbox
 from connector.queue.connection import current_queue
 from connector.queue.telemetry import timed
@@ -31,7 +31,7 @@ def run_push(push_id: int) -> str:
             claimed = dataclasses.replace(
                 claimed, shop=tokens.fresh_access(storage, claimed.shop.shop_id, adapter, config)
             )
-        object_id = pushes.perform(storage, adapter, claimed, config)
+        object_id = perform.perform(storage, adapter, claimed, config)
     except RetryableStoreError as exc:
         delay = outbox.retry_later(
             storage, claimed, str(exc), exc.wait_seconds, redemption.undo(claimed), throttled=exc.throttled
@@ -50,7 +50,7 @@ def run_push(push_id: int) -> str:
                 storage, current_queue(config), [(claimed.id, claimed.shop.shop_id)], UNEXPECTED_ERROR_RETRY_SECONDS
             )
         raise
-    done, follow_ups = outbox.complete(storage, claimed, object_id, pushes.deliveries(claimed, config))
+    done, follow_ups = outbox.complete(storage, claimed, object_id, perform.deliveries(claimed, config))
     if not done:
         # A newer state was requested while this ran: push again.
         pushes.dispatch(storage, current_queue(config), [(claimed.id, claimed.shop.shop_id)])

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+from connector import inbox
 from connector.config import Config
 from connector.db.storage import storage_for
-from connector.inbox import events as inbox
 from connector.outbox import pushes
 from connector.queue.connection import current_queue
 from connector.queue.telemetry import timed

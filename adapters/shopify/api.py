@@ -16,16 +16,9 @@ from typing import Any
 import requests
 import shopify
 
-from adapters.base import (
-    CustomerSync,
-    DiscountCode,
-    PermanentStoreError,
-    RetryableStoreError,
-    ShopAccess,
-    TrackingPush,
-    retry_after_seconds,
-)
+from adapters.base import PermanentStoreError, RetryableStoreError, ShopAccess, retry_after_seconds
 from adapters.shopify import queries
+from connector.model import CustomerSync, DiscountCode, TrackingPush
 
 TIMEOUT_SECONDS = 15
 FULFILLMENT_EVENT_STATUS = {

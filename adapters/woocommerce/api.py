@@ -14,15 +14,8 @@ from requests.auth import HTTPBasicAuth
 from woocommerce.oauth import OAuth
 
 from adapters import outbound
-from adapters.base import (
-    CustomerSync,
-    DiscountCode,
-    PermanentStoreError,
-    RetryableStoreError,
-    ShopAccess,
-    TrackingPush,
-    retry_after_seconds,
-)
+from adapters.base import PermanentStoreError, RetryableStoreError, ShopAccess, retry_after_seconds
+from connector.model import CustomerSync, DiscountCode, TrackingPush
 
 TRACKING_API = "wc-shipment-tracking/v3"
 NOT_A_STORE = "the store did not answer as a WooCommerce store"

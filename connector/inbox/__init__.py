@@ -1,1 +1,36 @@
-"""The receive side: webhook bodies stored once, then claimed, processed, replayed or swept."""
+"""The receive side: a webhook body is stored once (``receive``), then claimed and applied through the
+settle engine (``process``); admins and the sweeper replay, retry, discard and list it (``replay``)."""
+
+from connector.inbox.process import (
+    Batch,
+    Processed,
+    claim_fresh,
+    fail,
+    process,
+    process_batch,
+    record_error,
+    shop_currency,
+)
+from connector.inbox.receive import Stored, decode_json, store
+from connector.inbox.replay import SWEEP_MAX_ATTEMPTS, Replayed, discard, recent_events, replay, retry_event, sweep
+
+__all__ = [
+    "SWEEP_MAX_ATTEMPTS",
+    "Batch",
+    "Processed",
+    "Replayed",
+    "Stored",
+    "claim_fresh",
+    "decode_json",
+    "discard",
+    "fail",
+    "process",
+    "process_batch",
+    "recent_events",
+    "record_error",
+    "replay",
+    "retry_event",
+    "shop_currency",
+    "store",
+    "sweep",
+]

@@ -14,10 +14,10 @@ from sqlalchemy import func, select
 
 from adapters import get_adapter
 from adapters.base import PayloadError
+from connector import inbox
 from connector.config import Config
 from connector.db.storage import Storage
 from connector.db.tables import LedgerEntry, Shop, WebhookEvent
-from connector.inbox import events as inbox
 from connector.outbox import pushes, tokens
 from connector.programme import ProgrammeSettings
 from connector.rules import points as rules

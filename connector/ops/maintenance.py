@@ -15,10 +15,10 @@ from rq import Queue
 from sqlalchemy import func, select
 
 from adapters import get_adapter
+from connector import inbox
 from connector.config import Config
 from connector.db.storage import Storage
 from connector.db.tables import Shop, WebhookEvent
-from connector.inbox import events as inbox
 from connector.outbox import pushes, tokens
 from connector.outbox import requests as outbox
 from connector.queue.connection import enqueue_event

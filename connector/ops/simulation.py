@@ -137,8 +137,6 @@ def _outcome(storage: Storage, shop_id: int, since: datetime, report: Report) ->
             or 0
         )
         report.tier_changes = int(
-            session.scalar(
-                select(func.count()).where(TierChange.shop_id == shop_id, TierChange.created_at >= since)
-            )
+            session.scalar(select(func.count()).where(TierChange.shop_id == shop_id, TierChange.created_at >= since))
             or 0
         )

@@ -1,4 +1,4 @@
-"""E-mail to customers over SMTP (SADAKAT_SMTP_URL), with the outbox's typed errors."""
+"""E-mail to customers over SMTP (SADAKAT_SMTP_URL), with typed errors of its own."""
 
 from __future__ import annotations
 
@@ -8,17 +8,29 @@ from email.message import EmailMessage
 from email.utils import make_msgid
 from urllib.parse import unquote, urlsplit
 
-from adapters.base import PermanentStoreError, RetryableStoreError
 from connector.config import Config
 
 TIMEOUT_SECONDS = 15
+RETRY_SECONDS = 60
+
+
+class MailError(Exception):
+    """The message could not be sent."""
+
+
+class MailServerBusy(MailError):
+    """The server is busy or out of reach: try again later."""
+
+
+class MailRefused(MailError):
+    """The server refused the message (or there is none): trying again won't help."""
 
 
 def send(config: Config, to: str, subject: str, body: str) -> str:
-    """Send one plain-text message; returns its Message-ID. A busy or unreachable server is retryable,
-    a refusal (5xx) is not."""
+    """Send one plain-text message; returns its Message-ID. MailServerBusy for a busy or unreachable
+    server (4xx, network), MailRefused for a refusal (5xx)."""
     if not config.smtp_url:
-        raise PermanentStoreError("e-mail is not configured (SADAKAT_SMTP_URL)")
+        raise MailRefused("e-mail is not configured (SADAKAT_SMTP_URL)")
     url = urlsplit(config.smtp_url)
     message = EmailMessage()
     message["From"], message["To"], message["Subject"] = config.mail_from, to, subject
@@ -42,8 +54,8 @@ def send(config: Config, to: str, subject: str, body: str) -> str:
             server.send_message(message)
     except smtplib.SMTPResponseException as exc:
         if 400 <= exc.smtp_code < 500:
-            raise RetryableStoreError(f"mail server busy: {exc.smtp_code}", 60) from None
-        raise PermanentStoreError(f"mail server refused: {exc.smtp_code} {exc.smtp_error!r}") from None
+            raise MailServerBusy(f"mail server busy: {exc.smtp_code}") from None
+        raise MailRefused(f"mail server refused: {exc.smtp_code} {exc.smtp_error!r}") from None
     except (OSError, smtplib.SMTPException) as exc:
-        raise RetryableStoreError(f"mail server unreachable: {type(exc).__name__}", 60) from None
+        raise MailServerBusy(f"mail server unreachable: {type(exc).__name__}") from None
     return str(message["Message-ID"])

@@ -14,25 +14,14 @@ from typing import Any
 
 from redis.exceptions import RedisError
 from rq import Queue
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from adapters.base import (
-    CustomerSync,
-    DiscountCode,
-    PermanentStoreError,
-    ShopAccess,
-    StoreAdapter,
-    StoreError,
-    TrackingPush,
-)
-from connector.config import Config
 from connector.db.customers import find_customer
 from connector.db.storage import Storage, upsert_insert
 from connector.db.tables import CustomerRecord, IssuedCode, Push, Shop, utcnow
 from connector.inputs import InputError, decimal_number
-from connector.model import MAX_AMOUNT
-from connector.outbox import notices
+from connector.model import MAX_AMOUNT, TrackingPush
 from connector.outbox import requests as outbox
 from connector.programme import ProgrammeSettings
 from connector.queue.connection import enqueue_push, job_in_flight
@@ -244,142 +233,6 @@ def tracking_payload(push: TrackingPush) -> dict[str, Any]:
         "location": push.location,
         "estimated_delivery_at": push.estimated_delivery_at.isoformat() if push.estimated_delivery_at else None,
     }
-
-
-def _time(value: str | None) -> datetime | None:
-    return datetime.fromisoformat(value) if value else None
-
-
-def perform(storage: Storage, adapter: StoreAdapter, claimed: outbox.Claimed, config: Config) -> str | None:
-    """Make the store call a push stands for. Returns the store's id for what it created, if any."""
-    payload = claimed.payload
-    if claimed.kind == DISCOUNT_CODE:
-        discount = DiscountCode(
-            code=payload["code"],
-            kind=payload["kind"],
-            value=Decimal(payload["value"]),
-            title=payload["title"],
-            customer_id=payload.get("customer_id"),
-            email=payload.get("email"),
-            ends_at=_time(payload.get("ends_at")),
-        )
-        # A lost answer to an earlier try may have created it already.
-        return adapter.find_discount_code(claimed.shop, discount.code) or adapter.create_discount_code(
-            claimed.shop, discount
-        )
-    if claimed.kind == TRACKING:
-        push = TrackingPush(
-            **payload
-            | {
-                "happened_at": _time(payload.get("happened_at")),
-                "estimated_delivery_at": _time(payload.get("estimated_delivery_at")),
-            }
-        )
-        return adapter.push_tracking(claimed.shop, push)
-    if claimed.kind == CUSTOMER_SYNC:
-        with storage.session() as session:
-            customer = session.get(CustomerRecord, payload["customer"])
-            if customer is None or not customer.platform_id:
-                return None
-            sync = CustomerSync(
-                customer_id=customer.platform_id,
-                points=customer.points,
-                tier=customer.tier,
-                previous_tier=customer.store_tier,
-            )
-        adapter.sync_customer(claimed.shop, sync)
-        with storage.session() as session:
-            session.execute(
-                update(CustomerRecord).where(CustomerRecord.id == payload["customer"]).values(store_tier=sync.tier)
-            )
-        return None
-    if claimed.kind == CODE_NOTE:
-        return adapter.deliver_code_note(claimed.shop, payload["order_id"], payload["message"])
-    if claimed.kind == EMAIL:
-        from connector.outbox import mail as mailer
-
-        return mailer.send(config, payload["to"], payload["subject"], payload["body"])
-    if claimed.kind == DISABLE_CODE:
-        # Only a code the store has can be used; one it never created needs nothing.
-        store_id = adapter.find_discount_code(claimed.shop, payload["code"])
-        if store_id:
-            adapter.disable_discount_code(claimed.shop, store_id)
-        return store_id
-    if claimed.kind == REGISTER_WEBHOOKS:
-        with storage.session() as session:
-            shop = session.get(Shop, claimed.shop.shop_id)
-            secret = shop.webhook_secret if shop else None
-        url = config.public_url + adapter.webhook_path(claimed.shop.shop_id)
-        touched = ",".join(adapter.register_webhooks(claimed.shop, url, secret))[:255] or None
-        _learn_currency(storage, adapter, claimed.shop)
-        return touched
-    raise PermanentStoreError(f"unknown push kind {claimed.kind!r}")
-
-
-def _learn_currency(storage: Storage, adapter: StoreAdapter, shop: ShopAccess) -> None:
-    """Ask the store its currency (at install and at every hourly check); a store that won't say now is
-    asked again next time, and its orders meanwhile tell the shop's currency unconfirmed."""
-    try:
-        currency = adapter.store_currency(shop)
-    except StoreError as exc:
-        log.info("shop %s did not say its currency: %s", shop.shop_id, exc)
-        return
-    if currency:
-        with storage.session() as session:
-            session.execute(
-                update(Shop).where(Shop.id == shop.shop_id).values(currency=currency.upper(), currency_confirmed=True)
-            )
-
-
-def deliveries(claimed: outbox.Claimed, config: Config) -> outbox.FollowUp:
-    """Once the store has a code, hand it to the customer: by e-mail (where SMTP is configured) and, for a
-    gift earned by an order, as a customer note on that order where the store sends those."""
-
-    def request(session: Session) -> list[int]:
-        payload = claimed.payload
-        if claimed.kind != DISCOUNT_CODE or not payload.get("reason"):
-            return []
-        reason = payload["reason"]
-        shop = session.get(Shop, claimed.shop.shop_id)
-        if shop is None:
-            return []
-        locale = ProgrammeSettings.from_dict(shop.settings).locale
-        message = notices.code_message(
-            locale,
-            shop=shop.domain,
-            code=payload["code"],
-            kind=payload["kind"],
-            value=payload["value"],
-            until=payload.get("ends_at"),
-            gift=reason.startswith("gift:"),
-        )
-        requested = []
-        if config.smtp_url and payload.get("email"):
-            subject = notices.CODES.get(locale, notices.CODES["en"])["subject"]
-            requested.append(
-                outbox.request(
-                    session,
-                    shop.id,
-                    EMAIL,
-                    f"deliver-email:{reason}",
-                    payload["email"],
-                    {"to": payload["email"], "subject": subject, "body": message},
-                )
-            )
-        if payload.get("order_id"):
-            requested.append(
-                outbox.request(
-                    session,
-                    shop.id,
-                    CODE_NOTE,
-                    f"deliver-note:{reason}",
-                    payload["order_id"],
-                    {"order_id": payload["order_id"], "message": message},
-                )
-            )
-        return [p for p in requested if p]
-
-    return request
 
 
 def dispatch(storage: Storage, queue: Queue, pushes: list[tuple[int, int]], delay: float | None = None) -> None:

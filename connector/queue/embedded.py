@@ -52,9 +52,7 @@ def start_valkey(socket_path: Path, data_dir: Path, *, persist: bool = True) -> 
     """Start Valkey on a unix socket only (no TCP port), with append-only persistence under ``data_dir``."""
     config = {"appendonly": "yes", "appendfsync": "everysec"} if persist else {}
     data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
-    server = EmbeddedValkey(
-        port=0, unix_socket_path=socket_path, data_dir=data_dir, persist=persist, **config
-    )
+    server = EmbeddedValkey(port=0, unix_socket_path=socket_path, data_dir=data_dir, persist=persist, **config)
     previous = signal.pthread_sigmask(signal.SIG_BLOCK, GROUP_SIGNALS)
     try:
         server.start()

@@ -23,6 +23,7 @@ from connector.model import Order, StoreEvent
 from connector.outbox import pushes
 from connector.programme import ProgrammeSettings
 from connector.settle import gifts, ledger, orders, tiers
+from connector.settle import members as member_records
 
 
 @dataclass(frozen=True)
@@ -141,10 +142,10 @@ def _settle_shop(
         entry = orders.earn(programme, row, tiers.tier_multiplier(programme, member.tier), item.event_id)
         if entry.points > 0:
             entries.append((member.id, entry))
-        member.changed = orders.merge_member(member, item.order.customer)
+        member.changed = member_records.merge_member(member, item.order.customer)
     touched = [members[item.order.customer.key] for item in group]  # type: ignore[index]
     _write(conn, [rows[item.order.id] for item in group], OrderRecord, ORDER_COLUMNS)
-    _write(conn, [member for member in touched if member.changed], CustomerRecord, orders.MEMBER_FIELDS)
+    _write(conn, [member for member in touched if member.changed], CustomerRecord, member_records.MEMBER_FIELDS)
     gained = ledger.append_many(session, shop.id, entries)
     for member in touched:
         changed = bool(gained.get(member.id))
@@ -163,12 +164,12 @@ def _settle_shop(
 def _members(conn: Any, dialect: str, shop_id: int, group: list[Plain]) -> dict[str | None, SimpleNamespace]:
     customers = [item.order.customer for item in group]
     conn.execute(
-        orders.insert_customer_once(dialect),
+        member_records.insert_customer_once(dialect),
         [{"shop_id": shop_id, "key": c.key, "platform_id": c.id, "email": c.email, "points": 0} for c in customers],
     )
     table = CustomerRecord.__table__
     found = conn.execute(
-        select(table.c.id, table.c.key, table.c.tier, *(table.c[name] for name in orders.MEMBER_FIELDS)).where(
+        select(table.c.id, table.c.key, table.c.tier, *(table.c[name] for name in member_records.MEMBER_FIELDS)).where(
             table.c.shop_id == shop_id, table.c.key.in_([c.key for c in customers])
         )
     )
@@ -182,7 +183,7 @@ def _without_guest_points(
     members: dict[str | None, SimpleNamespace],
     touches: Counter[tuple[int, str, str]],
 ) -> list[Plain]:
-    # An account joins the guest points under its new e-mail (orders.merge_guest): left to the per-event path.
+    # An account joins the guest points under its new e-mail (member_records.merge_guest): left to the per-event path.
     # So is an account whose stored e-mail another event of the batch uses: a guest order under that e-mail
     # goes to the account only if it comes before this order changes the e-mail.
     def email(item: Plain) -> str | None:

@@ -16,8 +16,9 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from adapters.base import TRACKING_STATUSES, TrackingPush, text_field, time_field, url_field
+from adapters.base import text_field, time_field, url_field
 from connector.db.tables import OrderRecord, ShipmentRecord, Shop, TrackingEvent, utcnow
+from connector.model import TRACKING_STATUSES, TrackingPush
 from connector.outbox import notices
 from connector.outbox import requests as outbox
 from connector.outbox.pushes import TRACKING, tracking_payload

@@ -13,8 +13,8 @@ from sqlalchemy.exc import IntegrityError
 
 from adapters import UnknownPlatform, get_adapter
 from adapters.base import Envelope, PayloadError, StoreAdapter, hmac_sha256_base64_matches
+from connector import inbox
 from connector.db.tables import WebhookEvent
-from connector.inbox import events as inbox
 from connector.inbox import signing_shops
 from connector.inbox.signing_shops import SigningShop
 from connector.queue.connection import drain_seen_recently, wake_drain

@@ -11,10 +11,11 @@ from redis import Redis
 from sqlalchemy import func, select
 
 from adapters import get_adapter
-from adapters.base import DiscountCode, PermanentStoreError
+from adapters.base import PermanentStoreError
 from connector.cli import main
 from connector.db.storage import Storage
 from connector.db.tables import CustomerRecord, LedgerEntry, OrderRecord, Push, SandboxCall, Shop, WebhookEvent
+from connector.model import DiscountCode
 from connector.outbox.requests import shop_access
 from connector.settle import ledger
 from tests.support import drain

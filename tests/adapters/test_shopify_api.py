@@ -16,15 +16,9 @@ from graphql.execution.values import get_variable_values
 from graphql.language import OperationDefinitionNode
 
 from adapters import get_adapter
-from adapters.base import (
-    CustomerSync,
-    DiscountCode,
-    PermanentStoreError,
-    RetryableStoreError,
-    ShopAccess,
-    TrackingPush,
-)
+from adapters.base import PermanentStoreError, RetryableStoreError, ShopAccess
 from adapters.shopify import queries
+from connector.model import CustomerSync, DiscountCode, TrackingPush
 from tests.support import SHOPIFY_SCHEMA
 
 SCHEMA_FILE = SHOPIFY_SCHEMA

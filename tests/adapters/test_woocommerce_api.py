@@ -12,14 +12,8 @@ import responses
 from responses import matchers
 
 from adapters import get_adapter
-from adapters.base import (
-    CustomerSync,
-    DiscountCode,
-    PermanentStoreError,
-    RetryableStoreError,
-    ShopAccess,
-    TrackingPush,
-)
+from adapters.base import PermanentStoreError, RetryableStoreError, ShopAccess
+from connector.model import CustomerSync, DiscountCode, TrackingPush
 from tests.support import fixture
 
 BASE = "https://woo.example.com"

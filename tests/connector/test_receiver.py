@@ -11,11 +11,10 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 from rq import Queue
 from sqlalchemy import func, select
 
-from connector import create_app
+from connector import create_app, inbox
 from connector.config import Config
 from connector.db.storage import Storage
 from connector.db.tables import LedgerEntry, Shop, WebhookEvent
-from connector.inbox import events as inbox
 from connector.inbox import signing_shops
 from connector.ops.shops import rotate_webhook_secret
 from connector.queue import telemetry

@@ -11,10 +11,10 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 
 from adapters import get_adapter
+from connector import inbox
 from connector.config import Config
 from connector.db.storage import Storage
 from connector.db.tables import CustomerRecord, LedgerEntry, OrderRecord, Push, Shop, TierChange, WebhookEvent
-from connector.inbox import events as inbox
 from connector.ops.shops import register_shop
 from connector.settle import batch as batch_settle
 from connector.settle import ledger

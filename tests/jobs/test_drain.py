@@ -11,9 +11,9 @@ from redis import Redis
 from rq import Queue
 from sqlalchemy import func, select
 
+from connector import inbox
 from connector.db.storage import Storage
 from connector.db.tables import LedgerEntry, Shop, WebhookEvent
-from connector.inbox import events as inbox
 from connector.queue import connection as jobqueue
 from connector.queue import telemetry
 from connector.queue.connection import QUEUE_NAME, drain_flag

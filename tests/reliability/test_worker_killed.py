@@ -13,9 +13,9 @@ from flask.testing import FlaskClient
 from redis import Redis
 from sqlalchemy import select
 
+from connector import inbox
 from connector.db.storage import Storage
 from connector.db.tables import LedgerEntry, Push, SandboxCall, Shop, WebhookEvent
-from connector.inbox import events as inbox
 from connector.outbox import pushes
 from connector.queue.connection import event_queue
 from tests.support import SADAKAT, an_hour_later, sandbox_order, sandbox_webhook

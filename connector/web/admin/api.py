@@ -10,9 +10,9 @@ from flask.typing import ResponseReturnValue
 from sqlalchemy import select
 
 from adapters import get_adapter
+from connector import inbox
 from connector.db.customers import find_customer
 from connector.db.tables import DataExport, LedgerEntry, Push, Shop
-from connector.inbox import events as inbox
 from connector.inputs import InputError, whole_number
 from connector.ops import insights as metrics
 from connector.ops import shops

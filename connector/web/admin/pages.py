@@ -11,9 +11,9 @@ from flask.typing import ResponseReturnValue
 from sqlalchemy import select
 
 from adapters import get_adapter
+from connector import inbox
 from connector.db.customers import find_customer
 from connector.db.tables import Push, Shop, WebhookEvent, utcnow
-from connector.inbox import events as inbox
 from connector.ops import activity, shops, status
 from connector.ops import insights as metrics
 from connector.outbox import pushes

@@ -1,0 +1,197 @@
+"""Carrying out a push: one store call per kind of push, and what follows once it is done."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from datetime import datetime
+from decimal import Decimal
+
+from sqlalchemy import update
+from sqlalchemy.orm import Session
+
+from adapters.base import PermanentStoreError, RetryableStoreError, ShopAccess, StoreAdapter, StoreError
+from connector.config import Config
+from connector.db.storage import Storage
+from connector.db.tables import CustomerRecord, Shop
+from connector.model import CustomerSync, DiscountCode, TrackingPush
+from connector.outbox import mail, notices
+from connector.outbox import requests as outbox
+from connector.outbox.pushes import (
+    CODE_NOTE,
+    CUSTOMER_SYNC,
+    DISABLE_CODE,
+    DISCOUNT_CODE,
+    EMAIL,
+    REGISTER_WEBHOOKS,
+    TRACKING,
+)
+from connector.programme import ProgrammeSettings
+
+log = logging.getLogger(__name__)
+
+
+def _time(value: str | None) -> datetime | None:
+    return datetime.fromisoformat(value) if value else None
+
+
+Performer = Callable[[Storage, StoreAdapter, outbox.Claimed, Config], str | None]
+
+
+def perform(storage: Storage, adapter: StoreAdapter, claimed: outbox.Claimed, config: Config) -> str | None:
+    """Make the store call a push stands for. Returns the store's id for what it created, if any."""
+    performer = PERFORMERS.get(claimed.kind)
+    if performer is None:
+        raise PermanentStoreError(f"unknown push kind {claimed.kind!r}")
+    return performer(storage, adapter, claimed, config)
+
+
+def _discount_code(storage: Storage, adapter: StoreAdapter, claimed: outbox.Claimed, config: Config) -> str | None:
+    payload = claimed.payload
+    discount = DiscountCode(
+        code=payload["code"],
+        kind=payload["kind"],
+        value=Decimal(payload["value"]),
+        title=payload["title"],
+        customer_id=payload.get("customer_id"),
+        email=payload.get("email"),
+        ends_at=_time(payload.get("ends_at")),
+    )
+    # A lost answer to an earlier try may have created it already.
+    return adapter.find_discount_code(claimed.shop, discount.code) or adapter.create_discount_code(
+        claimed.shop, discount
+    )
+
+
+def _tracking(storage: Storage, adapter: StoreAdapter, claimed: outbox.Claimed, config: Config) -> str | None:
+    payload = claimed.payload
+    times = {"happened_at": _time(payload.get("happened_at"))}
+    times["estimated_delivery_at"] = _time(payload.get("estimated_delivery_at"))
+    return adapter.push_tracking(claimed.shop, TrackingPush(**payload | times))
+
+
+def _customer_sync(storage: Storage, adapter: StoreAdapter, claimed: outbox.Claimed, config: Config) -> str | None:
+    member_id = claimed.payload["customer"]
+    with storage.session() as session:
+        customer = session.get(CustomerRecord, member_id)
+        if customer is None or not customer.platform_id:
+            return None
+        sync = CustomerSync(
+            customer_id=customer.platform_id,
+            points=customer.points,
+            tier=customer.tier,
+            previous_tier=customer.store_tier,
+        )
+    adapter.sync_customer(claimed.shop, sync)
+    with storage.session() as session:
+        session.execute(update(CustomerRecord).where(CustomerRecord.id == member_id).values(store_tier=sync.tier))
+    return None
+
+
+def _code_note(storage: Storage, adapter: StoreAdapter, claimed: outbox.Claimed, config: Config) -> str | None:
+    return adapter.deliver_code_note(claimed.shop, claimed.payload["order_id"], claimed.payload["message"])
+
+
+def _email(storage: Storage, adapter: StoreAdapter, claimed: outbox.Claimed, config: Config) -> str | None:
+    payload = claimed.payload
+    try:
+        return mail.send(config, payload["to"], payload["subject"], payload["body"])
+    except mail.MailServerBusy as exc:
+        raise RetryableStoreError(str(exc), mail.RETRY_SECONDS) from None
+    except mail.MailRefused as exc:
+        raise PermanentStoreError(str(exc)) from None
+
+
+def _disable_code(storage: Storage, adapter: StoreAdapter, claimed: outbox.Claimed, config: Config) -> str | None:
+    # Only a code the store has can be used; one it never created needs nothing.
+    store_id = adapter.find_discount_code(claimed.shop, claimed.payload["code"])
+    if store_id:
+        adapter.disable_discount_code(claimed.shop, store_id)
+    return store_id
+
+
+def _register_webhooks(storage: Storage, adapter: StoreAdapter, claimed: outbox.Claimed, config: Config) -> str | None:
+    with storage.session() as session:
+        shop = session.get(Shop, claimed.shop.shop_id)
+        secret = shop.webhook_secret if shop else None
+    url = config.public_url + adapter.webhook_path(claimed.shop.shop_id)
+    touched = ",".join(adapter.register_webhooks(claimed.shop, url, secret))[:255] or None
+    _learn_currency(storage, adapter, claimed.shop)
+    return touched
+
+
+PERFORMERS: dict[str, Performer] = {
+    DISCOUNT_CODE: _discount_code,
+    TRACKING: _tracking,
+    CUSTOMER_SYNC: _customer_sync,
+    CODE_NOTE: _code_note,
+    EMAIL: _email,
+    DISABLE_CODE: _disable_code,
+    REGISTER_WEBHOOKS: _register_webhooks,
+}
+
+
+def _learn_currency(storage: Storage, adapter: StoreAdapter, shop: ShopAccess) -> None:
+    """Ask the store its currency (at install and at every hourly check); a store that won't say now is
+    asked again next time, and its orders meanwhile tell the shop's currency unconfirmed."""
+    try:
+        currency = adapter.store_currency(shop)
+    except StoreError as exc:
+        log.info("shop %s did not say its currency: %s", shop.shop_id, exc)
+        return
+    if currency:
+        with storage.session() as session:
+            session.execute(
+                update(Shop).where(Shop.id == shop.shop_id).values(currency=currency.upper(), currency_confirmed=True)
+            )
+
+
+def deliveries(claimed: outbox.Claimed, config: Config) -> outbox.FollowUp:
+    """Once the store has a code, hand it to the customer: by e-mail (where SMTP is configured) and, for a
+    gift earned by an order, as a customer note on that order where the store sends those."""
+
+    def request(session: Session) -> list[int]:
+        payload = claimed.payload
+        if claimed.kind != DISCOUNT_CODE or not payload.get("reason"):
+            return []
+        reason = payload["reason"]
+        shop = session.get(Shop, claimed.shop.shop_id)
+        if shop is None:
+            return []
+        locale = ProgrammeSettings.from_dict(shop.settings).locale
+        message = notices.code_message(
+            locale,
+            shop=shop.domain,
+            code=payload["code"],
+            kind=payload["kind"],
+            value=payload["value"],
+            until=payload.get("ends_at"),
+            gift=reason.startswith("gift:"),
+        )
+        requested = []
+        if config.smtp_url and payload.get("email"):
+            subject = notices.CODES.get(locale, notices.CODES["en"])["subject"]
+            requested.append(
+                outbox.request(
+                    session,
+                    shop.id,
+                    EMAIL,
+                    f"deliver-email:{reason}",
+                    payload["email"],
+                    {"to": payload["email"], "subject": subject, "body": message},
+                )
+            )
+        if payload.get("order_id"):
+            requested.append(
+                outbox.request(
+                    session,
+                    shop.id,
+                    CODE_NOTE,
+                    f"deliver-note:{reason}",
+                    payload["order_id"],
+                    {"order_id": payload["order_id"], "message": message},
+                )
+            )
+        return [p for p in requested if p]
+
+    return request

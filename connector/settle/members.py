@@ -1,0 +1,113 @@
+"""Members: a customer record found or created for an order's buyer, kept up to date, and a guest's
+points joined to the account that appears under their e-mail."""
+
+from __future__ import annotations
+
+from functools import cache
+from typing import Any
+
+from sqlalchemy import bindparam, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from connector.db.tables import CustomerRecord, OrderRecord
+from connector.model import Customer
+from connector.settle import ledger
+
+
+def customer_record(session: Session, shop_id: int, customer: Customer) -> CustomerRecord | None:
+    """The member record for ``customer``, created on first sight; None when there's no one to credit.
+    A guest whose e-mail has an account is that account; an account takes over its e-mail's guest points."""
+    key = customer.key
+    if key is None:
+        return None
+    if customer.id is None and customer.email:
+        account = session.scalars(
+            select(CustomerRecord)
+            .where(
+                CustomerRecord.shop_id == shop_id,
+                CustomerRecord.email == customer.email,
+                CustomerRecord.platform_id.is_not(None),
+            )
+            .order_by(CustomerRecord.id)
+            .limit(1)
+        ).first()
+        if account is not None:
+            return account
+    session.execute(
+        insert_customer_once(session.get_bind().dialect.name),
+        {"shop_id": shop_id, "key": key, "platform_id": customer.id, "email": customer.email, "points": 0},
+    )
+    record = session.scalars(
+        select(CustomerRecord).where(CustomerRecord.shop_id == shop_id, CustomerRecord.key == key)
+    ).one()
+    merge_member(record, customer)
+    if customer.id is not None and record.email:
+        merge_guest(session, shop_id, record)
+    return record
+
+
+MEMBER_FIELDS = ("email", "first_name", "last_name")
+
+
+def merge_member(record: Any, customer: Customer) -> bool:
+    """Take the buyer's e-mail and names, where given, into their member record (a ``CustomerRecord`` or the
+    same columns as attributes). Returns whether any changed."""
+    changed = False
+    for name in MEMBER_FIELDS:
+        value = getattr(customer, name)
+        if value and getattr(record, name) != value:
+            setattr(record, name, value)
+            changed = True
+    return changed
+
+
+@cache
+def insert_customer_once(dialect: str) -> Any:
+    """INSERT of a member that does nothing when the shop has their key already."""
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    return (
+        insert(CustomerRecord.__table__)
+        .values({c: bindparam(c) for c in ("shop_id", "key", "platform_id", "email", "points")})
+        .on_conflict_do_nothing(index_elements=["shop_id", "key"])
+    )
+
+
+def merge_guest(session: Session, shop_id: int, account: CustomerRecord) -> bool:
+    """Move the points a guest earned under the account's e-mail into the account (append-only: an entry out
+    of the guest and one into the account), and the guest's orders with them. Returns whether it moved any."""
+    guest = session.scalars(
+        select(CustomerRecord)
+        .where(CustomerRecord.shop_id == shop_id, CustomerRecord.key == f"email:{account.email}")
+        .with_for_update()
+    ).first()
+    if guest is None or guest.id == account.id:
+        return False
+    session.execute(update(OrderRecord).where(OrderRecord.customer_id == guest.id).values(customer_id=account.id))
+    points = ledger.balance(session, guest.id)
+    if points == 0:
+        return False
+    common = {"kind": "adjustment", "source_type": "customer", "rule": "guest_points_joined_account"}
+    ledger.append(
+        session,
+        shop_id,
+        guest.id,
+        ledger.NewEntry(
+            key=f"merge:{guest.id}:out:{points}:{ledger.count(session, guest.id)}",
+            points=-points,
+            source_id=account.key,
+            **common,
+        ),
+    )
+    ledger.append(
+        session,
+        shop_id,
+        account.id,
+        ledger.NewEntry(
+            key=f"merge:{guest.id}:into:{account.id}:{ledger.count(session, account.id)}",
+            points=points,
+            source_id=guest.key,
+            **common,
+        ),
+    )
+    return True
