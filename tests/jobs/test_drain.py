@@ -120,7 +120,7 @@ def test_the_worker_loads_every_job_module_before_it_forks_work_horses() -> None
     from pathlib import Path
 
     import jobs
-    from connector.cli import JOB_MODULES
+    from connector.cli.processes import JOB_MODULES
 
     found = {f"jobs.{path.stem}" for path in Path(jobs.__file__).parent.glob("*.py") if path.stem != "__init__"}
     assert set(JOB_MODULES) == found

@@ -1,0 +1,167 @@
+"""``sadakat balance``, ``export``, ``codes``, ``pushes`` and ``doctor``: customers, codes and health."""
+
+from __future__ import annotations
+
+import json
+import sys
+
+import click
+
+from connector.cli.base import JSON_HELP, _config, _echo_json, main
+
+
+@main.command()
+@click.argument("shop_id", type=int)
+@click.option("--output", "-o", type=click.Path(dir_okay=False, writable=True), help="File to write (default: stdout).")
+def export(shop_id: int, output: str | None) -> None:
+    """A shop's whole ledger as CSV (one row per entry, oldest first)."""
+    from connector.db.storage import storage_for
+    from connector.db.tables import Shop
+    from connector.ops.exports import write_ledger_csv
+
+    with storage_for(_config()).session() as session:
+        if (session.get(Shop, shop_id) if 0 < shop_id < 2**31 else None) is None:
+            raise click.ClickException(f"no shop {shop_id}")
+        if output:
+            with open(output, "w", newline="", encoding="utf-8") as out:
+                count = write_ledger_csv(session, shop_id, out)
+            click.echo(f"{count} ledger entries written to {output}", err=True)
+        else:
+            write_ledger_csv(session, shop_id, sys.stdout)
+
+
+@main.command()
+@click.option("--no-stores", is_flag=True, help="Skip calling each store's API.")
+@click.option("--json", "as_json", is_flag=True, help=JSON_HELP)
+def doctor(no_stores: bool, as_json: bool) -> None:
+    """Check configuration, database, Redis, workers, and each shop's credentials and webhooks."""
+    from connector.ops.doctor import FAIL, run_checks
+
+    checks = run_checks(_config(), check_stores=not no_stores)
+    if as_json:
+        _echo_json([c.as_dict() for c in checks])
+    else:
+        marks = {
+            "ok": click.style("ok  ", fg="green"),
+            "warn": click.style("warn", fg="yellow"),
+            FAIL: click.style("FAIL", fg="red"),
+        }
+        for check in checks:
+            click.echo(f"{marks[check.result]}  {check.name}: {check.detail}")
+            if check.fix and check.result != "ok":
+                click.echo(f"      fix: {check.fix}")
+    failed = sum(1 for c in checks if c.result == FAIL)
+    if failed:
+        raise click.ClickException(f"{failed} problem(s) to fix")
+
+
+@main.group()
+def codes() -> None:
+    """Single-use discount codes for customers."""
+
+
+@codes.command("issue")
+@click.argument("shop_id", type=int)
+@click.argument("customer")
+@click.option("--amount", help="Money off, in the shop's currency.")
+@click.option("--percent", help="Percentage off (1-100).")
+@click.option("--free-shipping", is_flag=True, help="Free shipping.")
+@click.option("--days", type=int, default=30, show_default=True, help="Days the code stays valid.")
+@click.option("--title", default="Sadakat gift", show_default=True)
+@click.option("--key", help="Asking again with the same key gives the same code, not a second one.")
+def codes_issue(
+    shop_id: int,
+    customer: str,
+    amount: str | None,
+    percent: str | None,
+    free_shipping: bool,
+    days: int,
+    title: str,
+    key: str | None,
+) -> None:
+    """Give CUSTOMER (platform id or e-mail) of a shop a code; the store gets it through the outbox."""
+    from connector.db.storage import storage_for
+    from connector.outbox import pushes
+    from connector.queue.connection import event_queue, redis_connection
+
+    chosen = [
+        name
+        for name, given in (("--amount", amount), ("--percent", percent), ("--free-shipping", free_shipping))
+        if given
+    ]
+    if len(chosen) != 1:
+        raise click.UsageError("give exactly one of --amount, --percent or --free-shipping")
+    kind, value = ("fixed_amount", amount) if amount else ("percentage", percent) if percent else ("free_shipping", 0)
+    config = _config()
+    storage = storage_for(config)
+    try:
+        issued = pushes.issue_code_for(
+            storage, shop_id, customer, kind=kind, value=value, days=days, title=title, key=key
+        )
+    except (LookupError, pushes.PushRequestError) as exc:
+        raise click.ClickException(str(exc).strip("'\"")) from None
+    pushes.dispatch(storage, event_queue(redis_connection(config)), issued.pushes)
+    click.echo(json.dumps({"code": issued.code, "push_id": issued.push_id, "repeated": issued.repeated}))
+
+
+@main.group("pushes")
+def pushes_group() -> None:
+    """Calls owed to stores: see them, retry failed ones."""
+
+
+@pushes_group.command("list")
+@click.argument("shop_id", type=int)
+@click.option("--status", type=click.Choice(["pending", "running", "done", "failed", "cancelled"]))
+@click.option("--json", "as_json", is_flag=True, help=JSON_HELP)
+def pushes_list(shop_id: int, status: str | None, as_json: bool) -> None:
+    """A shop's pushes, newest first."""
+    from connector.db.storage import storage_for
+    from connector.outbox import pushes
+    from connector.web.admin.api import push_json
+
+    with storage_for(_config()).session() as session:
+        rows = [push_json(p) for p in pushes.recent(session, shop_id, status)]
+    if as_json:
+        _echo_json(rows)
+        return
+    for row in rows:
+        detail = row["code"] or row["tracking_status"] or row["target"]
+        click.echo(f"{row['id']:>6}  {row['kind']:<14} {row['status']:<9} {detail:<24} {row['last_error'] or ''}")
+    if not rows:
+        click.echo("no pushes")
+
+
+@pushes_group.command("retry")
+@click.argument("shop_id", type=int)
+@click.argument("push_id", type=int)
+def pushes_retry(shop_id: int, push_id: int) -> None:
+    """Try a failed push again."""
+    from connector.db.storage import storage_for
+    from connector.outbox import pushes
+    from connector.queue.connection import event_queue, redis_connection
+
+    config = _config()
+    storage = storage_for(config)
+    try:
+        pushes.retry_failed(storage, shop_id, push_id)
+    except (LookupError, pushes.PushRequestError) as exc:
+        raise click.ClickException(str(exc).strip("'\"")) from None
+    pushes.dispatch(storage, event_queue(redis_connection(config)), [(push_id, shop_id)])
+    click.echo(f"push {push_id} is pending again")
+
+
+@main.command()
+@click.argument("shop_id", type=int)
+@click.argument("customer")
+def balance(shop_id: int, customer: str) -> None:
+    """A customer's points (by platform customer id or e-mail)."""
+    from connector.db.customers import find_customer
+    from connector.db.storage import storage_for
+    from connector.settle import ledger
+    from connector.web.admin.api import entry_json
+
+    with storage_for(_config()).session() as session:
+        record = find_customer(session, shop_id, customer)
+        if record is None:
+            raise click.ClickException(f"no customer {customer!r} in shop {shop_id}")
+        _echo_json({"points": record.points, "entries": [entry_json(e) for e in ledger.history(session, record.id)]})

@@ -1,0 +1,91 @@
+"""``sadakat run``, ``migrate``, ``worker``, ``scheduler`` and ``sweep``: the processes of a deployment."""
+
+from __future__ import annotations
+
+import logging
+import sys
+
+import click
+
+from connector.cli.base import _config, main
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address the web server binds to.")
+@click.option("--web-workers", default=2, show_default=True, help="gunicorn worker processes.")
+def run(host: str, web_workers: int) -> None:
+    """Migrate, then run web + worker + scheduler until Ctrl-C."""
+    from connector.db.crypto import SecretKeyError, secret_key
+    from connector.ops.supervisor import run_stack
+
+    try:
+        secret_key()
+    except SecretKeyError as exc:
+        raise click.ClickException(str(exc)) from None
+    sys.exit(run_stack(_config(), host, web_workers))
+
+
+@main.command()
+def migrate() -> None:
+    """Bring the database schema up to date."""
+    from connector.db.storage import migrate as run_migrations
+
+    config = _config()
+    run_migrations(config)
+    click.echo(f"database is up to date ({config.database_url.split('://', 1)[0]})")
+
+
+JOB_MODULES = ("jobs.events", "jobs.pushes", "jobs.maintenance", "jobs.sweeper")
+
+
+@main.command()
+@click.option("--burst", is_flag=True, help="Stop when the queue is empty.")
+def worker(burst: bool) -> None:
+    """Run an RQ worker for Sadakat's queue (with RQ's scheduler for delayed retries)."""
+    import importlib
+
+    from rq import Worker
+
+    from connector.queue.connection import QUEUE_NAME, redis_connection
+
+    for module in JOB_MODULES:
+        # Imported once here, every job's work horse (forked per job) has them: else ~0.7 s of CPU per job.
+        importlib.import_module(module)
+    connection = redis_connection(_config())
+    logging.getLogger("rq.worker").addFilter(_one_line_per_job)
+    worker = Worker([QUEUE_NAME], connection=connection)
+    worker.log_result_lifespan = False
+    worker.work(burst=burst, with_scheduler=True)
+
+
+def _one_line_per_job(record: logging.LogRecord) -> bool:
+    """RQ logs a job's start, "Job OK" and its end at INFO: keep only the end ("Successfully completed …")."""
+    return not (record.levelno == logging.INFO and record.msg == "Worker %s: %s: %s (%s)")
+
+
+@main.command()
+def scheduler() -> None:
+    """Run the cron scheduler: the sweeper every minute, the store check (webhooks, missed orders) hourly,
+    tiers recomputed and points expired nightly, birthday codes and tier perks each morning."""
+    from rq.cron import CronScheduler
+
+    from connector.queue.connection import QUEUE_NAME, redis_connection
+    from jobs.maintenance import check_stores, daily_gifts, expire_points, recompute_tiers
+    from jobs.sweeper import sweep
+
+    cron = CronScheduler(connection=redis_connection(_config()))
+    cron.register(sweep, QUEUE_NAME, interval=60)
+    cron.register(check_stores, QUEUE_NAME, interval=3600)
+    cron.register(recompute_tiers, QUEUE_NAME, cron="30 3 * * *")
+    cron.register(daily_gifts, QUEUE_NAME, cron="0 9 * * *")
+    cron.register(expire_points, QUEUE_NAME, cron="0 4 * * *")
+    cron.start()
+
+
+@main.command()
+def sweep() -> None:
+    """Queue inbox events and pushes that never reached a worker."""
+    from jobs.sweeper import sweep as sweep_now
+
+    queued = sweep_now(grace_seconds=0)
+    click.echo(f"queued {queued['events']} pending event(s) and {queued['pushes']} pending push(es)")

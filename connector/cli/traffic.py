@@ -1,0 +1,152 @@
+"""``sadakat simulate``, ``backfill``, ``replay`` and ``events``: orders and webhook events."""
+
+from __future__ import annotations
+
+import json
+import sys
+from typing import Any
+
+import click
+
+from connector.cli.base import JSON_HELP, _config, _echo_json, main
+
+URL_HELP = (
+    "Where Sadakat is listening (default: SADAKAT_PUBLIC_URL, else the address a running `sadakat run` recorded "
+    "in the data directory, else http://127.0.0.1:$PORT)."
+)
+
+
+@main.command()
+@click.option("--shop", "shop_id", type=int, required=True, help="A sandbox shop's id.")
+@click.option("--orders", type=click.IntRange(1, 100_000), default=20, show_default=True)
+@click.option("--seed", type=int, default=None, help="Make the same traffic again (default: random).")
+@click.option("--url", default=None, help=URL_HELP)
+@click.option(
+    "--wait", type=click.FloatRange(0, 3600), default=60, show_default=True, help="Seconds to wait for workers."
+)
+@click.option("--json", "as_json", is_flag=True, help=JSON_HELP)
+def simulate(shop_id: int, orders: int, seed: int | None, url: str | None, wait: float, as_json: bool) -> None:
+    """Drive realistic orders, refunds and parcels from a sandbox store through the real receiver, spread
+    over the past six months, then say what Sadakat made of them."""
+    import random
+
+    from adapters import get_adapter
+    from connector.db.storage import storage_for
+    from connector.db.tables import Shop
+    from connector.ops.simulation import Unreachable
+    from connector.ops.simulation import simulate as run_simulation
+
+    config = _config()
+    storage = storage_for(config)
+    with storage.session() as session:
+        shop = session.get(Shop, shop_id)
+    if shop is None:
+        raise click.ClickException(f"there is no shop {shop_id} (see `sadakat shops list`)")
+    traffic = getattr(get_adapter(shop.platform), "simulated_traffic", None)
+    if traffic is None or not shop.webhook_secret or not shop.carrier_secret:
+        raise click.ClickException(f"shop {shop_id} is a real {shop.platform} store; simulate drives sandbox stores")
+    base = (url or config.public_url).rstrip("/")
+    seed = random.randrange(10**6) if seed is None else seed
+    requests_ = traffic(shop.id, shop.webhook_secret, shop.carrier_secret, orders, seed)
+    try:
+        report = run_simulation(storage, shop.id, base, requests_, seed, wait)
+    except Unreachable as exc:
+        raise click.ClickException(
+            f"could not reach Sadakat at {base} ({exc}). Start it with `make run`, or say where it listens: "
+            "--url, SADAKAT_PUBLIC_URL or PORT."
+        ) from None
+    if as_json:
+        click.echo(json.dumps(report.as_dict()))
+    else:
+        for line in report.lines():
+            click.echo(line)
+    if set(report.answers) - {200}:
+        raise click.ClickException(f"some requests were not accepted: {dict(report.answers)}")
+
+
+@main.command()
+@click.argument("shop_id", type=int)
+@click.option("--since", required=True, type=click.DateTime(formats=["%Y-%m-%d"]), help="YYYY-MM-DD")
+@click.option("--dry-run", is_flag=True, help="Read and total the orders; change nothing.")
+def backfill(shop_id: int, since: Any, dry_run: bool) -> None:
+    """Import a shop's past orders (placed since --since) through the same path as webhooks."""
+    from datetime import UTC
+
+    from adapters.base import StoreError
+    from connector.db.storage import storage_for
+    from connector.ops.backfill import backfill as run_backfill
+    from connector.queue.connection import event_queue, redis_connection
+
+    config = _config()
+
+    def progress(found: list[Any]) -> Any:
+        click.echo(f"{len(found)} order event(s) found", err=True)
+        with click.progressbar(found, label="backfilling" if not dry_run else "reading", file=sys.stderr) as bar:
+            yield from bar
+
+    try:
+        summary = run_backfill(
+            storage_for(config),
+            event_queue(redis_connection(config)),
+            config,
+            shop_id,
+            since.replace(tzinfo=UTC),
+            dry_run=dry_run,
+            progress=progress,
+        )
+    except (LookupError, StoreError) as exc:
+        raise click.ClickException(str(exc).strip("'\"")) from None
+    click.echo(json.dumps(summary.as_dict() | {"dry_run": dry_run}))
+
+
+@main.command()
+@click.option("--shop", "shop_id", type=int, help="Only this shop's events.")
+@click.option(
+    "--event", "event_ids", type=int, multiple=True, help="Re-run this event, whatever its status (repeatable)."
+)
+@click.option("--json", "as_json", is_flag=True, help=JSON_HELP)
+def replay(shop_id: int | None, event_ids: tuple[int, ...], as_json: bool) -> None:
+    """Re-run failed events (default) or chosen ones. Safe: what an event already did is not done twice."""
+    from connector import inbox
+    from connector.db.storage import storage_for
+    from connector.queue.connection import event_queue, redis_connection
+
+    config = _config()
+    outcome = inbox.replay(
+        storage_for(config), event_queue(redis_connection(config)), shop_id, list(event_ids) if event_ids else None
+    )
+    if as_json:
+        _echo_json({"queued": outcome.queued, "refused": {str(k): v for k, v in outcome.refused.items()}})
+    else:
+        queued = outcome.queued
+        click.echo(f"queued {len(queued)} event(s) again" + (f": {', '.join(map(str, queued))}" if queued else ""))
+        for reason in outcome.refused.values():
+            click.echo(f"not replayed: {reason}", err=True)
+    if outcome.refused:
+        sys.exit(1)
+
+
+@main.group()
+def events() -> None:
+    """The webhook inbox."""
+
+
+@events.command("list")
+@click.argument("shop_id", type=int)
+@click.option("--status", type=click.Choice(["pending", "processed", "ignored", "failed", "discarded"]))
+@click.option("--limit", type=click.IntRange(1, 10_000), default=50, show_default=True)
+@click.option("--json", "as_json", is_flag=True, help=JSON_HELP)
+def events_list(shop_id: int, status: str | None, limit: int, as_json: bool) -> None:
+    """A shop's events, newest first."""
+    from connector.db.storage import storage_for
+    from connector.inbox import recent_events
+
+    with storage_for(_config()).session() as session:
+        rows = recent_events(session, shop_id, status, limit)
+    if as_json:
+        _echo_json(rows)
+        return
+    for row in rows:
+        click.echo(f"{row['id']:>8}  {row['topic']:<28} {row['status']:<10} {row['received_at']}  {row['error'] or ''}")
+    if not rows:
+        click.echo("no events")
