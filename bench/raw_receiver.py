@@ -18,7 +18,7 @@ from werkzeug.datastructures import EnvironHeaders
 from adapters import get_adapter
 from connector import create_app, inbox
 from connector.inbox import signing_shops
-from connector.queue.connection import drain_seen_recently, wake_drain
+from connector.queue.drain import drain_seen_recently, wake_drain
 from connector.queue.telemetry import add_later_counts, add_webhook, count_webhook_later
 from connector.web.runtime import Runtime
 

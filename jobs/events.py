@@ -14,14 +14,8 @@ from connector import faults, inbox
 from connector.config import Config
 from connector.db.storage import storage_for
 from connector.outbox import pushes
-from connector.queue.connection import (
-    DRAIN_SLOTS,
-    WAKE_MEMO_SECONDS,
-    current_queue,
-    drain_flag,
-    enqueue_event,
-    request_drain,
-)
+from connector.queue.connection import current_queue, enqueue_event
+from connector.queue.drain import DRAIN_SLOTS, WAKE_MEMO_SECONDS, drain_flag, request_drain
 from connector.queue.telemetry import timed
 
 log = logging.getLogger(__name__)
@@ -97,7 +91,7 @@ def _drain(config: Config, queue: Queue, slot: int) -> int:
                 continue
             # Looks drained: clear the flag first, then look once more, so that an event stored just
             # now either is seen here or wakes a new drain. The wait covers receivers that saw the flag
-            # a moment ago and so didn't ask (connector/jobqueue.py WAKE_MEMO_SECONDS).
+            # a moment ago and so didn't ask (connector/queue/drain.py WAKE_MEMO_SECONDS).
             queue.connection.delete(drain_flag(slot))
             flag_cleared = True
             wait_for_late_arrivals()

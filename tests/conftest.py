@@ -25,7 +25,8 @@ from connector.config import Config
 from connector.db.storage import Storage, migrate, storage_for
 from connector.db.tables import Base, Shop
 from connector.ops.shops import register_shop
-from connector.queue.connection import forget_drain_seen, redis_connection
+from connector.queue.connection import redis_connection
+from connector.queue.drain import forget_drain_seen
 from connector.queue.embedded import start_valkey
 from connector.queue.telemetry import discard_later_counts
 from tests.support import ADMIN_PASSWORD, ADMIN_TOKEN, SANDBOX_SECRET, SHOPIFY_SECRET, WOO_SECRET, MailInbox

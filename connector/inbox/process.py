@@ -204,7 +204,7 @@ def _in_shop_currency(shop: Shop, event: StoreEvent) -> StoreEvent:
 
 
 def _settle_together(session: Session, readable: dict[int, tuple[int, StoreEvent]], batch: Batch) -> set[int]:
-    # The batch's plain paid orders in a few set-wise statements (connector/batch_settle.py), in a savepoint:
+    # The batch's plain paid orders in a few set-wise statements (connector/settle/batch.py), in a savepoint:
     # if anything there raises, it rolls back and every event takes the per-event path instead.
     if not readable:
         return set()

@@ -66,7 +66,7 @@ def store(storage: Storage, shop_id: int, delivery_id: str, topic: str, body: by
         "attempts": 0,
         "received_at": utcnow(),
     }
-    # One INSERT in autocommit (connector/direct_statements.py): committed once this returns.
+    # One INSERT in autocommit (connector/db/direct_statements.py): committed once this returns.
     inserted = storage.direct.first(_insert_once(storage.dialect), row)
     return Stored(event_id=inserted[0] if inserted else None, status=status)
 

@@ -15,7 +15,8 @@ from adapters.base import PayloadError
 from connector.db.storage import Storage
 from connector.db.tables import WebhookEvent, utcnow
 from connector.inbox.receive import decode_json
-from connector.queue.connection import drain_flag, drain_in_flight, enqueue_event, job_in_flight, request_drain
+from connector.queue.connection import enqueue_event, job_in_flight
+from connector.queue.drain import drain_flag, drain_in_flight, request_drain
 from connector.settle import tracking
 
 SWEEP_MAX_ATTEMPTS = 10

@@ -1,7 +1,7 @@
 """The receiver's view of a shop: who a webhook may come from and the secrets it may be signed with.
 
 Read on every webhook (a secret rotated or revoked a second ago counts at once), as one small query run
-directly on the driver (connector/direct_statements.py) that decrypts only the secrets it needs and, on
+directly on the driver (connector/db/direct_statements.py) that decrypts only the secrets it needs and, on
 SQLite, takes no write lock.
 """
 

@@ -17,7 +17,7 @@ from connector import inbox
 from connector.db.tables import WebhookEvent
 from connector.inbox import signing_shops
 from connector.inbox.signing_shops import SigningShop
-from connector.queue.connection import drain_seen_recently, wake_drain
+from connector.queue.drain import drain_seen_recently, wake_drain
 from connector.queue.telemetry import add_later_counts, add_webhook, count_webhook, count_webhook_later
 from connector.settle import tracking
 from connector.web.errors import problem
@@ -116,7 +116,7 @@ def _store_and_queue(shop_id: int, delivery_id: str, topic: str, body: bytes, st
     if status == WebhookEvent.PENDING:
         platform, topic_label = g.get("webhook_platform", "unknown"), g.get("webhook_topic", "other")
         if drain_seen_recently():
-            # A drain is on its way and will look again after this commit (connector/jobqueue.py).
+            # A drain is on its way and will look again after this commit (connector/queue/drain.py).
             count_webhook_later(runtime().redis, platform, topic_label, "accepted")
             g.webhook_counted = True
         else:

@@ -14,9 +14,10 @@ from sqlalchemy import func, select
 from connector import inbox
 from connector.db.storage import Storage
 from connector.db.tables import LedgerEntry, Shop, WebhookEvent
-from connector.queue import connection as jobqueue
+from connector.queue import drain as jobqueue
 from connector.queue import telemetry
-from connector.queue.connection import QUEUE_NAME, drain_flag
+from connector.queue.connection import QUEUE_NAME
+from connector.queue.drain import drain_flag
 from connector.settle import batch as batch_settle
 from connector.settle import orders
 from jobs import events
