@@ -38,6 +38,7 @@ browser:
 ## The whole suite: SQLite + embedded Valkey, or PostgreSQL / Redis when DATABASE_URL / REDIS_URL are set.
 test: $(STAMP) browser
 	$(BIN)/ruff check .
+	$(BIN)/lint-imports
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 ## The 10-minute soak: steady orders, a worker restarted every minute (every other time SIGKILLed),
@@ -56,6 +57,7 @@ bench: $(STAMP)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
+	$(BIN)/lint-imports
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .ruff_cache *.egg-info

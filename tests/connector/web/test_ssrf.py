@@ -18,7 +18,7 @@ from adapters.base import PermanentStoreError, RetryableStoreError, ShopAccess
 from adapters.woocommerce import api
 from connector.db.storage import Storage
 from connector.web.install import STATE_PREFIX
-from tests.connector.test_install import shops, woo_keys
+from tests.connector.web.test_install import shops, woo_keys
 
 
 class Listener:
