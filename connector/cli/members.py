@@ -99,7 +99,7 @@ def codes_issue(
             storage, shop_id, customer, kind=kind, value=value, days=days, title=title, key=key
         )
     except (LookupError, pushes.PushRequestError) as exc:
-        raise click.ClickException(str(exc).strip("'\"")) from None
+        raise click.ClickException(str(exc)) from None
     pushes.dispatch(storage, event_queue(redis_connection(config)), issued.pushes)
     click.echo(json.dumps({"code": issued.code, "push_id": issued.push_id, "repeated": issued.repeated}))
 
@@ -145,7 +145,7 @@ def pushes_retry(shop_id: int, push_id: int) -> None:
     try:
         pushes.retry_failed(storage, shop_id, push_id)
     except (LookupError, pushes.PushRequestError) as exc:
-        raise click.ClickException(str(exc).strip("'\"")) from None
+        raise click.ClickException(str(exc)) from None
     pushes.dispatch(storage, event_queue(redis_connection(config)), [(push_id, shop_id)])
     click.echo(f"push {push_id} is pending again")
 

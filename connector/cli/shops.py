@@ -164,7 +164,7 @@ def shops_settings(shop_id: int, pairs: tuple[str, ...], json_changes: str | Non
                     raise LookupError(f"no shop {shop_id}")
                 settings = ProgrammeSettings.from_dict(shop.settings)
     except (LookupError, SettingsError) as exc:
-        raise click.ClickException(str(exc).strip("'\"")) from None
+        raise click.ClickException(str(exc)) from None
     _echo_json(settings.to_dict())
 
 

@@ -95,7 +95,7 @@ def backfill(shop_id: int, since: Any, dry_run: bool) -> None:
             progress=progress,
         )
     except (LookupError, StoreError) as exc:
-        raise click.ClickException(str(exc).strip("'\"")) from None
+        raise click.ClickException(str(exc)) from None
     click.echo(json.dumps(summary.as_dict() | {"dry_run": dry_run}))
 
 

@@ -28,6 +28,8 @@ class Replayed:
 
     queued: list[int]
     refused: dict[int, str] = field(default_factory=dict)
+    missing: list[int] = field(default_factory=list)
+    """Chosen ids that name no event (of the shop): also in ``refused``, with the reason."""
 
 
 def _replay_refusal(event: WebhookEvent) -> str | None:
@@ -74,12 +76,14 @@ def replay(storage: Storage, queue: Queue, shop_id: int | None, event_ids: list[
             event.error = None
             event.processed_at = None
             ids.append(event.id)
+    missing = []
     for event_id in event_ids or []:
         if event_id not in ids and event_id not in refused:
             refused[event_id] = f"no event {event_id}" + (f" in shop {shop_id}" if shop_id is not None else "")
+            missing.append(event_id)
     for event_id in ids:
         enqueue_event(queue, event_id, replace=True)
-    return Replayed(ids, refused)
+    return Replayed(ids, refused, missing)
 
 
 def retry_event(storage: Storage, queue: Queue, shop_id: int, event_id: int) -> None:
@@ -87,7 +91,7 @@ def retry_event(storage: Storage, queue: Queue, shop_id: int, event_id: int) -> 
     outcome = replay(storage, queue, shop_id, [event_id])
     if not outcome.queued:
         reason = outcome.refused[event_id]
-        raise LookupError(reason) if reason.startswith("no event") else ValueError(reason)
+        raise LookupError(reason) if event_id in outcome.missing else ValueError(reason)
 
 
 def discard(storage: Storage, shop_id: int, event_id: int) -> None:

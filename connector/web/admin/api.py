@@ -120,7 +120,7 @@ def discard_push(shop_id: int, push_id: int) -> ResponseReturnValue:
     try:
         pushes.discard_failed(runtime().storage, shop_id, push_id)
     except LookupError as exc:
-        return problem(404, str(exc).strip("'\""))
+        return problem(404, str(exc))
     except pushes.PushRequestError as exc:
         return problem(409, str(exc))
     return jsonify(status="cancelled")
@@ -146,7 +146,7 @@ def retry_event(shop_id: int, event_id: int) -> ResponseReturnValue:
     try:
         inbox.retry_event(runtime().storage, runtime().queue, shop_id, event_id)
     except LookupError as exc:
-        return problem(404, str(exc).strip("'\""))
+        return problem(404, str(exc))
     except ValueError as exc:
         return problem(409, str(exc))
     return jsonify(status="pending"), 202
@@ -158,7 +158,7 @@ def discard_event(shop_id: int, event_id: int) -> ResponseReturnValue:
     try:
         inbox.discard(runtime().storage, shop_id, event_id)
     except LookupError as exc:
-        return problem(404, str(exc).strip("'\""))
+        return problem(404, str(exc))
     except ValueError as exc:
         return problem(409, str(exc))
     return jsonify(status="discarded")
@@ -202,7 +202,7 @@ def put_settings(shop_id: int) -> ResponseReturnValue:
     try:
         settings = shops.change_settings(runtime().storage, shop_id, body)
     except LookupError as exc:
-        return problem(404, str(exc).strip("'\""))
+        return problem(404, str(exc))
     except SettingsError as exc:
         return problem(400, str(exc))
     return jsonify(settings.to_dict())

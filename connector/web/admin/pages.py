@@ -204,7 +204,7 @@ def event_action(shop_id: int, event_id: int, action: str) -> ResponseReturnValu
         else:
             inbox.discard(runtime().storage, shop_id, event_id)
     except LookupError as exc:
-        return problem(404, str(exc).strip("'\""))
+        return problem(404, str(exc))
     except ValueError as exc:
         return problem(409, str(exc))
     flash(f"{t('event')} {event_id}: {t('retried' if action == 'retry' else 'discarded')}")
@@ -223,7 +223,7 @@ def push_action(shop_id: int, push_id: int, action: str) -> ResponseReturnValue:
         else:
             pushes.discard_failed(storage, shop_id, push_id)
     except LookupError as exc:
-        return problem(404, str(exc).strip("'\""))
+        return problem(404, str(exc))
     except pushes.PushRequestError as exc:
         return problem(409, str(exc))
     flash(f"{t('push')} {push_id}: {t('retried' if action == 'retry' else 'discarded')}")
