@@ -99,3 +99,15 @@ def test_simulate_refuses_a_real_store(shopify_shop: Shop) -> None:
     result = CliRunner().invoke(main, ["simulate", "--shop", str(shopify_shop.id)])
     assert result.exit_code == 1
     assert "simulate drives sandbox stores" in result.output
+
+
+def test_the_sandbox_answers_backfill_with_the_orders_it_sent(
+    server_url: str, sandbox_shop: Shop, storage: Storage, redis: Redis
+) -> None:
+    sent = CliRunner().invoke(
+        main, ["simulate", "--shop", str(sandbox_shop.id), "--orders", "15", "--url", server_url, "--wait", "0"]
+    )
+    assert sent.exit_code == 0, sent.output
+    found = CliRunner().invoke(main, ["backfill", str(sandbox_shop.id), "--since", "2000-01-01", "--dry-run"])
+    assert found.exit_code == 0, found.output
+    assert json.loads(found.output.strip().splitlines()[-1])["orders"] == 15
