@@ -5,10 +5,11 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
+from functools import cache
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy import Engine, Table, bindparam, create_engine, event, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -90,6 +91,22 @@ def _serialise_sqlite_writers(engine: Engine) -> None:
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Any) -> None:
         conn.exec_driver_sql("BEGIN" if conn.get_execution_options().get("read_only") else "BEGIN IMMEDIATE")
+
+
+@cache
+def insert_once(
+    dialect: str, table: Table, columns: tuple[str, ...], unique: tuple[str, ...], returning: tuple[str, ...] = ()
+) -> Any:
+    """An INSERT of ``columns`` (bound by name) into ``table`` that does nothing where a row with the same
+    ``unique`` columns exists, returning ``returning``; built once per dialect and shape, since the
+    receiver, the ledger and settling run these for every event."""
+    statement = (
+        (postgresql if dialect == "postgresql" else sqlite)
+        .insert(table)
+        .values({column: bindparam(column) for column in columns})
+        .on_conflict_do_nothing(index_elements=list(unique))
+    )
+    return statement.returning(*(table.c[name] for name in returning)) if returning else statement
 
 
 def upsert_insert(session: Session, table: Any) -> Any:

@@ -5,14 +5,10 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from decimal import Decimal
-from functools import cache
 from typing import Any
 
-from sqlalchemy import bindparam
-from sqlalchemy.dialects import postgresql, sqlite
-
 from adapters.base import PayloadError
-from connector.db.storage import Storage
+from connector.db.storage import Storage, insert_once
 from connector.db.tables import WebhookEvent, utcnow
 
 
@@ -71,17 +67,8 @@ def store(storage: Storage, shop_id: int, delivery_id: str, topic: str, body: by
     return Stored(event_id=inserted[0] if inserted else None, status=status)
 
 
-@cache
 def _insert_once(dialect: str) -> Any:
-    # Built once per dialect: the receiver runs this for every webhook.
-    table = WebhookEvent.__table__
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    return (
-        insert(table)
-        .values({column: bindparam(column) for column in STORED_COLUMNS})
-        .on_conflict_do_nothing(index_elements=["shop_id", "delivery_id"])
-        .returning(table.c.id)
-    )
+    return insert_once(dialect, WebhookEvent.__table__, STORED_COLUMNS, ("shop_id", "delivery_id"), ("id",))
 
 
 STORED_COLUMNS = ("shop_id", "delivery_id", "topic", "body", "status", "attempts", "received_at")

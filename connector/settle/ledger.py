@@ -8,13 +8,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal
-from functools import cache
 from typing import Any
 
 from sqlalchemy import bindparam, func, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from connector.db.storage import insert_once
 from connector.db.tables import CustomerRecord, LedgerEntry
 
 MAX_POINTS_PER_ENTRY = 10**12
@@ -93,18 +92,13 @@ def append_many(session: Session, shop_id: int, entries: list[tuple[int, NewEntr
     return gained
 
 
-@cache
+ENTRY_COLUMNS = ("shop_id", "customer_id", "key", "kind", "points", "source_type", "source_id", "rule")
+
+
 def _insert_once(dialect: str, many: bool = False) -> Any:
-    # Built once per dialect: every settle runs it.
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    table = LedgerEntry.__table__
-    columns = ("shop_id", "customer_id", "key", "kind", "points", "source_type", "source_id", "rule")
-    return (
-        insert(table)
-        .values({c: bindparam(c) for c in (*columns, "rate", "amount", "event_id")})
-        .on_conflict_do_nothing(index_elements=["shop_id", "key"])
-        .returning(*((table.c.customer_id, table.c.points) if many else (table.c.id,)))
-    )
+    returning = ("customer_id", "points") if many else ("id",)
+    columns = (*ENTRY_COLUMNS, "rate", "amount", "event_id")
+    return insert_once(dialect, LedgerEntry.__table__, columns, ("shop_id", "key"), returning)
 
 
 def has_entry(session: Session, shop_id: int, key: str) -> bool:

@@ -3,13 +3,12 @@ points joined to the account that appears under their e-mail."""
 
 from __future__ import annotations
 
-from functools import cache
 from typing import Any
 
-from sqlalchemy import bindparam, select, update
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from connector.db.storage import insert_once
 from connector.db.tables import CustomerRecord, OrderRecord
 from connector.model import Customer
 from connector.settle import ledger
@@ -62,15 +61,10 @@ def merge_member(record: Any, customer: Customer) -> bool:
     return changed
 
 
-@cache
 def insert_customer_once(dialect: str) -> Any:
     """INSERT of a member that does nothing when the shop has their key already."""
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    return (
-        insert(CustomerRecord.__table__)
-        .values({c: bindparam(c) for c in ("shop_id", "key", "platform_id", "email", "points")})
-        .on_conflict_do_nothing(index_elements=["shop_id", "key"])
-    )
+    columns = ("shop_id", "key", "platform_id", "email", "points")
+    return insert_once(dialect, CustomerRecord.__table__, columns, ("shop_id", "key"))
 
 
 def merge_guest(session: Session, shop_id: int, account: CustomerRecord) -> bool:

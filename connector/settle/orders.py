@@ -10,14 +10,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from decimal import Decimal
-from functools import cache
 from typing import Any
 
-from sqlalchemy import bindparam, func, select
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from connector.db.storage import upsert_insert
+from connector.db.storage import insert_once, upsert_insert
 from connector.db.tables import CustomerRecord, OrderRecord, RefundRecord, ShipmentRecord, Shop
 from connector.model import Order, OrderGone, Refund, Shipment, ShipmentStatus, StoreEvent
 from connector.programme import ProgrammeSettings
@@ -109,16 +107,10 @@ def forget_locked_orders(session: Session) -> None:
     session.info.pop(LOCKED_ORDERS, None)
 
 
-@cache
 def insert_order_once(dialect: str) -> Any:
     """INSERT of an order's row that does nothing when the shop has it already."""
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     columns = ("shop_id", "order_id", "paid", "cancelled", "fully_refunded", "test")
-    return (
-        insert(OrderRecord.__table__)
-        .values({c: bindparam(c) for c in columns})
-        .on_conflict_do_nothing(index_elements=["shop_id", "order_id"])
-    )
+    return insert_once(dialect, OrderRecord.__table__, columns, ("shop_id", "order_id"))
 
 
 def record_order(session: Session, shop: Shop, order: Order) -> None:

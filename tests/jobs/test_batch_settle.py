@@ -19,7 +19,18 @@ from connector.ops.shops import register_shop
 from connector.settle import batch as batch_settle
 from connector.settle import ledger
 from jobs import events
-from tests.support import SANDBOX_SECRET, sandbox_order, sandbox_webhook
+from tests.support import (
+    SANDBOX_SECRET,
+    SHOPIFY_SECRET,
+    WOO_SECRET,
+    fixture,
+    paid_shopify_order,
+    post_shopify,
+    post_woo,
+    sandbox_order,
+    sandbox_webhook,
+    shopify_refund,
+)
 
 SETTINGS = {"tiers": [{"name": "Gold", "min_spend": "150", "multiplier": "2"}]}
 
@@ -179,3 +190,77 @@ def test_an_adapter_bug_in_one_payload_leaves_the_rest_of_the_batch_settled_toge
         assert {e.key for e in session.scalars(select(LedgerEntry))} == {"order:o0:earned", "order:o2:earned"}
         broken = session.get(WebhookEvent, batch[1])
         assert (broken.status, broken.error) == ("pending", "KeyError: 'a field the adapter forgot to check'")
+
+
+def _shopify_events() -> list[tuple[str, dict[str, Any]]]:
+    first = paid_shopify_order()
+    second = paid_shopify_order(id=820982911946154600, name="#1001", customer=None, email="guest@example.com")
+    return [
+        ("orders/paid", first),
+        ("refunds/create", shopify_refund(first, 900, "120.00")),
+        ("orders/paid", second),
+        ("orders/cancelled", second | {"cancelled_at": "2026-11-30T10:00:00-05:00", "financial_status": "voided"}),
+    ]
+
+
+def _woo_events() -> list[tuple[str, dict[str, Any]]]:
+    first = fixture("woocommerce/order_created.json")
+    second = first | {"id": 728, "number": "728", "customer_id": 25, "billing": first["billing"] | {"email": "b@x.io"}}
+    return [
+        ("order.created", first),
+        ("order.updated", first | {"refunds": [{"id": 70, "reason": "", "total": "-6.00"}]}),
+        ("order.created", second),
+        ("order.updated", second | {"status": "cancelled"}),
+    ]
+
+
+@pytest.mark.parametrize("platform", ["shopify", "woocommerce"])
+def test_real_payloads_in_every_order_end_the_same_batched_or_one_at_a_time(
+    client: FlaskClient, storage: Storage, config: Config, platform: str
+) -> None:
+    import itertools
+
+    events = _shopify_events() if platform == "shopify" else _woo_events()
+    if platform == "shopify":
+        events_after = [("fulfillments/create", fixture("shopify/fulfillments_create.json"))]
+    else:
+        events_after = []
+    for n, order in enumerate(itertools.permutations(range(len(events)))):
+        shops = []
+        for way in ("single", "batch"):
+            if platform == "shopify":
+                address, credentials, secret = f"p{n}-{way}.myshopify.com", {"access_token": "t"}, SHOPIFY_SECRET
+            else:
+                address, credentials = f"https://p{n}-{way}.example.com", {"consumer_key": "k", "consumer_secret": "s"}
+                secret = WOO_SECRET
+            shops.append(
+                register_shop(storage, config, platform, address, credentials, secret, {"sync_customers": False})
+            )
+        for shop in shops:
+            for index in order:
+                topic, payload = events[index]
+                post_any(client, shop, topic, payload)
+            for topic, payload in events_after:
+                post_any(client, shop, topic, payload)
+        single, batched = shops
+        with storage.session() as session:
+            pending = {
+                shop.id: list(
+                    session.scalars(
+                        select(WebhookEvent.id)
+                        .where(WebhookEvent.shop_id == shop.id, WebhookEvent.status == "pending")
+                        .order_by(WebhookEvent.id)
+                    )
+                )
+                for shop in shops
+            }
+        for event_id in pending[single.id]:
+            inbox.process(storage, event_id)
+        outcome = inbox.process_batch(storage, pending[batched.id])
+        assert (outcome.errors, outcome.unstorable) == ({}, {})
+        assert state(storage, batched) == state(storage, single), f"events in the order {order}"
+
+
+def post_any(client: FlaskClient, shop: Shop, topic: str, payload: dict[str, Any]) -> None:
+    answer = (post_shopify if shop.platform == "shopify" else post_woo)(client, shop, topic, payload)
+    assert answer.status_code == 200, answer.get_data(as_text=True)
