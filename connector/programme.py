@@ -256,3 +256,18 @@ def _gifts(raw: Any) -> tuple[GiftRule, ...]:
             gift = GiftRule(**{**asdict(gift), "chance": chance})
         gifts.append(gift)
     return tuple(gifts)
+
+
+def programme_of(shop: Any) -> ProgrammeSettings:
+    """A shop's programme, parsed once for as long as its stored settings stay the same object: once per
+    event or batch, which loads the shop once (a changed setting is a new object, parsed again)."""
+    raw = shop.settings
+    cached = shop.__dict__.get(_PARSED)
+    if cached is not None and cached[0] is raw:
+        return cached[1]  # type: ignore[no-any-return]
+    programme = ProgrammeSettings.from_dict(raw)
+    shop.__dict__[_PARSED] = (raw, programme)
+    return programme
+
+
+_PARSED = "_sadakat_programme"

@@ -138,7 +138,7 @@ def shops_settings(shop_id: int, pairs: tuple[str, ...], json_changes: str | Non
     from connector.db.storage import storage_for
     from connector.db.tables import Shop
     from connector.ops.shops import change_settings
-    from connector.programme import ProgrammeSettings, SettingsError
+    from connector.programme import SettingsError, programme_of
 
     changes: dict[str, Any] = {}
     if json_changes:
@@ -162,7 +162,7 @@ def shops_settings(shop_id: int, pairs: tuple[str, ...], json_changes: str | Non
                 shop = session.get(Shop, shop_id)
                 if shop is None:
                     raise LookupError(f"no shop {shop_id}")
-                settings = ProgrammeSettings.from_dict(shop.settings)
+                settings = programme_of(shop)
     except (LookupError, SettingsError) as exc:
         raise click.ClickException(str(exc)) from None
     _echo_json(settings.to_dict())

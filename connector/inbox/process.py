@@ -17,7 +17,7 @@ from connector.db.tables import Shop, WebhookEvent, utcnow
 from connector.inbox.receive import decode_json
 from connector.model import AmountLimitError, StoreEvent
 from connector.outbox import pushes
-from connector.programme import ProgrammeSettings
+from connector.programme import programme_of
 from connector.rules import currency as currencies
 from connector.settle import batch as batch_settle
 from connector.settle import lifecycle, orders, tracking
@@ -178,7 +178,7 @@ def _parse_pending(storage: Storage, event_ids: list[int]) -> dict[int, tuple[in
 
 def shop_currency(shop: Shop) -> str | None:
     """The shop's own currency: the merchant's setting, else what the store reported or its first order."""
-    return ProgrammeSettings.from_dict(shop.settings).currency or shop.currency
+    return programme_of(shop).currency or shop.currency
 
 
 def _needs_no_conversion(shop: Shop, event: StoreEvent) -> bool:

@@ -19,7 +19,7 @@ from connector.config import Config
 from connector.db.storage import Storage
 from connector.db.tables import LedgerEntry, Shop, WebhookEvent
 from connector.outbox import pushes, tokens
-from connector.programme import ProgrammeSettings
+from connector.programme import programme_of
 from connector.rules import points as rules
 
 Found = list[tuple[str, str, dict[str, Any]]]
@@ -64,7 +64,7 @@ def backfill(
         if shop is None:
             raise LookupError(f"no shop {shop_id}")
         platform = shop.platform
-        programme = ProgrammeSettings.from_dict(shop.settings)
+        programme = programme_of(shop)
     adapter = get_adapter(platform)
     found = list(adapter.past_orders(tokens.fresh_access(storage, shop_id, adapter, config), since))
     summary = Summary()

@@ -18,7 +18,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from connector.db.tables import CustomerRecord, LedgerEntry, OrderRecord, Push, Shop, utcnow
-from connector.programme import ProgrammeSettings
+from connector.programme import programme_of
 
 ACTIVE_DAYS = 90
 SEGMENTS = ("champions", "loyal", "potential", "new", "at_risk", "hibernating")
@@ -138,7 +138,7 @@ def programme_metrics(session: Session, shop: Shop, now: datetime | None = None)
     returned = points("adjustment", "code_refused_points_returned")
     redeemed = -points("redemption") - returned
     expired = -points("expiry")
-    per_unit = ProgrammeSettings.from_dict(shop.settings).redemption.points_per_unit
+    per_unit = programme_of(shop).redemption.points_per_unit
     outstanding = sum(b.points for b in buyers)
     used = {
         code

@@ -71,7 +71,7 @@ def installed_shop_ids(storage: Storage) -> list[int]:
 def recompute_tiers(storage: Storage, queue: Queue) -> int:
     """Let tiers follow spend as it ages out of the 12-month window. Returns how many members moved."""
     from connector.db.tables import CustomerRecord
-    from connector.programme import ProgrammeSettings
+    from connector.programme import programme_of
     from connector.settle import tiers
 
     moved = 0
@@ -79,7 +79,7 @@ def recompute_tiers(storage: Storage, queue: Queue) -> int:
         requested: list[tuple[int, int]] = []
         with storage.session() as session:
             shop = session.get(Shop, shop_id)
-            if shop is None or not ProgrammeSettings.from_dict(shop.settings).tiers:
+            if shop is None or not programme_of(shop).tiers:
                 continue
             for customer in session.scalars(select(CustomerRecord).where(CustomerRecord.shop_id == shop_id)):
                 if tiers.recompute(session, shop, customer, "nightly"):

@@ -13,7 +13,7 @@ from adapters.base import ShopAddress, Tokens
 from connector.config import Config
 from connector.db.storage import Storage
 from connector.db.tables import Shop
-from connector.programme import ProgrammeSettings, SettingsError
+from connector.programme import ProgrammeSettings, SettingsError, programme_of
 
 
 class ShopError(ValueError):
@@ -126,6 +126,6 @@ def change_settings(storage: Storage, shop_id: int, changes: dict[str, Any]) -> 
         shop = session.get(Shop, shop_id, with_for_update=True) if 0 < shop_id < 2**31 else None
         if shop is None:
             raise LookupError(f"no shop {shop_id}")
-        settings = ProgrammeSettings.from_dict(shop.settings).updated(changes)
+        settings = programme_of(shop).updated(changes)
         shop.settings = settings.to_dict()
     return settings

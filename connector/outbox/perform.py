@@ -26,7 +26,7 @@ from connector.outbox.pushes import (
     REGISTER_WEBHOOKS,
     TRACKING,
 )
-from connector.programme import ProgrammeSettings
+from connector.programme import programme_of
 
 log = logging.getLogger(__name__)
 
@@ -158,7 +158,7 @@ def deliveries(claimed: outbox.Claimed, config: Config) -> outbox.FollowUp:
         shop = session.get(Shop, claimed.shop.shop_id)
         if shop is None:
             return []
-        locale = ProgrammeSettings.from_dict(shop.settings).locale
+        locale = programme_of(shop).locale
         message = notices.code_message(
             locale,
             shop=shop.domain,

@@ -23,7 +23,7 @@ from connector.db.tables import CustomerRecord, IssuedCode, Push, Shop, utcnow
 from connector.inputs import InputError, decimal_number
 from connector.model import MAX_AMOUNT, TrackingPush
 from connector.outbox import requests as outbox
-from connector.programme import ProgrammeSettings
+from connector.programme import programme_of
 from connector.queue.connection import enqueue_push, job_in_flight
 
 log = logging.getLogger(__name__)
@@ -211,7 +211,7 @@ def discard_failed(storage: Storage, shop_id: int, push_id: int) -> None:
 
 def request_customer_sync(session: Session, shop: Shop, customer: CustomerRecord) -> int | None:
     """Ask for the member's standing to be written into the store (guests have no record to write to)."""
-    if not customer.platform_id or not ProgrammeSettings.from_dict(shop.settings).sync_customers:
+    if not customer.platform_id or not programme_of(shop).sync_customers:
         return None
     return outbox.request_refresh(
         session, shop.id, CUSTOMER_SYNC, f"customer:{customer.id}", customer.key, {"customer": customer.id}

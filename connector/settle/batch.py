@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 from connector.db.tables import CustomerRecord, OrderRecord, RefundRecord, Shop, utcnow
 from connector.model import Order, StoreEvent
 from connector.outbox import pushes
-from connector.programme import ProgrammeSettings
+from connector.programme import ProgrammeSettings, programme_of
 from connector.settle import gifts, ledger, orders, tiers
 from connector.settle import members as member_records
 
@@ -56,7 +56,7 @@ def settle_together(session: Session, batch: list[Parsed]) -> Settled:
         if order is not None and _plain_paid_order(item.event) and all(touches[k] == 1 for k in _touches(item)):
             by_shop.setdefault(item.shop.id, []).append(Plain(item.event_id, item.shop, order))
     for group in by_shop.values():
-        programme = ProgrammeSettings.from_dict(group[0].shop.settings)
+        programme = programme_of(group[0].shop)
         if not any(rule.rule in gifts.ORDER_RULES for rule in programme.gifts):
             _settle_shop(session, group[0].shop, programme, group, touches, settled)
     return settled

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from connector.config import Config
 from connector.db.tables import CustomerRecord, LedgerEntry, Shop
 from connector.outbox import requests as outbox
-from connector.programme import ProgrammeSettings
+from connector.programme import programme_of
 from connector.settle import ledger
 
 ACTIVITY = ("order", "redemption")
@@ -28,7 +28,7 @@ def add_months(day: date, months: int) -> date:
 def run(session: Session, shop: Shop, config: Config, today: date) -> tuple[list[CustomerRecord], list[int]]:
     """Expire inactive balances and ask for warnings to be e-mailed. Returns (members whose balance
     expired, warning push ids). Keys tie each to the member's last activity, so a rerun does nothing."""
-    programme = ProgrammeSettings.from_dict(shop.settings)
+    programme = programme_of(shop)
     if not programme.expiry_months:
         return [], []
     expired, warnings = [], []

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from connector.db.tables import CustomerRecord, OrderRecord, Shop, utcnow
 from connector.outbox import pushes
-from connector.programme import GiftRule, ProgrammeSettings
+from connector.programme import GiftRule, programme_of
 
 ORDER_RULES = ("first_order", "every_nth_order", "order_over", "random_over")
 
@@ -64,7 +64,7 @@ def _give(
 
 def for_paid_order(session: Session, shop: Shop, order: OrderRecord) -> list[int]:
     """Gifts the rules give for an order that has just been paid. Returns push ids."""
-    rules = ProgrammeSettings.from_dict(shop.settings).gifts
+    rules = programme_of(shop).gifts
     if not rules or order.customer_id is None:
         return []
     # Lock the member so two of their orders paid at once count each other.
@@ -87,9 +87,7 @@ def for_paid_order(session: Session, shop: Shop, order: OrderRecord) -> list[int
 
 def for_delivery_problem(session: Session, shop: Shop, order_id: str, shipment_id: str) -> list[int]:
     """An apology code for a delayed, failed or missed delivery: at most one per rule and shipment."""
-    rules = [
-        (i, r) for i, r in enumerate(ProgrammeSettings.from_dict(shop.settings).gifts) if r.rule == "delivery_problem"
-    ]
+    rules = [(i, r) for i, r in enumerate(programme_of(shop).gifts) if r.rule == "delivery_problem"]
     if not rules:
         return []
     order = session.scalars(
@@ -117,7 +115,7 @@ def is_birthday(birthday: date, today: date) -> bool:
 
 def for_birthdays(session: Session, shop: Shop, today: date) -> list[int]:
     """Birthday codes for the shop's members whose birthday is today: one per rule, member and year."""
-    rules = [(i, r) for i, r in enumerate(ProgrammeSettings.from_dict(shop.settings).gifts) if r.rule == "birthday"]
+    rules = [(i, r) for i, r in enumerate(programme_of(shop).gifts) if r.rule == "birthday"]
     if not rules:
         return []
     given = []
@@ -151,7 +149,7 @@ def set_birthday(session: Session, customer: CustomerRecord, raw: object, today:
 
 def monthly_perks(session: Session, shop: Shop, today: date) -> list[int]:
     """This month's free-shipping code for members of tiers with that perk: one per member and month."""
-    perk_tiers = {t.name for t in ProgrammeSettings.from_dict(shop.settings).tiers if t.free_shipping_monthly}
+    perk_tiers = {t.name for t in programme_of(shop).tiers if t.free_shipping_monthly}
     if not perk_tiers:
         return []
     perk = GiftRule(rule="tier_perk", kind="free_shipping", days=31)

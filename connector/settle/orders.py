@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from connector.db.storage import insert_once, upsert_insert
 from connector.db.tables import CustomerRecord, OrderRecord, RefundRecord, ShipmentRecord, Shop
 from connector.model import Order, OrderGone, Refund, Shipment, ShipmentStatus, StoreEvent
-from connector.programme import ProgrammeSettings
+from connector.programme import ProgrammeSettings, programme_of
 from connector.rules import points as rules
 from connector.settle import gifts, ledger, members, spent_points, tiers, tracking
 
@@ -213,7 +213,7 @@ def settle(session: Session, shop: Shop, order_id: str, event_id: int | None = N
     if row.customer_id is None or row.merchandise_amount is None:
         return None, []  # nothing is known about who bought what yet; a later event settles it
     ended = row.cancelled or row.fully_refunded
-    programme = ProgrammeSettings.from_dict(shop.settings)
+    programme = programme_of(shop)
     refunded = session.scalar(
         select(func.coalesce(func.sum(RefundRecord.merchandise_amount), 0)).where(
             RefundRecord.shop_id == shop.id, RefundRecord.order_id == order_id

@@ -20,7 +20,7 @@ from connector.db.tables import CustomerRecord, Shop, utcnow
 from connector.inputs import InputError, whole_number
 from connector.outbox import pushes
 from connector.outbox import requests as outbox
-from connector.programme import ProgrammeSettings
+from connector.programme import programme_of
 from connector.settle import ledger
 from connector.settle.ledger import MAX_POINTS_PER_ENTRY
 
@@ -59,7 +59,7 @@ def redeem(storage: Storage, shop_id: int, customer_id: int, points: Any, key: s
         customer = session.get(CustomerRecord, customer_id, with_for_update=True, populate_existing=True)
         if shop is None or customer is None or customer.shop_id != shop_id:
             raise LookupError("no such member")
-        rules = ProgrammeSettings.from_dict(shop.settings).redemption
+        rules = programme_of(shop).redemption
         reason = f"redeem:{customer.id}:{key or uuid.uuid4().hex}"
         value = (Decimal(points) / rules.points_per_unit).quantize(Decimal("0.01"))
         if ledger.has_entry(session, shop.id, reason):

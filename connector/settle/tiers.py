@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from connector.db.tables import CustomerRecord, OrderRecord, RefundRecord, Shop, TierChange, utcnow
-from connector.programme import ProgrammeSettings, Tier
+from connector.programme import ProgrammeSettings, Tier, programme_of
 
 WINDOW = timedelta(days=365)
 
@@ -44,7 +44,7 @@ def tier_for(tiers: tuple[Tier, ...], amount: Decimal) -> Tier | None:
 
 def multiplier(shop: Shop, customer: CustomerRecord) -> Decimal:
     """The member's current tier's points multiplier (1 without tiers)."""
-    return tier_multiplier(ProgrammeSettings.from_dict(shop.settings), customer.tier)
+    return tier_multiplier(programme_of(shop), customer.tier)
 
 
 def tier_multiplier(programme: ProgrammeSettings, tier: str | None) -> Decimal:
@@ -55,7 +55,7 @@ def tier_multiplier(programme: ProgrammeSettings, tier: str | None) -> Decimal:
 
 def recompute(session: Session, shop: Shop, customer: CustomerRecord, reason: str) -> bool:
     """Put the member in the tier their spend earns; record a change. Returns whether it changed."""
-    tiers = ProgrammeSettings.from_dict(shop.settings).tiers
+    tiers = programme_of(shop).tiers
     amount = spend(session, customer.id)
     new = tier_for(tiers, amount)
     new_name = new.name if new else None

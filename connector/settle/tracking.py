@@ -22,7 +22,7 @@ from connector.model import TRACKING_STATUSES, TrackingPush
 from connector.outbox import notices
 from connector.outbox import requests as outbox
 from connector.outbox.pushes import TRACKING, tracking_payload
-from connector.programme import ProgrammeSettings
+from connector.programme import programme_of
 from connector.settle import gifts
 
 PROGRESS = ("label_created", "in_transit", "out_for_delivery", "delivered", "returned")
@@ -133,7 +133,7 @@ def apply_tracking(session: Session, shop: Shop, tracking_number: str | None) ->
         )
         .order_by(TrackingEvent.happened_at.is_(None), TrackingEvent.happened_at, TrackingEvent.id)
     ).all()
-    locale = ProgrammeSettings.from_dict(shop.settings).locale
+    locale = programme_of(shop).locale
     order = session.scalars(
         select(OrderRecord).where(OrderRecord.shop_id == shop.id, OrderRecord.order_id == shipment.order_id)
     ).first()

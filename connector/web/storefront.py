@@ -24,7 +24,7 @@ from connector.db.customers import find_customer
 from connector.db.tables import CustomerRecord, Shop, utcnow
 from connector.ops import history
 from connector.outbox import pushes
-from connector.programme import ProgrammeSettings
+from connector.programme import programme_of
 from connector.settle import gifts, ledger, redemption
 from connector.web.errors import problem
 from connector.web.receiver import MAX_SHOP_ID
@@ -39,7 +39,7 @@ PROXY_URL_MEMORY_SECONDS = 1800
 
 def member_view(session: Session, shop: Shop, customer: CustomerRecord | None) -> dict[str, Any]:
     """Balance, recent history and what the balance can be redeemed for."""
-    programme = ProgrammeSettings.from_dict(shop.settings)
+    programme = programme_of(shop)
     rules = programme.redemption
     points = customer.points if customer else 0
     entries = ledger.history(session, customer.id, HISTORY) if customer else []

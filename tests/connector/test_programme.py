@@ -114,3 +114,15 @@ def test_shopify_shipping_counts_only_when_included(
     post_shopify(client, offline_shopify_shop, "orders/paid", paid_shopify_order())
     drain(redis)
     assert customer_json(client, offline_shopify_shop, "115310627314723954")["points"] == 414  # 404.95 + 10.00
+
+
+def test_a_shops_programme_is_parsed_once_while_its_settings_stay_the_same() -> None:
+    from types import SimpleNamespace
+
+    from connector.programme import programme_of
+
+    shop = SimpleNamespace(settings={"earn_rate": "2"})
+    first = programme_of(shop)
+    assert programme_of(shop) is first, "the same settings object: parsed once"
+    shop.settings = {"earn_rate": "3"}  # a changed setting is a new object
+    assert programme_of(shop).earn_rate == 3

@@ -17,7 +17,7 @@ from connector.inputs import InputError, whole_number
 from connector.ops import insights as metrics
 from connector.ops import shops
 from connector.outbox import pushes
-from connector.programme import ProgrammeSettings, SettingsError
+from connector.programme import SettingsError, programme_of
 from connector.settle import ledger
 from connector.web.admin.auth import require_admin
 from connector.web.errors import problem
@@ -190,7 +190,7 @@ def get_settings(shop_id: int) -> ResponseReturnValue:
         shop = session.get(Shop, shop_id) if 0 < shop_id <= MAX_SHOP_ID else None
         if shop is None:
             return problem(404, f"no shop {shop_id}")
-        return jsonify(ProgrammeSettings.from_dict(shop.settings).to_dict())
+        return jsonify(programme_of(shop).to_dict())
 
 
 @bp.put("/api/shops/<int:shop_id>/settings")
@@ -293,5 +293,5 @@ def shop_json(shop: Shop, public_url: str) -> dict[str, Any]:
         "created_at": shop.created_at.isoformat(),
         "uninstalled_at": shop.uninstalled_at.isoformat() if shop.uninstalled_at else None,
         "currency": inbox.shop_currency(shop),
-        "currency_confirmed": bool(ProgrammeSettings.from_dict(shop.settings).currency or shop.currency_confirmed),
+        "currency_confirmed": bool(programme_of(shop).currency or shop.currency_confirmed),
     }

@@ -17,7 +17,7 @@ from connector.db.tables import Push, Shop, WebhookEvent, utcnow
 from connector.ops import activity, shops, status
 from connector.ops import insights as metrics
 from connector.outbox import pushes
-from connector.programme import ProgrammeSettings, SettingsError
+from connector.programme import SettingsError, programme_of
 from connector.settle import ledger
 from connector.web.admin.auth import require_admin
 from connector.web.admin.charts import Series, bar_list, column_chart
@@ -85,7 +85,7 @@ def _render_shop(
             .limit(FAILED_LISTED)
         ).all()
         failed_pushes = pushes.recent(session, shop.id, Push.FAILED, FAILED_LISTED)
-        settings = ProgrammeSettings.from_dict(shop.settings).to_dict()
+        settings = programme_of(shop).to_dict()
         charts = [
             column_chart(
                 t("chart_events"), activity.hour_labels(), [Series(t("events_24h"), per_hour, "bar")], t.number
@@ -105,7 +105,7 @@ def _render_shop(
             shop=shop,
             webhook_url=webhook_url,
             currency=inbox.shop_currency(shop),
-            currency_confirmed=bool(ProgrammeSettings.from_dict(shop.settings).currency or shop.currency_confirmed),
+            currency_confirmed=bool(programme_of(shop).currency or shop.currency_confirmed),
             figures=figures,
             charts=charts,
             events=events,
