@@ -137,9 +137,12 @@ def proxy_redeem() -> ResponseReturnValue:
     return _redeem(shop.id, customer)
 
 
-def _api_member(shop_id: int, ident: str) -> tuple[Shop, CustomerRecord | None] | ResponseReturnValue:
+def _api_member(shop_id: int, ident: str | None) -> tuple[Shop, CustomerRecord | None] | ResponseReturnValue:
+    named = _named_customer(ident)
+    if not isinstance(named, str):
+        return named
     with runtime().storage.session(read_only=True) as session:
-        return _api_member_in(session, shop_id, ident)
+        return _api_member_in(session, shop_id, named)
 
 
 def _api_member_in(
@@ -182,9 +185,6 @@ def api_balance(shop_id: int, ident: str | None = None) -> ResponseReturnValue:
 @bp.post("/api/shops/<int:shop_id>/customers/<path:ident>/redeem")
 def api_redeem(shop_id: int, ident: str | None = None) -> ResponseReturnValue:
     """Redeem a customer's points for a code, for the store's own site (customer API key)."""
-    ident = _named_customer(ident)
-    if not isinstance(ident, str):
-        return ident
     found = _api_member(shop_id, ident)
     if not isinstance(found, tuple) or not isinstance(found[0], Shop):
         return found
@@ -222,9 +222,6 @@ def proxy_birthday() -> ResponseReturnValue:
 @bp.post("/api/shops/<int:shop_id>/customers/<path:ident>/birthday")
 def api_birthday(shop_id: int, ident: str | None = None) -> ResponseReturnValue:
     """Set a customer's birthday, once (the store's own site, customer API key)."""
-    ident = _named_customer(ident)
-    if not isinstance(ident, str):
-        return ident
     found = _api_member(shop_id, ident)
     if not isinstance(found, tuple) or not isinstance(found[0], Shop):
         return found
