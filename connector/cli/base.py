@@ -26,3 +26,18 @@ def _echo_json(data: Any) -> None:
 @click.group()
 def main() -> None:
     """Sadakat: a loyalty programme for Shopify and WooCommerce stores."""
+
+
+def echo_page(header: str, lines: list[str], total: int, offset: int, nothing: str) -> None:
+    """A listing with its header row, and a last line saying what is left out."""
+    if not lines:
+        click.echo(nothing if total == 0 else f"nothing from {offset + 1} on: there are {total}")
+        return
+    click.echo(header)
+    for line in lines:
+        click.echo(line)
+    shown_to = offset + len(lines)
+    more = total - shown_to
+    if offset or more:
+        tail = f"; {more:,} more (--offset {shown_to})" if more > 0 else ""
+        click.echo(f"showing {offset + 1:,}-{shown_to:,} of {total:,}{tail}")

@@ -7,7 +7,7 @@ import sys
 
 import click
 
-from connector.cli.base import JSON_HELP, _config, _echo_json, main
+from connector.cli.base import JSON_HELP, _config, _echo_json, echo_page, main
 
 
 @main.command()
@@ -112,23 +112,27 @@ def pushes_group() -> None:
 @pushes_group.command("list")
 @click.argument("shop_id", type=int)
 @click.option("--status", type=click.Choice(["pending", "running", "done", "failed", "cancelled"]))
+@click.option("--limit", type=click.IntRange(1, 10_000), default=50, show_default=True)
+@click.option("--offset", type=click.IntRange(0, None), default=0, show_default=True, help="Skip the newest N.")
 @click.option("--json", "as_json", is_flag=True, help=JSON_HELP)
-def pushes_list(shop_id: int, status: str | None, as_json: bool) -> None:
+def pushes_list(shop_id: int, status: str | None, limit: int, offset: int, as_json: bool) -> None:
     """A shop's pushes, newest first."""
     from connector.db.storage import storage_for
     from connector.outbox import pushes
     from connector.web.admin.api import push_json
 
     with storage_for(_config()).session() as session:
-        rows = [push_json(p) for p in pushes.recent(session, shop_id, status)]
+        rows = [push_json(p) for p in pushes.recent(session, shop_id, status, limit, offset)]
+        total = pushes.count(session, shop_id, status)
     if as_json:
         _echo_json(rows)
         return
+    header = f"{'PUSH':>6}  {'KIND':<14} {'STATUS':<9} {'WHAT':<24} LAST ERROR"
+    lines = []
     for row in rows:
         detail = row["code"] or row["tracking_status"] or row["target"]
-        click.echo(f"{row['id']:>6}  {row['kind']:<14} {row['status']:<9} {detail:<24} {row['last_error'] or ''}")
-    if not rows:
-        click.echo("no pushes")
+        lines.append(f"{row['id']:>6}  {row['kind']:<14} {row['status']:<9} {detail:<24} {row['last_error'] or ''}")
+    echo_page(header, lines, total, offset, "no pushes")
 
 
 @pushes_group.command("retry")

@@ -8,7 +8,7 @@ from typing import Any
 
 import click
 
-from connector.cli.base import JSON_HELP, _config, _echo_json, main
+from connector.cli.base import JSON_HELP, _config, _echo_json, echo_page, main
 
 URL_HELP = (
     "Where Sadakat is listening (default: SADAKAT_PUBLIC_URL, else the address a running `sadakat run` recorded "
@@ -135,18 +135,21 @@ def events() -> None:
 @click.argument("shop_id", type=int)
 @click.option("--status", type=click.Choice(["pending", "processed", "ignored", "failed", "discarded"]))
 @click.option("--limit", type=click.IntRange(1, 10_000), default=50, show_default=True)
+@click.option("--offset", type=click.IntRange(0, None), default=0, show_default=True, help="Skip the newest N.")
 @click.option("--json", "as_json", is_flag=True, help=JSON_HELP)
-def events_list(shop_id: int, status: str | None, limit: int, as_json: bool) -> None:
+def events_list(shop_id: int, status: str | None, limit: int, offset: int, as_json: bool) -> None:
     """A shop's events, newest first."""
     from connector.db.storage import storage_for
-    from connector.inbox import recent_events
+    from connector.inbox import count_events, recent_events
 
     with storage_for(_config()).session() as session:
-        rows = recent_events(session, shop_id, status, limit)
+        rows = recent_events(session, shop_id, status, limit, offset)
+        total = count_events(session, shop_id, status)
     if as_json:
         _echo_json(rows)
         return
-    for row in rows:
-        click.echo(f"{row['id']:>8}  {row['topic']:<28} {row['status']:<10} {row['received_at']}  {row['error'] or ''}")
-    if not rows:
-        click.echo("no events")
+    header = f"{'EVENT':>8}  {'TOPIC':<28} {'STATUS':<10} {'RECEIVED':<32}  ERROR"
+    lines = [
+        f"{r['id']:>8}  {r['topic']:<28} {r['status']:<10} {r['received_at']:<32}  {r['error'] or ''}" for r in rows
+    ]
+    echo_page(header, lines, total, offset, "no events")

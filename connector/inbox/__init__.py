@@ -12,7 +12,16 @@ from connector.inbox.process import (
     shop_currency,
 )
 from connector.inbox.receive import Stored, decode_json, store
-from connector.inbox.replay import SWEEP_MAX_ATTEMPTS, Replayed, discard, recent_events, replay, retry_event, sweep
+from connector.inbox.replay import (
+    SWEEP_MAX_ATTEMPTS,
+    Replayed,
+    count_events,
+    discard,
+    recent_events,
+    replay,
+    retry_event,
+    sweep,
+)
 
 __all__ = [
     "SWEEP_MAX_ATTEMPTS",
@@ -21,6 +30,7 @@ __all__ = [
     "Replayed",
     "Stored",
     "claim_fresh",
+    "count_events",
     "decode_json",
     "discard",
     "fail",

@@ -7,7 +7,7 @@ from datetime import timedelta
 from typing import Any
 
 from rq import Queue
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from adapters import get_adapter
@@ -139,8 +139,19 @@ def sweep(storage: Storage, queue: Queue, grace_seconds: int, limit: int = 1000)
     return queued
 
 
-def recent_events(session: Session, shop_id: int, status: str | None, limit: int) -> list[dict[str, Any]]:
-    """A shop's events, newest first (``status`` to filter), as the CLI and the admin API list them."""
+def count_events(session: Session, shop_id: int, status: str | None) -> int:
+    """How many events ``recent_events`` could list."""
+    query = select(func.count()).select_from(WebhookEvent).where(WebhookEvent.shop_id == shop_id)
+    if status:
+        query = query.where(WebhookEvent.status == status)
+    return int(session.scalar(query) or 0)
+
+
+def recent_events(
+    session: Session, shop_id: int, status: str | None, limit: int, offset: int = 0
+) -> list[dict[str, Any]]:
+    """A shop's events, newest first (``status`` to filter, ``offset`` skips the newest), as the CLI and
+    the admin API list them."""
     query = select(WebhookEvent).where(WebhookEvent.shop_id == shop_id)
     if status:
         query = query.where(WebhookEvent.status == status)
@@ -153,5 +164,5 @@ def recent_events(session: Session, shop_id: int, status: str | None, limit: int
             "error": e.error,
             "received_at": e.received_at.isoformat(),
         }
-        for e in session.scalars(query.order_by(WebhookEvent.id.desc()).limit(limit))
+        for e in session.scalars(query.order_by(WebhookEvent.id.desc()).offset(offset).limit(limit))
     ]

@@ -14,7 +14,7 @@ from typing import Any
 
 from redis.exceptions import RedisError
 from rq import Queue
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from connector.db.customers import find_customer
@@ -161,12 +161,20 @@ def issue_code_for(
     return Issued(code=code, push_id=push_id, shop_id=shop_id)
 
 
-def recent(session: Session, shop_id: int, status: str | None, limit: int = 200) -> list[Push]:
-    """A shop's pushes, newest first, optionally of one status."""
+def recent(session: Session, shop_id: int, status: str | None, limit: int = 200, offset: int = 0) -> list[Push]:
+    """A shop's pushes, newest first, optionally of one status; ``offset`` skips the newest ones."""
     query = select(Push).where(Push.shop_id == shop_id)
     if status:
         query = query.where(Push.status == status)
-    return list(session.scalars(query.order_by(Push.id.desc()).limit(limit)))
+    return list(session.scalars(query.order_by(Push.id.desc()).offset(offset).limit(limit)))
+
+
+def count(session: Session, shop_id: int, status: str | None) -> int:
+    """How many pushes ``recent`` could list."""
+    query = select(func.count()).select_from(Push).where(Push.shop_id == shop_id)
+    if status:
+        query = query.where(Push.status == status)
+    return int(session.scalar(query) or 0)
 
 
 def _failed_push(session: Session, shop_id: int, push_id: int) -> Push:

@@ -107,6 +107,25 @@ def test_events_list_json_is_for_scripts(client: FlaskClient, offline_shopify_sh
     assert (code, output.strip()) == (0, "no events")
 
 
+def test_lists_have_a_header_page_with_limit_and_offset_and_say_how_many_more(
+    client: FlaskClient, offline_shopify_shop: Shop, redis: Redis
+) -> None:
+    for n in range(5):
+        post_shopify(client, offline_shopify_shop, "orders/paid", paid_shopify_order(id=9000 + n), delivery_id=f"d-{n}")
+    drain(redis)
+    shop = str(offline_shopify_shop.id)
+    code, output = run("events", "list", shop, "--limit", "2")
+    lines = output.strip().splitlines()
+    assert code == 0 and lines[0].split()[:3] == ["EVENT", "TOPIC", "STATUS"]
+    assert len(lines) == 4 and lines[-1] == "showing 1-2 of 5; 3 more (--offset 2)"
+    code, output = run("events", "list", shop, "--limit", "2", "--offset", "4")
+    assert output.strip().splitlines()[-1] == "showing 5-5 of 5"
+    code, output = run("pushes", "list", shop, "--limit", "1")
+    assert (code, output.strip()) == (0, "no pushes")  # this shop writes nothing back
+    code, output = run("events", "list", shop, "--offset", "10")
+    assert output.strip() == "nothing from 11 on: there are 5"
+
+
 def test_export_writes_the_ledger_as_csv_and_defuses_formulas(
     client: FlaskClient, woo_shop: Shop, redis: Redis, tmp_path: object
 ) -> None:
