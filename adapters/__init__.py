@@ -1,14 +1,21 @@
-"""Store platforms, each behind the :class:`adapters.base.StoreAdapter` protocol.
+"""Store platforms, each behind the :class:`adapters.base.StoreAdapter` protocol, and tracking services,
+each behind :class:`adapters.tracking_base.TrackingService`.
 
-The rest of Sadakat asks this registry for an adapter by the platform name stored with a shop,
-and never imports a platform module itself.
+The rest of Sadakat asks this registry for an adapter by the platform name stored with a shop (or the
+service named in a carrier webhook's URL), and never imports a platform or service module itself.
 """
 
 from __future__ import annotations
 
+from adapters.aftership import AfterShip
 from adapters.base import StoreAdapter, StorefrontProxy
+from adapters.easypost import EasyPost
+from adapters.generic_tracking import GenericTracking
 from adapters.sandbox import SandboxAdapter
+from adapters.seventeen_track import SeventeenTrack
+from adapters.shippo import Shippo
 from adapters.shopify import ShopifyAdapter
+from adapters.tracking_base import TrackingService
 from adapters.woocommerce import WooCommerceAdapter
 
 _ADAPTERS: dict[str, StoreAdapter] = {
@@ -36,3 +43,30 @@ def platforms() -> list[str]:
 def storefront_adapter() -> StorefrontProxy:
     """The platform whose storefronts reach Sadakat through an app proxy (``/proxy/...``): Shopify's."""
     return ShopifyAdapter()
+
+
+GENERIC_TRACKING: TrackingService = GenericTracking()
+_TRACKING_SERVICES: dict[str, TrackingService] = {
+    service.name: service for service in (AfterShip(), EasyPost(), Shippo(), SeventeenTrack())
+}
+
+
+class UnknownTrackingService(LookupError):
+    """No tracking service is registered under that name."""
+
+
+def get_tracking_service(name: str) -> TrackingService:
+    """The tracking service called ``name`` (``sadakat`` is our own format); UnknownTrackingService names
+    the ones there are."""
+    if name == GENERIC_TRACKING.name:
+        return GENERIC_TRACKING
+    try:
+        return _TRACKING_SERVICES[name]
+    except KeyError:
+        known = ", ".join(_TRACKING_SERVICES)
+        raise UnknownTrackingService(f"unknown tracking service {name[:40]!r}; known: {known}") from None
+
+
+def tracking_services() -> list[TrackingService]:
+    """Every tracking service a shop can connect (not our own format, which every shop has)."""
+    return list(_TRACKING_SERVICES.values())

@@ -154,12 +154,40 @@ TRACKING_STATUSES = (
     "label_created",
     "in_transit",
     "out_for_delivery",
+    "available_for_pickup",
     "attempted_delivery",
     "delayed",
     "failure",
     "delivered",
     "returned",
 )
+
+
+def tracking_key(number: str) -> str:
+    """A tracking number as it is matched: without spaces, in capitals (``1z 999 aa1`` → ``1Z999AA1``)."""
+    return "".join(number.split()).upper()
+
+
+@dataclass(frozen=True)
+class CarrierUpdate:
+    """A carrier's or tracking service's news about one tracking number."""
+
+    tracking_number: str
+    status: str
+    """One of TRACKING_STATUSES."""
+    carrier: str | None = None
+    tracking_url: str | None = None
+    happened_at: datetime | None = None
+    location: str | None = None
+    estimated_delivery_at: datetime | None = None
+    service: str = "sadakat"
+    """The tracking service that sent it (``aftership``, ``easypost``, ...; ``sadakat`` for our own format)."""
+    detail: str | None = None
+    """The service's own words for the status (its status and sub-status), kept for the shipment's history."""
+    test: bool = False
+    """Sent from the service's test mode: applied like a live update, and marked as a test."""
+
+
 DiscountKind = Literal["fixed_amount", "percentage", "free_shipping"]
 
 

@@ -25,6 +25,7 @@ FULFILLMENT_EVENT_STATUS = {
     "label_created": "LABEL_PURCHASED",
     "in_transit": "IN_TRANSIT",
     "out_for_delivery": "OUT_FOR_DELIVERY",
+    "available_for_pickup": "READY_FOR_PICKUP",
     "attempted_delivery": "ATTEMPTED_DELIVERY",
     "delayed": "DELAYED",
     "failure": "FAILURE",

@@ -39,7 +39,7 @@ TRACKING_STATUS = {
     "carrier_picked_up": "in_transit",
     "in_transit": "in_transit",
     "out_for_delivery": "out_for_delivery",
-    "ready_for_pickup": "out_for_delivery",
+    "ready_for_pickup": "available_for_pickup",
     "attempted_delivery": "attempted_delivery",
     "delayed": "delayed",
     "failure": "failure",

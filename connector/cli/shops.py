@@ -198,3 +198,52 @@ def shops_carrier_secret(shop_id: int) -> None:
         if shop is None:
             raise click.ClickException(f"no shop {shop_id}")
         click.echo(shop.carrier_secret)
+
+
+@shops.group("carrier")
+def shops_carrier() -> None:
+    """Connect tracking services (AfterShip, EasyPost, Shippo, 17TRACK) that send a shop's parcel news."""
+
+
+@shops_carrier.command("add")
+@click.argument("shop_id", type=int)
+@click.argument("service", metavar="SERVICE")
+@click.option("--secret", help="The webhook secret the service signs with (17TRACK: the API key).")
+@click.option("--token", help="Shippo without signing: a token of your choosing, added to the webhook URL.")
+def shops_carrier_add(shop_id: int, service: str, secret: str | None, token: str | None) -> None:
+    """Connect SERVICE (aftership, easypost, shippo or 17track) for a shop; prints where to send webhooks."""
+    from connector.db.storage import storage_for
+    from connector.ops.carriers import CarrierSetupError, connect, connections
+
+    config = _config()
+    storage = storage_for(config)
+    try:
+        connect(storage, shop_id, service, secret, token)
+    except (LookupError, CarrierSetupError) as exc:
+        raise click.ClickException(str(exc)) from None
+    with storage.session() as session:
+        row = next(row for row in connections(session, shop_id, config.public_url) if row["service"] == service)
+    click.echo(json.dumps({"service": service, "webhook_url": row["webhook_url"]}))
+
+
+@shops_carrier.command("list")
+@click.argument("shop_id", type=int)
+@click.option("--json", "as_json", is_flag=True, help=JSON_HELP)
+def shops_carrier_list(shop_id: int, as_json: bool) -> None:
+    """The tracking services and whether the shop connected each, with its webhook URL."""
+    from connector.db.storage import storage_for
+    from connector.db.tables import Shop
+    from connector.ops.carriers import connections
+
+    config = _config()
+    with storage_for(config).session() as session:
+        shop = session.get(Shop, shop_id) if 0 < shop_id < 2**31 else None
+        if shop is None:
+            raise click.ClickException(f"no shop {shop_id}")
+        rows = connections(session, shop_id, config.public_url)
+    if as_json:
+        _echo_json(rows)
+        return
+    click.echo(f"{'SERVICE':<10} {'CONNECTED':<10} WEBHOOK URL")
+    for row in rows:
+        click.echo(f"{row['service']:<10} {'yes' if row['connected'] else 'no':<10} {row['webhook_url']}")

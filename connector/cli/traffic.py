@@ -133,7 +133,7 @@ def events() -> None:
 
 @events.command("list")
 @click.argument("shop_id", type=int)
-@click.option("--status", type=click.Choice(["pending", "processed", "ignored", "failed", "discarded"]))
+@click.option("--status", type=click.Choice(["pending", "processed", "ignored", "unmatched", "failed", "discarded"]))
 @click.option("--limit", type=click.IntRange(1, 10_000), default=50, show_default=True)
 @click.option("--offset", type=click.IntRange(0, None), default=0, show_default=True, help="Skip the newest N.")
 @click.option("--json", "as_json", is_flag=True, help=JSON_HELP)

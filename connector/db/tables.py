@@ -121,6 +121,8 @@ class WebhookEvent(Base):
     PROCESSED = "processed"
     IGNORED = "ignored"
     FAILED = "failed"
+    UNMATCHED = "unmatched"
+    """Parcel news for a tracking number no shipment of the shop has (yet)."""
     DISCARDED = "discarded"
 
     id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
@@ -244,6 +246,7 @@ class ShipmentRecord(Base):
     __table_args__ = (
         UniqueConstraint("shop_id", "shipment_id", name="uq_shipments_shop_shipment"),
         Index("ix_shipments_tracking_number", "shop_id", "tracking_number"),
+        Index("ix_shipments_tracking_key", "shop_id", "tracking_key"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -254,7 +257,10 @@ class ShipmentRecord(Base):
     shipment_status: Mapped[str | None] = mapped_column(String(32))
     carrier: Mapped[str | None] = mapped_column(String(128))
     tracking_number: Mapped[str | None] = mapped_column(String(128))
+    tracking_key: Mapped[str | None] = mapped_column(String(128))
+    """The tracking number as carriers' news is matched to it (``model.tracking_key``)."""
     tracking_url: Mapped[str | None] = mapped_column(Text)
+    estimated_delivery_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     store_updated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     tracking_status: Mapped[str | None] = mapped_column(String(32))
     """The latest carrier status we have told the store about."""
@@ -324,12 +330,26 @@ class TrackingEvent(Base):
     """A carrier's news about a tracking number; applied to its shipment once that is known."""
 
     __tablename__ = "tracking_events"
-    __table_args__ = (Index("ix_tracking_events_number", "shop_id", "tracking_number"),)
+    __table_args__ = (
+        Index("ix_tracking_events_number", "shop_id", "tracking_number"),
+        Index("ix_tracking_events_key", "shop_id", "tracking_key"),
+    )
+
+    WAITS_DAYS = 14
+    """News for a tracking number no shipment has is applied if the shipment appears within this many days."""
 
     id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
     shop_id: Mapped[int] = mapped_column(ForeignKey("shops.id", ondelete="CASCADE"))
     tracking_number: Mapped[str] = mapped_column(String(128))
+    tracking_key: Mapped[str | None] = mapped_column(String(128))
     status: Mapped[str] = mapped_column(String(32))
+    service: Mapped[str | None] = mapped_column(String(32))
+    """The tracking service that sent it (``aftership``, ``sadakat``, ...)."""
+    detail: Mapped[str | None] = mapped_column(String(255))
+    """The service's own words for the status."""
+    test: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    event_id: Mapped[int | None] = mapped_column(BigInteger)
+    """The webhook event it came in (to mark that event processed once the news finds its shipment)."""
     carrier: Mapped[str | None] = mapped_column(String(128))
     tracking_url: Mapped[str | None] = mapped_column(Text)
     location: Mapped[str | None] = mapped_column(String(255))
@@ -337,6 +357,22 @@ class TrackingEvent(Base):
     estimated_delivery_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     applied_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class CarrierConnection(Base):
+    """A tracking service a shop connected: the secret it signs webhooks with, and a URL token for services
+    that may send them unsigned."""
+
+    __tablename__ = "carrier_connections"
+    __table_args__ = (UniqueConstraint("shop_id", "service", name="uq_carrier_connections_shop_service"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    shop_id: Mapped[int] = mapped_column(ForeignKey("shops.id", ondelete="CASCADE"))
+    service: Mapped[str] = mapped_column(String(32))
+    secret: Mapped[str | None] = mapped_column(EncryptedText)
+    token: Mapped[str | None] = mapped_column(EncryptedText)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
 
 class SandboxCall(Base):

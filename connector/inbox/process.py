@@ -9,7 +9,7 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import DataError, InterfaceError, OperationalError
 from sqlalchemy.orm import Session
 
-from adapters import get_adapter
+from adapters import UnknownTrackingService, get_adapter, get_tracking_service
 from adapters.base import PayloadError
 from connector import faults
 from connector.db.storage import Storage
@@ -53,19 +53,21 @@ def _process_in(session: Session, event_id: int, *, count_attempt: bool) -> Proc
         return Processed(event.status)
     if count_attempt:
         event.attempts += 1
+    service = tracking.service_of(event.topic)
     try:
         payload = decode_json(event.body)
-        if event.topic == tracking.CARRIER_TOPIC:
-            carrier_update = tracking.parse_carrier_update(payload)
+        if service is not None:
+            carrier_news = get_tracking_service(service).read({}, payload).updates
         else:
             store_event = get_adapter(event.shop.platform).parse(event.topic, payload)
-    except (PayloadError, tracking.CarrierUpdateError, AmountLimitError) as exc:
+    except (PayloadError, UnknownTrackingService, AmountLimitError) as exc:
         event.status = WebhookEvent.FAILED
         event.error = f"unreadable {event.topic} payload: {exc}"
         event.processed_at = utcnow()
         return Processed(event.status)
-    if event.topic == tracking.CARRIER_TOPIC:
-        requested = tracking.record_carrier_update(session, event.shop, carrier_update)
+    matched = True
+    if service is not None:
+        requested, matched = tracking.record_carrier_updates(session, event.shop, carrier_news, event.id)
     elif store_event.lifecycle is not None and store_event.lifecycle.kind == "shop_redact":
         shop_id = event.shop_id
         session.expunge(event)
@@ -86,7 +88,7 @@ def _process_in(session: Session, event_id: int, *, count_attempt: bool) -> Proc
         requested = applied.pushes + [
             pushes.request_customer_sync(session, event.shop, customer) for customer in applied.customers
         ]
-    event.status = WebhookEvent.PROCESSED
+    event.status = WebhookEvent.PROCESSED if matched else WebhookEvent.UNMATCHED
     event.error = None
     event.processed_at = utcnow()
     faults.point("event.before_commit")
@@ -163,7 +165,7 @@ def _parse_pending(storage: Storage, event_ids: list[int]) -> dict[int, tuple[in
         select(table.c.id, table.c.shop_id, table.c.topic, table.c.body, Shop.platform)
         .join(Shop, Shop.id == table.c.shop_id)
         .where(table.c.id.in_(event_ids), table.c.status == WebhookEvent.PENDING)
-        .where(table.c.topic != tracking.CARRIER_TOPIC)
+        .where(~table.c.topic.startswith("carrier/"))
     )
     readable: dict[int, tuple[int, StoreEvent]] = {}
     with storage.session(read_only=True) as session:

@@ -35,7 +35,7 @@ class Replayed:
 def _replay_refusal(event: WebhookEvent) -> str | None:
     # Ledger entries and pushes have keys, so re-running an order is a no-op; an uninstall or a redaction
     # is not: run again after a reinstall, it would undo the reinstall or erase newer data.
-    if event.status != WebhookEvent.PROCESSED or event.topic == tracking.CARRIER_TOPIC:
+    if event.status != WebhookEvent.PROCESSED or tracking.service_of(event.topic) is not None:
         return None
     try:
         parsed = get_adapter(event.shop.platform).parse(event.topic, decode_json(event.body))

@@ -12,8 +12,9 @@ from typing import Any
 
 from sqlalchemy import Select, bindparam, select
 
+from adapters.tracking_base import CarrierCredentials
 from connector.db.storage import Storage
-from connector.db.tables import Shop
+from connector.db.tables import CarrierConnection, ShipmentRecord, Shop
 
 
 @dataclass(frozen=True)
@@ -31,6 +32,12 @@ _COLUMNS = (Shop.id, Shop.platform, Shop.domain, Shop.webhook_secret, Shop.previ
 _BY_DOMAIN = select(*_COLUMNS).where(Shop.platform == bindparam("platform"), Shop.domain == bindparam("domain"))
 _BY_ID = select(*_COLUMNS).where(Shop.id == bindparam("id"))
 _CARRIER_SECRET = select(Shop.carrier_secret).where(Shop.id == bindparam("id"))
+_CARRIER_CONNECTION = select(CarrierConnection.secret, CarrierConnection.token).where(
+    CarrierConnection.shop_id == bindparam("id"), CarrierConnection.service == bindparam("service")
+)
+_SHIPMENT = select(ShipmentRecord.id).where(
+    ShipmentRecord.shop_id == bindparam("id"), ShipmentRecord.tracking_key == bindparam("key")
+)
 
 
 def by_domain(storage: Storage, platform: str, domain: str) -> SigningShop | None:
@@ -47,6 +54,20 @@ def carrier_secret(storage: Storage, shop_id: int) -> str | None:
     """The secret carriers sign the shop's tracking updates with, if it has one."""
     row = storage.direct.first(_CARRIER_SECRET, {"id": shop_id})
     return row[0] if row else None
+
+
+def carrier_credentials(storage: Storage, shop_id: int, service: str) -> CarrierCredentials | None:
+    """What the shop set up for a tracking service (its own format: the shop's carrier secret), if anything."""
+    if service == "sadakat":
+        secret = carrier_secret(storage, shop_id)
+        return CarrierCredentials(secret=secret) if secret else None
+    row = storage.direct.first(_CARRIER_CONNECTION, {"id": shop_id, "service": service})
+    return CarrierCredentials(secret=row[0], token=row[1]) if row else None
+
+
+def has_shipment(storage: Storage, shop_id: int, key: str) -> bool:
+    """Whether a shipment of the shop has the tracking number ``key`` (as ``model.tracking_key`` makes it)."""
+    return storage.direct.first(_SHIPMENT, {"id": shop_id, "key": key}) is not None
 
 
 def _one(storage: Storage, query: Select[Any], params: dict[str, Any]) -> SigningShop | None:

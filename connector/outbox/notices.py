@@ -7,6 +7,7 @@ TRACKING = {
         "label_created": "Your order {order} is packed and its shipping label is ready.",
         "in_transit": "Your order {order} is on its way.",
         "out_for_delivery": "Your order {order} is out for delivery today.",
+        "available_for_pickup": "Your order {order} is waiting for you at the pickup point.",
         "attempted_delivery": "The carrier tried to deliver your order {order} but couldn't. They will try again, "
         "or you can arrange delivery with them.",
         "delayed": "Your order {order} is delayed. We're sorry, and we're keeping an eye on it.",
@@ -22,6 +23,7 @@ TRACKING = {
         "label_created": "{order} numaralı siparişiniz paketlendi, kargo etiketi hazır.",
         "in_transit": "{order} numaralı siparişiniz yola çıktı.",
         "out_for_delivery": "{order} numaralı siparişiniz bugün dağıtımda.",
+        "available_for_pickup": "{order} numaralı siparişiniz teslim noktasında sizi bekliyor.",
         "attempted_delivery": "Kargo firması {order} numaralı siparişinizi teslim etmeyi denedi ancak teslim "
         "edemedi. Yeniden deneyecek; dilerseniz teslimatı kargo firmasıyla da ayarlayabilirsiniz.",
         "delayed": "{order} numaralı siparişiniz gecikiyor. Özür dileriz, yakından takip ediyoruz.",

@@ -17,9 +17,10 @@ from sqlalchemy.orm import Session
 
 from connector.db.storage import insert_once, upsert_insert
 from connector.db.tables import CustomerRecord, OrderRecord, RefundRecord, ShipmentRecord, Shop
-from connector.model import Order, OrderGone, Refund, Shipment, ShipmentStatus, StoreEvent
+from connector.model import Order, OrderGone, Refund, Shipment, ShipmentStatus, StoreEvent, tracking_key
 from connector.programme import ProgrammeSettings, programme_of
 from connector.rules import points as rules
+from connector.rules.tracking import further, is_news
 from connector.settle import gifts, ledger, members, spent_points, tiers, tracking
 
 
@@ -169,6 +170,7 @@ def record_shipment(session: Session, shop: Shop, shipment: Shipment) -> None:
         "shipment_status": shipment.shipment_status,
         "carrier": shipment.carrier,
         "tracking_number": shipment.tracking_number,
+        "tracking_key": tracking_key(shipment.tracking_number) if shipment.tracking_number else None,
         "tracking_url": shipment.tracking_url,
         "store_updated_at": shipment.updated_at,
     }
@@ -197,13 +199,15 @@ def record_shipment_status(session: Session, shop: Shop, news: ShipmentStatus) -
         .with_for_update()
     ).first()
     if row is not None:
+        if news.status:
+            tracking.record_store_news(session, shop, row, news.status, news.happened_at)
         _store_knows(row, news.status)
 
 
 def _store_knows(row: ShipmentRecord, status: str | None) -> None:
-    if status and tracking.is_news(status, row.tracking_progress):
+    if status and is_news(status, row.tracking_progress):
         row.tracking_status = status
-        row.tracking_progress = tracking.further(row.tracking_progress, status)
+        row.tracking_progress = further(row.tracking_progress, status)
 
 
 def settle(session: Session, shop: Shop, order_id: str, event_id: int | None = None) -> tuple[int | None, list[int]]:

@@ -1,138 +1,140 @@
-"""Shipment tracking: carriers' news applied to shipments, and told to the store once per status, never backwards.
+"""Shipment tracking: parcel news from carriers and tracking services applied to shipments, and told to the
+store once per status, never backwards (see ``connector.rules.tracking``).
 
-A parcel moves forward through label → in transit → out for delivery → delivered (→ returned). Delays,
-failed attempts and failures can happen any time before it is delivered. A status is told to the store
-only if it moves the parcel forward (or is such a problem), and each (shipment, status) only once: a late
-``in_transit`` after ``delivered`` stays quiet.
+News is matched to a shipment by its tracking number without case or spaces. News for a number no shipment
+of the shop has yet is kept (its webhook event is listed as unmatched) and applied if the shipment appears
+within ``TrackingEvent.WAITS_DAYS`` days.
 """
 
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
-from datetime import datetime
-from typing import Any
+from collections.abc import Iterable
+from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from adapters.base import text_field, time_field, url_field
-from connector.db.tables import OrderRecord, ShipmentRecord, Shop, TrackingEvent, utcnow
-from connector.model import TRACKING_STATUSES, TrackingPush
+from connector.db.tables import OrderRecord, ShipmentRecord, Shop, TrackingEvent, WebhookEvent, utcnow
+from connector.model import CarrierUpdate, TrackingPush, tracking_key
 from connector.outbox import notices
 from connector.outbox import requests as outbox
 from connector.outbox.pushes import TRACKING, tracking_payload
 from connector.programme import programme_of
+from connector.rules.tracking import PROBLEMS, further, is_news
 from connector.settle import gifts
 
-PROGRESS = ("label_created", "in_transit", "out_for_delivery", "delivered", "returned")
-PROBLEMS = frozenset({"delayed", "attempted_delivery", "failure"})
 CARRIER_TOPIC = "carrier/tracking"
+"""The topic of news in Sadakat's own format; a tracking service's news is ``carrier/<service>``."""
+GENERIC = "sadakat"
 
 
-class CarrierUpdateError(ValueError):
-    """A carrier's update can't be used; the message says why."""
+def carrier_topic(service: str) -> str:
+    """The webhook event topic for news from ``service``."""
+    return CARRIER_TOPIC if service == GENERIC else f"carrier/{service}"
 
 
-@dataclass(frozen=True)
-class CarrierUpdate:
-    """A carrier's (or tracking service's) news about one tracking number."""
-
-    tracking_number: str
-    status: str
-    carrier: str | None
-    tracking_url: str | None
-    happened_at: datetime | None
-    location: str | None
-    estimated_delivery_at: datetime | None
+def service_of(topic: str) -> str | None:
+    """The tracking service whose news an event with ``topic`` holds, or None for a store's event."""
+    if topic == CARRIER_TOPIC:
+        return GENERIC
+    return topic.removeprefix("carrier/") if topic.startswith("carrier/") else None
 
 
-def parse_carrier_update(payload: dict[str, Any]) -> CarrierUpdate:
-    """Validate a ``POST /webhooks/carrier/<shop>`` body."""
-    number = text_field(payload.get("tracking_number"), 128)
-    if not number:
-        raise CarrierUpdateError("tracking_number is required")
-    status = payload.get("status")
-    if status not in TRACKING_STATUSES:
-        raise CarrierUpdateError(f"status must be one of {', '.join(TRACKING_STATUSES)}, got {status!r}"[:300])
-    happened_at = time_field(payload, "happened_at")
-    if payload.get("happened_at") is not None and happened_at is None:
-        raise CarrierUpdateError("happened_at must be an ISO 8601 time")
-    if happened_at is not None and happened_at.tzinfo is None:
-        raise CarrierUpdateError("happened_at must include a time zone")
-    url = url_field(payload.get("tracking_url"))
-    if url is None and text_field(payload.get("tracking_url"), 2000):
-        raise CarrierUpdateError("tracking_url must be an http(s) URL")
-    return CarrierUpdate(
-        tracking_number=number,
-        status=status,
-        carrier=text_field(payload.get("carrier"), 128),
-        tracking_url=url,
-        happened_at=happened_at,
-        location=text_field(payload.get("location"), 255),
-        estimated_delivery_at=time_field(payload, "estimated_delivery_at"),
-    )
-
-
-def is_news(status: str, progress: str | None) -> bool:
-    """Whether ``status`` is worth telling, given how far the parcel is known to have come."""
-    if status in PROBLEMS:
-        return progress not in ("delivered", "returned")
-    if status not in PROGRESS:
-        return False
-    return progress is None or PROGRESS.index(status) > PROGRESS.index(progress)
-
-
-def further(progress: str | None, status: str | None) -> str | None:
-    """The further along of two points on the parcel's way (problems don't move it)."""
-    if status not in PROGRESS:
-        return progress
-    if progress is None or PROGRESS.index(status) > PROGRESS.index(progress):
-        return status
-    return progress
-
-
-def record_carrier_update(session: Session, shop: Shop, update: CarrierUpdate) -> list[int]:
-    """Keep the update, and tell the store about it if its shipment is known. Returns push ids."""
-    session.add(
-        TrackingEvent(
-            shop_id=shop.id,
-            tracking_number=update.tracking_number,
-            status=update.status,
-            carrier=update.carrier,
-            tracking_url=update.tracking_url,
-            location=update.location,
-            happened_at=update.happened_at,
-            estimated_delivery_at=update.estimated_delivery_at,
+def record_carrier_updates(
+    session: Session, shop: Shop, updates: Iterable[CarrierUpdate], event_id: int | None = None
+) -> tuple[list[int], bool]:
+    """Keep the updates and apply them to their shipments. Returns the push ids asked for, and whether
+    every update found its shipment."""
+    keys: list[str] = []
+    for news in updates:
+        key = tracking_key(news.tracking_number)
+        keys.append(key)
+        session.add(
+            TrackingEvent(
+                shop_id=shop.id,
+                tracking_number=news.tracking_number,
+                tracking_key=key,
+                status=news.status,
+                carrier=news.carrier,
+                tracking_url=news.tracking_url,
+                location=news.location,
+                happened_at=news.happened_at,
+                estimated_delivery_at=news.estimated_delivery_at,
+                service=news.service,
+                detail=news.detail,
+                test=news.test,
+                event_id=event_id,
+            )
         )
-    )
     session.flush()
-    return apply_tracking(session, shop, update.tracking_number)
+    requested: list[int] = []
+    matched = True
+    for key in dict.fromkeys(keys):
+        applied = _apply(session, shop, key)
+        if applied is None:
+            matched = False
+        else:
+            requested += applied
+    return requested, matched
+
+
+def shipment_known(session: Session, shop_id: int, number: str) -> bool:
+    """Whether a shipment of the shop has this tracking number (without case or spaces)."""
+    return _shipment(session, shop_id, tracking_key(number), lock=False) is not None
+
+
+def record_store_news(
+    session: Session, shop: Shop, shipment: ShipmentRecord, status: str, happened_at: datetime | None
+) -> None:
+    """Keep the store's own news about a shipment in its history (the store already knows it: nothing is told)."""
+    if shipment.tracking_number:
+        session.add(
+            TrackingEvent(
+                shop_id=shop.id,
+                tracking_number=shipment.tracking_number,
+                tracking_key=tracking_key(shipment.tracking_number),
+                status=status,
+                happened_at=happened_at,
+                service=shop.platform,
+                applied_at=utcnow(),
+            )
+        )
+
+
+def _shipment(session: Session, shop_id: int, key: str, *, lock: bool) -> ShipmentRecord | None:
+    query = (
+        select(ShipmentRecord)
+        .where(ShipmentRecord.shop_id == shop_id, ShipmentRecord.tracking_key == key)
+        .order_by(ShipmentRecord.id)
+        .limit(1)
+    )
+    return session.scalars(query.with_for_update() if lock else query).first()
 
 
 def apply_tracking(session: Session, shop: Shop, tracking_number: str | None) -> list[int]:
-    """Apply carriers' updates waiting for this tracking number to its shipment, in the order they
-    happened, and request a push for each that is news. Returns the push ids."""
+    """Apply the news waiting for this tracking number to its shipment, in the order it happened, and
+    request a push for each piece that is news. Returns the push ids."""
     if not tracking_number:
         return []
-    shipment = session.scalars(
-        select(ShipmentRecord)
-        .where(ShipmentRecord.shop_id == shop.id, ShipmentRecord.tracking_number == tracking_number)
-        .order_by(ShipmentRecord.id)
-        .limit(1)
-        .with_for_update()
-    ).first()
+    return _apply(session, shop, tracking_key(tracking_number)) or []
+
+
+def _apply(session: Session, shop: Shop, key: str) -> list[int] | None:
+    shipment = _shipment(session, shop.id, key, lock=True)
     if shipment is None:
-        return []  # the store hasn't told us about the parcel yet; its shipment webhook applies these
+        return None  # the store hasn't told us about the parcel yet; its shipment webhook applies these
     waiting = session.scalars(
         select(TrackingEvent)
         .where(
             TrackingEvent.shop_id == shop.id,
-            TrackingEvent.tracking_number == tracking_number,
+            TrackingEvent.tracking_key == key,
             TrackingEvent.applied_at.is_(None),
+            TrackingEvent.received_at >= utcnow() - timedelta(days=TrackingEvent.WAITS_DAYS),
         )
         .order_by(TrackingEvent.happened_at.is_(None), TrackingEvent.happened_at, TrackingEvent.id)
     ).all()
+    _found_their_shipment({event.event_id for event in waiting if event.event_id is not None}, session)
     locale = programme_of(shop).locale
     order = session.scalars(
         select(OrderRecord).where(OrderRecord.shop_id == shop.id, OrderRecord.order_id == shipment.order_id)
@@ -141,6 +143,8 @@ def apply_tracking(session: Session, shop: Shop, tracking_number: str | None) ->
     requested = []
     for event in waiting:
         event.applied_at = utcnow()
+        if event.estimated_delivery_at is not None:
+            shipment.estimated_delivery_at = event.estimated_delivery_at
         details_changed = bool(
             (event.carrier and event.carrier != shipment.carrier)
             or (event.tracking_url and event.tracking_url != shipment.tracking_url)
@@ -179,10 +183,20 @@ def apply_tracking(session: Session, shop: Shop, tracking_number: str | None) ->
             estimated_delivery_at=event.estimated_delivery_at,
         )
         detail = hashlib.sha256(f"{shipment.carrier}|{shipment.tracking_url}".encode()).hexdigest()[:16]
-        key = f"tracking:{shipment.shipment_id}:{status or 'details-' + detail}"
-        push_id = outbox.request(session, shop.id, TRACKING, key, shipment.shipment_id, tracking_payload(push))
+        push_key = f"tracking:{shipment.shipment_id}:{status or 'details-' + detail}"
+        push_id = outbox.request(session, shop.id, TRACKING, push_key, shipment.shipment_id, tracking_payload(push))
         if push_id is not None:
             requested.append(push_id)
         if status in PROBLEMS:
             requested += gifts.for_delivery_problem(session, shop, shipment.order_id, shipment.shipment_id)
     return requested
+
+
+def _found_their_shipment(event_ids: set[int], session: Session) -> None:
+    """Webhook events listed as unmatched whose news has now found its shipment count as processed."""
+    if event_ids:
+        session.execute(
+            update(WebhookEvent)
+            .where(WebhookEvent.id.in_(event_ids), WebhookEvent.status == WebhookEvent.UNMATCHED)
+            .values(status=WebhookEvent.PROCESSED, processed_at=utcnow())
+        )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import time
 
 from flask import Blueprint, Response, g, jsonify, request
 from flask.typing import ResponseReturnValue
@@ -11,12 +12,13 @@ from redis.client import Pipeline
 from redis.exceptions import RedisError
 from sqlalchemy.exc import IntegrityError
 
-from adapters import UnknownPlatform, get_adapter
-from adapters.base import Envelope, PayloadError, StoreAdapter, hmac_sha256_base64_matches
+from adapters import GENERIC_TRACKING, UnknownPlatform, UnknownTrackingService, get_adapter, get_tracking_service
+from adapters.base import Envelope, PayloadError, StoreAdapter
 from connector import inbox
 from connector.db.tables import WebhookEvent
 from connector.inbox import signing_shops
 from connector.inbox.signing_shops import SigningShop
+from connector.model import tracking_key
 from connector.queue.drain import drain_seen_recently, wake_drain
 from connector.queue.telemetry import add_later_counts, add_webhook, count_webhook, count_webhook_later
 from connector.settle import tracking
@@ -72,22 +74,51 @@ def receive(platform: str, shop_id: int | None = None) -> ResponseReturnValue:
 
 
 @bp.post("/carrier/<int:shop_id>")
-def receive_carrier(shop_id: int) -> ResponseReturnValue:
-    """A carrier's or tracking service's status update for one of the shop's parcels, signed with the
-    shop's carrier secret (``X-Sadakat-Signature``: base64 HMAC-SHA256 of the body)."""
-    g.webhook_platform, g.webhook_topic = "carrier", tracking.CARRIER_TOPIC
+@bp.post("/carrier/<int:shop_id>/<service_name>")
+def receive_carrier(shop_id: int, service_name: str = GENERIC_TRACKING.name) -> ResponseReturnValue:
+    """Parcel news for one of the shop's shipments: in Sadakat's own format (signed with the shop's carrier
+    secret, ``X-Sadakat-Signature``), or from a tracking service in its format, verified its way.
+
+    200 once stored; 202 ``unmatched`` when no shipment of the shop has the tracking number (kept, and
+    applied if the shipment appears within 14 days); 200 ``ignored`` for what carries no news."""
+    try:
+        service = get_tracking_service(service_name)
+    except UnknownTrackingService as exc:
+        return problem(404, str(exc))
+    topic = tracking.carrier_topic(service.name)
+    g.webhook_platform, g.webhook_topic = "carrier", topic
     body = request.get_data(cache=False)
-    secret = signing_shops.carrier_secret(runtime().storage, shop_id) if 0 < shop_id <= MAX_SHOP_ID else None
-    if not secret or not hmac_sha256_base64_matches(body, request.headers.get("X-Sadakat-Signature"), [secret]):
+    storage = runtime().storage
+    credentials = (
+        signing_shops.carrier_credentials(storage, shop_id, service.name) if 0 < shop_id <= MAX_SHOP_ID else None
+    )
+    token = request.args.get("token")
+    if credentials is None or not service.verify(request.headers, body, credentials, token, time.time()):
         return problem(401, NOT_VERIFIED)
     try:
-        tracking.parse_carrier_update(inbox.decode_json(body))
-    except (PayloadError, tracking.CarrierUpdateError) as exc:
+        delivery = service.read(request.headers, inbox.decode_json(body))
+    except PayloadError as exc:
         return problem(400, str(exc))
-    delivery_id = request.headers.get("X-Sadakat-Delivery-Id") or "sha256:" + hashlib.sha256(body).hexdigest()
+    if not delivery.updates:
+        g.webhook_outcome = "ignored"
+        return jsonify(status="ignored", reason=delivery.ignored), 200
+    if delivery.delivery_id is None:
+        delivery_id = "sha256:" + hashlib.sha256(body).hexdigest()
+    elif service is GENERIC_TRACKING:
+        delivery_id = delivery.delivery_id
+    else:
+        delivery_id = f"{service.name}:{delivery.delivery_id}"
     if len(delivery_id) > MAX_HEADER_VALUE or not delivery_id.isprintable():
-        return problem(400, "the delivery id header is too long or has control characters")
-    return _store_and_queue(shop_id, delivery_id, tracking.CARRIER_TOPIC, body, WebhookEvent.PENDING)
+        return problem(400, "the delivery id is too long or has control characters")
+    matched = all(
+        signing_shops.has_shipment(storage, shop_id, tracking_key(news.tracking_number)) for news in delivery.updates
+    )
+    response = _store_and_queue(shop_id, delivery_id, topic, body, WebhookEvent.PENDING)
+    if matched or g.get("webhook_outcome") != "accepted":
+        return response
+    g.webhook_outcome = "unmatched"
+    event_id = response[0].get_json()["event_id"]
+    return jsonify(status="unmatched", event_id=event_id), 202
 
 
 OUTCOMES = {400: "invalid", 401: "unauthorized", 404: "not_found", 413: "too_large", 503: "unavailable"}
@@ -98,7 +129,7 @@ def _count(response: Response) -> Response:
     if g.get("webhook_counted"):
         return response
     outcome = OUTCOMES.get(response.status_code, "error" if response.status_code >= 500 else str(response.status_code))
-    if response.status_code == 200:
+    if response.status_code in (200, 202):
         outcome = g.get("webhook_outcome", "accepted")
     platform = g.get("webhook_platform", "unknown")
     count_webhook(runtime().redis, platform, g.get("webhook_topic", "other"), outcome)

@@ -14,8 +14,8 @@ from connector import inbox
 from connector.db.customers import find_customer
 from connector.db.tables import DataExport, LedgerEntry, Push, Shop
 from connector.inputs import InputError, whole_number
+from connector.ops import carriers, shops
 from connector.ops import insights as metrics
-from connector.ops import shops
 from connector.outbox import pushes
 from connector.programme import SettingsError, programme_of
 from connector.settle import ledger
@@ -25,7 +25,7 @@ from connector.web.receiver import MAX_SHOP_ID
 from connector.web.runtime import runtime
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
-EVENT_STATUSES = ("pending", "processed", "ignored", "failed", "discarded")
+EVENT_STATUSES = ("pending", "processed", "ignored", "unmatched", "failed", "discarded")
 
 
 bp.before_request(require_admin)
@@ -206,6 +206,50 @@ def put_settings(shop_id: int) -> ResponseReturnValue:
     except SettingsError as exc:
         return problem(400, str(exc))
     return jsonify(settings.to_dict())
+
+
+@bp.get("/api/shops/<int:shop_id>/carriers")
+def list_carriers(shop_id: int) -> ResponseReturnValue:
+    """The tracking services, whether the shop connected each, and the webhook URL to paste into each."""
+    with runtime().storage.session() as session:
+        shop = session.get(Shop, shop_id) if 0 < shop_id <= MAX_SHOP_ID else None
+        if shop is None:
+            return problem(404, f"no shop {shop_id}")
+        return jsonify(carriers.connections(session, shop_id, runtime().config.public_url))
+
+
+@bp.put("/api/shops/<int:shop_id>/carriers/<service>")
+def put_carrier(shop_id: int, service: str) -> ResponseReturnValue:
+    """Connect a tracking service: ``{"secret": "..."}`` (and, for Shippo without signing, ``"token"``)."""
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        return problem(400, "the body must be a JSON object with the service's secret")
+    given = {name: body.get(name) for name in ("secret", "token")}
+    for name, value in given.items():
+        if value is not None and not isinstance(value, str):
+            return problem(400, f"{name} must be text")
+    try:
+        carriers.connect(runtime().storage, shop_id, service, given["secret"], given["token"])
+    except LookupError as exc:
+        return problem(404, str(exc))
+    except carriers.CarrierSetupError as exc:
+        return problem(400, str(exc))
+    with runtime().storage.session() as session:
+        listed = carriers.connections(session, shop_id, runtime().config.public_url)
+    return jsonify(next(row for row in listed if row["service"] == service))
+
+
+@bp.get("/api/shops/<int:shop_id>/shipments/<path:number>")
+def shipment(shop_id: int, number: str) -> ResponseReturnValue:
+    """A shipment's tracking status, carrier, link, expected delivery and every piece of news, by its number."""
+    with runtime().storage.session() as session:
+        shop = session.get(Shop, shop_id) if 0 < shop_id <= MAX_SHOP_ID else None
+        if shop is None:
+            return problem(404, f"no shop {shop_id}")
+        found = carriers.shipment_history(session, shop_id, number[:128])
+    if found is None:
+        return problem(404, f"no shipment or tracking news with the number {number[:128]!r}")
+    return jsonify(found)
 
 
 @bp.get("/api/shops/<int:shop_id>/data-exports")

@@ -14,7 +14,7 @@ from adapters import get_adapter
 from connector import inbox
 from connector.db.customers import find_customer
 from connector.db.tables import Push, Shop, WebhookEvent, utcnow
-from connector.ops import activity, shops, status
+from connector.ops import activity, carriers, shops, status
 from connector.ops import insights as metrics
 from connector.outbox import pushes
 from connector.programme import SettingsError, programme_of
@@ -31,6 +31,7 @@ bp.before_request(require_admin)
 
 RECENT_EVENTS = 50
 FAILED_LISTED = 100
+UNMATCHED_LISTED = 20
 
 
 @bp.get("")
@@ -62,7 +63,11 @@ def shop_page(shop_id: int) -> ResponseReturnValue:
 
 
 def _render_shop(
-    shop_id: int, form: dict[str, Any] | None = None, error: str | None = None, code: int = 200
+    shop_id: int,
+    form: dict[str, Any] | None = None,
+    error: str | None = None,
+    code: int = 200,
+    carrier_error: str | None = None,
 ) -> ResponseReturnValue:
     t = text_for()
     with runtime().storage.session() as session:
@@ -99,7 +104,9 @@ def _render_shop(
             bar_list(t("chart_tiers"), sorted(figures["tiers"].items()), t.number),
             bar_list(t("chart_segments"), list(figures["segments"].items()), t.number),
         ]
-        webhook_url = runtime().config.public_url + get_adapter(shop.platform).webhook_path(shop.id)
+        public_url = runtime().config.public_url
+        webhook_url = public_url + get_adapter(shop.platform).webhook_path(shop.id)
+        unmatched = carriers.unmatched_numbers(session, shop.id, UNMATCHED_LISTED)
         page = render_template(
             "admin/shop.html",
             shop=shop,
@@ -115,6 +122,10 @@ def _render_shop(
             form=form or _settings_form(settings),
             error=error,
             error_field=_error_field(error),
+            carriers=carriers.connections(session, shop.id, public_url),
+            carrier_webhook_url=carriers.webhook_url(public_url, shop.id, "sadakat").removesuffix("/sadakat"),
+            carrier_error=carrier_error,
+            unmatched=unmatched,
         )
     return page, code
 
@@ -181,6 +192,22 @@ def save_settings(shop_id: int) -> ResponseReturnValue:
         return _render_shop(shop_id, form=submitted, error=str(exc), code=400)
     flash(text_for()("saved"))
     return redirect(url_for("admin_pages.shop_page", shop_id=shop_id) + "#settings")
+
+
+@bp.post("/shops/<int:shop_id>/carriers/<service>")
+def save_carrier(shop_id: int, service: str) -> ResponseReturnValue:
+    """Connect a tracking service from the shop page; a bad value is shown above the list, nothing saved."""
+    t = text_for()
+    given = {name: (request.form.get(name) or "").strip() or None for name in ("secret", "token")}
+    try:
+        carriers.connect(runtime().storage, shop_id, service, given["secret"], given["token"])
+    except LookupError:
+        return problem(404, f"no shop {shop_id}")
+    except carriers.CarrierSetupError as exc:
+        field = str(exc).split(":", 1)[0]
+        return _render_shop(shop_id, code=400, carrier_error=t(f"carrier_bad_{field}"))
+    flash(t("carrier_saved"))
+    return redirect(url_for("admin_pages.shop_page", shop_id=shop_id) + "#tracking")
 
 
 def _json_field(raw: str, name: str) -> Any:

@@ -1,0 +1,5 @@
+"""AfterShip Tracking webhooks."""
+
+from adapters.aftership.webhooks import AfterShip
+
+__all__ = ["AfterShip"]

@@ -1,0 +1,5 @@
+"""EasyPost tracker webhooks."""
+
+from adapters.easypost.webhooks import EasyPost
+
+__all__ = ["EasyPost"]

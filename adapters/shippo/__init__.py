@@ -1,0 +1,5 @@
+"""Shippo tracking webhooks."""
+
+from adapters.shippo.webhooks import Shippo
+
+__all__ = ["Shippo"]
