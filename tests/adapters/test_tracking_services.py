@@ -234,7 +234,7 @@ def test_a_sub_status_that_changes_the_meaning_is_followed(service: str, status:
         ("easypost", "unknown"),
         ("shippo", "UNKNOWN"),
         ("17track", "NotFound"),
-    ],  # fmt: skip
+    ],
 )
 def test_a_status_that_says_nothing_yet_is_acknowledged_and_ignored(service: str, status: str) -> None:
     delivery = read(service, with_status(service, status))
