@@ -146,7 +146,7 @@ def _apply(session: Session, shop: Shop, key: str) -> list[int] | None:
         if event.estimated_delivery_at is not None:
             shipment.estimated_delivery_at = event.estimated_delivery_at
         details_changed = bool(
-            (event.carrier and event.carrier != shipment.carrier)
+            (event.carrier and event.carrier.casefold() != (shipment.carrier or "").casefold())
             or (event.tracking_url and event.tracking_url != shipment.tracking_url)
         )
         news = is_news(event.status, shipment.tracking_progress)
