@@ -10,7 +10,7 @@ from click.testing import CliRunner
 from connector.cli import main
 
 ROOT = Path(__file__).resolve().parents[1]
-DOCS = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
+DOCS = [ROOT / "README.md", *sorted((ROOT / "docs").rglob("*.md"))]
 CODE = re.compile(r"`([^`\n]+)`")
 LINK = re.compile(r"\]\(([^)#\s]+)\)")
 FILE = re.compile(r"^[\w./*-]+\.(py|md|toml|json|lock|lua|graphql|cfg|html|css|mako)$")

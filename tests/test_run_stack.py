@@ -217,12 +217,12 @@ def test_each_killed_child_is_back_within_10_s_while_webhooks_are_accepted_and_s
             killed_at = time.monotonic()
             if name != "web":
                 answers = simulated(other_terminal)["answers"]
-                assert set(answers) == {"200"}, f"with the {name} killed, every webhook is still accepted: {answers}"
+                assert set(answers) <= {"200", "202"}, f"with the {name} killed, webhooks are still accepted: {answers}"
             wait_for(lambda m=marker, b=before: children_running(stack.pid, m) - {b}, timeout=10)
             assert time.monotonic() - killed_at < 10, f"the {name} is back within 10 s"
             if name == "web":
                 wait_for(lambda: requests.get(f"{base}/healthz", timeout=2).ok, timeout=10)
-                assert set(simulated(other_terminal)["answers"]) == {"200"}
+                assert set(simulated(other_terminal)["answers"]) <= {"200", "202"}
     finally:
         os.killpg(stack.pid, signal.SIGTERM)
         output, _ = stack.communicate(timeout=60)

@@ -121,8 +121,7 @@ class WebhookEvent(Base):
     PROCESSED = "processed"
     IGNORED = "ignored"
     FAILED = "failed"
-    UNMATCHED = "unmatched"
-    """Parcel news for a tracking number no shipment of the shop has (yet)."""
+    UNMATCHED = "unmatched"  # parcel news for a tracking number no shipment of the shop has (yet)
     DISCARDED = "discarded"
 
     id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
@@ -343,10 +342,8 @@ class TrackingEvent(Base):
     tracking_number: Mapped[str] = mapped_column(String(128))
     tracking_key: Mapped[str | None] = mapped_column(String(128))
     status: Mapped[str] = mapped_column(String(32))
-    service: Mapped[str | None] = mapped_column(String(32))
-    """The tracking service that sent it (``aftership``, ``sadakat``, ...)."""
-    detail: Mapped[str | None] = mapped_column(String(255))
-    """The service's own words for the status."""
+    service: Mapped[str | None] = mapped_column(String(32))  # who sent it: aftership, ..., sadakat, shopify
+    detail: Mapped[str | None] = mapped_column(String(255))  # the service's own words for the status
     test: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     event_id: Mapped[int | None] = mapped_column(BigInteger)
     """The webhook event it came in (to mark that event processed once the news finds its shipment)."""

@@ -57,6 +57,10 @@ class Report:
             "tier_changes": self.tier_changes,
         }
 
+    def refused(self) -> dict[int, int]:
+        """Answers that were not a 2xx, by status code."""
+        return {code: n for code, n in self.answers.items() if not _accepted(code)}
+
     def lines(self) -> list[str]:
         """The summary in plain words."""
         parcels = self.sent["shipment"]
@@ -73,10 +77,15 @@ class Report:
                 f"{self.waiting} events are still waiting for a worker: the figures above are not final "
                 "(is `make run` or `sadakat worker` running?)."
             )
-        refused = {code: n for code, n in self.answers.items() if code != 200}
+        refused = self.refused()
         if refused:
             lines.append(f"Some requests were not accepted: {refused}.")
         return lines
+
+
+def _accepted(code: int) -> bool:
+    # 202: carrier news that came before its shipment was processed; kept, and applied when it is.
+    return 200 <= code < 300
 
 
 def simulate(

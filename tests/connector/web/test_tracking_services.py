@@ -324,3 +324,39 @@ def test_the_shop_page_connects_a_service_and_shows_a_bad_secret_in_words(
     assert good.status_code == 302
     with storage.session() as session:
         assert session.scalar(select(CarrierConnection.service)) == "aftership"
+
+
+WOO_NOTE_WORDS = {
+    "in_transit": "is on its way",
+    "delivered": "has been delivered",
+}
+
+
+@pytest.mark.parametrize(
+    ("service", "status"),
+    [("aftership", "in_transit"), ("easypost", "delivered"), ("shippo", "in_transit"), ("17track", "in_transit")],
+)
+def test_each_services_sample_moves_a_woocommerce_shipment_and_the_customer_gets_a_note(
+    client: FlaskClient, woo_shop: Shop, storage: Storage, redis: Redis, service: str, status: str
+) -> None:
+    connect(storage, woo_shop.id, service, SECRET, None)
+    order = fixture("woocommerce/order_created.json")
+    item = {"tracking_provider": "", "custom_tracking_provider": "UPS", "custom_tracking_link": "",
+            "tracking_number": NUMBER, "date_shipped": "1712700000", "tracking_id": "a1b2c3"}  # fmt: skip
+    order["meta_data"].append({"id": 9, "key": "_wc_shipment_tracking_items", "value": [item]})
+    post_woo(client, woo_shop, "order.updated", order)
+    drain(redis)
+    responses.post(WOO_NOTES, json={"id": 281, "customer_note": True}, status=201)
+    responses.post(
+        "https://woo.example.com/wp-json/wc-shipment-tracking/v3/orders/727/shipment-trackings",
+        json={"tracking_id": "b2", "tracking_number": NUMBER},
+        status=201,
+    )
+    payload = sample_for(service, NUMBER.upper())
+    assert post(client, woo_shop, service, payload).status_code == 200
+    assert post(client, woo_shop, service, payload).get_json()["status"] == "duplicate"
+    drain(redis)
+    notes = [json.loads(c.request.body)["note"] for c in responses.calls if c.request.url == WOO_NOTES]
+    assert len([note for note in notes if WOO_NOTE_WORDS[status] in note]) == 1
+    shipment = client.get(f"/admin/api/shops/{woo_shop.id}/shipments/{NUMBER}", headers=AUTH).get_json()
+    assert shipment["status"] == status
