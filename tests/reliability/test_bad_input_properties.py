@@ -256,3 +256,40 @@ def test_signed_proxy_requests_with_any_body_answer_clearly(
 
     for path in ("/proxy/redeem", "/proxy/birthday", "/proxy/balance"):
         assert_clear(client.post(path, query_string=proxy_query(offline_shopify_shop), json=body))
+
+
+@SETTINGS
+@given(
+    body=bodies,
+    service=st.sampled_from(["aftership", "easypost", "shippo", "17track"]),
+    signature=header_text,
+    token=header_text,
+)
+def test_tracking_service_webhooks_forged_or_garbled_are_refused_or_clear_and_never_crash(
+    client: FlaskClient, woo_shop: Shop, storage: Storage, redis: Redis, body: bytes, service: str, signature: str,
+    token: str,
+) -> None:  # fmt: skip
+    from connector.ops.carriers import connect
+    from tests.adapters.test_tracking_services import SECRET, signed
+
+    connect(storage, woo_shop.id, service, SECRET, "url-token-123" if service == "shippo" else None)
+    before = stored(storage)
+    forged = {
+        "aftership-hmac-sha256": signature,
+        "X-Hmac-Signature": signature,
+        "Shippo-Auth-Signature": signature,
+        "sign": signature,
+    }
+    answer = client.post(f"/webhooks/carrier/{woo_shop.id}/{service}", data=body, headers=forged)
+    assert_clear(answer)
+    assert answer.status_code == 401
+    answer = client.post(f"/webhooks/carrier/{woo_shop.id}/shippo", query_string={"token": token}, data=body)
+    assert_clear(answer)
+    assert stored(storage) == before or token == "url-token-123"
+    answer = client.post(f"/webhooks/carrier/{woo_shop.id}/{service}", data=body, headers=signed(service, body))
+    assert_clear(answer)
+    assert answer.status_code in (200, 202, 400)
+    drain(redis)
+    with storage.session() as session:
+        statuses = set(session.scalars(select(WebhookEvent.status)))
+    assert statuses <= {"processed", "unmatched", "failed"}
