@@ -360,3 +360,16 @@ def test_each_services_sample_moves_a_woocommerce_shipment_and_the_customer_gets
     assert len([note for note in notes if WOO_NOTE_WORDS[status] in note]) == 1
     shipment = client.get(f"/admin/api/shops/{woo_shop.id}/shipments/{NUMBER}", headers=AUTH).get_json()
     assert shipment["status"] == status
+
+
+def test_the_shop_page_lists_numbers_whose_news_found_no_shipment(
+    client: FlaskClient, shopify_shop: Shop, storage: Storage, redis: Redis
+) -> None:
+    connect(storage, shopify_shop.id, "17track", SECRET, None)
+    assert post(client, shopify_shop, "17track", sample_for("17track", "RR123456789CN")).status_code == 202
+    drain(redis)
+    assert login(client).status_code == 302
+    page = client.get(f"/admin/shops/{shopify_shop.id}").get_data(as_text=True)
+    unmatched = page[page.index('id="unmatched"') :].split("</p>", 1)[0]
+    assert "RR123456789CN" in unmatched
+    assert '<span class="pill unmatched">unmatched</span>' in page
