@@ -57,6 +57,19 @@ class GiftRule:
 
 
 @dataclass(frozen=True)
+class Survey:
+    """The after-delivery NPS survey."""
+
+    enabled: bool = False
+    delay_days: int = 7
+    """Days after the parcel is delivered (0: as soon as it is)."""
+    points: int = 50
+    """Points for answering, once per order."""
+    question: str | None = None
+    """The question in place of "How likely are you to recommend <shop> to a friend?"."""
+
+
+@dataclass(frozen=True)
 class ProgrammeSettings:
     """How a shop's programme earns, spends and rewards."""
 
@@ -79,6 +92,7 @@ class ProgrammeSettings:
     return_spent_points: str = "always"
     """Whether points spent on a code come back when the order that used it is cancelled or refunded:
     ``always`` (in proportion to a partial refund) or ``never``."""
+    survey: Survey = field(default_factory=Survey)
 
     @classmethod
     def from_dict(cls, raw: dict[str, Any] | None) -> ProgrammeSettings:
@@ -104,6 +118,7 @@ class ProgrammeSettings:
             gifts=_gifts(raw.get("gifts")),
             currency=_currency(raw.get("currency")),
             return_spent_points=_choice(raw, "return_spent_points", RETURN_SPENT_CHOICES, defaults.return_spent_points),
+            survey=_survey(raw.get("survey")),
         )
 
     def to_dict(self) -> dict[str, Any]:
@@ -188,6 +203,24 @@ def _redemption(raw: Any) -> Redemption:
     if redemption.minimum_points % redemption.step_points:
         raise SettingsError("redemption.minimum_points must be a multiple of redemption.step_points")
     return redemption
+
+
+def _survey(raw: Any) -> Survey:
+    if raw is None:
+        return Survey()
+    if not isinstance(raw, dict):
+        raise SettingsError("survey must be an object")
+    _no_unknown(raw, Survey, "survey settings")
+    d = Survey()
+    question = raw.get("question")
+    if question is not None and (not isinstance(question, str) or len(question.strip()) > 200):
+        raise SettingsError("survey.question must be text of at most 200 characters")
+    return Survey(
+        enabled=_boolean(raw, "enabled", d.enabled, where="survey."),
+        delay_days=_integer(raw, "delay_days", d.delay_days, low=0, high=60, where="survey."),
+        points=_integer(raw, "points", d.points, low=0, high=1_000_000, where="survey."),
+        question=(question or "").strip() or None,
+    )
 
 
 def _tiers(raw: Any) -> tuple[Tier, ...]:

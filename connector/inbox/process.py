@@ -20,7 +20,7 @@ from connector.outbox import pushes
 from connector.programme import programme_of
 from connector.rules import currency as currencies
 from connector.settle import batch as batch_settle
-from connector.settle import lifecycle, orders, tracking
+from connector.settle import care, lifecycle, orders, tracking
 
 log = logging.getLogger(__name__)
 
@@ -82,6 +82,10 @@ def _process_in(session: Session, event_id: int, *, count_attempt: bool) -> Proc
         except currencies.CurrencyUnknown as exc:
             event.status = WebhookEvent.FAILED
             event.error = f"needs attention: {exc}"
+            order_id = store_event.order.id if store_event.order is not None else None
+            care.open_item(
+                session, event.shop_id, "no_points", f"no_points:{event.id}", order_id=order_id, detail=str(exc)
+            )
             event.processed_at = utcnow()
             return Processed(event.status)
         applied = orders.apply_event(session, event.shop, store_event, event.id)

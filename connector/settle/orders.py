@@ -9,6 +9,7 @@ its payment, a cancellation before anything, or a replay of any of them all end 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
@@ -188,7 +189,7 @@ def record_shipment(session: Session, shop: Shop, shipment: Shipment) -> None:
     if newer:
         for name, value in values.items():
             setattr(row, name, value)
-    _store_knows(row, shipment.shipment_status)
+    _store_knows(session, shop, row, shipment.shipment_status, shipment.updated_at)
 
 
 def record_shipment_status(session: Session, shop: Shop, news: ShipmentStatus) -> None:
@@ -201,13 +202,16 @@ def record_shipment_status(session: Session, shop: Shop, news: ShipmentStatus) -
     if row is not None:
         if news.status:
             tracking.record_store_news(session, shop, row, news.status, news.happened_at)
-        _store_knows(row, news.status)
+        _store_knows(session, shop, row, news.status, news.happened_at)
 
 
-def _store_knows(row: ShipmentRecord, status: str | None) -> None:
+def _store_knows(
+    session: Session, shop: Shop, row: ShipmentRecord, status: str | None, happened_at: datetime | None
+) -> None:
     if status and is_news(status, row.tracking_progress):
         row.tracking_status = status
         row.tracking_progress = further(row.tracking_progress, status)
+        tracking.follow_up(session, shop, row, status, happened_at, detail=None)
 
 
 def settle(session: Session, shop: Shop, order_id: str, event_id: int | None = None) -> tuple[int | None, list[int]]:

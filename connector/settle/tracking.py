@@ -22,7 +22,7 @@ from connector.outbox import requests as outbox
 from connector.outbox.pushes import TRACKING, tracking_payload
 from connector.programme import programme_of
 from connector.rules.tracking import PROBLEMS, further, is_news
-from connector.settle import gifts
+from connector.settle import care, gifts, surveys
 
 CARRIER_TOPIC = "carrier/tracking"
 """The topic of news in Sadakat's own format; a tracking service's news is ``carrier/<service>``."""
@@ -46,10 +46,10 @@ def record_carrier_updates(
 ) -> tuple[list[int], bool]:
     """Keep the updates and apply them to their shipments. Returns the push ids asked for, and whether
     every update found its shipment."""
-    keys: list[str] = []
+    numbers: dict[str, str] = {}
     for news in updates:
         key = tracking_key(news.tracking_number)
-        keys.append(key)
+        numbers.setdefault(key, news.tracking_number)
         session.add(
             TrackingEvent(
                 shop_id=shop.id,
@@ -70,10 +70,17 @@ def record_carrier_updates(
     session.flush()
     requested: list[int] = []
     matched = True
-    for key in dict.fromkeys(keys):
+    for key, number in numbers.items():
         applied = _apply(session, shop, key)
         if applied is None:
             matched = False
+            care.open_item(
+                session,
+                shop.id,
+                "unmatched_tracking",
+                f"unmatched:{key}",
+                tracking_number=number,
+            )
         else:
             requested += applied
     return requested, matched
@@ -135,6 +142,8 @@ def _apply(session: Session, shop: Shop, key: str) -> list[int] | None:
         .order_by(TrackingEvent.happened_at.is_(None), TrackingEvent.happened_at, TrackingEvent.id)
     ).all()
     _found_their_shipment({event.event_id for event in waiting if event.event_id is not None}, session)
+    if waiting:
+        care.resolve_key(session, shop.id, f"unmatched:{key}", "the shipment with this tracking number arrived")
     locale = programme_of(shop).locale
     order = session.scalars(
         select(OrderRecord).where(OrderRecord.shop_id == shop.id, OrderRecord.order_id == shipment.order_id)
@@ -187,9 +196,39 @@ def _apply(session: Session, shop: Shop, key: str) -> list[int] | None:
         push_id = outbox.request(session, shop.id, TRACKING, push_key, shipment.shipment_id, tracking_payload(push))
         if push_id is not None:
             requested.append(push_id)
+        apologies = []
         if status in PROBLEMS:
-            requested += gifts.for_delivery_problem(session, shop, shipment.order_id, shipment.shipment_id)
+            apologies = gifts.for_delivery_problem(session, shop, shipment.order_id, shipment.shipment_id)
+            requested += apologies
+        if status:
+            follow_up(session, shop, shipment, status, event.happened_at, event.detail, bool(apologies))
     return requested
+
+
+def follow_up(
+    session: Session,
+    shop: Shop,
+    shipment: ShipmentRecord,
+    status: str,
+    happened_at: datetime | None,
+    detail: str | None,
+    apologised: bool = False,
+) -> None:
+    """What a parcel's news starts besides telling the store: a delivered parcel makes its order's survey
+    due; one in trouble opens a care item."""
+    if status == "delivered":
+        surveys.schedule(session, shop, shipment.order_id, happened_at)
+    elif status in care.DELIVERY_KINDS:
+        care.open_item(
+            session,
+            shop.id,
+            care.DELIVERY_KINDS[status],
+            f"delivery:{shipment.shipment_id}:{status}",
+            order_id=shipment.order_id,
+            tracking_number=shipment.tracking_number,
+            detail=detail,
+            done="apology code sent" if apologised else None,
+        )
 
 
 def _found_their_shipment(event_ids: set[int], session: Session) -> None:
