@@ -34,6 +34,8 @@ class Config:
     shopify_api_secret_previous: str | None
     smtp_url: str | None = None
     mail_from: str = "Sadakat <no-reply@localhost>"
+    care_email: str | None = None
+    """Where the hourly digest of new care items goes (none: no digest)."""
     shopify_api_key: str | None = None
     shopify_scopes: str = DEFAULT_SHOPIFY_SCOPES
     max_webhook_bytes: int = MAX_WEBHOOK_BYTES
@@ -83,6 +85,7 @@ class Config:
             shopify_api_key=env.get("SHOPIFY_API_KEY") or None,
             smtp_url=env.get("SADAKAT_SMTP_URL") or None,
             mail_from=env.get("SADAKAT_MAIL_FROM") or "Sadakat <no-reply@localhost>",
+            care_email=env.get("SADAKAT_CARE_EMAIL") or None,
             shopify_scopes=env.get("SHOPIFY_SCOPES") or DEFAULT_SHOPIFY_SCOPES,
             sweep_grace_seconds=_int(env, "SADAKAT_SWEEP_GRACE_SECONDS", 10),
             admin_password=env.get("ADMIN_PASSWORD") or _kept(data_dir, "admin_password"),

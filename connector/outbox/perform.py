@@ -95,7 +95,9 @@ def _code_note(storage: Storage, adapter: StoreAdapter, claimed: outbox.Claimed,
 def _email(storage: Storage, adapter: StoreAdapter, claimed: outbox.Claimed, config: Config) -> str | None:
     payload = claimed.payload
     try:
-        return mail.send(config, payload["to"], payload["subject"], payload["body"])
+        return mail.send(
+            config, payload["to"], payload["subject"], payload["body"], payload.get("html"), payload.get("headers")
+        )
     except mail.MailServerBusy as exc:
         raise RetryableStoreError(str(exc), mail.RETRY_SECONDS) from None
     except mail.MailRefused as exc:
@@ -147,7 +149,7 @@ def _learn_currency(storage: Storage, adapter: StoreAdapter, shop: ShopAccess) -
 
 
 def deliveries(claimed: outbox.Claimed, config: Config) -> outbox.FollowUp:
-    """Once the store has a code, hand it to the customer: by e-mail (where SMTP is configured) and, for a
+    """Once the store has a code, hand it to the customer: by e-mail (SMTP, else the local mailbox) and, for a
     gift earned by an order, as a customer note on that order where the store sends those."""
 
     def request(session: Session) -> list[int]:
@@ -169,7 +171,7 @@ def deliveries(claimed: outbox.Claimed, config: Config) -> outbox.FollowUp:
             gift=reason.startswith("gift:"),
         )
         requested = []
-        if config.smtp_url and payload.get("email"):
+        if payload.get("email"):  # over SMTP, or to the local mailbox the admin pages show
             subject = notices.CODES.get(locale, notices.CODES["en"])["subject"]
             requested.append(
                 outbox.request(

@@ -1,0 +1,155 @@
+"""The care queue for admins: what needs a person, with everything known about it, and what they do
+about it (send a code, add a note, resolve)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from connector.db.aftercare import CareItem, SurveyRecord
+from connector.db.storage import Storage
+from connector.db.tables import CustomerRecord, IssuedCode, OrderRecord, Shop, utcnow
+from connector.ops.carriers import shipment_history
+from connector.outbox import pushes
+from connector.settle import care
+
+KIND_WORDS = {
+    "en": {
+        "detractor": "An unhappy survey answer",
+        "delivery_failure": "A delivery failed",
+        "delivery_returned": "A parcel is going back",
+        "delivery_delayed": "A parcel is delayed",
+        "delivery_late": "A parcel is late past its estimate",
+        "no_points": "An order could not earn points",
+        "unmatched_tracking": "Parcel news for an unknown tracking number",
+    },
+    "tr": {
+        "detractor": "Memnun olmayan bir anket yanıtı",
+        "delivery_failure": "Bir teslimat başarısız oldu",
+        "delivery_returned": "Bir paket geri dönüyor",
+        "delivery_delayed": "Bir paket gecikiyor",
+        "delivery_late": "Bir paket tahmini teslim tarihini geçti",
+        "no_points": "Bir sipariş puan kazanamadı",
+        "unmatched_tracking": "Bilinmeyen bir takip numarası için kargo haberi",
+    },
+}
+MAX_NOTE = 2000
+
+
+class CareActionError(ValueError):
+    """An action on a care item can't be done as asked; the message names the field."""
+
+
+def open_count(session: Session, shop_id: int) -> int:
+    """How many items of the shop wait for a person."""
+    query = select(func.count()).where(CareItem.shop_id == shop_id, CareItem.status == CareItem.OPEN)
+    return int(session.scalar(query) or 0)
+
+
+def items(session: Session, shop_id: int, status: str | None = CareItem.OPEN, limit: int = 100) -> list[dict[str, Any]]:
+    """The shop's items, newest first, each with its customer, order, parcel and what was done."""
+    query = select(CareItem).where(CareItem.shop_id == shop_id).order_by(CareItem.id.desc()).limit(limit)
+    if status:
+        query = query.where(CareItem.status == status)
+    return [item_json(session, item) for item in session.scalars(query)]
+
+
+def item_json(session: Session, item: CareItem) -> dict[str, Any]:
+    """One item with everything a person needs to act on it."""
+    customer = session.get(CustomerRecord, item.customer_id) if item.customer_id else None
+    order = (
+        session.scalars(
+            select(OrderRecord).where(OrderRecord.shop_id == item.shop_id, OrderRecord.order_id == item.order_id)
+        ).first()
+        if item.order_id
+        else None
+    )
+    survey = (
+        session.scalars(
+            select(SurveyRecord).where(SurveyRecord.shop_id == item.shop_id, SurveyRecord.order_id == item.order_id)
+        ).first()
+        if item.order_id
+        else None
+    )
+    codes = (
+        session.scalars(
+            select(IssuedCode).where(IssuedCode.shop_id == item.shop_id, IssuedCode.customer_id == customer.id)
+        ).all()
+        if customer is not None
+        else []
+    )
+    return {
+        "id": item.id,
+        "kind": item.kind,
+        "status": item.status,
+        "detail": item.detail,
+        "created_at": item.created_at.isoformat(),
+        "resolved_at": item.resolved_at.isoformat() if item.resolved_at else None,
+        "customer": {
+            "id": customer.platform_id,
+            "email": customer.email,
+            "name": " ".join(n for n in (customer.first_name, customer.last_name) if n) or None,
+        }
+        if customer
+        else None,
+        "order": {"id": order.order_id, "name": order.name} if order else None,
+        "survey": {"score": survey.score, "comment": survey.comment} if survey and survey.score is not None else None,
+        "parcel": shipment_history(session, item.shop_id, item.tracking_number) if item.tracking_number else None,
+        "codes": [
+            {
+                "code": c.code,
+                "kind": c.kind,
+                "value": str(c.value),
+                "reason": c.reason,
+                "created_at": c.created_at.isoformat(),
+            }
+            for c in codes
+        ],
+        "history": item.history or [],
+    }
+
+
+def _item(session: Session, shop_id: int, item_id: int) -> CareItem:
+    item = session.get(CareItem, item_id, with_for_update=True) if 0 < item_id < 2**31 else None
+    if item is None or item.shop_id != shop_id:
+        raise LookupError(f"no care item {item_id} in shop {shop_id}")
+    return item
+
+
+def add_note(storage: Storage, shop_id: int, item_id: int, text: Any, by: str) -> None:
+    """Add a note to an item."""
+    if not isinstance(text, str) or not text.strip():
+        raise CareActionError("text: write the note")
+    with storage.session() as session:
+        care.note(_item(session, shop_id, item_id), by, "note", text.strip()[:MAX_NOTE])
+
+
+def resolve(storage: Storage, shop_id: int, item_id: int, by: str) -> None:
+    """Mark an item resolved."""
+    with storage.session() as session:
+        item = _item(session, shop_id, item_id)
+        if item.status != CareItem.RESOLVED:
+            care.note(item, by, "resolved", "")
+            item.status, item.resolved_at = CareItem.RESOLVED, utcnow()
+
+
+def send_code(
+    storage: Storage, shop_id: int, item_id: int, *, kind: Any, value: Any, days: Any, by: str
+) -> pushes.Issued:
+    """Send the item's customer a code (created in the store through the outbox, then e-mailed); the same
+    item gets at most one code. CareActionError or PushRequestError name a bad field."""
+    with storage.session() as session:
+        item = _item(session, shop_id, item_id)
+        customer = session.get(CustomerRecord, item.customer_id) if item.customer_id else None
+        shop = session.get(Shop, shop_id)
+        if customer is None or shop is None:
+            raise CareActionError("customer: this item has no customer to send a code to")
+        ident = customer.platform_id or customer.email or ""
+    issued = pushes.issue_code_for(
+        storage, shop_id, ident, kind=kind, value=value, days=days, title="A gift from us", key=f"care:{item_id}"
+    )
+    with storage.session() as session:
+        care.note(_item(session, shop_id, item_id), by, "code", issued.code)
+    return issued
