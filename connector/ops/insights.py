@@ -18,6 +18,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from connector.db.tables import CustomerRecord, LedgerEntry, OrderRecord, Push, Shop, utcnow
+from connector.ops import nps
 from connector.programme import programme_of
 
 ACTIVE_DAYS = 90
@@ -34,6 +35,7 @@ class Buyer:
     tier: str | None
     points: int
     orders: tuple[tuple[datetime, Decimal], ...]
+    customer_id: int | None = None
 
 
 def _ratio(part: Decimal | int, whole: Decimal | int, places: Decimal = RATE) -> Decimal | None:
@@ -66,16 +68,24 @@ def quintile_scores(values: list[Decimal | float | int]) -> list[int]:
 
 def rfm_segments(buyers: list[Buyer], now: datetime) -> dict[str, int]:
     """Customers who bought, by recency, frequency and money-spent quintiles, into six segments."""
-    bought = [b for b in buyers if b.orders]
     counts = dict.fromkeys(SEGMENTS, 0)
-    if not bought:
-        return counts
-    recency = quintile_scores([-(now - max(t for t, _ in b.orders)).days for b in bought])
-    frequency = quintile_scores([len(b.orders) for b in bought])
-    monetary = quintile_scores([sum((t for _, t in b.orders), Decimal(0)) for b in bought])
-    for buyer, r, f, m in zip(bought, recency, frequency, monetary, strict=True):
-        counts[segment(r, f, m, len(buyer.orders))] += 1
+    for name in segment_of(buyers, now).values():
+        counts[name] += 1
     return counts
+
+
+def segment_of(buyers: list[Buyer], now: datetime) -> dict[int, str]:
+    """Each buyer's segment, by their position in ``buyers`` (those who bought only)."""
+    bought = [(i, b) for i, b in enumerate(buyers) if b.orders]
+    if not bought:
+        return {}
+    recency = quintile_scores([-(now - max(t for t, _ in b.orders)).days for _, b in bought])
+    frequency = quintile_scores([len(b.orders) for _, b in bought])
+    monetary = quintile_scores([sum((t for _, t in b.orders), Decimal(0)) for _, b in bought])
+    return {
+        i: segment(r, f, m, len(buyer.orders))
+        for (i, buyer), r, f, m in zip(bought, recency, frequency, monetary, strict=True)
+    }
 
 
 def segment(r: int, f: int, m: int, orders: int) -> str:
@@ -115,7 +125,13 @@ def gather(session: Session, shop_id: int) -> list[Buyer]:
     ):
         orders.setdefault(customer_id, []).append((placed or updated, total or Decimal(0)))
     return [
-        Buyer(member=c.platform_id is not None, tier=c.tier, points=c.points, orders=tuple(orders.get(c.id, ())))
+        Buyer(
+            member=c.platform_id is not None,
+            tier=c.tier,
+            points=c.points,
+            orders=tuple(orders.get(c.id, ())),
+            customer_id=c.id,
+        )
         for c in session.scalars(select(CustomerRecord).where(CustomerRecord.shop_id == shop_id))
     ]
 
@@ -171,4 +187,11 @@ def programme_metrics(session: Session, shop: Shop, now: datetime | None = None)
         "gift_codes": {"issued": len(gift_codes), "used": sum(1 for c in gift_codes if c and c.upper() in used)},
         "tiers": dict(Counter(b.tier or "none" for b in members)),
         "segments": rfm_segments(buyers, now),
+        "nps": nps.figures(session, shop.id, now, _segments_by_customer(buyers, now)),
+    }
+
+
+def _segments_by_customer(buyers: list[Buyer], now: datetime) -> dict[int, str]:
+    return {
+        buyers[i].customer_id: name for i, name in segment_of(buyers, now).items() if buyers[i].customer_id is not None
     }

@@ -13,7 +13,7 @@ from connector.config import Config
 from connector.db.crypto import SecretKeyError, secret_key
 from connector.db.storage import Storage
 from connector.queue.connection import event_queue, redis_connection
-from connector.web import health, install, prometheus, storefront
+from connector.web import health, install, prometheus, storefront, surveys
 from connector.web import receiver as webhooks
 from connector.web.admin import api as admin
 from connector.web.admin import auth as admin_auth
@@ -57,6 +57,7 @@ def create_app(config: Config | None = None) -> Flask:
         health.bp,
         install.bp,
         storefront.bp,
+        surveys.bp,
     ):
         app.register_blueprint(blueprint)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")

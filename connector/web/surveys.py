@@ -1,0 +1,130 @@
+"""What a store's customer opens from an e-mail: a survey answer (one click records it, then an optional
+comment) and unsubscribing. No login: each link carries a signed token for exactly what it does."""
+
+from __future__ import annotations
+
+import hmac
+
+from flask import Blueprint, Response, render_template, request
+from flask.typing import ResponseReturnValue
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from connector.db.aftercare import SurveyRecord, Unsubscribe
+from connector.db.storage import upsert_insert
+from connector.db.tables import OrderRecord, Shop
+from connector.outbox.letters import unsubscribe_token
+from connector.programme import programme_of
+from connector.settle import surveys
+from connector.web.customer_texts import language, words
+from connector.web.runtime import runtime
+
+bp = Blueprint("surveys", __name__)
+PAGE_CSP = (
+    "default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; "
+    "frame-ancestors 'none'; base-uri 'none'"
+)
+MAX_ID = 2**31 - 1
+
+
+@bp.after_request
+def _policy(response: Response) -> Response:
+    response.headers["Content-Security-Policy"] = PAGE_CSP
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["Referrer-Policy"] = "no-referrer"  # the token stays out of other sites' logs
+    return response
+
+
+def _page(lang: str, status: int = 200, **values: object) -> ResponseReturnValue:
+    return render_template("customer.html", lang=lang, w=words(lang), **values), status
+
+
+def _invalid(lang: str = "en") -> ResponseReturnValue:
+    w = words(lang)
+    return _page(lang, 404, title=w["invalid_title"], message=w["invalid"])
+
+
+@bp.get("/surveys/<int:survey_id>/<int:score>")
+def answer(survey_id: int, score: int) -> ResponseReturnValue:
+    """Record the score (the first answer of an order counts) and offer a comment box."""
+    with runtime().storage.session() as session:
+        survey = session.get(SurveyRecord, survey_id, with_for_update=True) if 0 < survey_id <= MAX_ID else None
+        shop = session.get(Shop, survey.shop_id) if survey else None
+        if survey is None or shop is None:
+            return _invalid(language("en"))
+        lang = language(programme_of(shop).locale)
+        try:
+            surveys.checked(shop, survey.id, score, request.args.get("t"))
+            counted = surveys.answer(session, shop, survey, score)
+        except surveys.SurveyError:
+            return _invalid(lang)
+        w = words(lang)
+        points = programme_of(shop).survey.points if counted else 0
+        return _page(
+            lang,
+            title=w["thanks_title"],
+            shop=shop.domain,
+            message=w["recorded" if counted else "already"].format(score=survey.score),
+            points=w["points"].format(points=points) if counted and points and _member(session, shop, survey) else None,
+            comment_url=f"/surveys/{survey.id}/comment",
+            comment_token=surveys.token(shop, survey.id, "comment"),
+            comment=survey.comment,
+        )
+
+
+def _member(session: Session, shop: Shop, survey: SurveyRecord) -> bool:
+    query = select(OrderRecord.customer_id).where(
+        OrderRecord.shop_id == shop.id, OrderRecord.order_id == survey.order_id
+    )
+    return session.scalar(query) is not None
+
+
+@bp.post("/surveys/<int:survey_id>/comment")
+def comment(survey_id: int) -> ResponseReturnValue:
+    """Keep the customer's comment on their answer."""
+    with runtime().storage.session() as session:
+        survey = session.get(SurveyRecord, survey_id, with_for_update=True) if 0 < survey_id <= MAX_ID else None
+        shop = session.get(Shop, survey.shop_id) if survey else None
+        if survey is None or shop is None:
+            return _invalid()
+        lang = language(programme_of(shop).locale)
+        try:
+            surveys.checked(shop, survey.id, "comment", request.form.get("t"))
+            surveys.comment(session, shop, survey, request.form.get("comment") or "")
+        except surveys.SurveyError:
+            return _invalid(lang)
+        w = words(lang)
+        return _page(lang, title=w["thanks_title"], shop=shop.domain, message=w["comment_thanks"])
+
+
+@bp.route("/unsubscribe/<int:shop_id>", methods=["GET", "POST"])
+def unsubscribe(shop_id: int) -> ResponseReturnValue:
+    """Ask (GET), then stop (POST, also the mail client's one-click) marketing e-mail to an address."""
+    email = (request.args.get("e") or "").strip().lower()
+    given = request.args.get("t") or ""
+    with runtime().storage.session() as session:
+        shop = session.get(Shop, shop_id) if 0 < shop_id <= MAX_ID else None
+        lang = language(programme_of(shop).locale if shop else "en")
+        secret = shop.code_secret if shop else None
+        if shop is None or not email or not secret or not hmac.compare_digest(given, unsubscribe_token(secret, email)):
+            return _invalid(lang)
+        w = words(lang)
+        if request.method == "GET":
+            return _page(
+                lang,
+                title=w["unsubscribe_title"],
+                shop=shop.domain,
+                message=w["unsubscribe_question"].format(shop=shop.domain, email=email),
+                unsubscribe_url=request.full_path,
+            )
+        session.execute(
+            upsert_insert(session, Unsubscribe)
+            .values(shop_id=shop.id, email=email[:320])
+            .on_conflict_do_nothing(index_elements=["shop_id", "email"])
+        )
+        return _page(
+            lang,
+            title=w["unsubscribe_title"],
+            shop=shop.domain,
+            message=w["unsubscribed"].format(shop=shop.domain, email=email),
+        )
