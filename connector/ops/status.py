@@ -13,6 +13,7 @@ from rq.registry import FailedJobRegistry, ScheduledJobRegistry, StartedJobRegis
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from connector.db.aftercare import CareItem
 from connector.db.tables import Push, Shop, WebhookEvent, utcnow
 from connector.queue.connection import QUEUE_NAME
 
@@ -35,6 +36,7 @@ class ShopStatus:
     failed_events: int
     stuck_events: int
     failed_pushes: int
+    open_care: int = 0
 
 
 @dataclass(frozen=True)
@@ -86,6 +88,7 @@ def shop_statuses(session: Session, now: datetime | None = None) -> list[ShopSta
         WebhookEvent.received_at < now - STUCK_AFTER,
     )
     failed_pushes = _count_by_shop(session, Push.shop_id, Push.status == Push.FAILED)
+    open_care = _count_by_shop(session, CareItem.shop_id, CareItem.status == CareItem.OPEN)
     return [
         ShopStatus(
             id=shop.id,
@@ -97,6 +100,7 @@ def shop_statuses(session: Session, now: datetime | None = None) -> list[ShopSta
             failed_events=failed.get(shop.id, 0),
             stuck_events=stuck.get(shop.id, 0),
             failed_pushes=failed_pushes.get(shop.id, 0),
+            open_care=open_care.get(shop.id, 0),
         )
         for shop in session.scalars(select(Shop).order_by(Shop.id))
     ]

@@ -17,6 +17,8 @@ from connector.web import health, install, prometheus, storefront, surveys
 from connector.web import receiver as webhooks
 from connector.web.admin import api as admin
 from connector.web.admin import auth as admin_auth
+from connector.web.admin import care_pages as admin_care
+from connector.web.admin import mailbox_pages as admin_mail
 from connector.web.admin import pages as admin_pages
 from connector.web.errors import register_error_handlers
 from connector.web.runtime import Runtime
@@ -53,6 +55,8 @@ def create_app(config: Config | None = None) -> Flask:
         admin_auth.bp,
         admin_pages.bp,
         admin.bp,
+        admin_care.bp,
+        admin_mail.bp,
         prometheus.bp,
         health.bp,
         install.bp,

@@ -14,7 +14,7 @@ from adapters import get_adapter
 from connector import inbox
 from connector.db.customers import find_customer
 from connector.db.tables import Push, Shop, WebhookEvent, utcnow
-from connector.ops import activity, carriers, shops, status
+from connector.ops import activity, care, carriers, nps, shops, status
 from connector.ops import insights as metrics
 from connector.outbox import pushes
 from connector.programme import SettingsError, programme_of
@@ -77,6 +77,7 @@ def _render_shop(
         figures = metrics.programme_metrics(session, shop)
         per_hour = activity.events_per_hour(session, shop.id)
         issued, redeemed = activity.points_per_day(session, shop.id)
+        weeks, promoters, detractors = nps.weekly(session, shop.id, utcnow())
         events = session.scalars(
             select(WebhookEvent)
             .where(WebhookEvent.shop_id == shop.id)
@@ -103,6 +104,12 @@ def _render_shop(
             ),
             bar_list(t("chart_tiers"), sorted(figures["tiers"].items()), t.number),
             bar_list(t("chart_segments"), list(figures["segments"].items()), t.number),
+            column_chart(
+                t("chart_nps"),
+                weeks,
+                [Series(t("promoters"), promoters, "bar"), Series(t("detractors"), detractors, "bar2")],
+                t.number,
+            ),
         ]
         public_url = runtime().config.public_url
         webhook_url = public_url + get_adapter(shop.platform).webhook_path(shop.id)
@@ -126,6 +133,7 @@ def _render_shop(
             carrier_webhook_url=carriers.webhook_url(public_url, shop.id, "sadakat").removesuffix("/sadakat"),
             carrier_error=carrier_error,
             unmatched=unmatched,
+            open_care=care.open_count(session, shop.id),
         )
     return page, code
 
@@ -147,6 +155,9 @@ def _settings_form(settings: dict[str, Any]) -> dict[str, Any]:
         "gifts": json.dumps(settings.get("gifts", []), indent=2, ensure_ascii=False),
         "return_spent_points": settings.get("return_spent_points", "always"),
         "currency": settings.get("currency", ""),
+        "survey_enabled": settings.get("survey", {}).get("enabled", False),
+        "survey_delay_days": settings.get("survey", {}).get("delay_days", ""),
+        "survey_points": settings.get("survey", {}).get("points", ""),
     }
 
 
@@ -155,6 +166,8 @@ def _error_field(error: str | None) -> str | None:
     if not error:
         return None
     name = error.split(" ", 1)[0].split("[", 1)[0]
+    if name.startswith("survey."):
+        return "survey_" + name.removeprefix("survey.")
     return name.rsplit(".", 1)[-1].rstrip(":")
 
 
@@ -163,7 +176,7 @@ def save_settings(shop_id: int) -> ResponseReturnValue:
     """Save the settings form; any bad value is shown next to the form and nothing is saved."""
     form = request.form
     submitted: dict[str, Any] = {name: form.get(name, "") for name in _settings_form({})}
-    for flag in ("include_shipping", "include_tax", "sync_customers"):
+    for flag in ("include_shipping", "include_tax", "sync_customers", "survey_enabled"):
         submitted[flag] = flag in form
     try:
         changes: dict[str, Any] = {
@@ -185,6 +198,16 @@ def save_settings(shop_id: int) -> ResponseReturnValue:
             changes["return_spent_points"] = submitted["return_spent_points"]
         if "currency" in form:
             changes["currency"] = submitted["currency"].strip() or None
+        if "survey_delay_days" in form:
+            with runtime().storage.session() as session:
+                shop = _shop_or_404(session, shop_id)
+                question = programme_of(shop).survey.question if shop else None
+            changes["survey"] = {
+                "enabled": submitted["survey_enabled"],
+                "delay_days": str(submitted["survey_delay_days"]).strip(),
+                "points": str(submitted["survey_points"]).strip(),
+                "question": question,
+            }
         shops.change_settings(runtime().storage, shop_id, changes)
     except LookupError:
         return problem(404, f"no shop {shop_id}")
