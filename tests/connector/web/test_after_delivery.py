@@ -1,0 +1,268 @@
+"""After delivery: the survey is due delay_days after a real shipment is delivered, goes out once through a
+real SMTP server, one click records the score and its points once, and the NPS follows; an unhappy
+answer or a parcel in trouble lands in the care queue, whose apology code reaches the store."""
+
+from __future__ import annotations
+
+import dataclasses
+import email
+import json
+import re
+from datetime import timedelta
+from email import policy
+from typing import Any
+
+import pytest
+import responses
+from click.testing import CliRunner
+from flask.testing import FlaskClient
+from redis import Redis
+from sqlalchemy import select, update
+
+from connector.cli import main
+from connector.config import Config
+from connector.db.aftercare import SurveyRecord, Unsubscribe
+from connector.db.storage import Storage
+from connector.db.tables import LedgerEntry, Push, Shop, utcnow
+from connector.ops.shops import change_settings
+from connector.ops.surveys import send_due
+from connector.queue.connection import event_queue
+from tests.support import AUTH, MailInbox, drain, fixture, paid_shopify_order, post_shopify, post_woo, sign
+
+NUMBER = "1z827wk74630"
+API = "https://woo.example.com/wp-json/wc/v3"
+SURVEY = {"enabled": True, "delay_days": 7, "points": 50}
+
+
+def carrier(client: FlaskClient, shop: Shop, status: str, number: str = NUMBER) -> Any:
+    body = json.dumps({"tracking_number": number, "status": status, "happened_at": "2026-11-20T10:00:00Z"}).encode()
+    return client.post(
+        f"/webhooks/carrier/{shop.id}",
+        data=body,
+        headers={"X-Sadakat-Signature": sign(body, shop.carrier_secret or "")},
+    )
+
+
+def woo_order_shipped(client: FlaskClient, shop: Shop, redis: Redis, **changes: Any) -> dict[str, Any]:
+    order = fixture("woocommerce/order_created.json") | changes
+    item = {"tracking_provider": "", "custom_tracking_provider": "Aras Kargo", "custom_tracking_link": "",
+            "tracking_number": NUMBER, "date_shipped": "1763600000", "tracking_id": "a1"}  # fmt: skip
+    order["meta_data"] = [*order["meta_data"], {"id": 9, "key": "_wc_shipment_tracking_items", "value": [item]}]
+    post_woo(client, shop, "order.updated", order)
+    drain(redis)
+    return order
+
+
+def quiet_store() -> None:
+    """The WooCommerce calls a tracking update makes (a customer note; Shipment Tracking)."""
+    responses.post(f"{API}/orders/727/notes", json={"id": 31, "customer_note": True}, status=201)
+
+
+def mail_parts(message: Any) -> tuple[str, str, Any]:
+    parsed = email.message_from_bytes(message.content, policy=policy.default)
+    return (
+        parsed.get_body(preferencelist=("plain",)).get_content(),
+        parsed.get_body(preferencelist=("html",)).get_content(),
+        parsed,
+    )
+
+
+def send_now(storage: Storage, redis: Redis, config: Config, **kw: Any) -> list[Any]:
+    sent = send_due(storage, event_queue(redis), dataclasses.replace(config, smtp_url="smtp://set"), **kw)
+    drain(redis)
+    return sent
+
+
+@pytest.fixture
+def delivered(client: FlaskClient, woo_shop: Shop, storage: Storage, redis: Redis) -> Shop:
+    change_settings(storage, woo_shop.id, {"survey": SURVEY})
+    woo_order_shipped(client, woo_shop, redis)
+    quiet_store()
+    assert carrier(client, woo_shop, "delivered").status_code == 200
+    drain(redis)
+    return woo_shop
+
+
+def test_the_survey_waits_delay_days_then_goes_out_once_with_eleven_links(
+    delivered: Shop, storage: Storage, redis: Redis, config: Config, smtp: MailInbox, client: FlaskClient
+) -> None:
+    with storage.session() as session:
+        survey = session.scalars(select(SurveyRecord)).one()
+        assert (survey.order_id, survey.status) == ("727", "due")
+    assert send_now(storage, redis, config, now=survey.delivered_at + timedelta(days=6)) == []
+    [sent] = send_now(storage, redis, config, now=survey.delivered_at + timedelta(days=7, minutes=1))
+    assert (sent.order, sent.to) == ("727", "john.doe@example.com")
+    assert send_now(storage, redis, config, now=survey.delivered_at + timedelta(days=8)) == []
+    [message] = smtp.messages
+    assert message.rcpt_tos == ["john.doe@example.com"]
+    text, html, parsed = mail_parts(message)
+    assert parsed["Subject"] == "How was your order 727 from woo.example.com?"
+    assert parsed["List-Unsubscribe"].startswith("<http://127.0.0.1:8000/unsubscribe/")
+    assert "Hello John," in text and "How likely are you to recommend woo.example.com to a friend?" in text
+    links = re.findall(r"(\d+): (http://\S+)", text)
+    assert [int(score) for score, _ in links] == list(range(11))
+    html_links = re.findall(r'<a href="([^"]+/surveys/[^"]+)"[^>]*>(\d+)</a>', html)
+    assert [int(score) for _, score in html_links] == list(range(11))
+    assert [url.replace("&amp;", "&") for url, _ in html_links] == [url for _, url in links]
+
+
+def test_one_click_records_the_score_and_the_points_once_and_the_nps_follows(
+    delivered: Shop, storage: Storage, redis: Redis, config: Config, smtp: MailInbox, client: FlaskClient
+) -> None:
+    with storage.session() as session:
+        session.execute(update(SurveyRecord).values(delivered_at=utcnow() - timedelta(days=8)))
+    send_now(storage, redis, config)
+    text, _, _ = mail_parts(smtp.messages[0])
+    links = dict(re.findall(r"(\d+): http://127.0.0.1:8000(\S+)", text))
+    first = client.get(links["9"])
+    assert first.status_code == 200
+    page = first.get_data(as_text=True)
+    assert "You answered 9 out of 10." in page and "50 points have been added to your balance." in page
+    again = client.get(links["3"]).get_data(as_text=True)
+    assert "Your answer was already recorded: 9 out of 10." in again
+    assert client.get(links["9"]).status_code == 200
+    forged = client.get(links["9"].replace("/9?", "/10?"))
+    assert forged.status_code == 404 and "This link is not valid" in forged.get_data(as_text=True)
+    with storage.session() as session:
+        entries = session.scalars(select(LedgerEntry).where(LedgerEntry.kind == "survey")).all()
+    assert [(e.points, e.source_id) for e in entries] == [(50, "727")]
+    nps = client.get(f"/admin/api/shops/{delivered.id}/metrics", headers=AUTH).get_json()["nps"]
+    assert (nps["score"], nps["responses"], nps["promoters"], nps["detractors"]) == (100, 1, 1, 0)
+    assert nps["response_rate"] == "1.0000"
+    turkish = client.get(links["9"] + "&lang=tr").get_data(as_text=True)
+    assert "Yanıtınız zaten kaydedilmişti: 10 üzerinden 9." in turkish
+
+
+def test_a_detractor_lands_in_the_care_queue_with_the_comment_and_an_apology_code_reaches_the_store(
+    delivered: Shop, storage: Storage, redis: Redis, config: Config, smtp: MailInbox, client: FlaskClient
+) -> None:
+    with storage.session() as session:
+        session.execute(update(SurveyRecord).values(delivered_at=utcnow() - timedelta(days=8)))
+    send_now(storage, redis, config)
+    text, _, _ = mail_parts(smtp.messages[0])
+    links = dict(re.findall(r"(\d+): http://127.0.0.1:8000(\S+)", text))
+    page = client.get(links["2"]).get_data(as_text=True)
+    token = re.search(r'name="t" value="([^"]+)"', page).group(1)
+    assert client.post("/surveys/1/comment", data={"t": "forged", "comment": "x"}).status_code == 404
+    said = client.post(f"/surveys/{links['2'].split('/')[2]}/comment", data={"t": token, "comment": "Box was crushed"})
+    assert "Thank you, we read every comment." in said.get_data(as_text=True)
+    queue = client.get(f"/admin/api/shops/{delivered.id}/care", headers=AUTH).get_json()
+    [item] = queue["items"]
+    assert (item["kind"], item["survey"], queue["open"]) == ("detractor", {"score": 2, "comment": "Box was crushed"}, 1)
+    assert item["customer"]["email"] == "john.doe@example.com" and item["order"]["id"] == "727"
+    responses.get(f"{API}/coupons", json=[])
+    responses.post(f"{API}/coupons", json={"id": 700}, status=201)
+    sent = client.post(
+        f"/admin/api/shops/{delivered.id}/care/{item['id']}/codes",
+        json={"kind": "percentage", "value": "15", "days": 30},
+        headers=AUTH,
+    )
+    assert sent.status_code == 202
+    bad = client.post(
+        f"/admin/api/shops/{delivered.id}/care/{item['id']}/codes",
+        json={"kind": "percentage", "value": "150"},
+        headers=AUTH,
+    )
+    assert bad.status_code == 400 and "percentage" in bad.get_json()["error"]
+    drain(redis)
+    created = [
+        json.loads(c.request.body) for c in responses.calls if c.request.method == "POST" and "coupons" in c.request.url
+    ]
+    assert [(c["code"], c["discount_type"], c["amount"]) for c in created] == [
+        (sent.get_json()["code"], "percent", "15")
+    ]
+    assert sent.get_json()["code"] in smtp.messages[-1].content.decode()
+    with storage.session() as session:
+        assert session.scalar(select(Push.status).where(Push.kind == "discount_code")) == "done"
+    assert (
+        client.post(
+            f"/admin/api/shops/{delivered.id}/care/{item['id']}/notes", json={"text": "called"}, headers=AUTH
+        ).status_code
+        == 201
+    )
+    assert client.post(f"/admin/api/shops/{delivered.id}/care/{item['id']}/resolve", headers=AUTH).status_code == 200
+    done = client.get(f"/admin/api/shops/{delivered.id}/care?status=resolved", headers=AUTH).get_json()["items"][0]
+    assert [h["what"] for h in done["history"]] == ["code", "note", "resolved"]
+    assert client.get(f"/admin/api/shops/{delivered.id}/care", headers=AUTH).get_json()["open"] == 0
+
+
+@pytest.mark.parametrize("status", ["refunded", "cancelled"])
+def test_a_refunded_or_cancelled_order_gets_no_survey(
+    client: FlaskClient, woo_shop: Shop, storage: Storage, redis: Redis, config: Config, smtp: MailInbox, status: str
+) -> None:
+    change_settings(storage, woo_shop.id, {"survey": SURVEY | {"delay_days": 0}})
+    woo_order_shipped(client, woo_shop, redis)
+    quiet_store()
+    carrier(client, woo_shop, "delivered")
+    drain(redis)
+    post_woo(client, woo_shop, "order.updated", fixture("woocommerce/order_created.json") | {"status": status})
+    drain(redis)
+    [skipped] = send_now(storage, redis, config)
+    assert skipped.skipped == "the order was cancelled or refunded in full"
+    assert smtp.messages == []
+    with storage.session() as session:
+        assert session.scalar(select(SurveyRecord.status)) == "skipped"
+
+
+def test_unsubscribing_from_the_link_stops_surveys(
+    delivered: Shop, storage: Storage, redis: Redis, config: Config, smtp: MailInbox, client: FlaskClient
+) -> None:
+    with storage.session() as session:
+        session.execute(update(SurveyRecord).values(delivered_at=utcnow() - timedelta(days=8)))
+    send_now(storage, redis, config)
+    _, _, parsed = mail_parts(smtp.messages[0])
+    link = parsed["List-Unsubscribe"].strip("<>").removeprefix("http://127.0.0.1:8000")
+    ask = client.get(link)
+    assert ask.status_code == 200 and "john.doe@example.com" in ask.get_data(as_text=True)
+    assert client.get(link.replace("t=", "t=0")).status_code == 404
+    done = client.post(link, data={"List-Unsubscribe": "One-Click"})
+    assert "will get no more of these e-mails" in done.get_data(as_text=True)
+    with storage.session() as session:
+        assert session.scalars(select(Unsubscribe.email)).all() == ["john.doe@example.com"]
+        session.execute(update(SurveyRecord).values(status="due", sent_at=None))
+    [again] = send_now(storage, redis, config)
+    assert again.skipped == "the customer unsubscribed"
+
+
+def test_a_failed_delivery_opens_a_care_item_with_the_parcels_history(
+    client: FlaskClient, woo_shop: Shop, storage: Storage, redis: Redis
+) -> None:
+    woo_order_shipped(client, woo_shop, redis)
+    quiet_store()
+    carrier(client, woo_shop, "in_transit")
+    carrier(client, woo_shop, "failure")
+    assert carrier(client, woo_shop, "failure").get_json()["status"] == "duplicate"  # one item, told once
+    drain(redis)
+    [item] = client.get(f"/admin/api/shops/{woo_shop.id}/care", headers=AUTH).get_json()["items"]
+    assert item["kind"] == "delivery_failure"
+    assert [e["status"] for e in item["parcel"]["events"] if e["service"] == "sadakat"] == ["in_transit", "failure"]
+    assert item["order"]["id"] == "727" and item["customer"]["email"] == "john.doe@example.com"
+
+
+def test_shopify_delivered_fulfillment_makes_the_survey_due_and_the_cli_sends_it(
+    client: FlaskClient, offline_shopify_shop: Shop, storage: Storage, redis: Redis, smtp: MailInbox
+) -> None:
+    change_settings(storage, offline_shopify_shop.id, {"survey": SURVEY | {"delay_days": 0}, "locale": "tr"})
+    post_shopify(client, offline_shopify_shop, "orders/paid", paid_shopify_order())
+    delivered = fixture("shopify/fulfillments_create.json") | {
+        "shipment_status": "delivered",
+        "updated_at": utcnow().isoformat(),  # delivered just now (the sample's date is years old)
+    }
+    post_shopify(client, offline_shopify_shop, "fulfillments/update", delivered)
+    drain(redis)
+    result = CliRunner().invoke(main, ["surveys", "send", "--shop", str(offline_shopify_shop.id)])
+    assert result.exit_code == 0, result.output
+    assert "order #9999: sent to john@example.com" in result.output and "1 survey sent." in result.output
+    drain(redis)
+    [message] = smtp.messages
+    text, _, parsed = mail_parts(message)
+    assert parsed["Subject"] == "sadakat-test.myshopify.com siparişiniz #9999 nasıldı?"
+    assert "Merhaba John," in text
+    assert CliRunner().invoke(main, ["surveys", "send"]).output.strip() == "No survey is due."
+
+
+def test_survey_settings_are_validated_and_turned_on_in_the_shop_page_form(client: FlaskClient, woo_shop: Shop) -> None:
+    bad = client.put(f"/admin/api/shops/{woo_shop.id}/settings", json={"survey": {"delay_days": 99}}, headers=AUTH)
+    assert bad.status_code == 400 and "survey.delay_days" in bad.get_json()["error"]
+    good = client.put(f"/admin/api/shops/{woo_shop.id}/settings", json={"survey": SURVEY}, headers=AUTH)
+    assert good.get_json()["survey"] == {"enabled": True, "delay_days": 7, "points": 50}
