@@ -130,7 +130,7 @@ def kept_message(config: Config, name: str) -> Kept | None:
         name=name,
         to=str(message["To"] or ""),
         subject=str(message["Subject"] or ""),
-        sent_at=datetime.strptime(name[:22], "%Y%m%dT%H%M%S%f").replace(tzinfo=UTC),
+        sent_at=datetime.strptime(name.split("-", 1)[0], "%Y%m%dT%H%M%S%f").replace(tzinfo=UTC),
         text=text_part.get_content() if text_part is not None else "",
         html=html_part.get_content() if html_part is not None else None,
     )

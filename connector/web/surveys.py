@@ -66,7 +66,7 @@ def answer(survey_id: int, score: int) -> ResponseReturnValue:
             shop=shop.domain,
             message=w["recorded" if counted else "already"].format(score=survey.score),
             points=w["points"].format(points=points) if counted and points and _member(session, shop, survey) else None,
-            comment_url=f"/surveys/{survey.id}/comment",
+            comment_url=f"/surveys/{survey.id}/comment" + (f"?lang={lang}" if request.args.get("lang") else ""),
             comment_token=surveys.token(shop, survey.id, "comment"),
             comment=survey.comment,
         )
