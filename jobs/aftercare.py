@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from connector.config import Config
 from connector.db.storage import storage_for
-from connector.ops import surveys
+from connector.ops.after_delivery import surveys
 from connector.queue.connection import current_queue
 from connector.queue.telemetry import timed
 

@@ -35,7 +35,7 @@ def migrate() -> None:
     click.echo(f"database is up to date ({config.database_url.split('://', 1)[0]})")
 
 
-JOB_MODULES = ("jobs.events", "jobs.pushes", "jobs.maintenance", "jobs.sweeper")
+JOB_MODULES = ("jobs.events", "jobs.pushes", "jobs.maintenance", "jobs.sweeper", "jobs.aftercare")
 
 
 @main.command()

@@ -17,7 +17,7 @@ def surveys() -> None:
 def surveys_send(shop_id: int | None) -> None:
     """Send every survey that is due now, and print what was sent (and what was passed over, and why)."""
     from connector.db.storage import storage_for
-    from connector.ops.surveys import send_due
+    from connector.ops.after_delivery.surveys import send_due
     from connector.queue.connection import current_queue
 
     config = _config()

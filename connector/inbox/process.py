@@ -20,7 +20,8 @@ from connector.outbox import pushes
 from connector.programme import programme_of
 from connector.rules import currency as currencies
 from connector.settle import batch as batch_settle
-from connector.settle import care, lifecycle, orders, tracking
+from connector.settle import lifecycle, orders, tracking
+from connector.settle.after_delivery import care
 
 log = logging.getLogger(__name__)
 

@@ -18,7 +18,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from connector.db.tables import CustomerRecord, LedgerEntry, OrderRecord, Push, Shop, utcnow
-from connector.ops import nps
+from connector.ops.after_delivery import nps
 from connector.programme import programme_of
 
 ACTIVE_DAYS = 90

@@ -22,7 +22,8 @@ from connector.outbox import requests as outbox
 from connector.outbox.pushes import TRACKING, tracking_payload
 from connector.programme import programme_of
 from connector.rules.tracking import PROBLEMS, further, is_news
-from connector.settle import care, gifts, surveys
+from connector.settle import gifts
+from connector.settle.after_delivery import care, surveys
 
 CARRIER_TOPIC = "carrier/tracking"
 """The topic of news in Sadakat's own format; a tracking service's news is ``carrier/<service>``."""

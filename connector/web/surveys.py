@@ -15,7 +15,7 @@ from connector.db.storage import upsert_insert
 from connector.db.tables import OrderRecord, Shop
 from connector.outbox.letters import unsubscribe_token
 from connector.programme import programme_of
-from connector.settle import surveys
+from connector.settle.after_delivery import surveys
 from connector.web.customer_texts import language, words
 from connector.web.runtime import runtime
 
@@ -116,6 +116,7 @@ def unsubscribe(shop_id: int) -> ResponseReturnValue:
                 shop=shop.domain,
                 message=w["unsubscribe_question"].format(shop=shop.domain, email=email),
                 unsubscribe_url=request.full_path,
+                unsubscribe_token=given,
             )
         session.execute(
             upsert_insert(session, Unsubscribe)

@@ -24,8 +24,8 @@ from connector.config import Config
 from connector.db.aftercare import SurveyRecord
 from connector.db.storage import Storage
 from connector.db.tables import Shop, utcnow
+from connector.ops.after_delivery.surveys import send_due
 from connector.ops.shops import change_settings
-from connector.ops.surveys import send_due
 from connector.outbox import mail
 from connector.queue.connection import event_queue
 from tests.support import ADMIN_PASSWORD, drain, fixture, sign, woo_headers

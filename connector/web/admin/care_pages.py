@@ -10,7 +10,7 @@ from flask.typing import ResponseReturnValue
 
 from connector.db.aftercare import CareItem
 from connector.db.tables import Shop
-from connector.ops import care
+from connector.ops.after_delivery import care
 from connector.outbox import pushes
 from connector.web.admin.auth import bearer_ok, require_admin
 from connector.web.admin.texts import text_for

@@ -14,8 +14,9 @@ from adapters import get_adapter
 from connector import inbox
 from connector.db.customers import find_customer
 from connector.db.tables import Push, Shop, WebhookEvent, utcnow
-from connector.ops import activity, care, carriers, nps, shops, status
+from connector.ops import activity, carriers, shops, status
 from connector.ops import insights as metrics
+from connector.ops.after_delivery import care, nps
 from connector.outbox import pushes
 from connector.programme import SettingsError, programme_of
 from connector.settle import ledger

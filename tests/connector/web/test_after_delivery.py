@@ -24,8 +24,8 @@ from connector.config import Config
 from connector.db.aftercare import SurveyRecord, Unsubscribe
 from connector.db.storage import Storage
 from connector.db.tables import LedgerEntry, Push, Shop, utcnow
+from connector.ops.after_delivery.surveys import send_due
 from connector.ops.shops import change_settings
-from connector.ops.surveys import send_due
 from connector.queue.connection import event_queue
 from tests.support import AUTH, MailInbox, drain, fixture, paid_shopify_order, post_shopify, post_woo, sign
 

@@ -169,7 +169,7 @@ def test_the_shop_page_shows_metrics_charts_and_recent_events(admin: FlaskClient
     assert page.status_code == 200
     html = text(page)
     assert re.search(r'id="points-issued">404<', html)
-    assert html.count("<svg") == 4
+    assert html.count("<svg") == 5  # events, points, tiers, segments, NPS trend
     assert "Events per hour, last 48 h" in html
     assert "<title>" in html and "orders/paid" in html
     assert "Nothing has failed." in html

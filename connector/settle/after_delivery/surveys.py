@@ -14,7 +14,8 @@ from connector.db.aftercare import CareItem, SurveyRecord
 from connector.db.storage import upsert_insert
 from connector.db.tables import OrderRecord, Shop, utcnow
 from connector.programme import programme_of
-from connector.settle import care, ledger
+from connector.settle import ledger
+from connector.settle.after_delivery import care
 
 SCORES = range(11)
 DETRACTOR_MAX = 6

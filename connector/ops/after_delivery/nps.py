@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from connector.db.aftercare import SurveyRecord
 from connector.db.tables import CustomerRecord, OrderRecord
-from connector.settle.surveys import DETRACTOR_MAX, PROMOTER_MIN
+from connector.settle.after_delivery.surveys import DETRACTOR_MAX, PROMOTER_MIN
 
 WINDOW_DAYS = 90
 WEEKS = 12

@@ -13,7 +13,7 @@ from connector.db.storage import Storage
 from connector.db.tables import CustomerRecord, IssuedCode, OrderRecord, Shop, utcnow
 from connector.ops.carriers import shipment_history
 from connector.outbox import pushes
-from connector.settle import care
+from connector.settle.after_delivery import care
 
 KIND_WORDS = {
     "en": {

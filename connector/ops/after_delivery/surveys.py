@@ -14,12 +14,12 @@ from connector.config import Config
 from connector.db.aftercare import CareItem, SurveyRecord, Unsubscribe
 from connector.db.storage import Storage
 from connector.db.tables import CustomerRecord, OrderRecord, ShipmentRecord, Shop, utcnow
-from connector.ops.care import KIND_WORDS
+from connector.ops.after_delivery.care import KIND_WORDS
 from connector.outbox import letters, pushes
 from connector.outbox import requests as outbox
 from connector.programme import programme_of
-from connector.settle import care
-from connector.settle.surveys import SCORES, token
+from connector.settle.after_delivery import care
+from connector.settle.after_delivery.surveys import SCORES, token
 
 LATE_AFTER = timedelta(days=1)
 """A parcel not delivered this long after its estimate is late."""
