@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import delete, or_, select, update
 from sqlalchemy.orm import Session
 
+from connector.db.aftercare import CareItem, SurveyRecord, Unsubscribe
 from connector.db.tables import (
     CustomerRecord,
     DataExport,
@@ -65,6 +66,16 @@ def redact_customer(session: Session, shop: Shop, request: Lifecycle) -> int:
             .where(Push.shop_id == shop.id, Push.target == customer.key)
             .values(target=anonymous, payload={"redacted": True})
         )
+        if customer.email:  # e-mail pushes (codes, surveys) are addressed to it
+            session.execute(
+                update(Push)
+                .where(Push.shop_id == shop.id, Push.target == customer.email)
+                .values(target=anonymous, payload={"redacted": True})
+            )
+            session.execute(
+                delete(Unsubscribe).where(Unsubscribe.shop_id == shop.id, Unsubscribe.email == customer.email.lower())
+            )
+        _forget_what_they_said(session, shop.id, customer.id)
         customer.key = anonymous
         customer.platform_id = customer.email = customer.first_name = customer.last_name = None
         customer.birthday = None
@@ -75,6 +86,21 @@ def redact_customer(session: Session, shop: Shop, request: Lifecycle) -> int:
             if any(needle in event.body for needle in needles):
                 event.body = REDACTED_BODY
     return len(customers)
+
+
+def _forget_what_they_said(session: Session, shop_id: int, customer_id: int) -> None:
+    """Survey comments on the customer's orders, and the notes and details of their care items."""
+    orders = select(OrderRecord.order_id).where(OrderRecord.shop_id == shop_id, OrderRecord.customer_id == customer_id)
+    session.execute(
+        update(SurveyRecord)
+        .where(SurveyRecord.shop_id == shop_id, SurveyRecord.order_id.in_(orders))
+        .values(comment=None)
+    )
+    session.execute(
+        update(CareItem)
+        .where(CareItem.shop_id == shop_id, CareItem.customer_id == customer_id)
+        .values(detail=None, history=[])
+    )
 
 
 def export_customer(session: Session, shop: Shop, request: Lifecycle) -> int:
@@ -128,6 +154,28 @@ def export_customer(session: Session, shop: Shop, request: Lifecycle) -> int:
                         "created_at": p.created_at.isoformat(),
                     }
                     for p in pushes
+                ],
+                "survey_answers": [
+                    {
+                        "order": v.order_id,
+                        "score": v.score,
+                        "comment": v.comment,
+                        "answered_at": v.answered_at.isoformat(),
+                    }
+                    for v in session.scalars(
+                        select(SurveyRecord)
+                        .where(
+                            SurveyRecord.shop_id == shop.id,
+                            SurveyRecord.score.is_not(None),
+                            SurveyRecord.order_id.in_(
+                                select(OrderRecord.order_id).where(
+                                    OrderRecord.shop_id == shop.id, OrderRecord.customer_id == customer.id
+                                )
+                            ),
+                        )
+                        .order_by(SurveyRecord.id)
+                    )
+                    if v.answered_at is not None
                 ],
             }
         )

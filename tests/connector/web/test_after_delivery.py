@@ -21,7 +21,7 @@ from sqlalchemy import select, update
 
 from connector.cli import main
 from connector.config import Config
-from connector.db.aftercare import SurveyRecord, Unsubscribe
+from connector.db.aftercare import CareItem, SurveyRecord, Unsubscribe
 from connector.db.storage import Storage
 from connector.db.tables import LedgerEntry, Push, Shop, utcnow
 from connector.ops.after_delivery.surveys import send_due
@@ -266,3 +266,32 @@ def test_survey_settings_are_validated_and_turned_on_in_the_shop_page_form(clien
     assert bad.status_code == 400 and "survey.delay_days" in bad.get_json()["error"]
     good = client.put(f"/admin/api/shops/{woo_shop.id}/settings", json={"survey": SURVEY}, headers=AUTH)
     assert good.get_json()["survey"] == {"enabled": True, "delay_days": 7, "points": 50}
+
+
+def test_a_customer_redaction_forgets_their_comment_care_notes_and_survey_mail(
+    delivered: Shop, storage: Storage, redis: Redis, config: Config, smtp: MailInbox, client: FlaskClient
+) -> None:
+    from connector.model import Lifecycle
+    from connector.settle import lifecycle
+
+    with storage.session() as session:
+        session.execute(update(SurveyRecord).values(delivered_at=utcnow() - timedelta(days=8)))
+    send_now(storage, redis, config)
+    text, _, _ = mail_parts(smtp.messages[0])
+    links = dict(re.findall(r"(\d+): http://127.0.0.1:8000(\S+)", text))
+    page = client.get(links["0"]).get_data(as_text=True)
+    token = re.search(r'name="t" value="([^"]+)"', page).group(1)
+    client.post(f"/surveys/{links['0'].split('/')[2]}/comment", data={"t": token, "comment": "I am John Doe"})
+    [item] = client.get(f"/admin/api/shops/{delivered.id}/care", headers=AUTH).get_json()["items"]
+    client.post(f"/admin/api/shops/{delivered.id}/care/{item['id']}/notes", json={"text": "John's phone"}, headers=AUTH)
+    with storage.session() as session:
+        shop = session.get(Shop, delivered.id)
+        assert lifecycle.redact_customer(session, shop, Lifecycle(kind="customer_redact", email="john.doe@example.com"))
+    with storage.session() as session:
+        survey = session.scalars(select(SurveyRecord)).one()
+        assert (survey.score, survey.comment) == (0, None)
+        care_item = session.scalars(select(CareItem)).one()
+        assert (care_item.detail, care_item.history) == (None, [])
+        mails = session.scalars(select(Push).where(Push.kind == "email")).all()
+        assert mails and all(p.payload == {"redacted": True} for p in mails)
+        assert "john.doe@example.com" not in str([p.target for p in mails])
