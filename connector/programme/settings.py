@@ -7,17 +7,14 @@ from dataclasses import asdict, dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from connector.inputs import InputError, decimal_number, whole_number
+from connector.programme.fields import SettingsError, boolean, choice, decimal, integer, no_unknown
+from connector.programme.growth import Action, Referrals, Survey, actions_from, referrals_from, survey_from
 
 LOCALES = ("en", "tr")
 RETURN_SPENT_CHOICES = ("always", "never")
 CURRENCY = re.compile(r"[A-Z]{3}")
 DISCOUNT_KINDS = ("fixed_amount", "percentage", "free_shipping")
 GIFT_RULES = ("first_order", "every_nth_order", "order_over", "random_over", "birthday", "delivery_problem")
-
-
-class SettingsError(ValueError):
-    """A programme setting has a value Sadakat can't use."""
 
 
 @dataclass(frozen=True)
@@ -57,19 +54,6 @@ class GiftRule:
 
 
 @dataclass(frozen=True)
-class Survey:
-    """The after-delivery NPS survey."""
-
-    enabled: bool = False
-    delay_days: int = 7
-    """Days after the parcel is delivered (0: as soon as it is)."""
-    points: int = 50
-    """Points for answering, once per order."""
-    question: str | None = None
-    """The question in place of "How likely are you to recommend <shop> to a friend?"."""
-
-
-@dataclass(frozen=True)
 class ProgrammeSettings:
     """How a shop's programme earns, spends and rewards."""
 
@@ -93,32 +77,39 @@ class ProgrammeSettings:
     """Whether points spent on a code come back when the order that used it is cancelled or refunded:
     ``always`` (in proportion to a partial refund) or ``never``."""
     survey: Survey = field(default_factory=Survey)
+    referrals: Referrals = field(default_factory=Referrals)
+    signup_points: int = 0
+    """Points for opening a customer account, once per customer."""
+    actions: tuple[Action, ...] = ()
 
     @classmethod
     def from_dict(cls, raw: dict[str, Any] | None) -> ProgrammeSettings:
         """Settings from their stored or submitted form, defaults filling what's missing; SettingsError if invalid."""
         raw = dict(raw or {})
-        _no_unknown(raw, cls, "settings")
+        no_unknown(raw, cls, "settings")
         defaults = cls()
         locale = raw.get("locale", defaults.locale)
         if locale not in LOCALES:
             raise SettingsError(f"locale must be one of {', '.join(LOCALES)}, got {locale!r}")
         return cls(
-            earn_rate=_decimal(raw, "earn_rate", defaults.earn_rate, low=Decimal(0), high=Decimal(1000)),
-            include_shipping=_boolean(raw, "include_shipping", defaults.include_shipping),
-            include_tax=_boolean(raw, "include_tax", defaults.include_tax),
-            sync_customers=_boolean(raw, "sync_customers", defaults.sync_customers),
+            earn_rate=decimal(raw, "earn_rate", defaults.earn_rate, low=Decimal(0), high=Decimal(1000)),
+            include_shipping=boolean(raw, "include_shipping", defaults.include_shipping),
+            include_tax=boolean(raw, "include_tax", defaults.include_tax),
+            sync_customers=boolean(raw, "sync_customers", defaults.sync_customers),
             locale=locale,
             expiry_months=None
             if raw.get("expiry_months") in (None, "", "off")
-            else _integer(raw, "expiry_months", None, low=1, high=120),
-            expiry_warning_days=_integer(raw, "expiry_warning_days", defaults.expiry_warning_days, low=1, high=90),
+            else integer(raw, "expiry_months", None, low=1, high=120),
+            expiry_warning_days=integer(raw, "expiry_warning_days", defaults.expiry_warning_days, low=1, high=90),
             redemption=_redemption(raw.get("redemption")),
             tiers=_tiers(raw.get("tiers")),
             gifts=_gifts(raw.get("gifts")),
             currency=_currency(raw.get("currency")),
-            return_spent_points=_choice(raw, "return_spent_points", RETURN_SPENT_CHOICES, defaults.return_spent_points),
-            survey=_survey(raw.get("survey")),
+            return_spent_points=choice(raw, "return_spent_points", RETURN_SPENT_CHOICES, defaults.return_spent_points),
+            survey=survey_from(raw.get("survey")),
+            referrals=referrals_from(raw.get("referrals")),
+            signup_points=integer(raw, "signup_points", defaults.signup_points, low=0, high=1_000_000),
+            actions=actions_from(raw.get("actions")),
         )
 
     def to_dict(self) -> dict[str, Any]:
@@ -142,44 +133,6 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def _no_unknown(raw: dict[str, Any], kind: type, where: str) -> None:
-    unknown = set(raw) - set(kind.__dataclass_fields__)
-    if unknown:
-        raise SettingsError(f"unknown {where}: {', '.join(sorted(map(str, unknown)))}")
-
-
-def _decimal(
-    raw: dict[str, Any], name: str, default: Decimal | None, *, low: Decimal, high: Decimal, where: str = ""
-) -> Decimal:
-    try:
-        return decimal_number(raw.get(name, default), f"{where}{name}", low=low, high=high)
-    except InputError as exc:
-        raise SettingsError(str(exc)) from None
-
-
-def _integer(raw: dict[str, Any], name: str, default: int | None, *, low: int, high: int, where: str = "") -> int:
-    try:
-        return whole_number(raw.get(name, default), f"{where}{name}", low=low, high=high)
-    except InputError as exc:
-        raise SettingsError(str(exc)) from None
-
-
-def _boolean(raw: dict[str, Any], name: str, default: bool, where: str = "") -> bool:
-    value = raw.get(name, default)
-    if isinstance(value, bool):
-        return value
-    if isinstance(value, str) and value.lower() in ("true", "yes", "on", "1", "false", "no", "off", "0"):
-        return value.lower() in ("true", "yes", "on", "1")
-    raise SettingsError(f"{where}{name} must be true or false, got {value!r}")
-
-
-def _choice(raw: dict[str, Any], name: str, choices: tuple[str, ...], default: str) -> str:
-    value = raw.get(name, default)
-    if value not in choices:
-        raise SettingsError(f"{name} must be one of {', '.join(choices)}, got {value!r}"[:200])
-    return str(value)
-
-
 def _currency(raw: Any) -> str | None:
     if raw in (None, ""):
         return None
@@ -193,34 +146,16 @@ def _redemption(raw: Any) -> Redemption:
         return Redemption()
     if not isinstance(raw, dict):
         raise SettingsError("redemption must be an object")
-    _no_unknown(raw, Redemption, "redemption settings")
+    no_unknown(raw, Redemption, "redemption settings")
     d = Redemption()
     redemption = Redemption(
-        points_per_unit=_integer(raw, "points_per_unit", d.points_per_unit, low=1, high=1_000_000, where="redemption."),
-        minimum_points=_integer(raw, "minimum_points", d.minimum_points, low=1, high=10_000_000, where="redemption."),
-        step_points=_integer(raw, "step_points", d.step_points, low=1, high=10_000_000, where="redemption."),
+        points_per_unit=integer(raw, "points_per_unit", d.points_per_unit, low=1, high=1_000_000, where="redemption."),
+        minimum_points=integer(raw, "minimum_points", d.minimum_points, low=1, high=10_000_000, where="redemption."),
+        step_points=integer(raw, "step_points", d.step_points, low=1, high=10_000_000, where="redemption."),
     )
     if redemption.minimum_points % redemption.step_points:
         raise SettingsError("redemption.minimum_points must be a multiple of redemption.step_points")
     return redemption
-
-
-def _survey(raw: Any) -> Survey:
-    if raw is None:
-        return Survey()
-    if not isinstance(raw, dict):
-        raise SettingsError("survey must be an object")
-    _no_unknown(raw, Survey, "survey settings")
-    d = Survey()
-    question = raw.get("question")
-    if question is not None and (not isinstance(question, str) or len(question.strip()) > 200):
-        raise SettingsError("survey.question must be text of at most 200 characters")
-    return Survey(
-        enabled=_boolean(raw, "enabled", d.enabled, where="survey."),
-        delay_days=_integer(raw, "delay_days", d.delay_days, low=0, high=60, where="survey."),
-        points=_integer(raw, "points", d.points, low=0, high=1_000_000, where="survey."),
-        question=(question or "").strip() or None,
-    )
 
 
 def _tiers(raw: Any) -> tuple[Tier, ...]:
@@ -233,16 +168,16 @@ def _tiers(raw: Any) -> tuple[Tier, ...]:
         where = f"tiers[{n}]."
         if not isinstance(item, dict):
             raise SettingsError(f"tiers[{n}] must be an object")
-        _no_unknown(item, Tier, f"tier settings in tiers[{n}]")
+        no_unknown(item, Tier, f"tier settings in tiers[{n}]")
         name = item.get("name")
         if not isinstance(name, str) or not name.strip() or len(name) > 40:
             raise SettingsError(f"{where}name must be a name of 1 to 40 characters")
         tiers.append(
             Tier(
                 name=name.strip(),
-                min_spend=_decimal(item, "min_spend", None, low=Decimal(0), high=Decimal("1e12"), where=where),
-                multiplier=_decimal(item, "multiplier", Decimal(1), low=Decimal(1), high=Decimal(10), where=where),
-                free_shipping_monthly=_boolean(item, "free_shipping_monthly", False, where=where),
+                min_spend=decimal(item, "min_spend", None, low=Decimal(0), high=Decimal("1e12"), where=where),
+                multiplier=decimal(item, "multiplier", Decimal(1), low=Decimal(1), high=Decimal(10), where=where),
+                free_shipping_monthly=boolean(item, "free_shipping_monthly", False, where=where),
             )
         )
     names = [t.name.lower() for t in tiers]
@@ -264,28 +199,29 @@ def _gifts(raw: Any) -> tuple[GiftRule, ...]:
         where = f"gifts[{n}]."
         if not isinstance(item, dict):
             raise SettingsError(f"gifts[{n}] must be an object")
-        _no_unknown(item, GiftRule, f"gift settings in gifts[{n}]")
+        no_unknown(item, GiftRule, f"gift settings in gifts[{n}]")
         rule, kind = item.get("rule"), item.get("kind", "fixed_amount")
         if rule not in GIFT_RULES:
             raise SettingsError(f"{where}rule must be one of {', '.join(GIFT_RULES)}, got {rule!r}")
-        if kind not in DISCOUNT_KINDS:
-            raise SettingsError(f"{where}kind must be one of {', '.join(DISCOUNT_KINDS)}, got {kind!r}")
-        high = Decimal(100) if kind == "percentage" else Decimal(100_000)
+        kinds = (*DISCOUNT_KINDS, "points") if rule == "birthday" else DISCOUNT_KINDS
+        if kind not in kinds:
+            raise SettingsError(f"{where}kind must be one of {', '.join(kinds)}, got {kind!r}")
+        high = Decimal(100) if kind == "percentage" else Decimal(1_000_000) if kind == "points" else Decimal(100_000)
         value = (
             Decimal(0)
             if kind == "free_shipping"
-            else _decimal(item, "value", None, low=Decimal("0.01"), high=high, where=where)
+            else decimal(item, "value", None, low=Decimal("0.01"), high=high, where=where)
         )
         gift = GiftRule(
-            rule=rule, kind=kind, value=value, days=_integer(item, "days", 30, low=1, high=3650, where=where)
+            rule=rule, kind=kind, value=value, days=integer(item, "days", 30, low=1, high=3650, where=where)
         )
         if rule == "every_nth_order":
-            gift = GiftRule(**{**asdict(gift), "every": _integer(item, "every", None, low=2, high=1000, where=where)})
+            gift = GiftRule(**{**asdict(gift), "every": integer(item, "every", None, low=2, high=1000, where=where)})
         if rule in ("order_over", "random_over"):
-            threshold = _decimal(item, "threshold", None, low=Decimal(0), high=Decimal("1e12"), where=where)
+            threshold = decimal(item, "threshold", None, low=Decimal(0), high=Decimal("1e12"), where=where)
             gift = GiftRule(**{**asdict(gift), "threshold": threshold})
         if rule == "random_over":
-            chance = _decimal(item, "chance", None, low=Decimal(0), high=Decimal(1), where=where)
+            chance = decimal(item, "chance", None, low=Decimal(0), high=Decimal(1), where=where)
             gift = GiftRule(**{**asdict(gift), "chance": chance})
         gifts.append(gift)
     return tuple(gifts)
