@@ -356,6 +356,18 @@ def currency_field(value: Any) -> str:
     return value.upper()
 
 
+def address_key(street: Any, postcode: Any, country: Any) -> str | None:
+    """A fingerprint of a shipping address (street, postcode, country; case, spaces and punctuation aside),
+    or None without a street."""
+    parts = [
+        "".join(ch for ch in str(v).lower() if ch.isalnum()) if isinstance(v, str) else ""
+        for v in (street, postcode, country)
+    ]
+    if not parts[0]:
+        return None
+    return hashlib.sha256("|".join(parts).encode()).hexdigest()[:32]
+
+
 def list_field(obj: Mapping[str, Any], name: str) -> list[dict[str, Any]]:
     """``obj[name]`` as a list of objects (empty when absent), or PayloadError."""
     value = obj.get(name)

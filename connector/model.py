@@ -63,6 +63,8 @@ class Order:
     shipping_amount: Decimal = Decimal(0)
     tax_amount: Decimal = Decimal(0)
     discount_codes: tuple[str, ...] = ()
+    shipping_key: str | None = None
+    """The shipping address as a fingerprint (street, postcode, country), to tell one household's orders."""
     """Codes the customer used on the order (upper-cased)."""
     exchange_rate: Decimal | None = None
     """What one unit of the order's currency was worth in the store's own currency when the order was

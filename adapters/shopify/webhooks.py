@@ -9,6 +9,7 @@ from typing import Any
 from adapters.base import (
     Envelope,
     PayloadError,
+    address_key,
     codes_field,
     currency_field,
     decimal_field,
@@ -30,7 +31,12 @@ LIFECYCLE_TOPICS = {
     "customers/data_request": "customer_data_request",
     "shop/redact": "shop_redact",
 }
-TOPICS = ORDER_TOPICS | FULFILLMENT_TOPICS | {"refunds/create", "fulfillment_events/create"} | set(LIFECYCLE_TOPICS)
+TOPICS = (
+    ORDER_TOPICS
+    | FULFILLMENT_TOPICS
+    | {"refunds/create", "fulfillment_events/create", "customers/create"}
+    | set(LIFECYCLE_TOPICS)
+)
 # Shopify's shipment / fulfillment event statuses, as the neutral tracking statuses.
 TRACKING_STATUS = {
     "label_printed": "label_created",
@@ -64,6 +70,14 @@ def parse(topic: str, payload: dict[str, Any]) -> StoreEvent:
         return StoreEvent(order=_order(payload, paid_topic=topic == "orders/paid"))
     if topic == "refunds/create":
         return StoreEvent(refunds=(_refund(payload),))
+    if topic == "customers/create":
+        account = Customer(
+            id=id_field(payload, "id"),
+            email=email_field(payload.get("email")),
+            first_name=text_field(payload.get("first_name"), 255),
+            last_name=text_field(payload.get("last_name"), 255),
+        )
+        return StoreEvent(customers=(account,))
     if topic in FULFILLMENT_TOPICS:
         return StoreEvent(shipments=(_shipment(payload),))
     if topic in LIFECYCLE_TOPICS:
@@ -156,6 +170,7 @@ def _order(payload: Mapping[str, Any], *, paid_topic: bool) -> Order:
         test=bool(payload.get("test")),
         created_at=time_field(payload, "created_at"),
         discount_codes=codes_field(payload, "discount_codes"),
+        shipping_key=_shipping_key(payload.get("shipping_address")),
         shipping_amount=_optional_money(payload, "total_shipping_price"),
         tax_amount=_optional_money(payload, "total_tax"),
     )
@@ -207,3 +222,9 @@ def _shipment(payload: Mapping[str, Any]) -> Shipment:
         shipment_status=TRACKING_STATUS.get(str(payload.get("shipment_status") or "").lower()),
         updated_at=time_field(payload, "updated_at"),
     )
+
+
+def _shipping_key(raw: Any) -> str | None:
+    if not isinstance(raw, Mapping):
+        return None
+    return address_key(raw.get("address1"), raw.get("zip"), raw.get("country_code") or raw.get("country"))

@@ -10,6 +10,7 @@ from typing import Any
 from adapters.base import (
     Envelope,
     PayloadError,
+    address_key,
     codes_field,
     currency_field,
     decimal_field,
@@ -87,6 +88,7 @@ def _order(payload: Mapping[str, Any]) -> Order:
         fully_refunded=status == "refunded",
         created_at=time_field(payload, "date_created_gmt"),
         discount_codes=codes_field(payload, "coupon_lines"),
+        shipping_key=_shipping_key(payload.get("shipping")),
         shipping_amount=max(decimal_field(payload, "shipping_total", "0"), Decimal(0)),
         tax_amount=max(decimal_field(payload, "total_tax", "0"), Decimal(0)),
         **_exchange_rate(payload),
@@ -160,3 +162,9 @@ def _shipments(payload: Mapping[str, Any], order: Order) -> tuple[Shipment, ...]
                 )
             )
     return tuple(shipments)
+
+
+def _shipping_key(raw: Any) -> str | None:
+    if not isinstance(raw, Mapping):
+        return None
+    return address_key(raw.get("address_1"), raw.get("postcode"), raw.get("country"))

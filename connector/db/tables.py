@@ -143,6 +143,7 @@ class OrderRecord(Base):
     tax_amount: Mapped[Decimal | None] = mapped_column(Money)
     total: Mapped[Decimal | None] = mapped_column(Money)
     discount_codes: Mapped[list[str] | None] = mapped_column(JSON)
+    shipping_key: Mapped[str | None] = mapped_column(String(32))
     paid: Mapped[bool] = mapped_column(Boolean, default=False)
     cancelled: Mapped[bool] = mapped_column(Boolean, default=False)
     fully_refunded: Mapped[bool] = mapped_column(Boolean, default=False)

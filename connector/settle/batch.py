@@ -79,6 +79,7 @@ def _plain_paid_order(event: StoreEvent) -> bool:
         and not order.cancelled
         and not order.fully_refunded
         and order.customer.id is not None
+        and not order.discount_codes  # a code may be a referral's welcome code: settled one by one
         and not (event.refunds or event.shipments or event.shipment_statuses or event.order_gone or event.customers)
     )
 
@@ -102,6 +103,7 @@ ORDER_COLUMNS = (
     "total",
     "test",
     "discount_codes",
+    "shipping_key",
     "placed_at",
     "merchandise_amount",
     "shipping_amount",

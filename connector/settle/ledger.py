@@ -18,7 +18,21 @@ from connector.db.tables import CustomerRecord, LedgerEntry
 
 MAX_POINTS_PER_ENTRY = 10**12
 """No entry moves more points (see connector.model.MAX_AMOUNT, which keeps every order under it)."""
-KINDS = frozenset({"order", "refund", "cancellation", "redemption", "gift", "expiry", "adjustment", "survey"})
+KINDS = frozenset(
+    {
+        "order",
+        "refund",
+        "cancellation",
+        "redemption",
+        "gift",
+        "expiry",
+        "adjustment",
+        "survey",
+        "referral",
+        "signup",
+        "action",
+    }
+)
 
 
 @dataclass(frozen=True)

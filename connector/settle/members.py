@@ -9,8 +9,9 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from connector.db.storage import insert_once
-from connector.db.tables import CustomerRecord, OrderRecord
+from connector.db.tables import CustomerRecord, OrderRecord, Shop
 from connector.model import Customer
+from connector.programme import programme_of
 from connector.settle import ledger
 
 
@@ -105,3 +106,23 @@ def merge_guest(session: Session, shop_id: int, account: CustomerRecord) -> bool
         ),
     )
     return True
+
+
+def welcome(session: Session, shop: Shop, account: CustomerRecord) -> bool:
+    """Signup points for a new customer account, once per customer (the store reported the account)."""
+    points = programme_of(shop).signup_points
+    if not points or not account.platform_id:
+        return False
+    return ledger.append(
+        session,
+        shop.id,
+        account.id,
+        ledger.NewEntry(
+            key=f"signup:{account.platform_id}",
+            kind="signup",
+            points=points,
+            source_type="customer",
+            source_id=account.platform_id,
+            rule="signup",
+        ),
+    )

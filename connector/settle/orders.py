@@ -22,7 +22,7 @@ from connector.model import Order, OrderGone, Refund, Shipment, ShipmentStatus, 
 from connector.programme import ProgrammeSettings, programme_of
 from connector.rules import points as rules
 from connector.rules.tracking import further, is_news
-from connector.settle import gifts, ledger, members, spent_points, tiers, tracking
+from connector.settle import gifts, ledger, members, referrals, spent_points, tiers, tracking
 
 
 @dataclass
@@ -63,12 +63,13 @@ def apply_event(session: Session, shop: Shop, event: StoreEvent, event_id: int |
         member = session.get(CustomerRecord, order.customer_id) if order.customer_id else None
         if member is not None and tiers.recompute(session, shop, member, "order"):
             customer_id = member.id
-        if customer_id is not None:
-            customer = session.get(CustomerRecord, customer_id, populate_existing=True)
+        for moved in [customer_id, *referrals.on_order(session, shop, order)]:
+            customer = session.get(CustomerRecord, moved, populate_existing=True) if moved is not None else None
             if customer is not None:
                 changed[customer.id] = customer
     for account in changed_accounts:
         if account is not None:
+            members.welcome(session, shop, account)
             changed[account.id] = account
     applied.customers = list(changed.values())
     return applied
@@ -129,6 +130,7 @@ def merge_order(row: Any, order: Order, customer_id: int | None) -> None:
     row.total = order.total
     row.test = order.test
     row.discount_codes = list(order.discount_codes)
+    row.shipping_key = order.shipping_key or row.shipping_key
     if order.created_at is not None:
         row.placed_at = order.created_at
     if row.points_earned is None:  # what was earned stays tied to what was bought then
