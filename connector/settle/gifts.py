@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from connector.db.tables import CustomerRecord, OrderRecord, Shop, utcnow
 from connector.outbox import pushes
 from connector.programme import GiftRule, programme_of
+from connector.settle import ledger
 
 ORDER_RULES = ("first_order", "every_nth_order", "order_over", "random_over")
 
@@ -125,10 +126,30 @@ def for_birthdays(session: Session, shop: Shop, today: date) -> list[int]:
     for customer in members:
         if customer.birthday and is_birthday(customer.birthday, today):
             for index, rule in rules:
-                push_id = _give(session, shop, customer, rule, f"gift:birthday:{index}:{customer.id}:{today.year}")
+                reason = f"gift:birthday:{index}:{customer.id}:{today.year}"
+                if rule.kind == "points":
+                    push_id = _birthday_points(session, shop, customer, rule, reason)
+                else:
+                    push_id = _give(session, shop, customer, rule, reason)
                 if push_id:
                     given.append(push_id)
     return given
+
+
+def _birthday_points(session: Session, shop: Shop, customer: CustomerRecord, rule: GiftRule, reason: str) -> int | None:
+    """Birthday points instead of a code (once a year); the store is told the new balance."""
+    entry = ledger.NewEntry(
+        key=reason,
+        kind="gift",
+        points=int(rule.value),
+        source_type="customer",
+        source_id=customer.platform_id or str(customer.id),
+        rule="birthday_points",
+    )
+    if not ledger.append(session, shop.id, customer.id, entry):
+        return None
+    session.refresh(customer)
+    return pushes.request_customer_sync(session, shop, customer)
 
 
 def set_birthday(session: Session, customer: CustomerRecord, raw: object, today: date) -> date:

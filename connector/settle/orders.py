@@ -22,7 +22,8 @@ from connector.model import Order, OrderGone, Refund, Shipment, ShipmentStatus, 
 from connector.programme import ProgrammeSettings, programme_of
 from connector.rules import points as rules
 from connector.rules.tracking import further, is_news
-from connector.settle import gifts, ledger, members, referrals, spent_points, tiers, tracking
+from connector.settle import gifts, ledger, members, spent_points, tiers, tracking
+from connector.settle.growth import referrals
 
 
 @dataclass

@@ -13,7 +13,7 @@ from connector.config import Config
 from connector.db.crypto import SecretKeyError, secret_key
 from connector.db.storage import Storage
 from connector.queue.connection import event_queue, redis_connection
-from connector.web import health, install, prometheus, storefront, surveys
+from connector.web import actions, health, install, prometheus, referrals, storefront, surveys
 from connector.web import receiver as webhooks
 from connector.web.admin import api as admin
 from connector.web.admin import auth as admin_auth
@@ -62,6 +62,8 @@ def create_app(config: Config | None = None) -> Flask:
         install.bp,
         storefront.bp,
         surveys.bp,
+        referrals.bp,
+        actions.bp,
     ):
         app.register_blueprint(blueprint)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")

@@ -137,7 +137,8 @@ def proxy_redeem() -> ResponseReturnValue:
     return _redeem(shop.id, customer)
 
 
-def _api_member(shop_id: int, ident: str | None) -> tuple[Shop, CustomerRecord | None] | ResponseReturnValue:
+def api_member(shop_id: int, ident: str | None) -> tuple[Shop, CustomerRecord | None] | ResponseReturnValue:
+    """The shop and the customer a request of the store's server names (customer API key), or the error."""
     named = _named_customer(ident)
     if not isinstance(named, str):
         return named
@@ -185,7 +186,7 @@ def api_balance(shop_id: int, ident: str | None = None) -> ResponseReturnValue:
 @bp.post("/api/shops/<int:shop_id>/customers/<path:ident>/redeem")
 def api_redeem(shop_id: int, ident: str | None = None) -> ResponseReturnValue:
     """Redeem a customer's points for a code, for the store's own site (customer API key)."""
-    found = _api_member(shop_id, ident)
+    found = api_member(shop_id, ident)
     if not isinstance(found, tuple) or not isinstance(found[0], Shop):
         return found
     return _redeem(shop_id, found[1])
@@ -222,7 +223,7 @@ def proxy_birthday() -> ResponseReturnValue:
 @bp.post("/api/shops/<int:shop_id>/customers/<path:ident>/birthday")
 def api_birthday(shop_id: int, ident: str | None = None) -> ResponseReturnValue:
     """Set a customer's birthday, once (the store's own site, customer API key)."""
-    found = _api_member(shop_id, ident)
+    found = api_member(shop_id, ident)
     if not isinstance(found, tuple) or not isinstance(found[0], Shop):
         return found
     return _set_birthday(shop_id, found[1])

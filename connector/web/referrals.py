@@ -1,0 +1,109 @@
+"""A member's referral link, as their friend opens it: ``/r/<code>`` shows the offer and takes the friend's
+e-mail address (a form, or JSON for scripts); the answer is the friend's single-use welcome code, or the
+reason there is none."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import time
+
+from flask import Blueprint, Response, jsonify, render_template, request
+from flask.typing import ResponseReturnValue
+
+from connector.db.tables import Shop
+from connector.outbox import pushes
+from connector.programme import programme_of
+from connector.settle.growth import referrals
+from connector.web.customer_texts import language, words
+from connector.web.errors import problem
+from connector.web.receiver import MAX_SHOP_ID
+from connector.web.runtime import runtime
+
+bp = Blueprint("referrals", __name__)
+PAGE_CSP = (
+    "default-src 'none'; style-src 'self'; script-src 'self'; img-src 'self' data:; form-action 'self'; "
+    "frame-ancestors 'none'; base-uri 'none'"
+)
+FORM_SECONDS = 2 * 3600
+
+
+@bp.after_request
+def _policy(response: Response) -> Response:
+    response.headers["Content-Security-Policy"] = PAGE_CSP
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["Referrer-Policy"] = "no-referrer"
+    return response
+
+
+def _form_token(shop: Shop, code: str, at: int) -> str:
+    mac = hmac.new((shop.code_secret or "").encode(), f"referral-form:{code}:{at}".encode(), hashlib.sha256)
+    return f"{at}.{mac.hexdigest()[:32]}"
+
+
+def _form_ok(shop: Shop, code: str, given: str | None) -> bool:
+    at, _, _ = (given or "").partition(".")
+    return (
+        at.isdigit()
+        and time.time() - int(at) < FORM_SECONDS
+        and hmac.compare_digest(_form_token(shop, code, int(at)), given or "")
+    )
+
+
+def _wants_json() -> bool:
+    return request.is_json or request.accept_mimetypes.best == "application/json"
+
+
+def _page(shop: Shop, code: str, lang: str, status: int = 200, **values: object) -> ResponseReturnValue:
+    settings = programme_of(shop).referrals
+    reward = settings.friend_reward
+    w = words(lang)
+    offer = w[f"ref_offer_{reward.kind}"].format(shop=shop.domain, value=reward.value)
+    html = render_template(
+        "referral.html",
+        lang=lang,
+        w=w,
+        shop=shop.domain,
+        offer=offer,
+        enabled=settings.enabled,
+        form_token=_form_token(shop, code, int(time.time())),
+        action=f"/r/{shop.id}/{code}" + (f"?lang={lang}" if request.args.get("lang") else ""),
+        **values,
+    )
+    return html, status
+
+
+@bp.route("/r/<int:shop_id>/<code>", methods=["GET", "POST"])
+def friend(shop_id: int, code: str) -> ResponseReturnValue:
+    """The offer (GET); the friend's claim (POST ``email``)."""
+    storage = runtime().storage
+    with storage.session() as session:
+        shop = session.get(Shop, shop_id) if 0 < shop_id <= MAX_SHOP_ID else None
+        by = referrals.referrer(session, shop.id, code) if shop else None
+        if shop is None or by is None or shop.uninstalled_at is not None:
+            return problem(404, "this referral link is not valid")
+        lang = language(programme_of(shop).locale)
+        if request.method == "GET":
+            return _page(shop, code, lang)
+        if _wants_json():
+            body = request.get_json(silent=True)
+            email = body.get("email") if isinstance(body, dict) else None
+        else:
+            if not _form_ok(shop, code, request.form.get("t")):
+                return _page(shop, code, lang, 400, error=words(lang)["ref_expired"])
+            email = request.form.get("email")
+        try:
+            claimed = referrals.claim(session, shop, by, email, request.remote_addr)
+        except referrals.ReferralInputError as exc:
+            if _wants_json():
+                return problem(400, str(exc))
+            return _page(shop, code, lang, 400, error=words(lang)["ref_bad_email"], email=email)
+    if claimed.push_id is not None:
+        pushes.dispatch(storage, runtime().queue, [(claimed.push_id, shop.id)])
+    if claimed.refused is not None:
+        if _wants_json():
+            return problem(409, referrals.REASONS[claimed.refused])
+        return _page(shop, code, lang, 409, error=words(lang)[f"ref_refused_{claimed.refused}"])
+    if _wants_json():
+        return jsonify(code=claimed.code), 200 if claimed.repeat else 201
+    return _page(shop, code, lang, 200 if claimed.repeat else 201, welcome_code=claimed.code)
