@@ -35,7 +35,7 @@ def migrate() -> None:
     click.echo(f"database is up to date ({config.database_url.split('://', 1)[0]})")
 
 
-JOB_MODULES = ("jobs.events", "jobs.pushes", "jobs.maintenance", "jobs.sweeper", "jobs.aftercare")
+JOB_MODULES = ("jobs.events", "jobs.pushes", "jobs.maintenance", "jobs.sweeper", "jobs.aftercare", "jobs.growth")
 
 
 @main.command()
@@ -65,13 +65,14 @@ def _one_line_per_job(record: logging.LogRecord) -> bool:
 
 @main.command()
 def scheduler() -> None:
-    """Run the cron scheduler: the sweeper every minute, the store check (webhooks, missed orders) and the
-    after-delivery work (surveys, late parcels, care digest) hourly, tiers recomputed and points expired
-    nightly, birthday codes and tier perks each morning."""
+    """Run the cron scheduler: the sweeper every minute; hourly the store check (webhooks, missed orders),
+    the after-delivery work (surveys, late parcels, care digest) and held referral rewards; tiers recomputed
+    and points expired nightly; birthday codes and tier perks each morning."""
     from rq.cron import CronScheduler
 
     from connector.queue.connection import QUEUE_NAME, redis_connection
     from jobs.aftercare import after_delivery
+    from jobs.growth import release_referral_rewards
     from jobs.maintenance import check_stores, daily_gifts, expire_points, recompute_tiers
     from jobs.sweeper import sweep
 
@@ -79,6 +80,7 @@ def scheduler() -> None:
     cron.register(sweep, QUEUE_NAME, interval=60)
     cron.register(check_stores, QUEUE_NAME, interval=3600)
     cron.register(after_delivery, QUEUE_NAME, interval=3600)
+    cron.register(release_referral_rewards, QUEUE_NAME, interval=3600)
     cron.register(recompute_tiers, QUEUE_NAME, cron="30 3 * * *")
     cron.register(daily_gifts, QUEUE_NAME, cron="0 9 * * *")
     cron.register(expire_points, QUEUE_NAME, cron="0 4 * * *")

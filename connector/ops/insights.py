@@ -17,6 +17,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from connector.db.referrals import ReferralClaim
 from connector.db.tables import CustomerRecord, LedgerEntry, OrderRecord, Push, Shop, utcnow
 from connector.ops.after_delivery import nps
 from connector.programme import programme_of
@@ -188,6 +189,43 @@ def programme_metrics(session: Session, shop: Shop, now: datetime | None = None)
         "tiers": dict(Counter(b.tier or "none" for b in members)),
         "segments": rfm_segments(buyers, now),
         "nps": nps.figures(session, shop.id, now, _segments_by_customer(buyers, now)),
+        "referrals": referral_figures(session, shop.id),
+    }
+
+
+def referral_figures(session: Session, shop_id: int) -> dict[str, Any]:
+    """Friends who claimed a welcome code, those whose order converted, their revenue, and points paid."""
+    statuses = dict(
+        session.execute(
+            select(ReferralClaim.status, func.count())
+            .where(ReferralClaim.shop_id == shop_id, ReferralClaim.status != ReferralClaim.REFUSED)
+            .group_by(ReferralClaim.status)
+        ).all()
+    )
+    converted = (ReferralClaim.HELD, ReferralClaim.GRANTED, ReferralClaim.REVERSED)
+    revenue = [
+        total
+        for (total,) in session.execute(
+            select(ReferralClaim.order_total).where(
+                ReferralClaim.shop_id == shop_id,
+                ReferralClaim.status.in_((ReferralClaim.HELD, ReferralClaim.GRANTED)),
+                ReferralClaim.order_total.is_not(None),
+            )
+        )
+    ]
+    claims = sum(statuses.values())
+    conversions = sum(statuses.get(s, 0) for s in converted)
+    points = session.scalar(
+        select(func.coalesce(func.sum(LedgerEntry.points), 0)).where(
+            LedgerEntry.shop_id == shop_id, LedgerEntry.kind == "referral"
+        )
+    )
+    return {
+        "claims": claims,
+        "conversions": conversions,
+        "conversion_rate": _ratio(conversions, claims),
+        "referred_revenue": sum(revenue, Decimal(0)).quantize(CENTS),
+        "points_paid": int(points or 0),
     }
 
 

@@ -127,3 +127,20 @@ def expire_points(storage: Storage, queue: Queue, config: Config, today: date | 
         pushes.dispatch(storage, queue, [(p, shop_id) for p in [*warnings, *syncs] if p])
         expired_count += len(expired)
     return expired_count
+
+
+def release_referral_rewards(storage: Storage, queue: Queue) -> int:
+    """Grant held referral rewards whose hold is over, in every installed store. Returns how many."""
+    from connector.db.tables import CustomerRecord
+    from connector.settle.growth import referrals
+
+    granted = 0
+    for shop_id in installed_shop_ids(storage):
+        with storage.session() as session:
+            shop = session.get(Shop, shop_id)
+            moved = referrals.release_held(session, shop) if shop else []
+            members = [session.get(CustomerRecord, m) for m in moved]
+            syncs = [pushes.request_customer_sync(session, shop, c) for c in members if c is not None and shop]
+        pushes.dispatch(storage, queue, [(p, shop_id) for p in syncs if p])
+        granted += len(moved)
+    return granted

@@ -20,6 +20,7 @@ from connector.web.admin import auth as admin_auth
 from connector.web.admin import care_pages as admin_care
 from connector.web.admin import mailbox_pages as admin_mail
 from connector.web.admin import pages as admin_pages
+from connector.web.admin import referral_pages as admin_referrals
 from connector.web.errors import register_error_handlers
 from connector.web.runtime import Runtime
 from connector.web.security_headers import register_security_headers
@@ -57,6 +58,7 @@ def create_app(config: Config | None = None) -> Flask:
         admin.bp,
         admin_care.bp,
         admin_mail.bp,
+        admin_referrals.bp,
         prometheus.bp,
         health.bp,
         install.bp,

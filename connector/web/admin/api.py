@@ -19,6 +19,7 @@ from connector.ops import insights as metrics
 from connector.outbox import pushes
 from connector.programme import SettingsError, programme_of
 from connector.settle import ledger
+from connector.settle.growth import referrals
 from connector.web.admin.auth import require_admin
 from connector.web.errors import problem
 from connector.web.receiver import MAX_SHOP_ID
@@ -49,8 +50,16 @@ def customer(shop_id: int, ident: str) -> ResponseReturnValue:
         if record is None:
             return problem(404, f"no customer {ident!r} in shop {shop_id}")
         entries = ledger.history(session, record.id)
+        shop = session.get(Shop, shop_id)
+        assert shop is not None
+        referral = (
+            f"{runtime().config.public_url}/r/{shop_id}/{referrals.link_code(session, shop, record)}"
+            if record.platform_id
+            else None  # a guest has no account to share a link from
+        )
         return jsonify(
             shop_id=shop_id,
+            referral_url=referral,
             customer={
                 "key": record.key,
                 "id": record.platform_id,
