@@ -13,7 +13,7 @@ from connector.config import Config
 from connector.db.crypto import SecretKeyError, secret_key
 from connector.db.storage import Storage
 from connector.queue.connection import event_queue, redis_connection
-from connector.web import actions, health, install, prometheus, referrals, storefront, surveys
+from connector.web import health, install, prometheus
 from connector.web import receiver as webhooks
 from connector.web.admin import api as admin
 from connector.web.admin import auth as admin_auth
@@ -21,6 +21,7 @@ from connector.web.admin import care_pages as admin_care
 from connector.web.admin import mailbox_pages as admin_mail
 from connector.web.admin import pages as admin_pages
 from connector.web.admin import referral_pages as admin_referrals
+from connector.web.customer import actions, referrals, storefront, surveys
 from connector.web.errors import register_error_handlers
 from connector.web.runtime import Runtime
 from connector.web.security_headers import register_security_headers

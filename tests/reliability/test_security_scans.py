@@ -14,7 +14,7 @@ from connector.db.tables import Shop
 ROOT = Path(__file__).resolve().parents[2]
 # Routes open to the internet, each with its own check: a webhook signature, an install's one-time state,
 # the app proxy's signature or the shop's customer API key, or nothing secret at all.
-PUBLIC_BLUEPRINTS = {"webhooks", "install", "storefront", "health", "surveys"}  # surveys: signed links only
+PUBLIC_BLUEPRINTS = {"webhooks", "install", "storefront", "health", "surveys", "referrals"}  # signed links, public pages
 PUBLIC_ENDPOINTS = {"static", "admin_auth.login", "admin_auth.logout", "admin_auth.language"}
 MAC_CALLS = re.compile(r"hmac\.new|digest\(|b64encode\(")
 SECRET_NAMES = re.compile(r"signature|hmac|digest|token|secret|password|api_key", re.IGNORECASE)
@@ -42,9 +42,10 @@ def test_every_other_route_refuses_a_stranger(app: Flask, offline_shopify_shop: 
     assert len(guarded) >= 20
 
 
-# The pages a store's customer opens from an e-mail have no session: each form carries the signed token of
-# its link instead (a survey comment, an unsubscribe), which a forged request can't know either.
-SIGNED_LINK_PAGES = {"customer.html": 'name="t" value="{{'}
+# The pages a store's customer opens from an e-mail or a friend's link have no session: each form carries a
+# token signed for it instead (a survey comment, an unsubscribe, a referral claim), which a forged request
+# can't know either.
+SIGNED_LINK_PAGES = {"customer.html": 'name="t" value="{{', "referral.html": 'name="t" value="{{'}
 
 
 def test_every_post_form_carries_the_csrf_token() -> None:

@@ -140,6 +140,7 @@ def test_good_callback_stores_an_expiring_token_registers_webhooks_and_opens_the
             "FULFILLMENTS_CREATE",
             "FULFILLMENTS_UPDATE",
             "FULFILLMENT_EVENTS_CREATE",
+            "CUSTOMERS_CREATE",
             "APP_UNINSTALLED",
         ]
     )

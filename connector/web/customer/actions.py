@@ -10,9 +10,9 @@ from flask.typing import ResponseReturnValue
 from connector.db.tables import CustomerRecord, Shop
 from connector.outbox import pushes
 from connector.settle.growth import actions
+from connector.web.customer.storefront import api_member
 from connector.web.errors import problem
 from connector.web.runtime import runtime
-from connector.web.storefront import api_member
 
 bp = Blueprint("actions", __name__)
 

@@ -16,7 +16,7 @@ from connector.db.tables import OrderRecord, Shop
 from connector.outbox.letters import unsubscribe_token
 from connector.programme import programme_of
 from connector.settle.after_delivery import surveys
-from connector.web.customer_texts import language, words
+from connector.web.customer.texts import language, words
 from connector.web.runtime import runtime
 
 bp = Blueprint("surveys", __name__)

@@ -15,7 +15,7 @@ from connector.db.tables import Shop
 from connector.outbox import pushes
 from connector.programme import programme_of
 from connector.settle.growth import referrals
-from connector.web.customer_texts import language, words
+from connector.web.customer.texts import language, words
 from connector.web.errors import problem
 from connector.web.receiver import MAX_SHOP_ID
 from connector.web.runtime import runtime
