@@ -14,7 +14,14 @@ from connector.db.tables import Shop
 ROOT = Path(__file__).resolve().parents[2]
 # Routes open to the internet, each with its own check: a webhook signature, an install's one-time state,
 # the app proxy's signature or the shop's customer API key, or nothing secret at all.
-PUBLIC_BLUEPRINTS = {"webhooks", "install", "storefront", "health", "surveys", "referrals"}  # signed links, public pages
+PUBLIC_BLUEPRINTS = {
+    "webhooks",
+    "install",
+    "storefront",
+    "health",
+    "surveys",
+    "referrals",
+}  # signed links, public pages
 PUBLIC_ENDPOINTS = {"static", "admin_auth.login", "admin_auth.logout", "admin_auth.language"}
 MAC_CALLS = re.compile(r"hmac\.new|digest\(|b64encode\(")
 SECRET_NAMES = re.compile(r"signature|hmac|digest|token|secret|password|api_key", re.IGNORECASE)

@@ -138,21 +138,31 @@ def proxy_redeem() -> ResponseReturnValue:
 
 
 def api_member(shop_id: int, ident: str | None) -> tuple[Shop, CustomerRecord | None] | ResponseReturnValue:
-    """The shop and the customer a request of the store's server names (customer API key), or the error."""
-    named = _named_customer(ident)
-    if not isinstance(named, str):
-        return named
+    """The shop and the customer a request of the store's server names (customer API key), or the error
+    (a stranger's 401 before anything about the request)."""
     with runtime().storage.session(read_only=True) as session:
+        shop = session.get(Shop, shop_id) if 0 < shop_id <= MAX_SHOP_ID else None
+        if not _key_matches(shop):
+            return problem(401, "missing or wrong customer API key")
+        named = _named_customer(ident)
+        if not isinstance(named, str):
+            return named
         return _api_member_in(session, shop_id, named)
+
+
+def _key_matches(shop: Shop | None) -> bool:
+    scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+    expected = (shop.customer_api_key if shop else None) or ""
+    return (
+        bool(expected) and scheme.lower() == "bearer" and hmac.compare_digest(token.strip().encode(), expected.encode())
+    )
 
 
 def _api_member_in(
     session: Session, shop_id: int, ident: str
 ) -> tuple[Shop, CustomerRecord | None] | ResponseReturnValue:
     shop = session.get(Shop, shop_id) if 0 < shop_id <= MAX_SHOP_ID else None
-    scheme, _, token = request.headers.get("Authorization", "").partition(" ")
-    expected = (shop.customer_api_key if shop else None) or ""
-    if not expected or scheme.lower() != "bearer" or not hmac.compare_digest(token.strip().encode(), expected.encode()):
+    if shop is None or not _key_matches(shop):
         return problem(401, "missing or wrong customer API key")
     return shop, find_customer(session, shop_id, ident)
 
