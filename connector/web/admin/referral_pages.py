@@ -25,7 +25,7 @@ LISTED = 200
 
 
 def _claims(shop_id: int) -> list[dict[str, Any]]:
-    with runtime().storage.session() as session:
+    with runtime().storage.session(read_only=True) as session:
         rows = session.execute(
             select(ReferralClaim, CustomerRecord.email)
             .join(CustomerRecord, CustomerRecord.id == ReferralClaim.referrer_id)
@@ -52,7 +52,7 @@ def _claims(shop_id: int) -> list[dict[str, Any]]:
 
 
 def _shop_exists(shop_id: int) -> bool:
-    with runtime().storage.session() as session:
+    with runtime().storage.session(read_only=True) as session:
         return 0 < shop_id <= MAX_SHOP_ID and session.get(Shop, shop_id) is not None
 
 
@@ -92,9 +92,10 @@ def page(shop_id: int) -> ResponseReturnValue:
     """The referrals page."""
     if not _shop_exists(shop_id):
         return problem(404, f"no shop {shop_id}")
-    with runtime().storage.session() as session:
+    listed = _claims(shop_id)
+    with runtime().storage.session(read_only=True) as session:
         shop = session.get(Shop, shop_id)
-        return render_template("admin/referrals.html", shop=shop, claims=_claims(shop_id))
+        return render_template("admin/referrals.html", shop=shop, claims=listed)
 
 
 @bp.post("/shops/<int:shop_id>/referrals/<int:claim_id>/<any(approve, deny):decision>")

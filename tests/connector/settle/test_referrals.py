@@ -258,3 +258,25 @@ def test_the_friends_page_shows_the_offer_then_the_code_and_refusals_in_words(
     mine = client.post(anna + "?lang=tr", data={"email": "anna.smith@gmail.com", "t": token})
     assert mine.status_code == 409 and "Kendi davet bağlantınızı kullanamazsınız." in mine.get_data(as_text=True)
     assert client.get(f"/r/{woo_shop.id}/nothing").status_code == 404
+
+
+def test_the_referrals_page_lists_claims_and_grants_a_held_reward(
+    client: FlaskClient, woo_shop: Shop, anna: str, storage: Storage, redis: Redis
+) -> None:
+    from tests.support import form_csrf, login
+
+    store_answers()
+    code = claim(client, anna, "fran@example.com").get_json()["code"]
+    claim(client, anna, "anna.smith@gmail.com")
+    post_woo(client, woo_shop, "order.updated", friend_order(code, "fran@example.com"))
+    drain(redis)
+    assert login(client).status_code == 302
+    page = client.get(f"/admin/shops/{woo_shop.id}/referrals").get_data(as_text=True)
+    assert "fran@example.com" in page and "held" in page and "refused" in page
+    held = next(c for c in claims(client, woo_shop) if c["status"] == "held")
+    granted = client.post(
+        f"/admin/shops/{woo_shop.id}/referrals/{held['id']}/approve", data={"csrf_token": form_csrf(page)}
+    )
+    assert granted.status_code == 302
+    assert "The referrer&#39;s points are granted." in client.get(granted.headers["Location"]).get_data(as_text=True)
+    assert referral_points(storage) == [500]
