@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 from flask import Blueprint, flash, jsonify, redirect, render_template, url_for
@@ -22,6 +23,7 @@ from connector.web.runtime import runtime
 bp = Blueprint("admin_referrals", __name__, url_prefix="/admin")
 bp.before_request(require_admin)
 LISTED = 200
+CENTS = Decimal("0.01")
 
 
 def _claims(shop_id: int) -> list[dict[str, Any]]:
@@ -42,7 +44,7 @@ def _claims(shop_id: int) -> list[dict[str, Any]]:
                 "reason": claim.reason,
                 "welcome_code": claim.welcome_code,
                 "order_id": claim.order_id,
-                "order_total": str(claim.order_total) if claim.order_total is not None else None,
+                "order_total": str(claim.order_total.quantize(CENTS)) if claim.order_total is not None else None,
                 "hold_until": claim.hold_until.isoformat() if claim.hold_until else None,
                 "points": claim.points,
                 "created_at": claim.created_at.isoformat(),
