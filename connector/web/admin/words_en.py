@@ -207,4 +207,12 @@ WORDS: dict[str, str] = {
     "referral_status_granted": "granted",
     "referral_status_denied": "denied",
     "referral_status_reversed": "taken back",
+    "nps_by_group": "NPS by tier and by segment (90 days)",
+    "nps_group": "Group",
+    "segment_champions": "Segment: champions",
+    "segment_loyal": "Segment: loyal",
+    "segment_potential": "Segment: promising",
+    "segment_new": "Segment: new",
+    "segment_at_risk": "Segment: at risk",
+    "segment_hibernating": "Segment: hibernating",
 }

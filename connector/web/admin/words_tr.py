@@ -208,4 +208,12 @@ WORDS: dict[str, str] = {
     "referral_status_granted": "verildi",
     "referral_status_denied": "reddedildi",
     "referral_status_reversed": "geri alındı",
+    "nps_by_group": "Seviyeye ve segmente göre NPS (90 gün)",
+    "nps_group": "Grup",
+    "segment_champions": "Segment: şampiyonlar",
+    "segment_loyal": "Segment: sadık",
+    "segment_potential": "Segment: umut verici",
+    "segment_new": "Segment: yeni",
+    "segment_at_risk": "Segment: risk altında",
+    "segment_hibernating": "Segment: uykuda",
 }
