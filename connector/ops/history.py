@@ -20,6 +20,9 @@ WORDS: dict[str, dict[str, str]] = {
         "spent_refunded": "Refund on {order}: {amount} points you spent came back",
         "code_refused": "{amount} points came back: the store could not create your code",
         "adjustment": "Adjustment: {points} points",
+        "referral": "A friend you invited placed an order: +{amount} points",
+        "signup": "Welcome to the programme: +{amount} points",
+        "action": "Thank you for joining in: +{amount} points",
     },
     "tr": {
         "order": "{order} numaralı sipariş: +{amount} puan",
@@ -33,6 +36,9 @@ WORDS: dict[str, dict[str, str]] = {
         "spent_refunded": "{order} numaralı siparişte iade: harcadığınız {amount} puan geri geldi",
         "code_refused": "{amount} puan geri geldi: mağaza kodunuzu oluşturamadı",
         "adjustment": "Düzeltme: {points} puan",
+        "referral": "Davet ettiğiniz bir arkadaşınız sipariş verdi: +{amount} puan",
+        "signup": "Programa hoş geldiniz: +{amount} puan",
+        "action": "Katıldığınız için teşekkürler: +{amount} puan",
     },
 }
 SPENT_RETURNED = "spent_points_returned"

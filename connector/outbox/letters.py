@@ -1,39 +1,108 @@
-"""The e-mails customers receive, written in the shop's language: a plain-text part and an HTML one from
-the same words, the shop's name and the customer's first name, and an unsubscribe link for marketing."""
+"""The e-mails customers receive, all in one layout: written in the shop's language, in the shop's colour,
+greeting the customer by first name, with a plain-text part and an HTML one from the same words, a link
+to the rewards page, and for marketing an unsubscribe link (and ``List-Unsubscribe``)."""
 
 from __future__ import annotations
 
 import hashlib
 import hmac
 from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
 from pathlib import Path
+from typing import Any
 from urllib.parse import quote
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 WORDS = {
     "en": {
-        "survey_subject": "How was your order {order} from {shop}?",
         "hello": "Hello {name},",
         "hello_nameless": "Hello,",
+        "thanks": "Thank you, {shop}",
+        "rewards": "Your points and rewards",
+        "unsubscribe": "Don't want these e-mails? Unsubscribe",
+        "survey_subject": "How was your order {order} from {shop}?",
         "survey_intro": "Your order {order} has arrived. We'd love to know how it went.",
         "survey_question": "How likely are you to recommend {shop} to a friend?",
         "survey_scale": "0 = not at all likely, 10 = extremely likely. One click is enough.",
         "survey_points": "Answering earns you {points} points.",
-        "unsubscribe": "Don't want these e-mails? Unsubscribe",
-        "thanks": "Thank you, {shop}",
+        "sign_in_subject": "Your sign-in link for {shop} rewards",
+        "sign_in": "Here is your link to see your points and rewards at {shop}. It works once, for 15 minutes.",
+        "sign_in_button": "See my rewards",
+        "sign_in_ignore": "If you didn't ask for it, you can ignore this e-mail: nothing happens without the link.",
+        "code_subject": "A code for you from {shop}",
+        "gift_subject": "A gift for you from {shop}",
+        "code_use": "Enter it at checkout.",
+        "expiry_subject": "Your {points} points at {shop} expire soon",
+        "expiry": "Your {points} points at {shop} expire on {date}. Use them, or earn more with an order, "
+        "to keep them.",
+        "expiry_button": "Use my points",
+        "tier_subject": "Welcome to {tier} at {shop}",
+        "tier": "You have reached {tier}. From now on:",
+        "tier_multiplier": "every order earns {multiplier} times the points",
+        "tier_free_shipping": "free shipping once a month",
+        "tier_button": "See my rewards",
     },
     "tr": {
-        "survey_subject": "{shop} siparişiniz {order} nasıldı?",
         "hello": "Merhaba {name},",
         "hello_nameless": "Merhaba,",
+        "thanks": "Teşekkürler, {shop}",
+        "rewards": "Puanlarınız ve ödülleriniz",
+        "unsubscribe": "Bu e-postaları istemiyor musunuz? Abonelikten çıkın",
+        "survey_subject": "{shop} siparişiniz {order} nasıldı?",
         "survey_intro": "{order} numaralı siparişiniz ulaştı. Nasıl geçtiğini merak ediyoruz.",
         "survey_question": "{shop} mağazasını bir arkadaşınıza önerme olasılığınız nedir?",
         "survey_scale": "0 = hiç olası değil, 10 = kesinlikle öneririm. Tek tıklama yeterli.",
         "survey_points": "Yanıtınız size {points} puan kazandırır.",
-        "unsubscribe": "Bu e-postaları istemiyor musunuz? Abonelikten çıkın",
-        "thanks": "Teşekkürler, {shop}",
+        "sign_in_subject": "{shop} ödülleriniz için giriş bağlantınız",
+        "sign_in": "{shop} mağazasındaki puanlarınızı ve ödüllerinizi görmek için bağlantınız burada. Bir kez ve "
+        "15 dakika boyunca çalışır.",
+        "sign_in_button": "Ödüllerimi gör",
+        "sign_in_ignore": "Bunu siz istemediyseniz bu e-postayı yok sayabilirsiniz: bağlantı olmadan hiçbir şey olmaz.",
+        "code_subject": "{shop} mağazasından size özel bir kod",
+        "gift_subject": "{shop} mağazasından size bir hediye",
+        "code_use": "Ödeme sırasında girin.",
+        "expiry_subject": "{shop} mağazasındaki {points} puanınızın süresi yakında doluyor",
+        "expiry": "{shop} mağazasındaki {points} puanınızın süresi {date} tarihinde doluyor. Puanlarınızı korumak "
+        "için onları kullanın ya da bir siparişle yeni puan kazanın.",
+        "expiry_button": "Puanlarımı kullan",
+        "tier_subject": "{shop} {tier} seviyesine hoş geldiniz",
+        "tier": "{tier} seviyesine ulaştınız. Bundan sonra:",
+        "tier_multiplier": "her sipariş {multiplier} kat puan kazandırır",
+        "tier_free_shipping": "ayda bir ücretsiz kargo",
+        "tier_button": "Ödüllerimi gör",
     },
+}
+MONTHS = {
+    "en": [
+        "January",
+        "February",
+        "March",
+        "April",
+        "May",
+        "June",
+        "July",
+        "August",
+        "September",
+        "October",
+        "November",
+        "December",
+    ],
+    "tr": [
+        "Ocak",
+        "Şubat",
+        "Mart",
+        "Nisan",
+        "Mayıs",
+        "Haziran",
+        "Temmuz",
+        "Ağustos",
+        "Eylül",
+        "Ekim",
+        "Kasım",
+        "Aralık",
+    ],
 }
 _TEMPLATES = Environment(
     loader=FileSystemLoader(Path(__file__).with_name("templates")),
@@ -57,6 +126,36 @@ class Letter:
         return {"to": self.to, "subject": self.subject, "body": self.text, "html": self.html, "headers": self.headers}
 
 
+@dataclass(frozen=True)
+class Sender:
+    """Whose letter it is: the shop's name, language and colour, and where its links lead."""
+
+    shop: str
+    locale: str
+    colour: str
+    rewards_url: str
+    unsubscribe_url: str | None = None
+    """Given for marketing letters only."""
+
+    @property
+    def words(self) -> dict[str, str]:
+        """The words of the shop's language."""
+        return WORDS.get(self.locale, WORDS["en"])
+
+
+def day_words(day: date, locale: str) -> str:
+    """A date as people write it: "12 March 2027", "12 Mart 2027"."""
+    return f"{day.day} {MONTHS.get(locale, MONTHS['en'])[day.month - 1]} {day.year}"
+
+
+def money_words(amount: Decimal, currency: str | None, locale: str) -> str:
+    """An amount as people read it: "1,234.50 USD", "1.234,50 TRY"."""
+    text = f"{amount.quantize(Decimal('0.01')):,.2f}"
+    if locale == "tr":
+        text = text.replace(",", " ").replace(".", ",").replace(" ", ".")
+    return f"{text} {currency}" if currency else text
+
+
 def unsubscribe_token(secret: str, email: str) -> str:
     """What proves an unsubscribe link was made for ``email``."""
     return hmac.new(secret.encode(), f"unsubscribe:{email.lower()}".encode(), hashlib.sha256).hexdigest()[:32]
@@ -67,37 +166,107 @@ def unsubscribe_url(public_url: str, shop_id: int, secret: str, email: str) -> s
     return f"{public_url}/unsubscribe/{shop_id}?e={quote(email)}&t={unsubscribe_token(secret, email)}"
 
 
-def survey(
-    *,
-    locale: str,
-    shop: str,
-    order: str,
-    first_name: str | None,
-    to: str,
-    question: str | None,
-    points: int,
-    links: list[str],
-    unsubscribe: str,
-) -> Letter:
-    """The NPS question with eleven one-click answers, 0 to 10."""
-    words = WORDS.get(locale, WORDS["en"])
+def rewards_url(public_url: str, shop_id: int) -> str:
+    """The shop's hosted rewards page."""
+    return f"{public_url}/rewards/{shop_id}"
+
+
+def _letter(sender: Sender, to: str, first_name: str | None, subject: str, **values: Any) -> Letter:
+    words = sender.words
     values = {
+        "lang": sender.locale,
+        "shop": sender.shop,
+        "colour": sender.colour,
+        "subject": subject,
         "hello": words["hello"].format(name=first_name) if first_name else words["hello_nameless"],
-        "intro": words["survey_intro"].format(order=order),
-        "question": question or words["survey_question"].format(shop=shop),
-        "scale": words["survey_scale"],
-        "points": words["survey_points"].format(points=points) if points else None,
-        "links": list(enumerate(links)),
+        "lines": [],
+        "thanks": words["thanks"].format(shop=sender.shop),
+        "rewards_words": words["rewards"],
+        "rewards_url": sender.rewards_url,
         "unsubscribe_words": words["unsubscribe"],
-        "unsubscribe": unsubscribe,
-        "thanks": words["thanks"].format(shop=shop),
-        "lang": locale,
-        "shop": shop,
-    }
+        "unsubscribe": sender.unsubscribe_url,
+    } | values
+    headers = {}
+    if sender.unsubscribe_url:
+        headers = {
+            "List-Unsubscribe": f"<{sender.unsubscribe_url}>",
+            "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+        }
     return Letter(
         to=to,
-        subject=words["survey_subject"].format(order=order, shop=shop),
-        text=_TEMPLATES.get_template("survey.txt").render(values),
-        html=_TEMPLATES.get_template("survey.html").render(values),
-        headers={"List-Unsubscribe": f"<{unsubscribe}>", "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"},
+        subject=subject,
+        text=_TEMPLATES.get_template("letter.txt").render(values),
+        html=_TEMPLATES.get_template("letter.html").render(values),
+        headers=headers,
+    )
+
+
+def survey(
+    sender: Sender, *, to: str, first_name: str | None, order: str, question: str | None, points: int, links: list[str]
+) -> Letter:
+    """The NPS question with eleven one-click answers, 0 to 10."""
+    words = sender.words
+    return _letter(
+        sender,
+        to,
+        first_name,
+        words["survey_subject"].format(order=order, shop=sender.shop),
+        lines=[words["survey_intro"].format(order=order)],
+        question=question or words["survey_question"].format(shop=sender.shop),
+        scale=words["survey_scale"],
+        links=list(enumerate(links)),
+        after=words["survey_points"].format(points=points) if points else None,
+    )
+
+
+def sign_in(sender: Sender, *, to: str, first_name: str | None, link: str) -> Letter:
+    """The single-use link that opens the rewards page."""
+    words = sender.words
+    return _letter(
+        sender,
+        to,
+        first_name,
+        words["sign_in_subject"].format(shop=sender.shop),
+        lines=[words["sign_in"].format(shop=sender.shop)],
+        button=(words["sign_in_button"], link),
+        after=words["sign_in_ignore"],
+    )
+
+
+def code(sender: Sender, *, to: str, first_name: str | None, code: str, message: str, gift: bool) -> Letter:
+    """A discount code (a gift, or points redeemed), with the sentence that says what it is worth."""
+    words = sender.words
+    subject = words["gift_subject" if gift else "code_subject"].format(shop=sender.shop)
+    return _letter(sender, to, first_name, subject, lines=[message], code=code, after=words["code_use"])
+
+
+def expiry_warning(sender: Sender, *, to: str, first_name: str | None, points: int, on: str) -> Letter:
+    """Points about to expire, and the way to keep them."""
+    words = sender.words
+    return _letter(
+        sender,
+        to,
+        first_name,
+        words["expiry_subject"].format(points=f"{points:,}", shop=sender.shop),
+        lines=[words["expiry"].format(points=f"{points:,}", shop=sender.shop, date=on)],
+        button=(words["expiry_button"], sender.rewards_url),
+    )
+
+
+def tier_reached(
+    sender: Sender, *, to: str, first_name: str | None, tier: str, multiplier: str, free_shipping: bool
+) -> Letter:
+    """A member moved up to a tier, and what it gives them."""
+    words = sender.words
+    perks = [words["tier_multiplier"].format(multiplier=multiplier)] if multiplier not in ("1", "1.0") else []
+    if free_shipping:
+        perks.append(words["tier_free_shipping"])
+    lines = [words["tier"].format(tier=tier)] + [f"• {perk}" for perk in perks]
+    return _letter(
+        sender,
+        to,
+        first_name,
+        words["tier_subject"].format(tier=tier, shop=sender.shop),
+        lines=lines,
+        button=(words["tier_button"], sender.rewards_url),
     )

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import update
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from adapters.base import PermanentStoreError, RetryableStoreError, ShopAccess, StoreAdapter, StoreError
@@ -15,7 +15,7 @@ from connector.config import Config
 from connector.db.storage import Storage
 from connector.db.tables import CustomerRecord, Shop
 from connector.model import CustomerSync, DiscountCode, TrackingPush
-from connector.outbox import mail, notices
+from connector.outbox import letters, mail, notices, senders
 from connector.outbox import requests as outbox
 from connector.outbox.pushes import (
     CODE_NOTE,
@@ -94,6 +94,12 @@ def _code_note(storage: Storage, adapter: StoreAdapter, claimed: outbox.Claimed,
 
 def _email(storage: Storage, adapter: StoreAdapter, claimed: outbox.Claimed, config: Config) -> str | None:
     payload = claimed.payload
+    if "letter" in payload:
+        with storage.session(read_only=True) as session:
+            letter = senders.compose(session, payload, config)
+        if letter is None:
+            return None
+        payload = letter.payload()
     try:
         return mail.send(
             config, payload["to"], payload["subject"], payload["body"], payload.get("html"), payload.get("headers")
@@ -161,6 +167,7 @@ def deliveries(claimed: outbox.Claimed, config: Config) -> outbox.FollowUp:
         if shop is None:
             return []
         locale = programme_of(shop).locale
+        gift = reason.startswith("gift:")
         message = notices.code_message(
             locale,
             shop=shop.domain,
@@ -168,20 +175,21 @@ def deliveries(claimed: outbox.Claimed, config: Config) -> outbox.FollowUp:
             kind=payload["kind"],
             value=payload["value"],
             until=payload.get("ends_at"),
-            gift=reason.startswith("gift:"),
+            gift=gift,
         )
         requested = []
-        if payload.get("email"):  # over SMTP, or to the local mailbox the admin pages show
-            subject = notices.CODES.get(locale, notices.CODES["en"])["subject"]
-            requested.append(
-                outbox.request(
-                    session,
-                    shop.id,
-                    EMAIL,
-                    f"deliver-email:{reason}",
-                    payload["email"],
-                    {"to": payload["email"], "subject": subject, "body": message},
+        email = payload.get("email")
+        # over SMTP, or to the local mailbox the admin pages show; a gift is marketing, a redemption isn't
+        sender = senders.sender_for(session, shop, config, email, marketing=gift) if email else None
+        if email and sender is not None:
+            member = session.scalars(
+                select(CustomerRecord.first_name).where(
+                    CustomerRecord.shop_id == shop.id, CustomerRecord.email == email
                 )
+            ).first()
+            letter = letters.code(sender, to=email, first_name=member, code=payload["code"], message=message, gift=gift)
+            requested.append(
+                outbox.request(session, shop.id, EMAIL, f"deliver-email:{reason}", email, letter.payload())
             )
         if payload.get("order_id"):
             requested.append(

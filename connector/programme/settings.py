@@ -13,6 +13,7 @@ from connector.programme.growth import Action, Referrals, Survey, actions_from, 
 LOCALES = ("en", "tr")
 RETURN_SPENT_CHOICES = ("always", "never")
 CURRENCY = re.compile(r"[A-Z]{3}")
+COLOUR = re.compile(r"#[0-9a-fA-F]{6}")
 DISCOUNT_KINDS = ("fixed_amount", "percentage", "free_shipping")
 GIFT_RULES = ("first_order", "every_nth_order", "order_over", "random_over", "birthday", "delivery_problem")
 
@@ -81,6 +82,8 @@ class ProgrammeSettings:
     signup_points: int = 0
     """Points for opening a customer account, once per customer."""
     actions: tuple[Action, ...] = ()
+    colour: str = "#0f766e"
+    """The shop's colour on the rewards page, the launcher and e-mails (``#rrggbb``)."""
 
     @classmethod
     def from_dict(cls, raw: dict[str, Any] | None) -> ProgrammeSettings:
@@ -110,6 +113,7 @@ class ProgrammeSettings:
             referrals=referrals_from(raw.get("referrals")),
             signup_points=integer(raw, "signup_points", defaults.signup_points, low=0, high=1_000_000),
             actions=actions_from(raw.get("actions")),
+            colour=_colour(raw.get("colour", defaults.colour)),
         )
 
     def to_dict(self) -> dict[str, Any]:
@@ -139,6 +143,12 @@ def _currency(raw: Any) -> str | None:
     if not isinstance(raw, str) or not CURRENCY.fullmatch(raw.strip().upper()):
         raise SettingsError(f"currency must be a three-letter code such as USD, EUR or TRY, got {raw!r}"[:200])
     return raw.strip().upper()
+
+
+def _colour(raw: Any) -> str:
+    if not isinstance(raw, str) or not COLOUR.fullmatch(raw):
+        raise SettingsError(f"colour must be a colour like #0f766e, got {raw!r}"[:200])
+    return raw.lower()
 
 
 def _redemption(raw: Any) -> Redemption:

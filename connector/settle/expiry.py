@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from connector.config import Config
 from connector.db.tables import CustomerRecord, LedgerEntry, Shop
 from connector.outbox import requests as outbox
+from connector.outbox import senders
 from connector.programme import programme_of
 from connector.settle import ledger
 
@@ -58,18 +59,16 @@ def run(session: Session, shop: Shop, config: Config, today: date) -> tuple[list
                 ),
             ):
                 expired.append(customer)
-        elif today >= expires_on - timedelta(days=programme.expiry_warning_days) and customer.email and config.smtp_url:
-            body = (
-                f"Your {customer.points} points at {shop.domain} expire on {expires_on.isoformat()}. "
-                "Use them, or earn more with an order, to keep them."
-            )
+        elif today >= expires_on - timedelta(days=programme.expiry_warning_days) and customer.email:
             push_id = outbox.request(
                 session,
                 shop.id,
                 EMAIL,
                 f"expiry-warning:{customer.id}:{last_id}",
                 customer.key,
-                {"to": customer.email, "subject": "Your points expire soon", "body": body},
+                senders.written_later(
+                    senders.EXPIRY_WARNING, customer.id, points=customer.points, on=expires_on.isoformat()
+                ),
             )
             if push_id:
                 warnings.append(push_id)

@@ -10,6 +10,9 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from connector.db.tables import CustomerRecord, OrderRecord, RefundRecord, Shop, TierChange, utcnow
+from connector.outbox import requests as outbox
+from connector.outbox import senders
+from connector.outbox.pushes import EMAIL
 from connector.programme import ProgrammeSettings, Tier, programme_of
 
 WINDOW = timedelta(days=365)
@@ -71,5 +74,19 @@ def recompute(session: Session, shop: Shop, customer: CustomerRecord, reason: st
             reason=reason,
         )
     )
+    if new is not None and _rank(tiers, new_name) > _rank(tiers, customer.tier) and customer.email:
+        outbox.request(
+            session,
+            shop.id,
+            EMAIL,
+            # One a day at most: the letter names the tier the member is in when it is sent.
+            f"tier-reached:customer:{customer.id}:{utcnow().date().isoformat()}",
+            customer.key,
+            senders.written_later(senders.TIER_REACHED, customer.id),
+        )
     customer.tier = new_name
     return True
+
+
+def _rank(tiers: tuple[Tier, ...], name: str | None) -> int:
+    return next((i for i, t in enumerate(tiers) if t.name == name), -1)

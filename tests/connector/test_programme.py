@@ -53,7 +53,8 @@ def test_tiers_and_gifts_round_trip_sorted_by_spend() -> None:
         ({"earn_rate": "many"}, "earn_rate must be a number"),
         ({"include_tax": "perhaps"}, "include_tax must be true or false"),
         ({"locale": "de"}, "locale must be one of en, tr"),
-        ({"colour": "blue"}, "unknown settings: colour"),
+        ({"colour": "blue"}, "colour must be a colour like #0f766e, got 'blue'"),
+        ({"flavour": "blue"}, "unknown settings: flavour"),
         ({"redemption": {"minimum_points": 550, "step_points": 100}}, "multiple of redemption.step_points"),
         ({"redemption": {"points_per_unit": 0}}, "redemption.points_per_unit must be between"),
         (

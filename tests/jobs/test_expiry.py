@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, timedelta
+from email import message_from_bytes, policy
 
 from flask.testing import FlaskClient
 from redis import Redis
@@ -13,6 +14,7 @@ from connector.db.storage import Storage
 from connector.db.tables import Push, Shop, utcnow
 from connector.ops import maintenance
 from connector.ops.shops import change_settings
+from connector.outbox.letters import day_words
 from connector.queue.connection import event_queue
 from connector.settle.expiry import add_months
 from tests.support import AUTH, MailInbox, customer_json, drain, fixture, post_woo
@@ -41,8 +43,12 @@ def test_balance_expires_after_a_warning_and_only_once(
     drain(redis)
     [warning] = smtp.messages
     assert warning.rcpt_tos == ["john.doe@example.com"]
-    text = warning.content.decode()
-    assert "Subject: Your points expire soon" in text and f"expire on {expires_on.isoformat()}" in text
+    letter = message_from_bytes(warning.content, policy=policy.default)
+    assert letter["Subject"] == "Your 18 points at woo.example.com expire soon"
+    assert letter["List-Unsubscribe"].startswith("<http")
+    text = letter.get_body(("plain",)).get_content()
+    assert text.startswith("Hello John,") and f"expire on {day_words(expires_on, 'en')}" in text
+    assert f"/rewards/{woo_shop.id}" in text
 
     assert maintenance.expire_points(storage, queue, config, expires_on) == 1
     assert maintenance.expire_points(storage, queue, config, expires_on + timedelta(days=1)) == 0

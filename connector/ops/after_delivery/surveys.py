@@ -11,11 +11,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from connector.config import Config
-from connector.db.aftercare import CareItem, SurveyRecord, Unsubscribe
+from connector.db.aftercare import CareItem, SurveyRecord
 from connector.db.storage import Storage
 from connector.db.tables import CustomerRecord, OrderRecord, ShipmentRecord, Shop, utcnow
 from connector.ops.after_delivery.care import KIND_WORDS
-from connector.outbox import letters, pushes
+from connector.outbox import letters, pushes, senders
 from connector.outbox import requests as outbox
 from connector.programme import programme_of
 from connector.settle.after_delivery import care
@@ -93,25 +93,23 @@ def _send(session: Session, shop: Shop, survey: SurveyRecord, config: Config, no
         reason = "the order was cancelled or refunded in full"
     elif customer is None or not customer.email:
         reason = "no e-mail address"
-    elif session.scalar(
-        select(Unsubscribe.id).where(Unsubscribe.shop_id == shop.id, Unsubscribe.email == customer.email.lower())
-    ):
+    elif senders.unsubscribed(session, shop.id, customer.email):
         reason = "the customer unsubscribed"
     if reason is not None or customer is None or not customer.email:
         survey.status, survey.skip_reason = SurveyRecord.SKIPPED, reason
         return Sent(shop.id, label, None, reason), None
     settings = programme_of(shop)
     links = [f"{config.public_url}/surveys/{survey.id}/{score}?t={token(shop, survey.id, score)}" for score in SCORES]
+    sender = senders.sender_for(session, shop, config, customer.email, marketing=True)
+    assert sender is not None
     letter = letters.survey(
-        locale=settings.locale,
-        shop=shop.domain,
-        order=label,
-        first_name=customer.first_name,
+        sender,
         to=customer.email,
+        first_name=customer.first_name,
+        order=label,
         question=settings.survey.question,
         points=settings.survey.points,
         links=links,
-        unsubscribe=letters.unsubscribe_url(config.public_url, shop.id, shop.code_secret or "", customer.email),
     )
     push_id = outbox.request(
         session, shop.id, pushes.EMAIL, f"survey:{survey.order_id}", customer.email, letter.payload()

@@ -1,0 +1,77 @@
+"""Who a customer's e-mail is from (the shop, its language and colour) and, for letters written when they are
+sent, the letter itself: a tier reached or points about to expire, read from the member's record then, so
+an unsubscribe made in between is respected."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from connector.config import Config
+from connector.db.aftercare import Unsubscribe
+from connector.db.tables import CustomerRecord, Shop
+from connector.outbox import letters
+from connector.programme import programme_of
+
+TIER_REACHED = "tier_reached"
+EXPIRY_WARNING = "expiry_warning"
+
+
+def unsubscribed(session: Session, shop_id: int, email: str) -> bool:
+    """Whether ``email`` asked the shop for no more marketing e-mail."""
+    return (
+        session.scalar(select(Unsubscribe.id).where(Unsubscribe.shop_id == shop_id, Unsubscribe.email == email.lower()))
+        is not None
+    )
+
+
+def sender_for(session: Session, shop: Shop, config: Config, email: str, *, marketing: bool) -> letters.Sender | None:
+    """The shop as the sender of a letter to ``email``; None for marketing to an address that unsubscribed."""
+    if marketing and unsubscribed(session, shop.id, email):
+        return None
+    programme = programme_of(shop)
+    return letters.Sender(
+        shop=shop.domain,
+        locale=programme.locale,
+        colour=programme.colour,
+        rewards_url=letters.rewards_url(config.public_url, shop.id),
+        unsubscribe_url=letters.unsubscribe_url(config.public_url, shop.id, shop.code_secret or "", email)
+        if marketing
+        else None,
+    )
+
+
+def written_later(kind: str, customer_id: int, **values: Any) -> dict[str, Any]:
+    """An ``email`` push's payload for a letter written when it is sent."""
+    return {"letter": kind, "customer_id": customer_id} | values
+
+
+def compose(session: Session, payload: dict[str, Any], config: Config) -> letters.Letter | None:
+    """The letter a ``written_later`` payload stands for; None if there is no one to send it to any more
+    (the member was erased, has no e-mail address, or unsubscribed)."""
+    customer = session.get(CustomerRecord, payload["customer_id"])
+    shop = session.get(Shop, customer.shop_id) if customer else None
+    if customer is None or shop is None or not customer.email:
+        return None
+    sender = sender_for(session, shop, config, customer.email, marketing=True)
+    if sender is None:
+        return None
+    if payload["letter"] == TIER_REACHED:
+        tier = next((t for t in programme_of(shop).tiers if t.name == customer.tier), None)
+        if tier is None:
+            return None
+        return letters.tier_reached(
+            sender,
+            to=customer.email,
+            first_name=customer.first_name,
+            tier=tier.name,
+            multiplier=f"{tier.multiplier.normalize():f}",
+            free_shipping=tier.free_shipping_monthly,
+        )
+    on = letters.day_words(date.fromisoformat(payload["on"]), sender.locale)
+    return letters.expiry_warning(
+        sender, to=customer.email, first_name=customer.first_name, points=payload["points"], on=on
+    )
