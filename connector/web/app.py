@@ -21,7 +21,7 @@ from connector.web.admin import care_pages as admin_care
 from connector.web.admin import mailbox_pages as admin_mail
 from connector.web.admin import pages as admin_pages
 from connector.web.admin import referral_pages as admin_referrals
-from connector.web.customer import actions, referrals, storefront, surveys
+from connector.web.customer import actions, referrals, rewards, rewards_proxy, storefront, surveys
 from connector.web.errors import register_error_handlers
 from connector.web.runtime import Runtime
 from connector.web.security_headers import register_security_headers
@@ -67,6 +67,8 @@ def create_app(config: Config | None = None) -> Flask:
         surveys.bp,
         referrals.bp,
         actions.bp,
+        rewards.bp,
+        rewards_proxy.bp,
     ):
         app.register_blueprint(blueprint)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")

@@ -18,8 +18,8 @@ from redis.exceptions import RedisError
 
 from connector.web import receiver as webhooks
 
-SESSIONLESS_PREFIXES = (f"{webhooks.bp.url_prefix}/",)
-"""Where a session is never used: every route of the webhooks blueprint."""
+SESSIONLESS_PREFIXES = (f"{webhooks.bp.url_prefix}/", "/rewards/", "/proxy")
+"""Where an admin session is never used: webhooks, and the pages customers open (which have their own)."""
 KEY_PREFIX = "sadakat:admin-session:"
 IDLE = timedelta(hours=2)
 log = logging.getLogger(__name__)

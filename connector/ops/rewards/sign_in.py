@@ -1,0 +1,132 @@
+"""Signing a member in to the hosted rewards page by e-mail: a single-use link valid 15 minutes (kept only as
+its hash), then a session for that shop and customer; both live in Redis and expire there. A stranger
+learns nothing: an unknown address gets the same answer and no e-mail."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from dataclasses import dataclass
+
+from redis import Redis
+from sqlalchemy.orm import Session
+
+from connector.config import Config
+from connector.db.customers import find_customer
+from connector.db.tables import Shop
+from connector.outbox import letters, pushes, senders
+from connector.outbox import requests as outbox
+
+LINK_SECONDS = 15 * 60
+SESSION_SECONDS = 7 * 24 * 3600
+TRIES_SECONDS = 3600
+TRIES_PER_EMAIL = 5
+TRIES_PER_ADDRESS = 30
+PREFIX = "sadakat:rewards:"
+MAX_SIGNED_LINK_AGE = 5 * 60
+"""How old a link signed by the store's own site (customer API key) may be."""
+
+
+class TooManyTries(Exception):
+    """Too many sign-in e-mails asked for, for one address or from one client, this hour."""
+
+
+@dataclass(frozen=True)
+class Visitor:
+    """Who a hosted session belongs to."""
+
+    shop_id: int
+    customer_id: int
+    csrf: str
+
+
+def _hash(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def _count(redis: Redis, key: str) -> int:
+    with redis.pipeline() as pipe:
+        pipe.incr(key)
+        pipe.expire(key, TRIES_SECONDS, nx=True)
+        return int(pipe.execute()[0])
+
+
+def ask(session: Session, redis: Redis, config: Config, shop: Shop, email: str, client: str | None) -> int | None:
+    """Count the try, then if ``email`` is a member's, request the e-mail with a fresh sign-in link. Returns
+    the push to dispatch (None for an unknown address: the caller answers the same either way)."""
+    address = email.strip().lower()
+    if (
+        _count(redis, f"{PREFIX}tries:{shop.id}:{_hash(address)}") > TRIES_PER_EMAIL
+        or _count(redis, f"{PREFIX}tries-from:{shop.id}:{client or '-'}") > TRIES_PER_ADDRESS
+    ):
+        raise TooManyTries
+    customer = find_customer(session, shop.id, address)
+    if customer is None or not customer.email or customer.email.lower() != address:
+        return None
+    token = secrets.token_urlsafe(32)
+    redis.set(f"{PREFIX}link:{_hash(token)}", f"{shop.id}:{customer.id}", ex=LINK_SECONDS)
+    sender = senders.sender_for(session, shop, config, customer.email, marketing=False)
+    assert sender is not None
+    link = f"{letters.rewards_url(config.public_url, shop.id)}/enter?t={token}"
+    letter = letters.sign_in(sender, to=customer.email, first_name=customer.first_name, link=link)
+    return outbox.request(
+        session, shop.id, pushes.EMAIL, f"sign-in:{_hash(token)[:32]}", customer.key, letter.payload()
+    )
+
+
+def open_session(redis: Redis, shop_id: int, customer_id: int) -> str:
+    """A new session for the member; returns the cookie's value."""
+    sid = secrets.token_urlsafe(32)
+    redis.set(
+        f"{PREFIX}session:{_hash(sid)}", f"{shop_id}:{customer_id}:{secrets.token_urlsafe(24)}", ex=SESSION_SECONDS
+    )
+    return sid
+
+
+def enter(redis: Redis, shop_id: int, token: str) -> str | None:
+    """Use a sign-in link (once): a new session's cookie value, or None if the link is unknown, used, expired
+    or for another shop."""
+    found = redis.getdel(f"{PREFIX}link:{_hash(token)}") if token else None
+    if found is None:
+        return None
+    link_shop, customer_id = (int(part) for part in found.decode().split(":"))
+    if link_shop != shop_id:
+        return None
+    return open_session(redis, shop_id, customer_id)
+
+
+def visitor(redis: Redis, shop_id: int, sid: str | None) -> Visitor | None:
+    """Who the session cookie ``sid`` belongs to, for this shop only."""
+    found = redis.get(f"{PREFIX}session:{_hash(sid)}") if sid else None
+    if found is None:
+        return None
+    session_shop, customer_id, csrf = found.decode().split(":", 2)
+    if int(session_shop) != shop_id:
+        return None
+    return Visitor(shop_id, int(customer_id), csrf)
+
+
+def close(redis: Redis, sid: str | None) -> None:
+    """End a session (sign-out)."""
+    if sid:
+        redis.delete(f"{PREFIX}session:{_hash(sid)}")
+
+
+def store_signature(api_key: str, shop_id: int, customer: str, at: str) -> str:
+    """What the store's own site signs a straight-in link with: hex HMAC-SHA256, keyed with the shop's customer
+    API key, of ``<shop id>:<customer id>:<unix time>``."""
+    return hmac.new(api_key.encode(), f"{shop_id}:{customer}:{at}".encode(), hashlib.sha256).hexdigest()
+
+
+def store_link_ok(
+    redis: Redis, api_key: str | None, shop_id: int, customer: str, at: str, sig: str, now: float
+) -> bool:
+    """Whether a straight-in link is the store's, fresh (5 minutes either way) and used for the first time."""
+    return (
+        bool(api_key)
+        and at.isdigit()
+        and abs(now - int(at)) <= MAX_SIGNED_LINK_AGE
+        and hmac.compare_digest(store_signature(api_key or "", shop_id, customer, at), sig)
+        and bool(redis.set(f"{PREFIX}store-link:{sig}", 1, nx=True, ex=2 * MAX_SIGNED_LINK_AGE))
+    )

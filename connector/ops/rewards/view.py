@@ -1,0 +1,265 @@
+"""Everything the rewards page shows: the programme for anyone, and for a signed-in member their balance,
+tier and progress, what they can redeem, their codes and their history, all in plain words."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from decimal import Decimal
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from connector.db.referrals import ReferralClaim, ReferralLink
+from connector.db.tables import CustomerRecord, IssuedCode, OrderRecord, RefundRecord, Shop, utcnow
+from connector.ops import history
+from connector.ops.rewards import programme_words as words
+from connector.outbox.letters import day_words, money_words
+from connector.programme import ProgrammeSettings, programme_of
+from connector.settle import ledger
+from connector.settle.tiers import WINDOW, tier_for
+
+HISTORY = 20
+CODES = 20
+OPTIONS = 6
+
+
+@dataclass(frozen=True)
+class TierLine:
+    """A tier and what it gives."""
+
+    name: str
+    perks: list[str]
+    current: bool
+
+
+@dataclass(frozen=True)
+class CodeLine:
+    """A code the member was given."""
+
+    code: str
+    worth: str
+    why: str
+    """"gift" or "redemption"."""
+    ends: str | None
+    used: bool
+    expired: bool
+
+
+@dataclass(frozen=True)
+class HistoryLine:
+    """One ledger entry in words."""
+
+    day: str
+    words: str
+    points: int
+
+
+@dataclass(frozen=True)
+class Option:
+    """An amount of points that can be redeemed, and its value."""
+
+    points: int
+    value: str
+
+
+@dataclass
+class Programme:
+    """What anyone may read about the shop's programme."""
+
+    shop_id: int
+    shop: str
+    lang: str
+    colour: str
+    earn: list[str]
+    redeem: str
+    example: str
+    gifts: list[str]
+    tiers: list[TierLine]
+
+
+@dataclass
+class Member:
+    """What a signed-in member sees of their own account."""
+
+    first_name: str | None
+    email: str | None
+    points: int
+    tier: str | None
+    progress: str | None
+    options: list[Option]
+    codes: list[CodeLine]
+    history: list[HistoryLine]
+    birthday: str | None
+    referral_code: str | None
+    referrals: dict[str, int] = field(default_factory=dict)
+
+
+PROGRESS = {
+    "en": {
+        "by": "Spend {amount} more by {day} to reach {tier}.",
+        "plain": "Spend {amount} more to reach {tier}.",
+        "top": "You are in our highest tier.",
+    },
+    "tr": {
+        "by": "{tier} seviyesine ulaşmak için {day} tarihine kadar {amount} daha harcayın.",
+        "plain": "{tier} seviyesine ulaşmak için {amount} daha harcayın.",
+        "top": "En yüksek seviyemizdesiniz.",
+    },
+}
+
+
+def currency_of(shop: Shop, programme: ProgrammeSettings) -> str | None:
+    """The shop's currency, as the merchant set it or the store reported it."""
+    return programme.currency or shop.currency
+
+
+def programme_view(shop: Shop, lang: str, amount: Decimal | None = None) -> Programme:
+    """The programme in the visitor's language (``amount``: the order to show the points of)."""
+    programme = programme_of(shop)
+    currency = currency_of(shop, programme)
+    gifts = [words.gift_line(rule, currency, lang) for rule in programme.gifts]
+    return Programme(
+        shop_id=shop.id,
+        shop=shop.domain,
+        lang=lang,
+        colour=programme.colour,
+        earn=words.ways_to_earn(programme, currency, lang),
+        redeem=words.redeem_line(programme, currency, lang),
+        example=words.example(programme, amount or words.EXAMPLE_AMOUNT, currency, lang),
+        gifts=gifts,
+        tiers=[TierLine(t.name, words.tier_perks(t, currency, lang), False) for t in programme.tiers],
+    )
+
+
+def member_view(session: Session, shop: Shop, customer: CustomerRecord, lang: str) -> Member:
+    """The member's own account, read in a handful of queries whatever the length of their history."""
+    programme = programme_of(shop)
+    currency = currency_of(shop, programme)
+    entries = ledger.history(session, customer.id, HISTORY)
+    described = history.describe_all(session, shop.id, entries, lang)
+    return Member(
+        first_name=customer.first_name,
+        email=customer.email,
+        points=customer.points,
+        tier=customer.tier,
+        progress=_progress(session, programme, customer, currency, lang),
+        options=_options(programme, customer.points, currency, lang),
+        codes=_codes(session, shop, customer, currency, lang),
+        history=[
+            HistoryLine(day_words(e.created_at.date(), lang), text, e.points)
+            for e, text in zip(entries, described, strict=True)
+        ],
+        birthday=day_words(customer.birthday, lang) if customer.birthday else None,
+        referral_code=_referral_code(session, shop, programme, customer),
+        referrals=_referrals(session, shop, customer) if programme.referrals.enabled else {},
+    )
+
+
+def _options(programme: ProgrammeSettings, points: int, currency: str | None, lang: str) -> list[Option]:
+    rules = programme.redemption
+    if points < rules.minimum_points:
+        return []
+    top = rules.minimum_points + (points - rules.minimum_points) // rules.step_points * rules.step_points
+    # A few amounts from the minimum up, and always everything the balance covers.
+    amounts = sorted({rules.minimum_points + n * rules.step_points for n in range(OPTIONS - 1)} | {top})
+    return [Option(p, money_words(Decimal(p) / rules.points_per_unit, currency, lang)) for p in amounts if p <= points]
+
+
+def _progress(
+    session: Session, programme: ProgrammeSettings, customer: CustomerRecord, currency: str | None, lang: str
+) -> str | None:
+    if not programme.tiers:
+        return None
+    spent, oldest = spend_since(session, customer.id, utcnow() - WINDOW)
+    current = tier_for(programme.tiers, spent)
+    above = [t for t in programme.tiers if t.min_spend > spent and (current is None or t.min_spend > current.min_spend)]
+    texts = PROGRESS.get(lang, PROGRESS["en"])
+    if not above:
+        return texts["top"]
+    target = above[0]
+    amount = money_words(target.min_spend - spent, currency, lang)
+    if oldest is None:
+        return texts["plain"].format(amount=amount, tier=target.name)
+    # After this day the oldest order counted falls out of the 12 months.
+    by = (oldest + WINDOW).date()
+    return texts["by"].format(amount=amount, day=day_words(by, lang), tier=target.name)
+
+
+def spend_since(session: Session, customer_id: int, since: datetime) -> tuple[Decimal, datetime | None]:
+    """Merchandise bought since ``since`` less refunds (as tiers count it), and when the oldest such order was
+    placed: two queries, however many orders."""
+    placed = func.coalesce(OrderRecord.placed_at, OrderRecord.updated_at)
+    rows = session.execute(
+        select(OrderRecord.shop_id, OrderRecord.order_id, OrderRecord.merchandise_amount, placed).where(
+            OrderRecord.customer_id == customer_id,
+            OrderRecord.paid.is_(True),
+            OrderRecord.cancelled.is_(False),
+            OrderRecord.fully_refunded.is_(False),
+            placed >= since,
+        )
+    ).all()
+    if not rows:
+        return Decimal(0), None
+    refunds: dict[str, Decimal] = {}
+    for order_id, amount in session.execute(
+        select(RefundRecord.order_id, RefundRecord.merchandise_amount).where(
+            RefundRecord.shop_id == rows[0].shop_id, RefundRecord.order_id.in_([r.order_id for r in rows])
+        )
+    ):
+        refunds[order_id] = refunds.get(order_id, Decimal(0)) + (amount or Decimal(0))
+    total = sum(
+        (max((r.merchandise_amount or Decimal(0)) - refunds.get(r.order_id, Decimal(0)), Decimal(0)) for r in rows),
+        Decimal(0),
+    )
+    return total, min(r[3] for r in rows)
+
+
+def _codes(session: Session, shop: Shop, customer: CustomerRecord, currency: str | None, lang: str) -> list[CodeLine]:
+    issued = session.scalars(
+        select(IssuedCode)
+        .where(IssuedCode.customer_id == customer.id)
+        .order_by(IssuedCode.created_at.desc(), IssuedCode.id.desc())
+        .limit(CODES)
+    ).all()
+    if not issued:
+        return []
+    used = {
+        code.upper()
+        for codes in session.scalars(
+            select(OrderRecord.discount_codes).where(
+                OrderRecord.customer_id == customer.id, OrderRecord.discount_codes.is_not(None)
+            )
+        )
+        for code in codes or []
+        if isinstance(code, str)
+    }
+    now = utcnow()
+    return [
+        CodeLine(
+            code=c.code,
+            worth=words.reward(c.kind, c.value, currency, lang),
+            why="redemption" if c.points_paid else "gift",
+            ends=day_words((c.ends_at - timedelta(seconds=1)).date(), lang) if c.ends_at else None,
+            used=c.code.upper() in used,
+            expired=c.ends_at is not None and c.ends_at <= now,
+        )
+        for c in issued
+    ]
+
+
+def _referral_code(session: Session, shop: Shop, programme: ProgrammeSettings, customer: CustomerRecord) -> str | None:
+    if not programme.referrals.enabled or not customer.platform_id:
+        return None  # a guest has no account to share a link from
+    return session.scalar(
+        select(ReferralLink.code).where(ReferralLink.shop_id == shop.id, ReferralLink.customer_id == customer.id)
+    )
+
+
+def _referrals(session: Session, shop: Shop, customer: CustomerRecord) -> dict[str, int]:
+    counted = session.execute(
+        select(ReferralClaim.status, func.count())
+        .where(ReferralClaim.shop_id == shop.id, ReferralClaim.referrer_id == customer.id)
+        .group_by(ReferralClaim.status)
+    ).all()
+    return {status: int(n) for status, n in counted}

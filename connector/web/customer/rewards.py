@@ -1,0 +1,330 @@
+"""The hosted rewards page, ``/rewards/<shop id>``, for any store: the programme for everyone; a member signs
+in with a single-use link by e-mail (or straight from the store's own site with a link it signs) and then
+sees their points, tier, codes and history, redeems points and sets their birthday. Every form works
+without JavaScript and carries a CSRF token."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import re
+import secrets
+import time
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from flask import Blueprint, Response, redirect, render_template, request
+from flask.typing import ResponseReturnValue
+from redis.exceptions import RedisError
+
+from connector.db.customers import find_customer
+from connector.db.tables import CustomerRecord, Shop, utcnow
+from connector.ops.rewards import sign_in
+from connector.ops.rewards.view import Member, member_view, programme_view
+from connector.outbox import pushes
+from connector.programme import programme_of
+from connector.settle import gifts, redemption
+from connector.settle.growth import referrals
+from connector.web.customer.rewards_texts import WORDS, visitor_language
+from connector.web.errors import problem
+from connector.web.receiver import MAX_SHOP_ID
+from connector.web.runtime import runtime
+
+bp = Blueprint("rewards", __name__)
+COOKIE = "sadakat_rewards"
+FORM_SECONDS = 2 * 3600
+EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
+PAGE_CSP = (
+    "default-src 'none'; style-src 'self'; script-src 'self'; img-src 'self' data:; form-action 'self'; "
+    "frame-ancestors 'none'; base-uri 'none'"
+)
+
+
+@bp.after_request
+def _policy(response: Response) -> Response:
+    if response.mimetype == "text/html":
+        response.headers["Content-Security-Policy"] = PAGE_CSP
+        response.headers["Cache-Control"] = "no-store"
+        response.headers["Referrer-Policy"] = "no-referrer"  # a sign-in link's token never leaves in a Referer
+    return response
+
+
+def form_token(shop: Shop, purpose: str, at: int | None = None) -> str:
+    """A token for a form shown to ``purpose`` (a visitor, a customer), valid two hours."""
+    at = int(time.time()) if at is None else at
+    mac = hmac.new((shop.code_secret or "").encode(), f"rewards-form:{shop.id}:{purpose}:{at}".encode(), hashlib.sha256)
+    return f"{at}.{mac.hexdigest()[:32]}"
+
+
+def form_token_ok(shop: Shop, purpose: str, given: str | None) -> bool:
+    """Whether ``given`` is a fresh token from ``form_token``."""
+    at, _, _ = (given or "").partition(".")
+    return (
+        at.isdigit()
+        and time.time() - int(at) < FORM_SECONDS
+        and hmac.compare_digest(form_token(shop, purpose, int(at)), given or "")
+    )
+
+
+def example_amount() -> Decimal | None:
+    """The order amount the visitor asked the points of (``?amount=``), if it is one."""
+    try:
+        amount = Decimal(request.args.get("amount", ""))
+    except InvalidOperation:
+        return None
+    return amount.quantize(Decimal("0.01")) if amount.is_finite() and 0 <= amount <= 1_000_000 else None
+
+
+def render(
+    shop: Shop,
+    lang: str,
+    template: str,
+    urls: dict[str, str],
+    member: Member | None,
+    status: int = 200,
+    **values: Any,
+) -> tuple[str, int]:
+    """The rewards page (or its content alone, for the app proxy) in ``lang``."""
+    programme = programme_of(shop)
+    referral_url = None
+    if member is not None and member.referral_code:
+        referral_url = f"{runtime().config.public_url}/r/{shop.id}/{member.referral_code}"
+    html = render_template(
+        template,
+        lang=lang,
+        w=WORDS[lang],
+        p=programme_view(shop, lang, example_amount()),
+        m=member,
+        urls=urls,
+        minimum=f"{programme.redemption.minimum_points:,}",
+        redeem_key=secrets.token_urlsafe(12),
+        referral_url=referral_url,
+        referrals_made=sum(n for s, n in (member.referrals if member else {}).items() if s != "refused"),
+        amount=request.args.get("amount", ""),
+        **values,
+    )
+    return html, status
+
+
+def read_member(shop: Shop, customer_id: int, lang: str) -> Member | None:
+    """The member's view (their referral link made on first asking)."""
+    storage = runtime().storage
+    with storage.session(read_only=True) as session:
+        customer = session.get(CustomerRecord, customer_id)
+        if customer is None or customer.shop_id != shop.id:
+            return None
+        member = member_view(session, shop, customer, lang)
+    if member.referral_code is None and programme_of(shop).referrals.enabled and customer.platform_id:
+        with storage.session() as session:
+            member.referral_code = referrals.link_code(session, shop, customer)
+    return member
+
+
+def redeem_for(shop: Shop, customer_id: int) -> tuple[str | None, str | None]:
+    """Redeem the form's points: (the code, None) or (None, the words key of what went wrong)."""
+    try:
+        done = redemption.redeem(
+            runtime().storage, shop.id, customer_id, request.form.get("points"), request.form.get("key") or None
+        )
+    except (redemption.RedemptionError, LookupError):
+        return None, "redeem_failed"
+    pushes.dispatch(runtime().storage, runtime().queue, done.pushes)
+    return done.code, None
+
+
+def birthday_for(customer_id: int) -> str:
+    """Save the form's birthday: the words key of the outcome."""
+    with runtime().storage.session() as session:
+        member = session.get(CustomerRecord, customer_id, with_for_update=True)
+        if member is None:
+            return "birthday_bad"
+        try:
+            gifts.set_birthday(session, member, request.form.get("birthday"), utcnow().date())
+        except PermissionError:
+            return "birthday_again"
+        except ValueError:
+            return "birthday_bad"
+    return "birthday_saved"
+
+
+def _shop(shop_id: int) -> Shop | None:
+    with runtime().storage.session(read_only=True) as session:
+        shop = session.get(Shop, shop_id) if 0 < shop_id <= MAX_SHOP_ID else None
+        return shop if shop is not None and shop.uninstalled_at is None else None
+
+
+def _urls(shop_id: int) -> dict[str, str]:
+    base = f"/rewards/{shop_id}"
+    return {
+        "page": base,
+        "colours": f"{base}/colours.css",
+        "sign_in": f"{base}/sign-in",
+        "enter": f"{base}/enter",
+        "redeem": f"{base}/redeem",
+        "birthday": f"{base}/birthday",
+        "sign_out": f"{base}/sign-out",
+    }
+
+
+def _visitor(shop: Shop) -> sign_in.Visitor | None:
+    try:
+        return sign_in.visitor(runtime().redis, shop.id, request.cookies.get(COOKIE))
+    except RedisError:
+        return None
+
+
+def _page(
+    shop: Shop, lang: str, visitor: sign_in.Visitor | None, status: int = 200, **values: Any
+) -> ResponseReturnValue:
+    member = read_member(shop, visitor.customer_id, lang) if visitor else None
+    csrf = visitor.csrf if member and visitor else form_token(shop, "visitor")
+    return render(shop, lang, "rewards/page.html", _urls(shop.id), member, status, hosted=True, csrf=csrf, **values)
+
+
+def _signed_in(shop: Shop, sid: str, lang: str) -> Response:
+    response = redirect(f"/rewards/{shop.id}?lang={lang}", 303)
+    response.set_cookie(
+        COOKIE,
+        sid,
+        max_age=sign_in.SESSION_SECONDS,
+        path=f"/rewards/{shop.id}",
+        httponly=True,
+        samesite="Lax",
+        secure=runtime().config.public_url.startswith("https://"),
+    )
+    return response
+
+
+@bp.get("/rewards/<int:shop_id>")
+def page(shop_id: int) -> ResponseReturnValue:
+    """The rewards page: the member's own once signed in, else the programme and the sign-in form. A link the
+    store's site signed (``customer``, ``ts``, ``sig``) signs the customer straight in."""
+    shop = _shop(shop_id)
+    if shop is None:
+        return problem(404, "this store has no rewards programme here")
+    lang = visitor_language(programme_of(shop).locale)
+    if "sig" in request.args:
+        return _store_link(shop, lang)
+    return _page(shop, lang, _visitor(shop))
+
+
+def _store_link(shop: Shop, lang: str) -> ResponseReturnValue:
+    ident, at, sig = (request.args.get(name, "") for name in ("customer", "ts", "sig"))
+    redis = runtime().redis
+    if sign_in.store_link_ok(redis, shop.customer_api_key, shop.id, ident, at, sig, time.time()):
+        with runtime().storage.session(read_only=True) as session:
+            customer = find_customer(session, shop.id, ident)
+            customer_id = customer.id if customer else None
+        if customer_id is not None:
+            return _signed_in(shop, sign_in.open_session(redis, shop.id, customer_id), lang)
+    return _page(shop, lang, None, 403, error=WORDS[lang]["link_bad"])
+
+
+@bp.post("/rewards/<int:shop_id>/sign-in")
+def ask_link(shop_id: int) -> ResponseReturnValue:
+    """E-mail a sign-in link if the address is a member's; the answer is the same either way."""
+    shop = _shop(shop_id)
+    if shop is None:
+        return problem(404, "this store has no rewards programme here")
+    lang = visitor_language(programme_of(shop).locale)
+    w, email = WORDS[lang], (request.form.get("email") or "").strip()
+    if not form_token_ok(shop, "visitor", request.form.get("csrf")):
+        return _page(shop, lang, None, 400, error=w["form_expired"], email=email)
+    if len(email) > 320 or not EMAIL.fullmatch(email):
+        return _page(shop, lang, None, 400, error=w["email_bad"], email=email)
+    try:
+        with runtime().storage.session() as session:
+            push_id = sign_in.ask(session, runtime().redis, runtime().config, shop, email, request.remote_addr)
+    except sign_in.TooManyTries:
+        return _page(shop, lang, None, 429, error=w["too_many"])
+    except RedisError:
+        return _page(shop, lang, None, 503, error=w["busy"])
+    if push_id is not None:
+        pushes.dispatch(runtime().storage, runtime().queue, [(push_id, shop.id)])
+    return _page(shop, lang, None, notice=w["link_sent"].format(email=email))
+
+
+@bp.route("/rewards/<int:shop_id>/enter", methods=["GET", "POST"])
+def enter(shop_id: int) -> ResponseReturnValue:
+    """A sign-in link: GET shows one button (so a mail scanner opening the link doesn't use it up); POST uses
+    the link and opens the session."""
+    shop = _shop(shop_id)
+    if shop is None:
+        return problem(404, "this store has no rewards programme here")
+    lang = visitor_language(programme_of(shop).locale)
+    w = WORDS[lang]
+    if request.method == "GET":
+        token = request.args.get("t", "")[:100]
+        return render(
+            shop, lang, "rewards/page.html", _urls(shop.id), None, enter_token=token, title=w["enter_title"], csrf=""
+        )
+    try:
+        sid = sign_in.enter(runtime().redis, shop.id, (request.form.get("t") or "")[:100])
+    except RedisError:
+        return _page(shop, lang, None, 503, error=w["busy"])
+    if sid is None:
+        return _page(shop, lang, None, 400, error=w["link_bad"])
+    return _signed_in(shop, sid, lang)
+
+
+def _member_post(shop_id: int) -> tuple[Shop, str, sign_in.Visitor] | ResponseReturnValue:
+    shop = _shop(shop_id)
+    if shop is None:
+        return problem(404, "this store has no rewards programme here")
+    lang = visitor_language(programme_of(shop).locale)
+    visitor = _visitor(shop)
+    if visitor is None:
+        return _page(shop, lang, None, 401, error=WORDS[lang]["link_bad"])
+    if not hmac.compare_digest(request.form.get("csrf", ""), visitor.csrf):
+        return _page(shop, lang, visitor, 400, error=WORDS[lang]["form_expired"])
+    return shop, lang, visitor
+
+
+@bp.post("/rewards/<int:shop_id>/redeem")
+def redeem(shop_id: int) -> ResponseReturnValue:
+    """Redeem points for a code: the page shows the code (and it is e-mailed)."""
+    found = _member_post(shop_id)
+    if not isinstance(found, tuple) or not isinstance(found[0], Shop):
+        return found
+    shop, lang, visitor = found
+    code, failed = redeem_for(shop, visitor.customer_id)
+    if failed:
+        return _page(shop, lang, visitor, 400, error=WORDS[lang][failed])
+    return _page(shop, lang, visitor, 201, shown_code=code)
+
+
+@bp.post("/rewards/<int:shop_id>/birthday")
+def birthday(shop_id: int) -> ResponseReturnValue:
+    """Set the member's birthday, once."""
+    found = _member_post(shop_id)
+    if not isinstance(found, tuple) or not isinstance(found[0], Shop):
+        return found
+    shop, lang, visitor = found
+    outcome = birthday_for(visitor.customer_id)
+    status = 200 if outcome == "birthday_saved" else 409 if outcome == "birthday_again" else 400
+    key = "notice" if status == 200 else "error"
+    return _page(shop, lang, visitor, status, **{key: WORDS[lang][outcome]})
+
+
+@bp.post("/rewards/<int:shop_id>/sign-out")
+def sign_out(shop_id: int) -> ResponseReturnValue:
+    """End the session."""
+    found = _member_post(shop_id)
+    if not isinstance(found, tuple) or not isinstance(found[0], Shop):
+        return found
+    shop, lang, _ = found
+    sign_in.close(runtime().redis, request.cookies.get(COOKIE))
+    html, status = _page(shop, lang, None, notice=WORDS[lang]["signed_out"])  # type: ignore[misc]
+    response = Response(html, status, mimetype="text/html")
+    response.delete_cookie(COOKIE, path=f"/rewards/{shop.id}")
+    return response
+
+
+@bp.get("/rewards/<int:shop_id>/colours.css")
+def colours(shop_id: int) -> ResponseReturnValue:
+    """The shop's colour for the page's stylesheet."""
+    shop = _shop(shop_id)
+    colour = programme_of(shop).colour if shop else "#0f766e"
+    response = Response(f":root {{ --sadakat-brand: {colour}; }}\n", mimetype="text/css")
+    response.headers["Cache-Control"] = "public, max-age=300"
+    return response

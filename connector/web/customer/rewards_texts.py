@@ -1,0 +1,156 @@
+"""The words of the rewards page and the launcher, in English and Turkish, and the visitor's language."""
+
+from __future__ import annotations
+
+from flask import request
+
+WORDS: dict[str, dict[str, str]] = {
+    "en": {
+        "title": "Rewards",
+        "hello": "Hello {name}",
+        "hello_nameless": "Hello",
+        "balance": "Your points",
+        "points_unit": "points",
+        "tier": "Your tier: {tier}",
+        "no_tier": "You are not in a tier yet.",
+        "redeem_title": "Redeem your points",
+        "redeem_button": "Redeem {points} points for {value} off",
+        "redeem_none": "Keep earning: you can redeem from {minimum} points.",
+        "code_title": "Your code",
+        "code_made": "Use this code at checkout (once). We have e-mailed it to you too.",
+        "copy": "Copy",
+        "copied": "Copied",
+        "codes_title": "Your codes",
+        "code_gift": "Gift",
+        "code_redemption": "Points redeemed",
+        "code_until": "valid until {day}",
+        "code_used": "Used",
+        "code_expired": "Expired",
+        "code_open": "Ready to use",
+        "history_title": "Your history",
+        "history_none": "Nothing yet: your first order will show here.",
+        "earn_title": "How to earn",
+        "gifts_title": "Surprises and gifts",
+        "tiers_title": "Tiers",
+        "tier_current": "your tier",
+        "calc_label": "Order amount",
+        "calc_button": "Show the points",
+        "birthday_title": "Your birthday",
+        "birthday_help": "Tell us once and get a treat every year.",
+        "birthday_label": "Date of birth",
+        "birthday_button": "Save my birthday",
+        "birthday_set": "We have your birthday: {day}.",
+        "birthday_saved": "Thank you: your birthday is saved.",
+        "birthday_bad": "Please give a real date of birth.",
+        "birthday_again": "Your birthday was already saved and can't be changed here.",
+        "referral_title": "Invite friends",
+        "referral_help": "Share your link: your friend gets a welcome code, and you get points once their order "
+        "is kept.",
+        "referral_counts": "Friends invited: {claimed}. Rewards earned: {granted}. Waiting: {held}.",
+        "join_title": "Join our rewards programme",
+        "join_hosted": "Already a customer? Enter your e-mail address and we'll send you a link to see your points.",
+        "email_label": "Your e-mail address",
+        "send_link": "Send me a link",
+        "link_sent": "If you are a member, a link to your rewards is on its way to {email}. It works once, for "
+        "15 minutes.",
+        "email_bad": "Please give a valid e-mail address.",
+        "too_many": "Too many tries for now. Please wait an hour and try again.",
+        "form_expired": "This form has expired. Please try again.",
+        "link_bad": "This sign-in link doesn't work any more: it was used already, or is more than 15 minutes old. "
+        "Ask for a new one below.",
+        "enter_title": "Sign in to your rewards",
+        "enter_button": "Continue to my rewards",
+        "sign_out": "Sign out",
+        "signed_out": "You are signed out.",
+        "join_shopify": "Log in to your account to see your points and redeem them.",
+        "log_in": "Log in",
+        "create_account": "Create an account",
+        "new_member": "Your first order starts your points.",
+        "redeem_failed": "That amount can't be redeemed now. Please choose one of the options shown.",
+        "busy": "This is not possible right now. Please try again in a moment.",
+        "language": "Language",
+        "launcher_see": "See my rewards",
+        "launcher_close": "Close",
+    },
+    "tr": {
+        "title": "Ödüller",
+        "hello": "Merhaba {name}",
+        "hello_nameless": "Merhaba",
+        "balance": "Puanlarınız",
+        "points_unit": "puan",
+        "tier": "Seviyeniz: {tier}",
+        "no_tier": "Henüz bir seviyede değilsiniz.",
+        "redeem_title": "Puanlarınızı kullanın",
+        "redeem_button": "{points} puanı {value} indirime çevir",
+        "redeem_none": "Kazanmaya devam edin: {minimum} puandan itibaren kullanabilirsiniz.",
+        "code_title": "Kodunuz",
+        "code_made": "Bu kodu ödeme sırasında (bir kez) kullanın. Kodu size e-postayla da gönderdik.",
+        "copy": "Kopyala",
+        "copied": "Kopyalandı",
+        "codes_title": "Kodlarınız",
+        "code_gift": "Hediye",
+        "code_redemption": "Puanla alındı",
+        "code_until": "{day} tarihine kadar geçerli",
+        "code_used": "Kullanıldı",
+        "code_expired": "Süresi doldu",
+        "code_open": "Kullanıma hazır",
+        "history_title": "Geçmişiniz",
+        "history_none": "Henüz bir şey yok: ilk siparişiniz burada görünecek.",
+        "earn_title": "Nasıl kazanılır",
+        "gifts_title": "Sürprizler ve hediyeler",
+        "tiers_title": "Seviyeler",
+        "tier_current": "sizin seviyeniz",
+        "calc_label": "Sipariş tutarı",
+        "calc_button": "Puanları göster",
+        "birthday_title": "Doğum gününüz",
+        "birthday_help": "Bir kez söyleyin, her yıl bir sürpriz alın.",
+        "birthday_label": "Doğum tarihi",
+        "birthday_button": "Doğum günümü kaydet",
+        "birthday_set": "Doğum gününüz kayıtlı: {day}.",
+        "birthday_saved": "Teşekkürler: doğum gününüz kaydedildi.",
+        "birthday_bad": "Lütfen gerçek bir doğum tarihi girin.",
+        "birthday_again": "Doğum gününüz zaten kaydedilmişti ve buradan değiştirilemez.",
+        "referral_title": "Arkadaşlarınızı davet edin",
+        "referral_help": "Bağlantınızı paylaşın: arkadaşınız bir hoş geldin kodu alır, siparişi kesinleşince siz de "
+        "puan kazanırsınız.",
+        "referral_counts": "Davet edilen arkadaş: {claimed}. Kazanılan ödül: {granted}. Bekleyen: {held}.",
+        "join_title": "Ödül programımıza katılın",
+        "join_hosted": "Zaten müşterimiz misiniz? E-posta adresinizi girin, puanlarınızı görmeniz için size bir "
+        "bağlantı gönderelim.",
+        "email_label": "E-posta adresiniz",
+        "send_link": "Bana bağlantı gönder",
+        "link_sent": "Üyeyseniz, ödüllerinizin bağlantısı {email} adresine gönderiliyor. Bağlantı bir kez ve 15 "
+        "dakika boyunca çalışır.",
+        "email_bad": "Lütfen geçerli bir e-posta adresi girin.",
+        "too_many": "Şimdilik çok fazla deneme yapıldı. Lütfen bir saat bekleyip yeniden deneyin.",
+        "form_expired": "Formun süresi dolmuş. Lütfen yeniden deneyin.",
+        "link_bad": "Bu giriş bağlantısı artık çalışmıyor: daha önce kullanılmış ya da 15 dakikadan eski. "
+        "Aşağıdan yenisini isteyin.",
+        "enter_title": "Ödüllerinize giriş yapın",
+        "enter_button": "Ödüllerime devam et",
+        "sign_out": "Çıkış yap",
+        "signed_out": "Çıkış yaptınız.",
+        "join_shopify": "Puanlarınızı görmek ve kullanmak için hesabınıza giriş yapın.",
+        "log_in": "Giriş yap",
+        "create_account": "Hesap oluştur",
+        "new_member": "İlk siparişinizle puan kazanmaya başlarsınız.",
+        "redeem_failed": "Bu miktar şu anda kullanılamıyor. Lütfen gösterilen seçeneklerden birini seçin.",
+        "busy": "Bu şu anda mümkün değil. Lütfen birazdan yeniden deneyin.",
+        "language": "Dil",
+        "launcher_see": "Ödüllerimi gör",
+        "launcher_close": "Kapat",
+    },
+}
+
+
+def visitor_language(shop_locale: str) -> str:
+    """The page's language: ``?lang=`` if the visitor chose one, else their browser's if we have it, else
+    the shop's."""
+    chosen = request.args.get("lang") or request.form.get("lang")
+    if chosen in WORDS:
+        return chosen
+    if request.accept_languages:
+        best = request.accept_languages.best_match(list(WORDS))
+        if best:
+            return best
+    return shop_locale if shop_locale in WORDS else "en"
