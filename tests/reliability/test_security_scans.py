@@ -21,7 +21,9 @@ PUBLIC_BLUEPRINTS = {
     "health",
     "surveys",
     "referrals",
-}  # signed links, public pages
+    "rewards",
+    "rewards_proxy",
+}  # signed links, public pages; the rewards page's own session
 PUBLIC_ENDPOINTS = {"static", "admin_auth.login", "admin_auth.logout", "admin_auth.language"}
 MAC_CALLS = re.compile(r"hmac\.new|digest\(|b64encode\(")
 SECRET_NAMES = re.compile(r"signature|hmac|digest|token|secret|password|api_key", re.IGNORECASE)
@@ -52,7 +54,14 @@ def test_every_other_route_refuses_a_stranger(app: Flask, offline_shopify_shop: 
 # The pages a store's customer opens from an e-mail or a friend's link have no session: each form carries a
 # token signed for it instead (a survey comment, an unsubscribe, a referral claim), which a forged request
 # can't know either.
-SIGNED_LINK_PAGES = {"customer.html": 'name="t" value="{{', "referral.html": 'name="t" value="{{'}
+# The rewards page's forms carry its session's token, or one signed for the visitor; its sign-in button the
+# link's own single-use token.
+SIGNED_LINK_PAGES = {
+    "customer.html": 'name="t" value="{{',
+    "referral.html": 'name="t" value="{{',
+    "content.html": 'name="csrf" value="{{ csrf }}"',
+    "page.html": 'name="t" value="{{',
+}
 
 
 def test_every_post_form_carries_the_csrf_token() -> None:

@@ -133,9 +133,7 @@ def test_strangers_get_the_same_answer_and_no_e_mail(
 ) -> None:
     member = ask_link(client, member_shop, JOHN)
     stranger = ask_link(client, member_shop, "nobody@example.com")
-    assert stranger.replace("nobody@example.com", JOHN) == member.replace(
-        csrf(member), csrf(stranger)
-    )
+    assert stranger.replace("nobody@example.com", JOHN) == member.replace(csrf(member), csrf(stranger))
     drain(redis)
     assert [m.rcpt_tos for m in smtp.messages] == [[JOHN]]
 
