@@ -21,7 +21,7 @@ from connector.web.admin import care_pages as admin_care
 from connector.web.admin import mailbox_pages as admin_mail
 from connector.web.admin import pages as admin_pages
 from connector.web.admin import referral_pages as admin_referrals
-from connector.web.customer import actions, referrals, rewards, rewards_proxy, storefront, surveys
+from connector.web.customer import actions, launcher, referrals, rewards, rewards_proxy, storefront, surveys
 from connector.web.errors import register_error_handlers
 from connector.web.runtime import Runtime
 from connector.web.security_headers import register_security_headers
@@ -69,6 +69,7 @@ def create_app(config: Config | None = None) -> Flask:
         actions.bp,
         rewards.bp,
         rewards_proxy.bp,
+        launcher.bp,
     ):
         app.register_blueprint(blueprint)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")

@@ -23,6 +23,7 @@ PUBLIC_BLUEPRINTS = {
     "referrals",
     "rewards",
     "rewards_proxy",
+    "launcher",
 }  # signed links, public pages; the rewards page's own session
 PUBLIC_ENDPOINTS = {"static", "admin_auth.login", "admin_auth.logout", "admin_auth.language"}
 MAC_CALLS = re.compile(r"hmac\.new|digest\(|b64encode\(")

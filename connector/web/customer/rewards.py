@@ -147,7 +147,8 @@ def birthday_for(customer_id: int) -> str:
     return "birthday_saved"
 
 
-def _shop(shop_id: int) -> Shop | None:
+def shop_for(shop_id: int) -> Shop | None:
+    """The installed shop ``shop_id``, or None."""
     with runtime().storage.session(read_only=True) as session:
         shop = session.get(Shop, shop_id) if 0 < shop_id <= MAX_SHOP_ID else None
         return shop if shop is not None and shop.uninstalled_at is None else None
@@ -199,7 +200,7 @@ def _signed_in(shop: Shop, sid: str, lang: str) -> Response:
 def page(shop_id: int) -> ResponseReturnValue:
     """The rewards page: the member's own once signed in, else the programme and the sign-in form. A link the
     store's site signed (``customer``, ``ts``, ``sig``) signs the customer straight in."""
-    shop = _shop(shop_id)
+    shop = shop_for(shop_id)
     if shop is None:
         return problem(404, "this store has no rewards programme here")
     lang = visitor_language(programme_of(shop).locale)
@@ -223,7 +224,7 @@ def _store_link(shop: Shop, lang: str) -> ResponseReturnValue:
 @bp.post("/rewards/<int:shop_id>/sign-in")
 def ask_link(shop_id: int) -> ResponseReturnValue:
     """E-mail a sign-in link if the address is a member's; the answer is the same either way."""
-    shop = _shop(shop_id)
+    shop = shop_for(shop_id)
     if shop is None:
         return problem(404, "this store has no rewards programme here")
     lang = visitor_language(programme_of(shop).locale)
@@ -248,7 +249,7 @@ def ask_link(shop_id: int) -> ResponseReturnValue:
 def enter(shop_id: int) -> ResponseReturnValue:
     """A sign-in link: GET shows one button (so a mail scanner opening the link doesn't use it up); POST uses
     the link and opens the session."""
-    shop = _shop(shop_id)
+    shop = shop_for(shop_id)
     if shop is None:
         return problem(404, "this store has no rewards programme here")
     lang = visitor_language(programme_of(shop).locale)
@@ -268,7 +269,7 @@ def enter(shop_id: int) -> ResponseReturnValue:
 
 
 def _member_post(shop_id: int) -> tuple[Shop, str, sign_in.Visitor] | ResponseReturnValue:
-    shop = _shop(shop_id)
+    shop = shop_for(shop_id)
     if shop is None:
         return problem(404, "this store has no rewards programme here")
     lang = visitor_language(programme_of(shop).locale)
@@ -323,7 +324,7 @@ def sign_out(shop_id: int) -> ResponseReturnValue:
 @bp.get("/rewards/<int:shop_id>/colours.css")
 def colours(shop_id: int) -> ResponseReturnValue:
     """The shop's colour for the page's stylesheet."""
-    shop = _shop(shop_id)
+    shop = shop_for(shop_id)
     colour = programme_of(shop).colour if shop else "#0f766e"
     response = Response(f":root {{ --sadakat-brand: {colour}; }}\n", mimetype="text/css")
     response.headers["Cache-Control"] = "public, max-age=300"
