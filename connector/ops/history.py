@@ -6,6 +6,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from connector.db.tables import LedgerEntry, OrderRecord
+from connector.outbox.letters import number_words
 
 WORDS: dict[str, dict[str, str]] = {
     "en": {
@@ -76,14 +77,14 @@ def describe_all(session: Session, shop_id: int, entries: list[LedgerEntry], loc
         order_id = _order_of(entry)
         name = names.get(order_id) or order_id or ""
         order = name if name.startswith("#") else f"#{name}"
-        signed = f"{entry.points:+,}".replace("-", "\u2212")
+        signed = ("+" if entry.points >= 0 else "\u2212") + number_words(abs(entry.points), locale)
         if entry.rule == SPENT_RETURNED:
             key = "spent_cancelled" if order_id in cancelled else "spent_refunded"
         elif entry.rule == CODE_REFUSED:
             key = "code_refused"
         else:
             key = entry.kind if entry.kind in words else "adjustment"
-        described.append(words[key].format(order=order, points=signed, amount=f"{abs(entry.points):,}"))
+        described.append(words[key].format(order=order, points=signed, amount=number_words(abs(entry.points), locale)))
     return described
 
 

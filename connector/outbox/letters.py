@@ -148,6 +148,12 @@ def day_words(day: date, locale: str) -> str:
     return f"{day.day} {MONTHS.get(locale, MONTHS['en'])[day.month - 1]} {day.year}"
 
 
+def number_words(number: int, locale: str) -> str:
+    """A whole number as people read it: "1,012" in English, "1.012" in Turkish."""
+    text = f"{number:,}"
+    return text.replace(",", ".") if locale == "tr" else text
+
+
 def money_words(amount: Decimal, currency: str | None, locale: str) -> str:
     """An amount as people read it: "1,234.50 USD", "1.234,50 TRY"."""
     text = f"{amount.quantize(Decimal('0.01')):,.2f}"
@@ -247,8 +253,8 @@ def expiry_warning(sender: Sender, *, to: str, first_name: str | None, points: i
         sender,
         to,
         first_name,
-        words["expiry_subject"].format(points=f"{points:,}", shop=sender.shop),
-        lines=[words["expiry"].format(points=f"{points:,}", shop=sender.shop, date=on)],
+        words["expiry_subject"].format(points=number_words(points, sender.locale), shop=sender.shop),
+        lines=[words["expiry"].format(points=number_words(points, sender.locale), shop=sender.shop, date=on)],
         button=(words["expiry_button"], sender.rewards_url),
     )
 

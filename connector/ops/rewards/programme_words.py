@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from connector.outbox.letters import money_words
+from connector.outbox.letters import money_words, number_words
 from connector.programme import GiftRule, ProgrammeSettings, Tier
 from connector.rules.points import points_for_purchase
 
@@ -79,7 +79,7 @@ def reward(kind: str, value: Decimal, currency: str | None, lang: str) -> str:
     if kind == "percentage":
         return w["percentage"].format(value=plain(value))
     if kind == "points":
-        return w["points"].format(value=f"{int(value):,}")
+        return w["points"].format(value=number_words(int(value), lang))
     return w["fixed_amount"].format(value=money_words(value, currency, lang))
 
 
@@ -111,17 +111,18 @@ def ways_to_earn(programme: ProgrammeSettings, currency: str | None, lang: str) 
         + (f" {w['earn_extras']}" if programme.include_shipping or programme.include_tax else "")
     ]
     if programme.signup_points:
-        lines.append(w["signup"].format(points=f"{programme.signup_points:,}"))
+        lines.append(w["signup"].format(points=number_words(programme.signup_points, lang)))
     if programme.referrals.enabled:
         friend = programme.referrals.friend_reward
         kind = {"amount": "fixed_amount"}.get(friend.kind, friend.kind)
         lines.append(
             w["referral"].format(
-                friend=reward(kind, friend.value, currency, lang), points=f"{programme.referrals.referrer_points:,}"
+                friend=reward(kind, friend.value, currency, lang),
+                points=number_words(programme.referrals.referrer_points, lang),
             )
         )
     if programme.survey.enabled and programme.survey.points:
-        lines.append(w["survey"].format(points=f"{programme.survey.points:,}"))
+        lines.append(w["survey"].format(points=number_words(programme.survey.points, lang)))
     return lines
 
 
@@ -129,9 +130,9 @@ def redeem_line(programme: ProgrammeSettings, currency: str | None, lang: str) -
     """How points turn into money off."""
     rules = programme.redemption
     return _words(lang)["redeem"].format(
-        points=f"{rules.points_per_unit:,}",
+        points=number_words(rules.points_per_unit, lang),
         value=money_words(Decimal(1), currency, lang),
-        minimum=f"{rules.minimum_points:,}",
+        minimum=number_words(rules.minimum_points, lang),
     )
 
 
@@ -139,10 +140,10 @@ def example(programme: ProgrammeSettings, amount: Decimal, currency: str | None,
     """What an order of ``amount`` earns, and in each tier that multiplies it."""
     w = _words(lang)
     base = points_for_purchase(amount, programme.earn_rate)
-    line = w["example"].format(amount=money_words(amount, currency, lang), points=f"{base:,}")
+    line = w["example"].format(amount=money_words(amount, currency, lang), points=number_words(base, lang))
     tiers = [
         w["example_tier"].format(
-            tier=t.name, points=f"{points_for_purchase(amount, programme.earn_rate * t.multiplier):,}"
+            tier=t.name, points=number_words(points_for_purchase(amount, programme.earn_rate * t.multiplier), lang)
         )
         for t in programme.tiers
         if t.multiplier != 1

@@ -22,6 +22,7 @@ from connector.db.tables import CustomerRecord, Shop, utcnow
 from connector.ops.rewards import sign_in
 from connector.ops.rewards.view import Member, member_view, programme_view
 from connector.outbox import pushes
+from connector.outbox.letters import number_words
 from connector.programme import programme_of
 from connector.settle import gifts, redemption
 from connector.settle.growth import referrals
@@ -96,7 +97,8 @@ def render(
         p=programme_view(shop, lang, example_amount()),
         m=member,
         urls=urls,
-        minimum=f"{programme.redemption.minimum_points:,}",
+        minimum=number_words(programme.redemption.minimum_points, lang),
+        num=lambda n: number_words(n, lang),
         redeem_key=secrets.token_urlsafe(12),
         referral_url=referral_url,
         referrals_made=sum(n for s, n in (member.referrals if member else {}).items() if s != "refused"),

@@ -37,7 +37,7 @@ def _liquid(html: str, status: int) -> Response:
     # Liquid runs over the answer before the browser sees it: braces from a store's data (a name, a code)
     # become character references, so they are shown and never evaluated.
     safe = html.replace("{", "&#123;").replace("}", "&#125;")
-    return Response(safe, status, mimetype="application/liquid")
+    return Response(safe, status, content_type="application/liquid; charset=utf-8")
 
 
 def _visit() -> tuple[Shop, str | None, CustomerRecord | None] | ResponseReturnValue:
