@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint install lock migrate clean browser soak bench
+.PHONY: run test lint install lock migrate clean browser soak bench bench-rewards
 
 # Installs exactly what requirements.lock pins, every file checked against its hash, then Sadakat itself.
 $(STAMP): pyproject.toml requirements.lock
@@ -54,6 +54,13 @@ bench: $(STAMP)
 	@command -v wrk >/dev/null || { [ "$$(id -u)" = 0 ] && DEBIAN_FRONTEND=noninteractive apt-get install -y -q wrk >/dev/null; } || \
 	  { echo "make bench needs wrk (apt-get install wrk)"; exit 1; }
 	QUICK=$(QUICK) $(BIN)/python -u bench/run.py
+
+## The customer's side (bench/rewards.py): the rewards page for a member with 10,000 ledger entries, against
+## the balance lookup in the same run, and the launcher's size. Results: bench/results/rewards-<database>.json.
+bench-rewards: $(STAMP)
+	@command -v wrk >/dev/null || { [ "$$(id -u)" = 0 ] && DEBIAN_FRONTEND=noninteractive apt-get install -y -q wrk >/dev/null; } || \
+	  { echo "make bench-rewards needs wrk (apt-get install wrk)"; exit 1; }
+	QUICK=$(QUICK) $(BIN)/python -u bench/rewards.py
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -130,7 +130,10 @@ class OrderRecord(Base):
     """What we know of an order, gathered from every event about it, in any order."""
 
     __tablename__ = "orders"
-    __table_args__ = (UniqueConstraint("shop_id", "order_id", name="uq_orders_shop_order"),)
+    __table_args__ = (
+        UniqueConstraint("shop_id", "order_id", name="uq_orders_shop_order"),
+        Index("ix_orders_customer", "customer_id"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     shop_id: Mapped[int] = mapped_column(ForeignKey("shops.id", ondelete="CASCADE"))

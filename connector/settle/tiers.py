@@ -3,10 +3,11 @@ written to the store."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
+from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import case, func, literal_column, select
 from sqlalchemy.orm import Session
 
 from connector.db.tables import CustomerRecord, OrderRecord, RefundRecord, Shop, TierChange, utcnow
@@ -16,27 +17,44 @@ from connector.outbox.pushes import EMAIL
 from connector.programme import ProgrammeSettings, Tier, programme_of
 
 WINDOW = timedelta(days=365)
+UNITS = 10_000
 
 
 def spend(session: Session, customer_id: int) -> Decimal:
     """Merchandise bought in the last 12 months, less what was refunded, on paid orders not cancelled."""
-    since = utcnow() - WINDOW
-    orders = select(OrderRecord.shop_id, OrderRecord.order_id, OrderRecord.merchandise_amount).where(
-        OrderRecord.customer_id == customer_id,
-        OrderRecord.paid.is_(True),
-        OrderRecord.cancelled.is_(False),
-        OrderRecord.fully_refunded.is_(False),
-        func.coalesce(OrderRecord.placed_at, OrderRecord.updated_at) >= since,
+    return spend_since(session, customer_id, utcnow() - WINDOW)[0]
+
+
+def spend_since(session: Session, customer_id: int, since: datetime) -> tuple[Decimal, datetime | None]:
+    """Merchandise bought since ``since`` less refunds (never below 0 per order), and when the oldest such
+    order was placed: one query, summed by the database as whole ten-thousandths (exact on both databases,
+    as money is kept to four decimals)."""
+    placed = func.coalesce(OrderRecord.placed_at, OrderRecord.updated_at)
+    refunded = (
+        select(func.coalesce(func.sum(_units(RefundRecord.merchandise_amount)), 0))
+        .where(RefundRecord.shop_id == OrderRecord.shop_id, RefundRecord.order_id == OrderRecord.order_id)
+        .scalar_subquery()
     )
-    total = Decimal(0)
-    for shop_id, order_id, amount in session.execute(orders):
-        refunded = session.scalar(
-            select(func.coalesce(func.sum(RefundRecord.merchandise_amount), 0)).where(
-                RefundRecord.shop_id == shop_id, RefundRecord.order_id == order_id
-            )
+    kept = _units(func.coalesce(OrderRecord.merchandise_amount, 0)) - refunded
+    total, oldest = session.execute(
+        select(func.sum(case((kept > 0, kept), else_=0)), func.min(placed)).where(
+            OrderRecord.customer_id == customer_id,
+            OrderRecord.paid.is_(True),
+            OrderRecord.cancelled.is_(False),
+            OrderRecord.fully_refunded.is_(False),
+            placed >= since,
         )
-        total += max((amount or Decimal(0)) - Decimal(str(refunded or 0)), Decimal(0))
-    return total
+    ).one()
+    amount = (Decimal(str(total or 0)) / UNITS).quantize(Decimal("0.0001"))
+    if isinstance(oldest, str):  # SQLite hands back min() of a timestamp column as its stored text
+        oldest = datetime.fromisoformat(oldest)
+    if oldest is not None and oldest.tzinfo is None:
+        oldest = oldest.replace(tzinfo=UTC)
+    return amount, oldest
+
+
+def _units(amount: Any) -> Any:
+    return func.round(amount * literal_column(str(UNITS)))
 
 
 def tier_for(tiers: tuple[Tier, ...], amount: Decimal) -> Tier | None:

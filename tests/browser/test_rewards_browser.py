@@ -6,6 +6,7 @@ keyboard only where it matters, and no serious or critical axe-core violation.""
 from __future__ import annotations
 
 import json
+import os
 import re
 from email import message_from_bytes, policy
 from pathlib import Path
@@ -25,7 +26,7 @@ from tests.browser.test_referral_browser import browser  # noqa: F401  (the fixt
 from tests.support import MailInbox, drain, fixture, paid_shopify_order, proxy_query, shopify_headers, woo_headers
 
 pytestmark = pytest.mark.skipif(
-    not Path("/usr/bin/chromium").exists() and not __import__("os").environ.get("SADAKAT_REQUIRE_BROWSER"),
+    not Path("/usr/bin/chromium").exists() and not os.environ.get("SADAKAT_REQUIRE_BROWSER"),
     reason="Debian's chromium is not installed (make test installs it when it may use apt)",
 )
 WIDTHS = (360, 1280)
@@ -72,6 +73,13 @@ def shopify_member(server_url: str, shopify_shop: Shop, storage: Storage, redis:
     return shopify_shop
 
 
+def shoot(page: Page, name: str) -> None:
+    """With SADAKAT_SCREENSHOTS set to a folder, keep a picture of the page there (the docs' screenshots)."""
+    folder = os.environ.get("SADAKAT_SCREENSHOTS")
+    if folder:
+        page.screenshot(path=str(Path(folder) / f"{name}.png"), full_page=True)
+
+
 def our_host_to(page: Page, server_url: str) -> None:
     page.route(f"{OUR_HOST}/**", lambda route: route.continue_(url=route.request.url.replace(OUR_HOST, server_url)))
 
@@ -92,6 +100,7 @@ def test_a_customer_signs_in_by_e_mail_and_redeems_points(
     our_host_to(page, server_url)
     page.goto(f"{server_url}/rewards/{woo_member.id}?lang={lang}")
     expect(page.locator("#earn-title")).to_be_visible()
+    shoot(page, f"rewards-join-{lang}-{width}")
     fits(page)
     no_serious_violations(page)
     page.locator("#email").focus()
@@ -117,6 +126,7 @@ def test_a_customer_signs_in_by_e_mail_and_redeems_points(
     expect(code).to_be_visible()
     expect(page.locator("#points")).to_have_text("580")
     expect(page.locator("#codes")).to_contain_text(code.text_content() or "-")
+    shoot(page, f"rewards-member-{lang}-{width}")
     fits(page)
     no_serious_violations(page)
     page.get_by_role("button", name=WORDS[lang]["copy"]).first.click()
@@ -172,6 +182,7 @@ def test_the_rewards_page_inside_a_shopify_theme(
     shopify_proxy(page, server_url, shopify_member)
     page.goto(f"{STORE}/apps/sadakat?lang={lang}")
     expect(page.locator("#points")).to_have_text("1,012" if lang == "en" else "1.012")
+    shoot(page, f"rewards-shopify-theme-{lang}-{width}")
     fits(page)
     no_serious_violations(page)
     page.get_by_role("button", name=re.compile(WORDS[lang]["redeem"])).first.click()
@@ -216,6 +227,7 @@ def test_the_launcher_on_any_site_opens_closes_and_sets_no_cookie(
     expect(panel).to_contain_text("60")
     link = panel.get_by_role("link")
     expect(link).to_be_focused()
+    shoot(page, f"launcher-{lang}-{width}")
     assert link.get_attribute("href") == f"{OUR_HOST}/rewards/{woo_member.id}?lang={lang}"
     fits(page)
     no_serious_violations(page)

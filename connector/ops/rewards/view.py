@@ -4,20 +4,20 @@ tier and progress, what they can redeem, their codes and their history, all in p
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import timedelta
 from decimal import Decimal
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from connector.db.referrals import ReferralClaim, ReferralLink
-from connector.db.tables import CustomerRecord, IssuedCode, OrderRecord, RefundRecord, Shop, utcnow
+from connector.db.tables import CustomerRecord, IssuedCode, OrderRecord, Shop, utcnow
 from connector.ops import history
 from connector.ops.rewards import programme_words as words
 from connector.outbox.letters import day_words, money_words
 from connector.programme import ProgrammeSettings, programme_of
 from connector.settle import ledger
-from connector.settle.tiers import WINDOW, tier_for
+from connector.settle.tiers import WINDOW, spend_since, tier_for
 
 HISTORY = 20
 CODES = 20
@@ -184,35 +184,6 @@ def _progress(
     # After this day the oldest order counted falls out of the 12 months.
     by = (oldest + WINDOW).date()
     return texts["by"].format(amount=amount, day=day_words(by, lang), tier=target.name)
-
-
-def spend_since(session: Session, customer_id: int, since: datetime) -> tuple[Decimal, datetime | None]:
-    """Merchandise bought since ``since`` less refunds (as tiers count it), and when the oldest such order was
-    placed: two queries, however many orders."""
-    placed = func.coalesce(OrderRecord.placed_at, OrderRecord.updated_at)
-    rows = session.execute(
-        select(OrderRecord.shop_id, OrderRecord.order_id, OrderRecord.merchandise_amount, placed).where(
-            OrderRecord.customer_id == customer_id,
-            OrderRecord.paid.is_(True),
-            OrderRecord.cancelled.is_(False),
-            OrderRecord.fully_refunded.is_(False),
-            placed >= since,
-        )
-    ).all()
-    if not rows:
-        return Decimal(0), None
-    refunds: dict[str, Decimal] = {}
-    for order_id, amount in session.execute(
-        select(RefundRecord.order_id, RefundRecord.merchandise_amount).where(
-            RefundRecord.shop_id == rows[0].shop_id, RefundRecord.order_id.in_([r.order_id for r in rows])
-        )
-    ):
-        refunds[order_id] = refunds.get(order_id, Decimal(0)) + (amount or Decimal(0))
-    total = sum(
-        (max((r.merchandise_amount or Decimal(0)) - refunds.get(r.order_id, Decimal(0)), Decimal(0)) for r in rows),
-        Decimal(0),
-    )
-    return total, min(r[3] for r in rows)
 
 
 def _codes(session: Session, shop: Shop, customer: CustomerRecord, currency: str | None, lang: str) -> list[CodeLine]:

@@ -8,6 +8,7 @@ import time
 from datetime import timedelta
 from email import message_from_bytes, policy
 from email.message import EmailMessage
+from urllib.parse import urlsplit
 
 import pytest
 import responses
@@ -29,6 +30,7 @@ SETTINGS = {
     "colour": "#7c2d12",
     "tiers": [{"name": "Silver", "min_spend": "10"}, {"name": "Gold", "min_spend": "100", "multiplier": "1.5"}],
     "gifts": [{"rule": "order_over", "threshold": "200", "kind": "fixed_amount", "value": "10", "days": 30}],
+    "referrals": {"enabled": True, "referrer_points": 300},
 }
 
 
@@ -126,6 +128,13 @@ def test_a_member_signs_in_by_e_mail_once_and_sees_their_account(
     assert f"Spend 82.00 USD more by {day_words(next_year, 'en')} to reach Gold." in page
     assert re.search(r"Order #\d+: \+1,080 points", page)
     assert "Redeem 1,000 points for 10.00 USD off" in page
+
+    link = re.search(r'<code id="referral-link">(http://[^<]+/r/\d+/[\w-]+)</code>', page)
+    assert link and "Friends invited: 0. Rewards earned: 0. Waiting: 0." in page
+    claimed = client.post(urlsplit(link[1]).path, json={"email": "friend@example.org"})
+    assert claimed.status_code == 201
+    after = client.get(f"/rewards/{member_shop.id}").get_data(as_text=True)
+    assert "Friends invited: 1." in after and link[1] in after
 
 
 def test_strangers_get_the_same_answer_and_no_e_mail(
