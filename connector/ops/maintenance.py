@@ -82,8 +82,10 @@ def recompute_tiers(storage: Storage, queue: Queue) -> int:
             if shop is None or not programme_of(shop).tiers:
                 continue
             for customer in session.scalars(select(CustomerRecord).where(CustomerRecord.shop_id == shop_id)):
-                if tiers.recompute(session, shop, customer, "nightly"):
+                letters: list[int] = []
+                if tiers.recompute(session, shop, customer, "nightly", letters):
                     moved += 1
+                    requested += [(push_id, shop_id) for push_id in letters]
                     push_id = pushes.request_customer_sync(session, shop, customer)
                     if push_id:
                         requested.append((push_id, shop_id))

@@ -154,7 +154,9 @@ def _settle_shop(
         if programme.tiers or member.tier is not None:
             record = session.get(CustomerRecord, member.id, populate_existing=True)
             assert record is not None
-            changed = tiers.recompute(session, shop, record, "order") or changed
+            letters: list[int] = []
+            changed = tiers.recompute(session, shop, record, "order", letters) or changed
+            settled.pushes += [(push_id, shop.id) for push_id in letters]
         if changed and programme.sync_customers:
             record = session.get(CustomerRecord, member.id)
             assert record is not None

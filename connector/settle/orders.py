@@ -62,7 +62,7 @@ def apply_event(session: Session, shop: Shop, event: StoreEvent, event_id: int |
         if not earned_before and _earned(session, shop.id, order_id):
             applied.pushes += gifts.for_paid_order(session, shop, order)
         member = session.get(CustomerRecord, order.customer_id) if order.customer_id else None
-        if member is not None and tiers.recompute(session, shop, member, "order"):
+        if member is not None and tiers.recompute(session, shop, member, "order", applied.pushes):
             customer_id = member.id
         for moved in [customer_id, *referrals.on_order(session, shop, order)]:
             customer = session.get(CustomerRecord, moved, populate_existing=True) if moved is not None else None

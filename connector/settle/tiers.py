@@ -74,8 +74,11 @@ def tier_multiplier(programme: ProgrammeSettings, tier: str | None) -> Decimal:
     return current.multiplier if current else Decimal(1)
 
 
-def recompute(session: Session, shop: Shop, customer: CustomerRecord, reason: str) -> bool:
-    """Put the member in the tier their spend earns; record a change. Returns whether it changed."""
+def recompute(
+    session: Session, shop: Shop, customer: CustomerRecord, reason: str, requested: list[int] | None = None
+) -> bool:
+    """Put the member in the tier their spend earns; record a change. Returns whether it changed; a move up
+    also asks for the member's letter, whose push id goes into ``requested`` (to dispatch)."""
     tiers = programme_of(shop).tiers
     amount = spend(session, customer.id)
     new = tier_for(tiers, amount)
@@ -93,7 +96,7 @@ def recompute(session: Session, shop: Shop, customer: CustomerRecord, reason: st
         )
     )
     if new is not None and _rank(tiers, new_name) > _rank(tiers, customer.tier) and customer.email:
-        outbox.request(
+        push_id = outbox.request(
             session,
             shop.id,
             EMAIL,
@@ -102,6 +105,8 @@ def recompute(session: Session, shop: Shop, customer: CustomerRecord, reason: st
             customer.key,
             senders.written_later(senders.TIER_REACHED, customer.id),
         )
+        if push_id and requested is not None:
+            requested.append(push_id)
     customer.tier = new_name
     return True
 

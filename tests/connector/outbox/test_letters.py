@@ -1,0 +1,87 @@
+"""Every e-mail a customer receives shares one layout: the shop's name and colour, their first name, their
+language, a link to the rewards page, plain text beside HTML; marketing carries List-Unsubscribe and is
+not sent to an address that unsubscribed."""
+
+from __future__ import annotations
+
+from email import message_from_bytes, policy
+from email.message import EmailMessage
+
+import responses
+from flask.testing import FlaskClient
+from redis import Redis
+
+from connector.db.aftercare import Unsubscribe
+from connector.db.storage import Storage
+from connector.db.tables import Shop, utcnow
+from connector.ops.shops import change_settings
+from tests.support import MailInbox, drain, fixture, post_woo
+
+API = "https://woo.example.com/wp-json/wc/v3"
+TIERS = [{"name": "Altın", "min_spend": "10", "multiplier": "1.5", "free_shipping_monthly": True}]
+
+
+def read(message: object) -> EmailMessage:
+    return message_from_bytes(message.content, policy=policy.default)  # type: ignore[attr-defined,return-value]
+
+
+def recent_order() -> dict:
+    order = fixture("woocommerce/order_created.json")
+    now = utcnow().replace(microsecond=0).isoformat().removesuffix("+00:00")
+    return order | {"date_created_gmt": now, "date_paid_gmt": now}
+
+
+def test_reaching_a_tier_is_told_in_the_shops_language_and_colour(
+    client: FlaskClient, woo_shop: Shop, storage: Storage, redis: Redis, smtp: MailInbox
+) -> None:
+    change_settings(
+        storage, woo_shop.id, {"locale": "tr", "colour": "#7c2d12", "tiers": TIERS, "sync_customers": False}
+    )
+    post_woo(client, woo_shop, "order.created", recent_order())
+    drain(redis)
+    [sent] = smtp.messages
+    mail = read(sent)
+    assert mail["Subject"] == "woo.example.com Altın seviyesine hoş geldiniz"
+    assert mail["List-Unsubscribe"].startswith("<http") and f"/unsubscribe/{woo_shop.id}?" in mail["List-Unsubscribe"]
+    text = mail.get_body(("plain",)).get_content()
+    assert text.startswith("Merhaba John,")
+    assert "her sipariş 1.5 kat puan kazandırır" in text and "ayda bir ücretsiz kargo" in text
+    assert f"/rewards/{woo_shop.id}" in text
+    html = mail.get_body(("html",)).get_content()
+    assert 'lang="tr"' in html and "#7c2d12" in html and "Merhaba John," in html
+
+
+def test_marketing_is_not_sent_to_an_address_that_unsubscribed(
+    client: FlaskClient, woo_shop: Shop, storage: Storage, redis: Redis, smtp: MailInbox
+) -> None:
+    change_settings(storage, woo_shop.id, {"tiers": TIERS, "sync_customers": False})
+    with storage.session() as session:
+        session.add(Unsubscribe(shop_id=woo_shop.id, email="john.doe@example.com"))
+    post_woo(client, woo_shop, "order.created", recent_order())
+    drain(redis)
+    assert smtp.messages == []
+
+
+def test_a_gift_is_marketing_and_a_redeemed_code_is_not(
+    client: FlaskClient, woo_shop: Shop, storage: Storage, redis: Redis, smtp: MailInbox
+) -> None:
+    change_settings(storage, woo_shop.id, {"gifts": [{"rule": "first_order", "value": "5.00"}], "earn_rate": "50"})
+    responses.get(f"{API}/coupons", json=[])
+    responses.post(f"{API}/coupons", json={"id": 700}, status=201)
+    responses.post(f"{API}/orders/727/notes", json={"id": 31}, status=201)
+    post_woo(client, woo_shop, "order.created", fixture("woocommerce/order_created.json"))
+    drain(redis)
+    [gift] = [read(m) for m in smtp.messages]
+    assert gift["Subject"] == "A gift for you from woo.example.com" and "List-Unsubscribe" in gift
+    assert "Enter it at checkout." in gift.get_body(("plain",)).get_content()
+
+    redeemed = client.post(
+        f"/api/shops/{woo_shop.id}/customer/redeem",
+        json={"customer": "john.doe@example.com", "points": 500, "key": "k"},
+        headers={"Authorization": f"Bearer {woo_shop.customer_api_key}"},
+    )
+    assert redeemed.status_code == 201
+    drain(redis)
+    code = read(smtp.messages[-1])
+    assert code["Subject"] == "A code for you from woo.example.com" and "List-Unsubscribe" not in code
+    assert redeemed.get_json()["code"] in code.get_body(("plain",)).get_content()
