@@ -7,10 +7,12 @@ import uuid
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from adapters import UnknownPlatform, get_adapter
 from adapters.base import ShopAddress, Tokens
 from connector.config import Config
+from connector.db.programme_changes import ProgrammeChange
 from connector.db.storage import Storage
 from connector.db.tables import Shop
 from connector.programme import ProgrammeSettings, SettingsError, programme_of
@@ -120,12 +122,30 @@ def install_shop(
     return shop, push_id
 
 
-def change_settings(storage: Storage, shop_id: int, changes: dict[str, Any]) -> ProgrammeSettings:
-    """Apply ``changes`` (whole top-level settings) to a shop's programme; SettingsError leaves it untouched."""
+def change_settings(
+    storage: Storage, shop_id: int, changes: dict[str, Any], by: str = "command line"
+) -> ProgrammeSettings:
+    """Apply ``changes`` (whole top-level settings) to a shop's programme, recording who changed what;
+    SettingsError leaves it untouched."""
     with storage.session() as session:
         shop = session.get(Shop, shop_id, with_for_update=True) if 0 < shop_id < 2**31 else None
         if shop is None:
             raise LookupError(f"no shop {shop_id}")
+        before = programme_of(shop).to_dict()
         settings = programme_of(shop).updated(changes)
         shop.settings = settings.to_dict()
+        if shop.settings != before:
+            session.add(ProgrammeChange(shop_id=shop.id, by=by[:120], before=before, after=shop.settings))
     return settings
+
+
+def programme_history(session: Session, shop_id: int, limit: int = 50) -> list[ProgrammeChange]:
+    """The shop's latest programme changes, newest first."""
+    return list(
+        session.scalars(
+            select(ProgrammeChange)
+            .where(ProgrammeChange.shop_id == shop_id)
+            .order_by(ProgrammeChange.id.desc())
+            .limit(limit)
+        )
+    )

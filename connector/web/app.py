@@ -20,6 +20,7 @@ from connector.web.admin import auth as admin_auth
 from connector.web.admin import care_pages as admin_care
 from connector.web.admin import mailbox_pages as admin_mail
 from connector.web.admin import pages as admin_pages
+from connector.web.admin import programme_pages as admin_programme
 from connector.web.admin import referral_pages as admin_referrals
 from connector.web.customer import actions, launcher, referrals, rewards, rewards_proxy, storefront, surveys
 from connector.web.errors import register_error_handlers
@@ -56,6 +57,7 @@ def create_app(config: Config | None = None) -> Flask:
         webhooks.bp,
         admin_auth.bp,
         admin_pages.bp,
+        admin_programme.bp,
         admin.bp,
         admin_care.bp,
         admin_mail.bp,

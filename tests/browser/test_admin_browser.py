@@ -106,13 +106,14 @@ def test_an_admin_logs_in_finds_a_customer_retries_a_failure_and_fixes_a_setting
     # The code, then its e-mail to the customer (to the local mailbox: no mail server is set here).
     assert {p["kind"]: p["status"] for p in pushes} == {"discount_code": "done", "email": "done"}
 
+    page.click("#edit-programme")
     page.fill("input[name=earn_rate]", "lots")
-    page.click("form.settings button[type=submit]")
-    expect(page.locator("#settings-error")).to_have_text("earn_rate must be a number, got 'lots'")
+    page.click("#save-programme")
+    expect(page.locator("#earn_rate-error")).to_have_text("Enter a number.")
     expect(page.locator("input[name=earn_rate]")).to_have_attribute("aria-invalid", "true")
     page.fill("input[name=earn_rate]", "2")
-    page.click("form.settings button[type=submit]")
-    expect(page.locator(".notice")).to_have_text("Settings saved.")
+    page.click("#save-programme")
+    expect(page.locator(".notice")).to_have_text("Programme saved.")
     expect(page.locator("input[name=earn_rate]")).to_have_value("2")
 
     assert (tmp_path / "overview.png").stat().st_size > 10_000

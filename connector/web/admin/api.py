@@ -20,7 +20,7 @@ from connector.outbox import pushes
 from connector.programme import SettingsError, programme_of
 from connector.settle import ledger
 from connector.settle.growth import referrals
-from connector.web.admin.auth import require_admin
+from connector.web.admin.auth import require_admin, who
 from connector.web.errors import problem
 from connector.web.receiver import MAX_SHOP_ID
 from connector.web.runtime import runtime
@@ -209,7 +209,7 @@ def put_settings(shop_id: int) -> ResponseReturnValue:
     if not isinstance(body, dict):
         return problem(400, "the body must be a JSON object of settings")
     try:
-        settings = shops.change_settings(runtime().storage, shop_id, body)
+        settings = shops.change_settings(runtime().storage, shop_id, body, by=who())
     except LookupError as exc:
         return problem(404, str(exc))
     except SettingsError as exc:

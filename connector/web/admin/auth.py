@@ -89,6 +89,13 @@ def require_admin() -> ResponseReturnValue | None:
     return problem(401, "log in at /admin/login, or send Authorization: Bearer <SADAKAT_ADMIN_TOKEN>")
 
 
+def who() -> str:
+    """Who is making this request, for the record: the admin API token, or the admin pages from an address."""
+    if bearer_ok():
+        return "admin API"
+    return f"admin pages ({request.remote_addr or 'unknown address'})"
+
+
 def _failure_key() -> str:
     return f"sadakat:login-failures:{request.remote_addr or 'unknown'}"
 

@@ -3,7 +3,6 @@ and a customer's history. Every route needs a logged-in admin (see admin_auth)."
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
@@ -14,11 +13,12 @@ from adapters import get_adapter
 from connector import inbox
 from connector.db.customers import find_customer
 from connector.db.tables import Push, Shop, WebhookEvent, utcnow
-from connector.ops import activity, carriers, shops, status
+from connector.ops import activity, carriers, status
 from connector.ops import insights as metrics
 from connector.ops.after_delivery import care, nps
+from connector.ops.rewards import programme_words
 from connector.outbox import pushes
-from connector.programme import SettingsError, programme_of
+from connector.programme import programme_of
 from connector.settle import ledger
 from connector.web.admin.auth import require_admin
 from connector.web.admin.charts import Series, bar_list, column_chart
@@ -63,13 +63,7 @@ def shop_page(shop_id: int) -> ResponseReturnValue:
     return _render_shop(shop_id)
 
 
-def _render_shop(
-    shop_id: int,
-    form: dict[str, Any] | None = None,
-    error: str | None = None,
-    code: int = 200,
-    carrier_error: str | None = None,
-) -> ResponseReturnValue:
+def _render_shop(shop_id: int, code: int = 200, carrier_error: str | None = None) -> ResponseReturnValue:
     t = text_for()
     with runtime().storage.session() as session:
         shop = _shop_or_404(session, shop_id)
@@ -92,7 +86,6 @@ def _render_shop(
             .limit(FAILED_LISTED)
         ).all()
         failed_pushes = pushes.recent(session, shop.id, Push.FAILED, FAILED_LISTED)
-        settings = programme_of(shop).to_dict()
         charts = [
             column_chart(
                 t("chart_events"), activity.hour_labels(), [Series(t("events_24h"), per_hour, "bar")], t.number
@@ -127,9 +120,7 @@ def _render_shop(
             failed_events=failed_events,
             failed_pushes=failed_pushes,
             retry_refusal=pushes.retry_refusal,
-            form=form or _settings_form(settings),
-            error=error,
-            error_field=_error_field(error),
+            summary=_summary(shop, t.lang),
             carriers=carriers.connections(session, shop.id, public_url),
             carrier_webhook_url=carriers.webhook_url(public_url, shop.id, "sadakat").removesuffix("/sadakat"),
             carrier_error=carrier_error,
@@ -139,83 +130,15 @@ def _render_shop(
     return page, code
 
 
-def _settings_form(settings: dict[str, Any]) -> dict[str, Any]:
-    redemption = settings.get("redemption", {})
-    return {
-        "earn_rate": settings.get("earn_rate", ""),
-        "include_shipping": settings.get("include_shipping", False),
-        "include_tax": settings.get("include_tax", False),
-        "sync_customers": settings.get("sync_customers", True),
-        "locale": settings.get("locale", "en"),
-        "expiry_months": settings.get("expiry_months", ""),
-        "expiry_warning_days": settings.get("expiry_warning_days", ""),
-        "points_per_unit": redemption.get("points_per_unit", ""),
-        "minimum_points": redemption.get("minimum_points", ""),
-        "step_points": redemption.get("step_points", ""),
-        "tiers": json.dumps(settings.get("tiers", []), indent=2, ensure_ascii=False),
-        "gifts": json.dumps(settings.get("gifts", []), indent=2, ensure_ascii=False),
-        "return_spent_points": settings.get("return_spent_points", "always"),
-        "currency": settings.get("currency", ""),
-        "survey_enabled": settings.get("survey", {}).get("enabled", False),
-        "survey_delay_days": settings.get("survey", {}).get("delay_days", ""),
-        "survey_points": settings.get("survey", {}).get("points", ""),
-    }
-
-
-def _error_field(error: str | None) -> str | None:
-    # Settings errors start with the setting's name ("earn_rate must be ...", "redemption.step_points ...").
-    if not error:
-        return None
-    name = error.split(" ", 1)[0].split("[", 1)[0]
-    if name.startswith("survey."):
-        return "survey_" + name.removeprefix("survey.")
-    return name.rsplit(".", 1)[-1].rstrip(":")
-
-
-@bp.post("/shops/<int:shop_id>/settings")
-def save_settings(shop_id: int) -> ResponseReturnValue:
-    """Save the settings form; any bad value is shown next to the form and nothing is saved."""
-    form = request.form
-    submitted: dict[str, Any] = {name: form.get(name, "") for name in _settings_form({})}
-    for flag in ("include_shipping", "include_tax", "sync_customers", "survey_enabled"):
-        submitted[flag] = flag in form
-    try:
-        changes: dict[str, Any] = {
-            "earn_rate": submitted["earn_rate"].strip(),
-            "include_shipping": submitted["include_shipping"],
-            "include_tax": submitted["include_tax"],
-            "sync_customers": submitted["sync_customers"],
-            "locale": submitted["locale"],
-            "expiry_months": submitted["expiry_months"].strip() or None,
-            "expiry_warning_days": submitted["expiry_warning_days"].strip(),
-            "redemption": {
-                name: submitted[name].strip() for name in ("points_per_unit", "minimum_points", "step_points")
-            },
-            "tiers": _json_field(submitted["tiers"], "tiers"),
-            "gifts": _json_field(submitted["gifts"], "gifts"),
-        }
-        # Fields a form of an earlier page may not carry keep their stored value.
-        if "return_spent_points" in form:
-            changes["return_spent_points"] = submitted["return_spent_points"]
-        if "currency" in form:
-            changes["currency"] = submitted["currency"].strip() or None
-        if "survey_delay_days" in form:
-            with runtime().storage.session() as session:
-                shop = _shop_or_404(session, shop_id)
-                question = programme_of(shop).survey.question if shop else None
-            changes["survey"] = {
-                "enabled": submitted["survey_enabled"],
-                "delay_days": str(submitted["survey_delay_days"]).strip(),
-                "points": str(submitted["survey_points"]).strip(),
-                "question": question,
-            }
-        shops.change_settings(runtime().storage, shop_id, changes)
-    except LookupError:
-        return problem(404, f"no shop {shop_id}")
-    except SettingsError as exc:
-        return _render_shop(shop_id, form=submitted, error=str(exc), code=400)
-    flash(text_for()("saved"))
-    return redirect(url_for("admin_pages.shop_page", shop_id=shop_id) + "#settings")
+def _summary(shop: Shop, lang: str) -> list[str]:
+    programme = programme_of(shop)
+    currency = programme.currency or shop.currency
+    lines = [
+        *programme_words.ways_to_earn(programme, currency, lang),
+        programme_words.redeem_line(programme, currency, lang),
+    ]
+    lines += [programme_words.gift_line(gift, currency, lang) for gift in programme.gifts]
+    return lines + [f"{t.name}: {', '.join(programme_words.tier_perks(t, currency, lang))}" for t in programme.tiers]
 
 
 @bp.post("/shops/<int:shop_id>/carriers/<service>")
@@ -232,17 +155,6 @@ def save_carrier(shop_id: int, service: str) -> ResponseReturnValue:
         return _render_shop(shop_id, code=400, carrier_error=t(f"carrier_bad_{field}"))
     flash(t("carrier_saved"))
     return redirect(url_for("admin_pages.shop_page", shop_id=shop_id) + "#tracking")
-
-
-def _json_field(raw: str, name: str) -> Any:
-    if not raw.strip():
-        return []
-    try:
-        return json.loads(raw)
-    except ValueError as exc:
-        raise SettingsError(f"{name} is not valid JSON: {exc}") from None
-    except RecursionError:
-        raise SettingsError(f"{name} is nested too deeply") from None
 
 
 @bp.post("/shops/<int:shop_id>/events/<int:event_id>/<any(retry, discard):action>")

@@ -9,13 +9,12 @@ from decimal import Decimal
 from flask import has_request_context, request, session
 from markupsafe import Markup, escape
 
-from connector.web.admin import words_en as english
-from connector.web.admin import words_tr as turkish
+from connector.web.admin.words import en, programme_en, programme_tr, tr
 
 LANGUAGES = ("en", "tr")
 NO_VALUE = "\u2013"  # an en dash where there is nothing to show
 
-STRINGS: dict[str, dict[str, str]] = {"en": english.WORDS, "tr": turkish.WORDS}
+STRINGS: dict[str, dict[str, str]] = {"en": en.WORDS | programme_en.WORDS, "tr": tr.WORDS | programme_tr.WORDS}
 
 
 def current_language() -> str:
@@ -37,6 +36,11 @@ class Text:
     def __call__(self, key: str, **values: object) -> str:
         template = STRINGS[self.lang].get(key) or STRINGS["en"][key]
         return template.format(**values) if values else template
+
+    @property
+    def words(self) -> dict[str, str]:
+        """Every string of the language, by name."""
+        return STRINGS[self.lang]
 
     @property
     def other(self) -> str:

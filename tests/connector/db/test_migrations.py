@@ -3,7 +3,7 @@
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
-from connector.db import aftercare, referrals  # noqa: F401  (their tables belong to the metadata too)
+from connector.db import aftercare, programme_changes, referrals  # noqa: F401  (their tables belong to the metadata too)
 from connector.db.storage import Storage
 from connector.db.tables import Base
 

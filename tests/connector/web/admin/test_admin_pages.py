@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-import json
 import re
 
 import pytest
@@ -149,7 +148,7 @@ def test_the_language_and_logout_forms_need_their_csrf_token(admin: FlaskClient)
 
 
 def test_a_form_post_without_csrf_token_changes_nothing(admin: FlaskClient, member: Shop) -> None:
-    answer = admin.post(f"/admin/shops/{member.id}/settings", data={"earn_rate": "5"})
+    answer = admin.post(f"/admin/shops/{member.id}/programme", data={"earn_rate": "5", "action": "save"})
     assert answer.status_code == 403
     assert "CSRF" in answer.get_json()["error"]
     assert admin.get(f"/admin/api/shops/{member.id}/settings").get_json()["earn_rate"] == "1"
@@ -173,43 +172,6 @@ def test_the_shop_page_shows_metrics_charts_and_recent_events(admin: FlaskClient
     assert "Events per hour, last 48 h" in html
     assert "<title>" in html and "orders/paid" in html
     assert "Nothing has failed." in html
-
-
-def test_the_settings_form_refuses_a_bad_value_and_keeps_what_was_stored(
-    admin: FlaskClient, member: Shop, storage: Storage
-) -> None:
-    page = text(admin.get(f"/admin/shops/{member.id}"))
-    token = form_csrf(page)
-    form = {
-        "csrf_token": token,
-        "earn_rate": "5000",
-        "locale": "tr",
-        "expiry_months": "",
-        "expiry_warning_days": "14",
-        "points_per_unit": "100",
-        "minimum_points": "500",
-        "step_points": "100",
-        "tiers": "[]",
-        "gifts": "[]",
-        "sync_customers": "on",
-    }
-    bad = admin.post(f"/admin/shops/{member.id}/settings", data=form)
-    assert bad.status_code == 400
-    assert "earn_rate must be between 0 and 1000, got 5000" in text(bad)
-    assert 'value="5000"' in text(bad)  # what the admin typed stays in the form
-    broken = admin.post(f"/admin/shops/{member.id}/settings", data=form | {"earn_rate": "2", "tiers": "[{"})
-    assert broken.status_code == 400
-    assert "tiers is not valid JSON" in text(broken)
-    with storage.session() as session:
-        assert session.get(Shop, member.id).settings.get("earn_rate") in (None, "1")
-
-    tiers = json.dumps([{"name": "Gold", "min_spend": "500", "multiplier": "2"}])
-    good = admin.post(f"/admin/shops/{member.id}/settings", data=form | {"earn_rate": "2", "tiers": tiers})
-    assert good.status_code == 302
-    saved = admin.get(f"/admin/api/shops/{member.id}/settings").get_json()
-    assert (saved["earn_rate"], saved["locale"], saved["include_tax"]) == ("2", "tr", False)
-    assert saved["tiers"][0]["name"] == "Gold"
-    assert "Settings saved." in text(admin.get(f"/admin/shops/{member.id}"))
 
 
 def test_customer_search_shows_balance_tier_and_history(admin: FlaskClient, member: Shop) -> None:

@@ -1,0 +1,245 @@
+"""The programme editor's form: the stored settings as form values and rows (tiers, gift rules), the
+submitted form back as settings changes, and a settings error as the field it belongs to with words a
+merchant understands."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from werkzeug.datastructures import MultiDict
+
+from connector.programme import SettingsError
+from connector.programme.settings import GIFT_RULES
+
+NUMBERS = (
+    "earn_rate",
+    "expiry_months",
+    "expiry_warning_days",
+    "points_per_unit",
+    "minimum_points",
+    "step_points",
+    "signup_points",
+    "survey_delay_days",
+    "survey_points",
+    "friend_value",
+    "friend_days",
+    "referrer_points",
+    "hold_days",
+)
+CHECKS = ("include_shipping", "include_tax", "sync_customers", "survey_enabled", "referrals_enabled")
+CHOICES = {
+    "locale": ("en", "tr"),
+    "return_spent_points": ("always", "never"),
+    "friend_kind": ("amount", "percentage", "free_shipping"),
+}
+TEXTS = ("colour", "currency")
+TIER_FIELDS = ("name", "min_spend", "multiplier")
+GIFT_FIELDS = ("value", "days", "every", "threshold", "chance")
+GIFT_KINDS = ("fixed_amount", "percentage", "free_shipping", "points")
+MAX_TIERS, MAX_GIFTS = 10, 20
+# Where a settings error's path points in the form.
+PATHS = {
+    "redemption.points_per_unit": "points_per_unit",
+    "redemption.minimum_points": "minimum_points",
+    "redemption.step_points": "step_points",
+    "survey.delay_days": "survey_delay_days",
+    "survey.points": "survey_points",
+    "referrals.friend_reward.value": "friend_value",
+    "referrals.friend_reward.days": "friend_days",
+    "referrals.friend_reward.kind": "friend_kind",
+    "referrals.referrer_points": "referrer_points",
+    "referrals.hold_days": "hold_days",
+    "tier": "tiers",
+    "each": "tiers",
+}
+
+
+@dataclass
+class EditorForm:
+    """What the editor shows: scalar values by name, and the rows of tiers and gift rules."""
+
+    values: dict[str, Any]
+    tiers: list[dict[str, Any]] = field(default_factory=list)
+    gifts: list[dict[str, Any]] = field(default_factory=list)
+
+
+def from_settings(settings: dict[str, Any]) -> EditorForm:
+    """The stored settings (``ProgrammeSettings.to_dict()``) as the editor's form."""
+    redemption = settings.get("redemption", {})
+    survey = settings.get("survey", {})
+    referrals = settings.get("referrals", {})
+    friend = referrals.get("friend_reward", {})
+    values = {
+        "earn_rate": settings.get("earn_rate", ""),
+        "include_shipping": settings.get("include_shipping", False),
+        "include_tax": settings.get("include_tax", False),
+        "sync_customers": settings.get("sync_customers", True),
+        "locale": settings.get("locale", "en"),
+        "colour": settings.get("colour", "#0f766e"),
+        "currency": settings.get("currency", ""),
+        "return_spent_points": settings.get("return_spent_points", "always"),
+        "expiry_months": settings.get("expiry_months", ""),
+        "expiry_warning_days": settings.get("expiry_warning_days", ""),
+        "points_per_unit": redemption.get("points_per_unit", ""),
+        "minimum_points": redemption.get("minimum_points", ""),
+        "step_points": redemption.get("step_points", ""),
+        "signup_points": settings.get("signup_points", 0),
+        "survey_enabled": survey.get("enabled", False),
+        "survey_delay_days": survey.get("delay_days", ""),
+        "survey_points": survey.get("points", ""),
+        "referrals_enabled": referrals.get("enabled", False),
+        "friend_kind": friend.get("kind", "amount"),
+        "friend_value": friend.get("value", ""),
+        "friend_days": friend.get("days", ""),
+        "referrer_points": referrals.get("referrer_points", ""),
+        "hold_days": referrals.get("hold_days", ""),
+    }
+    tiers = [
+        {
+            "name": t.get("name", ""),
+            "min_spend": t.get("min_spend", ""),
+            "multiplier": t.get("multiplier", "1"),
+            "free_shipping_monthly": bool(t.get("free_shipping_monthly")),
+        }
+        for t in settings.get("tiers", [])
+    ]
+    gifts = [
+        {
+            "rule": g.get("rule", "first_order"),
+            "kind": g.get("kind", "fixed_amount"),
+            **{name: g.get(name, "") if g.get(name) is not None else "" for name in GIFT_FIELDS},
+        }
+        for g in settings.get("gifts", [])
+    ]
+    return EditorForm(values, tiers, gifts)
+
+
+def from_request(form: MultiDict[str, str]) -> EditorForm:
+    """The submitted form as the editor shows it again (whatever was typed stays)."""
+    values: dict[str, Any] = {name: form.get(name, "").strip() for name in (*NUMBERS, *TEXTS)}
+    values |= {name: name in form for name in CHECKS}
+    values |= {name: form.get(name, options[0]) for name, options in CHOICES.items()}
+    tiers = [
+        {
+            **{name: form.get(f"tier-{n}-{name}", "").strip() for name in TIER_FIELDS},
+            "free_shipping_monthly": f"tier-{n}-free_shipping_monthly" in form,
+        }
+        for n in range(min(_count(form, "tier_rows"), MAX_TIERS))
+    ]
+    gifts = [
+        {
+            "rule": form.get(f"gift-{n}-rule", GIFT_RULES[0]),
+            "kind": form.get(f"gift-{n}-kind", GIFT_KINDS[0]),
+            **{name: form.get(f"gift-{n}-{name}", "").strip() for name in GIFT_FIELDS},
+        }
+        for n in range(min(_count(form, "gift_rows"), MAX_GIFTS))
+    ]
+    return EditorForm(values, tiers, gifts)
+
+
+def _count(form: MultiDict[str, str], name: str) -> int:
+    raw = form.get(name, "0")
+    return int(raw) if raw.isdigit() else 0
+
+
+def apply_action(editor: EditorForm, action: str) -> bool:
+    """Add or remove a row for the editor's buttons (``add_tier``, ``remove_gift:2``...). Returns whether
+    ``action`` was one of them (else it is a save)."""
+    if action == "add_tier" and len(editor.tiers) < MAX_TIERS:
+        editor.tiers.append({"name": "", "min_spend": "", "multiplier": "1", "free_shipping_monthly": False})
+    elif action == "add_gift" and len(editor.gifts) < MAX_GIFTS:
+        editor.gifts.append({"rule": "first_order", "kind": "fixed_amount", "value": "", "days": "30",
+                             "every": "", "threshold": "", "chance": ""})  # fmt: skip
+    elif found := re.fullmatch(r"remove_(tier|gift):(\d+)", action):
+        rows = editor.tiers if found[1] == "tier" else editor.gifts
+        if int(found[2]) < len(rows):
+            rows.pop(int(found[2]))
+    else:
+        return action in ("add_tier", "add_gift")
+    return True
+
+
+def changes(editor: EditorForm, stored: dict[str, Any]) -> dict[str, Any]:
+    """The settings the form sets (empty rows left out); what the editor doesn't show keeps its stored value."""
+    v = editor.values
+    return {
+        "earn_rate": v["earn_rate"],
+        "include_shipping": v["include_shipping"],
+        "include_tax": v["include_tax"],
+        "sync_customers": v["sync_customers"],
+        "locale": v["locale"],
+        "colour": v["colour"],
+        "currency": v["currency"] or None,
+        "return_spent_points": v["return_spent_points"],
+        "expiry_months": v["expiry_months"] or None,
+        "expiry_warning_days": v["expiry_warning_days"],
+        "redemption": {name: v[name] for name in ("points_per_unit", "minimum_points", "step_points")},
+        "signup_points": v["signup_points"] or "0",
+        "survey": {
+            "enabled": v["survey_enabled"],
+            "delay_days": v["survey_delay_days"],
+            "points": v["survey_points"],
+            "question": stored.get("survey", {}).get("question"),
+        },
+        "referrals": {
+            **{k: w for k, w in stored.get("referrals", {}).items() if k == "max_claims_per_address_per_week"},
+            "enabled": v["referrals_enabled"],
+            "friend_reward": {"kind": v["friend_kind"], "value": v["friend_value"] or "0", "days": v["friend_days"]}
+            if v["friend_kind"] != "free_shipping"
+            else {"kind": "free_shipping", "days": v["friend_days"]},
+            "referrer_points": v["referrer_points"],
+            "hold_days": v["hold_days"],
+        },
+        "tiers": [_tier(row) for row in editor.tiers if any(row[name] for name in TIER_FIELDS if name != "multiplier")],
+        "gifts": [_gift(row) for row in editor.gifts],
+    }
+
+
+def _tier(row: dict[str, Any]) -> dict[str, Any]:
+    tier = {"name": row["name"], "min_spend": row["min_spend"], "multiplier": row["multiplier"] or "1"}
+    return tier | ({"free_shipping_monthly": True} if row["free_shipping_monthly"] else {})
+
+
+def _gift(row: dict[str, Any]) -> dict[str, Any]:
+    gift: dict[str, Any] = {"rule": row["rule"], "kind": row["kind"], "days": row["days"] or "30"}
+    if row["kind"] != "free_shipping":
+        gift["value"] = row["value"]
+    needs = {"every_nth_order": ("every",), "order_over": ("threshold",), "random_over": ("threshold", "chance")}
+    for name in needs.get(row["rule"], ()):
+        gift[name] = row[name]
+    return gift
+
+
+@dataclass(frozen=True)
+class FieldError:
+    """A settings error placed on its field: the field's id in the form and the message's words key and values."""
+
+    field: str
+    key: str
+    values: dict[str, str]
+
+
+def field_error(error: SettingsError) -> FieldError:
+    """Where ``error`` belongs in the form, and what to say (a key of the editor's words)."""
+    text = str(error)
+    path = text.split(" ", 1)[0]
+    row = re.fullmatch(r"(tiers|gifts)\[(\d+)\]\.(\w+)", path)
+    place = f"{row[1][:-1]}-{int(row[2]) - 1}-{row[3]}" if row else PATHS.get(path, path.rsplit(".", 1)[-1])
+    if found := re.search(r"must be between (\S+) and (\S+),", text):
+        return FieldError(place, "err_between", {"low": found[1], "high": found[2]})
+    for pattern, key in (
+        ("must be a whole number", "err_whole"),
+        ("must be a number", "err_number"),
+        ("multiple of", "err_multiple"),
+        ("name must be a name", "err_tier_name"),
+        ("tier names must be different", "err_tier_names"),
+        ("its own min_spend", "err_tier_spends"),
+        ("colour must be", "err_colour"),
+        ("currency must be", "err_currency"),
+        ("must be one of", "err_choice"),
+    ):
+        if pattern in text:
+            return FieldError(place, key, {})
+    return FieldError(place, "err_other", {})
