@@ -27,6 +27,7 @@ NUMBERS = (
     "friend_days",
     "referrer_points",
     "hold_days",
+    "max_claims",
 )
 CHECKS = ("include_shipping", "include_tax", "sync_customers", "survey_enabled", "referrals_enabled")
 CHOICES = {
@@ -51,6 +52,7 @@ PATHS = {
     "referrals.friend_reward.kind": "friend_kind",
     "referrals.referrer_points": "referrer_points",
     "referrals.hold_days": "hold_days",
+    "referrals.max_claims_per_address_per_week": "max_claims",
     "tier": "tiers",
     "each": "tiers",
 }
@@ -95,6 +97,7 @@ def from_settings(settings: dict[str, Any]) -> EditorForm:
         "friend_days": friend.get("days", ""),
         "referrer_points": referrals.get("referrer_points", ""),
         "hold_days": referrals.get("hold_days", ""),
+        "max_claims": referrals.get("max_claims_per_address_per_week", ""),
     }
     tiers = [
         {
@@ -184,13 +187,13 @@ def changes(editor: EditorForm, stored: dict[str, Any]) -> dict[str, Any]:
             "question": stored.get("survey", {}).get("question"),
         },
         "referrals": {
-            **{k: w for k, w in stored.get("referrals", {}).items() if k == "max_claims_per_address_per_week"},
             "enabled": v["referrals_enabled"],
             "friend_reward": {"kind": v["friend_kind"], "value": v["friend_value"] or "0", "days": v["friend_days"]}
             if v["friend_kind"] != "free_shipping"
             else {"kind": "free_shipping", "days": v["friend_days"]},
             "referrer_points": v["referrer_points"],
             "hold_days": v["hold_days"],
+            "max_claims_per_address_per_week": v["max_claims"],
         },
         "tiers": [_tier(row) for row in editor.tiers if any(row[name] for name in TIER_FIELDS if name != "multiplier")],
         "gifts": [_gift(row) for row in editor.gifts],

@@ -44,6 +44,7 @@ LABELS = {
     "referrals.enabled": "referrals_enabled",
     "referrals.referrer_points": "referrer_points",
     "referrals.hold_days": "hold_days",
+    "referrals.max_claims_per_address_per_week": "max_claims",
     "referrals.friend_reward.kind": "friend_kind",
     "referrals.friend_reward.value": "friend_value",
     "referrals.friend_reward.days": "friend_days",

@@ -25,6 +25,7 @@ WORDS: dict[str, str] = {
     "friend_days": "Days the friend's code is valid",
     "referrer_points": "Points for the member once the friend's order stands",
     "hold_days": "Days to wait after the friend's order before giving them",
+    "max_claims": "Most friends signing up from one address a week",
     "friend_amount": "amount off",
     "friend_percentage": "percentage off",
     "friend_free_shipping": "free shipping",

@@ -26,6 +26,7 @@ WORDS: dict[str, str] = {
     "friend_days": "Arkadaşın kodunun geçerli olduğu gün",
     "referrer_points": "Arkadaşın siparişi kesinleşince üyeye verilen puan",
     "hold_days": "Puanları vermeden önce arkadaşın siparişinden sonra beklenecek gün",
+    "max_claims": "Bir adresten haftada en çok kaç arkadaş kaydolabilir",
     "friend_amount": "tutar indirimi",
     "friend_percentage": "yüzde indirim",
     "friend_free_shipping": "ücretsiz kargo",

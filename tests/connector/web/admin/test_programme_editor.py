@@ -107,6 +107,7 @@ def test_saving_records_the_change_and_the_preview_reads_as_customers_will(admin
         "friend_kind": "percentage",
         "friend_value": "10",
         "referrer_points": "400",
+        "max_claims": "3",
         "action": "save",
     }
     saved = admin.post(f"/admin/shops/{woo_shop.id}/programme", data=form)
@@ -117,6 +118,7 @@ def test_saving_records_the_change_and_the_preview_reads_as_customers_will(admin
     assert stored["gifts"][0] | {} == {"rule": "order_over", "kind": "percentage", "value": "15", "days": 30,
                                        "threshold": "200"}  # fmt: skip
     assert stored["referrals"]["enabled"] is True and stored["referrals"]["referrer_points"] == 400
+    assert stored["referrals"]["max_claims_per_address_per_week"] == 3
     assert stored["referrals"]["friend_reward"] == {"kind": "percentage", "value": "10", "days": 30}
     page = text(admin.get(f"/admin/shops/{woo_shop.id}/programme"))
     assert "Programme saved." in page
