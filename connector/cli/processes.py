@@ -35,7 +35,15 @@ def migrate() -> None:
     click.echo(f"database is up to date ({config.database_url.split('://', 1)[0]})")
 
 
-JOB_MODULES = ("jobs.events", "jobs.pushes", "jobs.maintenance", "jobs.sweeper", "jobs.aftercare", "jobs.growth")
+JOB_MODULES = (
+    "jobs.events",
+    "jobs.pushes",
+    "jobs.maintenance",
+    "jobs.sweeper",
+    "jobs.aftercare",
+    "jobs.growth",
+    "jobs.customers",
+)
 
 
 @main.command()
@@ -66,12 +74,14 @@ def _one_line_per_job(record: logging.LogRecord) -> bool:
 @main.command()
 def scheduler() -> None:
     """Run the cron scheduler: the sweeper every minute; hourly the store check (webhooks, missed orders),
-    the after-delivery work (surveys, late parcels, care digest) and held referral rewards; tiers recomputed
+    the after-delivery work (surveys, late parcels, care digest), held referral rewards and customers'
+    segments; tiers recomputed
     and points expired nightly; birthday codes and tier perks each morning."""
     from rq.cron import CronScheduler
 
     from connector.queue.connection import QUEUE_NAME, redis_connection
     from jobs.aftercare import after_delivery
+    from jobs.customers import roll_up_segments
     from jobs.growth import release_referral_rewards
     from jobs.maintenance import check_stores, daily_gifts, expire_points, recompute_tiers
     from jobs.sweeper import sweep
@@ -81,6 +91,7 @@ def scheduler() -> None:
     cron.register(check_stores, QUEUE_NAME, interval=3600)
     cron.register(after_delivery, QUEUE_NAME, interval=3600)
     cron.register(release_referral_rewards, QUEUE_NAME, interval=3600)
+    cron.register(roll_up_segments, QUEUE_NAME, interval=3600)
     cron.register(recompute_tiers, QUEUE_NAME, cron="30 3 * * *")
     cron.register(daily_gifts, QUEUE_NAME, cron="0 9 * * *")
     cron.register(expire_points, QUEUE_NAME, cron="0 4 * * *")

@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import DateTime, Numeric, String
+from sqlalchemy import DateTime, Numeric, String, func, literal_column
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase
 from sqlalchemy.types import TypeDecorator, TypeEngine
@@ -58,3 +58,26 @@ class UTCDateTime(TypeDecorator[datetime]):
 
 class Base(DeclarativeBase):
     """Declarative base for every table."""
+
+
+MONEY_UNITS = 10_000
+"""Money is kept to four decimals: summed by the database as whole ten-thousandths, exactly, on both."""
+
+
+def money_units(amount: Any) -> Any:
+    """SQL for ``amount`` (a Money column or expression) in whole ten-thousandths, for an exact ``sum``."""
+    return func.round(amount * literal_column(str(MONEY_UNITS)))
+
+
+def money_from_units(units: Any) -> Decimal:
+    """A sum of ``money_units`` back as money."""
+    return (Decimal(str(units or 0)) / MONEY_UNITS).quantize(Decimal("0.0001"))
+
+
+def read_time(value: Any) -> datetime | None:
+    """A timestamp from an aggregate (``min``/``max``), which SQLite hands back as its stored text."""
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    if value is not None and value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    return value  # type: ignore[no-any-return]

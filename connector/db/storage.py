@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from connector.config import Config
 from connector.db.direct_statements import DirectStatements
+from connector.db.search import sqlite_translate
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 
@@ -83,6 +84,7 @@ def _sqlite_pragmas(engine: Engine, checkpoint_pages: int) -> None:
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.execute(f"PRAGMA wal_autocheckpoint={checkpoint_pages}")
         cursor.close()
+        dbapi_conn.create_function("translate", 3, sqlite_translate, deterministic=True)
 
 
 def _serialise_sqlite_writers(engine: Engine) -> None:

@@ -55,6 +55,8 @@ class Shop(Base):
     currency: Mapped[str | None] = mapped_column(String(8))
     """The store's own currency: as the store reports it, else taken from its first order (unconfirmed)."""
     currency_confirmed: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    segmented_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    """When customers' RFM segments were last rolled up."""
 
 
 class WebhookEvent(Base):
@@ -94,6 +96,7 @@ class CustomerRecord(Base):
     __table_args__ = (
         UniqueConstraint("shop_id", "key", name="uq_customers_shop_key"),
         Index("ix_customers_shop_email", "shop_id", "email"),
+        Index("ix_customers_shop_segment", "shop_id", "segment"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -108,6 +111,10 @@ class CustomerRecord(Base):
     birthday: Mapped[date | None] = mapped_column(Date)
     store_tier: Mapped[str | None] = mapped_column(String(40))
     """The tier last written into the store's customer record (to move its tag from)."""
+    segment: Mapped[str | None] = mapped_column(String(16))
+    """The RFM segment the latest roll-up found (``Shop.segmented_at``); None before it, or with no order."""
+    last_order_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    """When the customer's latest paid order was placed, as of that roll-up."""
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
@@ -242,6 +249,8 @@ class LedgerEntry(Base):
     rate: Mapped[Decimal | None] = mapped_column(Money)
     amount: Mapped[Decimal | None] = mapped_column(Money)
     event_id: Mapped[int | None] = mapped_column(BigInteger)
+    note: Mapped[str | None] = mapped_column(String(255))
+    """Why, in a person's words (an admin's adjustment)."""
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 

@@ -7,7 +7,6 @@ and averages are rounded to four / two places, and None where there is nothing t
 
 from __future__ import annotations
 
-import math
 from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -21,9 +20,10 @@ from connector.db.referrals import ReferralClaim
 from connector.db.tables import CustomerRecord, LedgerEntry, OrderRecord, Push, Shop, utcnow
 from connector.ops.after_delivery import nps
 from connector.programme import programme_of
+from connector.rules import segments
+from connector.rules.segments import SEGMENTS
 
 ACTIVE_DAYS = 90
-SEGMENTS = ("champions", "loyal", "potential", "new", "at_risk", "hibernating")
 CENTS = Decimal("0.01")
 RATE = Decimal("0.0001")
 
@@ -61,12 +61,6 @@ def lifetime_value(buyers: list[Buyer]) -> Decimal | None:
     return _ratio(sum((t for b in bought for _, t in b.orders), Decimal(0)), len(bought), CENTS)
 
 
-def quintile_scores(values: list[Decimal | float | int]) -> list[int]:
-    """A 1-5 score per value, higher for higher values; equal values score the same."""
-    n = len(values)
-    return [min(5, math.ceil(5 * (sum(1 for w in values if w < v) + 1) / n)) for v in values]
-
-
 def rfm_segments(buyers: list[Buyer], now: datetime) -> dict[str, int]:
     """Customers who bought, by recency, frequency and money-spent quintiles, into six segments."""
     counts = dict.fromkeys(SEGMENTS, 0)
@@ -76,32 +70,23 @@ def rfm_segments(buyers: list[Buyer], now: datetime) -> dict[str, int]:
 
 
 def segment_of(buyers: list[Buyer], now: datetime) -> dict[int, str]:
-    """Each buyer's segment, by their position in ``buyers`` (those who bought only)."""
+    """Each buyer's segment, by their position in ``buyers`` (those who bought only; the scoring is in
+    ``connector.rules.segments``)."""
     bought = [(i, b) for i, b in enumerate(buyers) if b.orders]
     if not bought:
         return {}
-    recency = quintile_scores([-(now - max(t for t, _ in b.orders)).days for _, b in bought])
-    frequency = quintile_scores([len(b.orders) for _, b in bought])
-    monetary = quintile_scores([sum((t for _, t in b.orders), Decimal(0)) for _, b in bought])
+    spans = [(min(t for t, _ in b.orders), max(t for t, _ in b.orders), len(b.orders)) for _, b in bought]
+    interval = segments.typical_interval([(last - first).days / (n - 1) for first, last, n in spans if n > 1])
+    spend = segments.spend_scores([sum((t for _, t in b.orders), Decimal(0)) for _, b in bought])
     return {
-        i: segment(r, f, m, len(buyer.orders))
-        for (i, buyer), r, f, m in zip(bought, recency, frequency, monetary, strict=True)
+        i: segments.segment(
+            segments.recency_score((now - last).total_seconds() / 86400, interval),
+            segments.frequency_score(n),
+            m,
+            n,
+        )
+        for (i, _), (_, last, n), m in zip(bought, spans, spend, strict=True)
     }
-
-
-def segment(r: int, f: int, m: int, orders: int) -> str:
-    """The segment for recency, frequency and monetary scores (1-5)."""
-    if orders == 1 and r >= 4:
-        return "new"
-    if r >= 4 and f >= 4 and m >= 4:
-        return "champions"
-    if f >= 4 and r >= 3:
-        return "loyal"
-    if r >= 3:
-        return "potential"
-    if f >= 3:
-        return "at_risk"
-    return "hibernating"
 
 
 def _group(buyers: list[Buyer]) -> dict[str, Any]:

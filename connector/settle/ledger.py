@@ -48,6 +48,7 @@ class NewEntry:
     rate: Decimal | None = None
     amount: Decimal | None = None
     event_id: int | None = None
+    note: str | None = None
 
     def __post_init__(self) -> None:
         if self.kind not in KINDS:
@@ -69,6 +70,7 @@ def _values(shop_id: int, customer_id: int, entry: NewEntry) -> dict[str, Any]:
         "rate": entry.rate,
         "amount": entry.amount,
         "event_id": entry.event_id,
+        "note": entry.note,
     }
 
 
@@ -111,7 +113,7 @@ ENTRY_COLUMNS = ("shop_id", "customer_id", "key", "kind", "points", "source_type
 
 def _insert_once(dialect: str, many: bool = False) -> Any:
     returning = ("customer_id", "points") if many else ("id",)
-    columns = (*ENTRY_COLUMNS, "rate", "amount", "event_id")
+    columns = (*ENTRY_COLUMNS, "rate", "amount", "event_id", "note")
     return insert_once(dialect, LedgerEntry.__table__, columns, ("shop_id", "key"), returning)
 
 

@@ -3,13 +3,13 @@ written to the store."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal
-from typing import Any
 
-from sqlalchemy import case, func, literal_column, select
+from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
+from connector.db.columns import money_from_units, money_units, read_time
 from connector.db.tables import CustomerRecord, OrderRecord, RefundRecord, Shop, TierChange, utcnow
 from connector.outbox import requests as outbox
 from connector.outbox import senders
@@ -17,7 +17,6 @@ from connector.outbox.pushes import EMAIL
 from connector.programme import ProgrammeSettings, Tier, programme_of
 
 WINDOW = timedelta(days=365)
-UNITS = 10_000
 
 
 def spend(session: Session, customer_id: int) -> Decimal:
@@ -31,11 +30,11 @@ def spend_since(session: Session, customer_id: int, since: datetime) -> tuple[De
     as money is kept to four decimals)."""
     placed = func.coalesce(OrderRecord.placed_at, OrderRecord.updated_at)
     refunded = (
-        select(func.coalesce(func.sum(_units(RefundRecord.merchandise_amount)), 0))
+        select(func.coalesce(func.sum(money_units(RefundRecord.merchandise_amount)), 0))
         .where(RefundRecord.shop_id == OrderRecord.shop_id, RefundRecord.order_id == OrderRecord.order_id)
         .scalar_subquery()
     )
-    kept = _units(func.coalesce(OrderRecord.merchandise_amount, 0)) - refunded
+    kept = money_units(func.coalesce(OrderRecord.merchandise_amount, 0)) - refunded
     total, oldest = session.execute(
         select(func.sum(case((kept > 0, kept), else_=0)), func.min(placed)).where(
             OrderRecord.customer_id == customer_id,
@@ -45,16 +44,7 @@ def spend_since(session: Session, customer_id: int, since: datetime) -> tuple[De
             placed >= since,
         )
     ).one()
-    amount = (Decimal(str(total or 0)) / UNITS).quantize(Decimal("0.0001"))
-    if isinstance(oldest, str):  # SQLite hands back min() of a timestamp column as its stored text
-        oldest = datetime.fromisoformat(oldest)
-    if oldest is not None and oldest.tzinfo is None:
-        oldest = oldest.replace(tzinfo=UTC)
-    return amount, oldest
-
-
-def _units(amount: Any) -> Any:
-    return func.round(amount * literal_column(str(UNITS)))
+    return money_from_units(total), read_time(oldest)
 
 
 def tier_for(tiers: tuple[Tier, ...], amount: Decimal) -> Tier | None:

@@ -18,6 +18,7 @@ from connector.web import receiver as webhooks
 from connector.web.admin import api as admin
 from connector.web.admin import auth as admin_auth
 from connector.web.admin import care_pages as admin_care
+from connector.web.admin import customer_pages as admin_customers
 from connector.web.admin import mailbox_pages as admin_mail
 from connector.web.admin import pages as admin_pages
 from connector.web.admin import programme_pages as admin_programme
@@ -58,6 +59,7 @@ def create_app(config: Config | None = None) -> Flask:
         admin_auth.bp,
         admin_pages.bp,
         admin_programme.bp,
+        admin_customers.bp,
         admin.bp,
         admin_care.bp,
         admin_mail.bp,

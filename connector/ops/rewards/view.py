@@ -143,9 +143,9 @@ def member_view(session: Session, shop: Shop, customer: CustomerRecord, lang: st
         email=customer.email,
         points=customer.points,
         tier=customer.tier,
-        progress=_progress(session, programme, customer, currency, lang),
+        progress=tier_progress(session, programme, customer, currency, lang),
         options=_options(programme, customer.points, currency, lang),
-        codes=_codes(session, shop, customer, currency, lang),
+        codes=codes_of(session, shop, customer, currency, lang),
         history=[
             HistoryLine(day_words(e.created_at.date(), lang), text, e.points)
             for e, text in zip(entries, described, strict=True)
@@ -166,7 +166,7 @@ def _options(programme: ProgrammeSettings, points: int, currency: str | None, la
     return [Option(p, money_words(Decimal(p) / rules.points_per_unit, currency, lang)) for p in amounts if p <= points]
 
 
-def _progress(
+def tier_progress(
     session: Session, programme: ProgrammeSettings, customer: CustomerRecord, currency: str | None, lang: str
 ) -> str | None:
     if not programme.tiers:
@@ -186,7 +186,7 @@ def _progress(
     return texts["by"].format(amount=amount, day=day_words(by, lang), tier=target.name)
 
 
-def _codes(session: Session, shop: Shop, customer: CustomerRecord, currency: str | None, lang: str) -> list[CodeLine]:
+def codes_of(session: Session, shop: Shop, customer: CustomerRecord, currency: str | None, lang: str) -> list[CodeLine]:
     issued = session.scalars(
         select(IssuedCode)
         .where(IssuedCode.customer_id == customer.id)

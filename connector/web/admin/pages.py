@@ -11,7 +11,6 @@ from sqlalchemy import select
 
 from adapters import get_adapter
 from connector import inbox
-from connector.db.customers import find_customer
 from connector.db.tables import Push, Shop, WebhookEvent, utcnow
 from connector.ops import activity, carriers, status
 from connector.ops import insights as metrics
@@ -19,7 +18,6 @@ from connector.ops.after_delivery import care, nps
 from connector.ops.rewards import programme_words
 from connector.outbox import pushes
 from connector.programme import programme_of
-from connector.settle import ledger
 from connector.web.admin.auth import require_admin
 from connector.web.admin.charts import Series, bar_list, column_chart
 from connector.web.admin.texts import text_for
@@ -191,17 +189,3 @@ def push_action(shop_id: int, push_id: int, action: str) -> ResponseReturnValue:
         return problem(409, str(exc))
     flash(f"{t('push')} {push_id}: {t('retried' if action == 'retry' else 'discarded')}")
     return redirect(url_for("admin_pages.shop_page", shop_id=shop_id) + "#attention")
-
-
-@bp.get("/shops/<int:shop_id>/customers")
-def customer_page(shop_id: int) -> ResponseReturnValue:
-    """A customer found by platform id or e-mail: balance, tier and ledger history."""
-    query = request.args.get("q", "").strip()
-    with runtime().storage.session() as session:
-        shop = _shop_or_404(session, shop_id)
-        if shop is None:
-            return problem(404, f"no shop {shop_id}")
-        record = find_customer(session, shop_id, query) if query else None
-        entries = ledger.history(session, record.id) if record else []
-        page = render_template("admin/customer.html", shop=shop, query=query, customer=record, entries=entries)
-    return page, 200 if record else 404

@@ -9,12 +9,15 @@ from decimal import Decimal
 from flask import has_request_context, request, session
 from markupsafe import Markup, escape
 
-from connector.web.admin.words import en, programme_en, programme_tr, tr
+from connector.web.admin.words import customers_en, customers_tr, en, programme_en, programme_tr, tr
 
 LANGUAGES = ("en", "tr")
 NO_VALUE = "\u2013"  # an en dash where there is nothing to show
 
-STRINGS: dict[str, dict[str, str]] = {"en": en.WORDS | programme_en.WORDS, "tr": tr.WORDS | programme_tr.WORDS}
+STRINGS: dict[str, dict[str, str]] = {
+    "en": en.WORDS | programme_en.WORDS | customers_en.WORDS,
+    "tr": tr.WORDS | programme_tr.WORDS | customers_tr.WORDS,
+}
 
 
 def current_language() -> str:

@@ -15,11 +15,11 @@ from connector.ops.insights import (
     Buyer,
     average_order_value,
     lifetime_value,
-    quintile_scores,
     repeat_purchase_rate,
     rfm_segments,
 )
 from connector.ops.shops import change_settings
+from connector.rules import segments
 from connector.settle import redemption
 from tests.support import AUTH, drain, paid_shopify_order, post_shopify
 
@@ -48,25 +48,45 @@ def test_members_repeat_order_value_and_lifetime_value() -> None:
     assert repeat_purchase_rate([D]) is None and average_order_value([]) is None
 
 
-def test_quintiles_rank_and_keep_ties_together() -> None:
-    assert quintile_scores([1, 2, 3, 4, 5]) == [1, 2, 3, 4, 5]
-    assert quintile_scores([10, 10, 20]) == [2, 2, 5]
-    assert quintile_scores([7]) == [5]
+def test_spend_scores_share_ties_whatever_their_number() -> None:
+    assert segments.spend_scores([Decimal(v) for v in (1, 2, 3, 4, 5)]) == [1, 2, 3, 4, 5]
+    assert segments.spend_scores([Decimal(v) for v in (10, 10, 20)]) == [1, 1, 5]
+    assert segments.spend_scores([Decimal(10)] * 21) == [3] * 21  # everyone the same: the middle
+    assert segments.spend_scores([Decimal(7)]) == [3]
+
+
+def test_recency_is_elapsed_time_in_bands_of_the_typical_interval() -> None:
+    assert segments.typical_interval([]) == 30
+    assert segments.typical_interval([1.0, 2.0]) == 7  # at least a week
+    assert segments.typical_interval([10.0, 30.0, 40.0]) == 30
+    assert [segments.recency_score(d, 20) for d in (0, 20, 21, 40, 80, 160, 161)] == [5, 5, 4, 4, 3, 2, 1]
+    assert [segments.frequency_score(n) for n in (1, 2, 3, 4, 5, 9, 10, 50)] == [1, 2, 3, 3, 4, 4, 5, 5]
 
 
 def test_rfm_segments() -> None:
-    # recency (days ago) E 300, B 200, A 10, C 5  -> R: E2 B3 A4 C5
-    # frequency           B 1, C 1, A 2, E 3       -> F: B2 C2 A4 E5
-    # money               C 20, B 30, E 110, A 150 -> M: C2 B3 E4 A5
-    # A r4 f4 m5: champions; B r3, one order: potential; C r5, one order: new; E r2 f5: at risk
+    # typical interval: the median of A's average gap (30 days) and E's (10): 20 days
+    # recency (days ago) A 10, C 5 -> 5; B 200, E 300 (over 8 intervals) -> 1
+    # frequency (orders) B 1, C 1 -> 1; A 2 -> 2; E 3 -> 3
+    # spend              C 20 -> 1, B 30 -> 2, E 110 -> 4, A 150 -> 5
+    # A r5 f2, two orders: potential; B r1 f1: hibernating; C one recent order: new; E r1 f3: at risk
     assert rfm_segments([A, B, C, D, E], NOW) == {
-        "champions": 1,
+        "champions": 0,
         "loyal": 0,
         "potential": 1,
         "new": 1,
         "at_risk": 1,
-        "hibernating": 0,
+        "hibernating": 1,
     }
+
+
+def test_customers_who_just_bought_are_never_at_risk_or_hibernating() -> None:
+    just_now = [Buyer(member=True, tier=None, points=0, orders=((NOW - timedelta(minutes=n), Decimal(10)),))
+                for n in range(21)]  # fmt: skip
+    assert rfm_segments(just_now, NOW)["new"] == 21
+    repeat = [Buyer(member=True, tier=None, points=0, orders=((NOW - timedelta(minutes=n), Decimal(10)),) * 2)
+              for n in range(21)]  # fmt: skip
+    found = rfm_segments(repeat, NOW)
+    assert found["at_risk"] == found["hibernating"] == 0
 
 
 def test_the_metrics_endpoint_measures_points_liability_and_gift_use(
@@ -106,5 +126,5 @@ def test_the_metrics_endpoint_measures_points_liability_and_gift_use(
         "lifetime_value": "809.90",
     }
     assert body["members_vs_non_members"]["non_members"]["customers"] == 0
-    assert body["segments"]["champions"] == 1
+    assert body["segments"]["potential"] == 1  # two orders just now: recent, not yet frequent
     assert client.get(f"/admin/api/shops/{offline_shopify_shop.id}/metrics").status_code == 401

@@ -76,7 +76,7 @@ WORDS: dict[str, str] = {
     "kind": "Kind",
     "target": "Target",
     "customer_search": "Find a customer",
-    "search_hint": "customer id or e-mail",
+    "search_hint": "part of a name or e-mail, or a customer id",
     "search": "Search",
     "customer": "Customer",
     "no_customer": "No customer {q} in this shop.",

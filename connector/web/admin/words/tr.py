@@ -76,7 +76,7 @@ WORDS: dict[str, str] = {
     "kind": "Tür",
     "target": "Hedef",
     "customer_search": "Müşteri bul",
-    "search_hint": "müşteri no ya da e-posta",
+    "search_hint": "adın ya da e-postanın bir kısmı, ya da müşteri no",
     "search": "Ara",
     "customer": "Müşteri",
     "no_customer": "Bu mağazada {q} müşterisi yok.",

@@ -175,15 +175,16 @@ def test_the_shop_page_shows_metrics_charts_and_recent_events(admin: FlaskClient
 
 
 def test_customer_search_shows_balance_tier_and_history(admin: FlaskClient, member: Shop) -> None:
-    page = admin.get(f"/admin/shops/{member.id}/customers?q=john@example.com")
+    found = text(admin.get(f"/admin/shops/{member.id}/customers?q=JOHN@example"))
+    [link] = re.findall(rf'href="(/admin/shops/{member.id}/customers/\d+)"', found)
+    page = admin.get(link)
     assert page.status_code == 200
     html = text(page)
     assert re.search(r'id="balance">404<', html)
-    assert "+404" in html
-    assert "order" in html
+    assert re.search(r"Order #\d+: \+404 points", html) and "2.5 points per 1.00" not in html
     missing = admin.get(f"/admin/shops/{member.id}/customers?q=nobody@example.com")
-    assert missing.status_code == 404
-    assert "No customer nobody@example.com in this shop." in text(missing)
+    assert missing.status_code == 200
+    assert "No customer matches." in text(missing)
 
 
 def test_a_failed_event_can_be_retried_and_discarded(
@@ -226,7 +227,10 @@ def test_the_pages_speak_turkish_with_turkish_numbers(admin: FlaskClient, member
     assert '<html lang="tr">' in html
     shop = text(admin.get(f"/admin/shops/{member.id}"))
     assert "Verilen puan" in shop
-    assert "404,95" in text(admin.get(f"/admin/shops/{member.id}/customers?q={JOHN}"))
+    listed = text(admin.get(f"/admin/shops/{member.id}/customers?q={JOHN}"))
+    [link] = re.findall(rf'href="(/admin/shops/{member.id}/customers/\d+)"', listed)
+    customer = text(admin.get(link))
+    assert "404,95" in customer and "Siparişler" in customer
 
 
 def test_times_are_relative_with_the_exact_time_on_hover(admin: FlaskClient, member: Shop) -> None:
@@ -266,11 +270,10 @@ def test_with_redis_down_a_login_is_a_503_not_a_crash(config: Config) -> None:
     assert answer.headers["Retry-After"] == "30"
 
 
-def test_a_customer_search_with_a_nul_character_is_a_clear_4xx(admin: FlaskClient, member: Shop) -> None:
+def test_a_customer_search_with_a_nul_character_still_answers(admin: FlaskClient, member: Shop) -> None:
     answer = admin.get(f"/admin/shops/{member.id}/customers", query_string={"q": "john\x00@example.com"})
-    assert answer.status_code in (400, 404)  # PostgreSQL refuses NUL (400); SQLite just finds nobody (404)
-    if answer.status_code == 400:
-        assert "NUL character" in answer.get_json()["error"]
+    assert answer.status_code == 200  # a character no one can type is left out of the search
+    assert "john@example.com" in text(answer)
 
 
 def test_a_redemption_whose_points_came_back_shows_no_retry_button(

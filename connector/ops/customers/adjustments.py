@@ -1,0 +1,79 @@
+"""An admin changing a customer's balance by hand: positive or negative, with a reason, never below zero,
+recorded as an ``adjustment`` entry that names the admin; the same key twice changes it once."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from connector.db.storage import Storage
+from connector.db.tables import CustomerRecord, Shop
+from connector.inputs import InputError, whole_number
+from connector.outbox import pushes
+from connector.settle import ledger
+
+RULE = "admin_adjustment"
+MAX_REASON = 200
+
+
+class AdjustmentError(ValueError):
+    """An adjustment that can't be made; the message says why."""
+
+
+@dataclass(frozen=True)
+class Adjusted:
+    """The outcome: the points moved, the balance after, and whether this key had been used already."""
+
+    points: int
+    balance: int
+    repeated: bool
+    pushes: list[tuple[int, int]]
+
+
+def _checked(points: Any, reason: Any, key: Any) -> tuple[int, str, str]:
+    try:
+        points = whole_number(points, "points", low=-ledger.MAX_POINTS_PER_ENTRY, high=ledger.MAX_POINTS_PER_ENTRY)
+    except InputError as exc:
+        raise AdjustmentError(str(exc)) from None
+    if points == 0:
+        raise AdjustmentError("points must not be 0: give the points to add, or to take away with a minus sign")
+    if not isinstance(reason, str) or not reason.strip() or len(reason) > MAX_REASON or not reason.isprintable():
+        raise AdjustmentError(f"reason is required: say why, in at most {MAX_REASON} characters")
+    if not isinstance(key, str) or not key or len(key) > 100 or not key.isprintable():
+        raise AdjustmentError("key is required: a short text unique to this adjustment, sent again on a retry")
+    return points, reason.strip(), key
+
+
+def adjust(storage: Storage, shop_id: int, customer_id: int, points: Any, reason: Any, key: Any, by: str) -> Adjusted:
+    """Move a member's balance by ``points``. LookupError for an unknown member, AdjustmentError for a bad
+    value or a balance that would go below zero."""
+    points, reason, key = _checked(points, reason, key)
+    with storage.session() as session:
+        shop = session.get(Shop, shop_id)
+        customer = session.get(CustomerRecord, customer_id, with_for_update=True, populate_existing=True)
+        if shop is None or customer is None or customer.shop_id != shop_id:
+            raise LookupError("no such customer")
+        entry_key = f"adjustment:{customer.id}:{key}"
+        if ledger.has_entry(session, shop_id, entry_key):
+            return Adjusted(points, customer.points, repeated=True, pushes=[])
+        if customer.points + points < 0:
+            raise AdjustmentError(
+                f"this would take the balance below zero: the customer has {customer.points:,} points"
+            )
+        ledger.append(
+            session,
+            shop_id,
+            customer.id,
+            ledger.NewEntry(
+                key=entry_key,
+                kind="adjustment",
+                points=points,
+                source_type="admin",
+                source_id=by[:64],
+                rule=RULE,
+                note=reason,
+            ),
+        )
+        session.refresh(customer)
+        push_id = pushes.request_customer_sync(session, shop, customer)
+        return Adjusted(points, customer.points, repeated=False, pushes=[(push_id, shop_id)] if push_id else [])

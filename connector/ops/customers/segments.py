@@ -1,0 +1,74 @@
+"""The RFM roll-up: each customer's segment and last order, computed for a whole shop at once (a database
+aggregate, then the scoring of ``connector.rules.segments``) and stored, so lists filter and count by
+segment without computing it on every page. The scheduler runs it hourly; the pages say when it last ran."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session
+
+from connector.db.columns import money_from_units, money_units, read_time
+from connector.db.storage import Storage
+from connector.db.tables import CustomerRecord, OrderRecord, Shop, utcnow
+from connector.rules import segments
+
+CHUNK = 5_000
+
+
+def roll_up(session: Session, shop: Shop, now: datetime | None = None) -> dict[str, int]:
+    """Store every customer's segment and last order; returns how many customers are in each segment."""
+    now = now or utcnow()
+    placed = func.coalesce(OrderRecord.placed_at, OrderRecord.updated_at)
+    rows = session.execute(
+        select(
+            OrderRecord.customer_id,
+            func.count(),
+            func.sum(money_units(func.coalesce(OrderRecord.total, 0))),
+            func.min(placed),
+            func.max(placed),
+        )
+        .where(
+            OrderRecord.shop_id == shop.id,
+            OrderRecord.paid.is_(True),
+            OrderRecord.cancelled.is_(False),
+            OrderRecord.customer_id.is_not(None),
+        )
+        .group_by(OrderRecord.customer_id)
+    ).all()
+    facts = [(customer_id, int(n), money_from_units(units), read_time(first), read_time(last))
+             for customer_id, n, units, first, last in rows]  # fmt: skip
+    interval = segments.typical_interval(
+        [(last - first).total_seconds() / 86400 / (n - 1) for _, n, _, first, last in facts if n > 1 and first and last]
+    )
+    spend = segments.spend_scores([amount for _, _, amount, _, _ in facts])
+    found: list[dict[str, Any]] = []
+    counts = dict.fromkeys(segments.SEGMENTS, 0)
+    for (customer_id, n, _, _, last), m in zip(facts, spend, strict=True):
+        days = (now - last).total_seconds() / 86400 if last else float("inf")
+        name = segments.segment(segments.recency_score(days, interval), segments.frequency_score(n), m, n)
+        counts[name] += 1
+        found.append({"id": customer_id, "segment": name, "last_order_at": last})
+    session.execute(
+        update(CustomerRecord)
+        .where(CustomerRecord.shop_id == shop.id, CustomerRecord.segment.is_not(None))
+        .values(segment=None, last_order_at=None)
+    )
+    for start in range(0, len(found), CHUNK):
+        session.execute(update(CustomerRecord), found[start : start + CHUNK])
+    session.execute(update(Shop).where(Shop.id == shop.id).values(segmented_at=now))
+    return counts
+
+
+def roll_up_all(storage: Storage, now: datetime | None = None) -> int:
+    """Roll up every installed shop, each in its own transaction. Returns how many shops."""
+    with storage.session(read_only=True) as session:
+        shop_ids = list(session.scalars(select(Shop.id).where(Shop.uninstalled_at.is_(None))))
+    for shop_id in shop_ids:
+        with storage.session() as session:
+            shop = session.get(Shop, shop_id)
+            if shop is not None:
+                roll_up(session, shop, now)
+    return len(shop_ids)
