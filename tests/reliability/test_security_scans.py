@@ -60,19 +60,21 @@ def test_every_other_route_refuses_a_stranger(app: Flask, offline_shopify_shop: 
 SIGNED_LINK_PAGES = {
     "customer.html": 'name="t" value="{{',
     "referral.html": 'name="t" value="{{',
-    "content.html": 'name="csrf" value="{{ csrf }}"',
-    "page.html": 'name="t" value="{{',
+    "rewards/content.html": 'name="csrf" value="{{ csrf }}"',
+    "rewards/page.html": 'name="t" value="{{',
 }
 
 
 def test_every_post_form_carries_the_csrf_token() -> None:
     forms = 0
-    for template in (ROOT / "connector" / "web" / "templates").rglob("*.html"):
+    templates = ROOT / "connector" / "web" / "templates"
+    for template in templates.rglob("*.html"):
+        name = template.relative_to(templates).as_posix()
         for form in re.findall(r"<form\b[^>]*>.*?</form>", template.read_text(), flags=re.S):
             if 'method="post"' in form:
                 forms += 1
-                token = SIGNED_LINK_PAGES.get(template.name, 'name="csrf_token" value="{{ csrf_token() }}"')
-                assert token in form, f"{template.name}: {form[:120]}"
+                token = SIGNED_LINK_PAGES.get(name, 'name="csrf_token" value="{{ csrf_token() }}"')
+                assert token in form, f"{name}: {form[:120]}"
     assert forms >= 8
 
 
