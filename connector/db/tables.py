@@ -57,6 +57,8 @@ class Shop(Base):
     currency_confirmed: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     segmented_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     """When customers' RFM segments were last rolled up."""
+    rollup: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    """What that roll-up counted: active members, buyers, repeat buyers, codes issued and used."""
 
 
 class WebhookEvent(Base):
@@ -115,6 +117,8 @@ class CustomerRecord(Base):
     """The RFM segment the latest roll-up found (``Shop.segmented_at``); None before it, or with no order."""
     last_order_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     """When the customer's latest paid order was placed, as of that roll-up."""
+    orders_count: Mapped[int | None] = mapped_column(Integer)
+    """Their paid orders not cancelled, as of that roll-up."""
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
@@ -235,6 +239,7 @@ class LedgerEntry(Base):
         UniqueConstraint("shop_id", "key", name="uq_ledger_entries_shop_key"),
         Index("ix_ledger_entries_customer", "customer_id", "id"),
         Index("ix_ledger_entries_source", "shop_id", "source_type", "source_id"),
+        Index("ix_ledger_entries_shop_kind_created", "shop_id", "kind", "created_at"),
     )
 
     id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)

@@ -4,7 +4,7 @@ segment without computing it on every page. The scheduler runs it hourly; the pa
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import func, select, update
@@ -12,10 +12,11 @@ from sqlalchemy.orm import Session
 
 from connector.db.columns import money_from_units, money_units, read_time
 from connector.db.storage import Storage
-from connector.db.tables import CustomerRecord, OrderRecord, Shop, utcnow
+from connector.db.tables import CustomerRecord, IssuedCode, OrderRecord, Shop, utcnow
 from connector.rules import segments
 
 CHUNK = 5_000
+ACTIVE_DAYS = 90
 
 
 def roll_up(session: Session, shop: Shop, now: datetime | None = None) -> dict[str, int]:
@@ -50,16 +51,45 @@ def roll_up(session: Session, shop: Shop, now: datetime | None = None) -> dict[s
         days = (now - last).total_seconds() / 86400 if last else float("inf")
         name = segments.segment(segments.recency_score(days, interval), segments.frequency_score(n), m, n)
         counts[name] += 1
-        found.append({"id": customer_id, "segment": name, "last_order_at": last})
+        found.append({"id": customer_id, "segment": name, "last_order_at": last, "orders_count": n})
     session.execute(
         update(CustomerRecord)
         .where(CustomerRecord.shop_id == shop.id, CustomerRecord.segment.is_not(None))
-        .values(segment=None, last_order_at=None)
+        .values(segment=None, last_order_at=None, orders_count=None)
     )
     for start in range(0, len(found), CHUNK):
         session.execute(update(CustomerRecord), found[start : start + CHUNK])
-    session.execute(update(Shop).where(Shop.id == shop.id).values(segmented_at=now))
+    figures = _figures(session, shop, facts, now) | {"segments": counts}
+    session.execute(update(Shop).where(Shop.id == shop.id).values(segmented_at=now, rollup=figures))
     return counts
+
+
+def _figures(session: Session, shop: Shop, facts: list[tuple[Any, ...]], now: datetime) -> dict[str, Any]:
+    """The shop's figures this roll-up counts: buyers, repeat buyers, active members, codes issued and used."""
+    members = set(
+        session.scalars(
+            select(CustomerRecord.id).where(CustomerRecord.shop_id == shop.id, CustomerRecord.platform_id.is_not(None))
+        )
+    )
+    since = now - timedelta(days=ACTIVE_DAYS)
+    issued = {code.upper() for code in session.scalars(select(IssuedCode.code).where(IssuedCode.shop_id == shop.id))}
+    used = {
+        code.upper()
+        for codes in session.scalars(
+            select(OrderRecord.discount_codes).where(
+                OrderRecord.shop_id == shop.id, OrderRecord.discount_codes.is_not(None)
+            )
+        )
+        for code in codes or []
+        if isinstance(code, str)
+    }
+    return {
+        "buyers": len(facts),
+        "repeat_buyers": sum(1 for _, n, _, _, _ in facts if n > 1),
+        "active_members": sum(1 for cid, _, _, _, last in facts if cid in members and last and last >= since),
+        "codes_issued": len(issued),
+        "codes_used": len(issued & used),
+    }
 
 
 def roll_up_all(storage: Storage, now: datetime | None = None) -> int:

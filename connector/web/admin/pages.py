@@ -15,6 +15,7 @@ from connector.db.tables import Push, Shop, WebhookEvent, utcnow
 from connector.ops import activity, carriers, status
 from connector.ops import insights as metrics
 from connector.ops.after_delivery import care, nps
+from connector.ops.customers import at_a_glance
 from connector.ops.rewards import programme_words
 from connector.outbox import pushes
 from connector.programme import programme_of
@@ -37,13 +38,15 @@ UNMATCHED_LISTED = 20
 @bp.get("/")
 def overview() -> ResponseReturnValue:
     """Every shop at a glance, the queue and its processes, and a verdict."""
-    with runtime().storage.session() as session:
+    with runtime().storage.session(read_only=True) as session:
         shop_rows = status.shop_statuses(session)
+        figures = at_a_glance.glances(session)
     queue = status.queue_status(runtime().redis)
     now = utcnow()
     return render_template(
         "admin/overview.html",
         shops=shop_rows,
+        figures=figures,
         queue=queue,
         live_workers=queue.alive(queue.workers, now),
         live_schedulers=queue.alive(queue.schedulers, now),

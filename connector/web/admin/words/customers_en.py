@@ -94,4 +94,11 @@ WORDS: dict[str, str] = {
     "code_issued": "Code {code} is on its way to the store, then to the customer.",
     "code_title": "A gift from us",
     "kind_fixed_amount": "Amount off",
+    "glance_title": "Your programmes at a glance",
+    "g_issued_month": "Points given this month",
+    "g_redeemed_month": "Points redeemed this month",
+    "g_outstanding": "Points not yet spent",
+    "g_codes": "Codes used / given",
+    "g_as_of": "Active members, repeat purchase and codes as of {when} (worked out hourly).",
+    "g_not_yet": "Active members, repeat purchase and codes are worked out hourly: not yet for this shop.",
 }

@@ -94,4 +94,11 @@ WORDS: dict[str, str] = {
     "code_issued": "{code} kodu mağazaya, oradan da müşteriye gidiyor.",
     "code_title": "Bizden bir hediye",
     "kind_fixed_amount": "Tutar indirimi",
+    "glance_title": "Programlarınıza bir bakış",
+    "g_issued_month": "Bu ay verilen puan",
+    "g_redeemed_month": "Bu ay kullanılan puan",
+    "g_outstanding": "Henüz harcanmamış puan",
+    "g_codes": "Kullanılan / verilen kod",
+    "g_as_of": "Aktif üyeler, tekrar alışveriş ve kodlar {when} itibarıyla (saatte bir hesaplanır).",
+    "g_not_yet": "Aktif üyeler, tekrar alışveriş ve kodlar saatte bir hesaplanır: bu mağaza için henüz değil.",
 }

@@ -168,3 +168,29 @@ def test_an_admin_gives_a_code_from_the_customer_page(
         codes = [p.payload["code"] for p in session.query(Push).filter_by(kind="discount_code")]
     assert len(codes) == 1
     assert f"Code {codes[0]} is on its way" in text(admin.get(url))
+
+
+def test_the_overview_shows_each_programme_at_a_glance(
+    admin: FlaskClient, offline_shopify_shop: Shop, john: int, storage: Storage, client: FlaskClient
+) -> None:
+    before = text(admin.get("/admin/"))
+    assert re.search(r'<dd class="issued-month">404</dd>', before)
+    assert "worked out hourly: not yet for this shop" in before
+    codes = f"/admin/api/shops/{offline_shopify_shop.id}/customers/{JOHN}/codes"
+    client.post(codes, json={"value": 5, "key": "k"}, headers=AUTH)
+    with storage.session() as session:
+        segments.roll_up(session, session.get(Shop, offline_shopify_shop.id))
+    html = text(admin.get("/admin/"))
+    glance = html[html.index(f'id="glance-{offline_shopify_shop.id}"') :]
+    figures = dict(re.findall(r"<dt>([^<]+)</dt><dd[^>]*>([^<]+)</dd>", glance[: glance.index("</dl>")]))
+    assert figures == {
+        "Members": "1",
+        "Active members (90 days)": "0",  # the sample order is from 2008
+        "Points given this month": "404",
+        "Points redeemed this month": "0",
+        "Points not yet spent": "404",
+        "Outstanding points&#39; value": "4.04",
+        "Repeat purchase rate": "0.0 %",
+        "Codes used / given": "0 / 1",
+    }
+    assert "Active members, repeat purchase and codes as of" in html
