@@ -77,7 +77,7 @@ def test_an_admin_logs_in_finds_a_customer_retries_a_failure_and_fixes_a_setting
     log_in(page, server_url)
     row = page.locator("#shops tbody tr", has_text="sadakat-test.myshopify.com")
     expect(row).to_contain_text("shopify")
-    expect(row).to_contain_text("processed 1")
+    expect(row).to_contain_text("done 1")
     expect(row.locator("td").nth(6)).to_have_text("1")  # one failed push
     expect(page.locator("#verdict")).to_contain_text("1 failed push(es)")
     page.screenshot(path=str(tmp_path / "overview.png"), full_page=True)
@@ -89,9 +89,10 @@ def test_an_admin_logs_in_finds_a_customer_retries_a_failure_and_fixes_a_setting
 
     page.fill("input[name=q]", "john@example.com")
     page.click("form.search button")
+    page.locator("#customers tbody tr").first.get_by_role("link").click()
     expect(page.locator("#balance")).to_have_text("404")
     expect(page.locator("#history tbody tr").first).to_contain_text("+404")
-    page.go_back()
+    page.goto(f"{server_url}/admin/shops/{shop.id}")
 
     failed = page.locator("#failed-pushes tbody tr")
     expect(failed).to_have_count(1)

@@ -3,11 +3,12 @@ and a customer's history. Every route needs a logged-in admin (see admin_auth)."
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from adapters import get_adapter
 from connector import inbox
@@ -29,7 +30,16 @@ from connector.web.runtime import runtime
 bp = Blueprint("admin_pages", __name__, url_prefix="/admin")
 bp.before_request(require_admin)
 
-RECENT_EVENTS = 50
+EVENTS_PER_PAGE = 50
+RANGES = ("7", "30", "90")
+STATUSES = (
+    WebhookEvent.PENDING,
+    WebhookEvent.PROCESSED,
+    WebhookEvent.IGNORED,
+    WebhookEvent.FAILED,
+    WebhookEvent.UNMATCHED,
+    WebhookEvent.DISCARDED,
+)
 FAILED_LISTED = 100
 UNMATCHED_LISTED = 20
 
@@ -72,14 +82,16 @@ def _render_shop(shop_id: int, code: int = 200, carrier_error: str | None = None
             return problem(404, f"no shop {shop_id}")
         figures = metrics.programme_metrics(session, shop)
         per_hour = activity.events_per_hour(session, shop.id)
-        issued, redeemed = activity.points_per_day(session, shop.id)
+        days = int(request.args.get("days", "30")) if request.args.get("days") in RANGES else 30
+        issued, redeemed = activity.points_per_day(session, shop.id, days)
         weeks, promoters, detractors = nps.weekly(session, shop.id, utcnow())
-        events = session.scalars(
-            select(WebhookEvent)
-            .where(WebhookEvent.shop_id == shop.id)
-            .order_by(WebhookEvent.id.desc())
-            .limit(RECENT_EVENTS)
-        ).all()
+        events_24h = dict(
+            session.execute(
+                select(WebhookEvent.status, func.count())
+                .where(WebhookEvent.shop_id == shop.id, WebhookEvent.received_at >= utcnow() - timedelta(hours=24))
+                .group_by(WebhookEvent.status)
+            ).all()
+        )
         failed_events = session.scalars(
             select(WebhookEvent)
             .where(WebhookEvent.shop_id == shop.id, WebhookEvent.status == WebhookEvent.FAILED)
@@ -87,23 +99,28 @@ def _render_shop(shop_id: int, code: int = 200, carrier_error: str | None = None
             .limit(FAILED_LISTED)
         ).all()
         failed_pushes = pushes.recent(session, shop.id, Push.FAILED, FAILED_LISTED)
+        empty = t("chart_empty")
+        tiers = [(t("no_tier") if name == "none" else name, n, "") for name, n in sorted(figures["tiers"].items())]
+        segments = [(t(f"seg_{name}"), n, t(f"seg_{name}_help")) for name, n in figures["segments"].items()]
         charts = [
             column_chart(
-                t("chart_events"), activity.hour_labels(), [Series(t("events_24h"), per_hour, "bar")], t.number
+                t("chart_events"), activity.hour_labels(), [Series(t("events_24h"), per_hour, "bar")], t.number, empty
             ),
             column_chart(
-                t("chart_points"),
-                activity.day_labels(),
+                t("chart_points_days", n=days),
+                activity.day_labels(days),
                 [Series(t("issued"), issued, "bar"), Series(t("redeemed"), redeemed, "bar2")],
                 t.number,
+                empty,
             ),
-            bar_list(t("chart_tiers"), sorted(figures["tiers"].items()), t.number),
-            bar_list(t("chart_segments"), list(figures["segments"].items()), t.number),
+            bar_list(t("chart_tiers"), tiers, t.number, empty),
+            bar_list(t("chart_segments"), segments, t.number, empty),
             column_chart(
                 t("chart_nps"),
                 weeks,
                 [Series(t("promoters"), promoters, "bar"), Series(t("detractors"), detractors, "bar2")],
                 t.number,
+                empty,
             ),
         ]
         public_url = runtime().config.public_url
@@ -117,7 +134,9 @@ def _render_shop(shop_id: int, code: int = 200, carrier_error: str | None = None
             currency_confirmed=bool(programme_of(shop).currency or shop.currency_confirmed),
             figures=figures,
             charts=charts,
-            events=events,
+            events_24h=events_24h,
+            days=days,
+            ranges=RANGES,
             failed_events=failed_events,
             failed_pushes=failed_pushes,
             retry_refusal=pushes.retry_refusal,
@@ -192,3 +211,49 @@ def push_action(shop_id: int, push_id: int, action: str) -> ResponseReturnValue:
         return problem(409, str(exc))
     flash(f"{t('push')} {push_id}: {t('retried' if action == 'retry' else 'discarded')}")
     return redirect(url_for("admin_pages.shop_page", shop_id=shop_id) + "#attention")
+
+
+@bp.get("/shops/<int:shop_id>/events")
+def events_page(shop_id: int) -> ResponseReturnValue:
+    """A shop's events, newest first, by status and topic, a page at a time."""
+    status_filter = request.args.get("status") or None
+    topic_filter = request.args.get("topic") or None
+    page_arg = request.args.get("page", "1")
+    page = int(page_arg) if page_arg.isdigit() and len(page_arg) < 7 else 1
+    with runtime().storage.session(read_only=True) as session:
+        shop = _shop_or_404(session, shop_id)
+        if shop is None:
+            return problem(404, f"no shop {shop_id}")
+        where = [WebhookEvent.shop_id == shop.id]
+        if status_filter:
+            where.append(WebhookEvent.status == status_filter)
+        if topic_filter:
+            where.append(WebhookEvent.topic == topic_filter)
+        total = session.scalar(select(func.count()).select_from(WebhookEvent).where(*where)) or 0
+        pages = max(1, -(-total // EVENTS_PER_PAGE))
+        page = min(page, pages)
+        events = session.scalars(
+            select(WebhookEvent)
+            .where(*where)
+            .order_by(WebhookEvent.id.desc())
+            .limit(EVENTS_PER_PAGE)
+            .offset((page - 1) * EVENTS_PER_PAGE)
+        ).all()
+        topics = sorted(
+            t
+            for t in session.scalars(select(WebhookEvent.topic).where(WebhookEvent.shop_id == shop.id).distinct())
+            if t
+        )
+        rendered = render_template(
+            "admin/events.html",
+            shop=shop,
+            events=events,
+            total=total,
+            page=page,
+            pages=pages,
+            statuses=STATUSES,
+            topics=topics,
+            chosen={"status": status_filter, "topic": topic_filter},
+            args={k: v for k, v in request.args.items() if k != "page"},
+        )
+    return rendered

@@ -9,14 +9,23 @@ from decimal import Decimal
 from flask import has_request_context, request, session
 from markupsafe import Markup, escape
 
-from connector.web.admin.words import customers_en, customers_tr, en, programme_en, programme_tr, tr
+from connector.web.admin.words import (
+    customers_en,
+    customers_tr,
+    en,
+    programme_en,
+    programme_tr,
+    states_en,
+    states_tr,
+    tr,
+)
 
 LANGUAGES = ("en", "tr")
 NO_VALUE = "\u2013"  # an en dash where there is nothing to show
 
 STRINGS: dict[str, dict[str, str]] = {
-    "en": en.WORDS | programme_en.WORDS | customers_en.WORDS,
-    "tr": tr.WORDS | programme_tr.WORDS | customers_tr.WORDS,
+    "en": en.WORDS | programme_en.WORDS | customers_en.WORDS | states_en.WORDS,
+    "tr": tr.WORDS | programme_tr.WORDS | customers_tr.WORDS | states_tr.WORDS,
 }
 
 
@@ -39,6 +48,13 @@ class Text:
     def __call__(self, key: str, **values: object) -> str:
         template = STRINGS[self.lang].get(key) or STRINGS["en"][key]
         return template.format(**values) if values else template
+
+    def state(self, group: str, value: str | None) -> str:
+        """An inner state's words (``group`` is status, kind, worker or topic); the value itself if unknown."""
+        if value is None:
+            return NO_VALUE
+        key = f"{group}_{value.split('/', 1)[0] if value.startswith('carrier/') else value}"
+        return self(key) if key in STRINGS[self.lang] else value
 
     @property
     def words(self) -> dict[str, str]:

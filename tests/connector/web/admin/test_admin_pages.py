@@ -47,7 +47,7 @@ def test_the_admin_logs_in_and_sees_the_overview(client: FlaskClient, member: Sh
     assert page.status_code == 200
     html = text(page)
     assert "sadakat-test.myshopify.com" in html
-    assert "processed 1" in html
+    assert "done 1" in html  # events of the last 24 h, by status in words
     assert "no worker seen in the last minute" in html
 
 
@@ -170,8 +170,14 @@ def test_the_shop_page_shows_metrics_charts_and_recent_events(admin: FlaskClient
     assert re.search(r'id="points-issued">404<', html)
     assert html.count("<svg") == 5  # events, points, tiers, segments, NPS trend
     assert "Events per hour, last 48 h" in html
-    assert "<title>" in html and "orders/paid" in html
+    assert "<title>" in html and "done 1" in html
     assert "Nothing has failed." in html
+    assert "Points given and redeemed per day, last 30 days" in html
+    week = text(admin.get(f"/admin/shops/{member.id}?days=7"))
+    assert "Points given and redeemed per day, last 7 days" in week and "Nothing in this period." in week
+    events = text(admin.get(f"/admin/shops/{member.id}/events?status=processed"))
+    assert "order paid" in events and "orders/paid" not in events.replace('value="orders/paid"', "")
+    assert "No event matches." in text(admin.get(f"/admin/shops/{member.id}/events?status=failed"))
 
 
 def test_customer_search_shows_balance_tier_and_history(admin: FlaskClient, member: Shop) -> None:
