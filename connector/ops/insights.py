@@ -7,9 +7,8 @@ and averages are rounded to four / two places, and None where there is nothing t
 
 from __future__ import annotations
 
-from collections import Counter
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
@@ -17,13 +16,15 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from connector.db.referrals import ReferralClaim
-from connector.db.tables import CustomerRecord, LedgerEntry, OrderRecord, Push, Shop, utcnow
+from connector.db.tables import CustomerRecord, LedgerEntry, Shop, utcnow
 from connector.ops.after_delivery import nps
+from connector.ops.customers import segments as segments_rollup
 from connector.programme import programme_of
 from connector.rules import segments
 from connector.rules.segments import SEGMENTS
 
 ACTIVE_DAYS = 90
+INLINE_ROLLUP = 5_000
 CENTS = Decimal("0.01")
 RATE = Decimal("0.0001")
 
@@ -98,35 +99,16 @@ def _group(buyers: list[Buyer]) -> dict[str, Any]:
     }
 
 
-def gather(session: Session, shop_id: int) -> list[Buyer]:
-    """Every customer of the shop with their paid, not cancelled orders."""
-    orders: dict[int, list[tuple[datetime, Decimal]]] = {}
-    for customer_id, placed, updated, total in session.execute(
-        select(OrderRecord.customer_id, OrderRecord.placed_at, OrderRecord.updated_at, OrderRecord.total).where(
-            OrderRecord.shop_id == shop_id,
-            OrderRecord.paid.is_(True),
-            OrderRecord.cancelled.is_(False),
-            OrderRecord.customer_id.is_not(None),
-        )
-    ):
-        orders.setdefault(customer_id, []).append((placed or updated, total or Decimal(0)))
-    return [
-        Buyer(
-            member=c.platform_id is not None,
-            tier=c.tier,
-            points=c.points,
-            orders=tuple(orders.get(c.id, ())),
-            customer_id=c.id,
-        )
-        for c in session.scalars(select(CustomerRecord).where(CustomerRecord.shop_id == shop_id))
-    ]
-
-
 def programme_metrics(session: Session, shop: Shop, now: datetime | None = None) -> dict[str, Any]:
-    """Every programme metric for a shop."""
+    """Every programme metric for a shop: points, members and tiers counted by the database now; buyers,
+    repeat purchase, order and lifetime value, segments, active members and gift codes as of the latest
+    roll-up (``as_of``), which a shop of up to ``INLINE_ROLLUP`` customers gets afresh on every call."""
     now = now or utcnow()
-    buyers = gather(session, shop.id)
-    members = [b for b in buyers if b.member]
+    customers = session.scalar(select(func.count()).where(CustomerRecord.shop_id == shop.id)) or 0
+    if customers <= INLINE_ROLLUP or shop.rollup is None:
+        segments_rollup.roll_up(session, shop, now)
+        session.refresh(shop)
+    rolled = shop.rollup or {}
 
     def points(kind: str, rule: str | None = None) -> int:
         query = select(func.coalesce(func.sum(LedgerEntry.points), 0)).where(
@@ -141,40 +123,46 @@ def programme_metrics(session: Session, shop: Shop, now: datetime | None = None)
     redeemed = -points("redemption") - returned
     expired = -points("expiry")
     per_unit = programme_of(shop).redemption.points_per_unit
-    outstanding = sum(b.points for b in buyers)
-    used = {
-        code
-        for (codes,) in session.execute(select(OrderRecord.discount_codes).where(OrderRecord.shop_id == shop.id))
-        for code in (codes or [])
-    }
-    gift_codes = [
-        p.payload.get("code")
-        for p in session.scalars(
-            select(Push).where(Push.shop_id == shop.id, Push.kind == "discount_code", Push.status != Push.FAILED)
+    members, outstanding = session.execute(
+        select(func.count(CustomerRecord.platform_id), func.coalesce(func.sum(CustomerRecord.points), 0)).where(
+            CustomerRecord.shop_id == shop.id
         )
-        if str(p.payload.get("reason", "")).startswith("gift:")
-    ]
-    since = now - timedelta(days=ACTIVE_DAYS)
+    ).one()
+    tiers = session.execute(
+        select(func.coalesce(CustomerRecord.tier, "none"), func.count())
+        .where(CustomerRecord.shop_id == shop.id, CustomerRecord.platform_id.is_not(None))
+        .group_by(func.coalesce(CustomerRecord.tier, "none"))
+    ).all()
+    groups = rolled.get("members_vs_non_members", {})
     return {
-        "members": len(members),
-        "active_members": sum(1 for b in members if any(t >= since for t, _ in b.orders)),
-        "members_vs_non_members": {
-            "members": _group(members),
-            "non_members": _group([b for b in buyers if not b.member]),
-        },
+        "as_of": shop.segmented_at,
+        "members": int(members or 0),
+        "active_members": rolled.get("active_members", 0),
+        "members_vs_non_members": {name: _decimals(groups.get(name, {})) for name in ("members", "non_members")},
         "points": {
             "issued": issued,
             "redeemed": redeemed,
             "expired": expired,
             "redemption_rate": _ratio(redeemed, issued),
-            "outstanding": outstanding,
-            "liability": (Decimal(outstanding) / per_unit).quantize(CENTS),
+            "outstanding": int(outstanding or 0),
+            "liability": (Decimal(int(outstanding or 0)) / per_unit).quantize(CENTS),
         },
-        "gift_codes": {"issued": len(gift_codes), "used": sum(1 for c in gift_codes if c and c.upper() in used)},
-        "tiers": dict(Counter(b.tier or "none" for b in members)),
-        "segments": rfm_segments(buyers, now),
-        "nps": nps.figures(session, shop.id, now, _segments_by_customer(buyers, now)),
+        "gift_codes": rolled.get("gift_codes", {"issued": 0, "used": 0}),
+        "tiers": {name: int(n) for name, n in tiers},
+        "segments": rolled.get("segments", dict.fromkeys(SEGMENTS, 0)),
+        "nps": nps.figures(session, shop.id, now),
         "referrals": referral_figures(session, shop.id),
+    }
+
+
+def _decimals(group: dict[str, Any]) -> dict[str, Any]:
+    """A rolled-up group's figures with its rates and amounts as exact decimals again."""
+    return {
+        "customers": group.get("customers", 0),
+        **{
+            name: None if group.get(name) is None else Decimal(group[name])
+            for name in ("repeat_purchase_rate", "average_order_value", "lifetime_value")
+        },
     }
 
 
@@ -211,10 +199,4 @@ def referral_figures(session: Session, shop_id: int) -> dict[str, Any]:
         "conversion_rate": _ratio(conversions, claims),
         "referred_revenue": sum(revenue, Decimal(0)).quantize(CENTS),
         "points_paid": int(points or 0),
-    }
-
-
-def _segments_by_customer(buyers: list[Buyer], now: datetime) -> dict[int, str]:
-    return {
-        buyers[i].customer_id: name for i, name in segment_of(buyers, now).items() if buyers[i].customer_id is not None
     }

@@ -30,11 +30,11 @@ def _score(scores: list[int]) -> dict[str, Any]:
     }
 
 
-def figures(session: Session, shop_id: int, now: datetime, segments: dict[int, str]) -> dict[str, Any]:
-    """NPS over the last 90 days, with the response rate, and by tier and by segment."""
+def figures(session: Session, shop_id: int, now: datetime) -> dict[str, Any]:
+    """NPS over the last 90 days, with the response rate, and by tier and by segment (as last rolled up)."""
     since = now - timedelta(days=WINDOW_DAYS)
     answered = session.execute(
-        select(SurveyRecord.score, CustomerRecord.id, CustomerRecord.tier)
+        select(SurveyRecord.score, CustomerRecord.segment, CustomerRecord.tier)
         .join(
             OrderRecord, (OrderRecord.shop_id == SurveyRecord.shop_id) & (OrderRecord.order_id == SurveyRecord.order_id)
         )
@@ -48,10 +48,10 @@ def figures(session: Session, shop_id: int, now: datetime, segments: dict[int, s
     )
     by_tier: dict[str, list[int]] = {}
     by_segment: dict[str, list[int]] = {}
-    for score, customer_id, tier in answered:
+    for score, segment, tier in answered:
         by_tier.setdefault(tier or "none", []).append(score)
-        if customer_id in segments:
-            by_segment.setdefault(segments[customer_id], []).append(score)
+        if segment:
+            by_segment.setdefault(segment, []).append(score)
     overall = _score([score for score, _, _ in answered])
     overall["response_rate"] = (
         (Decimal(overall["responses"]) / Decimal(sent)).quantize(Decimal("0.0001")) if sent else None

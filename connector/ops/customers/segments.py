@@ -5,6 +5,7 @@ segment without computing it on every page. The scheduler runs it hourly; the pa
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import func, select, update
@@ -83,12 +84,38 @@ def _figures(session: Session, shop: Shop, facts: list[tuple[Any, ...]], now: da
         for code in codes or []
         if isinstance(code, str)
     }
+    gifts = {
+        code.upper()
+        for code in session.scalars(
+            select(IssuedCode.code).where(IssuedCode.shop_id == shop.id, IssuedCode.reason.startswith("gift:"))
+        )
+    }
     return {
         "buyers": len(facts),
         "repeat_buyers": sum(1 for _, n, _, _, _ in facts if n > 1),
         "active_members": sum(1 for cid, _, _, _, last in facts if cid in members and last and last >= since),
         "codes_issued": len(issued),
         "codes_used": len(issued & used),
+        "gift_codes": {"issued": len(gifts), "used": len(gifts & used)},
+        "members_vs_non_members": {
+            "members": _group([(n, spend) for cid, n, spend, _, _ in facts if cid in members]),
+            "non_members": _group([(n, spend) for cid, n, spend, _, _ in facts if cid not in members]),
+        },
+    }
+
+
+def _group(buyers: list[tuple[int, Decimal]]) -> dict[str, Any]:
+    """Buyers, repeat purchase, order value and lifetime value of a group, as text (kept in JSON)."""
+    orders, spend = sum(n for n, _ in buyers), sum((amount for _, amount in buyers), Decimal(0))
+
+    def ratio(part: Decimal | int, whole: int, places: str) -> str | None:
+        return str((Decimal(part) / whole).quantize(Decimal(places))) if whole else None
+
+    return {
+        "customers": len(buyers),
+        "repeat_purchase_rate": ratio(sum(1 for n, _ in buyers if n > 1), len(buyers), "0.0001"),
+        "average_order_value": ratio(spend, orders, "0.01"),
+        "lifetime_value": ratio(spend, len(buyers), "0.01"),
     }
 
 
