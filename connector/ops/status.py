@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 
 from redis import Redis
 from rq import Queue, Worker
@@ -127,26 +128,26 @@ def queue_status(redis: Redis) -> QueueStatus:
     )
 
 
-def problems(shops: list[ShopStatus], queue: QueueStatus, now: datetime | None = None) -> list[str]:
-    """Each thing that isn't healthy, in one sentence saying what and where; empty when all is well."""
+def problems(
+    shops: list[ShopStatus], queue: QueueStatus, now: datetime | None = None
+) -> list[tuple[str, dict[str, Any]]]:
+    """Each thing that isn't healthy, as the name of its sentence and the sentence's values (the admin pages
+    word them in the admin's language); empty when all is well."""
     now = now or utcnow()
-    found = []
+    found: list[tuple[str, dict[str, Any]]] = []
     if not queue.alive(queue.workers, now):
-        found.append("no worker seen in the last minute: events are stored but not processed (start `sadakat worker`)")
+        found.append(("problem_no_worker", {}))
     if not queue.alive(queue.schedulers, now):
-        found.append(
-            "no scheduler seen in the last minute: nothing sweeps or runs nightly jobs (start `sadakat scheduler`)"
-        )
+        found.append(("problem_no_scheduler", {}))
     if queue.failed_jobs:
-        found.append(f"{queue.failed_jobs} job(s) in RQ's failed registry")
+        found.append(("problem_failed_jobs", {"n": queue.failed_jobs}))
     for shop in shops:
-        name = f"shop {shop.id} ({shop.domain})"
+        where = {"shop": shop.id, "domain": shop.domain}
         if shop.failed_events:
-            found.append(f"{name}: {shop.failed_events} failed event(s)")
+            found.append(("problem_failed_events", where | {"n": shop.failed_events}))
         if shop.stuck_events:
-            found.append(
-                f"{name}: {shop.stuck_events} event(s) pending for over {int(STUCK_AFTER.total_seconds() // 60)} min"
-            )
+            minutes = int(STUCK_AFTER.total_seconds() // 60)
+            found.append(("problem_stuck_events", where | {"n": shop.stuck_events, "minutes": minutes}))
         if shop.failed_pushes:
-            found.append(f"{name}: {shop.failed_pushes} failed push(es)")
+            found.append(("problem_failed_pushes", where | {"n": shop.failed_pushes}))
     return found

@@ -79,7 +79,7 @@ def test_an_admin_logs_in_finds_a_customer_retries_a_failure_and_fixes_a_setting
     expect(row).to_contain_text("shopify")
     expect(row).to_contain_text("done 1")
     expect(row.locator("td").nth(6)).to_have_text("1")  # one failed push
-    expect(page.locator("#verdict")).to_contain_text("1 failed push(es)")
+    expect(page.locator("#verdict")).to_contain_text("1 call(s) to the store failed")
     page.screenshot(path=str(tmp_path / "overview.png"), full_page=True)
 
     row.get_by_role("link", name="sadakat-test.myshopify.com").click()

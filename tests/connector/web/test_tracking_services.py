@@ -372,4 +372,4 @@ def test_the_shop_page_lists_numbers_whose_news_found_no_shipment(
     page = client.get(f"/admin/shops/{shopify_shop.id}").get_data(as_text=True)
     unmatched = page[page.index('id="unmatched"') :].split("</p>", 1)[0]
     assert "RR123456789CN" in unmatched
-    assert '<span class="pill unmatched">unmatched</span>' in page
+    assert '<span class="pill unmatched">no such parcel yet 1</span>' in page

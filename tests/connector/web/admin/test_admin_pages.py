@@ -48,7 +48,7 @@ def test_the_admin_logs_in_and_sees_the_overview(client: FlaskClient, member: Sh
     html = text(page)
     assert "sadakat-test.myshopify.com" in html
     assert "done 1" in html  # events of the last 24 h, by status in words
-    assert "no worker seen in the last minute" in html
+    assert "No worker seen in the last minute" in html
 
 
 def test_the_session_cookie_is_httponly_and_samesite(client: FlaskClient) -> None:
