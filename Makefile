@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint install lock migrate clean browser soak bench bench-rewards
+.PHONY: run test lint install lock migrate clean browser soak bench bench-rewards bench-admin
 
 # Installs exactly what requirements.lock pins, every file checked against its hash, then Sadakat itself.
 $(STAMP): pyproject.toml requirements.lock
@@ -61,6 +61,13 @@ bench-rewards: $(STAMP)
 	@command -v wrk >/dev/null || { [ "$$(id -u)" = 0 ] && DEBIAN_FRONTEND=noninteractive apt-get install -y -q wrk >/dev/null; } || \
 	  { echo "make bench-rewards needs wrk (apt-get install wrk)"; exit 1; }
 	QUICK=$(QUICK) $(BIN)/python -u bench/rewards.py
+
+## The merchant's pages for a shop of 100,000 customers (bench/admin.py; QUICK=1: 20,000): shop page,
+## customer list and search, a customer's page, against /healthz in the same run; the roll-up's time.
+bench-admin: $(STAMP)
+	@command -v wrk >/dev/null || { [ "$$(id -u)" = 0 ] && DEBIAN_FRONTEND=noninteractive apt-get install -y -q wrk >/dev/null; } || \
+	  { echo "make bench-admin needs wrk (apt-get install wrk)"; exit 1; }
+	QUICK=$(QUICK) $(BIN)/python -u bench/admin.py
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -81,3 +81,10 @@ def read_time(value: Any) -> datetime | None:
     if value is not None and value.tzinfo is None:
         value = value.replace(tzinfo=UTC)
     return value  # type: ignore[no-any-return]
+
+
+def utc_day(column: Any, dialect: str) -> Any:
+    """SQL for the UTC day of a ``UTCDateTime`` column as ``YYYY-MM-DD`` text, to group by in the database."""
+    if dialect == "postgresql":
+        return func.to_char(func.timezone("UTC", column), "YYYY-MM-DD")
+    return func.substr(column, 1, 10)  # SQLite keeps it as "YYYY-MM-DD HH:MM:SS..." in UTC

@@ -99,6 +99,7 @@ class CustomerRecord(Base):
         UniqueConstraint("shop_id", "key", name="uq_customers_shop_key"),
         Index("ix_customers_shop_email", "shop_id", "email"),
         Index("ix_customers_shop_segment", "shop_id", "segment"),
+        Index("ix_customers_shop_tier_points", "shop_id", "tier", "platform_id", "points"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -240,6 +241,7 @@ class LedgerEntry(Base):
         Index("ix_ledger_entries_customer", "customer_id", "id"),
         Index("ix_ledger_entries_source", "shop_id", "source_type", "source_id"),
         Index("ix_ledger_entries_shop_kind_created", "shop_id", "kind", "created_at"),
+        Index("ix_ledger_entries_shop_kind_rule_points", "shop_id", "kind", "rule", "points"),
     )
 
     id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)

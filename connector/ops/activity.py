@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from connector.db.columns import utc_day
 from connector.db.tables import LedgerEntry, WebhookEvent, utcnow
 
 
@@ -31,20 +32,23 @@ def points_per_day(
     now = now or utcnow()
     start = now.replace(hour=0, minute=0, second=0, microsecond=0) - timedelta(days=days - 1)
     issued, redeemed = [0] * days, [0] * days
-    for created, kind, rule, points in session.execute(
-        select(LedgerEntry.created_at, LedgerEntry.kind, LedgerEntry.rule, LedgerEntry.points).where(
+    day = utc_day(LedgerEntry.created_at, session.get_bind().dialect.name)
+    for when, kind, rule, points in session.execute(
+        select(day, LedgerEntry.kind, LedgerEntry.rule, func.sum(LedgerEntry.points))
+        .where(
             LedgerEntry.shop_id == shop_id,
             LedgerEntry.created_at >= start,
             LedgerEntry.kind.in_(("order", "redemption", "adjustment")),
         )
+        .group_by(day, LedgerEntry.kind, LedgerEntry.rule)
     ):
-        index = (created - start).days
+        index = (date.fromisoformat(when) - start.date()).days
         if not 0 <= index < days:
             continue
         if kind == "order":
-            issued[index] += points
+            issued[index] += int(points)
         elif kind == "redemption" or rule == "code_refused_points_returned":
-            redeemed[index] -= points
+            redeemed[index] -= int(points)
     return issued, redeemed
 
 

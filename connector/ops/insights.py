@@ -16,6 +16,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from connector.db.referrals import ReferralClaim
+from connector.db.storage import Storage
 from connector.db.tables import CustomerRecord, LedgerEntry, Shop, utcnow
 from connector.ops.after_delivery import nps
 from connector.ops.customers import segments as segments_rollup
@@ -99,44 +100,65 @@ def _group(buyers: list[Buyer]) -> dict[str, Any]:
     }
 
 
+def roll_up_if_small(storage: Storage, shop_id: int, now: datetime | None = None) -> None:
+    """Roll up a shop of up to ``INLINE_ROLLUP`` customers now (or any shop never rolled up), so its figures
+    are fresh; larger shops rely on the hourly job. Its own write; the figures are then read without one."""
+    with storage.session(read_only=True) as session:
+        shop = session.get(Shop, shop_id)
+        if shop is None:
+            return
+        small = (session.scalar(select(func.count()).where(CustomerRecord.shop_id == shop_id)) or 0) <= INLINE_ROLLUP
+        if not small and shop.rollup is not None:
+            return
+    with storage.session() as session:
+        shop = session.get(Shop, shop_id)
+        if shop is not None:
+            segments_rollup.roll_up(session, shop, now)
+
+
 def programme_metrics(session: Session, shop: Shop, now: datetime | None = None) -> dict[str, Any]:
     """Every programme metric for a shop: points, members and tiers counted by the database now; buyers,
     repeat purchase, order and lifetime value, segments, active members and gift codes as of the latest
-    roll-up (``as_of``), which a shop of up to ``INLINE_ROLLUP`` customers gets afresh on every call."""
+    roll-up (``as_of``; see ``roll_up_if_small``). Reads only."""
     now = now or utcnow()
-    customers = session.scalar(select(func.count()).where(CustomerRecord.shop_id == shop.id)) or 0
-    if customers <= INLINE_ROLLUP or shop.rollup is None:
-        segments_rollup.roll_up(session, shop, now)
-        session.refresh(shop)
+    by_tier = session.execute(
+        select(
+            CustomerRecord.tier,
+            func.count(),
+            func.count(CustomerRecord.platform_id),
+            func.coalesce(func.sum(CustomerRecord.points), 0),
+        )
+        .where(CustomerRecord.shop_id == shop.id)
+        .group_by(CustomerRecord.tier)
+    ).all()
     rolled = shop.rollup or {}
 
-    def points(kind: str, rule: str | None = None) -> int:
-        query = select(func.coalesce(func.sum(LedgerEntry.points), 0)).where(
-            LedgerEntry.shop_id == shop.id, LedgerEntry.kind == kind
+    sums = {
+        (kind, rule): int(total or 0)
+        for kind, rule, total in session.execute(
+            select(LedgerEntry.kind, LedgerEntry.rule, func.sum(LedgerEntry.points))
+            .where(
+                LedgerEntry.shop_id == shop.id, LedgerEntry.kind.in_(("order", "redemption", "expiry", "adjustment"))
+            )
+            .group_by(LedgerEntry.kind, LedgerEntry.rule)
         )
-        if rule:
-            query = query.where(LedgerEntry.rule == rule)
-        return int(session.scalar(query) or 0)
+    }
+
+    def points(kind: str, rule: str | None = None) -> int:
+        return sum(total for (k, r), total in sums.items() if k == kind and (rule is None or r == rule))
 
     issued = points("order")
     returned = points("adjustment", "code_refused_points_returned")
     redeemed = -points("redemption") - returned
     expired = -points("expiry")
     per_unit = programme_of(shop).redemption.points_per_unit
-    members, outstanding = session.execute(
-        select(func.count(CustomerRecord.platform_id), func.coalesce(func.sum(CustomerRecord.points), 0)).where(
-            CustomerRecord.shop_id == shop.id
-        )
-    ).one()
-    tiers = session.execute(
-        select(func.coalesce(CustomerRecord.tier, "none"), func.count())
-        .where(CustomerRecord.shop_id == shop.id, CustomerRecord.platform_id.is_not(None))
-        .group_by(func.coalesce(CustomerRecord.tier, "none"))
-    ).all()
+    members = sum(int(m) for _, _, m, _ in by_tier)
+    outstanding = sum(int(p) for _, _, _, p in by_tier)
+    tiers = [(tier or "none", int(m)) for tier, _, m, _ in by_tier if m]
     groups = rolled.get("members_vs_non_members", {})
     return {
         "as_of": shop.segmented_at,
-        "members": int(members or 0),
+        "members": members,
         "active_members": rolled.get("active_members", 0),
         "members_vs_non_members": {name: _decimals(groups.get(name, {})) for name in ("members", "non_members")},
         "points": {
@@ -144,11 +166,11 @@ def programme_metrics(session: Session, shop: Shop, now: datetime | None = None)
             "redeemed": redeemed,
             "expired": expired,
             "redemption_rate": _ratio(redeemed, issued),
-            "outstanding": int(outstanding or 0),
-            "liability": (Decimal(int(outstanding or 0)) / per_unit).quantize(CENTS),
+            "outstanding": outstanding,
+            "liability": (Decimal(outstanding) / per_unit).quantize(CENTS),
         },
         "gift_codes": rolled.get("gift_codes", {"issued": 0, "used": 0}),
-        "tiers": {name: int(n) for name, n in tiers},
+        "tiers": dict(tiers),
         "segments": rolled.get("segments", dict.fromkeys(SEGMENTS, 0)),
         "nps": nps.figures(session, shop.id, now),
         "referrals": referral_figures(session, shop.id),

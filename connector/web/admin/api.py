@@ -176,7 +176,9 @@ def discard_event(shop_id: int, event_id: int) -> ResponseReturnValue:
 @bp.get("/api/shops/<int:shop_id>/metrics")
 def shop_metrics(shop_id: int) -> ResponseReturnValue:
     """Programme metrics: members, repeat purchase, order value, points, liability, gifts, tiers, segments."""
-    with runtime().storage.session() as session:
+    if 0 < shop_id <= MAX_SHOP_ID:
+        metrics.roll_up_if_small(runtime().storage, shop_id)
+    with runtime().storage.session(read_only=True) as session:
         shop = session.get(Shop, shop_id) if 0 < shop_id <= MAX_SHOP_ID else None
         if shop is None:
             return problem(404, f"no shop {shop_id}")

@@ -76,7 +76,9 @@ def shop_page(shop_id: int) -> ResponseReturnValue:
 
 def _render_shop(shop_id: int, code: int = 200, carrier_error: str | None = None) -> ResponseReturnValue:
     t = text_for()
-    with runtime().storage.session() as session:
+    if 0 < shop_id <= MAX_SHOP_ID:
+        metrics.roll_up_if_small(runtime().storage, shop_id)
+    with runtime().storage.session(read_only=True) as session:
         shop = _shop_or_404(session, shop_id)
         if shop is None:
             return problem(404, f"no shop {shop_id}")
