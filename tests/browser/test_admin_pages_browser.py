@@ -21,6 +21,7 @@ from connector.ops.shops import change_settings
 from tests.browser.test_after_delivery_browser import fits, no_serious_violations, tab
 from tests.browser.test_programme_browser import log_in
 from tests.browser.test_referral_browser import browser  # noqa: F401  (the fixture)
+from tests.browser.test_rewards_browser import shoot
 from tests.support import AUTH, drain, paid_shopify_order, shopify_headers
 
 pytestmark = pytest.mark.skipif(
@@ -74,4 +75,6 @@ def test_every_admin_page_fits_and_passes_axe(
         assert page.locator("html").get_attribute("lang") == lang, url
         fits(page)
         no_serious_violations(page)
+        if url in (f"{server_url}/admin/", base):
+            shoot(page, f"admin-{'overview' if url.endswith('/admin/') else 'shop'}-{lang}-{width}")
     page.context.close()

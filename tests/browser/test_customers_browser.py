@@ -15,6 +15,7 @@ from connector.db.tables import CustomerRecord, Shop
 from tests.browser.test_after_delivery_browser import fits, no_serious_violations, tab
 from tests.browser.test_programme_browser import log_in
 from tests.browser.test_referral_browser import browser  # noqa: F401  (the fixture)
+from tests.browser.test_rewards_browser import shoot
 
 pytestmark = pytest.mark.skipif(
     not Path("/usr/bin/chromium").exists() and not os.environ.get("SADAKAT_REQUIRE_BROWSER"),
@@ -61,6 +62,7 @@ def test_an_admin_finds_a_customer_and_adjusts_their_points(
     page.get_by_role("button", name=w["search"]).click()
     rows = page.locator("#customers tbody tr")
     expect(rows).to_have_count(1)
+    shoot(page, f"admin-customers-{lang}-{width}")
     fits(page)
     rows.get_by_role("link", name="Şükrü Yılmaz").click()
     expect(page.locator("#balance")).to_have_text("1,000" if lang == "en" else "1.000")
@@ -77,6 +79,7 @@ def test_an_admin_finds_a_customer_and_adjusts_their_points(
     expect(page.locator(".notice")).to_have_text(w["done"])
     expect(page.locator("#history tbody tr").first).to_contain_text(w["line"])
     expect(page.locator("#history tbody tr").first).to_contain_text("Birthday call")
+    shoot(page, f"admin-customer-{lang}-{width}")
     fits(page)
     no_serious_violations(page)
     page.context.close()

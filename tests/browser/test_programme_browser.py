@@ -14,6 +14,7 @@ from playwright.sync_api import Browser, Page, expect
 from connector.db.tables import Shop
 from tests.browser.test_after_delivery_browser import fits, no_serious_violations, tab
 from tests.browser.test_referral_browser import browser  # noqa: F401  (the fixture)
+from tests.browser.test_rewards_browser import shoot
 from tests.support import ADMIN_PASSWORD, AUTH
 
 pytestmark = pytest.mark.skipif(
@@ -76,6 +77,7 @@ def test_a_merchant_edits_the_programme(
     expect(page.locator(".notice")).to_have_text(w["saved"])
     expect(page.locator("#preview-gifts")).to_contain_text(w["preview"])
     expect(page.locator("#history")).to_contain_text("Gold (500)")
+    shoot(page, f"admin-programme-{lang}-{width}")
     fits(page)
     stored = requests.get(f"{server_url}/admin/api/shops/{woo_shop.id}/settings", headers=AUTH, timeout=10).json()
     assert [t["name"] for t in stored["tiers"]] == ["Gold"] and stored["gifts"][0]["threshold"] == "200"

@@ -12,6 +12,7 @@ from connector.rules.points import points_for_purchase
 WORDS = {
     "en": {
         "earn": "Earn {points} points for every {unit} you spend.",
+        "earn_one": "Earn 1 point for every {unit} you spend.",
         "earn_extras": "Shipping and tax count too.",
         "redeem": "{points} points = {value} off. You can redeem from {minimum} points.",
         "example": "An order of {amount} earns {points} points",
@@ -36,6 +37,7 @@ WORDS = {
     },
     "tr": {
         "earn": "Harcadığınız her {unit} için {points} puan kazanın.",
+        "earn_one": "Harcadığınız her {unit} için 1 puan kazanın.",
         "earn_extras": "Kargo ve vergi de sayılır.",
         "redeem": "{points} puan = {value} indirim. {minimum} puandan itibaren kullanabilirsiniz.",
         "example": "{amount} tutarında bir sipariş {points} puan kazandırır",
@@ -107,7 +109,9 @@ def ways_to_earn(programme: ProgrammeSettings, currency: str | None, lang: str) 
     """How points are earned, one sentence each."""
     w = _words(lang)
     lines = [
-        w["earn"].format(points=plain(programme.earn_rate), unit=money_words(Decimal(1), currency, lang))
+        w["earn_one" if programme.earn_rate == 1 else "earn"].format(
+            points=plain(programme.earn_rate), unit=money_words(Decimal(1), currency, lang)
+        )
         + (f" {w['earn_extras']}" if programme.include_shipping or programme.include_tax else "")
     ]
     if programme.signup_points:

@@ -92,7 +92,7 @@ WORDS: dict[str, str] = {
     "include_shipping": "Count shipping",
     "include_tax": "Count tax",
     "sync_customers": "Write points and tier to the store's customer",
-    "locale": "Customer notes in",
+    "locale": "Language of your customers' pages, e-mails and notes",
     "expiry_months": "Points expire after months without activity (empty: never)",
     "expiry_warning_days": "Warn this many days before expiry",
     "points_per_unit": "Points for 1.00 off",

@@ -92,7 +92,7 @@ WORDS: dict[str, str] = {
     "include_shipping": "Kargoyu say",
     "include_tax": "Vergiyi say",
     "sync_customers": "Puanı ve seviyeyi mağazadaki müşteriye yaz",
-    "locale": "Müşteri notlarının dili",
+    "locale": "Müşterilerinizin sayfalarının, e-postalarının ve notlarının dili",
     "expiry_months": "Hareketsiz kaç ay sonra puanlar silinsin (boş: hiç)",
     "expiry_warning_days": "Silinmeden kaç gün önce uyarılsın",
     "points_per_unit": "1,00 indirim için puan",
