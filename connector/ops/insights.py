@@ -110,10 +110,7 @@ def roll_up_if_small(storage: Storage, shop_id: int, now: datetime | None = None
         small = (session.scalar(select(func.count()).where(CustomerRecord.shop_id == shop_id)) or 0) <= INLINE_ROLLUP
         if not small and shop.rollup is not None:
             return
-    with storage.session() as session:
-        shop = session.get(Shop, shop_id)
-        if shop is not None:
-            segments_rollup.roll_up(session, shop, now)
+    segments_rollup.roll_up(storage, shop_id, now)
 
 
 def programme_metrics(session: Session, shop: Shop, now: datetime | None = None) -> dict[str, Any]:

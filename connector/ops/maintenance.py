@@ -35,6 +35,10 @@ class Checked:
     reconciled: int
 
 
+TIER_CHUNK = 500
+"""Members moved per transaction by the nightly tier recompute."""
+
+
 def check_store(storage: Storage, queue: Queue, config: Config, shop_id: int) -> Checked:
     """Re-register the store's webhooks (re-enabling any the store disabled) and bring in orders changed
     since the last event received from it."""
@@ -69,27 +73,36 @@ def installed_shop_ids(storage: Storage) -> list[int]:
 
 
 def recompute_tiers(storage: Storage, queue: Queue) -> int:
-    """Let tiers follow spend as it ages out of the 12-month window. Returns how many members moved."""
+    """Let tiers follow spend as it ages out of the 12-month window. Returns how many members moved.
+
+    Set-wise: one read finds the members whose tier no longer matches their spend; only those are
+    written, ``TIER_CHUNK`` at a time in short transactions (webhooks never wait long for SQLite's lock)."""
     from connector.db.tables import CustomerRecord
     from connector.programme import programme_of
     from connector.settle import tiers
 
     moved = 0
     for shop_id in installed_shop_ids(storage):
-        requested: list[tuple[int, int]] = []
-        with storage.session() as session:
+        with storage.session(read_only=True) as session:
             shop = session.get(Shop, shop_id)
             if shop is None or not programme_of(shop).tiers:
                 continue
-            for customer in session.scalars(select(CustomerRecord).where(CustomerRecord.shop_id == shop_id)):
-                letters: list[int] = []
-                if tiers.recompute(session, shop, customer, "nightly", letters):
-                    moved += 1
-                    requested += [(push_id, shop_id) for push_id in letters]
-                    push_id = pushes.request_customer_sync(session, shop, customer)
-                    if push_id:
-                        requested.append((push_id, shop_id))
-        pushes.dispatch(storage, queue, requested)
+            candidates = tiers.moves(session, shop)
+        for start in range(0, len(candidates), TIER_CHUNK):
+            requested: list[tuple[int, int]] = []
+            with storage.session() as session:
+                shop = session.get(Shop, shop_id)
+                assert shop is not None
+                for customer_id in candidates[start : start + TIER_CHUNK]:
+                    customer = session.get(CustomerRecord, customer_id, with_for_update=True)
+                    letters: list[int] = []
+                    if customer is not None and tiers.recompute(session, shop, customer, "nightly", letters):
+                        moved += 1
+                        requested += [(push_id, shop_id) for push_id in letters]
+                        push_id = pushes.request_customer_sync(session, shop, customer)
+                        if push_id:
+                            requested.append((push_id, shop_id))
+            pushes.dispatch(storage, queue, requested)
     return moved
 
 

@@ -47,6 +47,43 @@ def spend_since(session: Session, customer_id: int, since: datetime) -> tuple[De
     return money_from_units(total), read_time(oldest)
 
 
+def spends(session: Session, shop_id: int, since: datetime) -> dict[int, Decimal]:
+    """Every member's spend since ``since``, as ``spend_since`` counts it, in one query for the whole shop."""
+    placed = func.coalesce(OrderRecord.placed_at, OrderRecord.updated_at)
+    refunded = (
+        select(func.coalesce(func.sum(money_units(RefundRecord.merchandise_amount)), 0))
+        .where(RefundRecord.shop_id == OrderRecord.shop_id, RefundRecord.order_id == OrderRecord.order_id)
+        .scalar_subquery()
+    )
+    kept = money_units(func.coalesce(OrderRecord.merchandise_amount, 0)) - refunded
+    rows = session.execute(
+        select(OrderRecord.customer_id, func.sum(case((kept > 0, kept), else_=0)))
+        .where(
+            OrderRecord.shop_id == shop_id,
+            OrderRecord.customer_id.is_not(None),
+            OrderRecord.paid.is_(True),
+            OrderRecord.cancelled.is_(False),
+            OrderRecord.fully_refunded.is_(False),
+            placed >= since,
+        )
+        .group_by(OrderRecord.customer_id)
+    )
+    return {customer_id: money_from_units(total) for customer_id, total in rows}
+
+
+def moves(session: Session, shop: Shop) -> list[int]:
+    """The members whose tier differs from what their spend earns now: one read of the whole shop."""
+    tiers = programme_of(shop).tiers
+    spent = spends(session, shop.id, utcnow() - WINDOW)
+    current = session.execute(select(CustomerRecord.id, CustomerRecord.tier).where(CustomerRecord.shop_id == shop.id))
+    moved = []
+    for customer_id, tier in current:
+        earned = tier_for(tiers, spent.get(customer_id, Decimal(0)))
+        if (earned.name if earned else None) != tier:
+            moved.append(customer_id)
+    return moved
+
+
 def tier_for(tiers: tuple[Tier, ...], amount: Decimal) -> Tier | None:
     """The highest tier whose threshold ``amount`` reaches (tiers are sorted by min_spend)."""
     reached = [t for t in tiers if amount >= t.min_spend]

@@ -43,8 +43,7 @@ def busy_shop(server_url: str, offline_shopify_shop: Shop, storage: Storage, red
     drain(redis)
     responses.post(GRAPHQL, status=403, json={"errors": "[API] This action requires merchant approval."})
     drain(redis)
-    with storage.session() as session:
-        segments.roll_up(session, session.get(Shop, shop.id))
+    segments.roll_up(storage, shop.id)
     return shop
 
 

@@ -20,9 +20,38 @@ CHUNK = 5_000
 ACTIVE_DAYS = 90
 
 
-def roll_up(session: Session, shop: Shop, now: datetime | None = None) -> dict[str, int]:
-    """Store every customer's segment and last order; returns how many customers are in each segment."""
+def roll_up(storage: Storage, shop_id: int, now: datetime | None = None) -> dict[str, int]:
+    """Store every customer's segment and last order; returns how many customers are in each segment.
+
+    Everything is read first (no lock); the results are then written ``CHUNK`` customers per short
+    transaction, so webhooks never wait long for SQLite's write lock, even for a million customers."""
     now = now or utcnow()
+    with storage.session(read_only=True) as session:
+        shop = session.get(Shop, shop_id)
+        if shop is None:
+            return dict.fromkeys(segments.SEGMENTS, 0)
+        found, counts, figures = _computed(session, shop, now)
+        found_ids = {row["id"] for row in found}
+        stale = [
+            {"id": customer_id, "segment": None, "last_order_at": None, "orders_count": None}
+            for customer_id in session.scalars(
+                select(CustomerRecord.id).where(CustomerRecord.shop_id == shop_id, CustomerRecord.segment.is_not(None))
+            )
+            if customer_id not in found_ids
+        ]
+    rows = stale + found
+    for start in range(0, len(rows), CHUNK):
+        with storage.session() as session:
+            session.execute(update(CustomerRecord), rows[start : start + CHUNK])
+    with storage.session() as session:
+        session.execute(update(Shop).where(Shop.id == shop_id).values(segmented_at=now, rollup=figures))
+    return counts
+
+
+def _computed(
+    session: Session, shop: Shop, now: datetime
+) -> tuple[list[dict[str, Any]], dict[str, int], dict[str, Any]]:
+    """Each buyer's segment row, the counts per segment, and the shop's figures."""
     placed = func.coalesce(OrderRecord.placed_at, OrderRecord.updated_at)
     rows = session.execute(
         select(
@@ -53,16 +82,7 @@ def roll_up(session: Session, shop: Shop, now: datetime | None = None) -> dict[s
         name = segments.segment(segments.recency_score(days, interval), segments.frequency_score(n), m, n)
         counts[name] += 1
         found.append({"id": customer_id, "segment": name, "last_order_at": last, "orders_count": n})
-    session.execute(
-        update(CustomerRecord)
-        .where(CustomerRecord.shop_id == shop.id, CustomerRecord.segment.is_not(None))
-        .values(segment=None, last_order_at=None, orders_count=None)
-    )
-    for start in range(0, len(found), CHUNK):
-        session.execute(update(CustomerRecord), found[start : start + CHUNK])
-    figures = _figures(session, shop, facts, now) | {"segments": counts}
-    session.execute(update(Shop).where(Shop.id == shop.id).values(segmented_at=now, rollup=figures))
-    return counts
+    return found, counts, _figures(session, shop, facts, now) | {"segments": counts}
 
 
 def _figures(session: Session, shop: Shop, facts: list[tuple[Any, ...]], now: datetime) -> dict[str, Any]:
@@ -120,12 +140,9 @@ def _group(buyers: list[tuple[int, Decimal]]) -> dict[str, Any]:
 
 
 def roll_up_all(storage: Storage, now: datetime | None = None) -> int:
-    """Roll up every installed shop, each in its own transaction. Returns how many shops."""
+    """Roll up every installed shop. Returns how many shops."""
     with storage.session(read_only=True) as session:
         shop_ids = list(session.scalars(select(Shop.id).where(Shop.uninstalled_at.is_(None))))
     for shop_id in shop_ids:
-        with storage.session() as session:
-            shop = session.get(Shop, shop_id)
-            if shop is not None:
-                roll_up(session, shop, now)
+        roll_up(storage, shop_id, now)
     return len(shop_ids)

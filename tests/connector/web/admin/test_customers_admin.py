@@ -84,8 +84,7 @@ def test_the_list_pages_sorts_filters_and_says_how_many(admin: FlaskClient, crow
 
     before = text(admin.get(url, query_string={"segment": "new"}))
     assert "not yet for this shop" in before and names(before) == []
-    with admin.application.extensions["sadakat"].storage.session() as session:
-        counts = segments.roll_up(session, session.get(Shop, crowd.id))
+    counts = segments.roll_up(admin.application.extensions["sadakat"].storage, crowd.id)
     # Şükrü: one order minutes ago; Ayşe: five orders over 400 days (a gap of about 99), the last 5 days ago
     assert {name: n for name, n in counts.items() if n} == {"new": 1, "champions": 1}
     assert names(text(admin.get(url, query_string={"segment": "new"}))) == ["Şükrü Yılmaz"]
@@ -178,8 +177,7 @@ def test_the_overview_shows_each_programme_at_a_glance(
     assert "worked out hourly: not yet for this shop" in before
     codes = f"/admin/api/shops/{offline_shopify_shop.id}/customers/{JOHN}/codes"
     client.post(codes, json={"value": 5, "key": "k"}, headers=AUTH)
-    with storage.session() as session:
-        segments.roll_up(session, session.get(Shop, offline_shopify_shop.id))
+    segments.roll_up(storage, offline_shopify_shop.id)
     html = text(admin.get("/admin/"))
     glance = html[html.index(f'id="glance-{offline_shopify_shop.id}"') :]
     figures = dict(re.findall(r"<dt>([^<]+)</dt><dd[^>]*>([^<]+)</dd>", glance[: glance.index("</dl>")]))

@@ -70,8 +70,7 @@ def test_no_admin_page_shows_an_internal_identifier(
     responses.post(GRAPHQL, status=403, json={"errors": "[API] This action requires merchant approval."})
     client.post(f"/admin/api/shops/{shop.id}/customers/115310627314723954/codes", json={"value": 5}, headers=AUTH)
     drain(redis)
-    with storage.session() as session:
-        segments.roll_up(session, session.get(Shop, shop.id))
+    segments.roll_up(storage, shop.id)
     assert login(client).status_code == 302
     token = form_csrf(client.get("/admin/").get_data(as_text=True))
     client.post("/admin/language", data={"lang": "tr", "csrf_token": token, "next": "/admin/"})
