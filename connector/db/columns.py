@@ -88,3 +88,10 @@ def utc_day(column: Any, dialect: str) -> Any:
     if dialect == "postgresql":
         return func.to_char(func.timezone("UTC", column), "YYYY-MM-DD")
     return func.substr(column, 1, 10)  # SQLite keeps it as "YYYY-MM-DD HH:MM:SS..." in UTC
+
+
+def month_day(column: Any, dialect: str) -> Any:
+    """SQL for a date column's ``MM-DD``, to find birthdays in the database."""
+    if dialect == "postgresql":
+        return func.to_char(column, "MM-DD")
+    return func.strftime("%m-%d", column)

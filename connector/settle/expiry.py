@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from connector.config import Config
+from connector.db.columns import read_time
 from connector.db.tables import CustomerRecord, LedgerEntry, Shop
 from connector.outbox import requests as outbox
 from connector.outbox import senders
@@ -33,14 +34,19 @@ def run(session: Session, shop: Shop, config: Config, today: date) -> tuple[list
     if not programme.expiry_months:
         return [], []
     expired, warnings = [], []
+    # Every member's last earning or redeeming, in one grouped read (not one query per member).
+    last_activity = {
+        customer_id: (read_time(last_at), last_id)
+        for customer_id, last_at, last_id in session.execute(
+            select(LedgerEntry.customer_id, func.max(LedgerEntry.created_at), func.max(LedgerEntry.id))
+            .where(LedgerEntry.shop_id == shop.id, LedgerEntry.kind.in_(ACTIVITY))
+            .group_by(LedgerEntry.customer_id)
+        )
+    }
     for customer in session.scalars(
         select(CustomerRecord).where(CustomerRecord.shop_id == shop.id, CustomerRecord.points > 0)
     ):
-        last_at, last_id = session.execute(
-            select(func.max(LedgerEntry.created_at), func.max(LedgerEntry.id)).where(
-                LedgerEntry.customer_id == customer.id, LedgerEntry.kind.in_(ACTIVITY)
-            )
-        ).one()
+        last_at, last_id = last_activity.get(customer.id, (None, None))
         if last_at is None:
             continue
         expires_on = add_months(last_at.date(), programme.expiry_months)

@@ -13,6 +13,7 @@ from datetime import date, timedelta
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from connector.db.columns import month_day
 from connector.db.tables import CustomerRecord, OrderRecord, Shop, utcnow
 from connector.outbox import pushes
 from connector.programme import GiftRule, programme_of
@@ -120,8 +121,12 @@ def for_birthdays(session: Session, shop: Shop, today: date) -> list[int]:
     if not rules:
         return []
     given = []
+    days = [today.strftime("%m-%d")] + (["02-29"] if (today.month, today.day) == (2, 28) else [])
+    day = month_day(CustomerRecord.birthday, session.get_bind().dialect.name)
     members = session.scalars(
-        select(CustomerRecord).where(CustomerRecord.shop_id == shop.id, CustomerRecord.birthday.is_not(None))
+        select(CustomerRecord).where(
+            CustomerRecord.shop_id == shop.id, CustomerRecord.birthday.is_not(None), day.in_(days)
+        )
     )
     for customer in members:
         if customer.birthday and is_birthday(customer.birthday, today):
