@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint install lock migrate clean browser soak bench bench-rewards bench-admin
+.PHONY: run test lint install lock migrate clean browser soak bench bench-rewards bench-admin bench-scale
 
 # Installs exactly what requirements.lock pins, every file checked against its hash, then Sadakat itself.
 $(STAMP): pyproject.toml requirements.lock
@@ -68,6 +68,13 @@ bench-admin: $(STAMP)
 	@command -v wrk >/dev/null || { [ "$$(id -u)" = 0 ] && DEBIAN_FRONTEND=noninteractive apt-get install -y -q wrk >/dev/null; } || \
 	  { echo "make bench-admin needs wrk (apt-get install wrk)"; exit 1; }
 	QUICK=$(QUICK) $(BIN)/python -u bench/admin.py
+
+## A large store (bench/scale.py): 1,000,000 customers and 3,000,000 orders (QUICK=1: 100,000): the jobs'
+## times, the pages and API against /healthz, the CSV export's time and memory. Results: bench/results/.
+bench-scale: $(STAMP)
+	@command -v wrk >/dev/null || { [ "$$(id -u)" = 0 ] && DEBIAN_FRONTEND=noninteractive apt-get install -y -q wrk >/dev/null; } || \
+	  { echo "make bench-scale needs wrk (apt-get install wrk)"; exit 1; }
+	QUICK=$(QUICK) $(BIN)/python -u bench/scale.py
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
