@@ -62,9 +62,11 @@ def state(storage: Storage) -> dict[str, object]:
     with storage.session() as session:
         syncs = session.scalars(select(SandboxCall).where(SandboxCall.kind == "customer_sync")).all()
         return {
-            "ledger": [(e.kind, e.points, e.key) for e in session.scalars(select(LedgerEntry))],
+            "ledger": [
+                (e.kind, e.points, e.key) for e in session.scalars(select(LedgerEntry).order_by(LedgerEntry.id))
+            ],
             "event": session.scalars(select(WebhookEvent.status)).one(),
-            "pushes": [(p.kind, p.status) for p in session.scalars(select(Push))],
+            "pushes": [(p.kind, p.status) for p in session.scalars(select(Push).order_by(Push.id))],
             "store_shows": syncs[-1].body["points"] if syncs else None,
         }
 

@@ -34,7 +34,8 @@ def member(client: FlaskClient, offline_shopify_shop: Shop, storage: Storage, re
 
 def birthday_codes(storage: Storage) -> list[str]:
     with storage.session() as session:
-        return [p.payload["reason"] for p in session.scalars(select(Push).where(Push.kind == "discount_code"))]
+        found = session.scalars(select(Push).where(Push.kind == "discount_code").order_by(Push.id))
+        return [p.payload["reason"] for p in found]
 
 
 def test_a_birthday_set_once_brings_one_code_a_year(
