@@ -93,10 +93,12 @@ def recompute_tiers(storage: Storage, queue: Queue) -> int:
             with storage.session() as session:
                 shop = session.get(Shop, shop_id)
                 assert shop is not None
-                for customer_id in candidates[start : start + TIER_CHUNK]:
+                for customer_id, spent in candidates[start : start + TIER_CHUNK]:
                     customer = session.get(CustomerRecord, customer_id, with_for_update=True)
                     letters: list[int] = []
-                    if customer is not None and tiers.recompute(session, shop, customer, "nightly", letters):
+                    # The spend read a moment ago: the nightly move follows ageing, which doesn't change
+                    # within the run (an order settling meanwhile recomputes its member itself).
+                    if customer is not None and tiers.recompute(session, shop, customer, "nightly", letters, spent):
                         moved += 1
                         requested += [(push_id, shop_id) for push_id in letters]
                         push_id = pushes.request_customer_sync(session, shop, customer)

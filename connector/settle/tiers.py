@@ -71,16 +71,18 @@ def spends(session: Session, shop_id: int, since: datetime) -> dict[int, Decimal
     return {customer_id: money_from_units(total) for customer_id, total in rows}
 
 
-def moves(session: Session, shop: Shop) -> list[int]:
-    """The members whose tier differs from what their spend earns now: one read of the whole shop."""
+def moves(session: Session, shop: Shop) -> list[tuple[int, Decimal]]:
+    """The members whose tier differs from what their spend earns now, with that spend: one read of the
+    whole shop."""
     tiers = programme_of(shop).tiers
     spent = spends(session, shop.id, utcnow() - WINDOW)
     current = session.execute(select(CustomerRecord.id, CustomerRecord.tier).where(CustomerRecord.shop_id == shop.id))
     moved = []
     for customer_id, tier in current:
-        earned = tier_for(tiers, spent.get(customer_id, Decimal(0)))
+        amount = spent.get(customer_id, Decimal(0))
+        earned = tier_for(tiers, amount)
         if (earned.name if earned else None) != tier:
-            moved.append(customer_id)
+            moved.append((customer_id, amount))
     return moved
 
 
@@ -102,12 +104,17 @@ def tier_multiplier(programme: ProgrammeSettings, tier: str | None) -> Decimal:
 
 
 def recompute(
-    session: Session, shop: Shop, customer: CustomerRecord, reason: str, requested: list[int] | None = None
+    session: Session,
+    shop: Shop,
+    customer: CustomerRecord,
+    reason: str,
+    requested: list[int] | None = None,
+    amount: Decimal | None = None,
 ) -> bool:
     """Put the member in the tier their spend earns; record a change. Returns whether it changed; a move up
     also asks for the member's letter, whose push id goes into ``requested`` (to dispatch)."""
     tiers = programme_of(shop).tiers
-    amount = spend(session, customer.id)
+    amount = spend(session, customer.id) if amount is None else amount
     new = tier_for(tiers, amount)
     new_name = new.name if new else None
     if new_name == customer.tier:

@@ -42,6 +42,21 @@ class Found:
         return max(1, -(-self.total // PAGE_SIZE))
 
 
+def _exact(session: Session, shop_id: int, q: str | None) -> list[int]:
+    """Customers an exact e-mail address or id names (found through indexes, before any search)."""
+    if not q or not q.strip():
+        return []
+    text = q.strip()
+    return list(
+        session.scalars(
+            select(CustomerRecord.id).where(
+                CustomerRecord.shop_id == shop_id,
+                (CustomerRecord.email == text.lower()) | (CustomerRecord.key == text),
+            )
+        )
+    )
+
+
 def _matching(shop_id: int, q: str | None, tier: str | None, segment: str | None) -> list[Any]:
     where: list[Any] = [CustomerRecord.shop_id == shop_id]
     if q and q.strip():
@@ -72,8 +87,12 @@ def find(
     descending: bool = False,
     page: int = 1,
 ) -> Found:
-    """One page of the shop's customers matching the search and filters, sorted."""
-    where = _matching(shop_id, q, tier, segment)
+    """One page of the shop's customers matching the search and filters, sorted. An exact e-mail address
+    or id finds that customer straight away; anything else searches every name and address."""
+    exact = _exact(session, shop_id, q)
+    where = _matching(shop_id, None if exact else q, tier, segment)
+    if exact:
+        where.append(CustomerRecord.id.in_(exact))
     total = session.scalar(select(func.count()).select_from(CustomerRecord).where(*where)) or 0
     page = min(max(page, 1), max(1, -(-total // PAGE_SIZE)))
     order = [c.desc() if descending else c.asc() for c in SORTS.get(sort, SORTS["name"])]
