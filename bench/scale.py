@@ -63,10 +63,18 @@ def main() -> None:
             )
         change_settings(stack.storage, stack.shop.id, {
             "expiry_months": 24, "gifts": [{"rule": "birthday", "kind": "points", "value": "100"}]})  # fmt: skip
+        jobs = {"rfm roll-up": lambda: segments.roll_up(stack.storage, stack.shop.id)}
+        if QUICK:  # every seeded tier is arbitrary: the first recompute moves two members in three
+            jobs["first tier recompute (two in three members move)"] = lambda: maintenance.recompute_tiers(
+                stack.storage, queue
+            )
+        else:  # a usual night: the tiers already follow spend
+            with stack.storage.session() as session:
+                session.execute(update(CustomerRecord).values(tier=None))
+            change_settings(stack.storage, stack.shop.id, {"tiers": [{"name": "Gold", "min_spend": "1000000"}]})
+        jobs["nightly tier recompute (nobody moves)"] = lambda: maintenance.recompute_tiers(stack.storage, queue)
         results["jobs_s"] = {
-            "rfm roll-up": timed(lambda: segments.roll_up(stack.storage, stack.shop.id)),
-            "nightly tier recompute": timed(lambda: maintenance.recompute_tiers(stack.storage, queue)),
-            "nightly tier recompute, nothing to move": timed(lambda: maintenance.recompute_tiers(stack.storage, queue)),
+            **{name: timed(job) for name, job in jobs.items()},
             "expiry scan": timed(lambda: maintenance.expire_points(stack.storage, queue, stack.config, today)),
             "birthday scan": timed(lambda: maintenance.daily_gifts(stack.storage, queue, today)),
         }

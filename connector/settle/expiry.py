@@ -43,9 +43,12 @@ def run(session: Session, shop: Shop, config: Config, today: date) -> tuple[list
             .group_by(LedgerEntry.customer_id)
         )
     }
-    for customer in session.scalars(
-        select(CustomerRecord).where(CustomerRecord.shop_id == shop.id, CustomerRecord.points > 0)
-    ):
+    holders = session.execute(
+        select(CustomerRecord.id, CustomerRecord.key, CustomerRecord.email, CustomerRecord.points).where(
+            CustomerRecord.shop_id == shop.id, CustomerRecord.points > 0
+        )
+    ).all()  # plain rows: a member is loaded whole only when their points expire
+    for customer in holders:
         last_at, last_id = last_activity.get(customer.id, (None, None))
         if last_at is None:
             continue
@@ -64,7 +67,9 @@ def run(session: Session, shop: Shop, config: Config, today: date) -> tuple[list
                     rule=f"inactive_{programme.expiry_months}_months",
                 ),
             ):
-                expired.append(customer)
+                member = session.get(CustomerRecord, customer.id)
+                assert member is not None
+                expired.append(member)
         elif today >= expires_on - timedelta(days=programme.expiry_warning_days) and customer.email:
             push_id = outbox.request(
                 session,
