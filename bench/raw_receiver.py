@@ -18,8 +18,7 @@ from werkzeug.datastructures import EnvironHeaders
 from adapters import get_adapter
 from connector import create_app, inbox
 from connector.inbox import signing_shops
-from connector.queue.drain import drain_seen_recently, wake_drain
-from connector.queue.telemetry import add_later_counts, add_webhook, count_webhook_later
+from connector.queue.telemetry import add_webhook
 from connector.web.runtime import Runtime
 
 _sadakat = create_app()
@@ -29,7 +28,7 @@ _adapter = get_adapter("shopify")
 
 def _count(pipe: Pipeline) -> None:
     add_webhook(pipe, "shopify", "orders/paid", "accepted")
-    add_later_counts(pipe)
+    _runtime.later_counts.put_into(pipe)
 
 
 def app(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
@@ -44,10 +43,10 @@ def app(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable
         return [b""]
     inbox.decode_json(body)
     stored = inbox.store(_runtime.storage, shop.id, envelope.delivery_id, envelope.topic, body, "pending")
-    if drain_seen_recently():
-        count_webhook_later(_runtime.redis, "shopify", "orders/paid", "accepted")
+    if _runtime.drain_memo.seen_recently():
+        _runtime.later_counts.add(_runtime.redis, "shopify", "orders/paid", "accepted")
     else:
-        wake_drain(_runtime.queue, also=_count)
+        _runtime.drain_memo.wake(_runtime.queue, also=_count)
     answer = b'{"status":"accepted","event_id":%d}' % (stored.event_id or 0)
     start_response("200 OK", [("Content-Type", "application/json"), ("Content-Length", str(len(answer)))])
     return [answer]

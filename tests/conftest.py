@@ -27,9 +27,7 @@ from connector.db.storage import Storage, migrate, storage_for
 from connector.db.tables import Base, Shop
 from connector.ops.shops import register_shop
 from connector.queue.connection import redis_connection
-from connector.queue.drain import forget_drain_seen
 from connector.queue.embedded import start_valkey
-from connector.queue.telemetry import discard_later_counts
 from tests.support import ADMIN_PASSWORD, ADMIN_TOKEN, SANDBOX_SECRET, SHOPIFY_SECRET, WOO_SECRET, MailInbox
 
 
@@ -78,9 +76,6 @@ def config(services: Config) -> Iterator[Config]:
         for table in reversed(Base.metadata.sorted_tables):
             conn.execute(table.delete())
     redis_connection(services).flushdb()
-    # What this process remembered of the Redis just emptied: a drain on its way, counts not yet sent.
-    forget_drain_seen()
-    discard_later_counts()
     yield services
 
 

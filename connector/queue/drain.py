@@ -2,7 +2,7 @@
 
 A receiver sets a flag with SET NX and queues a drain job only if it set it (``request_drain``); under
 load that is one round trip and no enqueue. A receiver that saw the flag less than WAKE_MEMO_SECONDS ago
-asks nothing (``wake_drain`` remembers, ``drain_seen_recently`` tells). A drain that clears its flag
+asks nothing (``DrainMemo``). A drain that clears its flag
 waits WAKE_MEMO_SECONDS before its last look (``jobs/events.py``), so an event stored meanwhile is still
 taken; the flag expires after DRAIN_FLAG_SECONDS, and the sweeper clears a stale one
 (``drain_in_flight``).
@@ -61,26 +61,23 @@ def request_drain(queue: Queue, slot: int = 0, *, also: Callable[[Pipeline], obj
     return True
 
 
-_drain_seen_at = -math.inf
+class DrainMemo:
+    """One receiver process's memory of the drain flag: when it last found a drain on its way.
 
+    Held by the app (one per process), so a new app, like a process started afresh, remembers nothing."""
 
-def drain_seen_recently() -> bool:
-    """Whether this process found a drain on its way less than WAKE_MEMO_SECONDS ago (ask after committing)."""
-    return time.monotonic() - _drain_seen_at < WAKE_MEMO_SECONDS
+    def __init__(self) -> None:
+        self._seen_at = -math.inf
 
+    def seen_recently(self) -> bool:
+        """Whether a drain was found on its way less than WAKE_MEMO_SECONDS ago (ask after committing)."""
+        return time.monotonic() - self._seen_at < WAKE_MEMO_SECONDS
 
-def wake_drain(queue: Queue, *, also: Callable[[Pipeline], object] | None = None) -> None:
-    """``request_drain`` for the receiver: remembers, for WAKE_MEMO_SECONDS, that a drain is on its way."""
-    global _drain_seen_at
-    asked_at = time.monotonic()  # before the SET: the flag was there at least this late
-    request_drain(queue, also=also)
-    _drain_seen_at = asked_at
-
-
-def forget_drain_seen() -> None:
-    """Forget that a drain was seen (when Redis was emptied under this process, as tests do)."""
-    global _drain_seen_at
-    _drain_seen_at = -math.inf
+    def wake(self, queue: Queue, *, also: Callable[[Pipeline], object] | None = None) -> None:
+        """``request_drain`` for the receiver: remembers, for WAKE_MEMO_SECONDS, that a drain is on its way."""
+        asked_at = time.monotonic()  # before the SET: the flag was there at least this late
+        request_drain(queue, also=also)
+        self._seen_at = asked_at
 
 
 def drain_in_flight(queue: Queue, slot: int = 0) -> bool:

@@ -11,6 +11,7 @@ import logging
 import os
 import threading
 import time
+import weakref
 from collections import Counter
 from collections.abc import Callable
 from functools import wraps
@@ -48,65 +49,71 @@ def add_webhook(redis: Redis | Pipeline, platform: str, topic: str, outcome: str
 LATER_SECONDS = 0.05
 """How long a webhook counted for later may wait in its process before it is sent to Redis."""
 
-_later: Counter[str] = Counter()
-_later_lock = threading.Lock()
-_later_timer: threading.Timer | None = None
-_later_redis: Redis | None = None
+
+class LaterCounts:
+    """Webhooks counted with no round trip of their own: they go with this process's next one that does go
+    to Redis (``put_into``), or are sent by a timer within LATER_SECONDS. Held by the app (one per process)."""
+
+    def __init__(self) -> None:
+        self._counts: Counter[str] = Counter()
+        self._lock = threading.Lock()
+        self._timer: threading.Timer | None = None
+        self._redis: Redis | None = None
+        _all_later_counts.add(self)
+
+    def add(self, redis: Redis, platform: str, topic: str, outcome: str) -> None:
+        """One more webhook of ``platform``/``topic`` answered with ``outcome``, to be sent later."""
+        with self._lock:
+            self._counts[SEPARATOR.join((platform, topic, outcome))] += 1
+            self._redis = redis
+            if self._timer is None:
+                self._timer = threading.Timer(LATER_SECONDS, self.send)
+                self._timer.daemon = True
+                self._timer.start()
+
+    def put_into(self, pipe: Pipeline) -> None:
+        """Put the counts kept for later into ``pipe``: from here on, sending them is the pipe's job."""
+        with self._lock:
+            for field, count in self._counts.items():
+                pipe.hincrby(WEBHOOKS_KEY, field, count)
+            self._counts.clear()
+
+    def send(self) -> None:
+        """Send the counts kept for later now (the timer's job; /metrics and exit call it too)."""
+        with self._lock:
+            self._timer = None  # a count added from here on starts a timer of its own
+            redis = self._redis
+        if redis is None:
+            return
+        try:
+            with redis.pipeline(transaction=False) as pipe:
+                self.put_into(pipe)
+                if len(pipe):
+                    pipe.execute()
+        except RedisError as exc:
+            log.debug("webhooks not counted: %s", exc)
+
+    def _forget_in_child(self) -> None:
+        # A forked child has no timer thread, and its parent's counts are the parent's to send.
+        self._lock, self._timer = threading.Lock(), None
+        self._counts.clear()
 
 
-def count_webhook_later(redis: Redis, platform: str, topic: str, outcome: str) -> None:
-    """Count a webhook with no round trip of its own: the count goes with this process's next one that
-    does go to Redis, or is sent by a timer within LATER_SECONDS."""
-    global _later_timer, _later_redis
-    with _later_lock:
-        _later[SEPARATOR.join((platform, topic, outcome))] += 1
-        _later_redis = redis
-        if _later_timer is None:
-            _later_timer = threading.Timer(LATER_SECONDS, send_later_counts)
-            _later_timer.daemon = True
-            _later_timer.start()
+_all_later_counts: weakref.WeakSet[LaterCounts] = weakref.WeakSet()
 
 
-def add_later_counts(pipe: Pipeline) -> None:
-    """Put the counts kept for later into ``pipe``: from here on, sending them is the pipe's job."""
-    with _later_lock:
-        for field, count in _later.items():
-            pipe.hincrby(WEBHOOKS_KEY, field, count)
-        _later.clear()
+def _send_all_at_exit() -> None:
+    for counts in list(_all_later_counts):
+        counts.send()
 
 
-def send_later_counts() -> None:
-    """Send the counts kept for later now (the timer's job; /metrics and exit call it too)."""
-    global _later_timer
-    with _later_lock:
-        _later_timer = None  # a count added from here on starts a timer of its own
-        redis = _later_redis
-    if redis is None:
-        return
-    try:
-        with redis.pipeline(transaction=False) as pipe:
-            add_later_counts(pipe)
-            if len(pipe):
-                pipe.execute()
-    except RedisError as exc:
-        log.debug("webhooks not counted: %s", exc)
+def _forget_all_in_child() -> None:
+    for counts in list(_all_later_counts):
+        counts._forget_in_child()
 
 
-def discard_later_counts() -> None:
-    """Drop the counts kept for later (when Redis was emptied under this process, as tests do)."""
-    with _later_lock:
-        _later.clear()
-
-
-def _forget_in_child() -> None:
-    # A forked child has no timer thread, and its parent's counts are the parent's to send.
-    global _later_lock, _later_timer
-    _later_lock, _later_timer = threading.Lock(), None
-    _later.clear()
-
-
-os.register_at_fork(after_in_child=_forget_in_child)
-atexit.register(send_later_counts)
+os.register_at_fork(after_in_child=_forget_all_in_child)
+atexit.register(_send_all_at_exit)
 
 
 def webhook_counts(redis: Redis) -> dict[tuple[str, str, str], int]:

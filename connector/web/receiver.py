@@ -19,8 +19,7 @@ from connector.db.tables import WebhookEvent
 from connector.inbox import signing_shops
 from connector.inbox.signing_shops import SigningShop
 from connector.model import tracking_key
-from connector.queue.drain import drain_seen_recently, wake_drain
-from connector.queue.telemetry import add_later_counts, add_webhook, count_webhook, count_webhook_later
+from connector.queue.telemetry import add_webhook, count_webhook
 from connector.settle import tracking
 from connector.web.errors import problem
 from connector.web.runtime import runtime
@@ -146,14 +145,16 @@ def _store_and_queue(shop_id: int, delivery_id: str, topic: str, body: bytes, st
         return jsonify(status="duplicate"), 200
     if status == WebhookEvent.PENDING:
         platform, topic_label = g.get("webhook_platform", "unknown"), g.get("webhook_topic", "other")
-        if drain_seen_recently():
+        if runtime().drain_memo.seen_recently():
             # A drain is on its way and will look again after this commit (connector/queue/drain.py).
-            count_webhook_later(runtime().redis, platform, topic_label, "accepted")
+            runtime().later_counts.add(runtime().redis, platform, topic_label, "accepted")
             g.webhook_counted = True
         else:
             try:
                 # Wake the drain and count this webhook (and those kept for later) in one round trip.
-                wake_drain(runtime().queue, also=lambda pipe: _count_accepted(pipe, platform, topic_label))
+                runtime().drain_memo.wake(
+                    runtime().queue, also=lambda pipe: _count_accepted(pipe, platform, topic_label)
+                )
             except RedisError as exc:
                 # Committed already: the sweeper queues it once Redis is back.
                 log.warning("event %s stored but not queued (%s); the sweeper will queue it", stored.event_id, exc)
@@ -163,7 +164,7 @@ def _store_and_queue(shop_id: int, delivery_id: str, topic: str, body: bytes, st
 
 def _count_accepted(pipe: Pipeline, platform: str, topic: str) -> None:
     add_webhook(pipe, platform, topic, "accepted")
-    add_later_counts(pipe)
+    runtime().later_counts.put_into(pipe)
     # Counted from here on, even if queueing the drain fails after this pipeline went out; if the pipeline
     # itself fails, Redis is down and counting again after the request would fail too.
     g.webhook_counted = True

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from flask import current_app
 from redis import Redis
@@ -10,6 +10,8 @@ from rq import Queue
 
 from connector.config import Config
 from connector.db.storage import Storage
+from connector.queue.drain import DrainMemo
+from connector.queue.telemetry import LaterCounts
 
 
 @dataclass
@@ -20,6 +22,8 @@ class Runtime:
     storage: Storage
     redis: Redis
     queue: Queue
+    drain_memo: DrainMemo = field(default_factory=DrainMemo)
+    later_counts: LaterCounts = field(default_factory=LaterCounts)
 
 
 def runtime() -> Runtime:

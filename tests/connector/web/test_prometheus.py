@@ -86,13 +86,14 @@ def test_counts_kept_for_later_are_sent_once_when_the_process_forks(
     redis: Redis, config: Config, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(telemetry, "LATER_SECONDS", 30.0)  # no timer sends them during the test
-    telemetry.count_webhook_later(redis, "shopify", "orders/paid", "accepted")
+    later = telemetry.LaterCounts()
+    later.add(redis, "shopify", "orders/paid", "accepted")
     child = os.fork()  # gunicorn's workers, RQ's work horses
     if child == 0:
         try:
-            telemetry.send_later_counts()  # the parent's counts are not the child's to send
+            later.send()  # the parent's counts are not the child's to send
         finally:
             os._exit(0)
     os.waitpid(child, 0)
-    telemetry.send_later_counts()
+    later.send()
     assert telemetry.webhook_counts(redis) == {("shopify", "orders/paid", "accepted"): 1}
