@@ -37,8 +37,8 @@ def migrate() -> None:
 
 JOB_MODULES = (
     "jobs.events",
-    "jobs.pushes",
-    "jobs.maintenance",
+    "jobs.outgoing",
+    "jobs.upkeep",
     "jobs.sweeper",
     "jobs.aftercare",
     "jobs.growth",
@@ -83,8 +83,8 @@ def scheduler() -> None:
     from jobs.aftercare import after_delivery
     from jobs.customers import roll_up_segments
     from jobs.growth import release_referral_rewards
-    from jobs.maintenance import check_stores, daily_gifts, expire_points, recompute_tiers
     from jobs.sweeper import sweep
+    from jobs.upkeep import check_stores, daily_gifts, expire_points, recompute_tiers
 
     cron = CronScheduler(connection=redis_connection(_config()))
     cron.register(sweep, QUEUE_NAME, interval=60)

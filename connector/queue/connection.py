@@ -15,7 +15,7 @@ from connector.config import Config
 
 QUEUE_NAME = "sadakat"
 PROCESS_EVENT = "jobs.events.process_event"
-RUN_PUSH = "jobs.pushes.run_push"
+RUN_PUSH = "jobs.outgoing.run_push"
 PUSH_CONCURRENCY_PER_SHOP = 2
 """At most this many calls to one store at once: a throttled store queues while the others flow."""
 EVENT_RETRY = Retry(max=5, interval=[10, 30, 120, 600, 1800])

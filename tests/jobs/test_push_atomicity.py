@@ -14,7 +14,7 @@ from connector.db.tables import CustomerRecord, Push, Shop
 from connector.ops.shops import change_settings
 from connector.outbox import notices
 from connector.settle import redemption
-from jobs.pushes import run_push
+from jobs.outgoing import run_push
 from tests.support import customer_json, drain, paid_shopify_order, post_shopify
 
 GRAPHQL = "https://sadakat-test.myshopify.com/admin/api/2026-01/graphql.json"

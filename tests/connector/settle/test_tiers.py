@@ -13,7 +13,7 @@ from sqlalchemy import select, update
 from connector.db.storage import Storage
 from connector.db.tables import OrderRecord, Shop, TierChange
 from connector.ops.shops import change_settings
-from jobs.maintenance import recompute_tiers
+from jobs.upkeep import recompute_tiers
 from tests.support import customer_json, drain, paid_shopify_order, post_shopify, shopify_refund
 
 JOHN = "115310627314723954"

@@ -20,7 +20,7 @@ from connector.model import Customer
 from connector.outbox import pushes
 from connector.queue.connection import QUEUE_NAME, enqueue_push
 from connector.settle.members import customer_record
-from jobs.pushes import run_push
+from jobs.outgoing import run_push
 from tests.support import SHOPIFY_THROTTLED as THROTTLED
 from tests.support import drain, paid_shopify_order, post_shopify
 

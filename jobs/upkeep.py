@@ -1,4 +1,4 @@
-"""The scheduler's hourly store check."""
+"""The scheduler's store upkeep: the hourly store check, the nightly tier recompute and points expiry, daily gifts."""
 
 from __future__ import annotations
 

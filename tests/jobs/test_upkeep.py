@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from connector.db.storage import Storage
 from connector.db.tables import Shop, WebhookEvent
-from jobs.maintenance import check_stores
+from jobs.upkeep import check_stores
 from tests.support import customer_json, drain, fixture
 
 API = "https://woo.example.com/wp-json/wc/v3"
