@@ -7,6 +7,10 @@ service named in a carrier webhook's URL), and never imports a platform or servi
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
+from sqlalchemy import Engine
+
 from adapters.aftership import AfterShip
 from adapters.base import StoreAdapter, StorefrontProxy
 from adapters.easypost import EasyPost
@@ -18,9 +22,16 @@ from adapters.shopify import ShopifyAdapter
 from adapters.tracking_base import TrackingService
 from adapters.woocommerce import WooCommerceAdapter
 
+_SANDBOX = SandboxAdapter()
 _ADAPTERS: dict[str, StoreAdapter] = {
-    adapter.platform: adapter for adapter in (ShopifyAdapter(), WooCommerceAdapter(), SandboxAdapter())
+    adapter.platform: adapter for adapter in (ShopifyAdapter(), WooCommerceAdapter(), _SANDBOX)
 }
+
+
+def use_database(engine: Callable[[], Engine]) -> None:
+    """Hand the adapters that keep records of their own (the sandbox store) the database to keep them in:
+    ``engine()`` gives this process's engine. Called where a process is put together (app, command line)."""
+    _SANDBOX.records.bind(engine)
 
 
 class UnknownPlatform(LookupError):

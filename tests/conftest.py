@@ -20,6 +20,8 @@ from redis import Redis
 from sqlalchemy import create_engine, inspect, text
 from werkzeug.serving import make_server
 
+from adapters import use_database
+from adapters.sandbox.records import sandbox_calls
 from connector import create_app
 from connector.config import Config
 from connector.db import aftercare, programme_changes, referrals  # noqa: F401  (their tables belong to the metadata too)
@@ -72,7 +74,9 @@ def services(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Config]:
 def config(services: Config) -> Iterator[Config]:
     """A clean database and Redis for each test."""
     storage = storage_for(services)
+    use_database(lambda: storage.engine)  # where the sandbox store keeps its records
     with storage.engine.begin() as conn:
+        conn.execute(sandbox_calls.delete())
         for table in reversed(Base.metadata.sorted_tables):
             conn.execute(table.delete())
     redis_connection(services).flushdb()

@@ -29,6 +29,7 @@ from rq.registry import ScheduledJobRegistry, StartedJobRegistry
 
 from adapters import get_adapter
 from adapters.sandbox import SimulatedRequest
+from adapters.sandbox.traffic import Traffic
 from connector.db.tables import Shop
 from connector.queue.connection import QUEUE_NAME
 
@@ -161,7 +162,9 @@ def sandbox_order(order_id: str, subtotal: str, customer: str | None = "c-7", **
 
 def sandbox_webhook(shop: Shop, payload: dict[str, Any], delivery_id: str | None = None) -> SimulatedRequest:
     """A signed order webhook from the sandbox store."""
-    return get_adapter("sandbox")._webhook(shop.id, SANDBOX_SECRET, "order/updated", payload, "order", delivery_id)  # type: ignore[attr-defined]
+    sandbox = get_adapter("sandbox")
+    traffic = Traffic(sandbox.records, sandbox.webhook_path(shop.id))  # type: ignore[attr-defined]
+    return traffic.webhook(shop.id, SANDBOX_SECRET, "order/updated", payload, "order", delivery_id)
 
 
 def post_all_at_once(url: str, sends: list[SimulatedRequest], threads: int = 50) -> list[int]:

@@ -14,9 +14,14 @@ JSON_HELP = "Print JSON for scripts."
 
 def _config() -> Config:
     try:
-        return Config.from_env()
+        config = Config.from_env()
     except ConfigError as exc:
         raise click.ClickException(str(exc)) from None
+    from adapters import use_database
+    from connector.db.storage import storage_for
+
+    use_database(lambda: storage_for(config).engine)  # the sandbox store keeps its records there
+    return config
 
 
 def _echo_json(data: Any) -> None:

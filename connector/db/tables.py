@@ -341,20 +341,6 @@ class CarrierConnection(Base):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
 
-class SandboxCall(Base):
-    """What the sandbox store was asked to do (it lives in our own database)."""
-
-    __tablename__ = "sandbox_calls"
-    __table_args__ = (UniqueConstraint("shop_id", "kind", "key", name="uq_sandbox_calls_key"),)
-
-    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
-    shop_id: Mapped[int] = mapped_column(ForeignKey("shops.id", ondelete="CASCADE"))
-    kind: Mapped[str] = mapped_column(String(32))
-    key: Mapped[str] = mapped_column(String(255))
-    body: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-
-
 class DataExport(Base):
     """Everything held on one customer, gathered for a privacy data request, for an admin to download."""
 

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from flask import Flask
 
+from adapters import use_database
 from connector.config import Config
 from connector.db.crypto import SecretKeyError, secret_key
 from connector.db.storage import Storage
@@ -49,9 +50,9 @@ def create_app(config: Config | None = None) -> Flask:
     app.json.sort_keys = False  # type: ignore[attr-defined]
     redis = redis_connection(config, fail_fast=True)
     app.session_interface = AdminSessionInterface(app, redis)
-    app.extensions["sadakat"] = Runtime(
-        config=config, storage=Storage(config.database_url), redis=redis, queue=event_queue(redis)
-    )
+    storage = Storage(config.database_url)
+    use_database(lambda: storage.engine)
+    app.extensions["sadakat"] = Runtime(config=config, storage=storage, redis=redis, queue=event_queue(redis))
     register_error_handlers(app)
     register_security_headers(app)
     for blueprint in (

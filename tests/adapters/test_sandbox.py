@@ -12,9 +12,11 @@ from sqlalchemy import func, select
 
 from adapters import get_adapter
 from adapters.base import PermanentStoreError
+from adapters.sandbox import SandboxAdapter, SandboxUnbound
+from adapters.sandbox.records import sandbox_calls
 from connector.cli import main
 from connector.db.storage import Storage
-from connector.db.tables import CustomerRecord, LedgerEntry, OrderRecord, Push, SandboxCall, Shop, WebhookEvent
+from connector.db.tables import CustomerRecord, LedgerEntry, OrderRecord, Push, Shop, WebhookEvent
 from connector.model import DiscountCode
 from connector.outbox.requests import shop_access
 from connector.settle import ledger
@@ -41,6 +43,14 @@ def test_sandbox_order_reads_into_the_model() -> None:
     assert (event.order.id, event.order.currency, event.order.merchandise_amount) == ("7-1", "TRY", Decimal("120.50"))
     assert event.order.customer.key == "c1" and event.order.customer.email == "member1@example.com"
     assert event.refunds[0].merchandise_amount == Decimal("20.00")
+
+
+def test_a_sandbox_store_given_no_database_says_so_and_keeps_nothing(sandbox_shop: Shop) -> None:
+    unbound = SandboxAdapter()
+    code = DiscountCode(code="SDK-NOWHERE", kind="percentage", value=Decimal(10), title="gift", customer_id="c1")
+    with pytest.raises(SandboxUnbound, match="has no database"):
+        unbound.create_discount_code(shop_access(sandbox_shop), code)
+    assert sandbox.find_discount_code(shop_access(sandbox_shop), "SDK-NOWHERE") is None
 
 
 def test_codes_are_recorded_and_a_second_identical_code_is_refused(sandbox_shop: Shop) -> None:
@@ -90,7 +100,7 @@ def test_simulated_shop_earns_points_and_gets_syncs_and_tracking(
         assert members and sum(m.points for m in members) > 0
         for member in members:
             assert member.points == ledger.balance(session, member.id) >= 0
-        kinds = dict(session.execute(select(SandboxCall.kind, func.count()).group_by(SandboxCall.kind)).all())
+        kinds = dict(session.execute(select(sandbox_calls.c.kind, func.count()).group_by(sandbox_calls.c.kind)).all())
         assert kinds["customer_sync"] > 0 and kinds["tracking"] > 0
         assert set(session.scalars(select(Push.status))) == {"done"}
         entry_kinds = set(session.scalars(select(LedgerEntry.kind)))

@@ -18,8 +18,9 @@ from redis import Redis
 from sqlalchemy import func, select
 
 from adapters.sandbox import SimulatedRequest
+from adapters.sandbox.records import sandbox_calls
 from connector.db.storage import Storage
-from connector.db.tables import CustomerRecord, LedgerEntry, Push, SandboxCall, ShipmentRecord, Shop, WebhookEvent
+from connector.db.tables import CustomerRecord, LedgerEntry, Push, ShipmentRecord, Shop, WebhookEvent
 from connector.settle import ledger
 from tests.support import (
     drain,
@@ -64,7 +65,11 @@ def event_statuses(storage: Storage) -> dict[str, int]:
 def sandbox_told(storage: Storage, kind: str) -> list[dict[str, Any]]:
     """What the sandbox store received, of one kind, in order."""
     with storage.session() as session:
-        return list(session.scalars(select(SandboxCall.body).where(SandboxCall.kind == kind).order_by(SandboxCall.id)))
+        return list(
+            session.scalars(
+                select(sandbox_calls.c.body).where(sandbox_calls.c.kind == kind).order_by(sandbox_calls.c.id)
+            )
+        )
 
 
 def shopify_request(shop: Shop, topic: str, payload: dict[str, Any], delivery_id: str) -> SimulatedRequest:

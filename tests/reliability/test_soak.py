@@ -22,9 +22,10 @@ import requests
 from redis import Redis
 from sqlalchemy import func, select
 
+from adapters.sandbox.records import sandbox_calls
 from connector import inbox
 from connector.db.storage import Storage
-from connector.db.tables import CustomerRecord, Push, SandboxCall, Shop, WebhookEvent
+from connector.db.tables import CustomerRecord, Push, Shop, WebhookEvent
 from connector.outbox import pushes
 from connector.queue.connection import event_queue
 from connector.settle import ledger
@@ -155,7 +156,7 @@ def test_soak_with_a_worker_restarted_every_few_seconds_ends_with_exact_balances
         push_states = dict(session.execute(select(Push.status, func.count()).group_by(Push.status)).all())
         shown: dict[str, int] = {}
         for call in session.scalars(
-            select(SandboxCall.body).where(SandboxCall.kind == "customer_sync").order_by(SandboxCall.id)
+            select(sandbox_calls.c.body).where(sandbox_calls.c.kind == "customer_sync").order_by(sandbox_calls.c.id)
         ):
             shown[call["customer_id"]] = call["points"]
     wanted = expected.balances

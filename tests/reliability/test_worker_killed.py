@@ -13,9 +13,10 @@ from flask.testing import FlaskClient
 from redis import Redis
 from sqlalchemy import select
 
+from adapters.sandbox.records import sandbox_calls
 from connector import inbox
 from connector.db.storage import Storage
-from connector.db.tables import LedgerEntry, Push, SandboxCall, Shop, WebhookEvent
+from connector.db.tables import LedgerEntry, Push, Shop, WebhookEvent
 from connector.outbox import pushes
 from connector.queue.connection import event_queue
 from tests.support import SADAKAT, an_hour_later, sandbox_order, sandbox_webhook
@@ -60,14 +61,14 @@ def recover(storage: Storage, redis: Redis) -> None:
 
 def state(storage: Storage) -> dict[str, object]:
     with storage.session() as session:
-        syncs = session.scalars(select(SandboxCall).where(SandboxCall.kind == "customer_sync")).all()
+        syncs = session.scalars(select(sandbox_calls.c.body).where(sandbox_calls.c.kind == "customer_sync")).all()
         return {
             "ledger": [
                 (e.kind, e.points, e.key) for e in session.scalars(select(LedgerEntry).order_by(LedgerEntry.id))
             ],
             "event": session.scalars(select(WebhookEvent.status)).one(),
             "pushes": [(p.kind, p.status) for p in session.scalars(select(Push).order_by(Push.id))],
-            "store_shows": syncs[-1].body["points"] if syncs else None,
+            "store_shows": syncs[-1]["points"] if syncs else None,
         }
 
 

@@ -1,9 +1,10 @@
-"""The sandbox store: a pretend shop that lives in Sadakat's own database.
+"""The sandbox store: a pretend shop whose records live in the database Sadakat hands it.
 
 It lets a newcomer see points, codes and tracking without owning a store. Its webhooks are signed like a
 real store's (``X-Sandbox-Signature``: base64 HMAC-SHA256 of the body with the shop's webhook secret) and
-go through the same receiver; what Sadakat asks of it (codes, tracking, member syncs) is recorded in the
-``sandbox_calls`` table. ``simulated_traffic`` makes realistic orders, refunds and parcels.
+go through the same receiver; what Sadakat asks of it (codes, tracking, member syncs) is recorded in its
+own ``sandbox_calls`` table (``records.py``). ``simulated_traffic`` makes realistic orders, refunds and
+parcels (``traffic.py``).
 
 Payloads (its own, simple format):
 
@@ -17,20 +18,13 @@ Payloads (its own, simple format):
 
 from __future__ import annotations
 
-import base64
-import hashlib
-import hmac
-import json
-import random
 import re
 import uuid
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import asdict, dataclass
-from datetime import UTC, datetime, timedelta
+from dataclasses import asdict
+from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
-
-from sqlalchemy import select
 
 from adapters.base import (
     Envelope,
@@ -52,25 +46,12 @@ from adapters.base import (
     time_field,
     url_field,
 )
+from adapters.sandbox.records import SandboxRecords
+from adapters.sandbox.traffic import ORDER_TOPIC, SHIPMENT_TOPIC, SimulatedRequest, Traffic
 from connector.config import Config
-from connector.db.storage import storage_for, upsert_insert
-from connector.db.tables import SandboxCall
 from connector.model import Customer, CustomerSync, DiscountCode, Order, Refund, Shipment, StoreEvent, TrackingPush
 
 NAME = re.compile(r"^[a-z0-9][a-z0-9-]{0,39}$")
-ORDER_TOPIC = "order/updated"
-SHIPMENT_TOPIC = "shipment/updated"
-SIMULATED_DAYS = 180
-
-
-@dataclass(frozen=True)
-class SimulatedRequest:
-    """One HTTP request the sandbox store would send: to our receiver, or to the carrier endpoint."""
-
-    path: str
-    headers: dict[str, str]
-    body: bytes
-    what: str
 
 
 class SandboxAdapter:
@@ -79,6 +60,9 @@ class SandboxAdapter:
     platform = "sandbox"
     credentials: tuple[str, ...] = ()
     topics = frozenset({ORDER_TOPIC, SHIPMENT_TOPIC})
+
+    def __init__(self, records: SandboxRecords | None = None) -> None:
+        self.records = records or SandboxRecords()
 
     def address(self, raw: str) -> ShopAddress:
         """A sandbox store is named by a short name, e.g. ``demo``."""
@@ -137,40 +121,35 @@ class SandboxAdapter:
 
     def find_discount_code(self, shop: ShopAccess, code: str) -> str | None:
         """The id the sandbox gave ``code``, if it has it."""
-        with storage_for(Config.from_env()).session() as session:
-            found = session.scalars(
-                select(SandboxCall.body).where(
-                    SandboxCall.shop_id == shop.shop_id, SandboxCall.kind == "discount_code", SandboxCall.key == code
-                )
-            ).first()
-        return None if found is None else str(found["store_id"])
+        found = self.records.bodies(shop.shop_id, "discount_code", code)
+        return str(found[0]["store_id"]) if found else None
 
     def create_discount_code(self, shop: ShopAccess, discount: DiscountCode) -> str:
         """Record the code; a second code with the same string is refused, as a real store would."""
         store_id = f"sandbox-code-{uuid.uuid4().hex[:12]}"
         body = asdict(discount) | {"store_id": store_id}
-        if not _record(shop.shop_id, "discount_code", discount.code, body):
+        if not self.records.record(shop.shop_id, "discount_code", discount.code, body):
             raise PermanentStoreError(f"sandbox refused: the code {discount.code} already exists")
         return store_id
 
     def disable_discount_code(self, shop: ShopAccess, store_id: str) -> None:
         """Record that the code can no longer be used."""
-        _record(shop.shop_id, "code_disabled", store_id, {"store_id": store_id})
+        self.records.record(shop.shop_id, "code_disabled", store_id, {"store_id": store_id})
 
     def push_tracking(self, shop: ShopAccess, push: TrackingPush) -> str | None:
         """Record the note the customer would get."""
         key = f"{push.shipment_id}:{push.status or 'details'}:{uuid.uuid4().hex[:8]}"
-        _record(shop.shop_id, "tracking", key, asdict(push))
+        self.records.record(shop.shop_id, "tracking", key, asdict(push))
         return key
 
     def sync_customer(self, shop: ShopAccess, sync: CustomerSync) -> None:
         """Record the member's standing as the store would show it."""
-        _record(shop.shop_id, "customer_sync", f"{sync.customer_id}:{uuid.uuid4().hex[:8]}", asdict(sync))
+        self.records.record(shop.shop_id, "customer_sync", f"{sync.customer_id}:{uuid.uuid4().hex[:8]}", asdict(sync))
 
     def deliver_code_note(self, shop: ShopAccess, order_id: str, message: str) -> str | None:
         """A note on the order that reaches the customer, where the store sends those."""
         key = f"{order_id}:{uuid.uuid4().hex[:8]}"
-        _record(shop.shop_id, "code_note", key, {"order_id": order_id, "message": message})
+        self.records.record(shop.shop_id, "code_note", key, {"order_id": order_id, "message": message})
         return key
 
     def start_install(self, params: Mapping[str, str], state: str, config: Config) -> InstallStart:
@@ -199,13 +178,7 @@ class SandboxAdapter:
 
     def past_orders(self, shop: ShopAccess, since: datetime) -> Iterator[tuple[str, str, dict[str, Any]]]:
         """Orders placed since ``since``, in their latest state, as the webhooks that would carry them."""
-        with storage_for(Config.from_env()).session() as session:
-            kept = session.scalars(
-                select(SandboxCall.body)
-                .where(SandboxCall.shop_id == shop.shop_id, SandboxCall.kind == "order")
-                .order_by(SandboxCall.id)
-            ).all()
-        for order in kept:
+        for order in self.records.bodies(shop.shop_id, "order"):
             try:
                 placed = datetime.fromisoformat(str(order.get("created_at")))
             except ValueError:
@@ -227,131 +200,13 @@ class SandboxAdapter:
     ) -> Iterator[SimulatedRequest]:
         """Requests a busy little shop would send: orders (some paid later, refunded or cancelled),
         parcels with carrier news (some delayed), and the odd repeated delivery."""
-        rng = random.Random(seed)
-        customers = [
-            {"id": f"c{n}", "email": f"member{n}@example.com", "first_name": f"Üye {n}", "last_name": "Demo"}
-            for n in range(1, max(2, orders // 3) + 1)
-        ]
-        # Spread over the past six months, the last a few days ago (so its parcel has arrived): charts,
-        # tiers, segments and expiry then have a history to show.
-        end = datetime.now(UTC) - timedelta(days=3)
-        step = timedelta(days=SIMULATED_DAYS) / orders
-        for n in range(1, orders + 1):
-            order_id = f"{seed}-{n}"
-            buyer = (
-                rng.choice(customers)
-                if rng.random() < 0.75
-                else {
-                    "id": None,
-                    "email": f"guest{rng.randint(1, 5)}@example.com",
-                    "first_name": "Misafir",
-                    "last_name": "",
-                }
-            )
-            subtotal = Decimal(rng.randint(2000, 60000)) / 100
-            order = {
-                "id": order_id,
-                "number": str(1000 + n),
-                "currency": "TRY",
-                "status": "paid",
-                "customer": buyer,
-                "subtotal": str(subtotal),
-                "total": str(subtotal + Decimal("29.90")),
-                "refunds": [],
-                "created_at": (end - step * (orders - n)).isoformat(timespec="seconds"),
-            }
-            if rng.random() < 0.15:
-                yield self._webhook(
-                    shop_id, webhook_secret, ORDER_TOPIC, order | {"status": "pending"}, "order pending"
-                )
-            delivery = uuid.uuid4().hex
-            yield self._webhook(shop_id, webhook_secret, ORDER_TOPIC, order, "order", delivery)
-            if rng.random() < 0.05:
-                yield self._webhook(shop_id, webhook_secret, ORDER_TOPIC, order, "repeated delivery", delivery)
-            roll = rng.random()
-            if roll < 0.12:
-                refund = {"id": f"r{order_id}", "amount": str((subtotal / 2).quantize(Decimal("0.01")))}
-                yield self._webhook(shop_id, webhook_secret, ORDER_TOPIC, order | {"refunds": [refund]}, "refund")
-            elif roll < 0.17:
-                yield self._webhook(shop_id, webhook_secret, ORDER_TOPIC, order | {"status": "cancelled"}, "cancel")
-            elif roll < 0.77:
-                yield from self._parcel(shop_id, webhook_secret, carrier_secret, order, rng)
-
-    def _parcel(
-        self, shop_id: int, webhook_secret: str, carrier_secret: str, order: dict[str, Any], rng: random.Random
-    ) -> Iterator[SimulatedRequest]:
-        number = f"SBX{rng.randint(10**9, 10**10 - 1)}"
-        shipped = datetime.fromisoformat(order["created_at"]) + timedelta(hours=20)
-        shipment = {
-            "id": f"s{order['id']}",
-            "order_id": order["id"],
-            "carrier": "Sandbox Kargo",
-            "tracking_number": number,
-            "tracking_url": f"https://tracking.sandbox.invalid/{number}",
-            "status": "shipped",
-            "updated_at": shipped.isoformat(),
-        }
-        yield self._webhook(shop_id, webhook_secret, SHIPMENT_TOPIC, shipment, "shipment")
-        statuses = ["in_transit", "out_for_delivery", "delivered"]
-        if rng.random() < 0.1:
-            statuses.insert(1, "delayed")
-        for hours, status in enumerate(statuses, start=1):
-            news = {
-                "tracking_number": number,
-                "carrier": "Sandbox Kargo",
-                "status": status,
-                "happened_at": (shipped + timedelta(hours=12 * hours)).isoformat(),
-                "location": "İstanbul",
-            }
-            body = json.dumps(news).encode()
-            yield SimulatedRequest(
-                path=f"/webhooks/carrier/{shop_id}",
-                headers={"Content-Type": "application/json", "X-Sadakat-Signature": _sign(body, carrier_secret)},
-                body=body,
-                what=f"carrier {status}",
-            )
-
-    def _webhook(
-        self, shop_id: int, secret: str, topic: str, payload: dict[str, Any], what: str, delivery: str | None = None
-    ) -> SimulatedRequest:
-        body = json.dumps(payload).encode()
-        if topic == ORDER_TOPIC:
-            _keep_order(shop_id, payload)
-        headers = {
-            "Content-Type": "application/json",
-            "X-Sandbox-Topic": topic,
-            "X-Sandbox-Delivery-Id": delivery or uuid.uuid4().hex,
-            "X-Sandbox-Signature": _sign(body, secret),
-        }
-        return SimulatedRequest(path=self.webhook_path(shop_id), headers=headers, body=body, what=what)
-
-
-def _sign(body: bytes, secret: str) -> str:
-    return base64.b64encode(hmac.new(secret.encode(), body, hashlib.sha256).digest()).decode()
-
-
-def _record(shop_id: int, kind: str, key: str, body: dict[str, Any]) -> bool:
-    with storage_for(Config.from_env()).session() as session:
-        stmt = (
-            upsert_insert(session, SandboxCall)
-            .values(shop_id=shop_id, kind=kind, key=key, body=json.loads(json.dumps(body, default=str)))
-            .on_conflict_do_nothing(index_elements=["shop_id", "kind", "key"])
-            .returning(SandboxCall.id)
+        yield from Traffic(self.records, self.webhook_path(shop_id)).requests(
+            shop_id, webhook_secret, carrier_secret, orders, seed
         )
-        return session.execute(stmt).scalar() is not None
 
 
 def _aware(moment: datetime) -> datetime:
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-
-
-def _keep_order(shop_id: int, order: dict[str, Any]) -> None:
-    """The store's own copy of an order in its latest state: what its order listing (backfill) answers."""
-    with storage_for(Config.from_env()).session() as session:
-        stmt = upsert_insert(session, SandboxCall).values(shop_id=shop_id, kind="order", key=order["id"], body=order)
-        session.execute(
-            stmt.on_conflict_do_update(index_elements=["shop_id", "kind", "key"], set_={"body": stmt.excluded.body})
-        )
 
 
 def _order_event(payload: Mapping[str, Any]) -> StoreEvent:
