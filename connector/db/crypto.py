@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import json
 import os
 import secrets
 from collections.abc import Mapping
@@ -61,6 +62,16 @@ def _decrypt(cipher: MultiFernet, token: str) -> str:
     return cipher.decrypt(token.encode()).decode()
 
 
+def _in_clear(token: str) -> str:
+    try:
+        return _decrypt(cipher(), token)
+    except InvalidToken:
+        raise SecretKeyError(
+            "a stored secret can't be decrypted: SADAKAT_SECRET_KEY changed? "
+            "(set the old one as SADAKAT_SECRET_KEY_PREVIOUS)"
+        ) from None
+
+
 class EncryptedText(TypeDecorator[str]):
     """Text stored encrypted; read back in clear."""
 
@@ -75,10 +86,23 @@ class EncryptedText(TypeDecorator[str]):
     def process_result_value(self, value: Any, dialect: Dialect) -> str | None:
         if value is None:
             return None
-        try:
-            return _decrypt(cipher(), str(value))
-        except InvalidToken:
-            raise SecretKeyError(
-                "a stored secret can't be decrypted: SADAKAT_SECRET_KEY changed? "
-                "(set the old one as SADAKAT_SECRET_KEY_PREVIOUS)"
-            ) from None
+        return _in_clear(str(value))
+
+
+class EncryptedValues(TypeDecorator[dict[str, str]]):
+    """A small mapping of names to secrets (a store's API credentials, named as its adapter names them),
+    kept as JSON with every value encrypted; read back in clear. Assign a new mapping to change it."""
+
+    impl = Text
+    cache_ok = True
+
+    def process_bind_param(self, value: Mapping[str, str | None] | None, dialect: Dialect) -> str | None:
+        if value is None:
+            return None
+        fernet = cipher()
+        return json.dumps({name: fernet.encrypt(secret.encode()).decode() for name, secret in value.items() if secret})
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> dict[str, str]:
+        if not value:
+            return {}
+        return {name: _in_clear(token) for name, token in json.loads(value).items()}

@@ -23,7 +23,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from connector.db.columns import Base, Money, UTCDateTime, utcnow
-from connector.db.crypto import EncryptedText
+from connector.db.crypto import EncryptedText, EncryptedValues
 
 
 class Shop(Base):
@@ -36,13 +36,12 @@ class Shop(Base):
     platform: Mapped[str] = mapped_column(String(32))
     domain: Mapped[str] = mapped_column(String(255))
     base_url: Mapped[str] = mapped_column(String(512))
-    access_token: Mapped[str | None] = mapped_column(EncryptedText)
-    access_token_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    credentials: Mapped[dict[str, str]] = mapped_column(EncryptedValues, default=dict)
+    """The store's API credentials, named as its adapter names them (``StoreAdapter.credentials``)."""
+    credentials_expire_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     refresh_token: Mapped[str | None] = mapped_column(EncryptedText)
     refresh_token_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     scopes: Mapped[str | None] = mapped_column(Text)
-    consumer_key: Mapped[str | None] = mapped_column(EncryptedText)
-    consumer_secret: Mapped[str | None] = mapped_column(EncryptedText)
     webhook_secret: Mapped[str | None] = mapped_column(EncryptedText)
     previous_webhook_secret: Mapped[str | None] = mapped_column(EncryptedText)
     carrier_secret: Mapped[str | None] = mapped_column(EncryptedText)

@@ -42,6 +42,10 @@ def register_shop(
     if missing:
         flags = ", ".join("--" + name.replace("_", "-") for name in missing)
         raise ShopError(f"{platform} shops need {flags}")
+    extra = [name for name, value in credentials.items() if value and name not in adapter.credentials]
+    if extra:
+        flags = ", ".join("--" + name.replace("_", "-") for name in extra)
+        raise ShopError(f"{platform} shops take no {flags}")
     if not webhook_secret and not adapter.app_webhook_secrets(config):
         raise ShopError(
             "no webhook secret: pass --webhook-secret (a Shopify shop may rely on SHOPIFY_API_SECRET instead)"
@@ -61,7 +65,7 @@ def register_shop(
             code_secret=secrets.token_urlsafe(32),
             customer_api_key=secrets.token_urlsafe(32),
             settings=programme.to_dict(),
-            **{name: credentials.get(name) for name in adapter.credentials},
+            credentials={name: str(credentials[name]) for name in adapter.credentials},
         )
         session.add(shop)
         session.flush()
@@ -107,9 +111,8 @@ def install_shop(
             session.add(shop)
         if not shop.webhook_secret and not adapter.app_webhook_secrets(config):
             shop.webhook_secret = secrets.token_urlsafe(32)  # we create this store's webhooks with it
-        for name, value in tokens.credentials.items():
-            setattr(shop, name, value)
-        shop.access_token_expires_at = tokens.expires_at
+        shop.credentials = dict(tokens.credentials)
+        shop.credentials_expire_at = tokens.expires_at
         shop.refresh_token = tokens.refresh_token
         shop.refresh_token_expires_at = tokens.refresh_expires_at
         shop.scopes = tokens.scopes

@@ -45,11 +45,7 @@ def shop_access(shop: Shop, allow_private: bool = False) -> ShopAccess:
         shop_id=shop.id,
         domain=shop.domain,
         base_url=shop.base_url,
-        credentials={
-            "access_token": shop.access_token,
-            "consumer_key": shop.consumer_key,
-            "consumer_secret": shop.consumer_secret,
-        },
+        credentials=dict(shop.credentials),
     )
 
 

@@ -14,7 +14,7 @@ REFRESH_MARGIN = timedelta(minutes=5)
 
 
 def _expiring(shop: Shop) -> bool:
-    return shop.access_token_expires_at is not None and shop.access_token_expires_at <= utcnow() + REFRESH_MARGIN
+    return shop.credentials_expire_at is not None and shop.credentials_expire_at <= utcnow() + REFRESH_MARGIN
 
 
 def fresh_access(storage: Storage, shop_id: int, adapter: StoreAdapter, config: Config) -> ShopAccess:
@@ -41,8 +41,8 @@ def fresh_access(storage: Storage, shop_id: int, adapter: StoreAdapter, config: 
             )
         access = shop_access(shop, config.allow_private_store_addresses)
         tokens = adapter.refresh_tokens(access, shop.refresh_token, config)
-        shop.access_token = tokens.credentials["access_token"]
-        shop.access_token_expires_at = tokens.expires_at
+        shop.credentials = {**shop.credentials, **tokens.credentials}
+        shop.credentials_expire_at = tokens.expires_at
         shop.refresh_token = tokens.refresh_token or shop.refresh_token
         shop.refresh_token_expires_at = tokens.refresh_expires_at or shop.refresh_token_expires_at
         return shop_access(shop, config.allow_private_store_addresses)

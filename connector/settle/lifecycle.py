@@ -30,8 +30,8 @@ def uninstall(session: Session, shop: Shop) -> None:
     """Mark the shop uninstalled, forget its credentials and cancel what it was owed. Its programme and
     ledger stay, so a reinstall picks up where it left off; ``shop/redact`` erases them."""
     shop.uninstalled_at = utcnow()
-    shop.access_token = shop.refresh_token = shop.consumer_key = shop.consumer_secret = None
-    shop.access_token_expires_at = shop.refresh_token_expires_at = None
+    shop.credentials, shop.refresh_token = {}, None
+    shop.credentials_expire_at = shop.refresh_token_expires_at = None
     session.execute(
         update(Push)
         .where(Push.shop_id == shop.id, Push.status.in_((Push.PENDING, Push.RUNNING)))

@@ -69,8 +69,8 @@ def test_no_secret_is_stored_in_clear_or_logged(
         assert secret and secret not in stored
         assert secret not in caplog.text
     with storage.session() as session:  # and they read back in clear for the code that needs them
-        assert session.get(Shop, shop.id).access_token == SECRETS[0]
-        assert session.get(Shop, woo.id).consumer_secret == SECRETS[3]
+        assert session.get(Shop, shop.id).credentials["access_token"] == SECRETS[0]
+        assert session.get(Shop, woo.id).credentials["consumer_secret"] == SECRETS[3]
 
 
 def test_a_real_database_needs_an_explicit_key(tmp_path) -> None:  # type: ignore[no-untyped-def]
@@ -86,11 +86,11 @@ def test_a_changed_key_is_noticed_even_after_a_secret_was_read_and_the_previous_
 ) -> None:
     shop = register_shop(storage, config, "shopify", "rotate.myshopify.com", {"access_token": SECRETS[0]}, SECRETS[1])
     with storage.session() as session:
-        assert session.get(Shop, shop.id).access_token == SECRETS[0]  # read (and decrypted) once already
+        assert session.get(Shop, shop.id).credentials["access_token"] == SECRETS[0]  # read (and decrypted) once already
     old_key = secret_key()
     monkeypatch.setenv("SADAKAT_SECRET_KEY", "a-new-key-someone-set-without-the-old-one")
     with pytest.raises(SecretKeyError, match="SADAKAT_SECRET_KEY_PREVIOUS"), storage.session() as session:
         session.get(Shop, shop.id)
     monkeypatch.setenv("SADAKAT_SECRET_KEY_PREVIOUS", old_key)
     with storage.session() as session:
-        assert session.get(Shop, shop.id).access_token == SECRETS[0]
+        assert session.get(Shop, shop.id).credentials["access_token"] == SECRETS[0]

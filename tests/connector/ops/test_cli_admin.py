@@ -87,14 +87,17 @@ def test_a_processed_uninstall_is_not_replayed_after_a_reinstall(
         [event_id] = session.scalars(select(WebhookEvent.id)).all()
         shop = session.get(Shop, shopify_shop.id)
         assert shop.uninstalled_at is not None
-        shop.uninstalled_at, shop.access_token = None, "shpat_reinstalled"  # as the OAuth callback does
+        shop.uninstalled_at, shop.credentials = (
+            None,
+            {"access_token": "shpat_reinstalled"},
+        )  # as the OAuth callback does
     code, output = run("replay", "--event", str(event_id))
     assert code == 1
     assert f"not replayed: event {event_id} (app/uninstalled) was carried out already" in output
     drain(redis)
     with storage.session() as session:
         shop = session.get(Shop, shopify_shop.id)
-        assert (shop.uninstalled_at, shop.access_token) == (None, "shpat_reinstalled")
+        assert (shop.uninstalled_at, shop.credentials["access_token"]) == (None, "shpat_reinstalled")
 
 
 def test_events_list_json_is_for_scripts(client: FlaskClient, offline_shopify_shop: Shop, redis: Redis) -> None:

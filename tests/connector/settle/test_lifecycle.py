@@ -60,14 +60,14 @@ def test_uninstall_forgets_credentials_and_cancels_pushes_and_a_reinstall_keeps_
     drain(redis)
     with storage.session() as session:
         gone = session.get(Shop, shop.id)
-        assert gone.uninstalled_at is not None and gone.access_token is None
+        assert gone.uninstalled_at is not None and gone.credentials == {}
         assert set(session.scalars(select(Push.status))) == {"cancelled"}
 
     again = installed(storage, config, token="shpat_2")
     assert again.id == shop.id
     with storage.session() as session:
         back = session.get(Shop, shop.id)
-        assert back.uninstalled_at is None and back.access_token == "shpat_2"
+        assert back.uninstalled_at is None and back.credentials == {"access_token": "shpat_2"}
     assert customer_json(client, shop, JOHN)["points"] == 404
 
 

@@ -99,8 +99,12 @@ def test_good_callback_stores_an_expiring_token_registers_webhooks_and_opens_the
         "expiring": 1,
     }
     [shop] = shops(storage)
-    assert (shop.domain, shop.access_token, shop.refresh_token) == (SHOP, "shpat_new_token", "shprt_refresh_1")
-    assert shop.access_token_expires_at > datetime.now(UTC) + timedelta(hours=23)
+    assert (shop.domain, shop.credentials["access_token"], shop.refresh_token) == (
+        SHOP,
+        "shpat_new_token",
+        "shprt_refresh_1",
+    )
+    assert shop.credentials_expire_at > datetime.now(UTC) + timedelta(hours=23)
 
     uri = "http://127.0.0.1:8000/webhooks/shopify"
     responses.post(
@@ -232,7 +236,7 @@ def test_expiring_token_is_refreshed_once_even_by_two_workers_at_once(
         }
     ]
     [shop] = shops(storage)
-    assert (shop.access_token, shop.refresh_token) == ("shpat_refreshed", "shprt_refresh_2")
+    assert (shop.credentials["access_token"], shop.refresh_token) == ("shpat_refreshed", "shprt_refresh_2")
 
 
 def start_woo(client: FlaskClient) -> str:
@@ -270,7 +274,11 @@ def test_woocommerce_keys_are_checked_stored_and_webhooks_created(
     response = client.post("/woocommerce/callback", json=woo_keys(state))
     assert response.status_code == 200 and response.get_json()["status"] == "installed"
     [shop] = shops(storage)
-    assert (shop.domain, shop.consumer_key, shop.consumer_secret) == ("woo-new.example.com", "ck_new", "cs_new")
+    assert (shop.domain, shop.credentials["consumer_key"], shop.credentials["consumer_secret"]) == (
+        "woo-new.example.com",
+        "ck_new",
+        "cs_new",
+    )
     delivery = f"http://127.0.0.1:8000/webhooks/woocommerce/{shop.id}"
     responses.replace(
         responses.GET,
