@@ -16,11 +16,9 @@ from connector.db.storage import Storage
 from connector.db.tables import Shop, WebhookEvent, utcnow
 from connector.inbox.receive import decode_json
 from connector.model import AmountLimitError, StoreEvent
-from connector.outbox import pushes
 from connector.programme import programme_of
 from connector.rules import currency as currencies
-from connector.settle import batch as batch_settle
-from connector.settle import lifecycle, orders, tracking
+from connector.settle import engine, lifecycle, orders, tracking
 from connector.settle.after_delivery import care
 
 log = logging.getLogger(__name__)
@@ -47,6 +45,21 @@ def process(storage: Storage, event_id: int) -> Processed:
 
 
 def _process_in(session: Session, event_id: int, *, count_attempt: bool) -> Processed:
+    prepared = _prepare(session, event_id, count_attempt=count_attempt)
+    if isinstance(prepared, Processed):
+        return prepared
+    requested = engine.settle(session, [prepared])
+    _mark_processed(session, [event_id])
+    faults.point("event.before_commit")
+    return Processed(WebhookEvent.PROCESSED, requested)
+
+
+def _prepare(
+    session: Session, event_id: int, *, count_attempt: bool, parsed: StoreEvent | None = None
+) -> Processed | engine.Item:
+    """Lock a pending event and read it. A store's order, refund, shipment or account event comes back to
+    be settled; anything else (carrier news, an uninstall or erasure, a payload that can't be read or
+    converted) is applied or failed here, and its outcome comes back."""
     event = session.get(WebhookEvent, event_id, with_for_update=True)
     if event is None:
         return Processed("missing")
@@ -56,48 +69,52 @@ def _process_in(session: Session, event_id: int, *, count_attempt: bool) -> Proc
         event.attempts += 1
     service = tracking.service_of(event.topic)
     try:
-        payload = decode_json(event.body)
         if service is not None:
-            carrier_news = get_tracking_service(service).read({}, payload).updates
+            carrier_news = get_tracking_service(service).read({}, decode_json(event.body)).updates
+        elif parsed is not None:
+            store_event = parsed
         else:
-            store_event = get_adapter(event.shop.platform).parse(event.topic, payload)
+            store_event = get_adapter(event.shop.platform).parse(event.topic, decode_json(event.body))
     except (PayloadError, UnknownTrackingService, AmountLimitError) as exc:
-        event.status = WebhookEvent.FAILED
-        event.error = f"unreadable {event.topic} payload: {exc}"
-        event.processed_at = utcnow()
-        return Processed(event.status)
-    matched = True
+        return _failed(event, f"unreadable {event.topic} payload: {exc}")
     if service is not None:
         requested, matched = tracking.record_carrier_updates(session, event.shop, carrier_news, event.id)
-    elif store_event.lifecycle is not None and store_event.lifecycle.kind == "shop_redact":
+        return _done(event, WebhookEvent.PROCESSED if matched else WebhookEvent.UNMATCHED, requested)
+    if store_event.lifecycle is not None and store_event.lifecycle.kind == "shop_redact":
         shop_id = event.shop_id
         session.expunge(event)
         lifecycle.erase_shop(session, shop_id)  # this event goes too, with everything else of the shop
         return Processed("erased")
-    elif store_event.lifecycle is not None:
+    if store_event.lifecycle is not None:
         lifecycle.apply(session, event.shop, store_event.lifecycle)
-        requested = []
-    else:
-        try:
-            store_event = _in_shop_currency(event.shop, store_event)
-        except currencies.CurrencyUnknown as exc:
-            event.status = WebhookEvent.FAILED
-            event.error = f"needs attention: {exc}"
-            order_id = store_event.order.id if store_event.order is not None else None
-            care.open_item(
-                session, event.shop_id, "no_points", f"no_points:{event.id}", order_id=order_id, detail=str(exc)
-            )
-            event.processed_at = utcnow()
-            return Processed(event.status)
-        applied = orders.apply_event(session, event.shop, store_event, event.id)
-        requested = applied.pushes + [
-            pushes.request_customer_sync(session, event.shop, customer) for customer in applied.customers
-        ]
-    event.status = WebhookEvent.PROCESSED if matched else WebhookEvent.UNMATCHED
-    event.error = None
-    event.processed_at = utcnow()
+        return _done(event, WebhookEvent.PROCESSED, [])
+    try:
+        store_event = _in_shop_currency(event.shop, store_event)
+    except currencies.CurrencyUnknown as exc:
+        order_id = store_event.order.id if store_event.order is not None else None
+        care.open_item(session, event.shop_id, "no_points", f"no_points:{event.id}", order_id=order_id, detail=str(exc))
+        return _failed(event, f"needs attention: {exc}")
+    return engine.Item(event.id, event.shop, store_event)
+
+
+def _failed(event: WebhookEvent, error: str) -> Processed:
+    event.status, event.error, event.processed_at = WebhookEvent.FAILED, error, utcnow()
+    return Processed(event.status)
+
+
+def _done(event: WebhookEvent, status: str, requested: list[int]) -> Processed:
+    event.status, event.error, event.processed_at = status, None, utcnow()
     faults.point("event.before_commit")
     return Processed(event.status, [(push_id, event.shop_id) for push_id in requested if push_id])
+
+
+def _mark_processed(session: Session, event_ids: list[int]) -> None:
+    session.execute(
+        update(WebhookEvent)
+        .where(WebhookEvent.id.in_(event_ids))
+        .values(status=WebhookEvent.PROCESSED, error=None, processed_at=utcnow())
+        .execution_options(synchronize_session=False)
+    )
 
 
 @dataclass
@@ -134,50 +151,95 @@ def claim_fresh(storage: Storage, limit: int) -> list[int]:
 
 
 def process_batch(storage: Storage, event_ids: list[int]) -> Batch:
-    """Apply claimed events in one transaction, each in a savepoint: one that raises is rolled back alone
-    and reported, the others commit together. Exactly-once holds as in ``process``: every row is locked
-    and only a pending one is applied."""
+    """Apply claimed events in one transaction. The store events between two others (carrier news, an
+    uninstall or erasure) are settled together by the engine in a savepoint; if that raises, each is
+    settled alone in a savepoint of its own, so one that raises is rolled back alone and reported, and the
+    others commit together. Exactly-once holds as in ``process``: every row is locked and only a pending
+    one is applied."""
     batch = Batch(claimed=list(event_ids))
     readable = _parse_pending(storage, event_ids)
     with storage.session() as session:
-        together = _settle_together(session, readable, batch)
+        run: list[engine.Item] = []
         for event_id in event_ids:
-            if event_id in together:
-                continue
             try:
                 with session.begin_nested():
-                    for push in _process_in(session, event_id, count_attempt=False).pushes:
-                        if push not in batch.pushes:  # a member touched twice in a batch is synced once
-                            batch.pushes.append(push)
+                    prepared = _prepare(session, event_id, count_attempt=False, parsed=readable.get(event_id))
             except (OperationalError, InterfaceError):
-                raise  # the database itself is gone: nothing in this batch can commit
+                raise
             except DataError as exc:
-                orders.forget_locked_orders(session)  # what the savepoint did to them is gone
                 batch.unstorable[event_id] = f"the payload holds a value the database can't store: {exc.orig}"
+                continue
             except Exception as exc:
-                orders.forget_locked_orders(session)
                 batch.errors[event_id] = f"{type(exc).__name__}: {exc}"
+                continue
+            if isinstance(prepared, engine.Item):
+                run.append(prepared)
+                continue
+            _settle_run(session, run, batch)  # what came before this event is settled before it
+            run = []
+            _add_pushes(batch, prepared.pushes)
+        _settle_run(session, run, batch)
     return batch
 
 
-def _parse_pending(storage: Storage, event_ids: list[int]) -> dict[int, tuple[int, StoreEvent]]:
-    # The claimed events read through their shops' adapters (event id -> shop id, event) before the batch's
+def _settle_run(session: Session, run: list[engine.Item], batch: Batch) -> None:
+    if len(run) > 1:
+        try:
+            with session.begin_nested():
+                requested = engine.settle(session, run)
+                _mark_processed(session, [item.event_id for item in run if item.event_id is not None])
+                faults.point("event.before_commit")
+        except (OperationalError, InterfaceError):
+            raise  # the database itself is gone: nothing in this batch can commit
+        except Exception:
+            orders.forget_locked_orders(session)  # what the savepoint did to them is gone
+            log.exception("settling %d events together failed; applying them one by one", len(run))
+        else:
+            _add_pushes(batch, requested)
+            return
+    for item in run:
+        assert item.event_id is not None
+        try:
+            with session.begin_nested():
+                requested = engine.settle(session, [item])
+                _mark_processed(session, [item.event_id])
+                faults.point("event.before_commit")
+        except (OperationalError, InterfaceError):
+            raise
+        except DataError as exc:
+            orders.forget_locked_orders(session)
+            batch.unstorable[item.event_id] = f"the payload holds a value the database can't store: {exc.orig}"
+        except Exception as exc:
+            orders.forget_locked_orders(session)
+            batch.errors[item.event_id] = f"{type(exc).__name__}: {exc}"
+        else:
+            _add_pushes(batch, requested)
+
+
+def _add_pushes(batch: Batch, requested: list[tuple[int, int]]) -> None:
+    for push in requested:
+        if push not in batch.pushes:  # a member touched twice in a batch is synced once
+            batch.pushes.append(push)
+
+
+def _parse_pending(storage: Storage, event_ids: list[int]) -> dict[int, StoreEvent]:
+    # The claimed events read through their shops' adapters (event id -> event) before the batch's
     # write transaction, which on SQLite holds the one write lock that the receiver's inserts wait for. A
     # stored body, its topic and a shop's platform never change, so this is what parsing under the lock
     # would give; the transaction still checks that each event is pending.
     table = WebhookEvent.__table__
     query = (
-        select(table.c.id, table.c.shop_id, table.c.topic, table.c.body, Shop.platform)
+        select(table.c.id, table.c.topic, table.c.body, Shop.platform)
         .join(Shop, Shop.id == table.c.shop_id)
         .where(table.c.id.in_(event_ids), table.c.status == WebhookEvent.PENDING)
         .where(~table.c.topic.startswith("carrier/"))
     )
-    readable: dict[int, tuple[int, StoreEvent]] = {}
+    readable: dict[int, StoreEvent] = {}
     with storage.session(read_only=True) as session:
         rows = session.execute(query).all()
     for row in rows:
         try:
-            readable[row.id] = (row.shop_id, get_adapter(row.platform).parse(row.topic, decode_json(row.body)))
+            readable[row.id] = get_adapter(row.platform).parse(row.topic, decode_json(row.body))
         except Exception:  # unreadable, or an adapter bug: the per-event path records why
             continue
     return readable
@@ -186,11 +248,6 @@ def _parse_pending(storage: Storage, event_ids: list[int]) -> dict[int, tuple[in
 def shop_currency(shop: Shop) -> str | None:
     """The shop's own currency: the merchant's setting, else what the store reported or its first order."""
     return programme_of(shop).currency or shop.currency
-
-
-def _needs_no_conversion(shop: Shop, event: StoreEvent) -> bool:
-    order = event.order
-    return order is None or order.currency == shop_currency(shop)
 
 
 def _in_shop_currency(shop: Shop, event: StoreEvent) -> StoreEvent:
@@ -208,49 +265,6 @@ def _in_shop_currency(shop: Shop, event: StoreEvent) -> StoreEvent:
         shop.currency, shop.currency_confirmed = order.currency, False
         return event
     return currencies.in_shop_currency(event, currency)
-
-
-def _settle_together(session: Session, readable: dict[int, tuple[int, StoreEvent]], batch: Batch) -> set[int]:
-    # The batch's plain paid orders in a few set-wise statements (connector/settle/batch.py), in a savepoint:
-    # if anything there raises, it rolls back and every event takes the per-event path instead.
-    if not readable:
-        return set()
-    table = WebhookEvent.__table__
-    query = select(table.c.id).where(table.c.id.in_(list(readable)), table.c.status == WebhookEvent.PENDING)
-    if session.get_bind().dialect.name == "postgresql":
-        query = query.with_for_update()
-    parsed = []
-    for event_id in sorted(session.scalars(query)):
-        shop_id, event = readable[event_id]
-        shop = session.get(Shop, shop_id)
-        if shop is None:
-            continue
-        if event.order is not None and shop_currency(shop) is None:
-            _in_shop_currency(shop, event)  # the shop's first order tells its currency
-        if _needs_no_conversion(shop, event):  # the rest go per event, converted there
-            parsed.append(batch_settle.Parsed(event_id, shop, event))
-    if not parsed:
-        return set()
-    try:
-        with session.begin_nested():
-            settled = batch_settle.settle_together(session, parsed)
-            if settled.events:
-                session.execute(
-                    update(table)
-                    .where(table.c.id.in_(settled.events))
-                    .values(status=WebhookEvent.PROCESSED, error=None, processed_at=utcnow())
-                )
-                faults.point("event.before_commit")
-    except (OperationalError, InterfaceError):
-        raise
-    except Exception:
-        log.exception("settling %d events together failed; applying them one by one", len(parsed))
-        orders.forget_locked_orders(session)
-        return set()
-    for push in settled.pushes:
-        if push not in batch.pushes:
-            batch.pushes.append(push)
-    return set(settled.events)
 
 
 def fail(storage: Storage, event_id: int, error: str) -> None:

@@ -105,6 +105,10 @@ def append_many(session: Session, shop_id: int, entries: list[tuple[int, NewEntr
             .values(points=CustomerRecord.points + bindparam("gained")),
             moves,
         )
+        for move in moves:  # members already loaded read their new balance on next use
+            loaded = session.identity_map.get(session.identity_key(CustomerRecord, move["member"]))
+            if loaded is not None:
+                session.expire(loaded, ["points"])
     return gained
 
 

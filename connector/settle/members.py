@@ -16,35 +16,61 @@ from connector.settle import ledger
 
 
 def customer_record(session: Session, shop_id: int, customer: Customer) -> CustomerRecord | None:
-    """The member record for ``customer``, created on first sight; None when there's no one to credit.
+    """The member record for ``customer``, created on first sight; None when there's no one to credit."""
+    return customer_records(session, shop_id, [customer]).get(customer.key)
+
+
+def customer_records(
+    session: Session, shop_id: int, customers: list[Customer]
+) -> dict[str | None, CustomerRecord | None]:
+    """The member records for ``customers`` by key, created on first sight, in a few statements for all.
     A guest whose e-mail has an account is that account; an account takes over its e-mail's guest points."""
-    key = customer.key
-    if key is None:
-        return None
-    if customer.id is None and customer.email:
-        account = session.scalars(
+    found: dict[str | None, CustomerRecord | None] = {None: None}
+    guest_emails = {c.email for c in customers if c.id is None and c.email}
+    if guest_emails:
+        accounts = session.scalars(
             select(CustomerRecord)
             .where(
                 CustomerRecord.shop_id == shop_id,
-                CustomerRecord.email == customer.email,
+                CustomerRecord.email.in_(guest_emails),
                 CustomerRecord.platform_id.is_not(None),
             )
             .order_by(CustomerRecord.id)
-            .limit(1)
-        ).first()
-        if account is not None:
-            return account
+        )
+        for account in accounts:
+            found.setdefault(f"email:{account.email}", account)
+    fresh = {c.key: c for c in customers if c.key and c.key not in found}
+    if not fresh:
+        return found
     session.execute(
         insert_customer_once(session.get_bind().dialect.name),
-        {"shop_id": shop_id, "key": key, "platform_id": customer.id, "email": customer.email, "points": 0},
+        [
+            {"shop_id": shop_id, "key": c.key, "platform_id": c.id, "email": c.email, "points": 0}
+            for c in fresh.values()
+        ],
     )
-    record = session.scalars(
-        select(CustomerRecord).where(CustomerRecord.shop_id == shop_id, CustomerRecord.key == key)
-    ).one()
-    merge_member(record, customer)
-    if customer.id is not None and record.email:
-        merge_guest(session, shop_id, record)
-    return record
+    records = session.scalars(
+        select(CustomerRecord).where(CustomerRecord.shop_id == shop_id, CustomerRecord.key.in_(list(fresh)))
+    )
+    accounts_with_email = []
+    for record in records:
+        merge_member(record, fresh[record.key])
+        found[record.key] = record
+        if fresh[record.key].id is not None and record.email:
+            accounts_with_email.append(record)
+    if accounts_with_email:
+        guests = set(
+            session.scalars(
+                select(CustomerRecord.key).where(
+                    CustomerRecord.shop_id == shop_id,
+                    CustomerRecord.key.in_([f"email:{account.email}" for account in accounts_with_email]),
+                )
+            )
+        )
+        for account in accounts_with_email:
+            if f"email:{account.email}" in guests:
+                merge_guest(session, shop_id, account)
+    return found
 
 
 MEMBER_FIELDS = ("email", "first_name", "last_name")

@@ -47,8 +47,8 @@ def spend_since(session: Session, customer_id: int, since: datetime) -> tuple[De
     return money_from_units(total), read_time(oldest)
 
 
-def spends(session: Session, shop_id: int, since: datetime) -> dict[int, Decimal]:
-    """Every member's spend since ``since``, as ``spend_since`` counts it, in one query for the whole shop."""
+def spends(session: Session, shop_id: int, since: datetime, members: list[int] | None = None) -> dict[int, Decimal]:
+    """Every member's spend since ``since`` (or only ``members``'), as ``spend_since`` counts it, in one query."""
     placed = func.coalesce(OrderRecord.placed_at, OrderRecord.updated_at)
     refunded = (
         select(func.coalesce(func.sum(money_units(RefundRecord.merchandise_amount)), 0))
@@ -60,7 +60,7 @@ def spends(session: Session, shop_id: int, since: datetime) -> dict[int, Decimal
         select(OrderRecord.customer_id, func.sum(case((kept > 0, kept), else_=0)))
         .where(
             OrderRecord.shop_id == shop_id,
-            OrderRecord.customer_id.is_not(None),
+            OrderRecord.customer_id.is_not(None) if members is None else OrderRecord.customer_id.in_(members),
             OrderRecord.paid.is_(True),
             OrderRecord.cancelled.is_(False),
             OrderRecord.fully_refunded.is_(False),

@@ -15,8 +15,9 @@ from datetime import datetime, timedelta
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from connector.db.storage import upsert_insert
 from connector.db.tables import OrderRecord, ShipmentRecord, Shop, TrackingEvent, WebhookEvent, utcnow
-from connector.model import CarrierUpdate, TrackingPush, tracking_key
+from connector.model import CarrierUpdate, Shipment, ShipmentStatus, TrackingPush, tracking_key
 from connector.outbox import notices
 from connector.outbox import requests as outbox
 from connector.outbox.pushes import TRACKING, tracking_payload
@@ -240,3 +241,54 @@ def _found_their_shipment(event_ids: set[int], session: Session) -> None:
             .where(WebhookEvent.id.in_(event_ids), WebhookEvent.status == WebhookEvent.UNMATCHED)
             .values(status=WebhookEvent.PROCESSED, processed_at=utcnow())
         )
+
+
+def record_shipment(session: Session, shop: Shop, shipment: Shipment) -> None:
+    """Keep a shipment's newest state; an older update arriving late doesn't overwrite a newer one."""
+    values = {
+        "order_id": shipment.order_id,
+        "status": shipment.status,
+        "shipment_status": shipment.shipment_status,
+        "carrier": shipment.carrier,
+        "tracking_number": shipment.tracking_number,
+        "tracking_key": tracking_key(shipment.tracking_number) if shipment.tracking_number else None,
+        "tracking_url": shipment.tracking_url,
+        "store_updated_at": shipment.updated_at,
+    }
+    session.execute(
+        upsert_insert(session, ShipmentRecord)
+        .values(shop_id=shop.id, shipment_id=shipment.id, **values)
+        .on_conflict_do_nothing(index_elements=["shop_id", "shipment_id"])
+    )
+    row = session.scalars(
+        select(ShipmentRecord)
+        .where(ShipmentRecord.shop_id == shop.id, ShipmentRecord.shipment_id == shipment.id)
+        .with_for_update()
+    ).one()
+    newer = shipment.updated_at is None or row.store_updated_at is None or shipment.updated_at >= row.store_updated_at
+    if newer:
+        for name, value in values.items():
+            setattr(row, name, value)
+    _store_knows(session, shop, row, shipment.shipment_status, shipment.updated_at)
+
+
+def record_shipment_status(session: Session, shop: Shop, news: ShipmentStatus) -> None:
+    """The store's own news about a shipment we know: it needn't be told, and nothing older should be."""
+    row = session.scalars(
+        select(ShipmentRecord)
+        .where(ShipmentRecord.shop_id == shop.id, ShipmentRecord.shipment_id == news.shipment_id)
+        .with_for_update()
+    ).first()
+    if row is not None:
+        if news.status:
+            record_store_news(session, shop, row, news.status, news.happened_at)
+        _store_knows(session, shop, row, news.status, news.happened_at)
+
+
+def _store_knows(
+    session: Session, shop: Shop, row: ShipmentRecord, status: str | None, happened_at: datetime | None
+) -> None:
+    if status and is_news(status, row.tracking_progress):
+        row.tracking_status = status
+        row.tracking_progress = further(row.tracking_progress, status)
+        follow_up(session, shop, row, status, happened_at, detail=None)

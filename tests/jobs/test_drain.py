@@ -18,7 +18,6 @@ from connector.queue import drain as jobqueue
 from connector.queue import telemetry
 from connector.queue.connection import QUEUE_NAME
 from connector.queue.drain import drain_flag
-from connector.settle import batch as batch_settle
 from connector.settle import orders
 from jobs import events
 from tests.support import drain, post_all_at_once, run_workers, sandbox_order, sandbox_webhook
@@ -52,27 +51,24 @@ def test_many_webhooks_wake_one_drain_that_takes_them_all(
 def test_an_event_that_raises_is_rolled_back_alone_and_retried_on_its_own(
     client: FlaskClient, sandbox_shop: Shop, storage: Storage, redis: Redis, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    apply_event = orders.apply_event
+    merge_order = orders.merge_order
     failures = []
 
-    def once_broken(session: Any, shop: Any, event: Any, event_id: int | None = None) -> Any:
-        if event.order is not None and event.order.id == "o1" and not failures:
-            failures.append(event_id)
-            apply_event(session, shop, event, event_id)  # its writes are in the savepoint that rolls back
+    def broken_twice(row: Any, order: Any, customer_id: int | None) -> None:
+        merge_order(row, order, customer_id)  # its writes are in the savepoint that rolls back
+        if order.id == "o1" and len(failures) < 2:  # with the batch, then alone
+            failures.append(order.id)
             raise RuntimeError("a bug met halfway")
-        return apply_event(session, shop, event, event_id)
 
-    monkeypatch.setattr(orders, "apply_event", once_broken)
-    # Plain paid orders are settled together first (tests/jobs/test_batch_settle.py); this is the per-event path.
-    monkeypatch.setattr(batch_settle, "settle_together", lambda session, parsed: batch_settle.Settled())
+    monkeypatch.setattr(orders, "merge_order", broken_twice)
     for n in range(3):
         post(client, sandbox_shop, f"o{n}", "100.00")
     assert events.drain_events() == 3
     assert ledger_points(storage) == {"order:o0:earned": 100, "order:o2:earned": 100}
     with storage.session() as session:
-        broken = session.get(WebhookEvent, failures[0])
+        [broken] = session.scalars(select(WebhookEvent).where(WebhookEvent.status == "pending"))
         assert (broken.status, broken.attempts, broken.error) == ("pending", 1, "RuntimeError: a bug met halfway")
-    assert f"event-{failures[0]}" in Queue(QUEUE_NAME, connection=redis).job_ids
+    assert f"event-{broken.id}" in Queue(QUEUE_NAME, connection=redis).job_ids
     drain(redis)
     assert ledger_points(storage) == {f"order:o{n}:earned": 100 for n in range(3)}
 
@@ -80,17 +76,17 @@ def test_an_event_that_raises_is_rolled_back_alone_and_retried_on_its_own(
 def test_after_a_rolled_back_event_the_next_one_for_the_same_order_in_the_batch_counts_once(
     client: FlaskClient, sandbox_shop: Shop, storage: Storage, redis: Redis, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    apply_event = orders.apply_event
+    settle = orders.settle
     failures = []
 
-    def first_try_broken(session: Any, shop: Any, event: Any, event_id: int | None = None) -> Any:
-        applied = apply_event(session, shop, event, event_id)  # creates the order row and its entry...
+    def first_try_broken(session: Any, shop: Any, programme: Any, rows: Any, event_ids: Any) -> Any:
+        settled = settle(session, shop, programme, rows, event_ids)  # creates the order row and its entry...
         if not failures:
-            failures.append(event_id)
+            failures.append(event_ids)
             raise RuntimeError("a bug met after the order row was made")  # ...which the savepoint undoes
-        return applied
+        return settled
 
-    monkeypatch.setattr(orders, "apply_event", first_try_broken)
+    monkeypatch.setattr(orders, "settle", first_try_broken)
     order = sandbox_webhook(sandbox_shop, sandbox_order("o1", "100.00", "c-1"), "first")
     again = sandbox_webhook(sandbox_shop, sandbox_order("o1", "100.00", "c-1"), "second")  # a retry, new id
     for request in (order, again):

@@ -1,0 +1,168 @@
+"""Settling store events: one engine for a batch, where a single event is a batch of one.
+
+The events go in rounds. No two events of a round touch the same order, member or e-mail address, and an
+event comes in a later round than every earlier event that touches one of its own; so each round can be
+applied set-wise (a few statements for all its events) and ends exactly as the events one at a time would.
+A round records the facts (orders, members, refunds, cancellations, shipments), settles every order it
+touched (``orders.settle``), then follows up: gifts for orders earned just now, tiers, referrals, sign-up
+points, and a sync of each member whose standing changed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from decimal import Decimal
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from connector.db.tables import CustomerRecord, OrderRecord, Shop, utcnow
+from connector.model import Customer, StoreEvent
+from connector.outbox import pushes
+from connector.programme import ProgrammeSettings, programme_of
+from connector.settle import gifts, members, orders, tiers, tracking
+from connector.settle.growth import referrals
+
+Key = tuple[str, str]
+
+
+@dataclass(frozen=True)
+class Item:
+    """A store event to settle, with its shop (read through the shop's adapter, in the shop's currency)."""
+
+    event_id: int | None
+    shop: Shop
+    event: StoreEvent
+
+
+def settle(session: Session, items: list[Item]) -> list[tuple[int, int]]:
+    """Apply ``items`` (in the order they arrived) round by round. Returns the pushes asked for, as
+    (push id, shop id), each once."""
+    asked: dict[tuple[int, int], None] = {}
+    for round_ in rounds(session, items):
+        by_shop: dict[int, list[Item]] = {}
+        for item in round_:
+            by_shop.setdefault(item.shop.id, []).append(item)
+        for group in by_shop.values():
+            shop = group[0].shop
+            for push_id in _settle_round(session, shop, programme_of(shop), group):
+                asked[(push_id, shop.id)] = None
+    return list(asked)
+
+
+def rounds(session: Session, items: list[Item]) -> list[list[Item]]:
+    """``items`` in rounds: each goes one round after the last earlier item that shares a key with it."""
+    if len(items) < 2:
+        return [items] if items else []
+    stored = _stored_emails(session, items)
+    last: dict[tuple[int, str, str], int] = {}
+    placed: list[list[Item]] = []
+    for item in items:
+        keys = [(item.shop.id, *key) for key in touches(item.event, stored.get(item.shop.id, {}))]
+        at = max((last[key] + 1 for key in keys if key in last), default=0)
+        for key in keys:
+            last[key] = at
+        if at == len(placed):
+            placed.append([])
+        placed[at].append(item)
+    return placed
+
+
+def touches(event: StoreEvent, stored_emails: dict[str, str]) -> set[Key]:
+    """What an event reads or changes that another event could too: its orders, its members, and their
+    e-mail addresses as given and as stored (a guest's order goes to the account with that address)."""
+    order_ids = [r.order_id for r in event.refunds] + [s.order_id for s in event.shipments]
+    order_ids += [s.order_id for s in event.shipment_statuses]
+    order_ids += [o.id for o in (event.order,) if o] + [g.order_id for g in (event.order_gone,) if g]
+    keys: set[Key] = {("order", order_id) for order_id in order_ids}
+    for customer in _customers(event):
+        if customer.key:
+            keys.add(("member", customer.key))
+            if customer.key in stored_emails:
+                keys.add(("email", stored_emails[customer.key]))
+        if customer.email:
+            keys.add(("email", customer.email))
+    return keys
+
+
+def _customers(event: StoreEvent) -> list[Customer]:
+    return [*((event.order.customer,) if event.order else ()), *event.customers]
+
+
+def _stored_emails(session: Session, items: list[Item]) -> dict[int, dict[str, str]]:
+    wanted: dict[int, set[str]] = {}
+    for item in items:
+        wanted.setdefault(item.shop.id, set()).update(c.key for c in _customers(item.event) if c.key)
+    stored: dict[int, dict[str, str]] = {}
+    for shop_id, keys in wanted.items():
+        rows = session.execute(
+            select(CustomerRecord.key, CustomerRecord.email).where(
+                CustomerRecord.shop_id == shop_id, CustomerRecord.key.in_(keys), CustomerRecord.email.is_not(None)
+            )
+        )
+        stored[shop_id] = {key: email for key, email in rows}
+    return stored
+
+
+def _settle_round(session: Session, shop: Shop, programme: ProgrammeSettings, items: list[Item]) -> list[int]:
+    asked: list[int] = []
+    events = [item.event for item in items]
+    event_of = {order_id: item.event_id for item in items for order_id in _order_ids(item.event)}
+    rows = orders.lock_orders(session, shop.id, list(event_of))
+    people = members.customer_records(session, shop.id, [c for event in events for c in _customers(event)])
+    for event in events:
+        if event.order is not None:
+            buyer = people.get(event.order.customer.key)
+            orders.merge_order(rows[event.order.id], event.order, buyer.id if buyer is not None else None)
+        if event.order_gone is not None:
+            rows[event.order_gone.order_id].cancelled = True  # a deleted order counts as cancelled
+            rows[event.order_gone.order_id].updated_at = utcnow()
+    orders.record_refunds(session, shop.id, [refund for event in events for refund in event.refunds])
+    for event in events:
+        for shipment in event.shipments:
+            tracking.record_shipment(session, shop, shipment)
+            asked += tracking.apply_tracking(session, shop, shipment.tracking_number)
+        for news in event.shipment_statuses:
+            tracking.record_shipment_status(session, shop, news)
+
+    settled = orders.settle(session, shop, programme, list(rows.values()), event_of)
+    asked += settled.pushes
+    changed = set(settled.members)
+    for row in settled.newly_earned:
+        asked += gifts.for_paid_order(session, shop, row)
+    changed |= _tiers(session, shop, programme, rows.values(), asked)
+    for row in rows.values():
+        changed.update(referrals.on_order(session, shop, row))
+    for event in events:
+        for account in event.customers:
+            record = people.get(account.key)
+            if record is not None:
+                members.welcome(session, shop, record)
+                changed.add(record.id)
+    for member_id in sorted(changed):
+        record = session.get(CustomerRecord, member_id)
+        if record is not None and (push_id := pushes.request_customer_sync(session, shop, record)):
+            asked.append(push_id)
+    return asked
+
+
+def _order_ids(event: StoreEvent) -> list[str]:
+    ids = [o.id for o in (event.order,) if o] + [r.order_id for r in event.refunds]
+    return ids + [g.order_id for g in (event.order_gone,) if g]
+
+
+def _tiers(
+    session: Session, shop: Shop, programme: ProgrammeSettings, rows: Iterable[OrderRecord], asked: list[int]
+) -> set[int]:
+    """Put the buyers of the round's orders in the tier their spend earns (one read of their spend)."""
+    buyers = [session.get(CustomerRecord, row.customer_id) for row in rows if row.customer_id is not None]
+    placed = {b.id: b for b in buyers if b is not None and (programme.tiers or b.tier is not None)}
+    if not placed:
+        return set()
+    spent = tiers.spends(session, shop.id, utcnow() - tiers.WINDOW, list(placed))
+    return {
+        member.id
+        for member in placed.values()
+        if tiers.recompute(session, shop, member, "order", asked, amount=spent.get(member.id, Decimal(0)))
+    }
