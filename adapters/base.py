@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import re
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -356,13 +357,14 @@ def currency_field(value: Any) -> str:
     return value.upper()
 
 
+NOT_ALPHANUMERIC = re.compile(r"[\W_]+")
+r"""Anything but letters and digits (``str.isalnum``): ``\w`` is those and the underscore."""
+
+
 def address_key(street: Any, postcode: Any, country: Any) -> str | None:
     """A fingerprint of a shipping address (street, postcode, country; case, spaces and punctuation aside),
     or None without a street."""
-    parts = [
-        "".join(ch for ch in str(v).lower() if ch.isalnum()) if isinstance(v, str) else ""
-        for v in (street, postcode, country)
-    ]
+    parts = [NOT_ALPHANUMERIC.sub("", v.lower()) if isinstance(v, str) else "" for v in (street, postcode, country)]
     if not parts[0]:
         return None
     return hashlib.sha256("|".join(parts).encode()).hexdigest()[:32]

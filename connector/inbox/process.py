@@ -18,7 +18,7 @@ from connector.inbox.receive import decode_json
 from connector.model import AmountLimitError, StoreEvent
 from connector.programme import programme_of
 from connector.rules import currency as currencies
-from connector.settle import engine, lifecycle, orders, tracking
+from connector.settle import engine, lifecycle, tracking
 from connector.settle.after_delivery import care
 
 log = logging.getLogger(__name__)
@@ -54,9 +54,7 @@ def _process_in(session: Session, event_id: int, *, count_attempt: bool) -> Proc
     return Processed(WebhookEvent.PROCESSED, requested)
 
 
-def _prepare(
-    session: Session, event_id: int, *, count_attempt: bool, parsed: StoreEvent | None = None
-) -> Processed | engine.Item:
+def _prepare(session: Session, event_id: int, *, count_attempt: bool) -> Processed | engine.Item:
     """Lock a pending event and read it. A store's order, refund, shipment or account event comes back to
     be settled; anything else (carrier news, an uninstall or erasure, a payload that can't be read or
     converted) is applied or failed here, and its outcome comes back."""
@@ -71,8 +69,6 @@ def _prepare(
     try:
         if service is not None:
             carrier_news = get_tracking_service(service).read({}, decode_json(event.body)).updates
-        elif parsed is not None:
-            store_event = parsed
         else:
             store_event = get_adapter(event.shop.platform).parse(event.topic, decode_json(event.body))
     except (PayloadError, UnknownTrackingService, AmountLimitError) as exc:
@@ -88,13 +84,22 @@ def _prepare(
     if store_event.lifecycle is not None:
         lifecycle.apply(session, event.shop, store_event.lifecycle)
         return _done(event, WebhookEvent.PROCESSED, [])
+    return _store_item(session, event.id, event.shop, store_event) or Processed(event.status)
+
+
+def _store_item(session: Session, event_id: int, shop: Shop, store_event: StoreEvent) -> engine.Item | None:
+    """A store's event to settle, in the shop's currency; None when it can't be converted (then it fails
+    and waits in the care queue)."""
     try:
-        store_event = _in_shop_currency(event.shop, store_event)
+        store_event = _in_shop_currency(shop, store_event)
     except currencies.CurrencyUnknown as exc:
         order_id = store_event.order.id if store_event.order is not None else None
-        care.open_item(session, event.shop_id, "no_points", f"no_points:{event.id}", order_id=order_id, detail=str(exc))
-        return _failed(event, f"needs attention: {exc}")
-    return engine.Item(event.id, event.shop, store_event)
+        care.open_item(session, shop.id, "no_points", f"no_points:{event_id}", order_id=order_id, detail=str(exc))
+        event = session.get(WebhookEvent, event_id)
+        assert event is not None
+        _failed(event, f"needs attention: {exc}")
+        return None
+    return engine.Item(event_id, shop, store_event)
 
 
 def _failed(event: WebhookEvent, error: str) -> Processed:
@@ -159,27 +164,41 @@ def process_batch(storage: Storage, event_ids: list[int]) -> Batch:
     batch = Batch(claimed=list(event_ids))
     readable = _parse_pending(storage, event_ids)
     with storage.session() as session:
+        pending = _lock_pending(session, list(readable))
         run: list[engine.Item] = []
         for event_id in event_ids:
+            store_event, shop_id = readable.get(event_id), pending.get(event_id)
+            if store_event is not None and store_event.lifecycle is None:
+                shop = session.get(Shop, shop_id) if shop_id is not None else None
+                if shop is not None and (item := _store_item(session, event_id, shop, store_event)) is not None:
+                    run.append(item)
+                continue  # else no longer pending, or failed as it can't be converted
+            _settle_run(session, run, batch)  # what came before this event is settled before it
+            run = []
             try:
                 with session.begin_nested():
-                    prepared = _prepare(session, event_id, count_attempt=False, parsed=readable.get(event_id))
+                    _add_pushes(batch, _process_in(session, event_id, count_attempt=False).pushes)
             except (OperationalError, InterfaceError):
                 raise
             except DataError as exc:
                 batch.unstorable[event_id] = f"the payload holds a value the database can't store: {exc.orig}"
-                continue
             except Exception as exc:
                 batch.errors[event_id] = f"{type(exc).__name__}: {exc}"
-                continue
-            if isinstance(prepared, engine.Item):
-                run.append(prepared)
-                continue
-            _settle_run(session, run, batch)  # what came before this event is settled before it
-            run = []
-            _add_pushes(batch, prepared.pushes)
         _settle_run(session, run, batch)
     return batch
+
+
+def _lock_pending(session: Session, event_ids: list[int]) -> dict[int, int]:
+    """Which of the events are still pending, locked: event id -> shop id."""
+    table = WebhookEvent.__table__
+    query = (
+        select(table.c.id, table.c.shop_id)
+        .where(table.c.id.in_(event_ids), table.c.status == WebhookEvent.PENDING)
+        .order_by(table.c.id)
+    )
+    if session.get_bind().dialect.name == "postgresql":
+        query = query.with_for_update()
+    return {event_id: shop_id for event_id, shop_id in session.execute(query)}
 
 
 def _settle_run(session: Session, run: list[engine.Item], batch: Batch) -> None:
@@ -192,7 +211,6 @@ def _settle_run(session: Session, run: list[engine.Item], batch: Batch) -> None:
         except (OperationalError, InterfaceError):
             raise  # the database itself is gone: nothing in this batch can commit
         except Exception:
-            orders.forget_locked_orders(session)  # what the savepoint did to them is gone
             log.exception("settling %d events together failed; applying them one by one", len(run))
         else:
             _add_pushes(batch, requested)
@@ -207,10 +225,8 @@ def _settle_run(session: Session, run: list[engine.Item], batch: Batch) -> None:
         except (OperationalError, InterfaceError):
             raise
         except DataError as exc:
-            orders.forget_locked_orders(session)
             batch.unstorable[item.event_id] = f"the payload holds a value the database can't store: {exc.orig}"
         except Exception as exc:
-            orders.forget_locked_orders(session)
             batch.errors[item.event_id] = f"{type(exc).__name__}: {exc}"
         else:
             _add_pushes(batch, requested)

@@ -3,9 +3,9 @@
 The events go in rounds. No two events of a round touch the same order, member or e-mail address, and an
 event comes in a later round than every earlier event that touches one of its own; so each round can be
 applied set-wise (a few statements for all its events) and ends exactly as the events one at a time would.
-A round records the facts (orders, members, refunds, cancellations, shipments), settles every order it
-touched (``orders.settle``), then follows up: gifts for orders earned just now, tiers, referrals, sign-up
-points, and a sync of each member whose standing changed.
+A round records the facts (orders, members, refunds, cancellations) and settles every order it touched
+(``orders.settle``), writing them out together; then come the shipments and their parcel news, gifts for
+orders earned just now, tiers, referrals, sign-up points, and a sync of each member whose standing changed.
 """
 
 from __future__ import annotations
@@ -17,7 +17,9 @@ from decimal import Decimal
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from connector.db.tables import CustomerRecord, OrderRecord, Shop, utcnow
+from connector.db import order_rows
+from connector.db.order_rows import OrderRow
+from connector.db.tables import CustomerRecord, Shop, utcnow
 from connector.model import Customer, StoreEvent
 from connector.outbox import pushes
 from connector.programme import ProgrammeSettings, programme_of
@@ -106,35 +108,23 @@ def _stored_emails(session: Session, items: list[Item]) -> dict[int, dict[str, s
 
 
 def _settle_round(session: Session, shop: Shop, programme: ProgrammeSettings, items: list[Item]) -> list[int]:
-    asked: list[int] = []
-    events = [item.event for item in items]
-    event_of = {order_id: item.event_id for item in items for order_id in _order_ids(item.event)}
-    rows = orders.lock_orders(session, shop.id, list(event_of))
-    people = members.customer_records(session, shop.id, [c for event in events for c in _customers(event)])
-    for event in events:
-        if event.order is not None:
-            buyer = people.get(event.order.customer.key)
-            orders.merge_order(rows[event.order.id], event.order, buyer.id if buyer is not None else None)
-        if event.order_gone is not None:
-            rows[event.order_gone.order_id].cancelled = True  # a deleted order counts as cancelled
-            rows[event.order_gone.order_id].updated_at = utcnow()
-    orders.record_refunds(session, shop.id, [refund for event in events for refund in event.refunds])
-    for event in events:
+    with session.no_autoflush:  # the facts and entries go out once, together, before the follow-ups read them
+        rows, people, settled = _record_and_settle(session, shop, programme, items)
+    session.flush()
+    asked = list(settled.pushes)
+    for event in (item.event for item in items):
         for shipment in event.shipments:
             tracking.record_shipment(session, shop, shipment)
             asked += tracking.apply_tracking(session, shop, shipment.tracking_number)
         for news in event.shipment_statuses:
             tracking.record_shipment_status(session, shop, news)
-
-    settled = orders.settle(session, shop, programme, list(rows.values()), event_of)
-    asked += settled.pushes
     changed = set(settled.members)
     for row in settled.newly_earned:
         asked += gifts.for_paid_order(session, shop, row)
     changed |= _tiers(session, shop, programme, rows.values(), asked)
     for row in rows.values():
         changed.update(referrals.on_order(session, shop, row))
-    for event in events:
+    for event in (item.event for item in items):
         for account in event.customers:
             record = people.get(account.key)
             if record is not None:
@@ -147,13 +137,34 @@ def _settle_round(session: Session, shop: Shop, programme: ProgrammeSettings, it
     return asked
 
 
+def _record_and_settle(
+    session: Session, shop: Shop, programme: ProgrammeSettings, items: list[Item]
+) -> tuple[dict[str, OrderRow], dict[str | None, CustomerRecord | None], orders.Settled]:
+    events = [item.event for item in items]
+    event_of = {order_id: item.event_id for item in items for order_id in _order_ids(item.event)}
+    # Members first: an account that takes over a guest's points takes over the guest's orders too.
+    people = members.customer_records(session, shop.id, [c for event in events for c in _customers(event)])
+    rows = order_rows.lock(session, shop.id, list(event_of))
+    for event in events:
+        if event.order is not None:
+            buyer = people.get(event.order.customer.key)
+            orders.merge_order(rows[event.order.id], event.order, buyer.id if buyer is not None else None)
+        if event.order_gone is not None:
+            rows[event.order_gone.order_id].cancelled = True  # a deleted order counts as cancelled
+            rows[event.order_gone.order_id].updated_at = utcnow()
+    orders.record_refunds(session, shop.id, [refund for event in events for refund in event.refunds])
+    settled = orders.settle(session, shop, programme, list(rows.values()), event_of)
+    order_rows.write(session, list(rows.values()))
+    return rows, people, settled
+
+
 def _order_ids(event: StoreEvent) -> list[str]:
     ids = [o.id for o in (event.order,) if o] + [r.order_id for r in event.refunds]
     return ids + [g.order_id for g in (event.order_gone,) if g]
 
 
 def _tiers(
-    session: Session, shop: Shop, programme: ProgrammeSettings, rows: Iterable[OrderRecord], asked: list[int]
+    session: Session, shop: Shop, programme: ProgrammeSettings, rows: Iterable[OrderRow], asked: list[int]
 ) -> set[int]:
     """Put the buyers of the round's orders in the tier their spend earns (one read of their spend)."""
     buyers = [session.get(CustomerRecord, row.customer_id) for row in rows if row.customer_id is not None]

@@ -14,6 +14,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from connector.db.columns import month_day
+from connector.db.order_rows import OrderRow
 from connector.db.tables import CustomerRecord, OrderRecord, Shop, utcnow
 from connector.outbox import pushes
 from connector.programme import GiftRule, programme_of
@@ -64,7 +65,7 @@ def _give(
     return push_id
 
 
-def for_paid_order(session: Session, shop: Shop, order: OrderRecord) -> list[int]:
+def for_paid_order(session: Session, shop: Shop, order: OrderRow) -> list[int]:
     """Gifts the rules give for an order that has just been paid. Returns push ids."""
     rules = programme_of(shop).gifts
     if not rules or order.customer_id is None:

@@ -4,67 +4,29 @@ Events only record facts (an order was paid, a refund of X was made, the order w
 :func:`settle` then derives the points each order should stand at and appends the missing entries.
 Because settling depends only on the facts and not on the order events arrived in, a refund before
 its payment, a cancellation before anything, or a replay of any of them all end at the same balance.
-Every function takes many orders at once: the engine (``connector.settle.engine``) hands it a round.
+Every function takes many orders at once, as plain rows (``connector.db.order_rows``): the engine
+(``connector.settle.engine``) hands it a round.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from connector.db.columns import money_from_units, money_units
-from connector.db.storage import insert_once, upsert_insert
-from connector.db.tables import CustomerRecord, LedgerEntry, OrderRecord, RefundRecord, Shop, utcnow
+from connector.db.order_rows import OrderRow
+from connector.db.storage import upsert_insert
+from connector.db.tables import CustomerRecord, LedgerEntry, RefundRecord, Shop, utcnow
 from connector.model import Order, Refund
 from connector.programme import ProgrammeSettings
 from connector.rules import points as rules
 from connector.settle import ledger, spent_points, tiers
 
-LOCKED_ORDERS = "sadakat_locked_orders"
 
-
-def lock_orders(session: Session, shop_id: int, order_ids: list[str]) -> dict[str, OrderRecord]:
-    """The orders' rows, created if unseen, locked until the transaction ends so settles don't interleave:
-    one insert and one select for all of them, in id order (two transactions lock in the same order).
-
-    Read and locked once per transaction: later calls get the same rows (``forget_locked_orders`` after a
-    savepoint rolls back)."""
-    held: dict[tuple[int, str], OrderRecord] = session.info.setdefault(LOCKED_ORDERS, {})
-    unseen = sorted({order_id for order_id in order_ids if (shop_id, order_id) not in held})
-    if unseen:
-        fresh = {"paid": False, "cancelled": False, "fully_refunded": False, "test": False}
-        session.execute(
-            insert_order_once(session.get_bind().dialect.name),
-            [{"shop_id": shop_id, "order_id": order_id} | fresh for order_id in unseen],
-        )
-        rows = session.scalars(
-            select(OrderRecord)
-            .where(OrderRecord.shop_id == shop_id, OrderRecord.order_id.in_(unseen))
-            .order_by(OrderRecord.id)
-            .with_for_update()
-            .execution_options(populate_existing=True)
-        )
-        for row in rows:
-            held[(shop_id, row.order_id)] = row
-    return {order_id: held[(shop_id, order_id)] for order_id in order_ids}
-
-
-def forget_locked_orders(session: Session) -> None:
-    """Drop the rows ``lock_orders`` holds: a rolled-back savepoint may have created or changed them."""
-    session.info.pop(LOCKED_ORDERS, None)
-
-
-def insert_order_once(dialect: str) -> Any:
-    """INSERT of an order's row that does nothing when the shop has it already."""
-    columns = ("shop_id", "order_id", "paid", "cancelled", "fully_refunded", "test")
-    return insert_once(dialect, OrderRecord.__table__, columns, ("shop_id", "order_id"))
-
-
-def merge_order(row: OrderRecord, order: Order, customer_id: int | None) -> None:
+def merge_order(row: OrderRow, order: Order, customer_id: int | None) -> None:
     """Fold what ``order`` says into the order's row. Paid, cancelled and refunded only ever switch on."""
     row.name = order.name
     row.currency = order.currency
@@ -110,7 +72,7 @@ class Settled:
     """What settling orders did: members whose balance moved, orders earned just now, pushes asked for."""
 
     members: set[int] = field(default_factory=set)
-    newly_earned: list[OrderRecord] = field(default_factory=list)
+    newly_earned: list[OrderRow] = field(default_factory=list)
     pushes: list[int] = field(default_factory=list)
 
 
@@ -118,7 +80,7 @@ def settle(
     session: Session,
     shop: Shop,
     programme: ProgrammeSettings,
-    rows: list[OrderRecord],
+    rows: list[OrderRow],
     event_ids: dict[str, int | None],
 ) -> Settled:
     """Append whatever entries bring each order's points to what its facts say they should be: the refunds
@@ -182,7 +144,7 @@ def _reversed(session: Session, shop_id: int, order_ids: list[str]) -> dict[str,
     return {order_id: -int(total or 0) for order_id, total in rows}
 
 
-def earn(programme: ProgrammeSettings, row: OrderRecord, multiplier: Decimal, event_id: int | None) -> ledger.NewEntry:
+def earn(programme: ProgrammeSettings, row: OrderRow, multiplier: Decimal, event_id: int | None) -> ledger.NewEntry:
     """The entry a paid order earns at the rate, and the member's tier multiplier, of the moment it is paid;
     sets the row's ``points_earned`` and ``earn_rate``."""
     rate = programme.earn_rate * multiplier
@@ -207,7 +169,7 @@ def earn(programme: ProgrammeSettings, row: OrderRecord, multiplier: Decimal, ev
     )
 
 
-def _reversal(row: OrderRecord, target: int, so_far: int, refunded: Decimal, event_id: int | None) -> ledger.NewEntry:
+def _reversal(row: OrderRow, target: int, so_far: int, refunded: Decimal, event_id: int | None) -> ledger.NewEntry:
     ended = row.cancelled or row.fully_refunded
     return ledger.NewEntry(
         # Keyed by the level it brings the reversals to: a replay, or a second worker settling the same

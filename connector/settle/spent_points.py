@@ -11,11 +11,11 @@ the outbox, so the points can't come back and the code be used again.
 from __future__ import annotations
 
 from decimal import ROUND_FLOOR, Decimal
-from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from connector.db.order_rows import OrderRow
 from connector.db.tables import IssuedCode, LedgerEntry, Shop
 from connector.outbox import requests as outbox
 from connector.outbox.pushes import DISABLE_CODE
@@ -37,7 +37,7 @@ def target(spent: int, ended: bool, merchandise: Decimal, refunded: Decimal) -> 
 
 
 def give_back(
-    session: Session, shop: Shop, programme: ProgrammeSettings, row: Any, refunded: Decimal, event_id: int | None
+    session: Session, shop: Shop, programme: ProgrammeSettings, row: OrderRow, refunded: Decimal, event_id: int | None
 ) -> tuple[int | None, list[int]]:
     """Append what the order's state says should have come back of the points spent on its codes. Returns
     the member whose balance changed, if any, and the pushes that disable the codes."""

@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from connector.db.order_rows import OrderRow
 from connector.db.referrals import ReferralClaim, ReferralLink
 from connector.db.storage import upsert_insert
 from connector.db.tables import CustomerRecord, OrderRecord, Shop, utcnow
@@ -163,7 +164,7 @@ def _refusal(
     return None
 
 
-def on_order(session: Session, shop: Shop, order: OrderRecord, now: datetime | None = None) -> list[int]:
+def on_order(session: Session, shop: Shop, order: OrderRow, now: datetime | None = None) -> list[int]:
     """Follow a friend's order that used a welcome code: it converts when paid (held, or granted at once
     with no hold), is denied if the referrer placed it or it ends within the hold, and a granted reward is
     taken back if it ends later. Returns the members whose balance moved."""
@@ -233,7 +234,7 @@ def _deny(row: ReferralClaim, reason: str) -> list[int]:
     return []
 
 
-def _placed_by_referrer(session: Session, shop: Shop, order: OrderRecord, referrer_id: int) -> bool:
+def _placed_by_referrer(session: Session, shop: Shop, order: OrderRow, referrer_id: int) -> bool:
     them = session.get(CustomerRecord, referrer_id)
     buyer = session.get(CustomerRecord, order.customer_id) if order.customer_id else None
     shipping = set(

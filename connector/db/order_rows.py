@@ -1,0 +1,81 @@
+"""Orders as plain rows, for settling many at once: created if unseen, read and locked in one statement, and
+written back in one (the ``orders`` table, ``OrderRecord``, without the ORM's bookkeeping per object)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import bindparam, select, update
+from sqlalchemy.orm import Session
+
+from connector.db.storage import insert_once
+from connector.db.tables import OrderRecord, utcnow
+
+
+@dataclass(slots=True)
+class OrderRow:
+    """One row of ``orders``."""
+
+    id: int
+    shop_id: int
+    order_id: str
+    name: str | None
+    customer_id: int | None
+    currency: str | None
+    merchandise_amount: Decimal | None
+    shipping_amount: Decimal | None
+    tax_amount: Decimal | None
+    total: Decimal | None
+    discount_codes: list[str] | None
+    shipping_key: str | None
+    paid: bool
+    cancelled: bool
+    fully_refunded: bool
+    test: bool
+    points_earned: int | None
+    earn_rate: Decimal | None
+    placed_at: datetime | None
+    updated_at: datetime
+
+
+COLUMNS = tuple(f.name for f in fields(OrderRow))
+WRITTEN = tuple(name for name in COLUMNS if name not in ("id", "shop_id", "order_id"))
+TABLE = OrderRecord.__table__
+
+
+def insert_order_once(dialect: str) -> Any:
+    """INSERT of an order's row that does nothing when the shop has it already."""
+    columns = ("shop_id", "order_id", "paid", "cancelled", "fully_refunded", "test", "updated_at")
+    return insert_once(dialect, TABLE, columns, ("shop_id", "order_id"))
+
+
+def lock(session: Session, shop_id: int, order_ids: list[str]) -> dict[str, OrderRow]:
+    """The orders' rows, created if unseen, locked until the transaction ends (in id order, so that two
+    transactions lock in the same order): one insert and one select for all of them."""
+    wanted = sorted(set(order_ids))
+    if not wanted:
+        return {}
+    dialect = session.get_bind().dialect.name
+    fresh = {"paid": False, "cancelled": False, "fully_refunded": False, "test": False, "updated_at": utcnow()}
+    session.execute(insert_order_once(dialect), [{"shop_id": shop_id, "order_id": o} | fresh for o in wanted])
+    query = select(TABLE).where(TABLE.c.shop_id == shop_id, TABLE.c.order_id.in_(wanted)).order_by(TABLE.c.id)
+    if dialect == "postgresql":
+        query = query.with_for_update()
+    return {row.order_id: OrderRow(**row._mapping) for row in session.execute(query)}
+
+
+def write(session: Session, rows: list[OrderRow]) -> None:
+    """Write the rows back in one statement; objects of the same rows the session holds read them afresh."""
+    if not rows:
+        return
+    session.execute(
+        update(TABLE).where(TABLE.c.id == bindparam("row_id")).values({c: bindparam(f"new_{c}") for c in WRITTEN}),
+        [{"row_id": row.id} | {f"new_{c}": getattr(row, c) for c in WRITTEN} for row in rows],
+    )
+    for row in rows:
+        loaded = session.identity_map.get(session.identity_key(OrderRecord, row.id))
+        if loaded is not None:
+            session.expire(loaded)
