@@ -325,7 +325,8 @@ def text_field(value: Any, max_length: int) -> str | None:
     """Free text as we store it: control characters removed, cut to ``max_length``; None if not text."""
     if not isinstance(value, str):
         return None
-    cleaned = "".join(ch for ch in value if ch.isprintable()).strip()
+    printable = value if value.isprintable() else "".join(ch for ch in value if ch.isprintable())
+    cleaned = printable.strip()
     return cleaned[:max_length] or None
 
 

@@ -45,7 +45,8 @@ def customer_records(
     session.execute(
         insert_customer_once(session.get_bind().dialect.name),
         [
-            {"shop_id": shop_id, "key": c.key, "platform_id": c.id, "email": c.email, "points": 0}
+            {"shop_id": shop_id, "key": c.key, "platform_id": c.id, "points": 0}
+            | {"email": c.email, "first_name": c.first_name, "last_name": c.last_name}
             for c in fresh.values()
         ],
     )
@@ -90,7 +91,7 @@ def merge_member(record: Any, customer: Customer) -> bool:
 
 def insert_customer_once(dialect: str) -> Any:
     """INSERT of a member that does nothing when the shop has their key already."""
-    columns = ("shop_id", "key", "platform_id", "email", "points")
+    columns = ("shop_id", "key", "platform_id", "email", "first_name", "last_name", "points")
     return insert_once(dialect, CustomerRecord.__table__, columns, ("shop_id", "key"))
 
 
