@@ -181,8 +181,10 @@ def process_batch(storage: Storage, event_ids: list[int]) -> Batch:
             except (OperationalError, InterfaceError):
                 raise
             except DataError as exc:
+                session.expire_all()
                 batch.unstorable[event_id] = f"the payload holds a value the database can't store: {exc.orig}"
             except Exception as exc:
+                session.expire_all()
                 batch.errors[event_id] = f"{type(exc).__name__}: {exc}"
         _settle_run(session, run, batch)
     return batch
@@ -211,6 +213,7 @@ def _settle_run(session: Session, run: list[engine.Item], batch: Batch) -> None:
         except (OperationalError, InterfaceError):
             raise  # the database itself is gone: nothing in this batch can commit
         except Exception:
+            session.expire_all()  # what the savepoint did is gone: read everything afresh
             log.exception("settling %d events together failed; applying them one by one", len(run))
         else:
             _add_pushes(batch, requested)
@@ -225,8 +228,10 @@ def _settle_run(session: Session, run: list[engine.Item], batch: Batch) -> None:
         except (OperationalError, InterfaceError):
             raise
         except DataError as exc:
+            session.expire_all()
             batch.unstorable[item.event_id] = f"the payload holds a value the database can't store: {exc.orig}"
         except Exception as exc:
+            session.expire_all()
             batch.errors[item.event_id] = f"{type(exc).__name__}: {exc}"
         else:
             _add_pushes(batch, requested)

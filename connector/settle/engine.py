@@ -93,11 +93,18 @@ def _customers(event: StoreEvent) -> list[Customer]:
 
 
 def _stored_emails(session: Session, items: list[Item]) -> dict[int, dict[str, str]]:
+    # A member's stored address counts where a guest of the batch may be joined to it, or where the event
+    # gives none (the stored one is then the address their guest points are joined under).
+    guests = {item.shop.id for item in items for c in _customers(item.event) if c.id is None and c.email}
     wanted: dict[int, set[str]] = {}
     for item in items:
-        wanted.setdefault(item.shop.id, set()).update(c.key for c in _customers(item.event) if c.key)
+        shop_id = item.shop.id
+        keys = (c.key for c in _customers(item.event) if c.key and (shop_id in guests or not c.email))
+        wanted.setdefault(shop_id, set()).update(keys)
     stored: dict[int, dict[str, str]] = {}
     for shop_id, keys in wanted.items():
+        if not keys:
+            continue
         rows = session.execute(
             select(CustomerRecord.key, CustomerRecord.email).where(
                 CustomerRecord.shop_id == shop_id, CustomerRecord.key.in_(keys), CustomerRecord.email.is_not(None)
@@ -130,7 +137,7 @@ def _settle_round(session: Session, shop: Shop, programme: ProgrammeSettings, it
             if record is not None:
                 members.welcome(session, shop, record)
                 changed.add(record.id)
-    for member_id in sorted(changed):
+    for member_id in sorted(changed) if programme.sync_customers else ():
         record = session.get(CustomerRecord, member_id)
         if record is not None and (push_id := pushes.request_customer_sync(session, shop, record)):
             asked.append(push_id)

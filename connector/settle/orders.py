@@ -90,7 +90,9 @@ def settle(
     if not rows:
         return settled  # nothing is known about who bought what yet; a later event settles it
     refunded = _refunded(session, shop.id, [row.order_id for row in rows])
-    reversed_so_far = _reversed(session, shop.id, [row.order_id for row in rows])
+    # Only an order that ended or has refunds can owe a reversal.
+    reversible = [row.order_id for row in rows if row.cancelled or row.fully_refunded or row.order_id in refunded]
+    reversed_so_far = _reversed(session, shop.id, reversible) if reversible else {}
     entries: list[tuple[int, ledger.NewEntry]] = []
     for row in rows:
         assert row.customer_id is not None
