@@ -1,5 +1,6 @@
-"""Orders as plain rows, for settling many at once: created if unseen, read and locked in one statement, and
-written back in one (the ``orders`` table, ``OrderRecord``, without the ORM's bookkeeping per object)."""
+"""Orders as plain rows, for settling many at once: created if unseen, read and locked in one statement with
+what was refunded of each, and written back in one (the ``orders`` table, ``OrderRecord``, without the ORM's
+bookkeeping per object)."""
 
 from __future__ import annotations
 
@@ -8,11 +9,12 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.orm import Session
 
+from connector.db.columns import money_from_units, money_units
 from connector.db.storage import insert_once
-from connector.db.tables import OrderRecord, utcnow
+from connector.db.tables import OrderRecord, RefundRecord, utcnow
 
 
 @dataclass(slots=True)
@@ -39,9 +41,11 @@ class OrderRow:
     earn_rate: Decimal | None
     placed_at: datetime | None
     updated_at: datetime
+    refunded: Decimal = Decimal(0)
+    """The merchandise refunded so far (the ``refunds`` rows of the order): read, never written."""
 
 
-COLUMNS = tuple(f.name for f in fields(OrderRow))
+COLUMNS = tuple(f.name for f in fields(OrderRow) if f.name != "refunded")
 WRITTEN = tuple(name for name in COLUMNS if name not in ("id", "shop_id", "order_id"))
 TABLE = OrderRecord.__table__
 
@@ -61,10 +65,23 @@ def lock(session: Session, shop_id: int, order_ids: list[str]) -> dict[str, Orde
     dialect = session.get_bind().dialect.name
     fresh = {"paid": False, "cancelled": False, "fully_refunded": False, "test": False, "updated_at": utcnow()}
     session.execute(insert_order_once(dialect), [{"shop_id": shop_id, "order_id": o} | fresh for o in wanted])
-    query = select(TABLE).where(TABLE.c.shop_id == shop_id, TABLE.c.order_id.in_(wanted)).order_by(TABLE.c.id)
+    refunds = RefundRecord.__table__
+    refunded = (
+        select(func.coalesce(func.sum(money_units(refunds.c.merchandise_amount)), 0))
+        .where(refunds.c.shop_id == TABLE.c.shop_id, refunds.c.order_id == TABLE.c.order_id)
+        .scalar_subquery()
+    )
+    query = (
+        select(TABLE, refunded.label("refunded_units"))
+        .where(TABLE.c.shop_id == shop_id, TABLE.c.order_id.in_(wanted))
+        .order_by(TABLE.c.id)
+    )
     if dialect == "postgresql":
-        query = query.with_for_update()
-    return {row.order_id: OrderRow(**row._mapping) for row in session.execute(query)}
+        query = query.with_for_update(of=TABLE)
+    return {
+        row.order_id: OrderRow(**{c: row._mapping[c] for c in COLUMNS}, refunded=money_from_units(row.refunded_units))
+        for row in session.execute(query)
+    }
 
 
 def write(session: Session, rows: list[OrderRow]) -> None:

@@ -151,7 +151,8 @@ def _record_and_settle(
     event_of = {order_id: item.event_id for item in items for order_id in _order_ids(item.event)}
     # Members first: an account that takes over a guest's points takes over the guest's orders too.
     people = members.customer_records(session, shop.id, [c for event in events for c in _customers(event)])
-    rows = order_rows.lock(session, shop.id, list(event_of))
+    orders.record_refunds(session, shop.id, [refund for event in events for refund in event.refunds])
+    rows = order_rows.lock(session, shop.id, list(event_of))  # with what was refunded of each, this round's too
     for event in events:
         if event.order is not None:
             buyer = people.get(event.order.customer.key)
@@ -159,7 +160,6 @@ def _record_and_settle(
         if event.order_gone is not None:
             rows[event.order_gone.order_id].cancelled = True  # a deleted order counts as cancelled
             rows[event.order_gone.order_id].updated_at = utcnow()
-    orders.record_refunds(session, shop.id, [refund for event in events for refund in event.refunds])
     settled = orders.settle(session, shop, programme, list(rows.values()), event_of)
     order_rows.write(session, list(rows.values()))
     return rows, people, settled

@@ -16,7 +16,6 @@ from decimal import Decimal
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from connector.db.columns import money_from_units, money_units
 from connector.db.order_rows import OrderRow
 from connector.db.storage import upsert_insert
 from connector.db.tables import CustomerRecord, LedgerEntry, RefundRecord, Shop, utcnow
@@ -89,16 +88,15 @@ def settle(
     rows = [row for row in rows if row.customer_id is not None and row.merchandise_amount is not None]
     if not rows:
         return settled  # nothing is known about who bought what yet; a later event settles it
-    refunded = _refunded(session, shop.id, [row.order_id for row in rows])
     # Only an order that ended or has refunds can owe a reversal.
-    reversible = [row.order_id for row in rows if row.cancelled or row.fully_refunded or row.order_id in refunded]
+    reversible = [row.order_id for row in rows if row.cancelled or row.fully_refunded or row.refunded > 0]
     reversed_so_far = _reversed(session, shop.id, reversible) if reversible else {}
     entries: list[tuple[int, ledger.NewEntry]] = []
     for row in rows:
         assert row.customer_id is not None
         event_id = event_ids.get(row.order_id)
-        spent_back = refunded.get(row.order_id, Decimal(0))
-        returned_to, requested = spent_points.give_back(session, shop, programme, row, spent_back, event_id)
+        refunded = row.refunded  # so far, this round's refunds included
+        returned_to, requested = spent_points.give_back(session, shop, programme, row, refunded, event_id)
         settled.pushes += requested
         if returned_to is not None:
             settled.members.add(returned_to)
@@ -114,22 +112,13 @@ def settle(
                 entries.append((row.customer_id, entry))
         earned = row.points_earned
         assert earned is not None
-        target = earned if ended else rules.points_to_reverse(earned, row.merchandise_amount, spent_back)
+        target = earned if ended else rules.points_to_reverse(earned, row.merchandise_amount, refunded)
         so_far = reversed_so_far.get(row.order_id, 0)
         if target > so_far:
-            entries.append((row.customer_id, _reversal(row, target, so_far, spent_back, event_id)))
+            entries.append((row.customer_id, _reversal(row, target, so_far, refunded, event_id)))
     gained = ledger.append_many(session, shop.id, entries)
     settled.members |= set(gained)
     return settled
-
-
-def _refunded(session: Session, shop_id: int, order_ids: list[str]) -> dict[str, Decimal]:
-    rows = session.execute(
-        select(RefundRecord.order_id, func.sum(money_units(RefundRecord.merchandise_amount)))
-        .where(RefundRecord.shop_id == shop_id, RefundRecord.order_id.in_(order_ids))
-        .group_by(RefundRecord.order_id)
-    )
-    return {order_id: money_from_units(total) for order_id, total in rows}
 
 
 def _reversed(session: Session, shop_id: int, order_ids: list[str]) -> dict[str, int]:
