@@ -18,6 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from connector.db import order_rows
+from connector.db.customers import MemberRow, member_rows
 from connector.db.order_rows import OrderRow
 from connector.db.tables import CustomerRecord, Shop, utcnow
 from connector.model import Customer, StoreEvent
@@ -115,8 +116,9 @@ def _stored_emails(session: Session, items: list[Item]) -> dict[int, dict[str, s
 
 
 def _settle_round(session: Session, shop: Shop, programme: ProgrammeSettings, items: list[Item]) -> list[int]:
+    session.flush()  # what earlier rounds changed through the session, before this one reads plain rows
     with session.no_autoflush:  # the facts and entries go out once, together, before the follow-ups read them
-        rows, people, settled = _record_and_settle(session, shop, programme, items)
+        rows, people, tier_of, settled = _record_and_settle(session, shop, programme, items)
     session.flush()
     asked = list(settled.pushes)
     for event in (item.event for item in items):
@@ -128,7 +130,7 @@ def _settle_round(session: Session, shop: Shop, programme: ProgrammeSettings, it
     changed = set(settled.members)
     for row in settled.newly_earned:
         asked += gifts.for_paid_order(session, shop, row)
-    changed |= _tiers(session, shop, programme, rows.values(), asked)
+    changed |= _tiers(session, shop, programme, tier_of, asked)
     for row in rows.values():
         changed.update(referrals.on_order(session, shop, row))
     for event in (item.event for item in items):
@@ -137,16 +139,16 @@ def _settle_round(session: Session, shop: Shop, programme: ProgrammeSettings, it
             if record is not None:
                 members.welcome(session, shop, record)
                 changed.add(record.id)
-    for member_id in sorted(changed) if programme.sync_customers else ():
-        record = session.get(CustomerRecord, member_id)
-        if record is not None and (push_id := pushes.request_customer_sync(session, shop, record)):
+    synced = _records(session, changed) if programme.sync_customers else {}
+    for member_id in sorted(synced):
+        if push_id := pushes.request_customer_sync(session, shop, synced[member_id]):
             asked.append(push_id)
     return asked
 
 
 def _record_and_settle(
     session: Session, shop: Shop, programme: ProgrammeSettings, items: list[Item]
-) -> tuple[dict[str, OrderRow], dict[str | None, CustomerRecord | None], orders.Settled]:
+) -> tuple[dict[str, OrderRow], dict[str | None, MemberRow | None], dict[int, str | None], orders.Settled]:
     events = [item.event for item in items]
     event_of = {order_id: item.event_id for item in items for order_id in _order_ids(item.event)}
     # Members first: an account that takes over a guest's points takes over the guest's orders too.
@@ -160,9 +162,29 @@ def _record_and_settle(
         if event.order_gone is not None:
             rows[event.order_gone.order_id].cancelled = True  # a deleted order counts as cancelled
             rows[event.order_gone.order_id].updated_at = utcnow()
-    settled = orders.settle(session, shop, programme, list(rows.values()), event_of)
+    tier_of = _tier_of(session, shop.id, rows.values(), people)
+    settled = orders.settle(session, shop, programme, list(rows.values()), event_of, tier_of)
     order_rows.write(session, list(rows.values()))
-    return rows, people, settled
+    return rows, people, tier_of, settled
+
+
+def _tier_of(
+    session: Session, shop_id: int, rows: Iterable[OrderRow], people: dict[str | None, MemberRow | None]
+) -> dict[int, str | None]:
+    """The tier of every buyer of the round's orders: the round's own members, and the others read at once."""
+    known = {member.id: member.tier for member in people.values() if member is not None}
+    others = {row.customer_id for row in rows if row.customer_id is not None} - set(known)
+    if others:
+        known |= {m.id: m.tier for m in member_rows(session, shop_id, CustomerRecord.id.in_(others))}
+    return {row.customer_id: known.get(row.customer_id) for row in rows if row.customer_id is not None}
+
+
+def _records(session: Session, member_ids: Iterable[int]) -> dict[int, CustomerRecord]:
+    """Members as records, read together."""
+    wanted = set(member_ids)
+    if not wanted:
+        return {}
+    return {r.id: r for r in session.scalars(select(CustomerRecord).where(CustomerRecord.id.in_(wanted)))}
 
 
 def _order_ids(event: StoreEvent) -> list[str]:
@@ -171,11 +193,10 @@ def _order_ids(event: StoreEvent) -> list[str]:
 
 
 def _tiers(
-    session: Session, shop: Shop, programme: ProgrammeSettings, rows: Iterable[OrderRow], asked: list[int]
+    session: Session, shop: Shop, programme: ProgrammeSettings, tier_of: dict[int, str | None], asked: list[int]
 ) -> set[int]:
     """Put the buyers of the round's orders in the tier their spend earns (one read of their spend)."""
-    buyers = [session.get(CustomerRecord, row.customer_id) for row in rows if row.customer_id is not None]
-    placed = {b.id: b for b in buyers if b is not None and (programme.tiers or b.tier is not None)}
+    placed = _records(session, (m for m, tier in tier_of.items() if programme.tiers or tier is not None))
     if not placed:
         return set()
     spent = tiers.spends(session, shop.id, utcnow() - tiers.WINDOW, list(placed))

@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from connector.db.customers import MemberRow, member_rows, write_member_rows
 from connector.db.storage import insert_once
 from connector.db.tables import CustomerRecord, OrderRecord, Shop
 from connector.model import Customer
@@ -17,27 +18,18 @@ from connector.settle import ledger
 
 def customer_record(session: Session, shop_id: int, customer: Customer) -> CustomerRecord | None:
     """The member record for ``customer``, created on first sight; None when there's no one to credit."""
-    return customer_records(session, shop_id, [customer]).get(customer.key)
+    row = customer_records(session, shop_id, [customer]).get(customer.key)
+    return session.get(CustomerRecord, row.id) if row is not None else None
 
 
-def customer_records(
-    session: Session, shop_id: int, customers: list[Customer]
-) -> dict[str | None, CustomerRecord | None]:
-    """The member records for ``customers`` by key, created on first sight, in a few statements for all.
+def customer_records(session: Session, shop_id: int, customers: list[Customer]) -> dict[str | None, MemberRow | None]:
+    """The members for ``customers`` by key, created on first sight, as plain rows: a few statements for all.
     A guest whose e-mail has an account is that account; an account takes over its e-mail's guest points."""
-    found: dict[str | None, CustomerRecord | None] = {None: None}
+    table = CustomerRecord.__table__
+    found: dict[str | None, MemberRow | None] = {None: None}
     guest_emails = {c.email for c in customers if c.id is None and c.email}
     if guest_emails:
-        accounts = session.scalars(
-            select(CustomerRecord)
-            .where(
-                CustomerRecord.shop_id == shop_id,
-                CustomerRecord.email.in_(guest_emails),
-                CustomerRecord.platform_id.is_not(None),
-            )
-            .order_by(CustomerRecord.id)
-        )
-        for account in accounts:
+        for account in member_rows(session, shop_id, table.c.email.in_(guest_emails), table.c.platform_id.isnot(None)):
             found.setdefault(f"email:{account.email}", account)
     fresh = {c.key: c for c in customers if c.key and c.key not in found}
     if not fresh:
@@ -50,15 +42,14 @@ def customer_records(
             for c in fresh.values()
         ],
     )
-    records = session.scalars(
-        select(CustomerRecord).where(CustomerRecord.shop_id == shop_id, CustomerRecord.key.in_(list(fresh)))
-    )
-    accounts_with_email = []
-    for record in records:
-        merge_member(record, fresh[record.key])
+    changed, accounts_with_email = [], []
+    for record in member_rows(session, shop_id, table.c.key.in_(list(fresh))):
+        if merge_member(record, fresh[record.key]):
+            changed.append(record)
         found[record.key] = record
         if fresh[record.key].id is not None and record.email:
             accounts_with_email.append(record)
+    write_member_rows(session, changed, MEMBER_FIELDS)
     if accounts_with_email:
         guests = set(
             session.scalars(
@@ -77,9 +68,8 @@ def customer_records(
 MEMBER_FIELDS = ("email", "first_name", "last_name")
 
 
-def merge_member(record: Any, customer: Customer) -> bool:
-    """Take the buyer's e-mail and names, where given, into their member record (a ``CustomerRecord`` or the
-    same columns as attributes). Returns whether any changed."""
+def merge_member(record: MemberRow, customer: Customer) -> bool:
+    """Take the buyer's e-mail and names, where given, into their member's row. Returns whether any changed."""
     changed = False
     for name in MEMBER_FIELDS:
         value = getattr(customer, name)
@@ -95,7 +85,7 @@ def insert_customer_once(dialect: str) -> Any:
     return insert_once(dialect, CustomerRecord.__table__, columns, ("shop_id", "key"))
 
 
-def merge_guest(session: Session, shop_id: int, account: CustomerRecord) -> bool:
+def merge_guest(session: Session, shop_id: int, account: MemberRow) -> bool:
     """Move the points a guest earned under the account's e-mail into the account (append-only: an entry out
     of the guest and one into the account), and the guest's orders with them. Returns whether it moved any."""
     guest = session.scalars(
@@ -135,7 +125,7 @@ def merge_guest(session: Session, shop_id: int, account: CustomerRecord) -> bool
     return True
 
 
-def welcome(session: Session, shop: Shop, account: CustomerRecord) -> bool:
+def welcome(session: Session, shop: Shop, account: MemberRow) -> bool:
     """Signup points for a new customer account, once per customer (the store reported the account)."""
     points = programme_of(shop).signup_points
     if not points or not account.platform_id:

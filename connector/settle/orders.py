@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from connector.db.order_rows import OrderRow
 from connector.db.storage import upsert_insert
-from connector.db.tables import CustomerRecord, LedgerEntry, RefundRecord, Shop, utcnow
+from connector.db.tables import LedgerEntry, RefundRecord, Shop, utcnow
 from connector.model import Order, Refund
 from connector.programme import ProgrammeSettings
 from connector.rules import points as rules
@@ -81,9 +81,11 @@ def settle(
     programme: ProgrammeSettings,
     rows: list[OrderRow],
     event_ids: dict[str, int | None],
+    tier_of: dict[int, str | None],
 ) -> Settled:
     """Append whatever entries bring each order's points to what its facts say they should be: the refunds
-    and reversals so far read for all of them at once, the entries appended together."""
+    and reversals so far read for all of them at once, the entries appended together. ``tier_of`` names each
+    buyer's tier now (its multiplier counts for an order paid now)."""
     settled = Settled()
     rows = [row for row in rows if row.customer_id is not None and row.merchandise_amount is not None]
     if not rows:
@@ -104,9 +106,7 @@ def settle(
         if row.points_earned is None:
             if not row.paid or ended:
                 continue
-            member = session.get(CustomerRecord, row.customer_id)
-            assert member is not None
-            entry = earn(programme, row, tiers.tier_multiplier(programme, member.tier), event_id)
+            entry = earn(programme, row, tiers.tier_multiplier(programme, tier_of[row.customer_id]), event_id)
             settled.newly_earned.append(row)
             if entry.points > 0:
                 entries.append((row.customer_id, entry))

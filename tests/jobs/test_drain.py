@@ -79,10 +79,10 @@ def test_after_a_rolled_back_event_the_next_one_for_the_same_order_in_the_batch_
     settle = orders.settle
     failures = []
 
-    def first_try_broken(session: Any, shop: Any, programme: Any, rows: Any, event_ids: Any) -> Any:
-        settled = settle(session, shop, programme, rows, event_ids)  # creates the order row and its entry...
+    def first_try_broken(session: Any, shop: Any, programme: Any, rows: Any, *more: Any) -> Any:
+        settled = settle(session, shop, programme, rows, *more)  # creates the order row and its entry...
         if not failures:
-            failures.append(event_ids)
+            failures.append(rows)
             raise RuntimeError("a bug met after the order row was made")  # ...which the savepoint undoes
         return settled
 

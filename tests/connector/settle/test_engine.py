@@ -161,8 +161,8 @@ def test_when_settling_together_fails_every_event_is_applied_one_by_one(
 ) -> None:
     settle = orders.settle
 
-    def broken(session: Any, shop: Shop, programme: Any, rows: list[Any], event_ids: Any) -> Any:
-        settled = settle(session, shop, programme, rows, event_ids)  # its entries are in the savepoint undone
+    def broken(session: Any, shop: Shop, programme: Any, rows: list[Any], *more: Any) -> Any:
+        settled = settle(session, shop, programme, rows, *more)  # its entries are in the savepoint undone
         if len(rows) > 1:
             raise RuntimeError("the bulk insert broke")
         return settled
