@@ -28,6 +28,11 @@ _ADAPTERS: dict[str, StoreAdapter] = {
 }
 
 
+def demo_store() -> tuple[str, str]:
+    """The platform and address of the store a newcomer tries Sadakat with: the sandbox's ``demo``."""
+    return _SANDBOX.platform, "demo"
+
+
 def use_database(engine: Callable[[], Engine]) -> None:
     """Hand the adapters that keep records of their own (the sandbox store) the database to keep them in:
     ``engine()`` gives this process's engine. Called where a process is put together (app, command line)."""

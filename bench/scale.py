@@ -35,6 +35,31 @@ def timed(action: object) -> float:
     return round(time.monotonic() - started, 2)
 
 
+def privacy(stack: Stack) -> dict[str, float]:
+    """A customer's data export and redaction, then the whole shop erased (last: it deletes everything)."""
+    from connector.db.tables import Shop
+    from connector.model import Lifecycle
+    from connector.settle import lifecycle
+
+    def request(kind: str, member: int) -> None:
+        with stack.storage.session() as session:
+            shop = session.get(Shop, stack.shop.id)
+            asked = Lifecycle(kind, customer_id=str(member), email=f"member{member}@example.com")
+            (lifecycle.export_customer if kind == "customer_data_request" else lifecycle.redact_customer)(
+                session, shop, asked
+            )
+
+    def erase() -> None:
+        with stack.storage.session() as session:
+            lifecycle.erase_shop(session, stack.shop.id)
+
+    return {
+        "data export (one customer)": timed(lambda: request("customer_data_request", CUSTOMERS // 2)),
+        "customer redaction": timed(lambda: request("customer_redact", CUSTOMERS // 3)),
+        "shop erase (everything it holds)": timed(erase),
+    }
+
+
 def main() -> None:
     admin.CUSTOMERS = CUSTOMERS
     work = Path(tempfile.mkdtemp(prefix="sadakat-bench-scale-"))
@@ -116,6 +141,8 @@ def main() -> None:
             results["csv export"] = {"rows": rows - 1, "s": round(time.monotonic() - started, 1),
                                      "web worker peak RSS MB": round(peak[0], 1)}  # fmt: skip
             print("csv", results["csv export"], flush=True)
+        results["privacy_s"] = privacy(stack)
+        print("privacy", results["privacy_s"], flush=True)
     finally:
         stack.stop()
         shutil.rmtree(work, ignore_errors=True)

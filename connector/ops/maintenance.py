@@ -93,8 +93,18 @@ def recompute_tiers(storage: Storage, queue: Queue) -> int:
             with storage.session() as session:
                 shop = session.get(Shop, shop_id)
                 assert shop is not None
-                for customer_id, spent in candidates[start : start + TIER_CHUNK]:
-                    customer = session.get(CustomerRecord, customer_id, with_for_update=True)
+                chunk = candidates[start : start + TIER_CHUNK]
+                locked = {
+                    c.id: c
+                    for c in session.scalars(
+                        select(CustomerRecord)
+                        .where(CustomerRecord.id.in_([customer_id for customer_id, _ in chunk]))
+                        .order_by(CustomerRecord.id)
+                        .with_for_update()
+                    )
+                }
+                for customer_id, spent in chunk:
+                    customer = locked.get(customer_id)
                     letters: list[int] = []
                     # The spend read a moment ago: the nightly move follows ageing, which doesn't change
                     # within the run (an order settling meanwhile recomputes its member itself).

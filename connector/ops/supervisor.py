@@ -69,18 +69,19 @@ def ensure_sandbox_shop(config: Config) -> int:
     """The id of the local sandbox store ``demo``, registered on first run."""
     from sqlalchemy import select
 
+    from adapters import demo_store, get_adapter
     from connector.db.storage import storage_for
     from connector.db.tables import Shop
     from connector.ops.shops import register_shop
 
+    platform, address = demo_store()
+    domain = get_adapter(platform).address(address).domain
     storage = storage_for(config)
     with storage.session() as session:
-        existing = session.scalars(
-            select(Shop.id).where(Shop.platform == "sandbox", Shop.domain == "demo.sandbox")
-        ).first()
+        existing = session.scalars(select(Shop.id).where(Shop.platform == platform, Shop.domain == domain)).first()
     if existing is not None:
         return existing
-    return register_shop(storage, config, "sandbox", "demo", {}, secrets.token_urlsafe(32), DEMO_PROGRAMME).id
+    return register_shop(storage, config, platform, address, {}, secrets.token_urlsafe(32), DEMO_PROGRAMME).id
 
 
 def run_stack(config: Config, host: str, web_workers: int) -> int:

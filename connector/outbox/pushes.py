@@ -244,14 +244,15 @@ def tracking_payload(push: TrackingPush) -> dict[str, Any]:
 
 
 def dispatch(storage: Storage, queue: Queue, pushes: list[tuple[int, int]], delay: float | None = None) -> None:
-    """Queue jobs for committed pushes, (push id, shop id) each. If Redis is down they stay pending and
-    the sweeper queues them later."""
+    """Queue jobs for committed pushes, (push id, shop id) each, and record their job ids in one write. If
+    Redis is down they stay pending and the sweeper queues them later."""
+    queued: list[tuple[int, str]] = []
     for push_id, shop_id in pushes:
         try:
-            job_id = enqueue_push(queue, push_id, shop_id, delay=delay)
+            queued.append((push_id, enqueue_push(queue, push_id, shop_id, delay=delay)))
         except RedisError:
             continue
-        outbox.set_job(storage, push_id, job_id)
+    outbox.set_jobs(storage, queued)
 
 
 def sweep(storage: Storage, queue: Queue, grace_seconds: int) -> int:

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session
 
 from adapters.base import ShopAccess
@@ -206,10 +206,17 @@ def retry_later(
     return delay
 
 
-def set_job(storage: Storage, push_id: int, job_id: str) -> None:
-    """Remember the job that will run the push, so the sweeper can tell whether it's still on its way."""
+def set_jobs(storage: Storage, jobs: list[tuple[int, str]]) -> None:
+    """Remember the jobs that will run the pushes, (push id, job id) each, so the sweeper can tell whether
+    they are still on their way: one statement in one transaction."""
+    if not jobs:
+        return
+    table = Push.__table__
     with storage.session() as session:
-        session.execute(update(Push).where(Push.id == push_id).values(job_id=job_id))
+        session.execute(
+            update(table).where(table.c.id == bindparam("push")).values(job_id=bindparam("job")),
+            [{"push": push_id, "job": job_id} for push_id, job_id in jobs],
+        )
 
 
 def stranded(storage: Storage, grace_seconds: int, limit: int = 1000) -> list[tuple[int, int, str | None]]:

@@ -47,14 +47,10 @@ def _exact(session: Session, shop_id: int, q: str | None) -> list[int]:
     if not q or not q.strip():
         return []
     text = q.strip()
-    return list(
-        session.scalars(
-            select(CustomerRecord.id).where(
-                CustomerRecord.shop_id == shop_id,
-                (CustomerRecord.email == text.lower()) | (CustomerRecord.key == text),
-            )
-        )
-    )
+    # One query per index: SQLite reads an OR of two columns by scanning the shop's customers.
+    by_email = select(CustomerRecord.id).where(CustomerRecord.shop_id == shop_id, CustomerRecord.email == text.lower())
+    by_key = select(CustomerRecord.id).where(CustomerRecord.shop_id == shop_id, CustomerRecord.key == text)
+    return sorted(set(session.scalars(by_email)) | set(session.scalars(by_key)))
 
 
 def _matching(shop_id: int, q: str | None, tier: str | None, segment: str | None) -> list[Any]:
