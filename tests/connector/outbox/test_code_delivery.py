@@ -57,6 +57,7 @@ def test_tier_members_get_a_free_shipping_code_each_month(
     assert maintenance.daily_gifts(storage, queue, date(2027, 1, 2)) == 0
     assert maintenance.daily_gifts(storage, queue, date(2027, 2, 1)) == 1
     with storage.session() as session:
-        perks = [p.payload for p in session.scalars(select(Push).where(Push.kind == "discount_code"))]
+        codes = select(Push).where(Push.kind == "discount_code").order_by(Push.id)
+        perks = [p.payload for p in session.scalars(codes)]
     assert [p["kind"] for p in perks] == ["free_shipping", "free_shipping"]
     assert perks[0]["reason"].endswith(":2027-01") and perks[1]["reason"].endswith(":2027-02")
