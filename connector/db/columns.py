@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from sqlalchemy import DateTime, Numeric, String, func, literal_column
+from sqlalchemy import BigInteger, DateTime, Numeric, String, func, literal_column
 from sqlalchemy.engine import Dialect
+from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import DeclarativeBase
+from sqlalchemy.sql.functions import FunctionElement
 from sqlalchemy.types import TypeDecorator, TypeEngine
 
 
@@ -18,7 +20,34 @@ def utcnow() -> datetime:
 
 
 class Money(TypeDecorator[Decimal]):
-    """An exact decimal amount: NUMERIC on PostgreSQL, text on SQLite (which has no exact decimal)."""
+    """An exact amount to four decimals: NUMERIC(20, 4) on PostgreSQL; on SQLite, which has no exact decimal,
+    a whole number of ten-thousandths (so both databases sum it exactly). Rounded as PostgreSQL rounds."""
+
+    impl = Numeric(20, 4)
+    cache_ok = True
+
+    def load_dialect_impl(self, dialect: Dialect) -> TypeEngine[Any]:
+        if dialect.name == "sqlite":
+            return dialect.type_descriptor(BigInteger())
+        return dialect.type_descriptor(Numeric(20, 4))
+
+    def process_bind_param(self, value: Any, dialect: Dialect) -> Any:
+        if value is None:
+            return None
+        amount = Decimal(value).quantize(QUANTUM, ROUND_HALF_UP)
+        return int(amount * MONEY_UNITS) if dialect.name == "sqlite" else amount
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> Decimal | None:
+        if value is None:
+            return None
+        if dialect.name == "sqlite":  # units; a float only from an average
+            return (Decimal(repr(value) if isinstance(value, float) else value) / MONEY_UNITS).quantize(QUANTUM)
+        return Decimal(str(value))
+
+
+class MoneyText(TypeDecorator[Decimal]):
+    """Money as the revisions before 0016 stored it: NUMERIC on PostgreSQL, its decimal text on SQLite. Only
+    the migrations that created those columns use it."""
 
     impl = Numeric(20, 4)
     cache_ok = True
@@ -56,17 +85,33 @@ class UTCDateTime(TypeDecorator[datetime]):
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
+MONEY_UNITS = 10_000
+"""Money is kept to four decimals: summed by the database as whole ten-thousandths, exactly, on both."""
+QUANTUM = Decimal("0.0001")
+
+
 class Base(DeclarativeBase):
     """Declarative base for every table."""
 
 
-MONEY_UNITS = 10_000
-"""Money is kept to four decimals: summed by the database as whole ten-thousandths, exactly, on both."""
+class money_units(FunctionElement[Any]):
+    """SQL for ``amount`` (a Money column or expression) in whole ten-thousandths, for an exact ``sum``: what
+    SQLite stores already, and NUMERIC times 10,000 on PostgreSQL."""
+
+    name = "money_units"
+    inherit_cache = True
 
 
-def money_units(amount: Any) -> Any:
-    """SQL for ``amount`` (a Money column or expression) in whole ten-thousandths, for an exact ``sum``."""
-    return func.round(amount * literal_column(str(MONEY_UNITS)))
+@compiles(money_units)
+def _units(element: money_units, compiler: Any, **kw: Any) -> str:
+    (amount,) = element.clauses
+    return str(compiler.process(func.round(amount * literal_column(str(MONEY_UNITS))), **kw))
+
+
+@compiles(money_units, "sqlite")
+def _units_on_sqlite(element: money_units, compiler: Any, **kw: Any) -> str:
+    (amount,) = element.clauses
+    return str(compiler.process(amount, **kw))
 
 
 def money_from_units(units: Any) -> Decimal:

@@ -41,7 +41,7 @@ def upgrade() -> None:
         sa.Column("customer_id", sa.Integer(), nullable=False),
         sa.Column("from_tier", sa.String(length=40), nullable=True),
         sa.Column("to_tier", sa.String(length=40), nullable=True),
-        sa.Column("spend", connector.db.tables.Money(precision=20, scale=4), nullable=False),
+        sa.Column("spend", connector.db.columns.MoneyText(precision=20, scale=4), nullable=False),
         sa.Column("reason", sa.String(length=64), nullable=False),
         sa.Column("created_at", connector.db.tables.UTCDateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(["customer_id"], ["customers.id"], ondelete="CASCADE"),
@@ -58,9 +58,11 @@ def upgrade() -> None:
 
     with op.batch_alter_table("orders", schema=None) as batch_op:
         batch_op.add_column(
-            sa.Column("shipping_amount", connector.db.tables.Money(precision=20, scale=4), nullable=True)
+            sa.Column("shipping_amount", connector.db.columns.MoneyText(precision=20, scale=4), nullable=True)
         )
-        batch_op.add_column(sa.Column("tax_amount", connector.db.tables.Money(precision=20, scale=4), nullable=True))
+        batch_op.add_column(
+            sa.Column("tax_amount", connector.db.columns.MoneyText(precision=20, scale=4), nullable=True)
+        )
         batch_op.add_column(sa.Column("discount_codes", sa.JSON(), nullable=True))
 
     with op.batch_alter_table("shops", schema=None) as batch_op:

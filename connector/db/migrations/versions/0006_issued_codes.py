@@ -31,7 +31,7 @@ def upgrade() -> None:
         sa.Column("customer_id", sa.Integer(), sa.ForeignKey("customers.id", ondelete="CASCADE"), nullable=False),
         sa.Column("reason", sa.String(255), nullable=False),
         sa.Column("kind", sa.String(32), nullable=False),
-        sa.Column("value", connector.db.tables.Money(), nullable=False),
+        sa.Column("value", connector.db.columns.MoneyText(), nullable=False),
         sa.Column("points_paid", sa.BigInteger(), nullable=True),
         sa.Column("ends_at", connector.db.tables.UTCDateTime(timezone=True), nullable=True),
         sa.Column("created_at", connector.db.tables.UTCDateTime(timezone=True), nullable=False),
@@ -52,7 +52,7 @@ def upgrade() -> None:
     codes = sa.table(
         "issued_codes",
         *(sa.column(name) for name in ("shop_id", "code", "customer_id", "reason", "kind", "points_paid")),
-        sa.column("value", connector.db.tables.Money()),
+        sa.column("value", connector.db.columns.MoneyText()),
         sa.column("ends_at", stamp),
         sa.column("created_at", stamp),
     )

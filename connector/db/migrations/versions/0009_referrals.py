@@ -45,7 +45,7 @@ def upgrade() -> None:
         sa.Column("reason", sa.String(255), nullable=True),
         sa.Column("welcome_code", sa.String(64), nullable=True),
         sa.Column("order_id", sa.String(64), nullable=True),
-        sa.Column("order_total", connector.db.tables.Money(), nullable=True),
+        sa.Column("order_total", connector.db.columns.MoneyText(), nullable=True),
         sa.Column("paid_at", stamp, nullable=True),
         sa.Column("hold_until", stamp, nullable=True),
         sa.Column("points", sa.BigInteger(), nullable=True),
