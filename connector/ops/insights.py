@@ -105,7 +105,7 @@ def roll_up_if_small(storage: Storage, shop_id: int, now: datetime | None = None
     are fresh; larger shops rely on the hourly job. Its own write; the figures are then read without one."""
     with storage.session(read_only=True) as session:
         shop = session.get(Shop, shop_id)
-        if shop is None:
+        if shop is None or _large(shop):
             return
         small = (session.scalar(select(func.count()).where(CustomerRecord.shop_id == shop_id)) or 0) <= INLINE_ROLLUP
         if not small and shop.rollup is not None:
@@ -113,33 +113,25 @@ def roll_up_if_small(storage: Storage, shop_id: int, now: datetime | None = None
     segments_rollup.roll_up(storage, shop_id, now)
 
 
-def programme_metrics(session: Session, shop: Shop, now: datetime | None = None) -> dict[str, Any]:
-    """Every programme metric for a shop: points, members and tiers counted by the database now; buyers,
-    repeat purchase, order and lifetime value, segments, active members and gift codes as of the latest
-    roll-up (``as_of``; see ``roll_up_if_small``). Reads only."""
-    now = now or utcnow()
-    by_tier = session.execute(
-        select(
-            CustomerRecord.tier,
-            func.count(),
-            func.count(CustomerRecord.platform_id),
-            func.coalesce(func.sum(CustomerRecord.points), 0),
-        )
-        .where(CustomerRecord.shop_id == shop.id)
-        .group_by(CustomerRecord.tier)
-    ).all()
-    rolled = shop.rollup or {}
+def _large(shop: Shop) -> bool:
+    """Whether the shop had more than ``INLINE_ROLLUP`` customers at its latest roll-up."""
+    return int((shop.rollup or {}).get("customers", 0)) > INLINE_ROLLUP
 
-    sums = {
-        (kind, rule): int(total or 0)
-        for kind, rule, total in session.execute(
-            select(LedgerEntry.kind, LedgerEntry.rule, func.sum(LedgerEntry.points))
-            .where(
-                LedgerEntry.shop_id == shop.id, LedgerEntry.kind.in_(("order", "redemption", "expiry", "adjustment"))
-            )
-            .group_by(LedgerEntry.kind, LedgerEntry.rule)
-        )
-    }
+
+def programme_metrics(session: Session, shop: Shop, now: datetime | None = None) -> dict[str, Any]:
+    """Every programme metric for a shop. A shop of up to ``INLINE_ROLLUP`` customers has its points, members
+    and tiers counted by the database now, the rest as of its latest roll-up (``as_of``; see
+    ``roll_up_if_small``, which runs it on every view); a larger shop has all of them as of the hourly roll-up,
+    so a view costs the same whatever its size. Reads only."""
+    now = now or utcnow()
+    rolled = shop.rollup or {}
+    large = _large(shop) and "by_tier" in rolled
+    if large:
+        by_tier = [tuple(row) for row in rolled["by_tier"]]
+        sums = {(kind, rule): int(total) for kind, rule, total in rolled["ledger"]}
+    else:
+        by_tier = segments_rollup.tier_counts(session, shop.id)
+        sums = {(kind, rule): total for kind, rule, total in segments_rollup.ledger_sums(session, shop.id)}
 
     def points(kind: str, rule: str | None = None) -> int:
         return sum(total for (k, r), total in sums.items() if k == kind and (rule is None or r == rule))
@@ -149,12 +141,13 @@ def programme_metrics(session: Session, shop: Shop, now: datetime | None = None)
     redeemed = -points("redemption") - returned
     expired = -points("expiry")
     per_unit = programme_of(shop).redemption.points_per_unit
-    members = sum(int(m) for _, _, m, _ in by_tier)
-    outstanding = sum(int(p) for _, _, _, p in by_tier)
-    tiers = [(tier or "none", int(m)) for tier, _, m, _ in by_tier if m]
+    members = sum(m for _, _, m, _ in by_tier)
+    outstanding = sum(p for _, _, _, p in by_tier)
+    tiers = [(tier or "none", m) for tier, _, m, _ in by_tier if m]
     groups = rolled.get("members_vs_non_members", {})
     return {
         "as_of": shop.segmented_at,
+        "large": large,
         "members": members,
         "active_members": rolled.get("active_members", 0),
         "members_vs_non_members": {name: _decimals(groups.get(name, {})) for name in ("members", "non_members")},

@@ -13,11 +13,12 @@ from sqlalchemy.orm import Session
 
 from connector.db.columns import money_from_units, money_units, read_time
 from connector.db.storage import Storage
-from connector.db.tables import CustomerRecord, IssuedCode, OrderRecord, Shop, utcnow
+from connector.db.tables import CustomerRecord, IssuedCode, LedgerEntry, OrderRecord, Shop, utcnow
 from connector.rules import segments
 
 CHUNK = 5_000
 ACTIVE_DAYS = 90
+FIGURE_KINDS = ("order", "redemption", "expiry", "adjustment")
 
 
 def roll_up(storage: Storage, shop_id: int, now: datetime | None = None) -> dict[str, int]:
@@ -110,7 +111,11 @@ def _figures(session: Session, shop: Shop, facts: list[tuple[Any, ...]], now: da
             select(IssuedCode.code).where(IssuedCode.shop_id == shop.id, IssuedCode.reason.startswith("gift:"))
         )
     }
+    by_tier = tier_counts(session, shop.id)
     return {
+        "customers": sum(n for _, n, _, _ in by_tier),
+        "by_tier": [list(row) for row in by_tier],
+        "ledger": [list(row) for row in ledger_sums(session, shop.id)],
         "buyers": len(facts),
         "repeat_buyers": sum(1 for _, n, _, _, _ in facts if n > 1),
         "active_members": sum(1 for cid, _, _, _, last in facts if cid in members and last and last >= since),
@@ -122,6 +127,35 @@ def _figures(session: Session, shop: Shop, facts: list[tuple[Any, ...]], now: da
             "non_members": _group([(n, spend) for cid, n, spend, _, _ in facts if cid not in members]),
         },
     }
+
+
+def tier_counts(session: Session, shop_id: int) -> list[tuple[str | None, int, int, int]]:
+    """Per tier (None: none): the shop's customers, its members (with a store account), and their points."""
+    return [
+        (tier, int(n), int(m), int(p))
+        for tier, n, m, p in session.execute(
+            select(
+                CustomerRecord.tier,
+                func.count(),
+                func.count(CustomerRecord.platform_id),
+                func.coalesce(func.sum(CustomerRecord.points), 0),
+            )
+            .where(CustomerRecord.shop_id == shop_id)
+            .group_by(CustomerRecord.tier)
+        )
+    ]
+
+
+def ledger_sums(session: Session, shop_id: int) -> list[tuple[str, str | None, int]]:
+    """The points of the shop's ledger entries summed by kind and rule (the kinds the figures count)."""
+    return [
+        (kind, rule, int(total or 0))
+        for kind, rule, total in session.execute(
+            select(LedgerEntry.kind, LedgerEntry.rule, func.sum(LedgerEntry.points))
+            .where(LedgerEntry.shop_id == shop_id, LedgerEntry.kind.in_(FIGURE_KINDS))
+            .group_by(LedgerEntry.kind, LedgerEntry.rule)
+        )
+    ]
 
 
 def _group(buyers: list[tuple[int, Decimal]]) -> dict[str, Any]:

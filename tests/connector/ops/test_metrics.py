@@ -6,11 +6,14 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 from flask.testing import FlaskClient
+from pytest import MonkeyPatch
 from redis import Redis
 from sqlalchemy import select
 
 from connector.db.storage import Storage
 from connector.db.tables import CustomerRecord, Push, Shop
+from connector.ops import insights
+from connector.ops.customers import segments as segments_rollup
 from connector.ops.insights import (
     Buyer,
     average_order_value,
@@ -128,3 +131,26 @@ def test_the_metrics_endpoint_measures_points_liability_and_gift_use(
     assert body["members_vs_non_members"]["non_members"]["customers"] == 0
     assert body["segments"]["potential"] == 1  # two orders just now: recent, not yet frequent
     assert client.get(f"/admin/api/shops/{offline_shopify_shop.id}/metrics").status_code == 401
+
+
+def test_a_large_shops_figures_are_those_of_its_latest_roll_up(
+    client: FlaskClient, offline_shopify_shop: Shop, storage: Storage, redis: Redis, monkeypatch: MonkeyPatch
+) -> None:
+    monkeypatch.setattr(insights, "INLINE_ROLLUP", 0)  # any shop with a customer counts as large
+    post_shopify(client, offline_shopify_shop, "orders/paid", paid_shopify_order())  # 404.95: 404 points
+    post_shopify(client, offline_shopify_shop, "orders/paid", paid_shopify_order(id=2002))
+    drain(redis)
+    url = f"/admin/api/shops/{offline_shopify_shop.id}/metrics"
+    first = client.get(url, headers=AUTH).get_json()  # never rolled up: rolled up now
+    assert (first["points"]["outstanding"], first["members"], first["as_of"] is not None) == (808, 1, True)
+    with storage.session() as session:
+        john = session.scalars(select(CustomerRecord.id)).one()
+    redemption.redeem(storage, offline_shopify_shop.id, john, 500)
+
+    stale = client.get(url, headers=AUTH).get_json()
+    assert (stale["points"]["outstanding"], stale["points"]["redeemed"], stale["as_of"]) == (808, 0, first["as_of"])
+    segments_rollup.roll_up(storage, offline_shopify_shop.id)  # the hourly job
+    fresh = client.get(url, headers=AUTH).get_json()
+    assert (fresh["points"]["outstanding"], fresh["points"]["redeemed"]) == (308, 500)
+    page = client.get(f"/admin/shops/{offline_shopify_shop.id}", headers=AUTH).get_data(as_text=True)
+    assert "a shop this large has them worked out hourly" in page

@@ -49,6 +49,8 @@ WORDS: dict[str, str] = {
     "points_redeemed": "Points redeemed",
     "points_expired": "Points expired",
     "redemption_rate": "Redemption rate",
+    "figures_as_of": "Figures as of {when}; a shop this large has them worked out hourly.",
+    "figures_now": "Figures as of now.",
     "liability": "Outstanding points' value",
     "gift_codes": "Gift codes issued / used",
     "chart_events": "Events per hour, last 48 h",

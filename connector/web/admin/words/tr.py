@@ -49,6 +49,8 @@ WORDS: dict[str, str] = {
     "points_redeemed": "Kullanılan puan",
     "points_expired": "Süresi dolan puan",
     "redemption_rate": "Kullanım oranı",
+    "figures_as_of": "Rakamlar {when} itibarıyla; bu büyüklükteki bir mağazada saatte bir hesaplanır.",
+    "figures_now": "Rakamlar şu an itibarıyla.",
     "liability": "Bekleyen puanların değeri",
     "gift_codes": "Hediye kodları verilen / kullanılan",
     "chart_events": "Saatlik olaylar, son 48 sa",

@@ -168,6 +168,7 @@ def test_the_shop_page_shows_metrics_charts_and_recent_events(admin: FlaskClient
     assert page.status_code == 200
     html = text(page)
     assert re.search(r'id="points-issued">404<', html)
+    assert "Figures as of now." in html  # a small shop: worked out on every view
     assert html.count("<svg") == 5  # events, points, tiers, segments, NPS trend
     assert "Events per hour, last 48 h" in html
     assert "<title>" in html and "done 1" in html
