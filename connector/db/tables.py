@@ -19,6 +19,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     false,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -90,6 +91,10 @@ class WebhookEvent(Base):
     shop: Mapped[Shop] = relationship()
 
 
+NAME_ORDER = ("last_name", "first_name")
+"""The customer list's order by name: by these columns, without case, the missing ones first (indexed)."""
+
+
 class CustomerRecord(Base):
     """A member of a shop's programme, with their cached balance."""
 
@@ -99,6 +104,7 @@ class CustomerRecord(Base):
         Index("ix_customers_shop_email", "shop_id", "email"),
         Index("ix_customers_shop_segment", "shop_id", "segment"),
         Index("ix_customers_shop_tier_points", "shop_id", "tier", "platform_id", "points"),
+        Index("ix_customers_shop_name", "shop_id", *(text(f"lower(coalesce({c}, ''))") for c in NAME_ORDER), "id"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

@@ -7,19 +7,17 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, literal_column, select
 from sqlalchemy.orm import Session
 
 from connector.db.search import fold, folded
-from connector.db.tables import CustomerRecord
+from connector.db.tables import NAME_ORDER, CustomerRecord
 
 PAGE_SIZE = 50
 NONE = "none"
 SORTS = {
-    "name": (
-        func.lower(func.coalesce(CustomerRecord.last_name, "")),
-        func.lower(func.coalesce(CustomerRecord.first_name, "")),
-    ),
+    # as ix_customers_shop_name has it (an empty text literal, not a parameter, or no index matches)
+    "name": tuple(func.lower(func.coalesce(getattr(CustomerRecord, c), literal_column("''"))) for c in NAME_ORDER),
     "email": (CustomerRecord.email,),
     "tier": (CustomerRecord.tier,),
     "points": (CustomerRecord.points,),
