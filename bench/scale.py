@@ -50,8 +50,7 @@ def privacy(stack: Stack) -> dict[str, float]:
             )
 
     def erase() -> None:
-        with stack.storage.session() as session:
-            lifecycle.erase_shop(session, stack.shop.id)
+        lifecycle.erase_shop(stack.storage, stack.shop.id)
 
     return {
         "data export (one customer)": timed(lambda: request("customer_data_request", CUSTOMERS // 2)),

@@ -107,8 +107,7 @@ def shops_remove(shop_id: int, yes: bool) -> None:
         domain = shop.domain
     if not yes:
         click.confirm(f"Delete shop {shop_id} ({domain}) and all its points history for good?", abort=True)
-    with storage.session() as session:
-        erase_shop(session, shop_id)
+    erase_shop(storage, shop_id)
     click.echo(f"shop {shop_id} ({domain}) removed")
 
 

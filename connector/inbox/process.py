@@ -30,6 +30,8 @@ class Processed:
 
     status: str
     pushes: list[tuple[int, int]] = field(default_factory=list)
+    erase_shop: int | None = None
+    """The shop to erase once this transaction commits (``shop/redact``; its event stays pending until then)."""
 
 
 def process(storage: Storage, event_id: int) -> Processed:
@@ -41,7 +43,11 @@ def process(storage: Storage, event_id: int) -> Processed:
     job is retried.
     """
     with storage.session() as session:
-        return _process_in(session, event_id, count_attempt=True)
+        processed = _process_in(session, event_id, count_attempt=True)
+    if processed.erase_shop is not None:
+        lifecycle.erase_shop(storage, processed.erase_shop)
+        return Processed("erased")
+    return processed
 
 
 def _process_in(session: Session, event_id: int, *, count_attempt: bool) -> Processed:
@@ -77,10 +83,7 @@ def _prepare(session: Session, event_id: int, *, count_attempt: bool) -> Process
         requested, matched = tracking.record_carrier_updates(session, event.shop, carrier_news, event.id)
         return _done(event, WebhookEvent.PROCESSED if matched else WebhookEvent.UNMATCHED, requested)
     if store_event.lifecycle is not None and store_event.lifecycle.kind == "shop_redact":
-        shop_id = event.shop_id
-        session.expunge(event)
-        lifecycle.erase_shop(session, shop_id)  # this event goes too, with everything else of the shop
-        return Processed("erased")
+        return Processed(event.status, erase_shop=event.shop_id)  # this event goes too, with the shop
     if store_event.lifecycle is not None:
         lifecycle.apply(session, event.shop, store_event.lifecycle)
         return _done(event, WebhookEvent.PROCESSED, [])
@@ -131,6 +134,8 @@ class Batch:
     pushes: list[tuple[int, int]] = field(default_factory=list)
     errors: dict[int, str] = field(default_factory=dict)
     unstorable: dict[int, str] = field(default_factory=dict)
+    erased: list[int] = field(default_factory=list)
+    """The shops erased after it committed (``shop/redact``)."""
 
 
 def claim_fresh(storage: Storage, limit: int) -> list[int]:
@@ -177,7 +182,10 @@ def process_batch(storage: Storage, event_ids: list[int]) -> Batch:
             run = []
             try:
                 with session.begin_nested():
-                    _add_pushes(batch, _process_in(session, event_id, count_attempt=False).pushes)
+                    processed = _process_in(session, event_id, count_attempt=False)
+                _add_pushes(batch, processed.pushes)
+                if processed.erase_shop is not None:
+                    batch.erased.append(processed.erase_shop)
             except (OperationalError, InterfaceError):
                 raise
             except DataError as exc:
@@ -187,6 +195,8 @@ def process_batch(storage: Storage, event_ids: list[int]) -> Batch:
                 session.expire_all()
                 batch.errors[event_id] = f"{type(exc).__name__}: {exc}"
         _settle_run(session, run, batch)
+    for shop_id in batch.erased:
+        lifecycle.erase_shop(storage, shop_id)
     return batch
 
 

@@ -11,6 +11,8 @@ from sqlalchemy import delete, or_, select, update
 from sqlalchemy.orm import Session
 
 from connector.db.aftercare import CareItem, SurveyRecord, Unsubscribe
+from connector.db.columns import Base
+from connector.db.storage import Storage
 from connector.db.tables import (
     CustomerRecord,
     DataExport,
@@ -24,6 +26,7 @@ from connector.db.tables import (
 from connector.model import Lifecycle
 
 REDACTED_BODY = b'{"redacted": true}'
+ERASE_CHUNK = 5_000
 
 
 def uninstall(session: Session, shop: Shop) -> None:
@@ -200,9 +203,25 @@ def export_customer(session: Session, shop: Shop, request: Lifecycle) -> int:
     return export.id
 
 
-def erase_shop(session: Session, shop_id: int) -> None:
-    """Delete everything Sadakat holds for a shop (its rows cascade)."""
-    session.execute(delete(Shop).where(Shop.id == shop_id))
+def erase_shop(storage: Storage, shop_id: int) -> None:
+    """Delete everything Sadakat holds for a shop, ``ERASE_CHUNK`` rows per transaction and the rows that
+    point at others first, so no transaction holds SQLite's write lock for long and other shops' webhooks
+    keep being stored meanwhile. The shop's own row goes last, with its pending events (the erasure's own
+    among them): an erasure cut short is finished when its event is retried. Safe to run twice or at once."""
+    for table in reversed(Base.metadata.sorted_tables):
+        if "shop_id" not in table.c or table.name == Shop.__tablename__:
+            continue
+        where = [table.c.shop_id == shop_id]
+        if table.name == WebhookEvent.__tablename__:
+            where.append(table.c.status != WebhookEvent.PENDING)
+        (key,) = table.primary_key.columns
+        chunk = select(key).where(*where).limit(ERASE_CHUNK).scalar_subquery()
+        while True:
+            with storage.session() as session:
+                if not session.execute(delete(table).where(key.in_(chunk))).rowcount:
+                    break
+    with storage.session() as session:
+        session.execute(delete(Shop).where(Shop.id == shop_id))
 
 
 def apply(session: Session, shop: Shop, request: Lifecycle) -> None:

@@ -5,14 +5,16 @@ from __future__ import annotations
 import json
 
 from flask.testing import FlaskClient
+from pytest import MonkeyPatch
 from redis import Redis
 from sqlalchemy import func, select
 
 from adapters.base import ShopAddress, Tokens
 from connector.config import Config
 from connector.db.storage import Storage
-from connector.db.tables import CustomerRecord, LedgerEntry, Push, Shop, WebhookEvent
+from connector.db.tables import CustomerRecord, LedgerEntry, OrderRecord, Push, Shop, WebhookEvent
 from connector.ops.shops import install_shop
+from connector.settle import lifecycle
 from tests.support import AUTH, customer_json, drain, paid_shopify_order, post_shopify, sign
 
 JOHN = "115310627314723954"
@@ -146,3 +148,31 @@ def test_privacy_webhook_with_a_bad_signature_is_401(client: FlaskClient, storag
     assert client.post("/webhooks/shopify", data=body, headers=headers).status_code == 401
     with storage.session() as session:
         assert session.scalar(select(func.count()).select_from(Shop)) == 1
+
+
+def test_shop_redact_erases_a_row_at_a_time_and_leaves_other_shops_whole(
+    client: FlaskClient,
+    storage: Storage,
+    config: Config,
+    redis: Redis,
+    offline_shopify_shop: Shop,
+    monkeypatch: MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(lifecycle, "ERASE_CHUNK", 1)  # every row its own transaction
+    shop = installed(storage, config)
+    for n in range(3):
+        post_shopify(client, shop, "orders/paid", own_order() | {"id": 9000 + n})
+    post_shopify(client, offline_shopify_shop, "orders/paid", paid_shopify_order())
+    drain(redis)
+    assert app_webhook(client, "shop/redact", {"shop_id": 548380009, "shop_domain": SHOP.domain}) == 200
+    drain(redis)
+    with storage.session() as session:
+        assert session.scalars(select(Shop.id)).all() == [offline_shopify_shop.id]
+        kept = {
+            table.__tablename__: session.scalar(select(func.count()).select_from(table))
+            for table in (CustomerRecord, OrderRecord, LedgerEntry, WebhookEvent)
+        }
+    assert kept == {"customers": 1, "orders": 1, "ledger_entries": 1, "webhook_events": 1}
+    lifecycle.erase_shop(storage, shop.id)  # again: nothing left to do, nothing else touched
+    with storage.session() as session:
+        assert session.scalar(select(func.count()).select_from(LedgerEntry)) == 1
