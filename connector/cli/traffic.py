@@ -79,10 +79,8 @@ def backfill(shop_id: int, since: Any, dry_run: bool) -> None:
 
     config = _config()
 
-    def progress(found: list[Any]) -> Any:
-        click.echo(f"{len(found)} order event(s) found", err=True)
-        with click.progressbar(found, label="backfilling" if not dry_run else "reading", file=sys.stderr) as bar:
-            yield from bar
+    def progress(summary: Any) -> None:
+        click.echo(f"\r{summary.orders} order(s) read", nl=False, err=True)
 
     try:
         summary = run_backfill(
@@ -96,6 +94,7 @@ def backfill(shop_id: int, since: Any, dry_run: bool) -> None:
         )
     except (LookupError, StoreError) as exc:
         raise click.ClickException(str(exc)) from None
+    click.echo("", err=True)
     click.echo(json.dumps(summary.as_dict() | {"dry_run": dry_run}))
 
 

@@ -7,7 +7,7 @@ import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from itertools import islice
 
 from rq import Queue
 from sqlalchemy import func, select
@@ -18,11 +18,13 @@ from connector import inbox
 from connector.config import Config
 from connector.db.storage import Storage
 from connector.db.tables import LedgerEntry, Shop, WebhookEvent
+from connector.model import Order
 from connector.outbox import pushes, tokens
-from connector.programme import programme_of
+from connector.programme import ProgrammeSettings, programme_of
 from connector.rules import points as rules
 
-Found = list[tuple[str, str, dict[str, Any]]]
+CHUNK = 500
+"""Orders stored and settled per transaction: the adapter's pages are read as they come, never all held."""
 
 
 @dataclass
@@ -33,6 +35,7 @@ class Summary:
     events: int = 0
     already_known: int = 0
     unreadable: int = 0
+    failed: int = 0
     points: int = 0
     customers: set[str] = field(default_factory=set)
 
@@ -43,6 +46,7 @@ class Summary:
             "events": self.events,
             "already_known": self.already_known,
             "unreadable": self.unreadable,
+            "failed": self.failed,
             "points": self.points,
             "customers": len(self.customers),
         }
@@ -56,9 +60,11 @@ def backfill(
     since: datetime,
     *,
     dry_run: bool = False,
-    progress: Callable[[Found], Found] | None = None,
+    progress: Callable[[Summary], None] | None = None,
 ) -> Summary:
-    """Bring in the shop's orders placed since ``since``. A dry run reads and totals them, storing nothing."""
+    """Bring in the shop's orders placed since ``since``, ``CHUNK`` at a time: each chunk is stored in the
+    inbox, then settled together as a drain settles webhooks (``failed``: left for the sweeper to retry).
+    A dry run reads and totals them, storing nothing. ``progress`` hears after every chunk."""
     with storage.session() as session:
         shop = session.get(Shop, shop_id)
         if shop is None:
@@ -66,39 +72,62 @@ def backfill(
         platform = shop.platform
         programme = programme_of(shop)
     adapter = get_adapter(platform)
-    found = list(adapter.past_orders(tokens.fresh_access(storage, shop_id, adapter, config), since))
+    found = adapter.past_orders(tokens.fresh_access(storage, shop_id, adapter, config), since)
     summary = Summary()
     points_before = ledger_total(storage, shop_id)
-    for topic, delivery_id, payload in progress(found) if progress else found:
-        try:
-            event = adapter.parse(topic, payload)
-        except PayloadError:
-            summary.unreadable += 1
-            continue
-        order = event.order
-        if order is not None:
-            summary.orders += 1
-            if order.customer.key:
-                summary.customers.add(order.customer.key)
-        if dry_run:
-            if order is not None and order.paid and not (order.cancelled or order.fully_refunded):
-                basis = rules.earning_basis(
-                    order.merchandise_amount,
-                    order.shipping_amount if programme.include_shipping else None,
-                    order.tax_amount if programme.include_tax else None,
-                )
-                summary.points += rules.points_for_purchase(basis, programme.earn_rate)
-            continue
-        stored = inbox.store(storage, shop_id, delivery_id, topic, json.dumps(payload).encode(), WebhookEvent.PENDING)
-        if stored.duplicate:
-            summary.already_known += 1
-            continue
-        summary.events += 1
-        processed = inbox.process(storage, stored.event_id)
-        pushes.dispatch(storage, queue, processed.pushes)
+    while chunk := list(islice(found, CHUNK)):
+        stored: list[int] = []
+        for topic, delivery_id, payload in chunk:
+            try:
+                event = adapter.parse(topic, payload)
+            except PayloadError:
+                summary.unreadable += 1
+                continue
+            order = event.order
+            if order is not None:
+                summary.orders += 1
+                if order.customer.key:
+                    summary.customers.add(order.customer.key)
+            if dry_run:
+                summary.points += _points(programme, order)
+                continue
+            body = json.dumps(payload).encode()
+            kept = inbox.store(storage, shop_id, delivery_id, topic, body, WebhookEvent.PENDING)
+            if kept.duplicate:
+                summary.already_known += 1
+            else:
+                stored.append(kept.event_id)  # type: ignore[arg-type]
+        if stored:
+            _settle(storage, queue, stored, summary)
+        if progress:
+            progress(summary)
     if not dry_run:
         summary.points = ledger_total(storage, shop_id) - points_before
     return summary
+
+
+def _points(programme: ProgrammeSettings, order: Order | None) -> int:
+    """What an order would earn (a dry run's estimate)."""
+    if order is None or not order.paid or order.cancelled or order.fully_refunded:
+        return 0
+    basis = rules.earning_basis(
+        order.merchandise_amount,
+        order.shipping_amount if programme.include_shipping else None,
+        order.tax_amount if programme.include_tax else None,
+    )
+    return rules.points_for_purchase(basis, programme.earn_rate)
+
+
+def _settle(storage: Storage, queue: Queue, event_ids: list[int], summary: Summary) -> None:
+    """Settle stored events together, as a drain does; one that fails stays pending for the sweeper."""
+    summary.events += len(event_ids)
+    batch = inbox.process_batch(storage, event_ids)
+    for event_id, reason in batch.unstorable.items():
+        inbox.fail(storage, event_id, reason)
+    for event_id, error in batch.errors.items():
+        inbox.record_error(storage, event_id, error)
+    summary.failed += len(batch.unstorable) + len(batch.errors)
+    pushes.dispatch(storage, queue, batch.pushes)
 
 
 def ledger_total(storage: Storage, shop_id: int) -> int:

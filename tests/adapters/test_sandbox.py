@@ -7,6 +7,7 @@ from decimal import Decimal
 
 import pytest
 from click.testing import CliRunner
+from pytest import MonkeyPatch
 from redis import Redis
 from sqlalchemy import func, select
 
@@ -18,9 +19,10 @@ from connector.cli import main
 from connector.db.storage import Storage
 from connector.db.tables import CustomerRecord, LedgerEntry, OrderRecord, Push, Shop, WebhookEvent
 from connector.model import DiscountCode
+from connector.ops import backfill
 from connector.outbox.requests import shop_access
 from connector.settle import ledger
-from tests.support import drain
+from tests.support import drain, sandbox_order
 
 sandbox = get_adapter("sandbox")
 
@@ -126,3 +128,25 @@ def test_the_sandbox_answers_backfill_with_the_orders_it_sent(
     found = CliRunner().invoke(main, ["backfill", str(sandbox_shop.id), "--since", "2000-01-01", "--dry-run"])
     assert found.exit_code == 0, found.output
     assert json.loads(found.output.strip().splitlines()[-1])["orders"] == 15
+
+
+def test_a_backfill_settles_in_chunks_what_the_webhooks_would_have(
+    sandbox_shop: Shop, storage: Storage, monkeypatch: MonkeyPatch
+) -> None:
+    records = get_adapter("sandbox").records  # type: ignore[attr-defined]
+    for n in range(7):  # orders the store holds that no webhook brought: 10.00, 20.00, ... 70.00
+        records.keep_order(sandbox_shop.id, sandbox_order(f"past-{n}", f"{10 * (n + 1)}.00", customer=f"c-{n % 3}"))
+    monkeypatch.setattr(backfill, "CHUNK", 3)  # three chunks: 3 + 3 + 1
+
+    def run() -> dict:
+        result = CliRunner().invoke(main, ["backfill", str(sandbox_shop.id), "--since", "2000-01-01"])
+        assert result.exit_code == 0, result.output
+        return json.loads(result.output.strip().splitlines()[-1])
+
+    first = run()
+    assert (first["orders"], first["events"], first["failed"], first["points"]) == (7, 7, 0, 280)
+    with storage.session() as session:
+        balances = dict(session.execute(select(CustomerRecord.key, CustomerRecord.points)).all())
+    assert balances == {"c-0": 10 + 40 + 70, "c-1": 20 + 50, "c-2": 30 + 60}
+    again = run()
+    assert (again["events"], again["already_known"], again["points"]) == (0, 7, 0)

@@ -42,6 +42,7 @@ def test_woocommerce_backfill_dry_run_then_real_then_again(
         "events": 0,
         "already_known": 0,
         "unreadable": 0,
+        "failed": 0,
         "points": 36,
         "customers": 2,
         "dry_run": True,
