@@ -178,7 +178,7 @@ class SandboxAdapter:
 
     def past_orders(self, shop: ShopAccess, since: datetime) -> Iterator[tuple[str, str, dict[str, Any]]]:
         """Orders placed since ``since``, in their latest state, as the webhooks that would carry them."""
-        for order in self.records.bodies(shop.shop_id, "order"):
+        for order in self.records.pages(shop.shop_id, "order"):
             try:
                 placed = datetime.fromisoformat(str(order.get("created_at")))
             except ValueError:

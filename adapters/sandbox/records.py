@@ -8,7 +8,7 @@ The table lives in the database Sadakat hands it (``SandboxRecords.bind``); the 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from typing import Any
 
@@ -96,6 +96,24 @@ class SandboxRecords:
             query = query.where(sandbox_calls.c.key == key)
         with self._connect().connect() as conn:
             return list(conn.scalars(query))
+
+    def pages(self, shop_id: int, kind: str, size: int = 500) -> Iterator[dict[str, Any]]:
+        """What was recorded of ``kind`` for one shop, oldest first, read ``size`` at a time (as a store's API
+        pages its answers): however many there are, only a page is held."""
+        after = 0
+        while True:
+            query = (
+                select(sandbox_calls.c.id, sandbox_calls.c.body)
+                .where(sandbox_calls.c.shop_id == shop_id, sandbox_calls.c.kind == kind, sandbox_calls.c.id > after)
+                .order_by(sandbox_calls.c.id)
+                .limit(size)
+            )
+            with self._connect().connect() as conn:
+                page = conn.execute(query).all()
+            if not page:
+                return
+            after = page[-1].id
+            yield from (body for _, body in page)
 
     def counts(self) -> dict[str, int]:
         """How many records of each kind there are."""

@@ -136,6 +136,7 @@ def test_a_backfill_settles_in_chunks_what_the_webhooks_would_have(
     records = get_adapter("sandbox").records  # type: ignore[attr-defined]
     for n in range(7):  # orders the store holds that no webhook brought: 10.00, 20.00, ... 70.00
         records.keep_order(sandbox_shop.id, sandbox_order(f"past-{n}", f"{10 * (n + 1)}.00", customer=f"c-{n % 3}"))
+    assert [o["id"] for o in records.pages(sandbox_shop.id, "order", size=2)] == [f"past-{n}" for n in range(7)]
     monkeypatch.setattr(backfill, "CHUNK", 3)  # three chunks: 3 + 3 + 1
 
     def run() -> dict:
