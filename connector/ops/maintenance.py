@@ -7,12 +7,14 @@ import contextlib
 import json
 import logging
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
 
 from redis.exceptions import RedisError
 from rq import Queue
 from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
 from adapters import get_adapter
 from connector import inbox
@@ -37,6 +39,8 @@ class Checked:
 
 TIER_CHUNK = 500
 """Members moved per transaction by the nightly tier recompute."""
+JOB_CHUNK = 500
+"""Members given a birthday gift or a perk, or whose points expire, per transaction."""
 
 
 def check_store(storage: Storage, queue: Queue, config: Config, shop_id: int) -> Checked:
@@ -127,13 +131,20 @@ def daily_gifts(storage: Storage, queue: Queue, today: date | None = None) -> in
     today = today or utcnow().date()
     given = 0
     for shop_id in installed_shop_ids(storage):
-        with storage.session() as session:
-            shop = session.get(Shop, shop_id)
-            requested = gifts.for_birthdays(session, shop, today) if shop else []
-            if shop:
-                requested += gifts.monthly_perks(session, shop, today)
-        pushes.dispatch(storage, queue, [(p, shop_id) for p in requested])
-        given += len(requested)
+        given += _in_chunks(
+            storage,
+            queue,
+            shop_id,
+            lambda session, shop: gifts.birthday_members(session, shop, today),
+            lambda session, shop, members: gifts.for_birthdays(session, shop, today, members),
+        )
+        given += _in_chunks(
+            storage,
+            queue,
+            shop_id,
+            gifts.perk_members,
+            lambda session, shop, members: gifts.monthly_perks(session, shop, today, members),
+        )
     return given
 
 
@@ -142,18 +153,43 @@ def expire_points(storage: Storage, queue: Queue, config: Config, today: date | 
     from connector.db.tables import utcnow
     from connector.settle import expiry
 
-    today = today or utcnow().date()
+    day = today or utcnow().date()
     expired_count = 0
+
+    def expire(session: Session, shop: Shop, members: list[int]) -> list[int]:
+        nonlocal expired_count
+        expired, warnings = expiry.run(session, shop, config, day, members)
+        expired_count += len(expired)
+        return [*warnings, *(pushes.request_customer_sync(session, shop, customer) for customer in expired)]
+
     for shop_id in installed_shop_ids(storage):
+        _in_chunks(storage, queue, shop_id, lambda session, shop: expiry.due(session, shop, day), expire)
+    return expired_count
+
+
+def _in_chunks(
+    storage: Storage,
+    queue: Queue,
+    shop_id: int,
+    find: Callable[[Session, Shop], list[int]],
+    act: Callable[[Session, Shop, list[int]], list[int | None]],
+) -> int:
+    """A nightly job for one shop: ``find`` the members it concerns in a read (no lock: on SQLite the scan
+    never holds the write lock), then ``act`` on them ``JOB_CHUNK`` at a time, each chunk in a short
+    transaction of its own whose pushes are queued once it commits. Returns how many pushes."""
+    with storage.session(read_only=True) as session:
+        shop = session.get(Shop, shop_id)
+        members = find(session, shop) if shop is not None else []
+    asked = 0
+    for start in range(0, len(members), JOB_CHUNK):
         with storage.session() as session:
             shop = session.get(Shop, shop_id)
             if shop is None:
-                continue
-            expired, warnings = expiry.run(session, shop, config, today)
-            syncs = [pushes.request_customer_sync(session, shop, customer) for customer in expired]
-        pushes.dispatch(storage, queue, [(p, shop_id) for p in [*warnings, *syncs] if p])
-        expired_count += len(expired)
-    return expired_count
+                return asked
+            requested = [p for p in act(session, shop, members[start : start + JOB_CHUNK]) if p]
+        pushes.dispatch(storage, queue, [(p, shop_id) for p in requested])
+        asked += len(requested)
+    return asked
 
 
 def release_referral_rewards(storage: Storage, queue: Queue) -> int:

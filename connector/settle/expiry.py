@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import calendar
 from datetime import date, timedelta
+from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import Row, func, select
 from sqlalchemy.orm import Session
 
 from connector.config import Config
@@ -27,33 +28,21 @@ def add_months(day: date, months: int) -> date:
     return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
 
 
-def run(session: Session, shop: Shop, config: Config, today: date) -> tuple[list[CustomerRecord], list[int]]:
-    """Expire inactive balances and ask for warnings to be e-mailed. Returns (members whose balance
-    expired, warning push ids). Keys tie each to the member's last activity, so a rerun does nothing."""
+def due(session: Session, shop: Shop, today: date) -> list[int]:
+    """The members whose balance expires or is to be warned about today, in id order (a read: no lock)."""
+    return [customer.id for customer, *_ in _decisions(session, shop, today, None)]
+
+
+def run(
+    session: Session, shop: Shop, config: Config, today: date, members: list[int]
+) -> tuple[list[CustomerRecord], list[int]]:
+    """Expire the inactive balances of ``members`` (see ``due``) and ask for warnings to be e-mailed, each
+    member read afresh (one who bought since keeps their points). Returns (members whose balance expired,
+    warning push ids). Keys tie each to the member's last activity, so a rerun does nothing."""
     programme = programme_of(shop)
-    if not programme.expiry_months:
-        return [], []
     expired, warnings = [], []
-    # Every member's last earning or redeeming, in one grouped read (not one query per member).
-    last_activity = {
-        customer_id: (read_time(last_at), last_id)
-        for customer_id, last_at, last_id in session.execute(
-            select(LedgerEntry.customer_id, func.max(LedgerEntry.created_at), func.max(LedgerEntry.id))
-            .where(LedgerEntry.shop_id == shop.id, LedgerEntry.kind.in_(ACTIVITY))
-            .group_by(LedgerEntry.customer_id)
-        )
-    }
-    holders = session.execute(
-        select(CustomerRecord.id, CustomerRecord.key, CustomerRecord.email, CustomerRecord.points).where(
-            CustomerRecord.shop_id == shop.id, CustomerRecord.points > 0
-        )
-    ).all()  # plain rows: a member is loaded whole only when their points expire
-    for customer in holders:
-        last_at, last_id = last_activity.get(customer.id, (None, None))
-        if last_at is None:
-            continue
-        expires_on = add_months(last_at.date(), programme.expiry_months)
-        if today >= expires_on:
+    for customer, last_id, expires_on, expire in _decisions(session, shop, today, members):
+        if expire:
             if ledger.append(
                 session,
                 shop.id,
@@ -70,7 +59,7 @@ def run(session: Session, shop: Shop, config: Config, today: date) -> tuple[list
                 member = session.get(CustomerRecord, customer.id)
                 assert member is not None
                 expired.append(member)
-        elif today >= expires_on - timedelta(days=programme.expiry_warning_days) and customer.email:
+        else:
             push_id = outbox.request(
                 session,
                 shop.id,
@@ -84,3 +73,43 @@ def run(session: Session, shop: Shop, config: Config, today: date) -> tuple[list
             if push_id:
                 warnings.append(push_id)
     return expired, warnings
+
+
+def _decisions(
+    session: Session, shop: Shop, today: date, members: list[int] | None
+) -> list[tuple[Row[Any], int, date, bool]]:
+    """(member, their last activity's entry id, when their points expire, whether that is today or before)
+    for each member with points to expire or to be warned about."""
+    programme = programme_of(shop)
+    if not programme.expiry_months:
+        return []
+    chosen = [] if members is None else [CustomerRecord.id.in_(members)]
+    # Every member's last earning or redeeming, in one grouped read (not one query per member).
+    last_activity = {
+        customer_id: (read_time(last_at), last_id)
+        for customer_id, last_at, last_id in session.execute(
+            select(LedgerEntry.customer_id, func.max(LedgerEntry.created_at), func.max(LedgerEntry.id))
+            .where(
+                LedgerEntry.shop_id == shop.id,
+                LedgerEntry.kind.in_(ACTIVITY),
+                *([] if members is None else [LedgerEntry.customer_id.in_(members)]),
+            )
+            .group_by(LedgerEntry.customer_id)
+        )
+    }
+    holders = session.execute(
+        select(CustomerRecord.id, CustomerRecord.key, CustomerRecord.email, CustomerRecord.points)
+        .where(CustomerRecord.shop_id == shop.id, CustomerRecord.points > 0, *chosen)
+        .order_by(CustomerRecord.id)
+    ).all()  # plain rows: a member is loaded whole only when their points expire
+    found = []
+    for customer in holders:
+        last_at, last_id = last_activity.get(customer.id, (None, None))
+        if last_at is None:
+            continue
+        expires_on = add_months(last_at.date(), programme.expiry_months)
+        if today >= expires_on:
+            found.append((customer, last_id, expires_on, True))
+        elif today >= expires_on - timedelta(days=programme.expiry_warning_days) and customer.email:
+            found.append((customer, last_id, expires_on, False))
+    return found

@@ -116,20 +116,31 @@ def is_birthday(birthday: date, today: date) -> bool:
     return (birthday.month, birthday.day) == (2, 29) and not leap and (today.month, today.day) == (2, 28)
 
 
-def for_birthdays(session: Session, shop: Shop, today: date) -> list[int]:
-    """Birthday codes for the shop's members whose birthday is today: one per rule, member and year."""
+def birthday_members(session: Session, shop: Shop, today: date) -> list[int]:
+    """The members whose birthday is today, when the programme gives birthday gifts (a read: no lock)."""
+    if not any(r.rule == "birthday" for r in programme_of(shop).gifts):
+        return []
+    days = [today.strftime("%m-%d")] + (["02-29"] if (today.month, today.day) == (2, 28) else [])
+    day = month_day(CustomerRecord.birthday, session.get_bind().dialect.name)
+    return list(
+        session.scalars(
+            select(CustomerRecord.id)
+            .where(CustomerRecord.shop_id == shop.id, CustomerRecord.birthday.is_not(None), day.in_(days))
+            .order_by(CustomerRecord.id)
+        )
+    )
+
+
+def for_birthdays(session: Session, shop: Shop, today: date, members: list[int]) -> list[int]:
+    """Birthday codes for those of ``members`` (see ``birthday_members``) whose birthday is today: one per
+    rule, member and year."""
     rules = [(i, r) for i, r in enumerate(programme_of(shop).gifts) if r.rule == "birthday"]
     if not rules:
         return []
     given = []
-    days = [today.strftime("%m-%d")] + (["02-29"] if (today.month, today.day) == (2, 28) else [])
-    day = month_day(CustomerRecord.birthday, session.get_bind().dialect.name)
-    members = session.scalars(
-        select(CustomerRecord).where(
-            CustomerRecord.shop_id == shop.id, CustomerRecord.birthday.is_not(None), day.in_(days)
-        )
-    )
-    for customer in members:
+    for customer in session.scalars(
+        select(CustomerRecord).where(CustomerRecord.id.in_(members)).order_by(CustomerRecord.id)
+    ):
         if customer.birthday and is_birthday(customer.birthday, today):
             for index, rule in rules:
                 reason = f"gift:birthday:{index}:{customer.id}:{today.year}"
@@ -174,15 +185,32 @@ def set_birthday(session: Session, customer: CustomerRecord, raw: object, today:
     return birthday
 
 
-def monthly_perks(session: Session, shop: Shop, today: date) -> list[int]:
-    """This month's free-shipping code for members of tiers with that perk: one per member and month."""
+def perk_members(session: Session, shop: Shop) -> list[int]:
+    """The members of tiers with a monthly free-shipping perk (a read: no lock)."""
+    perk_tiers = {t.name for t in programme_of(shop).tiers if t.free_shipping_monthly}
+    if not perk_tiers:
+        return []
+    return list(
+        session.scalars(
+            select(CustomerRecord.id)
+            .where(CustomerRecord.shop_id == shop.id, CustomerRecord.tier.in_(perk_tiers))
+            .order_by(CustomerRecord.id)
+        )
+    )
+
+
+def monthly_perks(session: Session, shop: Shop, today: date, members: list[int]) -> list[int]:
+    """This month's free-shipping code for those of ``members`` (see ``perk_members``) still in a tier with
+    that perk: one per member and month."""
     perk_tiers = {t.name for t in programme_of(shop).tiers if t.free_shipping_monthly}
     if not perk_tiers:
         return []
     perk = GiftRule(rule="tier_perk", kind="free_shipping", days=31)
     given = []
     for customer in session.scalars(
-        select(CustomerRecord).where(CustomerRecord.shop_id == shop.id, CustomerRecord.tier.in_(perk_tiers))
+        select(CustomerRecord)
+        .where(CustomerRecord.id.in_(members), CustomerRecord.tier.in_(perk_tiers))
+        .order_by(CustomerRecord.id)
     ):
         push_id = _give(session, shop, customer, perk, f"perk:free_shipping:{customer.id}:{today:%Y-%m}")
         if push_id:
