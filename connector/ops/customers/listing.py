@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import func, literal_column, select
 from sqlalchemy.orm import Session
 
-from connector.db.search import fold, folded
+from connector.db.search import name_or_email_contains
 from connector.db.tables import NAME_ORDER, CustomerRecord
 
 PAGE_SIZE = 50
@@ -51,17 +51,12 @@ def _exact(session: Session, shop_id: int, q: str | None) -> list[int]:
     return sorted(set(session.scalars(by_email)) | set(session.scalars(by_key)))
 
 
-def _matching(shop_id: int, q: str | None, tier: str | None, segment: str | None) -> list[Any]:
+def _matching(dialect: str, shop_id: int, q: str | None, tier: str | None, segment: str | None) -> list[Any]:
     where: list[Any] = [CustomerRecord.shop_id == shop_id]
     if q and q.strip():
         text = q.strip()
-        pattern = "%" + fold(text).replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-        whole = func.coalesce(CustomerRecord.first_name, "") + " " + func.coalesce(CustomerRecord.last_name, "")
-        whole = whole + " " + func.coalesce(CustomerRecord.email, "")
         where.append(
-            folded(whole).like(pattern, escape="\\")
-            | (CustomerRecord.platform_id == text)
-            | (CustomerRecord.key == text)
+            name_or_email_contains(dialect, text) | (CustomerRecord.platform_id == text) | (CustomerRecord.key == text)
         )
     if tier:
         where.append(CustomerRecord.tier.is_(None) if tier == NONE else CustomerRecord.tier == tier)
@@ -84,7 +79,7 @@ def find(
     """One page of the shop's customers matching the search and filters, sorted. An exact e-mail address
     or id finds that customer straight away; anything else searches every name and address."""
     exact = _exact(session, shop_id, q)
-    where = _matching(shop_id, None if exact else q, tier, segment)
+    where = _matching(session.get_bind().dialect.name, shop_id, None if exact else q, tier, segment)
     if exact:
         where.append(CustomerRecord.id.in_(exact))
     total = session.scalar(select(func.count()).select_from(CustomerRecord).where(*where)) or 0
@@ -107,7 +102,7 @@ def csv_rows(
     yield CSV_HEADER
     query = (
         select(CustomerRecord)
-        .where(*_matching(shop_id, q, tier, segment))
+        .where(*_matching(session.get_bind().dialect.name, shop_id, q, tier, segment))
         .order_by(CustomerRecord.id)
         .execution_options(yield_per=1000)
     )

@@ -17,5 +17,12 @@ def test_migrations_match_the_models(storage: Storage) -> None:
     for table in [*Base.metadata.tables.values(), *sandbox_metadata.tables.values()]:
         table.to_metadata(described)
     with storage.engine.connect() as conn:
-        diff = compare_metadata(MigrationContext.configure(conn), described)
+        context = MigrationContext.configure(conn, opts={"include_name": _not_the_search_index})
+        diff = compare_metadata(context, described)
     assert diff == []
+
+
+def _not_the_search_index(name: str | None, kind: str, _parents: object) -> bool:
+    """The customer search index, which no model describes: on SQLite an FTS5 table (and its own tables), on
+    PostgreSQL a pg_trgm index (migration 0018)."""
+    return not ((kind == "table" and (name or "").startswith("customers_search")) or name == "ix_customers_search")

@@ -192,3 +192,17 @@ def test_the_overview_shows_each_programme_at_a_glance(
         "Codes used / given": "0 / 1",
     }
     assert "Active members, repeat purchase and codes as of" in html
+
+
+def test_search_follows_a_changed_name_and_forgets_a_removed_customer(
+    admin: FlaskClient, crowd: Shop, storage: Storage
+) -> None:
+    url = f"/admin/shops/{crowd.id}/customers"
+    with storage.session() as session:
+        sukru = session.query(CustomerRecord).filter_by(shop_id=crowd.id, key="s").one()
+        sukru.first_name, sukru.last_name = "Gülşen", "Öztürk"
+        session.query(CustomerRecord).filter_by(shop_id=crowd.id, key="m").delete()
+    assert names(text(admin.get(url, query_string={"q": "gulsen ozt"}))) == ["Gülşen Öztürk"]
+    assert names(text(admin.get(url, query_string={"q": "yilmaz"}))) == []
+    assert names(text(admin.get(url, query_string={"q": "mary"}))) == []
+    assert names(text(admin.get(url, query_string={"q": "sukru@"}))) == ["Gülşen Öztürk"]  # the address stayed
