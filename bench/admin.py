@@ -18,6 +18,7 @@ import time
 from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import requests
 
@@ -34,10 +35,11 @@ FIRST_NAMES = ("Ayşe", "Mehmet", "Zeynep", "Mary", "John", "Şükrü", "Elif", 
 
 
 def seed(stack: Stack) -> int:
-    """Customers, orders and ledger entries in bulk; returns the id of one customer to open."""
+    """Customers (one in ten a guest), orders (one in 150 cancelled, one in 60 half refunded), ledger
+    entries (one member in 25 redeemed points for a code) and codes, in bulk; returns one customer's id."""
     from sqlalchemy import insert, select
 
-    from connector.db.tables import CustomerRecord, IssuedCode, LedgerEntry, OrderRecord, utcnow
+    from connector.db.tables import CustomerRecord, IssuedCode, LedgerEntry, OrderRecord, RefundRecord, utcnow
     from connector.ops.shops import change_settings
 
     change_settings(
@@ -53,9 +55,10 @@ def seed(stack: Stack) -> int:
             conn.execute(
                 insert(CustomerRecord),
                 [
-                    {"shop_id": shop_id, "key": str(n), "platform_id": str(n), "email": f"member{n}@example.com",
-                     "first_name": FIRST_NAMES[n % len(FIRST_NAMES)], "last_name": f"Üye {n}", "points": n % 5000,
-                     "tier": ("Silver", "Gold", None)[n % 3], "created_at": now}
+                    {"shop_id": shop_id, "key": str(n), "platform_id": None if n % 10 == 9 else str(n),
+                     "email": f"member{n}@example.com", "first_name": FIRST_NAMES[n % len(FIRST_NAMES)],
+                     "last_name": f"Üye {n}", "points": n % 5000, "tier": ("Silver", "Gold", None)[n % 3],
+                     "created_at": now}
                     for n in ids
                 ],
             )  # fmt: skip
@@ -63,35 +66,54 @@ def seed(stack: Stack) -> int:
         rows = {key: customer_id for key, customer_id in found}
         for start in range(0, CUSTOMERS, CHUNK // ORDERS_EACH):
             ids = range(start, min(CUSTOMERS, start + CHUNK // ORDERS_EACH))
-            orders, entries = [], []
+            orders, entries, refunds = [], [], []
             for n in ids:
+                member = rows[str(n)]
                 for k in range(ORDERS_EACH):
                     placed = now - timedelta(days=(n * 7 + k * 97) % 730)
                     order_id = f"{n}-{k}"
-                    member = rows[str(n)]
                     codes = [f"BENCH-{n}"] if k == 2 and n % 10 == 0 else None
+                    cancelled = k == 0 and n % 50 == 1  # one order in 150 cancelled, one in 60 half refunded
                     orders.append(
                         {"shop_id": shop_id, "order_id": order_id, "name": f"#{n}{k}", "customer_id": member,
                          "merchandise_amount": Decimal("40.00"), "total": Decimal("45.50"), "paid": True,
-                         "cancelled": False, "fully_refunded": False, "test": False, "points_earned": 40,
+                         "cancelled": cancelled, "fully_refunded": False, "test": False, "points_earned": 40,
                          "placed_at": placed, "updated_at": placed, "discount_codes": codes}
                     )  # fmt: skip
-                    entries.append(
-                        {"shop_id": shop_id, "customer_id": member, "key": f"order:{order_id}", "kind": "order",
-                         "points": 40, "source_type": "order", "source_id": order_id,
-                         "rule": "points_per_currency_unit", "rate": Decimal(1), "created_at": placed}
-                    )  # fmt: skip
+                    entries.append(_entry(shop_id, member, f"order:{order_id}", "order", 40, order_id, placed))
+                    if cancelled:
+                        entries.append(_entry(shop_id, member, f"order:{order_id}:reversed-to:40", "cancellation",
+                                              -40, order_id, placed))  # fmt: skip
+                    elif k == 1 and n % 20 == 0:
+                        refunds.append({"shop_id": shop_id, "refund_id": f"r-{order_id}", "order_id": order_id,
+                                        "merchandise_amount": Decimal("20.00")})  # fmt: skip
+                        entries.append(_entry(shop_id, member, f"order:{order_id}:reversed-to:20", "refund", -20,
+                                              order_id, placed))  # fmt: skip
+                if n % 25 == 0:  # one member in 25 redeemed 100 points for a code
+                    entries.append(_entry(shop_id, member, f"redeem:{n}", "redemption", -100, f"redeem:{n}", now))
             conn.execute(insert(OrderRecord), orders)
             conn.execute(insert(LedgerEntry), entries)
+            if refunds:
+                conn.execute(insert(RefundRecord), refunds)
         conn.execute(
             insert(IssuedCode),
             [{"shop_id": shop_id, "code": f"BENCH-{n}", "customer_id": rows[str(n)], "reason": f"gift:{n}",
-              "kind": "fixed_amount", "value": Decimal(5), "created_at": now} for n in range(0, CUSTOMERS, 10)],
+              "kind": "fixed_amount", "value": Decimal(5), "created_at": now} for n in range(0, CUSTOMERS, 10)]
+            + [{"shop_id": shop_id, "code": f"REDEEM-{n}", "customer_id": rows[str(n)], "reason": f"redeem:{n}",
+                "kind": "fixed_amount", "value": Decimal(1), "points_paid": 100, "created_at": now}
+               for n in range(0, CUSTOMERS, 25)],
         )  # fmt: skip
     # A store that has been running has had its statistics gathered and its tables vacuumed (autovacuum).
     with stack.storage.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
         conn.exec_driver_sql("VACUUM ANALYZE" if stack.storage.dialect == "postgresql" else "ANALYZE")
     return int(rows[str(CUSTOMERS // 2)])
+
+
+def _entry(shop_id: int, member: int, key: str, kind: str, points: int, source: str, when: Any) -> dict[str, Any]:
+    """A ledger entry's row, as the settling engine writes it."""
+    return {"shop_id": shop_id, "customer_id": member, "key": key, "kind": kind, "points": points,
+            "source_type": "redemption" if kind == "redemption" else "order", "source_id": source,
+            "rule": "points_per_currency_unit", "rate": Decimal(1), "created_at": when}  # fmt: skip
 
 
 def main() -> None:

@@ -1,21 +1,29 @@
 """`make bench-scale`: a large store, measured in one run. QUICK=1: 100,000 customers; else 1,000,000.
 
-Seeds (bulk inserts, as bench/admin.py does) N customers with three paid orders each and their ledger
-entries, then times the jobs (RFM roll-up, nightly tier recompute, expiry scan, birthday scan) and, under
-the Procfile's gunicorn with wrk, the pages and API (metrics, shop page, customer list, exact and partial
-search) against /healthz in the same run, and the CSV export of every customer with the web worker's peak
-RSS. Writes bench/results/scale-<database>[-quick].json. Uses DATABASE_URL / REDIS_URL when set.
+Seeds (bulk inserts, as bench/admin.py does) N customers with three orders each (guests, cancellations,
+refunds, redemptions among them) and their ledger entries. Under the Procfile's gunicorn, it sends webhooks
+at a steady ~500/s with wrk, first with nothing else running, then while the nightly jobs run one after
+another (RFM roll-up, tier recompute, expiry scan, birthday scan, each timed): what a store's webhooks see
+while a job holds the database. Then it measures the pages and API (metrics, shop page, customer list, exact
+and partial search) against /healthz in the same run, streams the CSV of every customer with the web
+worker's peak RSS, backfills 100,000 orders from a sandbox store through the CLI (time, peak RSS), and times
+a customer's data export and redaction and the whole shop's erasure. Writes
+bench/results/scale-<database>[-quick].json. Uses DATABASE_URL / REDIS_URL when set.
 """
 
 from __future__ import annotations
 
 import json
+import re
+import resource
 import shutil
+import signal
+import subprocess
 import sys
 import tempfile
 import threading
 import time
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 import requests
@@ -24,9 +32,24 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 import bench.admin as admin  # noqa: E402
-from bench.run import QUICK, RESULTS, SECONDS, Stack, children, gunicorn, peak_rss_mb, wrk_get  # noqa: E402
+from bench.run import (  # noqa: E402
+    BIN,
+    QUICK,
+    RESULTS,
+    SECONDS,
+    THREADS,
+    Stack,
+    children,
+    gunicorn,
+    order,
+    parse_wrk,
+    peak_rss_mb,
+    sign,
+    wrk_get,
+)
 
 CUSTOMERS = 100_000 if QUICK else 1_000_000
+BACKFILL = 100_000
 
 
 def timed(action: object) -> float:
@@ -57,6 +80,60 @@ def privacy(stack: Stack) -> dict[str, float]:
         "customer redaction": timed(lambda: request("customer_redact", CUSTOMERS // 3)),
         "shop erase (everything it holds)": timed(erase),
     }
+
+
+def steady_ingest(url: str, one: Path) -> subprocess.Popen[str]:
+    """Webhooks at about 500 a second (50 connections, one request every ~100 ms each) until stopped."""
+    command = ["wrk", "-t", str(THREADS), "-c", "50", "-d", "3600s", "--latency", "--timeout", "10s", "-s"]
+    command += [str(ROOT / "bench" / "webhook.lua"), url, "--", "same", str(one), str(THREADS), "96"]
+    return subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
+
+
+def stopped(wrk: subprocess.Popen[str]) -> dict:
+    """wrk's figures once stopped (it prints them on SIGINT), with the slowest answer."""
+    time.sleep(1)  # at least a second of requests
+    wrk.send_signal(signal.SIGINT)
+    out, _ = wrk.communicate(timeout=60)
+    found = parse_wrk(out)
+    found["max_ms"] = parse_wrk_max(out)
+    return {name: found[name] for name in ("requests", "non_2xx", "p50_ms", "p99_ms", "max_ms")}
+
+
+def parse_wrk_max(out: str) -> float:
+    """The slowest answer wrk saw ("Latency avg stdev max")."""
+    value = re.search(r"Latency\s+\S+\s+\S+\s+(\S+)", out).group(1)  # type: ignore[union-attr]
+    number, unit = re.fullmatch(r"([\d.]+)(us|ms|s|m)", value).groups()  # type: ignore[union-attr]
+    return round(float(number) * {"us": 0.001, "ms": 1, "s": 1000, "m": 60000}[unit], 1)
+
+
+def backfill(stack: Stack, orders: int) -> dict[str, float]:
+    """A sandbox store holding ``orders`` past orders (1,000 customers), backfilled by the CLI: its time and
+    peak RSS."""
+    from sqlalchemy import insert
+
+    from adapters.sandbox.records import sandbox_calls
+    from connector.ops.shops import register_shop
+
+    shop = register_shop(stack.storage, stack.config, "sandbox", "backfill.sandbox", {}, "s", {"sync_customers": False})
+    placed = (date.today() - timedelta(days=30)).isoformat() + "T10:00:00+00:00"
+    with stack.storage.engine.begin() as conn:
+        for start in range(0, orders, 10_000):
+            conn.execute(insert(sandbox_calls), [
+                {"shop_id": shop.id, "kind": "order", "key": f"past-{n}", "body": {
+                    "id": f"past-{n}", "number": str(n), "currency": "TRY", "status": "paid", "subtotal": "40.00",
+                    "total": "45.50", "refunds": [], "created_at": placed,
+                    "customer": {"id": f"c-{n % 1000}", "email": f"c{n % 1000}@example.com", "first_name": "Ayşe"}}}
+                for n in range(start, min(orders, start + 10_000))])  # fmt: skip
+    started, peak = time.monotonic(), 0.0
+    command = [str(BIN / "sadakat"), "backfill", str(shop.id), "--since", "2000-01-01"]
+    with subprocess.Popen(command, env=stack.env, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL) as cli:
+        while cli.poll() is None:
+            peak = max(peak, peak_rss_mb([cli.pid]))
+            time.sleep(0.2)
+        summary = json.loads((cli.stdout.read() if cli.stdout else b"{}").decode().strip().splitlines()[-1])
+    if cli.returncode != 0 or summary["events"] != orders or summary["failed"]:
+        raise SystemExit(f"the backfill failed: {summary}")
+    return {"orders": orders, "s": round(time.monotonic() - started, 1), "peak RSS MB": round(peak, 1)}
 
 
 def main() -> None:
@@ -97,12 +174,11 @@ def main() -> None:
                 session.execute(update(CustomerRecord).values(tier=None))
             change_settings(stack.storage, stack.shop.id, {"tiers": [{"name": "Gold", "min_spend": "1000000"}]})
         jobs["nightly tier recompute (nobody moves)"] = lambda: maintenance.recompute_tiers(stack.storage, queue)
-        results["jobs_s"] = {
-            **{name: timed(job) for name, job in jobs.items()},
-            "expiry scan": timed(lambda: maintenance.expire_points(stack.storage, queue, stack.config, today)),
-            "birthday scan": timed(lambda: maintenance.daily_gifts(stack.storage, queue, today)),
-        }
-        print("jobs", results["jobs_s"], flush=True)
+        jobs["expiry scan"] = lambda: maintenance.expire_points(stack.storage, queue, stack.config, today)
+        jobs["birthday scan"] = lambda: maintenance.daily_gifts(stack.storage, queue, today)
+        one = work / "one.tsv"
+        body = json.dumps(order(0), separators=(",", ":"))
+        one.write_text(f"{sign(body.encode())}\t{body}\n")
         header = "Authorization: Bearer bench"
         base = f"/admin/shops/{stack.shop.id}"
         pages = {
@@ -116,6 +192,17 @@ def main() -> None:
         }
         with gunicorn("wsgi:app", stack.env, work / "web-scale.log") as (port, web):
             url = f"http://127.0.0.1:{port}"
+            stopped(steady_ingest(url + "/webhooks/shopify", one))  # the workers warm up
+            ingest = steady_ingest(url + "/webhooks/shopify", one)
+            time.sleep(SECONDS / 2)
+            results["webhooks (no job running)"] = stopped(ingest)
+            results["jobs_s"] = {}
+            for name, job in jobs.items():  # the same webhooks while each job runs
+                ingest = steady_ingest(url + "/webhooks/shopify", one)
+                results["jobs_s"][name] = timed(job)
+                results[f"webhooks during {name}"] = stopped(ingest)
+                print(name, results["jobs_s"][name], "s; webhooks", results[f"webhooks during {name}"], flush=True)
+            segments.roll_up(stack.storage, stack.shop.id)  # as the hourly job would, after the night's changes
             for name, path in pages.items():
                 answer = requests.get(url + path, headers={"Authorization": "Bearer bench"}, timeout=120)
                 if answer.status_code != 200:
@@ -140,8 +227,11 @@ def main() -> None:
             results["csv export"] = {"rows": rows - 1, "s": round(time.monotonic() - started, 1),
                                      "web worker peak RSS MB": round(peak[0], 1)}  # fmt: skip
             print("csv", results["csv export"], flush=True)
+        results["backfill"] = backfill(stack, BACKFILL)
+        print("backfill", results["backfill"], flush=True)
         results["privacy_s"] = privacy(stack)
         print("privacy", results["privacy_s"], flush=True)
+        results["bench process peak RSS MB"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
     finally:
         stack.stop()
         shutil.rmtree(work, ignore_errors=True)
