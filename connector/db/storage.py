@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import cache
@@ -18,6 +19,9 @@ from connector.db.direct_statements import DirectStatements
 from connector.db.search import sqlite_translate
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
+SQLITE_TURN_SECONDS = 0.11
+"""Longer than the longest sleep of SQLite's busy handler (100 ms), so every writer waiting for the lock
+wakes and tries within it."""
 
 
 class Storage:
@@ -42,6 +46,13 @@ class Storage:
         one that only reads: on SQLite it then doesn't wait for, or hold up, writers."""
         with (self.read_sessions if read_only else self.sessions)() as session, session.begin():
             yield session
+
+    def let_writers_in(self) -> None:
+        """Between two transactions of a long job: on SQLite, give the writers waiting for the lock (webhooks
+        being stored) their turn. Without it the job, taking the lock again at once, starves them for as
+        long as it runs, however short each of its transactions."""
+        if self.dialect == "sqlite":
+            time.sleep(SQLITE_TURN_SECONDS)
 
     def ping(self) -> None:
         """Raise if the database can't be reached."""

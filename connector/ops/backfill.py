@@ -99,6 +99,7 @@ def backfill(
                 stored.append(kept.event_id)  # type: ignore[arg-type]
         if stored:
             _settle(storage, queue, stored, summary)
+            storage.let_writers_in()
         if progress:
             progress(summary)
     if not dry_run:

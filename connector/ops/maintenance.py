@@ -37,7 +37,7 @@ class Checked:
     reconciled: int
 
 
-TIER_CHUNK = 500
+TIER_CHUNK = 250
 """Members moved per transaction by the nightly tier recompute."""
 JOB_CHUNK = 500
 """Members given a birthday gift or a perk, or whose points expire, per transaction."""
@@ -119,6 +119,7 @@ def recompute_tiers(storage: Storage, queue: Queue) -> int:
                         if push_id:
                             requested.append((push_id, shop_id))
             pushes.dispatch(storage, queue, requested)
+            storage.let_writers_in()
     return moved
 
 
@@ -189,6 +190,7 @@ def _in_chunks(
             requested = [p for p in act(session, shop, members[start : start + JOB_CHUNK]) if p]
         pushes.dispatch(storage, queue, [(p, shop_id) for p in requested])
         asked += len(requested)
+        storage.let_writers_in()
     return asked
 
 

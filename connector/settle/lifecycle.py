@@ -26,7 +26,7 @@ from connector.db.tables import (
 from connector.model import Lifecycle
 
 REDACTED_BODY = b'{"redacted": true}'
-ERASE_CHUNK = 5_000
+ERASE_CHUNK = 20_000
 
 
 def uninstall(session: Session, shop: Shop) -> None:
@@ -220,6 +220,7 @@ def erase_shop(storage: Storage, shop_id: int) -> None:
             with storage.session() as session:
                 if not session.execute(delete(table).where(key.in_(chunk))).rowcount:
                     break
+            storage.let_writers_in()
     with storage.session() as session:
         session.execute(delete(Shop).where(Shop.id == shop_id))
 

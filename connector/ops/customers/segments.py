@@ -44,6 +44,7 @@ def roll_up(storage: Storage, shop_id: int, now: datetime | None = None) -> dict
     for start in range(0, len(rows), CHUNK):
         with storage.session() as session:
             session.execute(update(CustomerRecord), rows[start : start + CHUNK])
+        storage.let_writers_in()
     with storage.session() as session:
         session.execute(update(Shop).where(Shop.id == shop_id).values(segmented_at=now, rollup=figures))
     return counts
