@@ -135,6 +135,13 @@ def utc_day(column: Any, dialect: str) -> Any:
     return func.substr(column, 1, 10)  # SQLite keeps it as "YYYY-MM-DD HH:MM:SS..." in UTC
 
 
+def utc_hour(column: Any, dialect: str) -> Any:
+    """SQL for the UTC hour of a ``UTCDateTime`` column as ``YYYY-MM-DD HH`` text, to group by."""
+    if dialect == "postgresql":
+        return func.to_char(func.timezone("UTC", column), "YYYY-MM-DD HH24")
+    return func.substr(column, 1, 13)
+
+
 def month_day(column: Any, dialect: str) -> Any:
     """SQL for a date column's ``MM-DD``, to find birthdays in the database."""
     if dialect == "postgresql":

@@ -58,7 +58,9 @@ class Shop(Base):
     segmented_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     """When customers' RFM segments were last rolled up."""
     rollup: Mapped[dict[str, Any] | None] = mapped_column(JSON)
-    """What that roll-up counted: active members, buyers, repeat buyers, codes issued and used."""
+    """What that roll-up counted: active members, buyers, repeat buyers, codes issued and used; and what a
+    large shop's figures read from it instead of counting on every view: customers per tier, the ledger's
+    sums and its points per day."""
 
 
 class WebhookEvent(Base):
@@ -68,6 +70,7 @@ class WebhookEvent(Base):
     __table_args__ = (
         UniqueConstraint("shop_id", "delivery_id", name="uq_webhook_events_delivery"),
         Index("ix_webhook_events_status_received", "status", "received_at"),
+        Index("ix_webhook_events_shop_received", "shop_id", "received_at"),
     )
 
     PENDING = "pending"

@@ -3,53 +3,81 @@
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from connector.db.columns import utc_day
+from connector.db.columns import utc_day, utc_hour
 from connector.db.tables import LedgerEntry, WebhookEvent, utcnow
 
 
 def events_per_hour(session: Session, shop_id: int, hours: int = 48, now: datetime | None = None) -> list[int]:
-    """Events received in each of the last ``hours`` hours, oldest first."""
+    """Events received in each of the last ``hours`` hours, oldest first (counted by the database)."""
     now = now or utcnow()
     start = now.replace(minute=0, second=0, microsecond=0) - timedelta(hours=hours - 1)
     counts = [0] * hours
-    for (received,) in session.execute(
-        select(WebhookEvent.received_at).where(WebhookEvent.shop_id == shop_id, WebhookEvent.received_at >= start)
+    hour = utc_hour(WebhookEvent.received_at, session.get_bind().dialect.name)
+    for when, n in session.execute(
+        select(hour, func.count())
+        .where(WebhookEvent.shop_id == shop_id, WebhookEvent.received_at >= start)
+        .group_by(hour)
     ):
-        index = int((received - start).total_seconds() // 3600)
+        index = int((datetime.fromisoformat(f"{when}:00:00+00:00") - start).total_seconds() // 3600)
         if 0 <= index < hours:
-            counts[index] += 1
+            counts[index] += int(n)
     return counts
 
 
+ROLLED_DAYS = 90
+"""Days of points a large shop's roll-up keeps, summed: the longest range the shop page shows."""
+
+
 def points_per_day(
-    session: Session, shop_id: int, days: int = 30, now: datetime | None = None
+    session: Session, shop_id: int, days: int = 30, now: datetime | None = None, rolled: dict[str, Any] | None = None
 ) -> tuple[list[int], list[int]]:
-    """Points issued for orders and points redeemed (net of codes the store refused) per day, oldest first."""
+    """Points issued for orders and points redeemed (net of codes the store refused) per day, oldest first.
+    With a roll-up (``rolled``: a large shop's), the days it summed are read from it and only the days since
+    are summed now (entries are never back-dated: a finished day's sums don't change)."""
     now = now or utcnow()
     start = now.replace(hour=0, minute=0, second=0, microsecond=0) - timedelta(days=days - 1)
     issued, redeemed = [0] * days, [0] * days
+    live_from = start
+    if rolled and "points_per_day" in rolled:
+        live_from = max(start, datetime.fromisoformat(rolled["points_days_until"]))
+        for day, (given, spent) in rolled["points_per_day"].items():
+            index = (date.fromisoformat(day) - start.date()).days
+            if 0 <= index < days and date.fromisoformat(day) < live_from.date():
+                issued[index], redeemed[index] = given, spent
+    for day, (given, spent) in day_sums(session, shop_id, live_from).items():
+        index = (day - start.date()).days
+        if 0 <= index < days:
+            issued[index], redeemed[index] = given, spent
+    return issued, redeemed
+
+
+def day_sums(
+    session: Session, shop_id: int, since: datetime, until: datetime | None = None
+) -> dict[date, tuple[int, int]]:
+    """Points issued for orders and redeemed, per UTC day, of the entries from ``since`` (to ``until``)."""
     day = utc_day(LedgerEntry.created_at, session.get_bind().dialect.name)
+    sums: dict[date, list[int]] = {}
     for when, kind, rule, points in session.execute(
         select(day, LedgerEntry.kind, LedgerEntry.rule, func.sum(LedgerEntry.points))
         .where(
             LedgerEntry.shop_id == shop_id,
-            LedgerEntry.created_at >= start,
+            LedgerEntry.created_at >= since,
+            *([] if until is None else [LedgerEntry.created_at < until]),
             LedgerEntry.kind.in_(("order", "redemption", "adjustment")),
         )
         .group_by(day, LedgerEntry.kind, LedgerEntry.rule)
     ):
-        index = (date.fromisoformat(when) - start.date()).days
-        if not 0 <= index < days:
-            continue
+        found = sums.setdefault(date.fromisoformat(when), [0, 0])
         if kind == "order":
-            issued[index] += int(points)
+            found[0] += int(points)
         elif kind == "redemption" or rule == "code_refused_points_returned":
-            redeemed[index] -= int(points)
-    return issued, redeemed
+            found[1] -= int(points)
+    return {day: (given, spent) for day, (given, spent) in sums.items()}
 
 
 def hour_labels(hours: int = 48, now: datetime | None = None) -> list[str]:

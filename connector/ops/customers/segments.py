@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from connector.db.columns import money_from_units, money_units, read_time
 from connector.db.storage import Storage
 from connector.db.tables import CustomerRecord, IssuedCode, LedgerEntry, OrderRecord, Shop, utcnow
+from connector.ops import activity
 from connector.rules import segments
 
 CHUNK = 5_000
@@ -113,7 +114,11 @@ def _figures(session: Session, shop: Shop, facts: list[tuple[Any, ...]], now: da
         )
     }
     by_tier = tier_counts(session, shop.id)
+    until = now.replace(hour=0, minute=0, second=0, microsecond=0)
+    days = activity.day_sums(session, shop.id, until - timedelta(days=activity.ROLLED_DAYS), until)
     return {
+        "points_per_day": {day.isoformat(): list(sums) for day, sums in sorted(days.items())},
+        "points_days_until": until.isoformat(),
         "customers": sum(n for _, n, _, _ in by_tier),
         "by_tier": [list(row) for row in by_tier],
         "ledger": [list(row) for row in ledger_sums(session, shop.id)],

@@ -85,7 +85,8 @@ def _render_shop(shop_id: int, code: int = 200, carrier_error: str | None = None
         figures = metrics.programme_metrics(session, shop)
         per_hour = activity.events_per_hour(session, shop.id)
         days = int(request.args.get("days", "30")) if request.args.get("days") in RANGES else 30
-        issued, redeemed = activity.points_per_day(session, shop.id, days)
+        rolled = shop.rollup if figures["large"] else None
+        issued, redeemed = activity.points_per_day(session, shop.id, days, rolled=rolled)
         weeks, promoters, detractors = nps.weekly(session, shop.id, utcnow())
         events_24h = dict(
             session.execute(
