@@ -39,7 +39,7 @@ class Checked:
 
 TIER_CHUNK = 250
 """Members moved per transaction by the nightly tier recompute."""
-JOB_CHUNK = 500
+JOB_CHUNK = 200
 """Members given a birthday gift or a perk, or whose points expire, per transaction."""
 
 
