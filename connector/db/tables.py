@@ -105,6 +105,7 @@ class CustomerRecord(Base):
     __table_args__ = (
         UniqueConstraint("shop_id", "key", name="uq_customers_shop_key"),
         Index("ix_customers_shop_email", "shop_id", "email"),
+        Index("ix_customers_shop_platform_id", "shop_id", "platform_id"),
         Index("ix_customers_shop_segment", "shop_id", "segment"),
         Index("ix_customers_shop_tier_points", "shop_id", "tier", "platform_id", "points"),
         Index("ix_customers_shop_name", "shop_id", *(text(f"lower(coalesce({c}, ''))") for c in NAME_ORDER), "id"),

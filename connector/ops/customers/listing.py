@@ -41,23 +41,30 @@ class Found:
 
 
 def _exact(session: Session, shop_id: int, q: str | None) -> list[int]:
-    """Customers an exact e-mail address or id names (found through indexes, before any search)."""
+    """Customers an exact e-mail address, key or store id names (found through indexes, before any search)."""
     if not q or not q.strip():
         return []
     text = q.strip()
     # One query per index: SQLite reads an OR of two columns by scanning the shop's customers.
     by_email = select(CustomerRecord.id).where(CustomerRecord.shop_id == shop_id, CustomerRecord.email == text.lower())
     by_key = select(CustomerRecord.id).where(CustomerRecord.shop_id == shop_id, CustomerRecord.key == text)
-    return sorted(set(session.scalars(by_email)) | set(session.scalars(by_key)))
+    by_id = select(CustomerRecord.id).where(CustomerRecord.shop_id == shop_id, CustomerRecord.platform_id == text)
+    return sorted(set().union(*(session.scalars(query) for query in (by_email, by_key, by_id))))
+
+
+def _where(session: Session, shop_id: int, q: str | None, tier: str | None, segment: str | None) -> list[Any]:
+    """The conditions of a search: the customers an exact address or id names, else those whose names or
+    address hold the text; and the filters."""
+    exact = _exact(session, shop_id, q)
+    where = _matching(session.get_bind().dialect.name, shop_id, None if exact else q, tier, segment)
+    return [*where, CustomerRecord.id.in_(exact)] if exact else where
 
 
 def _matching(dialect: str, shop_id: int, q: str | None, tier: str | None, segment: str | None) -> list[Any]:
     where: list[Any] = [CustomerRecord.shop_id == shop_id]
     if q and q.strip():
         text = q.strip()
-        where.append(
-            name_or_email_contains(dialect, text) | (CustomerRecord.platform_id == text) | (CustomerRecord.key == text)
-        )
+        where.append(name_or_email_contains(dialect, text))  # an id or a whole address: ``_exact``
     if tier:
         where.append(CustomerRecord.tier.is_(None) if tier == NONE else CustomerRecord.tier == tier)
     if segment:
@@ -78,10 +85,7 @@ def find(
 ) -> Found:
     """One page of the shop's customers matching the search and filters, sorted. An exact e-mail address
     or id finds that customer straight away; anything else searches every name and address."""
-    exact = _exact(session, shop_id, q)
-    where = _matching(session.get_bind().dialect.name, shop_id, None if exact else q, tier, segment)
-    if exact:
-        where.append(CustomerRecord.id.in_(exact))
+    where = _where(session, shop_id, q, tier, segment)
     total = session.scalar(select(func.count()).select_from(CustomerRecord).where(*where)) or 0
     page = min(max(page, 1), max(1, -(-total // PAGE_SIZE)))
     order = [c.desc() if descending else c.asc() for c in SORTS.get(sort, SORTS["name"])]
@@ -102,7 +106,7 @@ def csv_rows(
     yield CSV_HEADER
     query = (
         select(CustomerRecord)
-        .where(*_matching(session.get_bind().dialect.name, shop_id, q, tier, segment))
+        .where(*_where(session, shop_id, q, tier, segment))
         .order_by(CustomerRecord.id)
         .execution_options(yield_per=1000)
     )
