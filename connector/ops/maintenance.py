@@ -6,6 +6,7 @@ from __future__ import annotations
 import contextlib
 import json
 import logging
+import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -37,10 +38,22 @@ class Checked:
     reconciled: int
 
 
-TIER_CHUNK = 250
-"""Members moved per transaction by the nightly tier recompute."""
-JOB_CHUNK = 200
-"""Members given a birthday gift or a perk, or whose points expire, per transaction."""
+HOLD_SECONDS = 0.3
+"""How long one transaction of a nightly job may hold the database (SQLite's write lock): each takes as many
+members as the last one's pace says fit."""
+
+
+class Pace:
+    """How many members a job's next transaction takes: as many as fit in ``HOLD_SECONDS``, judged by the
+    last one (starting at ``first``, never more than ``most``)."""
+
+    def __init__(self, first: int = 100, most: int = 5_000) -> None:
+        self.size, self.most = first, most
+
+    def took(self, members: int, seconds: float) -> None:
+        """The last transaction handled ``members`` in ``seconds``."""
+        if members and seconds > 0:
+            self.size = max(10, min(self.most, int(members * HOLD_SECONDS / seconds)))
 
 
 def check_store(storage: Storage, queue: Queue, config: Config, shop_id: int) -> Checked:
@@ -80,7 +93,7 @@ def recompute_tiers(storage: Storage, queue: Queue) -> int:
     """Let tiers follow spend as it ages out of the 12-month window. Returns how many members moved.
 
     Set-wise: one read finds the members whose tier no longer matches their spend; only those are
-    written, ``TIER_CHUNK`` at a time in short transactions (webhooks never wait long for SQLite's lock)."""
+    written, in transactions of ``HOLD_SECONDS`` or so (webhooks never wait long for SQLite's lock)."""
     from connector.db.tables import CustomerRecord
     from connector.programme import programme_of
     from connector.settle import tiers
@@ -92,12 +105,14 @@ def recompute_tiers(storage: Storage, queue: Queue) -> int:
             if shop is None or not programme_of(shop).tiers:
                 continue
             candidates = tiers.moves(session, shop)
-        for start in range(0, len(candidates), TIER_CHUNK):
+        pace, start = Pace(), 0
+        while start < len(candidates):
             requested: list[tuple[int, int]] = []
-            with storage.session() as session:
+            chunk = candidates[start : start + pace.size]
+            began = time.monotonic()
+            with storage.session() as session, session.no_autoflush:  # one flush, at commit
                 shop = session.get(Shop, shop_id)
                 assert shop is not None
-                chunk = candidates[start : start + TIER_CHUNK]
                 locked = {
                     c.id: c
                     for c in session.scalars(
@@ -118,6 +133,8 @@ def recompute_tiers(storage: Storage, queue: Queue) -> int:
                         push_id = pushes.request_customer_sync(session, shop, customer)
                         if push_id:
                             requested.append((push_id, shop_id))
+            pace.took(len(chunk), time.monotonic() - began)
+            start += len(chunk)
             pushes.dispatch(storage, queue, requested)
             storage.let_writers_in()
     return moved
@@ -176,18 +193,22 @@ def _in_chunks(
     act: Callable[[Session, Shop, list[int]], list[int | None]],
 ) -> int:
     """A nightly job for one shop: ``find`` the members it concerns in a read (no lock: on SQLite the scan
-    never holds the write lock), then ``act`` on them ``JOB_CHUNK`` at a time, each chunk in a short
-    transaction of its own whose pushes are queued once it commits. Returns how many pushes."""
+    never holds the write lock), then ``act`` on them in transactions of ``HOLD_SECONDS`` or so, each
+    chunk's pushes queued once it commits. Returns how many pushes."""
     with storage.session(read_only=True) as session:
         shop = session.get(Shop, shop_id)
         members = find(session, shop) if shop is not None else []
-    asked = 0
-    for start in range(0, len(members), JOB_CHUNK):
+    asked, pace, start = 0, Pace(), 0
+    while start < len(members):
+        chunk = members[start : start + pace.size]
+        began = time.monotonic()
         with storage.session() as session:
             shop = session.get(Shop, shop_id)
             if shop is None:
                 return asked
-            requested = [p for p in act(session, shop, members[start : start + JOB_CHUNK]) if p]
+            requested = [p for p in act(session, shop, chunk) if p]
+        pace.took(len(chunk), time.monotonic() - began)
+        start += len(chunk)
         pushes.dispatch(storage, queue, [(p, shop_id) for p in requested])
         asked += len(requested)
         storage.let_writers_in()
