@@ -44,15 +44,15 @@ def frequency_score(orders: int) -> int:
     return 1
 
 
+def spend_score(less: int, more: int) -> int:
+    """The 1-5 spend score of a customer ``less`` others spent less than and ``more`` more than."""
+    return 3 if less + more == 0 else min(5, 1 + 5 * less // (less + more))
+
+
 def spend_scores(spends: list[Decimal]) -> list[int]:
     """A 1-5 score per customer's spend, by the share of the others who spent less."""
     ordered = sorted(spends)
-    scores = []
-    for spend in spends:
-        less = bisect_left(ordered, spend)
-        more = len(ordered) - bisect_right(ordered, spend)
-        scores.append(3 if less + more == 0 else min(5, 1 + 5 * less // (less + more)))
-    return scores
+    return [spend_score(bisect_left(ordered, spend), len(ordered) - bisect_right(ordered, spend)) for spend in spends]
 
 
 def segment(r: int, f: int, m: int, orders: int) -> str:

@@ -56,13 +56,13 @@ def _computed(
 ) -> tuple[list[dict[str, Any]], dict[str, int], dict[str, Any]]:
     """Each buyer's segment row, the counts per segment, and the shop's figures."""
     placed = func.coalesce(OrderRecord.placed_at, OrderRecord.updated_at)
-    rows = session.execute(
+    buyers = (
         select(
-            OrderRecord.customer_id,
-            func.count(),
-            func.sum(money_units(func.coalesce(OrderRecord.total, 0))),
-            func.min(placed),
-            func.max(placed),
+            OrderRecord.customer_id.label("customer_id"),
+            func.count().label("orders"),
+            func.sum(money_units(func.coalesce(OrderRecord.total, 0))).label("units"),
+            func.min(placed).label("first"),
+            func.max(placed).label("last"),
         )
         .where(
             OrderRecord.shop_id == shop.id,
@@ -71,13 +71,24 @@ def _computed(
             OrderRecord.customer_id.is_not(None),
         )
         .group_by(OrderRecord.customer_id)
+        .subquery()
+    )
+    # Spend is scored against every other buyer: the database ranks them (window functions), so Python
+    # never sorts the shop's buyers; recency and frequency are bands of each buyer's own facts.
+    rows = session.execute(
+        select(
+            buyers,
+            (func.rank().over(order_by=buyers.c.units) - 1).label("less"),
+            func.count().over().label("everyone"),
+            func.count().over(partition_by=buyers.c.units).label("same"),
+        )
     ).all()
-    facts = [(customer_id, int(n), money_from_units(units), read_time(first), read_time(last))
-             for customer_id, n, units, first, last in rows]  # fmt: skip
+    facts = [(row.customer_id, int(row.orders), money_from_units(row.units), read_time(row.first),
+              read_time(row.last)) for row in rows]  # fmt: skip
     interval = segments.typical_interval(
         [(last - first).total_seconds() / 86400 / (n - 1) for _, n, _, first, last in facts if n > 1 and first and last]
     )
-    spend = segments.spend_scores([amount for _, _, amount, _, _ in facts])
+    spend = [segments.spend_score(row.less, row.everyone - row.less - row.same) for row in rows]
     found: list[dict[str, Any]] = []
     counts = dict.fromkeys(segments.SEGMENTS, 0)
     for (customer_id, n, _, _, last), m in zip(facts, spend, strict=True):

@@ -11,7 +11,7 @@ from redis import Redis
 from sqlalchemy import select
 
 from connector.db.storage import Storage
-from connector.db.tables import CustomerRecord, Push, Shop
+from connector.db.tables import CustomerRecord, OrderRecord, Push, Shop
 from connector.ops import insights
 from connector.ops.customers import segments as segments_rollup
 from connector.ops.insights import (
@@ -154,3 +154,22 @@ def test_a_large_shops_figures_are_those_of_its_latest_roll_up(
     assert (fresh["points"]["outstanding"], fresh["points"]["redeemed"]) == (308, 500)
     page = client.get(f"/admin/shops/{offline_shopify_shop.id}", headers=AUTH).get_data(as_text=True)
     assert "a shop this large has them worked out hourly" in page
+
+
+def test_the_roll_up_scores_spend_in_the_database_as_the_rules_do(storage: Storage, offline_shopify_shop: Shop) -> None:
+    shop_id = offline_shopify_shop.id
+    histories = [
+        [(d, total) for d, total in zip(range(n % 4 + 1), (30, 30, 45, 10), strict=False)] for n in range(40)
+    ]  # fmt: skip  (ties in spend, one to four orders)
+    buyers = []
+    with storage.session() as session:
+        for n, history in enumerate(histories):
+            member = CustomerRecord(shop_id=shop_id, key=f"k{n}", platform_id=f"k{n}", points=0)
+            session.add(member)
+            session.flush()
+            orders = tuple((NOW - timedelta(days=9 * (days + n)), Decimal(total)) for days, total in history)
+            for k, (placed, total) in enumerate(orders):
+                session.add(OrderRecord(shop_id=shop_id, order_id=f"{n}-{k}", customer_id=member.id, paid=True,
+                                        total=total, placed_at=placed))  # fmt: skip
+            buyers.append(Buyer(member=True, tier=None, points=0, orders=orders))
+    assert segments_rollup.roll_up(storage, shop_id, NOW) == rfm_segments(buyers, NOW)
