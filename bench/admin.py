@@ -106,6 +106,8 @@ def seed(stack: Stack) -> int:
     # A store that has been running has had its statistics gathered and its tables vacuumed (autovacuum).
     with stack.storage.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
         conn.exec_driver_sql("VACUUM ANALYZE" if stack.storage.dialect == "postgresql" else "ANALYZE")
+        if stack.storage.dialect == "sqlite":  # and its write-ahead log copied into the database since
+            conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
     return int(rows[str(CUSTOMERS // 2)])
 
 
