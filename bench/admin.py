@@ -106,8 +106,12 @@ def seed(stack: Stack) -> int:
     # A store that has been running has had its statistics gathered and its tables vacuumed (autovacuum).
     with stack.storage.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
         conn.exec_driver_sql("VACUUM ANALYZE" if stack.storage.dialect == "postgresql" else "ANALYZE")
-        if stack.storage.dialect == "sqlite":  # and its write-ahead log copied into the database since
-            conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+    if stack.storage.dialect == "sqlite":  # and its write-ahead log copied into the database since
+        raw = stack.storage.engine.raw_connection()  # outside any transaction, which a checkpoint can't be in
+        try:
+            print("checkpoint:", raw.driver_connection.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone())
+        finally:
+            raw.close()
     return int(rows[str(CUSTOMERS // 2)])
 
 
