@@ -236,10 +236,15 @@ def main() -> None:
     finally:
         stack.stop()
         shutil.rmtree(work, ignore_errors=True)
+        save(results)  # what was measured, even when a later step failed
+    print(json.dumps(results, indent=2))
+
+
+def save(results: dict) -> None:
+    """Write what was measured so far (a run that fails later keeps it)."""
     RESULTS.mkdir(parents=True, exist_ok=True)
     name = f"scale-{results['database']}{'-quick' if QUICK else ''}.json"
     (RESULTS / name).write_text(json.dumps(results, indent=2) + "\n")
-    print(json.dumps(results, indent=2))
 
 
 def table() -> str:
