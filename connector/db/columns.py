@@ -147,3 +147,11 @@ def month_day(column: Any, dialect: str) -> Any:
     if dialect == "postgresql":
         return func.to_char(column, "MM-DD")
     return func.strftime("%m-%d", column)
+
+
+def epoch_days(column: Any, dialect: str) -> Any:
+    """SQL for a ``UTCDateTime`` column (or its ``min``/``max``) in days since a fixed instant, as a real
+    number: differences of two are the days between them."""
+    if dialect == "postgresql":
+        return func.extract("epoch", column) / 86400.0
+    return func.julianday(column)

@@ -78,14 +78,15 @@ def segment_of(buyers: list[Buyer], now: datetime) -> dict[int, str]:
     if not bought:
         return {}
     spans = [(min(t for t, _ in b.orders), max(t for t, _ in b.orders), len(b.orders)) for _, b in bought]
-    interval = segments.typical_interval([(last - first).days / (n - 1) for first, last, n in spans if n > 1])
+    interval = segments.typical_interval(
+        [(last - first).total_seconds() / 86400 / (n - 1) for first, last, n in spans if n > 1]
+    )
     spend = segments.spend_scores([sum((t for _, t in b.orders), Decimal(0)) for _, b in bought])
     return {
         i: segments.segment(
             segments.recency_score((now - last).total_seconds() / 86400, interval),
             segments.frequency_score(n),
             m,
-            n,
         )
         for (i, _), (_, last, n), m in zip(bought, spans, spend, strict=True)
     }

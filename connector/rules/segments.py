@@ -55,16 +55,22 @@ def spend_scores(spends: list[Decimal]) -> list[int]:
     return [spend_score(bisect_left(ordered, spend), len(ordered) - bisect_right(ordered, spend)) for spend in spends]
 
 
-def segment(r: int, f: int, m: int, orders: int) -> str:
+SEGMENT_RULES: tuple[tuple[str, dict[str, tuple[int, int]]], ...] = (
+    ("new", {"r": (4, 5), "f": (1, 1)}),
+    ("champions", {"r": (4, 5), "f": (4, 5), "m": (4, 5)}),
+    ("loyal", {"f": (4, 5), "r": (3, 5)}),
+    ("potential", {"r": (3, 5)}),
+    ("at_risk", {"f": (3, 5)}),
+)
+"""The first segment whose score ranges (inclusive) a customer's recency ``r``, frequency ``f`` and spend
+``m`` fall in; a frequency of 1 is a single order. Data, so the roll-up applies the same rules in SQL."""
+OTHERWISE = "hibernating"
+
+
+def segment(r: int, f: int, m: int) -> str:
     """The segment for recency, frequency and spend scores (1-5)."""
-    if orders == 1 and r >= 4:
-        return "new"
-    if r >= 4 and f >= 4 and m >= 4:
-        return "champions"
-    if f >= 4 and r >= 3:
-        return "loyal"
-    if r >= 3:
-        return "potential"
-    if f >= 3:
-        return "at_risk"
-    return "hibernating"
+    scores = {"r": r, "f": f, "m": m}
+    for name, ranges in SEGMENT_RULES:
+        if all(least <= scores[score] <= most for score, (least, most) in ranges.items()):
+            return name
+    return OTHERWISE

@@ -1,6 +1,7 @@
-"""The RFM roll-up: each customer's segment and last order, computed for a whole shop at once (a database
-aggregate, then the scoring of ``connector.rules.segments``) and stored, so lists filter and count by
-segment without computing it on every page. The scheduler runs it hourly; the pages say when it last ran."""
+"""The RFM roll-up: each customer's segment and last order, computed for a whole shop at once by the
+database (aggregates and window functions applying ``connector.rules.segments``) and stored, so lists filter
+and count by segment without computing it on every page. The scheduler runs it hourly; the pages say when it
+last ran."""
 
 from __future__ import annotations
 
@@ -8,10 +9,10 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import ColumnElement, Subquery, and_, case, func, or_, select, update
 from sqlalchemy.orm import Session
 
-from connector.db.columns import money_from_units, money_units, read_time
+from connector.db.columns import epoch_days, money_from_units, money_units, read_time
 from connector.db.storage import Storage
 from connector.db.tables import CustomerRecord, IssuedCode, LedgerEntry, OrderRecord, Shop, utcnow
 from connector.ops import activity
@@ -25,38 +26,33 @@ FIGURE_KINDS = ("order", "redemption", "expiry", "adjustment")
 def roll_up(storage: Storage, shop_id: int, now: datetime | None = None) -> dict[str, int]:
     """Store every customer's segment and last order; returns how many customers are in each segment.
 
-    Everything is read first (no lock); the results are then written ``CHUNK`` customers per short
-    transaction, so webhooks never wait long for SQLite's write lock, even for a million customers."""
+    The database scores every buyer and hands back only the customers whose segment, last order or order
+    count changed, a few thousand at a time; they are written ``CHUNK`` per short transaction, so webhooks
+    never wait long for SQLite's write lock and the process holds no more than a chunk, even for a million
+    customers."""
     now = now or utcnow()
     with storage.session(read_only=True) as session:
         shop = session.get(Shop, shop_id)
         if shop is None:
             return dict.fromkeys(segments.SEGMENTS, 0)
-        found, counts, figures = _computed(session, shop, now)
-        found_ids = {row["id"] for row in found}
-        stale = [
-            {"id": customer_id, "segment": None, "last_order_at": None, "orders_count": None}
-            for customer_id in session.scalars(
-                select(CustomerRecord.id).where(CustomerRecord.shop_id == shop_id, CustomerRecord.segment.is_not(None))
-            )
-            if customer_id not in found_ids
-        ]
-    rows = stale + found
-    for start in range(0, len(rows), CHUNK):
-        with storage.session() as session:
-            session.execute(update(CustomerRecord), rows[start : start + CHUNK])
-        storage.let_writers_in()
+        scored = _scored(session, shop_id, now)
+        counts, figures = _figures(session, shop, scored, now)
+        changed = session.execute(_changes(shop_id, scored).execution_options(yield_per=CHUNK))
+        for rows in changed.partitions():
+            with storage.session() as writing:
+                writing.execute(update(CustomerRecord), [
+                    {"id": customer_id, "segment": name, "last_order_at": read_time(last), "orders_count": n}
+                    for customer_id, name, last, n in rows])  # fmt: skip
+            storage.let_writers_in()
     with storage.session() as session:
         session.execute(update(Shop).where(Shop.id == shop_id).values(segmented_at=now, rollup=figures))
     return counts
 
 
-def _computed(
-    session: Session, shop: Shop, now: datetime
-) -> tuple[list[dict[str, Any]], dict[str, int], dict[str, Any]]:
-    """Each buyer's segment row, the counts per segment, and the shop's figures."""
+def _buyers(shop_id: int) -> Subquery:
+    """Per customer who bought (paid, not cancelled): orders, spend in money units, first and last order."""
     placed = func.coalesce(OrderRecord.placed_at, OrderRecord.updated_at)
-    buyers = (
+    return (
         select(
             OrderRecord.customer_id.label("customer_id"),
             func.count().label("orders"),
@@ -65,7 +61,7 @@ def _computed(
             func.max(placed).label("last"),
         )
         .where(
-            OrderRecord.shop_id == shop.id,
+            OrderRecord.shop_id == shop_id,
             OrderRecord.paid.is_(True),
             OrderRecord.cancelled.is_(False),
             OrderRecord.customer_id.is_not(None),
@@ -73,46 +69,127 @@ def _computed(
         .group_by(OrderRecord.customer_id)
         .subquery()
     )
-    # Spend is scored against every other buyer: the database ranks them (window functions), so Python
-    # never sorts the shop's buyers; recency and frequency are bands of each buyer's own facts.
-    rows = session.execute(
-        select(
-            buyers,
-            (func.rank().over(order_by=buyers.c.units) - 1).label("less"),
-            func.count().over().label("everyone"),
-            func.count().over(partition_by=buyers.c.units).label("same"),
+
+
+def _interval(session: Session, buyers: Subquery) -> float:
+    """The shop's typical days between orders: the median repeat buyer's average gap, found by the
+    database (the one or two buyers in the middle of the order by gap), then bounded by the rules."""
+    dialect = session.get_bind().dialect.name
+    gap = (epoch_days(buyers.c.last, dialect) - epoch_days(buyers.c.first, dialect)) / (buyers.c.orders - 1)
+    ranked = (
+        select(buyers, func.row_number().over(order_by=gap).label("i"), func.count().over().label("k"))
+        .where(buyers.c.orders > 1)
+        .subquery()
+    )
+    middle = session.execute(
+        select(ranked.c.first, ranked.c.last, ranked.c.orders).where(
+            or_(ranked.c.i == (ranked.c.k + 1) // 2, ranked.c.i == ranked.c.k // 2 + 1)
         )
     ).all()
-    facts = [(row.customer_id, int(row.orders), money_from_units(row.units), read_time(row.first),
-              read_time(row.last)) for row in rows]  # fmt: skip
-    interval = segments.typical_interval(
-        [(last - first).total_seconds() / 86400 / (n - 1) for _, n, _, first, last in facts if n > 1 and first and last]
-    )
-    spend = [segments.spend_score(row.less, row.everyone - row.less - row.same) for row in rows]
-    found: list[dict[str, Any]] = []
-    counts = dict.fromkeys(segments.SEGMENTS, 0)
-    for (customer_id, n, _, _, last), m in zip(facts, spend, strict=True):
-        days = (now - last).total_seconds() / 86400 if last else float("inf")
-        name = segments.segment(segments.recency_score(days, interval), segments.frequency_score(n), m, n)
-        counts[name] += 1
-        found.append({"id": customer_id, "segment": name, "last_order_at": last, "orders_count": n})
-    return found, counts, _figures(session, shop, facts, now) | {"segments": counts}
+    gaps = [(read_time(last) - read_time(first)).total_seconds() / 86400 / (n - 1) for first, last, n in middle]  # type: ignore[operator]
+    return segments.typical_interval([sum(gaps) / len(gaps)] if gaps else [])
 
 
-def _figures(session: Session, shop: Shop, facts: list[tuple[Any, ...]], now: datetime) -> dict[str, Any]:
-    """The shop's figures this roll-up counts: buyers, repeat buyers, active members, codes issued and used."""
-    members = set(
-        session.scalars(
-            select(CustomerRecord.id).where(CustomerRecord.shop_id == shop.id, CustomerRecord.platform_id.is_not(None))
+def _scored(session: Session, shop_id: int, now: datetime) -> Subquery:
+    """Each buyer's segment, last order, orders and spend. Recency and frequency are the rules' bands of the
+    buyer's own facts; spend is ranked against every other buyer with window functions."""
+    buyers = _buyers(shop_id)
+    interval = _interval(session, buyers)
+    less = func.rank().over(order_by=buyers.c.units) - 1
+    more = func.count().over() - less - func.count().over(partition_by=buyers.c.units)
+    ranked = select(buyers, less.label("less"), more.label("more")).subquery()
+    share = 5 * ranked.c.less // (ranked.c.less + ranked.c.more)
+    scores = {
+        "r": case(*[(ranked.c.last >= now - timedelta(days=n * interval), score)
+                    for n, score in segments.RECENCY_BANDS], else_=1),
+        "f": case(*[(ranked.c.orders >= least, score) for least, score in segments.FREQUENCY_BANDS], else_=1),
+        "m": case((ranked.c.less + ranked.c.more == 0, 3), (share >= 4, 5), else_=1 + share),
+    }  # fmt: skip
+    scored = select(ranked, *[value.label(name) for name, value in scores.items()]).subquery()
+    rules = [(and_(*[scored.c[score].between(least, most) for score, (least, most) in ranges.items()]), name)
+             for name, ranges in segments.SEGMENT_RULES]  # fmt: skip
+    return select(
+        scored.c.customer_id,
+        case(*rules, else_=segments.OTHERWISE).label("segment"),
+        scored.c.last,
+        scored.c.orders,
+        scored.c.units,
+    ).subquery()
+
+
+def _changes(shop_id: int, scored: Subquery) -> Any:
+    """The customers whose stored segment, last order or order count differs from ``scored`` (a customer
+    who no longer has a paid order gets none): id, segment, last order, orders."""
+    differs: list[ColumnElement[bool]] = [
+        CustomerRecord.segment.is_distinct_from(scored.c.segment),
+        CustomerRecord.last_order_at.is_distinct_from(scored.c.last),
+        CustomerRecord.orders_count.is_distinct_from(scored.c.orders),
+    ]
+    return (
+        select(CustomerRecord.id, scored.c.segment, scored.c.last, scored.c.orders)
+        .outerjoin(scored, scored.c.customer_id == CustomerRecord.id)
+        .where(
+            CustomerRecord.shop_id == shop_id,
+            or_(
+                and_(scored.c.customer_id.is_(None), CustomerRecord.segment.is_not(None)),
+                and_(scored.c.customer_id.is_not(None), or_(*differs)),
+            ),
         )
     )
+
+
+def _figures(session: Session, shop: Shop, scored: Subquery, now: datetime) -> tuple[dict[str, int], dict[str, Any]]:
+    """The counts per segment, and the shop's figures this roll-up counts: buyers, repeat buyers, active
+    members, members against non-members, codes issued and used, tiers, ledger sums, points per day."""
+    member = CustomerRecord.platform_id.is_not(None)
     since = now - timedelta(days=ACTIVE_DAYS)
-    issued = {code.upper() for code in session.scalars(select(IssuedCode.code).where(IssuedCode.shop_id == shop.id))}
+    groups = session.execute(
+        select(
+            scored.c.segment,
+            case((member, 1), else_=0).label("member"),
+            func.count(),
+            func.sum(case((scored.c.orders > 1, 1), else_=0)),
+            func.sum(scored.c.orders),
+            func.sum(scored.c.units),
+            func.sum(case((and_(member, scored.c.last >= since), 1), else_=0)),
+        )
+        .join(CustomerRecord, CustomerRecord.id == scored.c.customer_id)
+        .group_by(scored.c.segment, "member")
+    ).all()
+    counts = dict.fromkeys(segments.SEGMENTS, 0)
+    sides: dict[bool, list[int]] = {True: [0, 0, 0, 0], False: [0, 0, 0, 0]}
+    active = 0
+    for name, is_member, n, repeat, orders, units, recent in groups:
+        counts[name] += int(n)
+        side = sides[bool(is_member)]
+        for i, value in enumerate((n, repeat, orders, units)):
+            side[i] += int(value or 0)
+        active += int(recent or 0)
+    by_tier = tier_counts(session, shop.id)
+    until = now.replace(hour=0, minute=0, second=0, microsecond=0)
+    days = activity.day_sums(session, shop.id, until - timedelta(days=activity.ROLLED_DAYS), until)
+    return counts, {
+        "points_per_day": {day.isoformat(): list(sums) for day, sums in sorted(days.items())},
+        "points_days_until": until.isoformat(),
+        "customers": sum(n for _, n, _, _ in by_tier),
+        "by_tier": [list(row) for row in by_tier],
+        "ledger": [list(row) for row in ledger_sums(session, shop.id)],
+        "buyers": sides[True][0] + sides[False][0],
+        "repeat_buyers": sides[True][1] + sides[False][1],
+        "active_members": active,
+        "members_vs_non_members": {"members": _group(*sides[True]), "non_members": _group(*sides[False])},
+        "segments": counts,
+    } | _codes(session, shop.id)
+
+
+def _codes(session: Session, shop_id: int) -> dict[str, Any]:
+    """Codes issued and used (on a paid order), and of those, gift codes."""
+    issued = {code.upper() for code in session.scalars(select(IssuedCode.code).where(IssuedCode.shop_id == shop_id))}
     used = {
         code.upper()
         for codes in session.scalars(
             select(OrderRecord.discount_codes).where(
-                OrderRecord.shop_id == shop.id, OrderRecord.discount_codes.is_not(None)
+                OrderRecord.shop_id == shop_id, OrderRecord.discount_codes.is_not(None)
             )
         )
         for code in codes or []
@@ -121,28 +198,13 @@ def _figures(session: Session, shop: Shop, facts: list[tuple[Any, ...]], now: da
     gifts = {
         code.upper()
         for code in session.scalars(
-            select(IssuedCode.code).where(IssuedCode.shop_id == shop.id, IssuedCode.reason.startswith("gift:"))
+            select(IssuedCode.code).where(IssuedCode.shop_id == shop_id, IssuedCode.reason.startswith("gift:"))
         )
     }
-    by_tier = tier_counts(session, shop.id)
-    until = now.replace(hour=0, minute=0, second=0, microsecond=0)
-    days = activity.day_sums(session, shop.id, until - timedelta(days=activity.ROLLED_DAYS), until)
     return {
-        "points_per_day": {day.isoformat(): list(sums) for day, sums in sorted(days.items())},
-        "points_days_until": until.isoformat(),
-        "customers": sum(n for _, n, _, _ in by_tier),
-        "by_tier": [list(row) for row in by_tier],
-        "ledger": [list(row) for row in ledger_sums(session, shop.id)],
-        "buyers": len(facts),
-        "repeat_buyers": sum(1 for _, n, _, _, _ in facts if n > 1),
-        "active_members": sum(1 for cid, _, _, _, last in facts if cid in members and last and last >= since),
         "codes_issued": len(issued),
         "codes_used": len(issued & used),
         "gift_codes": {"issued": len(gifts), "used": len(gifts & used)},
-        "members_vs_non_members": {
-            "members": _group([(n, spend) for cid, n, spend, _, _ in facts if cid in members]),
-            "non_members": _group([(n, spend) for cid, n, spend, _, _ in facts if cid not in members]),
-        },
     }
 
 
@@ -175,18 +237,18 @@ def ledger_sums(session: Session, shop_id: int) -> list[tuple[str, str | None, i
     ]
 
 
-def _group(buyers: list[tuple[int, Decimal]]) -> dict[str, Any]:
+def _group(customers: int, repeat: int, orders: int, units: int) -> dict[str, Any]:
     """Buyers, repeat purchase, order value and lifetime value of a group, as text (kept in JSON)."""
-    orders, spend = sum(n for n, _ in buyers), sum((amount for _, amount in buyers), Decimal(0))
+    spend = money_from_units(units)
 
     def ratio(part: Decimal | int, whole: int, places: str) -> str | None:
         return str((Decimal(part) / whole).quantize(Decimal(places))) if whole else None
 
     return {
-        "customers": len(buyers),
-        "repeat_purchase_rate": ratio(sum(1 for n, _ in buyers if n > 1), len(buyers), "0.0001"),
+        "customers": customers,
+        "repeat_purchase_rate": ratio(repeat, customers, "0.0001"),
         "average_order_value": ratio(spend, orders, "0.01"),
-        "lifetime_value": ratio(spend, len(buyers), "0.01"),
+        "lifetime_value": ratio(spend, customers, "0.01"),
     }
 
 
