@@ -19,7 +19,7 @@ def export(shop_id: int, output: str | None) -> None:
     from connector.db.tables import Shop
     from connector.ops.exports import write_ledger_csv
 
-    with storage_for(_config()).session() as session:
+    with storage_for(_config()).session(read_only=True) as session:  # holds no lock, however long
         if (session.get(Shop, shop_id) if 0 < shop_id < 2**31 else None) is None:
             raise click.ClickException(f"no shop {shop_id}")
         if output:

@@ -36,34 +36,36 @@ def _text(value: str | None) -> str:
 
 
 def ledger_rows(session: Session, shop_id: int) -> Iterator[tuple[object, ...]]:
-    """Every ledger entry of the shop, oldest first, with its customer (streamed in batches)."""
+    """Every ledger entry of the shop, oldest first, with its customer (plain rows, ``BATCH`` at a time)."""
+    e = LedgerEntry
+    columns = (e.id, e.created_at, e.kind, e.points, e.source_type, e.source_id, e.rule, e.rate, e.amount, e.key)
     after = 0
     while True:
         batch = session.execute(
-            select(LedgerEntry, CustomerRecord.platform_id, CustomerRecord.key, CustomerRecord.email)
-            .join(CustomerRecord, CustomerRecord.id == LedgerEntry.customer_id)
-            .where(LedgerEntry.shop_id == shop_id, LedgerEntry.id > after)
-            .order_by(LedgerEntry.id)
+            select(*columns, CustomerRecord.platform_id, CustomerRecord.key, CustomerRecord.email)
+            .join(CustomerRecord, CustomerRecord.id == e.customer_id)
+            .where(e.shop_id == shop_id, e.id > after)
+            .order_by(e.id)
             .limit(BATCH)
         ).all()
-        for entry, platform_id, key, email in batch:
+        for entry_id, created, kind, points, source_type, source_id, rule, rate, amount, key, pid, ckey, email in batch:
             yield (
-                entry.id,
-                entry.created_at.isoformat(),
-                _text(platform_id or key),
+                entry_id,
+                created.isoformat(),
+                _text(pid or ckey),
                 _text(email),
-                entry.kind,
-                entry.points,
-                entry.source_type,
-                _text(entry.source_id),
-                entry.rule,
-                "" if entry.rate is None else format(entry.rate.normalize(), "f"),
-                "" if entry.amount is None else format(entry.amount, "f"),
-                _text(entry.key),
+                kind,
+                points,
+                source_type,
+                _text(source_id),
+                rule,
+                "" if rate is None else format(rate.normalize(), "f"),
+                "" if amount is None else format(amount, "f"),
+                _text(key),
             )
         if len(batch) < BATCH:
             return
-        after = batch[-1][0].id
+        after = batch[-1][0]
 
 
 def write_ledger_csv(session: Session, shop_id: int, out: TextIO) -> int:
