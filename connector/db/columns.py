@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from sqlalchemy import BigInteger, DateTime, Numeric, String, func, literal_column
+from sqlalchemy import BigInteger, DateTime, Numeric, String, case, func, literal_column
 from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import DeclarativeBase
@@ -155,3 +155,13 @@ def epoch_days(column: Any, dialect: str) -> Any:
     if dialect == "postgresql":
         return func.extract("epoch", column) / 86400.0
     return func.julianday(column)
+
+
+def json_list_items(column: Any, dialect: str) -> Any:
+    """A table of the text items of a JSON list column, to join to its row (column ``value``); none for a
+    row whose column holds no list."""
+    if dialect == "postgresql":
+        listed = case((func.json_typeof(column) == "array", column), else_=literal_column("'[]'::json"))
+        return func.json_array_elements_text(listed).table_valued("value")
+    listed = case((func.json_type(column) == "array", column), else_=literal_column("'[]'"))
+    return func.json_each(listed).table_valued("value")

@@ -9,10 +9,10 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import ColumnElement, Subquery, and_, case, func, or_, select, update
+from sqlalchemy import ColumnElement, Subquery, and_, case, func, null, or_, select, true, update
 from sqlalchemy.orm import Session
 
-from connector.db.columns import epoch_days, money_from_units, money_units, read_time
+from connector.db.columns import epoch_days, json_list_items, money_from_units, money_units, read_time
 from connector.db.storage import Storage
 from connector.db.tables import CustomerRecord, IssuedCode, LedgerEntry, OrderRecord, Shop, utcnow
 from connector.ops import activity
@@ -37,13 +37,13 @@ def roll_up(storage: Storage, shop_id: int, now: datetime | None = None) -> dict
             return dict.fromkeys(segments.SEGMENTS, 0)
         scored = _scored(session, shop_id, now)
         counts, figures = _figures(session, shop, scored, now)
-        changed = session.execute(_changes(shop_id, scored).execution_options(yield_per=CHUNK))
-        for rows in changed.partitions():
-            with storage.session() as writing:
-                writing.execute(update(CustomerRecord), [
-                    {"id": customer_id, "segment": name, "last_order_at": read_time(last), "orders_count": n}
-                    for customer_id, name, last, n in rows])  # fmt: skip
-            storage.let_writers_in()
+        for changes in _changes(shop_id, scored):
+            for rows in session.execute(changes.execution_options(yield_per=CHUNK)).partitions():
+                with storage.session() as writing:
+                    writing.execute(update(CustomerRecord), [
+                        {"id": customer_id, "segment": name, "last_order_at": read_time(last), "orders_count": n}
+                        for customer_id, name, last, n in rows])  # fmt: skip
+                storage.let_writers_in()
     with storage.session() as session:
         session.execute(update(Shop).where(Shop.id == shop_id).values(segmented_at=now, rollup=figures))
     return counts
@@ -117,25 +117,29 @@ def _scored(session: Session, shop_id: int, now: datetime) -> Subquery:
     ).subquery()
 
 
-def _changes(shop_id: int, scored: Subquery) -> Any:
-    """The customers whose stored segment, last order or order count differs from ``scored`` (a customer
-    who no longer has a paid order gets none): id, segment, last order, orders."""
+def _changes(shop_id: int, scored: Subquery) -> tuple[Any, Any]:
+    """The customers whose stored segment, last order or order count differs from ``scored``, and those
+    with a segment but no paid order any more (they get none): id, segment, last order, orders each. Each
+    buyer finds their customer by primary key (an outer join the other way round would make SQLite scan
+    every buyer for every customer)."""
     differs: list[ColumnElement[bool]] = [
         CustomerRecord.segment.is_distinct_from(scored.c.segment),
         CustomerRecord.last_order_at.is_distinct_from(scored.c.last),
         CustomerRecord.orders_count.is_distinct_from(scored.c.orders),
     ]
-    return (
+    changed = (
         select(CustomerRecord.id, scored.c.segment, scored.c.last, scored.c.orders)
-        .outerjoin(scored, scored.c.customer_id == CustomerRecord.id)
-        .where(
-            CustomerRecord.shop_id == shop_id,
-            or_(
-                and_(scored.c.customer_id.is_(None), CustomerRecord.segment.is_not(None)),
-                and_(scored.c.customer_id.is_not(None), or_(*differs)),
-            ),
-        )
+        .select_from(scored)
+        .join(CustomerRecord, CustomerRecord.id == scored.c.customer_id)
+        .where(or_(*differs))
     )
+    bought = select(OrderRecord.id).where(
+        OrderRecord.customer_id == CustomerRecord.id, OrderRecord.paid.is_(True), OrderRecord.cancelled.is_(False)
+    )
+    gone = select(CustomerRecord.id, null(), null(), null()).where(
+        CustomerRecord.shop_id == shop_id, CustomerRecord.segment.is_not(None), ~bought.exists()
+    )
+    return changed, gone
 
 
 def _figures(session: Session, shop: Shop, scored: Subquery, now: datetime) -> tuple[dict[str, int], dict[str, Any]]:
@@ -183,29 +187,20 @@ def _figures(session: Session, shop: Shop, scored: Subquery, now: datetime) -> t
 
 
 def _codes(session: Session, shop_id: int) -> dict[str, Any]:
-    """Codes issued and used (on a paid order), and of those, gift codes."""
-    issued = {code.upper() for code in session.scalars(select(IssuedCode.code).where(IssuedCode.shop_id == shop_id))}
-    used = {
-        code.upper()
-        for codes in session.scalars(
-            select(OrderRecord.discount_codes).where(
-                OrderRecord.shop_id == shop_id, OrderRecord.discount_codes.is_not(None)
-            )
-        )
-        for code in codes or []
-        if isinstance(code, str)
-    }
-    gifts = {
-        code.upper()
-        for code in session.scalars(
-            select(IssuedCode.code).where(IssuedCode.shop_id == shop_id, IssuedCode.reason.startswith("gift:"))
-        )
-    }
-    return {
-        "codes_issued": len(issued),
-        "codes_used": len(issued & used),
-        "gift_codes": {"issued": len(gifts), "used": len(gifts & used)},
-    }
+    """Codes issued and used (named on an order), and of those, gift codes: counted by the database."""
+    items = json_list_items(OrderRecord.discount_codes, session.get_bind().dialect.name)
+    named = select(func.upper(items.c.value)).select_from(OrderRecord).join(items, true())
+    named = named.where(OrderRecord.shop_id == shop_id).scalar_subquery()
+    code, gift = func.upper(IssuedCode.code), IssuedCode.reason.startswith("gift:")
+    issued, used, gifts, gifts_used = session.execute(
+        select(
+            func.count(code.distinct()),
+            func.count(case((code.in_(named), code)).distinct()),
+            func.count(case((gift, code)).distinct()),
+            func.count(case((and_(gift, code.in_(named)), code)).distinct()),
+        ).where(IssuedCode.shop_id == shop_id)
+    ).one()
+    return {"codes_issued": issued, "codes_used": used, "gift_codes": {"issued": gifts, "used": gifts_used}}
 
 
 def tier_counts(session: Session, shop_id: int) -> list[tuple[str | None, int, int, int]]:

@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import event, select, update
 
 from connector.db.storage import Storage
-from connector.db.tables import CustomerRecord, OrderRecord, Shop
+from connector.db.tables import CustomerRecord, IssuedCode, OrderRecord, Shop
 from connector.ops.customers import segments as segments_rollup
 from connector.ops.insights import Buyer, segment_of
 
@@ -136,3 +136,21 @@ def test_a_later_roll_up_writes_only_the_customers_that_changed(storage: Storage
             )
         )
     assert rows == {"c3": (None, None), "c4": ("potential", 3)}
+
+
+def test_codes_issued_and_used_are_counted_by_the_database(storage: Storage, offline_shopify_shop: Shop) -> None:
+    shop_id = offline_shopify_shop.id
+    (ana,) = _store(storage, shop_id, {"ana": (True, [(3, "10")])})
+    with storage.session() as session:
+        for code, reason in (("PTS-1", "redeem:1"), ("PTS-2", "redeem:2"), ("GIFT-1", "gift:first_order"),
+                             ("GIFT-2", "gift:birthday")):  # fmt: skip
+            session.add(IssuedCode(shop_id=shop_id, code=code, customer_id=ana.customer_id, reason=reason,
+                                   kind="fixed_amount", value=Decimal(5)))  # fmt: skip
+        for n, codes in enumerate((["pts-1", "SUMMER"], ["Gift-1"], [], None, ["PTS-1"])):
+            session.add(OrderRecord(shop_id=shop_id, order_id=f"used-{n}", customer_id=ana.customer_id, paid=True,
+                                    total=Decimal(1), discount_codes=codes))  # fmt: skip
+    segments_rollup.roll_up(storage, shop_id, NOW)
+    with storage.session(read_only=True) as session:
+        rolled = session.get(Shop, shop_id).rollup  # type: ignore[union-attr]
+    assert (rolled["codes_issued"], rolled["codes_used"]) == (4, 2)  # PTS-1 (twice) and GIFT-1, in any case
+    assert rolled["gift_codes"] == {"issued": 2, "used": 1}
