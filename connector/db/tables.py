@@ -277,6 +277,7 @@ class Push(Base):
     __table_args__ = (
         UniqueConstraint("shop_id", "key", name="uq_pushes_shop_key"),
         Index("ix_pushes_status_updated", "status", "updated_at"),
+        Index("ix_pushes_shop_target", "shop_id", "target"),
     )
 
     PENDING = "pending"
