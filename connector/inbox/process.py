@@ -42,16 +42,19 @@ def process(storage: Storage, event_id: int) -> Processed:
     adapter can't read is a permanent failure, recorded on the event; any other error propagates so the
     job is retried.
     """
+    named = _find_named_bodies(storage, _parse_pending(storage, [event_id]))
     with storage.session() as session:
-        processed = _process_in(session, event_id, count_attempt=True)
+        processed = _process_in(session, event_id, count_attempt=True, named=named)
     if processed.erase_shop is not None:
         lifecycle.erase_shop(storage, processed.erase_shop)
         return Processed("erased")
     return processed
 
 
-def _process_in(session: Session, event_id: int, *, count_attempt: bool) -> Processed:
-    prepared = _prepare(session, event_id, count_attempt=count_attempt)
+def _process_in(
+    session: Session, event_id: int, *, count_attempt: bool, named: dict[int, lifecycle.NamedBodies]
+) -> Processed:
+    prepared = _prepare(session, event_id, count_attempt=count_attempt, found=named.get(event_id))
     if isinstance(prepared, Processed):
         return prepared
     requested = engine.settle(session, [prepared])
@@ -60,10 +63,13 @@ def _process_in(session: Session, event_id: int, *, count_attempt: bool) -> Proc
     return Processed(WebhookEvent.PROCESSED, requested)
 
 
-def _prepare(session: Session, event_id: int, *, count_attempt: bool) -> Processed | engine.Item:
+def _prepare(
+    session: Session, event_id: int, *, count_attempt: bool, found: lifecycle.NamedBodies | None
+) -> Processed | engine.Item:
     """Lock a pending event and read it. A store's order, refund, shipment or account event comes back to
     be settled; anything else (carrier news, an uninstall or erasure, a payload that can't be read or
-    converted) is applied or failed here, and its outcome comes back."""
+    converted) is applied or failed here, and its outcome comes back. ``found``: for a customer's
+    redaction, the stored bodies that name them, searched for before this transaction."""
     event = session.get(WebhookEvent, event_id, with_for_update=True)
     if event is None:
         return Processed("missing")
@@ -85,7 +91,7 @@ def _prepare(session: Session, event_id: int, *, count_attempt: bool) -> Process
     if store_event.lifecycle is not None and store_event.lifecycle.kind == "shop_redact":
         return Processed(event.status, erase_shop=event.shop_id)  # this event goes too, with the shop
     if store_event.lifecycle is not None:
-        lifecycle.apply(session, event.shop, store_event.lifecycle)
+        lifecycle.apply(session, event.shop, store_event.lifecycle, found)
         return _done(event, WebhookEvent.PROCESSED, [])
     return _store_item(session, event.id, event.shop, store_event) or Processed(event.status)
 
@@ -168,6 +174,7 @@ def process_batch(storage: Storage, event_ids: list[int]) -> Batch:
     one is applied."""
     batch = Batch(claimed=list(event_ids))
     readable = _parse_pending(storage, event_ids)
+    named = _find_named_bodies(storage, readable)
     with storage.session() as session:
         pending = _lock_pending(session, list(readable))
         run: list[engine.Item] = []
@@ -182,7 +189,7 @@ def process_batch(storage: Storage, event_ids: list[int]) -> Batch:
             run = []
             try:
                 with session.begin_nested():
-                    processed = _process_in(session, event_id, count_attempt=False)
+                    processed = _process_in(session, event_id, count_attempt=False, named=named)
                 _add_pushes(batch, processed.pushes)
                 if processed.erase_shop is not None:
                     batch.erased.append(processed.erase_shop)
@@ -274,6 +281,19 @@ def _parse_pending(storage: Storage, event_ids: list[int]) -> dict[int, StoreEve
         except Exception:  # unreadable, or an adapter bug: the per-event path records why
             continue
     return readable
+
+
+def _find_named_bodies(storage: Storage, readable: dict[int, StoreEvent]) -> dict[int, lifecycle.NamedBodies]:
+    # For each customer's redaction among the events, the stored bodies that name them, searched for now,
+    # before the write transaction (see ``lifecycle.NamedBodies``).
+    asked = {i: e.lifecycle for i, e in readable.items() if e.lifecycle and e.lifecycle.kind == "customer_redact"}
+    if not asked:
+        return {}
+    with storage.session(read_only=True) as session:
+        shops = dict(
+            session.execute(select(WebhookEvent.id, WebhookEvent.shop_id).where(WebhookEvent.id.in_(asked))).all()
+        )
+    return {i: lifecycle.find_named_bodies(storage, shops[i], request) for i, request in asked.items() if i in shops}
 
 
 def shop_currency(shop: Shop) -> str | None:

@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import hashlib
 import json
+from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import delete, func, or_, select, update
+from sqlalchemy import delete, func, or_, select, true, update
 from sqlalchemy.orm import Session
 
 from connector.db.aftercare import CareItem, SurveyRecord, Unsubscribe
@@ -43,26 +44,51 @@ def uninstall(session: Session, shop: Shop) -> None:
 
 
 def matching_customers(session: Session, shop_id: int, request: Lifecycle) -> list[CustomerRecord]:
-    """The member records a privacy request is about: by platform id, or by e-mail (guests)."""
-    conditions = []
-    if request.customer_id:
-        conditions.append(CustomerRecord.platform_id == request.customer_id)
-    if request.email:
-        conditions.append(CustomerRecord.email == request.email)
-    if not conditions:
-        return []
-    return list(session.scalars(select(CustomerRecord).where(CustomerRecord.shop_id == shop_id, or_(*conditions))))
+    """The member records a privacy request is about: by platform id, or by e-mail (guests); each found
+    through its own index."""
+    found: dict[int, CustomerRecord] = {}
+    for column, value in ((CustomerRecord.platform_id, request.customer_id), (CustomerRecord.email, request.email)):
+        if value:
+            query = select(CustomerRecord).where(CustomerRecord.shop_id == shop_id, column == value)
+            found |= {customer.id: customer for customer in session.scalars(query)}
+    return [found[customer_id] for customer_id in sorted(found)]
 
 
-def redact_customer(session: Session, shop: Shop, request: Lifecycle) -> int:
+@dataclass(frozen=True)
+class NamedBodies:
+    """The stored webhook events found, before a redaction's transaction, to hold the customer's id or
+    e-mail (``ids``), and the newest event that search could see (``up_to``): the transaction blanks
+    those by id and searches only the events after it, so it doesn't hold SQLite's write lock while every
+    body of the shop is read."""
+
+    ids: tuple[int, ...]
+    up_to: int
+
+
+def find_named_bodies(storage: Storage, shop_id: int, request: Lifecycle) -> NamedBodies:
+    """Search the shop's stored webhook bodies for the customer a redaction is about, in a read-only
+    transaction (no lock)."""
+    with storage.session(read_only=True) as session:
+        up_to = session.scalar(select(func.max(WebhookEvent.id))) or 0
+        needles = _needles(request, matching_customers(session, shop_id, request))
+        if not needles:
+            return NamedBodies((), up_to)
+        ids = session.scalars(
+            select(WebhookEvent.id).where(
+                WebhookEvent.shop_id == shop_id, WebhookEvent.id <= up_to, _named(needles, storage.dialect)
+            )
+        )
+        return NamedBodies(tuple(ids), up_to)
+
+
+def redact_customer(session: Session, shop: Shop, request: Lifecycle, found: NamedBodies | None = None) -> int:
     """Erase a customer's personal data: their record becomes anonymous (its points and ledger stay, for
-    the books), their e-mail leaves pushes, and raw webhook bodies that name them are blanked.
-    Returns how many records were anonymised."""
+    the books), their e-mail leaves pushes, and raw webhook bodies that name them are blanked (those in
+    ``found``, and any stored after it; every body when not given). Returns how many records were
+    anonymised."""
     customers = matching_customers(session, shop.id, request)
-    needles = {n.encode() for n in (request.customer_id, request.email) if n}
+    needles = _needles(request, customers)
     for customer in customers:
-        if customer.email:
-            needles.add(customer.email.encode())
         anonymous = "redacted:" + hashlib.sha256(f"{shop.id}:{customer.key}".encode()).hexdigest()[:24]
         session.execute(
             update(Push)
@@ -83,9 +109,24 @@ def redact_customer(session: Session, shop: Shop, request: Lifecycle) -> int:
         customer.platform_id = customer.email = customer.first_name = customer.last_name = None
         customer.birthday = None
     if needles:  # found by the database, byte for byte
-        named = or_(*(_holds(WebhookEvent.body, needle, session.get_bind().dialect.name) for needle in needles))
-        session.execute(update(WebhookEvent).where(WebhookEvent.shop_id == shop.id, named).values(body=REDACTED_BODY))
+        blank = update(WebhookEvent).values(body=REDACTED_BODY)
+        named = _named(needles, session.get_bind().dialect.name)
+        later = WebhookEvent.id > found.up_to if found is not None else true()
+        session.execute(blank.where(WebhookEvent.shop_id == shop.id, later, named))
+        ids = list(found.ids) if found is not None else []
+        for start in range(0, len(ids), 1000):
+            session.execute(blank.where(WebhookEvent.id.in_(ids[start : start + 1000])))
     return len(customers)
+
+
+def _needles(request: Lifecycle, customers: list[CustomerRecord]) -> set[bytes]:
+    """What names the customer in a raw body: the request's id and e-mail, and the e-mails held on them."""
+    return {n.encode() for n in (request.customer_id, request.email, *(c.email for c in customers)) if n}
+
+
+def _named(needles: set[bytes], dialect: str) -> Any:
+    """SQL: whether a webhook event's body holds any of ``needles``."""
+    return or_(*(_holds(WebhookEvent.body, needle, dialect) for needle in needles))
 
 
 def _holds(body: Any, needle: bytes, dialect: str) -> Any:
@@ -230,12 +271,12 @@ def erase_shop(storage: Storage, shop_id: int) -> None:
         session.execute(delete(Shop).where(Shop.id == shop_id))
 
 
-def apply(session: Session, shop: Shop, request: Lifecycle) -> None:
+def apply(session: Session, shop: Shop, request: Lifecycle, found: NamedBodies | None = None) -> None:
     """Carry out a lifecycle event other than ``shop_redact`` (which the inbox handles, as it erases the
-    event itself)."""
+    event itself); ``found``: for a redaction, the bodies ``find_named_bodies`` found beforehand."""
     if request.kind == "uninstalled":
         uninstall(session, shop)
     elif request.kind == "customer_redact":
-        redact_customer(session, shop, request)
+        redact_customer(session, shop, request, found)
     elif request.kind == "customer_data_request":
         export_customer(session, shop, request)

@@ -13,6 +13,7 @@ from adapters.base import ShopAddress, Tokens
 from connector.config import Config
 from connector.db.storage import Storage
 from connector.db.tables import CustomerRecord, LedgerEntry, OrderRecord, Push, Shop, WebhookEvent
+from connector.model import Lifecycle
 from connector.ops.shops import install_shop
 from connector.settle import lifecycle
 from tests.support import AUTH, customer_json, drain, paid_shopify_order, post_shopify, sign
@@ -94,6 +95,28 @@ def test_customer_redact_erases_personal_data_and_keeps_the_books(
         assert session.scalar(select(func.sum(LedgerEntry.points))) == 404
         bodies = b"".join(session.scalars(select(WebhookEvent.body)))
     assert b"john@example.com" not in bodies and JOHN.encode() not in bodies
+
+
+def test_a_redaction_blanks_the_bodies_found_beforehand_and_those_stored_since(
+    client: FlaskClient, storage: Storage, config: Config, redis: Redis
+) -> None:
+    shop = installed(storage, config)
+    post_shopify(client, shop, "orders/paid", own_order())
+    jane = json.dumps(own_order()).replace(JOHN, "42").replace("john@example.com", "jane@example.com")
+    other = json.loads(jane) | {"id": 999}
+    post_shopify(client, shop, "orders/paid", other)
+    drain(redis)
+    request = Lifecycle("customer_redact", customer_id=JOHN, email="john@example.com")
+    found = lifecycle.find_named_bodies(storage, shop.id, request)  # before the transaction, holding no lock
+    assert len(found.ids) == 1
+    post_shopify(client, shop, "orders/updated", own_order())  # stored after the search: pending, not found
+    with storage.session() as session:
+        lifecycle.redact_customer(session, session.get(Shop, shop.id), request, found)
+    with storage.session() as session:
+        bodies = {event_id: body for event_id, body in session.execute(select(WebhookEvent.id, WebhookEvent.body))}
+    assert [b for b in bodies.values() if b == lifecycle.REDACTED_BODY] == [lifecycle.REDACTED_BODY] * 2
+    assert [b for b in bodies.values() if JOHN.encode() in b or b"john@example.com" in b] == []
+    assert sum(b"jane@example.com" in b for b in bodies.values()) == 1  # someone else's order is kept
 
 
 def test_customer_data_request_builds_a_downloadable_export(
