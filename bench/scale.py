@@ -64,20 +64,32 @@ def privacy(stack: Stack) -> dict[str, float]:
     from connector.model import Lifecycle
     from connector.settle import lifecycle
 
-    def request(kind: str, member: int) -> None:
+    def asked(kind: str, member: int) -> Lifecycle:
+        return Lifecycle(kind, customer_id=str(member), email=f"member{member}@example.com")
+
+    def export() -> None:
         with stack.storage.session() as session:
-            shop = session.get(Shop, stack.shop.id)
-            asked = Lifecycle(kind, customer_id=str(member), email=f"member{member}@example.com")
-            (lifecycle.export_customer if kind == "customer_data_request" else lifecycle.redact_customer)(
-                session, shop, asked
+            lifecycle.export_customer(
+                session, session.get(Shop, stack.shop.id), asked("customer_data_request", CUSTOMERS // 2)
             )
+
+    found: list[lifecycle.NamedBodies] = []  # as the inbox does: the bodies searched first, with no lock
+
+    def redact() -> None:
+        with stack.storage.session() as session:  # the transaction, holding the lock
+            lifecycle.redact_customer(session, session.get(Shop, stack.shop.id), redacted, found[0])
+
+    redacted = asked("customer_redact", CUSTOMERS // 3)
 
     def erase() -> None:
         lifecycle.erase_shop(stack.storage, stack.shop.id)
 
     return {
-        "data export (one customer)": timed(lambda: request("customer_data_request", CUSTOMERS // 2)),
-        "customer redaction": timed(lambda: request("customer_redact", CUSTOMERS // 3)),
+        "data export (one customer)": timed(export),
+        "customer redaction: search of stored bodies (no lock)": timed(
+            lambda: found.append(lifecycle.find_named_bodies(stack.storage, stack.shop.id, redacted))
+        ),
+        "customer redaction: its transaction": timed(redact),
         "shop erase (everything it holds)": timed(erase),
     }
 
@@ -104,6 +116,50 @@ def parse_wrk_max(out: str) -> float:
     value = re.search(r"Latency\s+\S+\s+\S+\s+(\S+)", out).group(1)  # type: ignore[union-attr]
     number, unit = re.fullmatch(r"([\d.]+)(us|ms|s|m)", value).groups()  # type: ignore[union-attr]
     return round(float(number) * {"us": 0.001, "ms": 1, "s": 1000, "m": 60000}[unit], 1)
+
+
+def job_process(stack: Stack, job: str) -> tuple[float, float]:
+    """Run a scheduled job (``module:function``) in a process of its own: seconds, peak RSS MB (its own
+    figures, so the interpreter's start is not counted in its time)."""
+    module, function = job.split(":")
+    code = (f"import json, resource, time; from {module} import {function} as job; started = time.monotonic(); "
+            f"job(); print(json.dumps([time.monotonic() - started, "
+            f"resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024]))")  # fmt: skip
+    done = subprocess.run([sys.executable, "-c", code], env=stack.env, cwd=ROOT, capture_output=True, text=True)
+    if done.returncode != 0:
+        raise SystemExit(f"{job} failed: {done.stderr[-2000:]}")
+    seconds, peak = json.loads(done.stdout.strip().splitlines()[-1])
+    return round(seconds, 2), round(peak, 1)
+
+
+def idle_rss(stack: Stack, command: str) -> float:
+    """The RSS MB of ``sadakat <command>`` (the worker, the scheduler) after it has started and waited."""
+    with subprocess.Popen([str(BIN / "sadakat"), command], env=stack.env, cwd=ROOT, stdout=subprocess.DEVNULL,
+                          stderr=subprocess.DEVNULL) as process:  # fmt: skip
+        time.sleep(8)
+        peak = peak_rss_mb([process.pid, *children(process.pid)])
+        process.send_signal(signal.SIGINT)
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+    return peak
+
+
+def ledger_export(stack: Stack, path: Path) -> dict[str, float]:
+    """The whole shop's ledger written by ``sadakat export``: seconds, entries, peak RSS MB."""
+    started, peak = time.monotonic(), 0.0
+    command = [str(BIN / "sadakat"), "export", str(stack.shop.id), "--output", str(path)]
+    with subprocess.Popen(command, env=stack.env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE) as cli:
+        while cli.poll() is None:
+            peak = max(peak, peak_rss_mb([cli.pid]))
+            time.sleep(0.2)
+        said = (cli.stderr.read() if cli.stderr else b"").decode()
+    if cli.returncode != 0:
+        raise SystemExit(f"the ledger export failed: {said}")
+    entries = int(said.split()[0])
+    path.unlink()
+    return {"entries": entries, "s": round(time.monotonic() - started, 1), "peak RSS MB": round(peak, 1)}
 
 
 def backfill(stack: Stack, orders: int) -> dict[str, float]:
@@ -145,16 +201,13 @@ def main() -> None:
         from sqlalchemy import update
 
         from connector.db.tables import CustomerRecord
-        from connector.ops import maintenance
         from connector.ops.customers import segments
         from connector.ops.shops import change_settings
-        from connector.queue.connection import event_queue, redis_connection
 
         started = time.monotonic()
         customer_id = admin.seed(stack)
         results["seed_s"] = round(time.monotonic() - started, 1)
         print("seeded", results["seed_s"], "s", flush=True)
-        queue = event_queue(redis_connection(stack.config))
         today = date.today()
         with stack.storage.session() as session:  # a birthday today for one member in 365
             session.execute(
@@ -164,18 +217,17 @@ def main() -> None:
             )
         change_settings(stack.storage, stack.shop.id, {
             "expiry_months": 24, "gifts": [{"rule": "birthday", "kind": "points", "value": "100"}]})  # fmt: skip
-        jobs = {"rfm roll-up": lambda: segments.roll_up(stack.storage, stack.shop.id)}
+        # Each job runs in a process of its own, as the worker's work horse runs it: its time and peak RSS.
+        jobs = {"rfm roll-up": "jobs.customers:roll_up_segments"}
         if QUICK:  # every seeded tier is arbitrary: the first recompute moves two members in three
-            jobs["first tier recompute (two in three members move)"] = lambda: maintenance.recompute_tiers(
-                stack.storage, queue
-            )
+            jobs["first tier recompute (two in three members move)"] = "jobs.upkeep:recompute_tiers"
         else:  # a usual night: the tiers already follow spend
             with stack.storage.session() as session:
                 session.execute(update(CustomerRecord).values(tier=None))
             change_settings(stack.storage, stack.shop.id, {"tiers": [{"name": "Gold", "min_spend": "1000000"}]})
-        jobs["nightly tier recompute (nobody moves)"] = lambda: maintenance.recompute_tiers(stack.storage, queue)
-        jobs["expiry scan"] = lambda: maintenance.expire_points(stack.storage, queue, stack.config, today)
-        jobs["birthday scan"] = lambda: maintenance.daily_gifts(stack.storage, queue, today)
+        jobs["nightly tier recompute (nobody moves)"] = "jobs.upkeep:recompute_tiers"
+        jobs["expiry scan"] = "jobs.upkeep:expire_points"
+        jobs["birthday scan"] = "jobs.upkeep:daily_gifts"
         one = work / "one.tsv"
         body = json.dumps(order(0), separators=(",", ":"))
         one.write_text(f"{sign(body.encode())}\t{body}\n")
@@ -197,10 +249,10 @@ def main() -> None:
             time.sleep(SECONDS / 2)
             results["webhooks (no job running)"] = stopped(ingest)
             print("webhooks, no job running", results["webhooks (no job running)"], flush=True)
-            results["jobs_s"] = {}
+            results["jobs_s"], results["job process peak RSS MB"] = {}, {}
             for name, job in jobs.items():  # the same webhooks while each job runs
                 ingest = steady_ingest(url + "/webhooks/shopify", one)
-                results["jobs_s"][name] = timed(job)
+                results["jobs_s"][name], results["job process peak RSS MB"][name] = job_process(stack, job)
                 results[f"webhooks during {name}"] = stopped(ingest)
                 print(name, results["jobs_s"][name], "s; webhooks", results[f"webhooks during {name}"], flush=True)
             segments.roll_up(stack.storage, stack.shop.id)  # as the hourly job would, after the night's changes
@@ -228,6 +280,10 @@ def main() -> None:
             results["csv export"] = {"rows": rows - 1, "s": round(time.monotonic() - started, 1),
                                      "web worker peak RSS MB": round(peak[0], 1)}  # fmt: skip
             print("csv", results["csv export"], flush=True)
+        results["idle process RSS MB"] = {name: idle_rss(stack, command) for name, command in (
+            ("worker", "worker"), ("scheduler", "scheduler"))}  # fmt: skip
+        results["ledger export (CLI)"] = ledger_export(stack, work / "ledger.csv")
+        print("ledger export", results["ledger export (CLI)"], flush=True)
         results["backfill"] = backfill(stack, BACKFILL)
         print("backfill", results["backfill"], flush=True)
         results["privacy_s"] = privacy(stack)
@@ -267,6 +323,9 @@ def table() -> str:
     for job in ("rfm roll-up", "first tier recompute (two in three members move)",
                 "nightly tier recompute (nobody moves)", "expiry scan", "birthday scan"):  # fmt: skip
         rows.append((f"{job} (s)", lambda r, job=job: cell(r, "jobs_s", job)))
+    for job in ("rfm roll-up", "first tier recompute (two in three members move)",
+                "nightly tier recompute (nobody moves)", "expiry scan", "birthday scan"):  # fmt: skip
+        rows.append((f"{job}: its process's peak RSS MB", lambda r, job=job: cell(r, "job process peak RSS MB", job)))
     rows.append(("webhooks alone: p50 / p99, slowest", lambda r: _webhooks(r, "webhooks (no job running)")))
     for job in ("rfm roll-up", "first tier recompute (two in three members move)",
                 "nightly tier recompute (nobody moves)", "expiry scan", "birthday scan"):  # fmt: skip
@@ -281,9 +340,17 @@ def table() -> str:
         ("backfill of 100,000 sandbox orders: s, peak RSS MB",
          lambda r: f"{cell(r, 'backfill', 's')} s, {cell(r, 'backfill', 'peak RSS MB')}" if r.get("backfill") else ""),
         ("data export of one customer (s)", lambda r: cell(r, "privacy_s", "data export (one customer)")),
-        ("redaction of one customer (s)", lambda r: cell(r, "privacy_s", "customer redaction")),
+        ("redaction of one customer: search with no lock, transaction (s)",
+         lambda r: f"{cell(r, 'privacy_s', 'customer redaction: search of stored bodies (no lock)')}, "
+                   f"{cell(r, 'privacy_s', 'customer redaction: its transaction')}" if r.get("privacy_s") else ""),
+        ("ledger export, CLI: s, peak RSS MB",
+         lambda r: f"{cell(r, 'ledger export (CLI)', 's')} s, {cell(r, 'ledger export (CLI)', 'peak RSS MB')}"
+         if r.get("ledger export (CLI)") else ""),
         ("erasing the whole shop (s)", lambda r: cell(r, "privacy_s", "shop erase (everything it holds)")),
-        ("the benchmark process's peak RSS MB", lambda r: cell(r, "bench process peak RSS MB")),
+        ("worker / scheduler RSS MB (8 s after start)",
+         lambda r: f"{cell(r, 'idle process RSS MB', 'worker')} / {cell(r, 'idle process RSS MB', 'scheduler')}"
+         if r.get("idle process RSS MB") else ""),
+        ("the benchmark process's peak RSS MB (seeding)", lambda r: cell(r, "bench process peak RSS MB")),
     ]  # fmt: skip
     lines = ["| measure | " + " | ".join(name for name, _ in found) + " |", "| --- |" + " --- |" * len(found)]
     lines += [f"| {label} | " + " | ".join(show(r) for _, r in found) + " |" for label, show in rows]
