@@ -122,17 +122,16 @@ def recompute_tiers(storage: Storage, queue: Queue) -> int:
                         .with_for_update()
                     )
                 }
-                for customer_id, spent in chunk:
-                    customer = locked.get(customer_id)
-                    letters: list[int] = []
-                    # The spend read a moment ago: the nightly move follows ageing, which doesn't change
-                    # within the run (an order settling meanwhile recomputes its member itself).
-                    if customer is not None and tiers.recompute(session, shop, customer, "nightly", letters, spent):
-                        moved += 1
-                        requested += [(push_id, shop_id) for push_id in letters]
-                        push_id = pushes.request_customer_sync(session, shop, customer)
-                        if push_id:
-                            requested.append((push_id, shop_id))
+                # The spend read a moment ago: the nightly move follows ageing, which doesn't change within
+                # the run (an order settling meanwhile recomputes its member itself).
+                members = [(locked[customer_id], spent) for customer_id, spent in chunk if customer_id in locked]
+                changed, letters = tiers.recompute_many(session, shop, members, "nightly")
+                moved += len(changed)
+                requested += [(push_id, shop_id) for push_id in letters]
+                for customer in changed:
+                    push_id = pushes.request_customer_sync(session, shop, customer)
+                    if push_id:
+                        requested.append((push_id, shop_id))
             pace.took(len(chunk), time.monotonic() - began)
             start += len(chunk)
             pushes.dispatch(storage, queue, requested)

@@ -76,6 +76,17 @@ def request(session: Session, shop_id: int, kind: str, key: str, target: str, pa
     return session.execute(stmt).scalar()
 
 
+def request_many(session: Session, shop_id: int, kind: str, pushes: list[tuple[str, str, dict[str, Any]]]) -> list[int]:
+    """``request`` for many pushes of one kind, (key, target, payload) each, in one statement per 500.
+    Returns the ids of those recorded now (not the repeats)."""
+    ids: list[int] = []
+    for start in range(0, len(pushes), 500):
+        rows = [_new_push(shop_id, kind, key, target, payload) for key, target, payload in pushes[start : start + 500]]
+        stmt = upsert_insert(session, Push).values(rows).on_conflict_do_nothing(index_elements=["shop_id", "key"])
+        ids += session.scalars(stmt.returning(Push.id)).all()
+    return ids
+
+
 def request_refresh(
     session: Session, shop_id: int, kind: str, key: str, target: str, payload: dict[str, Any]
 ) -> int | None:

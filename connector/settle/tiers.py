@@ -6,8 +6,9 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from decimal import Decimal
 
-from sqlalchemy import case, func, select
+from sqlalchemy import bindparam, case, func, insert, select, update
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from connector.db.columns import money_from_units, money_units, read_time
 from connector.db.tables import CustomerRecord, OrderRecord, RefundRecord, Shop, TierChange, utcnow
@@ -113,36 +114,47 @@ def recompute(
 ) -> bool:
     """Put the member in the tier their spend earns; record a change. Returns whether it changed; a move up
     also asks for the member's letter, whose push id goes into ``requested`` (to dispatch)."""
-    tiers = programme_of(shop).tiers
     amount = spend(session, customer.id) if amount is None else amount
-    new = tier_for(tiers, amount)
-    new_name = new.name if new else None
-    if new_name == customer.tier:
-        return False
-    session.add(
-        TierChange(
-            shop_id=shop.id,
-            customer_id=customer.id,
-            from_tier=customer.tier,
-            to_tier=new_name,
-            spend=amount,
-            reason=reason,
-        )
-    )
-    if new is not None and _rank(tiers, new_name) > _rank(tiers, customer.tier) and customer.email:
-        push_id = outbox.request(
-            session,
-            shop.id,
-            EMAIL,
+    moved, letters = recompute_many(session, shop, [(customer, amount)], reason)
+    if requested is not None:
+        requested += letters
+    return bool(moved)
+
+
+def recompute_many(
+    session: Session, shop: Shop, members: list[tuple[CustomerRecord, Decimal]], reason: str
+) -> tuple[list[CustomerRecord], list[int]]:
+    """``recompute`` for many members at once, each with their spend: the changes recorded, tiers set and
+    letters asked for in a few statements. Returns the members who moved, and the letters' push ids."""
+    tiers = programme_of(shop).tiers
+    moved: list[tuple[CustomerRecord, str | None]] = []
+    changes: list[dict[str, object]] = []
+    letters: list[tuple[str, str, dict[str, object]]] = []
+    today = utcnow().date().isoformat()
+    for customer, amount in members:
+        new = tier_for(tiers, amount)
+        name = new.name if new else None
+        if name == customer.tier:
+            continue
+        moved.append((customer, name))
+        changes.append({"shop_id": shop.id, "customer_id": customer.id, "from_tier": customer.tier, "to_tier": name,
+                        "spend": amount, "reason": reason})  # fmt: skip
+        if new is not None and _rank(tiers, name) > _rank(tiers, customer.tier) and customer.email:
             # One a day at most: the letter names the tier the member is in when it is sent.
-            f"tier-reached:customer:{customer.id}:{utcnow().date().isoformat()}",
-            customer.key,
-            senders.written_later(senders.TIER_REACHED, customer.id),
-        )
-        if push_id and requested is not None:
-            requested.append(push_id)
-    customer.tier = new_name
-    return True
+            letter = senders.written_later(senders.TIER_REACHED, customer.id)
+            letters.append((f"tier-reached:customer:{customer.id}:{today}", customer.key, letter))
+    if not moved:
+        return [], []
+    session.flush()  # a member created in this transaction exists before the UPDATE below
+    session.execute(insert(TierChange), changes)
+    table = CustomerRecord.__table__
+    session.execute(
+        update(table).where(table.c.id == bindparam("moved_id")).values(tier=bindparam("new_tier")),
+        [{"moved_id": customer.id, "new_tier": name} for customer, name in moved],
+    )
+    for customer, name in moved:  # what the database now holds, without another UPDATE at flush
+        set_committed_value(customer, "tier", name)
+    return [customer for customer, _ in moved], outbox.request_many(session, shop.id, EMAIL, letters)
 
 
 def _rank(tiers: tuple[Tier, ...], name: str | None) -> int:
