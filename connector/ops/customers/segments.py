@@ -187,20 +187,31 @@ def _figures(session: Session, shop: Shop, scored: Subquery, now: datetime) -> t
 
 
 def _codes(session: Session, shop_id: int) -> dict[str, Any]:
-    """Codes issued and used (named on an order), and of those, gift codes: counted by the database."""
+    """Codes issued and used (named on an order), and of those, gift codes: counted by the database, the
+    codes named on orders joined to those issued (as ``IN`` a subquery, PostgreSQL scanned every order for
+    every code issued)."""
     items = json_list_items(OrderRecord.discount_codes, session.get_bind().dialect.name)
-    named = select(func.upper(items.c.value)).select_from(OrderRecord).join(items, true())
-    named = named.where(OrderRecord.shop_id == shop_id).scalar_subquery()
-    code, gift = func.upper(IssuedCode.code), IssuedCode.reason.startswith("gift:")
-    issued, used, gifts, gifts_used = session.execute(
+    named = (
+        select(func.upper(items.c.value).label("code"))
+        .select_from(OrderRecord)
+        .join(items, true())
+        .where(OrderRecord.shop_id == shop_id)
+        .distinct()
+        .subquery()
+    )
+    code, gift, used = func.upper(IssuedCode.code), IssuedCode.reason.startswith("gift:"), named.c.code.is_not(None)
+    issued, codes_used, gifts, gifts_used = session.execute(
         select(
             func.count(code.distinct()),
-            func.count(case((code.in_(named), code)).distinct()),
+            func.count(case((used, code)).distinct()),
             func.count(case((gift, code)).distinct()),
-            func.count(case((and_(gift, code.in_(named)), code)).distinct()),
-        ).where(IssuedCode.shop_id == shop_id)
+            func.count(case((and_(gift, used), code)).distinct()),
+        )
+        .select_from(IssuedCode)
+        .outerjoin(named, named.c.code == code)
+        .where(IssuedCode.shop_id == shop_id)
     ).one()
-    return {"codes_issued": issued, "codes_used": used, "gift_codes": {"issued": gifts, "used": gifts_used}}
+    return {"codes_issued": issued, "codes_used": codes_used, "gift_codes": {"issued": gifts, "used": gifts_used}}
 
 
 def tier_counts(session: Session, shop_id: int) -> list[tuple[str | None, int, int, int]]:
