@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 
 import responses
 from flask.testing import FlaskClient
@@ -11,8 +12,9 @@ from redis import Redis
 from sqlalchemy import select, update
 
 from connector.db.storage import Storage
-from connector.db.tables import OrderRecord, Shop, TierChange
+from connector.db.tables import CustomerRecord, OrderRecord, Push, Shop, TierChange
 from connector.ops.shops import change_settings
+from connector.outbox.pushes import EMAIL
 from jobs.upkeep import recompute_tiers
 from tests.support import customer_json, drain, paid_shopify_order, post_shopify, shopify_refund
 
@@ -111,3 +113,28 @@ def test_tier_changes_are_written_to_the_store_moving_the_tag(
     bodies = [json.loads(c.request.body)["variables"] for c in responses.calls][2:]
     assert bodies[1] == {"id": f"gid://shopify/Customer/{JOHN}", "tags": ["sadakat-tier-silver"]}  # removed
     assert bodies[2] == {"id": f"gid://shopify/Customer/{JOHN}", "tags": ["sadakat-tier-gold"]}
+
+
+def test_a_night_after_the_tiers_change_moves_every_member_once_with_one_letter_each(
+    offline_shopify_shop: Shop, storage: Storage, redis: Redis
+) -> None:
+    shop_id = offline_shopify_shop.id
+    spent = {"ada": "800", "bora": "400", "cem": "50", "deniz": "750"}  # deniz has no e-mail: no letter
+    with storage.session() as session:
+        for n, (name, amount) in enumerate(spent.items()):
+            member = CustomerRecord(shop_id=shop_id, key=name, platform_id=name, points=0, tier="Bronze",
+                                    email=None if name == "deniz" else f"{name}@example.com")  # fmt: skip
+            session.add(member)
+            session.flush()
+            session.add(OrderRecord(shop_id=shop_id, order_id=f"o{n}", customer_id=member.id, paid=True,
+                                    merchandise_amount=Decimal(amount), placed_at=datetime.now(UTC)))  # fmt: skip
+    change_settings(storage, shop_id, {"tiers": TIERS})
+    assert recompute_tiers() == 3  # cem stays Bronze
+    with storage.session() as session:
+        tiers = {key: tier for key, tier in session.execute(select(CustomerRecord.key, CustomerRecord.tier))}
+        letters = sorted(session.scalars(select(Push.target).where(Push.kind == EMAIL)))
+    assert tiers == {"ada": "Gold", "bora": "Silver", "cem": "Bronze", "deniz": "Gold"}
+    assert sorted(changes(storage)) == [("Bronze", "Gold", "nightly"), ("Bronze", "Gold", "nightly"),
+                                        ("Bronze", "Silver", "nightly")]  # fmt: skip
+    assert letters == ["ada", "bora"]
+    assert recompute_tiers() == 0 and len(changes(storage)) == 3
