@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import calendar
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from sqlalchemy import Row, func, select
@@ -84,29 +84,41 @@ def _decisions(
     if not programme.expiry_months:
         return []
     chosen = [] if members is None else [CustomerRecord.id.in_(members)]
-    # Every member's last earning or redeeming, in one grouped read (not one query per member).
-    last_activity = {
-        customer_id: (read_time(last_at), last_id)
-        for customer_id, last_at, last_id in session.execute(
-            select(LedgerEntry.customer_id, func.max(LedgerEntry.created_at), func.max(LedgerEntry.id))
-            .where(
-                LedgerEntry.shop_id == shop.id,
-                LedgerEntry.kind.in_(ACTIVITY),
-                *([] if members is None else [LedgerEntry.customer_id.in_(members)]),
-            )
-            .group_by(LedgerEntry.customer_id)
+    # A month has at least 28 days: whoever was active after ``since`` is neither due nor warned today, so
+    # the database leaves them out (at a million members, most of them).
+    since = today + timedelta(days=programme.expiry_warning_days + 1 - 28 * programme.expiry_months)
+    last_activity = (
+        select(
+            LedgerEntry.customer_id.label("customer_id"),
+            func.max(LedgerEntry.created_at).label("last_at"),
+            func.max(LedgerEntry.id).label("last_id"),
         )
-    }
+        .where(
+            LedgerEntry.shop_id == shop.id,
+            LedgerEntry.kind.in_(ACTIVITY),
+            *([] if members is None else [LedgerEntry.customer_id.in_(members)]),
+        )
+        .group_by(LedgerEntry.customer_id)
+        .having(func.max(LedgerEntry.created_at) < datetime.combine(since, time(), UTC))
+        .subquery()
+    )
     holders = session.execute(
-        select(CustomerRecord.id, CustomerRecord.key, CustomerRecord.email, CustomerRecord.points)
+        select(
+            CustomerRecord.id,
+            CustomerRecord.key,
+            CustomerRecord.email,
+            CustomerRecord.points,
+            last_activity.c.last_at,
+            last_activity.c.last_id,
+        )
+        .join(last_activity, last_activity.c.customer_id == CustomerRecord.id)
         .where(CustomerRecord.shop_id == shop.id, CustomerRecord.points > 0, *chosen)
         .order_by(CustomerRecord.id)
-    ).all()  # plain rows: a member is loaded whole only when their points expire
+    ).all()  # fmt: skip  (plain rows: a member is loaded whole only when their points expire)
     found = []
     for customer in holders:
-        last_at, last_id = last_activity.get(customer.id, (None, None))
-        if last_at is None:
-            continue
+        last_at, last_id = read_time(customer.last_at), customer.last_id
+        assert last_at is not None
         expires_on = add_months(last_at.date(), programme.expiry_months)
         if today >= expires_on:
             found.append((customer, last_id, expires_on, True))
