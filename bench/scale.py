@@ -120,11 +120,12 @@ def parse_wrk_max(out: str) -> float:
 
 def job_process(stack: Stack, job: str) -> tuple[float, float]:
     """Run a scheduled job (``module:function``) in a process of its own: seconds, peak RSS MB (its own
-    figures, so the interpreter's start is not counted in its time)."""
+    figures, so the interpreter's start is not counted in its time; VmHWM, as ru_maxrss would carry the
+    benchmark's own peak across the exec)."""
     module, function = job.split(":")
-    code = (f"import json, resource, time; from {module} import {function} as job; started = time.monotonic(); "
-            f"job(); print(json.dumps([time.monotonic() - started, "
-            f"resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024]))")  # fmt: skip
+    code = (f"import json, re, time; from {module} import {function} as job; started = time.monotonic(); "
+            f"job(); print(json.dumps([time.monotonic() - started, int(re.search(r'VmHWM:\\s+(\\d+)', "
+            f"open('/proc/self/status').read()).group(1)) / 1024]))")  # fmt: skip
     done = subprocess.run([sys.executable, "-c", code], env=stack.env, cwd=ROOT, capture_output=True, text=True)
     if done.returncode != 0:
         raise SystemExit(f"{job} failed: {done.stderr[-2000:]}")
