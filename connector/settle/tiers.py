@@ -5,12 +5,13 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 from decimal import Decimal
+from typing import Any
 
-from sqlalchemy import bindparam, case, func, insert, select, update
+from sqlalchemy import ColumnElement, Select, bindparam, case, func, insert, literal, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
-from connector.db.columns import money_from_units, money_units, read_time
+from connector.db.columns import MONEY_UNITS, money_from_units, money_units, read_time
 from connector.db.tables import CustomerRecord, OrderRecord, RefundRecord, Shop, TierChange, utcnow
 from connector.outbox import requests as outbox
 from connector.outbox import senders
@@ -50,41 +51,65 @@ def spend_since(session: Session, customer_id: int, since: datetime) -> tuple[De
 
 def spends(session: Session, shop_id: int, since: datetime, members: list[int] | None = None) -> dict[int, Decimal]:
     """Every member's spend since ``since`` (or only ``members``'), as ``spend_since`` counts it, in one query."""
-    placed = func.coalesce(OrderRecord.placed_at, OrderRecord.updated_at)
+    rows = session.execute(_spend_units(shop_id, since, members))
+    return {customer_id: money_from_units(total) for customer_id, total in rows}
+
+
+def _spend_units(shop_id: int, since: datetime, members: list[int] | None = None) -> Select[Any]:
+    """SQL: (customer id, spend since ``since`` in money units) per member who spent, as ``spend_since``."""
     refunded = (
         select(func.coalesce(func.sum(money_units(RefundRecord.merchandise_amount)), 0))
         .where(RefundRecord.shop_id == OrderRecord.shop_id, RefundRecord.order_id == OrderRecord.order_id)
         .scalar_subquery()
     )
     kept = money_units(func.coalesce(OrderRecord.merchandise_amount, 0)) - refunded
-    rows = session.execute(
-        select(OrderRecord.customer_id, func.sum(case((kept > 0, kept), else_=0)))
+    return (
+        select(OrderRecord.customer_id.label("customer_id"), func.sum(case((kept > 0, kept), else_=0)).label("units"))
         .where(
-            OrderRecord.shop_id == shop_id,
             OrderRecord.customer_id.is_not(None) if members is None else OrderRecord.customer_id.in_(members),
-            OrderRecord.paid.is_(True),
-            OrderRecord.cancelled.is_(False),
-            OrderRecord.fully_refunded.is_(False),
-            placed >= since,
+            *_counted(shop_id, since),
         )
         .group_by(OrderRecord.customer_id)
     )
-    return {customer_id: money_from_units(total) for customer_id, total in rows}
+
+
+def _counted(shop_id: int, since: datetime) -> tuple[ColumnElement[bool], ...]:
+    """SQL: the orders whose merchandise counts towards a tier: the shop's, paid, kept, placed since ``since``."""
+    placed = func.coalesce(OrderRecord.placed_at, OrderRecord.updated_at)
+    return (
+        OrderRecord.shop_id == shop_id,
+        OrderRecord.paid.is_(True),
+        OrderRecord.cancelled.is_(False),
+        OrderRecord.fully_refunded.is_(False),
+        placed >= since,
+    )
 
 
 def moves(session: Session, shop: Shop) -> list[tuple[int, Decimal]]:
-    """The members whose tier differs from what their spend earns now, with that spend: one read of the
-    whole shop."""
+    """The members whose tier differs from what their spend earns now, with that spend: found by the
+    database (the tiers' thresholds as a ``CASE``), so only they come back, however many members there are."""
     tiers = programme_of(shop).tiers
-    spent = spends(session, shop.id, utcnow() - WINDOW)
-    current = session.execute(select(CustomerRecord.id, CustomerRecord.tier).where(CustomerRecord.shop_id == shop.id))
-    moved = []
-    for customer_id, tier in current:
-        amount = spent.get(customer_id, Decimal(0))
-        earned = tier_for(tiers, amount)
-        if (earned.name if earned else None) != tier:
-            moved.append((customer_id, amount))
-    return moved
+    since = utcnow() - WINDOW
+    spent = _spend_units(shop.id, since).subquery()
+    earned = case(*[(spent.c.units >= int(t.min_spend * MONEY_UNITS), t.name) for t in reversed(tiers)], else_=None)
+    buyers = (
+        select(CustomerRecord.id, spent.c.units)
+        .select_from(spent)
+        .join(CustomerRecord, CustomerRecord.id == spent.c.customer_id)
+        .where(CustomerRecord.tier.is_distinct_from(earned))
+    )
+    nothing = tier_for(tiers, Decimal(0))
+    spent_any = select(OrderRecord.id).where(OrderRecord.customer_id == CustomerRecord.id, *_counted(shop.id, since))
+    spent_any = spent_any.exists()
+    others = select(CustomerRecord.id, literal(0)).where(
+        CustomerRecord.shop_id == shop.id,
+        CustomerRecord.tier.is_distinct_from(nothing.name if nothing else None),
+        ~spent_any,
+    )
+    found = [
+        (customer_id, money_from_units(units)) for q in (buyers, others) for customer_id, units in session.execute(q)
+    ]
+    return sorted(found)
 
 
 def tier_for(tiers: tuple[Tier, ...], amount: Decimal) -> Tier | None:
