@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, bindparam, case, func, insert, literal, select, update
+from sqlalchemy import BigInteger, ColumnElement, Select, bindparam, case, func, insert, literal, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -91,7 +91,9 @@ def moves(session: Session, shop: Shop) -> list[tuple[int, Decimal]]:
     tiers = programme_of(shop).tiers
     since = utcnow() - WINDOW
     spent = _spend_units(shop.id, since).subquery()
-    earned = case(*[(spent.c.units >= int(t.min_spend * MONEY_UNITS), t.name) for t in reversed(tiers)], else_=None)
+    # Thresholds as BIGINT: 214,748.3648 in money units is past PostgreSQL's INTEGER.
+    threshold = [(literal(int(t.min_spend * MONEY_UNITS), BigInteger()), t.name) for t in reversed(tiers)]
+    earned = case(*[(spent.c.units >= units, name) for units, name in threshold], else_=None)
     buyers = (
         select(CustomerRecord.id, spent.c.units)
         .select_from(spent)

@@ -128,7 +128,8 @@ def test_a_night_after_the_tiers_change_moves_every_member_once_with_one_letter_
             session.flush()
             session.add(OrderRecord(shop_id=shop_id, order_id=f"o{n}", customer_id=member.id, paid=True,
                                     merchandise_amount=Decimal(amount), placed_at=datetime.now(UTC)))  # fmt: skip
-    change_settings(storage, shop_id, {"tiers": TIERS})
+    diamond = {"name": "Diamond", "min_spend": "250000", "multiplier": "3"}  # past a 32-bit count of units
+    change_settings(storage, shop_id, {"tiers": [*TIERS, diamond]})
     assert recompute_tiers() == 3  # cem stays Bronze
     with storage.session() as session:
         tiers = {key: tier for key, tier in session.execute(select(CustomerRecord.key, CustomerRecord.tier))}
