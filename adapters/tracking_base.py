@@ -3,13 +3,13 @@ readers their formats share."""
 
 from __future__ import annotations
 
-import hmac
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
 from adapters.base import PayloadError, text_field, url_field
+from connector import signed
 from connector.model import TRACKING_STATUSES, CarrierUpdate
 
 
@@ -57,7 +57,7 @@ class TrackingService(Protocol):
 
 def digest_matches(expected: str, given: str | None) -> bool:
     """Constant-time comparison of two signatures as text."""
-    return given is not None and hmac.compare_digest(expected.encode(), given.strip().encode())
+    return given is not None and signed.same(expected, given.strip())
 
 
 def required(obj: Any, path: str) -> Any:

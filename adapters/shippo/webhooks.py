@@ -28,6 +28,7 @@ from adapters.tracking_base import (
     tracking_number,
     update,
 )
+from connector import signed
 
 SIGNATURE_HEADER = "Shippo-Auth-Signature"
 TOLERANCE_SECONDS = 300
@@ -132,7 +133,8 @@ def _signed(header: str, body: bytes, secret: str | None, now: float) -> bool:
         return False
     fields = dict(part.strip().split("=", 1) for part in header.split(",") if "=" in part)
     stamp, given = fields.get("t", ""), fields.get("v1")
-    if not stamp.isdigit() or abs(now - int(stamp)) > TOLERANCE_SECONDS:
+    when = signed.timestamp(stamp)
+    if when is None or abs(now - when) > TOLERANCE_SECONDS:
         return False
     expected = hmac.new(secret.encode(), stamp.encode() + b"." + body, hashlib.sha256).hexdigest()
     return digest_matches(expected, given)

@@ -20,6 +20,7 @@ import requests
 import shopify
 
 from adapters.base import InstallError, PermanentStoreError, RetryableStoreError, Tokens, retry_after_seconds
+from connector import signed
 
 TIMEOUT_SECONDS = 15
 MAX_CALLBACK_AGE_SECONDS = 600
@@ -46,13 +47,12 @@ def verify_callback(params: Mapping[str, str], secrets: list[str], now: float | 
         raise InstallError(f"the callback is missing {', '.join(missing)}")
     if not secrets:
         raise InstallError("SHOPIFY_API_SECRET is not configured")
-    given = params["hmac"].encode()
-    if not any(hmac.compare_digest(callback_hmac(params, secret).encode(), given) for secret in secrets):
+    given = params["hmac"]
+    if not any(signed.same(callback_hmac(params, secret), given, signed.HEX) for secret in secrets):
         raise InstallError("the callback's hmac does not match: it was not sent by Shopify, or was changed")
-    try:
-        timestamp = int(params["timestamp"])
-    except ValueError:
-        raise InstallError("the callback's timestamp is not a number") from None
+    timestamp = signed.timestamp(params["timestamp"])
+    if timestamp is None:
+        raise InstallError("the callback's timestamp is not a number")
     now = time.time() if now is None else now
     if abs(now - timestamp) > MAX_CALLBACK_AGE_SECONDS:
         raise InstallError("the callback has expired (its timestamp is more than 10 minutes off); install again")
@@ -134,12 +134,11 @@ def verify_proxy(params: Mapping[str, list[str]], secrets: list[str], now: float
     given = (params.get("signature") or [""])[0]
     if not given or not secrets:
         raise InstallError("the request is not signed by Shopify")
-    if not any(hmac.compare_digest(proxy_signature(params, secret).encode(), given.encode()) for secret in secrets):
+    if not any(signed.same(proxy_signature(params, secret), given, signed.HEX) for secret in secrets):
         raise InstallError("the request's signature does not match")
-    try:
-        timestamp = int((params.get("timestamp") or ["0"])[0])
-    except ValueError:
-        raise InstallError("the request's timestamp is not a number") from None
+    timestamp = signed.timestamp((params.get("timestamp") or ["0"])[0])
+    if timestamp is None:
+        raise InstallError("the request's timestamp is not a number")
     now = time.time() if now is None else now
     if abs(now - timestamp) > MAX_CALLBACK_AGE_SECONDS:
         raise InstallError("the request has expired")

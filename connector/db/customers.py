@@ -9,6 +9,7 @@ from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session
 
 from connector.db.tables import CustomerRecord
+from connector.rules.referrals import email_key
 
 
 def find_customer(session: Session, shop_id: int, ident: str) -> CustomerRecord | None:
@@ -56,9 +57,17 @@ def write_member_rows(session: Session, rows: list[MemberRow], names: tuple[str,
     if not rows:
         return
     table = CustomerRecord.__table__
+    values = {n: bindparam(f"new_{n}") for n in names}
+    if "email" in names:  # the inbox the address reaches moves with it
+        values["email_key"] = bindparam("new_email_key")
     session.execute(
-        update(table).where(table.c.id == bindparam("row_id")).values({n: bindparam(f"new_{n}") for n in names}),
-        [{"row_id": row.id} | {f"new_{n}": getattr(row, n) for n in names} for row in rows],
+        update(table).where(table.c.id == bindparam("row_id")).values(values),
+        [
+            {"row_id": row.id}
+            | {f"new_{n}": getattr(row, n) for n in names}
+            | ({"new_email_key": email_key(row.email) if row.email else None} if "email" in names else {})
+            for row in rows
+        ],
     )
     for row in rows:
         loaded = session.identity_map.get(session.identity_key(CustomerRecord, row.id))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
@@ -25,15 +26,34 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from connector.db.columns import Base, Money, UTCDateTime, utcnow
 from connector.db.crypto import EncryptedText, EncryptedValues
+from connector.rules.referrals import email_key
+
+
+def public_handle() -> str:
+    """A shop's handle for customer-facing links: 12 random URL-safe characters."""
+    return secrets.token_urlsafe(9)
+
+
+def email_key_default(context: Any) -> str | None:
+    """A new member's ``email_key``, from the e-mail they are inserted with."""
+    email = context.get_current_parameters().get("email")
+    return email_key(email) if email else None
 
 
 class Shop(Base):
     """A store that installed Sadakat."""
 
     __tablename__ = "shops"
-    __table_args__ = (UniqueConstraint("platform", "domain", name="uq_shops_platform_domain"),)
+    __table_args__ = (
+        UniqueConstraint("platform", "domain", name="uq_shops_platform_domain"),
+        Index("uq_shops_handle", "handle", unique=True),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    handle: Mapped[str] = mapped_column(String(32), nullable=True, default=public_handle)
+    """How customer-facing links name the shop: random, so they can't be counted through."""
+    answers_at_id: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    """A shop created before handles: links sent with its number still answer (by redirect)."""
     platform: Mapped[str] = mapped_column(String(32))
     domain: Mapped[str] = mapped_column(String(255))
     base_url: Mapped[str] = mapped_column(String(512))
@@ -105,6 +125,7 @@ class CustomerRecord(Base):
     __table_args__ = (
         UniqueConstraint("shop_id", "key", name="uq_customers_shop_key"),
         Index("ix_customers_shop_email", "shop_id", "email"),
+        Index("ix_customers_shop_email_key", "shop_id", "email_key"),
         Index("ix_customers_shop_platform_id", "shop_id", "platform_id"),
         Index("ix_customers_shop_segment", "shop_id", "segment"),
         Index("ix_customers_shop_tier_points", "shop_id", "tier", "platform_id", "points"),
@@ -116,6 +137,8 @@ class CustomerRecord(Base):
     key: Mapped[str] = mapped_column(String(400))
     platform_id: Mapped[str | None] = mapped_column(String(64))
     email: Mapped[str | None] = mapped_column(String(320))
+    email_key: Mapped[str | None] = mapped_column(String(320), default=email_key_default)
+    """The inbox the e-mail reaches, as people are told apart (``rules.referrals.email_key``)."""
     first_name: Mapped[str | None] = mapped_column(String(255))
     last_name: Mapped[str | None] = mapped_column(String(255))
     points: Mapped[int] = mapped_column(BigInteger, default=0)

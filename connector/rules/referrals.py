@@ -1,14 +1,21 @@
-"""Telling people apart for referrals: an e-mail address as compared (case, Gmail-style dots and +tags
-aside), and whether a friend's order was really the referrer's own."""
+"""Telling people apart for referrals: an e-mail address as compared (case, Unicode forms, quoting, trailing
+dots, Gmail-style dots and +tags aside), and whether a friend's order was really the referrer's own."""
 
 from __future__ import annotations
+
+import unicodedata
 
 DOTLESS_DOMAINS = frozenset({"gmail.com", "googlemail.com"})
 
 
 def email_key(email: str) -> str:
-    """``J.Doe+promo@GMail.com`` → ``jdoe@gmail.com``: the same inbox, however it is written."""
-    local, _, domain = email.strip().lower().rpartition("@")
+    """``"J.Doe+promo"@GMail.com.``, in any case or width → ``jdoe@gmail.com``: the same inbox."""
+    folded = unicodedata.normalize("NFKC", email).strip().casefold()
+    local, _, domain = folded.rpartition("@")
+    domain = domain.strip().rstrip(".")
+    local = local.strip()
+    if len(local) >= 2 and local[0] == local[-1] == '"':
+        local = local[1:-1].replace('\\"', '"').replace("\\\\", "\\")
     local = local.split("+", 1)[0]
     if domain in DOTLESS_DOMAINS:
         local, domain = local.replace(".", ""), "gmail.com"

@@ -106,7 +106,7 @@ def redact_customer(session: Session, shop: Shop, request: Lifecycle, found: Nam
             )
         _forget_what_they_said(session, shop.id, customer.id)
         customer.key = anonymous
-        customer.platform_id = customer.email = customer.first_name = customer.last_name = None
+        customer.platform_id = customer.email = customer.email_key = customer.first_name = customer.last_name = None
         customer.birthday = None
     if needles:  # found by the database, byte for byte
         blank = update(WebhookEvent).values(body=REDACTED_BODY)

@@ -13,6 +13,7 @@ from connector.db.storage import insert_once
 from connector.db.tables import CustomerRecord, OrderRecord, Shop
 from connector.model import Customer
 from connector.programme import programme_of
+from connector.rules.referrals import email_key
 from connector.settle import ledger
 
 
@@ -38,7 +39,8 @@ def customer_records(session: Session, shop_id: int, customers: list[Customer]) 
         insert_customer_once(session.get_bind().dialect.name),
         [
             {"shop_id": shop_id, "key": c.key, "platform_id": c.id, "points": 0}
-            | {"email": c.email, "first_name": c.first_name, "last_name": c.last_name}
+            | {"email": c.email, "email_key": email_key(c.email) if c.email else None}
+            | {"first_name": c.first_name, "last_name": c.last_name}
             for c in fresh.values()
         ],
     )
@@ -81,7 +83,7 @@ def merge_member(record: MemberRow, customer: Customer) -> bool:
 
 def insert_customer_once(dialect: str) -> Any:
     """INSERT of a member that does nothing when the shop has their key already."""
-    columns = ("shop_id", "key", "platform_id", "email", "first_name", "last_name", "points")
+    columns = ("shop_id", "key", "platform_id", "email", "email_key", "first_name", "last_name", "points")
     return insert_once(dialect, CustomerRecord.__table__, columns, ("shop_id", "key"))
 
 

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from redis import Redis
 from sqlalchemy.orm import Session
 
+from connector import signed
 from connector.config import Config
 from connector.db.customers import find_customer
 from connector.db.tables import Shop
@@ -123,10 +124,11 @@ def store_link_ok(
     redis: Redis, api_key: str | None, shop_id: int, customer: str, at: str, sig: str, now: float
 ) -> bool:
     """Whether a straight-in link is the store's, fresh (5 minutes either way) and used for the first time."""
+    when = signed.timestamp(at)
     return (
         bool(api_key)
-        and at.isdigit()
-        and abs(now - int(at)) <= MAX_SIGNED_LINK_AGE
-        and hmac.compare_digest(store_signature(api_key or "", shop_id, customer, at), sig)
+        and when is not None
+        and abs(now - when) <= MAX_SIGNED_LINK_AGE
+        and signed.same(store_signature(api_key or "", shop_id, customer, at), sig, signed.HEX)
         and bool(redis.set(f"{PREFIX}store-link:{sig}", 1, nx=True, ex=2 * MAX_SIGNED_LINK_AGE))
     )

@@ -10,6 +10,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from connector import signed
 from connector.db.aftercare import CareItem, SurveyRecord
 from connector.db.storage import upsert_insert
 from connector.db.tables import OrderRecord, Shop, utcnow
@@ -44,7 +45,7 @@ def token(shop: Shop, survey_id: int, score: int | str) -> str:
 
 def checked(shop: Shop, survey_id: int, what: int | str, given: str | None) -> None:
     """SurveyError unless ``given`` is the token for ``what`` of this survey."""
-    if not given or not hmac.compare_digest(token(shop, survey_id, what), given):
+    if not signed.same(token(shop, survey_id, what), given, signed.HEX):
         raise SurveyError("this survey link is not valid")
 
 

@@ -70,20 +70,23 @@ def referrer(session: Session, shop_id: int, code: str) -> CustomerRecord | None
 def claim(
     session: Session, shop: Shop, by: CustomerRecord, email: object, address: str | None, now: datetime | None = None
 ) -> Claimed:
-    """A friend asks for their welcome code through ``by``'s link. Refusals are recorded with their reason;
-    a repeat for the same friend gives the same code."""
+    """A friend asks for their welcome code through ``by``'s link. Refusals are recorded with their reason and
+    create no code; a repeat for the same friend asks for nothing new. The code reaches the friend only by
+    e-mail, once the store has it, so whoever claims must own the address."""
     now = now or utcnow()
     if not isinstance(email, str) or "@" not in email or len(email.strip()) > 320 or not email.strip().isprintable():
         raise ReferralInputError("email: give the friend's e-mail address")
     email = email.strip().lower()
     key = email_key(email)
+    if not key.partition("@")[0] or "." not in key.partition("@")[2]:
+        raise ReferralInputError("email: give the friend's e-mail address")
     settings = programme_of(shop).referrals
     existing = session.scalars(
         select(ReferralClaim).where(ReferralClaim.shop_id == shop.id, ReferralClaim.friend_key == key)
     ).first()
     if existing is not None and existing.referrer_id == by.id:
         return Claimed(existing.welcome_code, repeat=True)
-    reason = _refusal(session, shop, by, email, key, address, existing is not None, now)
+    reason = _refusal(session, shop, by, key, address, existing is not None, now)
     if reason is None and not settings.enabled:
         reason = "off"
     if reason is not None:
@@ -133,7 +136,6 @@ def _refusal(
     session: Session,
     shop: Shop,
     by: CustomerRecord,
-    email: str,
     key: str,
     address: str | None,
     taken: bool,
@@ -144,7 +146,7 @@ def _refusal(
     if taken:
         return "taken"
     known = session.scalars(
-        select(CustomerRecord).where(CustomerRecord.shop_id == shop.id, func.lower(CustomerRecord.email) == email)
+        select(CustomerRecord).where(CustomerRecord.shop_id == shop.id, CustomerRecord.email_key == key)
     ).all()
     for customer in known:
         has_order = session.scalar(select(OrderRecord.id).where(OrderRecord.customer_id == customer.id).limit(1))
@@ -186,6 +188,9 @@ def on_order(session: Session, shop: Shop, order: OrderRow, now: datetime | None
             return _deny(row, "the friend's order was cancelled or refunded")
         if _placed_by_referrer(session, shop, order, row.referrer_id):
             return _deny(row, "self-referral: the referrer placed the order")
+        refusal = _not_the_new_friend(session, shop, order, row)
+        if refusal:
+            return _deny(row, refusal)
         row.status, row.hold_until = ReferralClaim.HELD, now + timedelta(days=programme_of(shop).referrals.hold_days)
         return grant(session, shop, row) if row.hold_until <= now else []
     if row.status == ReferralClaim.HELD and ended:
@@ -255,6 +260,31 @@ def _placed_by_referrer(session: Session, shop: Shop, order: OrderRow, referrer_
         them.email if them else None,
         shipping,
     )
+
+
+def _not_the_new_friend(session: Session, shop: Shop, order: OrderRow, row: ReferralClaim) -> str | None:
+    """Why the order's buyer isn't the new customer the code was sent to, or None: the buyer must be the
+    friend's inbox and have no earlier paid order under their account or any address of the same inbox."""
+    buyer = session.get(CustomerRecord, order.customer_id) if order.customer_id else None
+    buyer_key = email_key(buyer.email) if buyer is not None and buyer.email else None
+    if buyer_key != row.friend_key:
+        return "the code was used by someone other than the friend it was sent to"
+    people = {order.customer_id} | set(
+        session.scalars(
+            select(CustomerRecord.id).where(CustomerRecord.shop_id == shop.id, CustomerRecord.email_key == buyer_key)
+        )
+    )
+    earlier = session.scalar(
+        select(OrderRecord.id)
+        .where(
+            OrderRecord.shop_id == shop.id,
+            OrderRecord.customer_id.in_(people),
+            OrderRecord.order_id != order.order_id,
+            OrderRecord.paid.is_(True),
+        )
+        .limit(1)
+    )
+    return "the friend was already a customer: they had paid for an earlier order" if earlier is not None else None
 
 
 def release_held(session: Session, shop: Shop, now: datetime | None = None) -> list[int]:

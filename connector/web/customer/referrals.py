@@ -1,6 +1,6 @@
 """A member's referral link, as their friend opens it: ``/r/<code>`` shows the offer and takes the friend's
-e-mail address (a form, or JSON for scripts); the answer is the friend's single-use welcome code, or the
-reason there is none."""
+e-mail address (a form, or JSON for scripts). Every claim gets the same answer, "check your inbox": the
+welcome code goes only to that address, so the page tells nobody who is a customer."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ import time
 from flask import Blueprint, Response, jsonify, render_template, request
 from flask.typing import ResponseReturnValue
 
+from connector import signed
 from connector.db.tables import Shop
 from connector.outbox import pushes
 from connector.programme import programme_of
@@ -42,11 +43,11 @@ def _form_token(shop: Shop, code: str, at: int) -> str:
 
 
 def _form_ok(shop: Shop, code: str, given: str | None) -> bool:
-    at, _, _ = (given or "").partition(".")
+    parts = signed.timed(given)
     return (
-        at.isdigit()
-        and time.time() - int(at) < FORM_SECONDS
-        and hmac.compare_digest(_form_token(shop, code, int(at)), given or "")
+        parts is not None
+        and 0 <= time.time() - parts[0] < FORM_SECONDS
+        and signed.same(_form_token(shop, code, parts[0]), given)
     )
 
 
@@ -100,10 +101,7 @@ def friend(shop_id: int, code: str) -> ResponseReturnValue:
             return _page(shop, code, lang, 400, error=words(lang)["ref_bad_email"], email=email)
     if claimed.push_id is not None:
         pushes.dispatch(storage, runtime().queue, [(claimed.push_id, shop.id)])
-    if claimed.refused is not None:
-        if _wants_json():
-            return problem(409, referrals.REASONS[claimed.refused])
-        return _page(shop, code, lang, 409, error=words(lang)[f"ref_refused_{claimed.refused}"])
+    # Accepted, repeated or refused, the answer is the same: only the address's inbox learns which.
     if _wants_json():
-        return jsonify(code=claimed.code), 200 if claimed.repeat else 201
-    return _page(shop, code, lang, 200 if claimed.repeat else 201, welcome_code=claimed.code)
+        return jsonify(status="check_your_inbox"), 202
+    return _page(shop, code, lang, 202, sent=True)

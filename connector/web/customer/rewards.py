@@ -17,6 +17,7 @@ from flask import Blueprint, Response, redirect, render_template, request
 from flask.typing import ResponseReturnValue
 from redis.exceptions import RedisError
 
+from connector import signed
 from connector.db.customers import find_customer
 from connector.db.tables import CustomerRecord, Shop, utcnow
 from connector.ops.rewards import sign_in
@@ -59,11 +60,11 @@ def form_token(shop: Shop, purpose: str, at: int | None = None) -> str:
 
 def form_token_ok(shop: Shop, purpose: str, given: str | None) -> bool:
     """Whether ``given`` is a fresh token from ``form_token``."""
-    at, _, _ = (given or "").partition(".")
+    parts = signed.timed(given)
     return (
-        at.isdigit()
-        and time.time() - int(at) < FORM_SECONDS
-        and hmac.compare_digest(form_token(shop, purpose, int(at)), given or "")
+        parts is not None
+        and 0 <= time.time() - parts[0] < FORM_SECONDS
+        and signed.same(form_token(shop, purpose, parts[0]), given)
     )
 
 
@@ -278,7 +279,7 @@ def _member_post(shop_id: int) -> tuple[Shop, str, sign_in.Visitor] | ResponseRe
     visitor = _visitor(shop)
     if visitor is None:
         return _page(shop, lang, None, 401, error=WORDS[lang]["link_bad"])
-    if not hmac.compare_digest(request.form.get("csrf", ""), visitor.csrf):
+    if not signed.same(visitor.csrf, request.form.get("csrf")):
         return _page(shop, lang, visitor, 400, error=WORDS[lang]["form_expired"])
     return shop, lang, visitor
 

@@ -8,7 +8,6 @@ the shop's customer API key as a bearer token.
 from __future__ import annotations
 
 import hashlib
-import hmac
 from decimal import Decimal
 from typing import Any
 
@@ -20,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from adapters import storefront_adapter
 from adapters.base import InstallError
+from connector import signed
 from connector.db.customers import find_customer
 from connector.db.tables import CustomerRecord, Shop, utcnow
 from connector.ops import history
@@ -153,9 +153,7 @@ def api_member(shop_id: int, ident: str | None) -> tuple[Shop, CustomerRecord | 
 def _key_matches(shop: Shop | None) -> bool:
     scheme, _, token = request.headers.get("Authorization", "").partition(" ")
     expected = (shop.customer_api_key if shop else None) or ""
-    return (
-        bool(expected) and scheme.lower() == "bearer" and hmac.compare_digest(token.strip().encode(), expected.encode())
-    )
+    return bool(expected) and scheme.lower() == "bearer" and signed.same(expected, token.strip())
 
 
 def _api_member_in(
