@@ -166,7 +166,7 @@ def test_a_refund_within_the_hold_means_no_reward_whatever_the_order_of_arrival(
         "Anna.Smith+promo@googlemail.com",
         "anna.smith@gmail.com.",
         '"anna.smith"@gmail.com',
-        "anna.smith@ｇmail.com",
+        "anna.smith@\uff47mail.com",  # a full-width g
         "ANNA.SMITH@GMAIL.COM",
     ],
 )
