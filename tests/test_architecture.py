@@ -70,3 +70,8 @@ def test_no_folder_holds_more_than_12_modules() -> None:
 def test_connectors_own_top_level_keeps_only_a_few_wiring_modules() -> None:
     top = sorted(p.name for p in (ROOT / "connector").glob("*.py"))
     assert len(top) <= 8, top
+
+
+def test_every_csv_is_written_through_the_writer_that_defuses_formulas() -> None:
+    writers = {str(p.relative_to(ROOT)) for p in sources() if "csv.writer(" in p.read_text()}
+    assert writers == {"connector/ops/exports.py"}

@@ -1,10 +1,14 @@
-"""A shop's ledger as CSV, for the merchant's accountant or spreadsheet."""
+"""Exports as CSV, for the merchant's accountant or spreadsheet: the shop's ledger, and the writer every
+CSV Sadakat hands out goes through. A cell that starts with ``=``, ``+``, ``-``, ``@``, a tab or a carriage
+return is written as text (a leading ``'``, as OWASP advises against formula injection), so a customer
+named ``=HYPERLINK(...)`` is shown, never run; plain numbers such as ``-500`` stay numbers."""
 
 from __future__ import annotations
 
 import csv
-from collections.abc import Iterator
-from typing import TextIO
+import re
+from collections.abc import Iterable, Iterator
+from typing import Any, TextIO
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -27,12 +31,31 @@ COLUMNS = (
 )
 BATCH = 1000
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+PLAIN_NUMBER = re.compile(r"-?\d+(\.\d+)?")
 
 
-def _text(value: str | None) -> str:
-    # Customer-supplied text that a spreadsheet would run as a formula is quoted (OWASP CSV injection).
-    text = value or ""
-    return "'" + text if text.startswith(FORMULA_STARTS) else text
+def cell(value: object) -> str:
+    """One cell's text, defused if a spreadsheet would read it as a formula."""
+    text = "" if value is None else str(value)
+    if text.startswith(FORMULA_STARTS) and not PLAIN_NUMBER.fullmatch(text):
+        return "'" + text
+    return text
+
+
+class SafeWriter:
+    """``csv.writer`` whose every cell goes through ``cell``."""
+
+    def __init__(self, out: TextIO) -> None:
+        self._writer = csv.writer(out)
+
+    def writerow(self, row: Iterable[Any]) -> Any:
+        """Write one row."""
+        return self._writer.writerow([cell(value) for value in row])
+
+
+def writer(out: TextIO) -> SafeWriter:
+    """A CSV writer for ``out`` that defuses formulas."""
+    return SafeWriter(out)
 
 
 def ledger_rows(session: Session, shop_id: int) -> Iterator[tuple[object, ...]]:
@@ -54,16 +77,16 @@ def ledger_rows(session: Session, shop_id: int) -> Iterator[tuple[object, ...]]:
             yield (
                 entry_id,
                 created.isoformat(),
-                _text(pid or ckey),
-                _text(email),
+                pid or ckey,
+                email,
                 kind,
                 points,
                 source_type,
-                _text(source_id),
+                source_id,
                 rule,
                 "" if rate is None else format(rate.normalize(), "f"),
                 "" if amount is None else format(amount, "f"),
-                _text(key),
+                key,
             )
         if len(batch) < BATCH:
             return
@@ -72,10 +95,10 @@ def ledger_rows(session: Session, shop_id: int) -> Iterator[tuple[object, ...]]:
 
 def write_ledger_csv(session: Session, shop_id: int, out: TextIO) -> int:
     """Write the shop's ledger to ``out`` as CSV with a header row; returns how many entries."""
-    writer = csv.writer(out)
-    writer.writerow(COLUMNS)
+    out_rows = writer(out)
+    out_rows.writerow(COLUMNS)
     count = 0
     for row in ledger_rows(session, shop_id):
-        writer.writerow(row)
+        out_rows.writerow(row)
         count += 1
     return count

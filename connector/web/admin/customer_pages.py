@@ -4,7 +4,6 @@ balance with a reason or issues a code. The same list and adjustments in the JSO
 
 from __future__ import annotations
 
-import csv
 import io
 import secrets
 from collections.abc import Iterator
@@ -15,6 +14,7 @@ from flask.typing import ResponseReturnValue
 
 from connector.db.customers import find_customer
 from connector.db.tables import CustomerRecord, Shop
+from connector.ops import exports
 from connector.ops.customers import adjustments, listing, profile
 from connector.outbox import pushes
 from connector.programme import programme_of
@@ -82,7 +82,7 @@ def customers_csv(shop_id: int) -> ResponseReturnValue:
     def lines() -> Iterator[str]:
         with storage.session(read_only=True) as session:
             buffer = io.StringIO()
-            writer = csv.writer(buffer)
+            writer = exports.writer(buffer)
             chosen = {name: filters[name] for name in ("q", "tier", "segment")}
             for row in listing.csv_rows(session, shop.id, **chosen):
                 writer.writerow(row)

