@@ -86,6 +86,7 @@ def shops_list(as_json: bool) -> None:
         return
     for row in rows:
         click.echo(f"{row['id']:>4}  {row['platform']:<12} {row['domain']:<40} {row['webhook_url']}")
+        click.echo(f"      rewards page {row['rewards_url']}  launcher {row['launcher_url']}")
     if not rows:
         click.echo("no shops yet: add one with `sadakat shops add`")
 

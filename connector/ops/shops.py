@@ -1,9 +1,10 @@
-"""Registering shops and their webhook secrets."""
+"""Registering shops and their webhook secrets, and finding the shop a customer-facing link names."""
 
 from __future__ import annotations
 
 import secrets
 import uuid
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import select
@@ -152,3 +153,30 @@ def programme_history(session: Session, shop_id: int, limit: int = 50) -> list[P
             .limit(limit)
         )
     )
+
+
+@dataclass(frozen=True)
+class PublicName:
+    """Which shop a customer-facing link names: its id, and whether the link used the old number."""
+
+    shop_id: int
+    handle: str
+    by_number: bool
+
+
+def shop_named(storage: Storage, name: str) -> PublicName | None:
+    """The shop a customer-facing link names: by its random handle, or, for a shop from before handles
+    (``answers_at_id``), by its number; None for anything else, however it is written."""
+    if not name or len(name) > 32 or not name.isascii():
+        return None
+    with storage.session(read_only=True) as session:
+        found = session.execute(select(Shop.id, Shop.handle).where(Shop.handle == name)).first()
+        if found is not None:
+            return PublicName(found.id, found.handle, by_number=False)
+        if name.isdigit() and len(name) <= 10 and 0 < int(name) < 2**31:
+            old = session.execute(
+                select(Shop.id, Shop.handle).where(Shop.id == int(name), Shop.answers_at_id.is_(True))
+            ).first()
+            if old is not None:
+                return PublicName(old.id, old.handle, by_number=True)
+    return None

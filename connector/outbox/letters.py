@@ -167,14 +167,14 @@ def unsubscribe_token(secret: str, email: str) -> str:
     return hmac.new(secret.encode(), f"unsubscribe:{email.lower()}".encode(), hashlib.sha256).hexdigest()[:32]
 
 
-def unsubscribe_url(public_url: str, shop_id: int, secret: str, email: str) -> str:
+def unsubscribe_url(public_url: str, handle: str, secret: str, email: str) -> str:
     """The link that stops marketing e-mail from the shop to ``email``."""
-    return f"{public_url}/unsubscribe/{shop_id}?e={quote(email)}&t={unsubscribe_token(secret, email)}"
+    return f"{public_url}/unsubscribe/{handle}?e={quote(email)}&t={unsubscribe_token(secret, email)}"
 
 
-def rewards_url(public_url: str, shop_id: int) -> str:
-    """The shop's hosted rewards page."""
-    return f"{public_url}/rewards/{shop_id}"
+def rewards_url(public_url: str, handle: str) -> str:
+    """The shop's hosted rewards page (shops are named by their handle in every customer-facing link)."""
+    return f"{public_url}/rewards/{handle}"
 
 
 def _letter(sender: Sender, to: str, first_name: str | None, subject: str, **values: Any) -> Letter:

@@ -37,8 +37,8 @@ def sender_for(session: Session, shop: Shop, config: Config, email: str, *, mark
         shop=shop.domain,
         locale=programme.locale,
         colour=programme.colour,
-        rewards_url=letters.rewards_url(config.public_url, shop.id),
-        unsubscribe_url=letters.unsubscribe_url(config.public_url, shop.id, shop.code_secret or "", email)
+        rewards_url=letters.rewards_url(config.public_url, shop.handle),
+        unsubscribe_url=letters.unsubscribe_url(config.public_url, shop.handle, shop.code_secret or "", email)
         if marketing
         else None,
     )

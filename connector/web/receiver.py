@@ -44,10 +44,10 @@ def receive(platform: str, shop_id: int | None = None) -> ResponseReturnValue:
     g.webhook_platform = adapter.platform
     body = request.get_data(cache=False)
     envelope = adapter.read_envelope(request.headers, body)
-    shop = _find_shop(adapter, envelope, shop_id)
-    if shop is not None and envelope.is_ping:
+    if envelope.is_ping:  # answered alike for every shop id, so pings can't tell which shops exist
         g.webhook_outcome = "ping"
         return jsonify(status="ping"), 200
+    shop = _find_shop(adapter, envelope, shop_id)
     secrets = (shop.secrets or adapter.app_webhook_secrets(runtime().config)) if shop else ()
     if shop is None or not adapter.verify(body, envelope.signature, secrets):
         return problem(401, NOT_VERIFIED)  # an unknown shop and a bad signature look alike

@@ -98,7 +98,7 @@ def test_a_customer_signs_in_by_e_mail_and_redeems_points(
     page = tab(browser, width)
     page.context.grant_permissions(["clipboard-read", "clipboard-write"])
     our_host_to(page, server_url)
-    page.goto(f"{server_url}/rewards/{woo_member.id}?lang={lang}")
+    page.goto(f"{server_url}/rewards/{woo_member.handle}?lang={lang}")
     expect(page.locator("#earn-title")).to_be_visible()
     shoot(page, f"rewards-join-{lang}-{width}")
     fits(page)
@@ -214,7 +214,7 @@ def test_the_launcher_on_any_site_opens_closes_and_sets_no_cookie(
     page = tab(browser, width)
     page.route(f"{SADAKAT}/**", lambda route: route.fulfill(response=page.request.fetch(
         route.request.url.replace(SADAKAT, server_url))))  # fmt: skip
-    store_page(page, f'<script src="{SADAKAT}/rewards/{woo_member.id}/launcher.js?lang={lang}"></script>')
+    store_page(page, f'<script src="{SADAKAT}/rewards/{woo_member.handle}/launcher.js?lang={lang}"></script>')
     asked: list[str] = []
     page.on("request", lambda request: asked.append(request.url))
     page.goto(f"{STORE}/")
@@ -230,7 +230,7 @@ def test_the_launcher_on_any_site_opens_closes_and_sets_no_cookie(
     link = panel.get_by_role("link")
     expect(link).to_be_focused()
     shoot(page, f"launcher-{lang}-{width}")
-    assert link.get_attribute("href") == f"{OUR_HOST}/rewards/{woo_member.id}?lang={lang}"
+    assert link.get_attribute("href") == f"{OUR_HOST}/rewards/{woo_member.handle}?lang={lang}"
     fits(page)
     no_serious_violations(page)
     page.keyboard.press("Escape")

@@ -48,7 +48,7 @@ def test_balance_expires_after_a_warning_and_only_once(
     assert letter["List-Unsubscribe"].startswith("<http")
     text = letter.get_body(("plain",)).get_content()
     assert text.startswith("Hello John,") and f"expire on {day_words(expires_on, 'en')}" in text
-    assert f"/rewards/{woo_shop.id}" in text
+    assert f"/rewards/{woo_shop.handle}" in text
 
     assert maintenance.expire_points(storage, queue, config, expires_on) == 1
     assert maintenance.expire_points(storage, queue, config, expires_on + timedelta(days=1)) == 0

@@ -69,7 +69,7 @@ def ask(session: Session, redis: Redis, config: Config, shop: Shop, email: str, 
     redis.set(f"{PREFIX}link:{_hash(token)}", f"{shop.id}:{customer.id}", ex=LINK_SECONDS)
     sender = senders.sender_for(session, shop, config, customer.email, marketing=False)
     assert sender is not None
-    link = f"{letters.rewards_url(config.public_url, shop.id)}/enter?t={token}"
+    link = f"{letters.rewards_url(config.public_url, shop.handle)}/enter?t={token}"
     letter = letters.sign_in(sender, to=customer.email, first_name=customer.first_name, link=link)
     return outbox.request(
         session, shop.id, pushes.EMAIL, f"sign-in:{_hash(token)[:32]}", customer.key, letter.payload()

@@ -53,7 +53,7 @@ def customer(shop_id: int, ident: str) -> ResponseReturnValue:
         shop = session.get(Shop, shop_id)
         assert shop is not None
         referral = (
-            f"{runtime().config.public_url}/r/{shop_id}/{referrals.link_code(session, shop, record)}"
+            f"{runtime().config.public_url}/r/{shop.handle}/{referrals.link_code(session, shop, record)}"
             if record.platform_id
             else None  # a guest has no account to share a link from
         )
@@ -345,6 +345,8 @@ def shop_json(shop: Shop, public_url: str) -> dict[str, Any]:
         "base_url": shop.base_url,
         "webhook_url": public_url + get_adapter(shop.platform).webhook_path(shop.id),
         "carrier_webhook_url": f"{public_url}/webhooks/carrier/{shop.id}",
+        "rewards_url": f"{public_url}/rewards/{shop.handle}",
+        "launcher_url": f"{public_url}/rewards/{shop.handle}/launcher.js",
         "created_at": shop.created_at.isoformat(),
         "uninstalled_at": shop.uninstalled_at.isoformat() if shop.uninstalled_at else None,
         "currency": inbox.shop_currency(shop),

@@ -1,4 +1,4 @@
-"""``/rewards/<shop id>/launcher.js``: the one script tag a merchant pastes into any site (a WordPress footer,
+"""``/rewards/<shop handle>/launcher.js``: the one script tag a merchant pastes into any site (a WordPress footer,
 say) to put a Rewards button on every page, in the shop's colour and language, opening a panel with what
 the programme offers and a link to the hosted rewards page. It sets no cookie and calls no one."""
 
@@ -15,10 +15,12 @@ from connector.ops.rewards.view import programme_view
 from connector.programme import programme_of
 from connector.web.customer.rewards import shop_for
 from connector.web.customer.rewards_texts import WORDS
+from connector.web.customer.shop_links import read_shop_names
 from connector.web.errors import problem
 from connector.web.runtime import runtime
 
 bp = Blueprint("launcher", __name__)
+read_shop_names(bp)
 SCRIPT = Path(__file__).parents[1] / "static" / "launcher.js"
 
 
@@ -27,7 +29,7 @@ def _code() -> str:
     return SCRIPT.read_text()
 
 
-@bp.get("/rewards/<int:shop_id>/launcher.js")
+@bp.get("/rewards/<shop_id>/launcher.js")
 def launcher(shop_id: int) -> ResponseReturnValue:
     """The launcher with this shop's settings (``?lang=en|tr``, ``?position=left|right``)."""
     shop = shop_for(shop_id)
@@ -38,7 +40,7 @@ def launcher(shop_id: int) -> ResponseReturnValue:
     lang = chosen if chosen in WORDS else (programme.locale if programme.locale in WORDS else "en")
     words, offer = WORDS[lang], programme_view(shop, lang)
     config = {
-        "page": f"{runtime().config.public_url}/rewards/{shop.id}?lang={lang}",
+        "page": f"{runtime().config.public_url}/rewards/{shop.handle}?lang={lang}",
         "colour": programme.colour,
         "position": "left" if request.args.get("position") == "left" else "right",
         "lang": lang,

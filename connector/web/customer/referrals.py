@@ -16,12 +16,14 @@ from connector.db.tables import Shop
 from connector.outbox import pushes
 from connector.programme import programme_of
 from connector.settle.growth import referrals
+from connector.web.customer.shop_links import read_shop_names
 from connector.web.customer.texts import language, words
 from connector.web.errors import problem
 from connector.web.receiver import MAX_SHOP_ID
 from connector.web.runtime import runtime
 
 bp = Blueprint("referrals", __name__)
+read_shop_names(bp)
 PAGE_CSP = (
     "default-src 'none'; style-src 'self'; script-src 'self'; img-src 'self' data:; form-action 'self'; "
     "frame-ancestors 'none'; base-uri 'none'"
@@ -68,13 +70,13 @@ def _page(shop: Shop, code: str, lang: str, status: int = 200, **values: object)
         offer=offer,
         enabled=settings.enabled,
         form_token=_form_token(shop, code, int(time.time())),
-        action=f"/r/{shop.id}/{code}" + (f"?lang={lang}" if request.args.get("lang") else ""),
+        action=f"/r/{shop.handle}/{code}" + (f"?lang={lang}" if request.args.get("lang") else ""),
         **values,
     )
     return html, status
 
 
-@bp.route("/r/<int:shop_id>/<code>", methods=["GET", "POST"])
+@bp.route("/r/<shop_id>/<code>", methods=["GET", "POST"])
 def friend(shop_id: int, code: str) -> ResponseReturnValue:
     """The offer (GET); the friend's claim (POST ``email``)."""
     storage = runtime().storage

@@ -1,4 +1,4 @@
-"""The hosted rewards page, ``/rewards/<shop id>``, for any store: the programme for everyone; a member signs
+"""The hosted rewards page, ``/rewards/<shop handle>``, for any store: the programme for everyone; a member signs
 in with a single-use link by e-mail (or straight from the store's own site with a link it signs) and then
 sees their points, tier, codes and history, redeems points and sets their birthday. Every form works
 without JavaScript and carries a CSRF token."""
@@ -28,11 +28,13 @@ from connector.programme import programme_of
 from connector.settle import gifts, redemption
 from connector.settle.growth import referrals
 from connector.web.customer.rewards_texts import WORDS, visitor_language
+from connector.web.customer.shop_links import read_shop_names
 from connector.web.errors import problem
 from connector.web.receiver import MAX_SHOP_ID
 from connector.web.runtime import runtime
 
 bp = Blueprint("rewards", __name__)
+read_shop_names(bp)
 COOKIE = "sadakat_rewards"
 FORM_SECONDS = 2 * 3600
 EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
@@ -90,7 +92,7 @@ def render(
     programme = programme_of(shop)
     referral_url = None
     if member is not None and member.referral_code:
-        referral_url = f"{runtime().config.public_url}/r/{shop.id}/{member.referral_code}"
+        referral_url = f"{runtime().config.public_url}/r/{shop.handle}/{member.referral_code}"
     html = render_template(
         template,
         lang=lang,
@@ -157,8 +159,8 @@ def shop_for(shop_id: int) -> Shop | None:
         return shop if shop is not None and shop.uninstalled_at is None else None
 
 
-def _urls(shop_id: int) -> dict[str, str]:
-    base = f"/rewards/{shop_id}"
+def _urls(handle: str) -> dict[str, str]:
+    base = f"/rewards/{handle}"
     return {
         "page": base,
         "colours": f"{base}/colours.css",
@@ -182,16 +184,16 @@ def _page(
 ) -> ResponseReturnValue:
     member = read_member(shop, visitor.customer_id, lang) if visitor else None
     csrf = visitor.csrf if member and visitor else form_token(shop, "visitor")
-    return render(shop, lang, "rewards/page.html", _urls(shop.id), member, status, hosted=True, csrf=csrf, **values)
+    return render(shop, lang, "rewards/page.html", _urls(shop.handle), member, status, hosted=True, csrf=csrf, **values)
 
 
 def _signed_in(shop: Shop, sid: str, lang: str) -> Response:
-    response = redirect(f"/rewards/{shop.id}?lang={lang}", 303)
+    response = redirect(f"/rewards/{shop.handle}?lang={lang}", 303)
     response.set_cookie(
         COOKIE,
         sid,
         max_age=sign_in.SESSION_SECONDS,
-        path=f"/rewards/{shop.id}",
+        path=f"/rewards/{shop.handle}",
         httponly=True,
         samesite="Lax",
         secure=runtime().config.public_url.startswith("https://"),
@@ -199,7 +201,7 @@ def _signed_in(shop: Shop, sid: str, lang: str) -> Response:
     return response
 
 
-@bp.get("/rewards/<int:shop_id>")
+@bp.get("/rewards/<shop_id>")
 def page(shop_id: int) -> ResponseReturnValue:
     """The rewards page: the member's own once signed in, else the programme and the sign-in form. A link the
     store's site signed (``customer``, ``ts``, ``sig``) signs the customer straight in."""
@@ -224,7 +226,7 @@ def _store_link(shop: Shop, lang: str) -> ResponseReturnValue:
     return _page(shop, lang, None, 403, error=WORDS[lang]["link_bad"])
 
 
-@bp.post("/rewards/<int:shop_id>/sign-in")
+@bp.post("/rewards/<shop_id>/sign-in")
 def ask_link(shop_id: int) -> ResponseReturnValue:
     """E-mail a sign-in link if the address is a member's; the answer is the same either way."""
     shop = shop_for(shop_id)
@@ -248,7 +250,7 @@ def ask_link(shop_id: int) -> ResponseReturnValue:
     return _page(shop, lang, None, notice=w["link_sent"].format(email=email))
 
 
-@bp.route("/rewards/<int:shop_id>/enter", methods=["GET", "POST"])
+@bp.route("/rewards/<shop_id>/enter", methods=["GET", "POST"])
 def enter(shop_id: int) -> ResponseReturnValue:
     """A sign-in link: GET shows one button (so a mail scanner opening the link doesn't use it up); POST uses
     the link and opens the session."""
@@ -260,7 +262,14 @@ def enter(shop_id: int) -> ResponseReturnValue:
     if request.method == "GET":
         token = request.args.get("t", "")[:100]
         return render(
-            shop, lang, "rewards/page.html", _urls(shop.id), None, enter_token=token, title=w["enter_title"], csrf=""
+            shop,
+            lang,
+            "rewards/page.html",
+            _urls(shop.handle),
+            None,
+            enter_token=token,
+            title=w["enter_title"],
+            csrf="",
         )
     try:
         sid = sign_in.enter(runtime().redis, shop.id, (request.form.get("t") or "")[:100])
@@ -284,7 +293,7 @@ def _member_post(shop_id: int) -> tuple[Shop, str, sign_in.Visitor] | ResponseRe
     return shop, lang, visitor
 
 
-@bp.post("/rewards/<int:shop_id>/redeem")
+@bp.post("/rewards/<shop_id>/redeem")
 def redeem(shop_id: int) -> ResponseReturnValue:
     """Redeem points for a code: the page shows the code (and it is e-mailed)."""
     found = _member_post(shop_id)
@@ -297,7 +306,7 @@ def redeem(shop_id: int) -> ResponseReturnValue:
     return _page(shop, lang, visitor, 201, shown_code=code)
 
 
-@bp.post("/rewards/<int:shop_id>/birthday")
+@bp.post("/rewards/<shop_id>/birthday")
 def birthday(shop_id: int) -> ResponseReturnValue:
     """Set the member's birthday, once."""
     found = _member_post(shop_id)
@@ -310,7 +319,7 @@ def birthday(shop_id: int) -> ResponseReturnValue:
     return _page(shop, lang, visitor, status, **{key: WORDS[lang][outcome]})
 
 
-@bp.post("/rewards/<int:shop_id>/sign-out")
+@bp.post("/rewards/<shop_id>/sign-out")
 def sign_out(shop_id: int) -> ResponseReturnValue:
     """End the session."""
     found = _member_post(shop_id)
@@ -320,11 +329,11 @@ def sign_out(shop_id: int) -> ResponseReturnValue:
     sign_in.close(runtime().redis, request.cookies.get(COOKIE))
     html, status = _page(shop, lang, None, notice=WORDS[lang]["signed_out"])  # type: ignore[misc]
     response = Response(html, status, mimetype="text/html")
-    response.delete_cookie(COOKIE, path=f"/rewards/{shop.id}")
+    response.delete_cookie(COOKIE, path=f"/rewards/{shop.handle}")
     return response
 
 
-@bp.get("/rewards/<int:shop_id>/colours.css")
+@bp.get("/rewards/<shop_id>/colours.css")
 def colours(shop_id: int) -> ResponseReturnValue:
     """The shop's colour for the page's stylesheet."""
     shop = shop_for(shop_id)

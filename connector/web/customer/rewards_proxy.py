@@ -73,7 +73,7 @@ def _urls(shop: Shop) -> dict[str, str]:
         "login": "/account/login",
         "register": "/account/register",
         "stylesheet": f"{public}/static/rewards.css",
-        "colours": f"{public}/rewards/{shop.id}/colours.css",
+        "colours": f"{public}/rewards/{shop.handle}/colours.css",
         "script": f"{public}/static/customer.js",
     }
 

@@ -15,10 +15,12 @@ from connector.db.tables import OrderRecord, Shop
 from connector.outbox.letters import unsubscribe_token
 from connector.programme import programme_of
 from connector.settle.after_delivery import surveys
+from connector.web.customer.shop_links import read_shop_names
 from connector.web.customer.texts import language, words
 from connector.web.runtime import runtime
 
 bp = Blueprint("surveys", __name__)
+read_shop_names(bp)
 PAGE_CSP = (
     "default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; "
     "frame-ancestors 'none'; base-uri 'none'"
@@ -96,7 +98,7 @@ def comment(survey_id: int) -> ResponseReturnValue:
         return _page(lang, title=w["thanks_title"], shop=shop.domain, message=w["comment_thanks"])
 
 
-@bp.route("/unsubscribe/<int:shop_id>", methods=["GET", "POST"])
+@bp.route("/unsubscribe/<shop_id>", methods=["GET", "POST"])
 def unsubscribe(shop_id: int) -> ResponseReturnValue:
     """Ask (GET), then stop (POST, also the mail client's one-click) marketing e-mail to an address."""
     email = (request.args.get("e") or "").strip().lower()

@@ -42,11 +42,13 @@ def test_reaching_a_tier_is_told_in_the_shops_language_and_colour(
     [sent] = smtp.messages
     mail = read(sent)
     assert mail["Subject"] == "woo.example.com Altın seviyesine hoş geldiniz"
-    assert mail["List-Unsubscribe"].startswith("<http") and f"/unsubscribe/{woo_shop.id}?" in mail["List-Unsubscribe"]
+    assert (
+        mail["List-Unsubscribe"].startswith("<http") and f"/unsubscribe/{woo_shop.handle}?" in mail["List-Unsubscribe"]
+    )
     text = mail.get_body(("plain",)).get_content()
     assert text.startswith("Merhaba John,")
     assert "her sipariş 1.5 kat puan kazandırır" in text and "ayda bir ücretsiz kargo" in text
-    assert f"/rewards/{woo_shop.id}" in text
+    assert f"/rewards/{woo_shop.handle}" in text
     html = mail.get_body(("html",)).get_content()
     assert 'lang="tr"' in html and "#7c2d12" in html and "Merhaba John," in html
 

@@ -52,7 +52,7 @@ def anna(client: FlaskClient, woo_shop: Shop, storage: Storage, redis: Redis) ->
     post_woo(client, woo_shop, "customer.created", ANNA)
     drain(redis)
     view = client.get(f"/admin/api/shops/{woo_shop.id}/customers/25", headers=AUTH).get_json()
-    assert view["referral_url"].startswith(f"http://127.0.0.1:8000/r/{woo_shop.id}/")
+    assert view["referral_url"].startswith(f"http://127.0.0.1:8000/r/{woo_shop.handle}/")
     return view["referral_url"].removeprefix("http://127.0.0.1:8000")
 
 
@@ -339,7 +339,7 @@ def test_the_friends_page_answers_a_customer_and_a_stranger_alike(
     assert turkish.status_code == 202 and "Gelen kutunuza bakın" in turkish.get_data(as_text=True)
     expired = client.post(anna, data={"email": "gus@example.com", "t": "1.forged"})
     assert expired.status_code == 400 and "This form has expired" in expired.get_data(as_text=True)
-    assert client.get(f"/r/{woo_shop.id}/nothing").status_code == 404
+    assert client.get(f"/r/{woo_shop.handle}/nothing").status_code == 404
 
 
 def test_the_referrals_page_lists_claims_and_grants_a_held_reward(

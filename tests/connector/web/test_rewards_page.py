@@ -59,8 +59,8 @@ def letter(message: object) -> EmailMessage:
 
 
 def ask_link(client: FlaskClient, shop: Shop, email: str) -> str:
-    page = client.get(f"/rewards/{shop.id}").get_data(as_text=True)
-    answer = client.post(f"/rewards/{shop.id}/sign-in", data={"email": email, "csrf": csrf(page)})
+    page = client.get(f"/rewards/{shop.handle}").get_data(as_text=True)
+    answer = client.post(f"/rewards/{shop.handle}/sign-in", data={"email": email, "csrf": csrf(page)})
     assert answer.status_code == 200
     return answer.get_data(as_text=True)
 
@@ -71,13 +71,13 @@ def signed_in(client: FlaskClient, shop: Shop, redis: Redis, smtp: MailInbox) ->
     text = letter(smtp.messages[-1]).get_body(("plain",)).get_content()
     link = re.search(r"http\S+/enter\?t=(\S+)", text)
     assert link
-    entered = client.post(f"/rewards/{shop.id}/enter", data={"t": link[1]})
+    entered = client.post(f"/rewards/{shop.handle}/enter", data={"t": link[1]})
     assert entered.status_code == 303
     return link[1]
 
 
 def test_anyone_sees_the_programme_and_how_to_join(client: FlaskClient, member_shop: Shop) -> None:
-    page = client.get(f"/rewards/{member_shop.id}?amount=250", headers={"Accept-Language": "en-GB,en;q=0.8"})
+    page = client.get(f"/rewards/{member_shop.handle}?amount=250", headers={"Accept-Language": "en-GB,en;q=0.8"})
     html = page.get_data(as_text=True)
     assert page.status_code == 200 and page.mimetype == "text/html"
     assert "Earn 60 points for every 1.00 USD you spend." in html
@@ -87,9 +87,9 @@ def test_anyone_sees_the_programme_and_how_to_join(client: FlaskClient, member_s
     assert 'name="email"' in html and "Your points" not in html
     assert "frame-ancestors 'none'" in page.headers["Content-Security-Policy"]
     assert "Set-Cookie" not in page.headers
-    turkish = client.get(f"/rewards/{member_shop.id}?lang=tr").get_data(as_text=True)
+    turkish = client.get(f"/rewards/{member_shop.handle}?lang=tr").get_data(as_text=True)
     assert "Harcadığınız her 1,00 USD için 60 puan kazanın." in turkish
-    assert client.get(f"/rewards/{member_shop.id}/colours.css").get_data(as_text=True).count("#7c2d12") == 1
+    assert client.get(f"/rewards/{member_shop.handle}/colours.css").get_data(as_text=True).count("#7c2d12") == 1
     assert client.get("/rewards/999").status_code == 404
 
 
@@ -112,16 +112,16 @@ def test_a_member_signs_in_by_e_mail_once_and_sees_their_account(
     assert token not in redis.keys("*")  # kept only as its hash
     assert all(token.encode() not in key for key in redis.keys("sadakat:rewards:*"))
 
-    shown = client.get(f"/rewards/{member_shop.id}/enter?t={token}")  # a mail scanner's visit uses nothing
+    shown = client.get(f"/rewards/{member_shop.handle}/enter?t={token}")  # a mail scanner's visit uses nothing
     assert shown.status_code == 200 and 'id="enter"' in shown.get_data(as_text=True)
-    entered = client.post(f"/rewards/{member_shop.id}/enter", data={"t": token})
+    entered = client.post(f"/rewards/{member_shop.handle}/enter", data={"t": token})
     assert entered.status_code == 303
     cookie = entered.headers["Set-Cookie"]
-    assert "HttpOnly" in cookie and "SameSite=Lax" in cookie and f"Path=/rewards/{member_shop.id}" in cookie
-    again = client.post(f"/rewards/{member_shop.id}/enter", data={"t": token})
+    assert "HttpOnly" in cookie and "SameSite=Lax" in cookie and f"Path=/rewards/{member_shop.handle}" in cookie
+    again = client.post(f"/rewards/{member_shop.handle}/enter", data={"t": token})
     assert again.status_code == 400 and "work any more" in again.get_data(as_text=True)
 
-    page = client.get(f"/rewards/{member_shop.id}").get_data(as_text=True)
+    page = client.get(f"/rewards/{member_shop.handle}").get_data(as_text=True)
     assert '<span id="points">1,080</span>' in page
     assert "Your tier: Silver" in page
     next_year = (utcnow() + timedelta(days=365)).date()
@@ -129,11 +129,11 @@ def test_a_member_signs_in_by_e_mail_once_and_sees_their_account(
     assert re.search(r"Order #\d+: \+1,080 points", page)
     assert "Redeem 1,000 points for 10.00 USD off" in page
 
-    link = re.search(r'<code id="referral-link">(http://[^<]+/r/\d+/[\w-]+)</code>', page)
+    link = re.search(r'<code id="referral-link">(http://[^<]+/r/[\w-]+/[\w-]+)</code>', page)
     assert link and "Friends invited: 0. Rewards earned: 0. Waiting: 0." in page
     claimed = client.post(urlsplit(link[1]).path, json={"email": "friend@example.org"})
-    assert claimed.status_code == 201
-    after = client.get(f"/rewards/{member_shop.id}").get_data(as_text=True)
+    assert claimed.status_code == 202
+    after = client.get(f"/rewards/{member_shop.handle}").get_data(as_text=True)
     assert "Friends invited: 1." in after and link[1] in after
 
 
@@ -151,42 +151,42 @@ def test_redeeming_on_the_page_shows_the_code_and_e_mails_it(
     client: FlaskClient, member_shop: Shop, redis: Redis, smtp: MailInbox
 ) -> None:
     signed_in(client, member_shop, redis, smtp)
-    page = client.get(f"/rewards/{member_shop.id}").get_data(as_text=True)
-    forged = client.post(f"/rewards/{member_shop.id}/redeem", data={"points": "500", "key": "k1", "csrf": "no"})
+    page = client.get(f"/rewards/{member_shop.handle}").get_data(as_text=True)
+    forged = client.post(f"/rewards/{member_shop.handle}/redeem", data={"points": "500", "key": "k1", "csrf": "no"})
     assert forged.status_code == 400
     assert '<span id="points">1,080</span>' in forged.get_data(as_text=True)  # nothing spent
 
     responses.get(f"{API}/coupons", json=[])
     responses.post(f"{API}/coupons", json={"id": 700}, status=201)
     form = {"points": "500", "key": "k1", "csrf": csrf(page)}
-    redeemed = client.post(f"/rewards/{member_shop.id}/redeem", data=form)
+    redeemed = client.post(f"/rewards/{member_shop.handle}/redeem", data=form)
     html = redeemed.get_data(as_text=True)
     assert redeemed.status_code == 201
     code = re.search(r'<code id="new-code">([A-Z0-9-]+)</code>', html)[1]  # type: ignore[index]
     assert '<span id="points">580</span>' in html
-    assert client.post(f"/rewards/{member_shop.id}/redeem", data=form).status_code == 201  # a resubmit: same code
+    assert client.post(f"/rewards/{member_shop.handle}/redeem", data=form).status_code == 201  # a resubmit: same code
     assert customer_json(client, member_shop, JOHN)["points"] == 580
     drain(redis)
     mail = letter(smtp.messages[-1])
     assert mail["Subject"] == "A code for you from woo.example.com"
     assert code in mail.get_body(("plain",)).get_content()
-    after = client.get(f"/rewards/{member_shop.id}").get_data(as_text=True)
+    after = client.get(f"/rewards/{member_shop.handle}").get_data(as_text=True)
     assert f"<code>{code}</code> <span>5.00 USD off</span>" in after and "Points redeemed" in after
     assert "Spent 500 points on a discount code" in after
 
 
 def test_birthday_once_then_sign_out(client: FlaskClient, member_shop: Shop, redis: Redis, smtp: MailInbox) -> None:
     signed_in(client, member_shop, redis, smtp)
-    token = csrf(client.get(f"/rewards/{member_shop.id}").get_data(as_text=True))
-    bad = client.post(f"/rewards/{member_shop.id}/birthday", data={"birthday": "2090-01-01", "csrf": token})
+    token = csrf(client.get(f"/rewards/{member_shop.handle}").get_data(as_text=True))
+    bad = client.post(f"/rewards/{member_shop.handle}/birthday", data={"birthday": "2090-01-01", "csrf": token})
     assert bad.status_code == 400 and "Please give a real date of birth." in bad.get_data(as_text=True)
-    saved = client.post(f"/rewards/{member_shop.id}/birthday", data={"birthday": "1990-05-17", "csrf": token})
+    saved = client.post(f"/rewards/{member_shop.handle}/birthday", data={"birthday": "1990-05-17", "csrf": token})
     assert saved.status_code == 200 and "We have your birthday: 17 May 1990." in saved.get_data(as_text=True)
-    again = client.post(f"/rewards/{member_shop.id}/birthday", data={"birthday": "1991-05-17", "csrf": token})
+    again = client.post(f"/rewards/{member_shop.handle}/birthday", data={"birthday": "1991-05-17", "csrf": token})
     assert again.status_code == 409
-    out = client.post(f"/rewards/{member_shop.id}/sign-out", data={"csrf": token})
+    out = client.post(f"/rewards/{member_shop.handle}/sign-out", data={"csrf": token})
     assert "You are signed out." in out.get_data(as_text=True)
-    assert 'name="email"' in client.get(f"/rewards/{member_shop.id}").get_data(as_text=True)
+    assert 'name="email"' in client.get(f"/rewards/{member_shop.handle}").get_data(as_text=True)
 
 
 def test_a_session_is_for_one_shop_and_tries_are_limited(
@@ -195,20 +195,20 @@ def test_a_session_is_for_one_shop_and_tries_are_limited(
     other = register_shop(storage, config, "sandbox", "other-shop", {}, "secret-other")  # type: ignore[arg-type]
     answers = []
     for _ in range(sign_in.TRIES_PER_EMAIL):
-        page = client.get(f"/rewards/{member_shop.id}").get_data(as_text=True)
+        page = client.get(f"/rewards/{member_shop.handle}").get_data(as_text=True)
         form = {"email": "someone@example.com", "csrf": csrf(page)}
-        answers.append(client.post(f"/rewards/{member_shop.id}/sign-in", data=form).status_code)
+        answers.append(client.post(f"/rewards/{member_shop.handle}/sign-in", data=form).status_code)
     assert answers == [200] * sign_in.TRIES_PER_EMAIL
-    refused = client.post(f"/rewards/{member_shop.id}/sign-in", data=form)
+    refused = client.post(f"/rewards/{member_shop.handle}/sign-in", data=form)
     assert refused.status_code == 429 and "Too many tries" in refused.get_data(as_text=True)
-    expired = client.post(f"/rewards/{member_shop.id}/sign-in", data={"email": JOHN, "csrf": "1.x"})
+    expired = client.post(f"/rewards/{member_shop.handle}/sign-in", data={"email": JOHN, "csrf": "1.x"})
     assert expired.status_code == 400 and "This form has expired" in expired.get_data(as_text=True)
 
     signed_in(client, member_shop, redis, smtp)
-    session_cookie = client.get_cookie("sadakat_rewards", path=f"/rewards/{member_shop.id}")
+    session_cookie = client.get_cookie("sadakat_rewards", path=f"/rewards/{member_shop.handle}")
     assert session_cookie is not None
-    client.set_cookie("sadakat_rewards", session_cookie.value, path=f"/rewards/{other.id}")
-    assert "Your points" not in client.get(f"/rewards/{other.id}").get_data(as_text=True)
+    client.set_cookie("sadakat_rewards", session_cookie.value, path=f"/rewards/{other.handle}")
+    assert "Your points" not in client.get(f"/rewards/{other.handle}").get_data(as_text=True)
 
 
 def test_the_stores_own_site_signs_a_customer_straight_in(
@@ -219,12 +219,12 @@ def test_the_stores_own_site_signs_a_customer_straight_in(
     at = str(int(time.time()))
     customer = customer_json(client, member_shop, JOHN)["customer"]["id"]
     sig = sign_in.store_signature(key, member_shop.id, customer, at)
-    url = f"/rewards/{member_shop.id}?customer={customer}&ts={at}&sig={sig}"
+    url = f"/rewards/{member_shop.handle}?customer={customer}&ts={at}&sig={sig}"
     assert client.get(url).status_code == 303
-    assert '<span id="points">1,080</span>' in client.get(f"/rewards/{member_shop.id}").get_data(as_text=True)
-    client.delete_cookie("sadakat_rewards", path=f"/rewards/{member_shop.id}")
+    assert '<span id="points">1,080</span>' in client.get(f"/rewards/{member_shop.handle}").get_data(as_text=True)
+    client.delete_cookie("sadakat_rewards", path=f"/rewards/{member_shop.handle}")
     assert client.get(url).status_code == 403  # once only
     old = str(int(time.time()) - 600)
-    stale = f"/rewards/{member_shop.id}?customer={customer}&ts={old}&sig="
+    stale = f"/rewards/{member_shop.handle}?customer={customer}&ts={old}&sig="
     assert client.get(stale + sign_in.store_signature(key, member_shop.id, customer, old)).status_code == 403
     assert client.get(url.replace(sig, "0" * 64)).status_code == 403
