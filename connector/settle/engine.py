@@ -25,6 +25,7 @@ from connector.model import Customer, StoreEvent
 from connector.outbox import pushes
 from connector.programme import ProgrammeSettings, programme_of
 from connector.settle import gifts, members, orders, tiers, tracking
+from connector.settle.after_delivery import surveys
 from connector.settle.growth import referrals
 
 Key = tuple[str, str]
@@ -133,6 +134,7 @@ def _settle_round(session: Session, shop: Shop, programme: ProgrammeSettings, it
     changed |= _tiers(session, shop, programme, tier_of, asked)
     for row in rows.values():
         changed.update(referrals.on_order(session, shop, row))
+        changed.update(surveys.on_order(session, shop, row))
     for event in (item.event for item in items):
         for account in event.customers:
             record = people.get(account.key)

@@ -7,13 +7,14 @@ import hashlib
 import hmac
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from connector import signed
 from connector.db.aftercare import CareItem, SurveyRecord
+from connector.db.order_rows import OrderRow
 from connector.db.storage import upsert_insert
-from connector.db.tables import OrderRecord, Shop, utcnow
+from connector.db.tables import LedgerEntry, OrderRecord, Shop, utcnow
 from connector.programme import programme_of
 from connector.settle import ledger
 from connector.settle.after_delivery import care
@@ -63,7 +64,8 @@ def answer(session: Session, shop: Shop, survey: SurveyRecord, score: int) -> bo
         select(OrderRecord).where(OrderRecord.shop_id == shop.id, OrderRecord.order_id == survey.order_id)
     ).first()
     points = programme_of(shop).survey.points
-    if order is not None and order.customer_id is not None and points:
+    ended = order is not None and (order.cancelled or order.fully_refunded)  # an order that no longer stands
+    if order is not None and order.customer_id is not None and points and not ended:
         ledger.append(
             session,
             shop.id,
@@ -87,6 +89,43 @@ def answer(session: Session, shop: Shop, survey: SurveyRecord, score: int) -> bo
             detail=f"{score}/10",
         )
     return True
+
+
+def points_earned(session: Session, shop: Shop, survey: SurveyRecord) -> int:
+    """The points the survey's answer earned and still holds."""
+    keys = (f"survey:{survey.order_id}", f"survey-reversal:{survey.order_id}")
+    held = session.scalar(
+        select(func.sum(LedgerEntry.points)).where(LedgerEntry.shop_id == shop.id, LedgerEntry.key.in_(keys))
+    )
+    return int(held or 0)
+
+
+def on_order(session: Session, shop: Shop, order: OrderRow) -> list[int]:
+    """A survey's points are taken back (once) when its order is cancelled or refunded in full after the
+    answer. Returns the members whose balance moved."""
+    if not (order.cancelled or order.fully_refunded):
+        return []
+    paid = session.execute(
+        select(LedgerEntry.customer_id, LedgerEntry.points).where(
+            LedgerEntry.shop_id == shop.id, LedgerEntry.key == f"survey:{order.order_id}"
+        )
+    ).first()
+    if paid is None:
+        return []
+    taken = ledger.append(
+        session,
+        shop.id,
+        paid.customer_id,
+        ledger.NewEntry(
+            key=f"survey-reversal:{order.order_id}",
+            kind="survey",
+            points=-paid.points,
+            source_type="survey",
+            source_id=order.order_id,
+            rule="order_cancelled_or_refunded",
+        ),
+    )
+    return [paid.customer_id] if taken else []
 
 
 def comment(session: Session, shop: Shop, survey: SurveyRecord, text: str) -> None:

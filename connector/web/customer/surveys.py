@@ -5,13 +5,12 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, render_template, request
 from flask.typing import ResponseReturnValue
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from connector import signed
 from connector.db.aftercare import SurveyRecord, Unsubscribe
 from connector.db.storage import upsert_insert
-from connector.db.tables import OrderRecord, Shop
+from connector.db.tables import Shop
 from connector.outbox.letters import unsubscribe_token
 from connector.programme import programme_of
 from connector.settle.after_delivery import surveys
@@ -47,7 +46,39 @@ def _invalid(lang: str = "en") -> ResponseReturnValue:
 
 @bp.get("/surveys/<int:survey_id>/<int:score>")
 def answer(survey_id: int, score: int) -> ResponseReturnValue:
-    """Record the score (the first answer of an order counts) and offer a comment box."""
+    """The score chosen in the e-mail, with one button to send it (and the comment box). Nothing is recorded
+    on this GET, so a mail scanner that opens every link answers nothing."""
+    with runtime().storage.session(read_only=True) as session:
+        survey = session.get(SurveyRecord, survey_id) if 0 < survey_id <= MAX_ID else None
+        shop = session.get(Shop, survey.shop_id) if survey else None
+        if survey is None or shop is None:
+            return _invalid(language("en"))
+        lang = language(programme_of(shop).locale)
+        given = request.args.get("t")
+        try:
+            surveys.checked(shop, survey.id, score, given)
+            if score not in surveys.SCORES:
+                raise surveys.SurveyError("the score must be a whole number from 0 to 10")
+        except surveys.SurveyError:
+            return _invalid(lang)
+        w = words(lang)
+        if survey.score is not None:
+            return _answered(session, shop, survey, lang, counted=False)
+        query = f"?lang={lang}" if request.args.get("lang") else ""
+        return _page(
+            lang,
+            title=w["confirm_title"],
+            shop=shop.domain,
+            message=w["confirm"].format(score=score),
+            comment_url=f"/surveys/{survey.id}/{score}{query}",
+            comment_token=given,
+            confirm=True,
+        )
+
+
+@bp.post("/surveys/<int:survey_id>/<int:score>")
+def confirm(survey_id: int, score: int) -> ResponseReturnValue:
+    """Record the score (the first answer of an order counts), with the comment if one was written."""
     with runtime().storage.session() as session:
         survey = session.get(SurveyRecord, survey_id, with_for_update=True) if 0 < survey_id <= MAX_ID else None
         shop = session.get(Shop, survey.shop_id) if survey else None
@@ -55,29 +86,28 @@ def answer(survey_id: int, score: int) -> ResponseReturnValue:
             return _invalid(language("en"))
         lang = language(programme_of(shop).locale)
         try:
-            surveys.checked(shop, survey.id, score, request.args.get("t"))
+            surveys.checked(shop, survey.id, score, request.form.get("t"))
             counted = surveys.answer(session, shop, survey, score)
+            if counted:
+                surveys.comment(session, shop, survey, request.form.get("comment") or "")
         except surveys.SurveyError:
             return _invalid(lang)
-        w = words(lang)
-        points = programme_of(shop).survey.points if counted else 0
-        return _page(
-            lang,
-            title=w["thanks_title"],
-            shop=shop.domain,
-            message=w["recorded" if counted else "already"].format(score=survey.score),
-            points=w["points"].format(points=points) if counted and points and _member(session, shop, survey) else None,
-            comment_url=f"/surveys/{survey.id}/comment" + (f"?lang={lang}" if request.args.get("lang") else ""),
-            comment_token=surveys.token(shop, survey.id, "comment"),
-            comment=survey.comment,
-        )
+        return _answered(session, shop, survey, lang, counted)
 
 
-def _member(session: Session, shop: Shop, survey: SurveyRecord) -> bool:
-    query = select(OrderRecord.customer_id).where(
-        OrderRecord.shop_id == shop.id, OrderRecord.order_id == survey.order_id
+def _answered(session: Session, shop: Shop, survey: SurveyRecord, lang: str, counted: bool) -> ResponseReturnValue:
+    w = words(lang)
+    points = surveys.points_earned(session, shop, survey) if counted else 0
+    return _page(
+        lang,
+        title=w["thanks_title"],
+        shop=shop.domain,
+        message=w["recorded" if counted else "already"].format(score=survey.score),
+        points=w["points"].format(points=points) if points else None,
+        comment_url=f"/surveys/{survey.id}/comment" + (f"?lang={lang}" if request.args.get("lang") else ""),
+        comment_token=surveys.token(shop, survey.id, "comment"),
+        comment=survey.comment,
     )
-    return session.scalar(query) is not None
 
 
 @bp.post("/surveys/<int:survey_id>/comment")

@@ -7,6 +7,9 @@ from flask import request
 WORDS: dict[str, dict[str, str]] = {
     "en": {
         "thanks_title": "Thank you",
+        "confirm_title": "Your answer",
+        "confirm": "You chose {score} out of 10. Send it to count it.",
+        "confirm_button": "Send my answer",
         "recorded": "You answered {score} out of 10.",
         "already": "Your answer was already recorded: {score} out of 10.",
         "points": "{points} points have been added to your balance.",
@@ -34,6 +37,9 @@ WORDS: dict[str, dict[str, str]] = {
     },
     "tr": {
         "thanks_title": "Teşekkürler",
+        "confirm_title": "Yanıtınız",
+        "confirm": "10 üzerinden {score} seçtiniz. Sayılması için gönderin.",
+        "confirm_button": "Yanıtımı gönder",
         "recorded": "Yanıtınız: 10 üzerinden {score}.",
         "already": "Yanıtınız zaten kaydedilmişti: 10 üzerinden {score}.",
         "points": "Bakiyenize {points} puan eklendi.",

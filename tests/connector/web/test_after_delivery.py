@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import dataclasses
 import email
+import html
 import json
 import re
 from datetime import timedelta
@@ -106,6 +107,68 @@ def test_the_survey_waits_delay_days_then_goes_out_once_with_eleven_links(
     assert [url.replace("&amp;", "&") for url, _ in html_links] == [url for _, url in links]
 
 
+def send_answer(client: FlaskClient, link: str, comment: str = "") -> str:
+    """Open the e-mail's link and press the page's one button (with a comment, if any), as a person does."""
+    page = client.get(link).get_data(as_text=True)
+    action = html.unescape(re.search(r'<form method="post" action="([^"]+)"', page).group(1))
+    token = html.unescape(re.search(r'name="t" value="([^"]+)"', page).group(1))
+    return client.post(action, data={"t": token, "comment": comment}).get_data(as_text=True)
+
+
+def test_a_mail_scanner_opening_every_link_answers_nothing(
+    delivered: Shop, storage: Storage, redis: Redis, config: Config, smtp: MailInbox, client: FlaskClient
+) -> None:
+    with storage.session() as session:
+        session.execute(update(SurveyRecord).values(delivered_at=utcnow() - timedelta(days=8)))
+    send_now(storage, redis, config)
+    text, _, _ = mail_parts(smtp.messages[0])
+    for _, link in re.findall(r"(\d+): http://127.0.0.1:8000(\S+)", text):
+        assert client.get(link).status_code == 200
+        assert client.head(link).status_code == 200
+    with storage.session() as session:
+        assert session.scalar(select(SurveyRecord.score)) is None
+        assert session.scalars(select(LedgerEntry).where(LedgerEntry.kind == "survey")).all() == []
+        assert session.scalars(select(CareItem)).all() == []
+
+
+def test_a_survey_pays_nothing_for_an_order_cancelled_before_the_answer_and_a_later_refund_takes_points_back(
+    delivered: Shop, storage: Storage, redis: Redis, config: Config, smtp: MailInbox, client: FlaskClient
+) -> None:
+    with storage.session() as session:
+        session.execute(update(SurveyRecord).values(delivered_at=utcnow() - timedelta(days=8)))
+    send_now(storage, redis, config)
+    text, _, _ = mail_parts(smtp.messages[0])
+    links = dict(re.findall(r"(\d+): http://127.0.0.1:8000(\S+)", text))
+    order = fixture("woocommerce/order_created.json")
+    post_woo(client, delivered, "order.updated", order | {"status": "cancelled"})
+    drain(redis)
+    page = send_answer(client, links["10"])
+    assert "You answered 10 out of 10." in page and "points have been added" not in page
+    with storage.session() as session:
+        assert session.scalars(select(LedgerEntry).where(LedgerEntry.kind == "survey")).all() == []
+
+
+def test_a_full_refund_after_the_answer_takes_the_survey_points_back_once(
+    delivered: Shop, storage: Storage, redis: Redis, config: Config, smtp: MailInbox, client: FlaskClient
+) -> None:
+    with storage.session() as session:
+        session.execute(update(SurveyRecord).values(delivered_at=utcnow() - timedelta(days=8)))
+    send_now(storage, redis, config)
+    text, _, _ = mail_parts(smtp.messages[0])
+    links = dict(re.findall(r"(\d+): http://127.0.0.1:8000(\S+)", text))
+    assert "50 points have been added to your balance." in send_answer(client, links["8"])
+    order = fixture("woocommerce/order_created.json")
+    post_woo(client, delivered, "order.updated", order | {"status": "refunded"})
+    post_woo(client, delivered, "order.updated", order | {"status": "refunded"})
+    drain(redis)
+    with storage.session() as session:
+        entries = session.scalars(select(LedgerEntry).where(LedgerEntry.kind == "survey").order_by(LedgerEntry.id))
+        assert [(e.points, e.rule) for e in entries] == [
+            (50, "answered_survey"),
+            (-50, "order_cancelled_or_refunded"),
+        ]
+
+
 def test_one_click_records_the_score_and_the_points_once_and_the_nps_follows(
     delivered: Shop, storage: Storage, redis: Redis, config: Config, smtp: MailInbox, client: FlaskClient
 ) -> None:
@@ -116,8 +179,10 @@ def test_one_click_records_the_score_and_the_points_once_and_the_nps_follows(
     links = dict(re.findall(r"(\d+): http://127.0.0.1:8000(\S+)", text))
     first = client.get(links["9"])
     assert first.status_code == 200
-    page = first.get_data(as_text=True)
+    assert "You chose 9 out of 10. Send it to count it." in first.get_data(as_text=True)
+    page = send_answer(client, links["9"])
     assert "You answered 9 out of 10." in page and "50 points have been added to your balance." in page
+    assert "Your answer was already recorded: 9 out of 10." in client.get(links["9"]).get_data(as_text=True)
     again = client.get(links["3"]).get_data(as_text=True)
     assert "Your answer was already recorded: 9 out of 10." in again
     assert client.get(links["9"]).status_code == 200
@@ -148,11 +213,9 @@ def test_a_detractor_lands_in_the_care_queue_with_the_comment_and_an_apology_cod
     send_now(storage, redis, config)
     text, _, _ = mail_parts(smtp.messages[0])
     links = dict(re.findall(r"(\d+): http://127.0.0.1:8000(\S+)", text))
-    page = client.get(links["2"]).get_data(as_text=True)
-    token = re.search(r'name="t" value="([^"]+)"', page).group(1)
     assert client.post("/surveys/1/comment", data={"t": "forged", "comment": "x"}).status_code == 404
-    said = client.post(f"/surveys/{links['2'].split('/')[2]}/comment", data={"t": token, "comment": "Box was crushed"})
-    assert "Thank you, we read every comment." in said.get_data(as_text=True)
+    said = send_answer(client, links["2"], "Box was crushed")
+    assert "You answered 2 out of 10." in said and "Box was crushed" in said
     queue = client.get(f"/admin/api/shops/{delivered.id}/care", headers=AUTH).get_json()
     [item] = queue["items"]
     assert (item["kind"], item["survey"], queue["open"]) == ("detractor", {"score": 2, "comment": "Box was crushed"}, 1)
@@ -286,9 +349,7 @@ def test_a_customer_redaction_forgets_their_comment_care_notes_and_survey_mail(
     send_now(storage, redis, config)
     text, _, _ = mail_parts(smtp.messages[0])
     links = dict(re.findall(r"(\d+): http://127.0.0.1:8000(\S+)", text))
-    page = client.get(links["0"]).get_data(as_text=True)
-    token = re.search(r'name="t" value="([^"]+)"', page).group(1)
-    client.post(f"/surveys/{links['0'].split('/')[2]}/comment", data={"t": token, "comment": "I am John Doe"})
+    send_answer(client, links["0"], "I am John Doe")
     [item] = client.get(f"/admin/api/shops/{delivered.id}/care", headers=AUTH).get_json()["items"]
     client.post(f"/admin/api/shops/{delivered.id}/care/{item['id']}/notes", json={"text": "John's phone"}, headers=AUTH)
     with storage.session() as session:
