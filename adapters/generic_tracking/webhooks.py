@@ -18,7 +18,6 @@ from adapters.tracking_base import CarrierCredentials, CarrierDelivery
 from connector.model import TRACKING_STATUSES, CarrierUpdate
 
 SIGNATURE_HEADER = "X-Sadakat-Signature"
-DELIVERY_HEADER = "X-Sadakat-Delivery-Id"
 
 
 class GenericTracking:
@@ -36,8 +35,9 @@ class GenericTracking:
         return hmac_sha256_base64_matches(body, headers.get(SIGNATURE_HEADER), secrets)
 
     def read(self, headers: Mapping[str, str], payload: dict[str, Any]) -> CarrierDelivery:
-        """One update; the delivery id from its header."""
-        return CarrierDelivery(updates=(parse(payload),), delivery_id=headers.get(DELIVERY_HEADER) or None)
+        """One update. No delivery id: a header isn't covered by the signature, so a captured body replayed
+        with a new one would count as new; the receiver tells deliveries apart by the body's hash."""
+        return CarrierDelivery(updates=(parse(payload),), delivery_id=None)
 
 
 def parse(payload: dict[str, Any]) -> CarrierUpdate:

@@ -19,6 +19,7 @@ from connector.db.tables import WebhookEvent
 from connector.inbox import signing_shops
 from connector.inbox.signing_shops import SigningShop
 from connector.model import tracking_key
+from connector.ops.after_delivery import unmatched_news
 from connector.queue.telemetry import add_webhook, count_webhook
 from connector.settle import tracking
 from connector.web.errors import problem
@@ -30,6 +31,7 @@ bp = Blueprint("webhooks", __name__, url_prefix="/webhooks")
 MAX_HEADER_VALUE = 255
 MAX_SHOP_ID = 2**31 - 1
 MAX_ID = 64
+MAX_CARRIER_BYTES = 64 * 1024
 NOT_VERIFIED = "unknown shop or the signature does not match its secret"
 
 
@@ -86,7 +88,11 @@ def receive_carrier(shop_id: int, service_name: str = GENERIC_TRACKING.name) -> 
         return problem(404, str(exc))
     topic = tracking.carrier_topic(service.name)
     g.webhook_platform, g.webhook_topic = "carrier", topic
+    if (request.content_length or 0) > MAX_CARRIER_BYTES:
+        return problem(413, f"parcel news is at most {MAX_CARRIER_BYTES // 1024} KB")
     body = request.get_data(cache=False)
+    if len(body) > MAX_CARRIER_BYTES:
+        return problem(413, f"parcel news is at most {MAX_CARRIER_BYTES // 1024} KB")
     storage = runtime().storage
     credentials = (
         signing_shops.carrier_credentials(storage, shop_id, service.name) if 0 < shop_id <= MAX_SHOP_ID else None
@@ -101,10 +107,8 @@ def receive_carrier(shop_id: int, service_name: str = GENERIC_TRACKING.name) -> 
     if not delivery.updates:
         g.webhook_outcome = "ignored"
         return jsonify(status="ignored", reason=delivery.ignored), 200
-    if delivery.delivery_id is None:
-        delivery_id = "sha256:" + hashlib.sha256(body).hexdigest()
-    elif service is GENERIC_TRACKING:
-        delivery_id = delivery.delivery_id
+    if delivery.delivery_id is None:  # the service sends no id of its own: the same body is the same delivery
+        delivery_id = f"{service.name}:sha256:" + hashlib.sha256(body).hexdigest()
     else:
         delivery_id = f"{service.name}:{delivery.delivery_id}"
     if len(delivery_id) > MAX_HEADER_VALUE or not delivery_id.isprintable():
@@ -112,6 +116,9 @@ def receive_carrier(shop_id: int, service_name: str = GENERIC_TRACKING.name) -> 
     matched = all(
         signing_shops.has_shipment(storage, shop_id, tracking_key(news.tracking_number)) for news in delivery.updates
     )
+    if not matched and unmatched_news.over_the_day_limit(runtime().redis, storage, shop_id):
+        g.webhook_outcome = "unmatched_not_kept"
+        return jsonify(status="unmatched", kept=False), 202
     response = _store_and_queue(shop_id, delivery_id, topic, body, WebhookEvent.PENDING)
     if matched or g.get("webhook_outcome") != "accepted":
         return response

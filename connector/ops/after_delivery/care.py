@@ -24,6 +24,7 @@ KIND_WORDS = {
         "delivery_late": "A parcel is late past its estimate",
         "no_points": "An order could not earn points",
         "unmatched_tracking": "Parcel news for an unknown tracking number",
+        "unmatched_flood": "Too much parcel news for unknown tracking numbers today",
     },
     "tr": {
         "detractor": "Memnun olmayan bir anket yanıtı",
@@ -33,6 +34,7 @@ KIND_WORDS = {
         "delivery_late": "Bir paket tahmini teslim tarihini geçti",
         "no_points": "Bir sipariş puan kazanamadı",
         "unmatched_tracking": "Bilinmeyen bir takip numarası için kargo haberi",
+        "unmatched_flood": "Bugün bilinmeyen takip numaraları için çok fazla kargo haberi geldi",
     },
 }
 MAX_NOTE = 2000

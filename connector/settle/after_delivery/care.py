@@ -19,6 +19,7 @@ KINDS = (
     "delivery_late",
     "no_points",
     "unmatched_tracking",
+    "unmatched_flood",
 )
 DELIVERY_KINDS = {"failure": "delivery_failure", "returned": "delivery_returned", "delayed": "delivery_delayed"}
 

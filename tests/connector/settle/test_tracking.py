@@ -21,13 +21,11 @@ WOO_NOTES = "https://woo.example.com/wp-json/wc/v3/orders/727/notes"
 NUMBER = "1z827wk74630"
 
 
-def carrier(client: FlaskClient, shop: Shop, status: str, at: str, delivery: str | None = None, **extra: Any) -> Any:
+def carrier(client: FlaskClient, shop: Shop, status: str, at: str, **extra: Any) -> Any:
     body = json.dumps(
         {"tracking_number": NUMBER, "carrier": "UPS", "status": status, "happened_at": at} | extra
     ).encode()
     headers = {"Content-Type": "application/json", "X-Sadakat-Signature": sign(body, shop.carrier_secret or "")}
-    if delivery:
-        headers["X-Sadakat-Delivery-Id"] = delivery
     return client.post(f"/webhooks/carrier/{shop.id}", data=body, headers=headers)
 
 
