@@ -43,6 +43,7 @@ JOB_MODULES = (
     "jobs.aftercare",
     "jobs.growth",
     "jobs.customers",
+    "jobs.sign_in",
 )
 
 

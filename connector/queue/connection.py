@@ -16,6 +16,7 @@ from connector.config import Config
 QUEUE_NAME = "sadakat"
 PROCESS_EVENT = "jobs.events.process_event"
 RUN_PUSH = "jobs.outgoing.run_push"
+SIGN_IN = "jobs.sign_in.send_link"
 PUSH_CONCURRENCY_PER_SHOP = 2
 """At most this many calls to one store at once: a throttled store queues while the others flow."""
 EVENT_RETRY = Retry(max=5, interval=[10, 30, 120, 600, 1800])
@@ -82,6 +83,12 @@ def enqueue_push(queue: Queue, push_id: int, shop_id: int, *, delay: float | Non
     else:
         queue.enqueue(RUN_PUSH, push_id, **options)
     return job_id
+
+
+def enqueue_sign_in(queue: Queue, shop_id: int, email: str) -> None:
+    """Queue the job that e-mails a sign-in link if ``email`` is a member's: queued for every address the
+    page accepts, so a member's request and a stranger's do the same work before the answer."""
+    queue.enqueue(SIGN_IN, shop_id, email, result_ttl=0, failure_ttl=3600, description=f"sign-in link, shop {shop_id}")
 
 
 def job_in_flight(queue: Queue, event_or_job_id: int | str) -> bool:

@@ -10,6 +10,7 @@ import secrets
 from dataclasses import dataclass
 
 from redis import Redis
+from rq import Queue
 from sqlalchemy.orm import Session
 
 from connector import signed
@@ -18,6 +19,7 @@ from connector.db.customers import find_customer
 from connector.db.tables import Shop
 from connector.outbox import letters, pushes, senders
 from connector.outbox import requests as outbox
+from connector.queue.connection import enqueue_sign_in
 
 LINK_SECONDS = 15 * 60
 SESSION_SECONDS = 7 * 24 * 3600
@@ -53,15 +55,21 @@ def _count(redis: Redis, key: str) -> int:
         return int(pipe.execute()[0])
 
 
-def ask(session: Session, redis: Redis, config: Config, shop: Shop, email: str, client: str | None) -> int | None:
-    """Count the try, then if ``email`` is a member's, request the e-mail with a fresh sign-in link. Returns
-    the push to dispatch (None for an unknown address: the caller answers the same either way)."""
+def ask(redis: Redis, queue: Queue, shop: Shop, email: str, client: str | None) -> None:
+    """Count the try (the client's limit first, so a client over it leaves no count for each address it
+    tried), then queue the job that decides: members and strangers alike, so timing tells nothing."""
     address = email.strip().lower()
-    if (
-        _count(redis, f"{PREFIX}tries:{shop.id}:{_hash(address)}") > TRIES_PER_EMAIL
-        or _count(redis, f"{PREFIX}tries-from:{shop.id}:{client or '-'}") > TRIES_PER_ADDRESS
-    ):
+    if _count(redis, f"{PREFIX}tries-from:{shop.id}:{client or '-'}") > TRIES_PER_ADDRESS:
         raise TooManyTries
+    if _count(redis, f"{PREFIX}tries:{shop.id}:{_hash(address)}") > TRIES_PER_EMAIL:
+        raise TooManyTries
+    enqueue_sign_in(queue, shop.id, address)
+
+
+def request_link(session: Session, redis: Redis, config: Config, shop: Shop, email: str) -> int | None:
+    """If ``email`` is a member's, request the e-mail with a fresh sign-in link. Returns the push to dispatch
+    (None for an unknown address)."""
+    address = email.strip().lower()
     customer = find_customer(session, shop.id, address)
     if customer is None or not customer.email or customer.email.lower() != address:
         return None
@@ -88,12 +96,13 @@ def open_session(redis: Redis, shop_id: int, customer_id: int) -> str:
 def enter(redis: Redis, shop_id: int, token: str) -> str | None:
     """Use a sign-in link (once): a new session's cookie value, or None if the link is unknown, used, expired
     or for another shop."""
-    found = redis.getdel(f"{PREFIX}link:{_hash(token)}") if token else None
-    if found is None:
-        return None
-    link_shop, customer_id = (int(part) for part in found.decode().split(":"))
-    if link_shop != shop_id:
-        return None
+    key = f"{PREFIX}link:{_hash(token)}"
+    found = redis.get(key) if token else None
+    if found is None or int(found.decode().split(":")[0]) != shop_id:
+        return None  # another shop's link is left for its own shop
+    if redis.getdel(key) != found:
+        return None  # used meanwhile
+    customer_id = int(found.decode().split(":")[1])
     return open_session(redis, shop_id, customer_id)
 
 

@@ -10,9 +10,10 @@ import time
 from typing import Any
 from urllib.parse import urlsplit
 
-from flask import Blueprint, current_app, redirect, render_template, request, session, url_for
+from flask import Blueprint, Response, current_app, g, redirect, render_template, request, session, url_for
 from flask.typing import ResponseReturnValue
 
+from connector import signed
 from connector.db.tables import utcnow
 from connector.web.admin.texts import text_for
 from connector.web.errors import problem
@@ -29,11 +30,32 @@ CSRF_FIELD = "csrf_token"
 CSRF_HEADER = "X-CSRF-Token"
 
 
+ANONYMOUS_CSRF_COOKIE = "sadakat_form"
+LANGUAGE_COOKIE = "sadakat_lang"
+
+
 def csrf_token() -> str:
-    """This session's CSRF token (made on first use); every form posts it back."""
-    if "csrf" not in session:
-        session["csrf"] = secrets.token_urlsafe(32)
-    return str(session["csrf"])
+    """The CSRF token every form posts back: the signed-in admin's session's, else (the login page) one kept
+    in a cookie of its own, so a visitor who isn't signed in never has a session stored for them."""
+    if session.get("admin"):
+        if "csrf" not in session:
+            session["csrf"] = secrets.token_urlsafe(32)
+        return str(session["csrf"])
+    if "anonymous_csrf" not in g:
+        given = signed.token(request.cookies.get(ANONYMOUS_CSRF_COOKIE), signed.URL_SAFE, 64)
+        g.anonymous_csrf = given if given and len(given) == 43 else secrets.token_urlsafe(32)
+    return str(g.anonymous_csrf)
+
+
+@bp.after_app_request
+def _keep_anonymous_csrf(response: Response) -> Response:
+    token = g.get("anonymous_csrf")
+    if token and token != request.cookies.get(ANONYMOUS_CSRF_COOKIE):
+        response.set_cookie(
+            ANONYMOUS_CSRF_COOKIE, token, max_age=2 * 3600, path="/admin", httponly=True, samesite="Strict",
+            secure=request.is_secure,
+        )  # fmt: skip
+    return response
 
 
 @bp.app_context_processor
@@ -42,9 +64,10 @@ def _page_globals() -> dict[str, Any]:
 
 
 def _csrf_ok() -> bool:
-    given = request.form.get(CSRF_FIELD) or request.headers.get(CSRF_HEADER) or ""
-    expected = session.get("csrf") or ""
-    return bool(expected) and hmac.compare_digest(given.encode(), str(expected).encode())
+    given = request.form.get(CSRF_FIELD) or request.headers.get(CSRF_HEADER)
+    if session.get("admin"):
+        return signed.same(str(session.get("csrf") or ""), given)
+    return signed.same(request.cookies.get(ANONYMOUS_CSRF_COOKIE) or "", given)
 
 
 def _password_fingerprint(password: str) -> str:
@@ -135,7 +158,7 @@ def login() -> ResponseReturnValue:
             pipe.execute()
         return render_template("admin/login.html", t=t, error=t("login_wrong"), next=next_url), 401
     redis.delete(_failure_key())
-    lang = session.get("lang")
+    lang = session.get("lang") or request.cookies.get(LANGUAGE_COOKIE)
     current_app.session_interface.regenerate(session)  # type: ignore[attr-defined]  # a new id: no fixation
     session.clear()
     session["admin"] = _password_fingerprint(password)
@@ -163,5 +186,9 @@ def language() -> ResponseReturnValue:
     lang = request.form.get("lang", "")
     if lang not in ("en", "tr"):
         return problem(400, "lang must be en or tr")
-    session["lang"] = lang
-    return redirect(_safe_next(request.form.get("next")))
+    response = redirect(_safe_next(request.form.get("next")))
+    if session.get("admin"):
+        session["lang"] = lang
+    else:  # not signed in: a cookie, not a stored session
+        response.set_cookie(LANGUAGE_COOKIE, lang, max_age=365 * 86400, path="/admin", samesite="Lax")
+    return response

@@ -33,7 +33,7 @@ def current_language() -> str:
     """The session's choice, else the browser's preference, else English."""
     if not has_request_context():
         return "en"
-    chosen = session.get("lang")
+    chosen = session.get("lang") or request.cookies.get("sadakat_lang")
     if chosen in LANGUAGES:
         return str(chosen)
     return request.accept_languages.best_match(LANGUAGES, default="en") or "en"

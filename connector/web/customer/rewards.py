@@ -13,7 +13,7 @@ import time
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from flask import Blueprint, Response, redirect, render_template, request
+from flask import Blueprint, Response, make_response, redirect, render_template, request
 from flask.typing import ResponseReturnValue
 from redis.exceptions import RedisError
 
@@ -35,6 +35,7 @@ from connector.web.runtime import runtime
 
 bp = Blueprint("rewards", __name__)
 read_shop_names(bp)
+ENTER_COOKIE = "sadakat_enter"
 COOKIE = "sadakat_rewards"
 FORM_SECONDS = 2 * 3600
 EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
@@ -239,14 +240,11 @@ def ask_link(shop_id: int) -> ResponseReturnValue:
     if len(email) > 320 or not EMAIL.fullmatch(email):
         return _page(shop, lang, None, 400, error=w["email_bad"], email=email)
     try:
-        with runtime().storage.session() as session:
-            push_id = sign_in.ask(session, runtime().redis, runtime().config, shop, email, request.remote_addr)
+        sign_in.ask(runtime().redis, runtime().queue, shop, email, request.remote_addr)
     except sign_in.TooManyTries:
         return _page(shop, lang, None, 429, error=w["too_many"])
     except RedisError:
         return _page(shop, lang, None, 503, error=w["busy"])
-    if push_id is not None:
-        pushes.dispatch(runtime().storage, runtime().queue, [(push_id, shop.id)])
     return _page(shop, lang, None, notice=w["link_sent"].format(email=email))
 
 
@@ -261,7 +259,8 @@ def enter(shop_id: int) -> ResponseReturnValue:
     w = WORDS[lang]
     if request.method == "GET":
         token = request.args.get("t", "")[:100]
-        return render(
+        nonce = secrets.token_urlsafe(24)
+        page = render(
             shop,
             lang,
             "rewards/page.html",
@@ -269,8 +268,18 @@ def enter(shop_id: int) -> ResponseReturnValue:
             None,
             enter_token=token,
             title=w["enter_title"],
-            csrf="",
+            csrf=_enter_proof(shop, nonce),
         )
+        response = make_response(page)
+        response.set_cookie(
+            ENTER_COOKIE, nonce, max_age=sign_in.LINK_SECONDS, path=f"/rewards/{shop.handle}", httponly=True,
+            samesite="Strict", secure=runtime().config.public_url.startswith("https://"),
+        )  # fmt: skip
+        return response
+    if not _same_origin() or not signed.same(
+        _enter_proof(shop, request.cookies.get(ENTER_COOKIE) or ""), request.form.get("csrf")
+    ):
+        return _page(shop, lang, None, 400, error=w["form_expired"])
     try:
         sid = sign_in.enter(runtime().redis, shop.id, (request.form.get("t") or "")[:100])
     except RedisError:
@@ -278,6 +287,24 @@ def enter(shop_id: int) -> ResponseReturnValue:
     if sid is None:
         return _page(shop, lang, None, 400, error=w["link_bad"])
     return _signed_in(shop, sid, lang)
+
+
+def _enter_proof(shop: Shop, nonce: str) -> str:
+    """What the Continue form carries: bound to the cookie this browser got with the form, so another site
+    can't post its own sign-in link into a visitor's browser (login CSRF)."""
+    if not nonce:
+        return ""
+    mac = hmac.new((shop.code_secret or "").encode(), f"enter:{nonce}".encode(), hashlib.sha256)
+    return mac.hexdigest()
+
+
+def _same_origin() -> bool:
+    """Whether a form post comes from our own pages (browsers send ``Origin`` with every cross-site POST)."""
+    origin = request.headers.get("Origin")
+    if origin is None:
+        return True
+    own = {request.host_url.rstrip("/"), runtime().config.public_url.rstrip("/")}
+    return origin in own
 
 
 def _member_post(shop_id: int) -> tuple[Shop, str, sign_in.Visitor] | ResponseReturnValue:

@@ -8,18 +8,22 @@ import time
 from datetime import timedelta
 from email import message_from_bytes, policy
 from email.message import EmailMessage
+from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
 import responses
+from flask import Flask
 from flask.testing import FlaskClient
 from redis import Redis
+from rq import Queue
 
 from connector.db.storage import Storage
 from connector.db.tables import Shop, utcnow
 from connector.ops.rewards import sign_in
 from connector.ops.shops import change_settings, register_shop
 from connector.outbox.letters import day_words
+from connector.queue.connection import QUEUE_NAME
 from tests.support import MailInbox, customer_json, drain, fixture, post_woo
 
 API = "https://woo.example.com/wp-json/wc/v3"
@@ -65,13 +69,20 @@ def ask_link(client: FlaskClient, shop: Shop, email: str) -> str:
     return answer.get_data(as_text=True)
 
 
+def enter(client: FlaskClient, shop: Shop, token: str) -> Any:
+    """Open the e-mailed link and press Continue, as the member does."""
+    shown = client.get(f"/rewards/{shop.handle}/enter?t={token}").get_data(as_text=True)
+    proof = re.search(r'name="csrf" value="([^"]*)"', shown)[1]  # type: ignore[index]
+    return client.post(f"/rewards/{shop.handle}/enter", data={"t": token, "csrf": proof})
+
+
 def signed_in(client: FlaskClient, shop: Shop, redis: Redis, smtp: MailInbox) -> str:
     ask_link(client, shop, JOHN.upper())
     drain(redis)
     text = letter(smtp.messages[-1]).get_body(("plain",)).get_content()
     link = re.search(r"http\S+/enter\?t=(\S+)", text)
     assert link
-    entered = client.post(f"/rewards/{shop.handle}/enter", data={"t": link[1]})
+    entered = enter(client, shop, link[1])
     assert entered.status_code == 303
     return link[1]
 
@@ -114,11 +125,11 @@ def test_a_member_signs_in_by_e_mail_once_and_sees_their_account(
 
     shown = client.get(f"/rewards/{member_shop.handle}/enter?t={token}")  # a mail scanner's visit uses nothing
     assert shown.status_code == 200 and 'id="enter"' in shown.get_data(as_text=True)
-    entered = client.post(f"/rewards/{member_shop.handle}/enter", data={"t": token})
+    entered = enter(client, member_shop, token)
     assert entered.status_code == 303
     cookie = entered.headers["Set-Cookie"]
     assert "HttpOnly" in cookie and "SameSite=Lax" in cookie and f"Path=/rewards/{member_shop.handle}" in cookie
-    again = client.post(f"/rewards/{member_shop.handle}/enter", data={"t": token})
+    again = enter(client, member_shop, token)
     assert again.status_code == 400 and "work any more" in again.get_data(as_text=True)
 
     page = client.get(f"/rewards/{member_shop.handle}").get_data(as_text=True)
@@ -187,6 +198,70 @@ def test_birthday_once_then_sign_out(client: FlaskClient, member_shop: Shop, red
     out = client.post(f"/rewards/{member_shop.handle}/sign-out", data={"csrf": token})
     assert "You are signed out." in out.get_data(as_text=True)
     assert 'name="email"' in client.get(f"/rewards/{member_shop.handle}").get_data(as_text=True)
+
+
+def test_members_and_strangers_cost_the_same_work_the_worker_decides(
+    client: FlaskClient, member_shop: Shop, redis: Redis, smtp: MailInbox
+) -> None:
+    """Timing told members apart (the e-mail was written only for them): now each accepted address queues
+    the same one job, and nothing else happens before the answer."""
+    queue = Queue(QUEUE_NAME, connection=redis)
+    before = queue.count
+    ask_link(client, member_shop, JOHN)
+    after_member = queue.count
+    ask_link(client, member_shop, "nobody@example.com")
+    assert (after_member - before, queue.count - after_member) == (1, 1)
+    assert smtp.messages == []
+    drain(redis)
+    assert [m.rcpt_tos for m in smtp.messages] == [[JOHN]]
+
+
+def test_one_client_trying_many_addresses_is_stopped_before_any_address_is_counted(
+    client: FlaskClient, member_shop: Shop, redis: Redis
+) -> None:
+    page = client.get(f"/rewards/{member_shop.handle}").get_data(as_text=True)
+    answers = [
+        client.post(
+            f"/rewards/{member_shop.handle}/sign-in", data={"email": f"n{n}@example.com", "csrf": csrf(page)}
+        ).status_code
+        for n in range(sign_in.TRIES_PER_ADDRESS + 20)
+    ]
+    assert answers == [200] * sign_in.TRIES_PER_ADDRESS + [429] * 20
+    per_address = list(redis.scan_iter(f"{sign_in.PREFIX}tries:{member_shop.id}:*"))
+    assert len(per_address) == sign_in.TRIES_PER_ADDRESS
+
+
+def test_another_site_cant_sign_a_visitor_in_to_its_own_account(
+    client: FlaskClient, member_shop: Shop, redis: Redis, smtp: MailInbox, app: Flask
+) -> None:
+    """Login CSRF: the attacker asks a link for their own account and posts it from their site."""
+    ask_link(client, member_shop, JOHN)
+    drain(redis)
+    token = re.search(r"/enter\?t=(\S+)", letter(smtp.messages[-1]).get_body(("plain",)).get_content())[1]  # type: ignore[index]
+    victim = app.test_client()
+    forged = victim.post(
+        f"/rewards/{member_shop.handle}/enter",
+        data={"t": token, "csrf": "0" * 64},
+        headers={"Origin": "https://evil.example"},
+    )
+    assert (
+        forged.status_code == 400
+        and victim.get_cookie("sadakat_rewards", path=f"/rewards/{member_shop.handle}") is None
+    )
+    no_origin = victim.post(f"/rewards/{member_shop.handle}/enter", data={"t": token})
+    assert no_origin.status_code == 400
+    assert enter(client, member_shop, token).status_code == 303  # the link is still good where it was sent
+
+
+def test_a_link_posted_to_another_shop_is_not_spent_there(
+    client: FlaskClient, member_shop: Shop, storage: Storage, config: object, redis: Redis, smtp: MailInbox
+) -> None:
+    other = register_shop(storage, config, "sandbox", "other-shop", {}, "secret-other")  # type: ignore[arg-type]
+    ask_link(client, member_shop, JOHN)
+    drain(redis)
+    token = re.search(r"/enter\?t=(\S+)", letter(smtp.messages[-1]).get_body(("plain",)).get_content())[1]  # type: ignore[index]
+    assert enter(client, other, token).status_code == 400
+    assert enter(client, member_shop, token).status_code == 303
 
 
 def test_a_session_is_for_one_shop_and_tries_are_limited(

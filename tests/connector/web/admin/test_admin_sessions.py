@@ -34,9 +34,18 @@ def with_cookie(app: Flask, value: str) -> FlaskClient:
     return thief
 
 
+def test_the_login_page_stores_no_session_however_often_it_is_opened(client: FlaskClient, redis: Redis) -> None:
+    for _ in range(30):
+        assert client.get("/admin/login").status_code == 200
+    assert client.get_cookie(COOKIE) is None
+    assert list(redis.scan_iter(KEY_PREFIX + "*")) == []
+    client.post("/admin/language", data={"lang": "tr", "csrf_token": form_csrf(client.get("/admin/login").text)})
+    assert "Giriş" in client.get("/admin/login").text and list(redis.scan_iter(KEY_PREFIX + "*")) == []
+
+
 def test_the_cookie_is_a_random_id_that_changes_at_login(client: FlaskClient, redis: Redis) -> None:
-    client.get("/admin/login")
-    before = cookie_of(client)
+    before = "planted-by-an-attacker-0123456789abcdef0123"
+    client.set_cookie(COOKIE, before)
     assert login(client).status_code == 302
     after = cookie_of(client)
     assert after != before and len(after) >= 40
