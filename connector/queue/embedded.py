@@ -48,9 +48,18 @@ class EmbeddedValkey(ValkeyServer):
         return None if self._process is None else self._process.poll()
 
 
+MAXMEMORY = "256mb"
+MAXMEMORY_POLICY = "volatile-lru"
+"""Past ``MAXMEMORY`` only keys with an expiry may go (sessions, sign-in links, rate-limit counters, finished
+jobs' results): queued jobs and their lists have none, so queue data is never evicted."""
+
+
 def start_valkey(socket_path: Path, data_dir: Path, *, persist: bool = True) -> EmbeddedValkey:
-    """Start Valkey on a unix socket only (no TCP port), with append-only persistence under ``data_dir``."""
-    config = {"appendonly": "yes", "appendfsync": "everysec"} if persist else {}
+    """Start Valkey on a unix socket only (no TCP port), with append-only persistence under ``data_dir`` and a
+    memory cap that evicts only expiring keys."""
+    config = {"maxmemory": MAXMEMORY, "maxmemory-policy": MAXMEMORY_POLICY}
+    if persist:
+        config |= {"appendonly": "yes", "appendfsync": "everysec"}
     data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
     server = EmbeddedValkey(port=0, unix_socket_path=socket_path, data_dir=data_dir, persist=persist, **config)
     previous = signal.pthread_sigmask(signal.SIG_BLOCK, GROUP_SIGNALS)
