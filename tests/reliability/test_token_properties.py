@@ -110,7 +110,7 @@ def test_signed_requests_from_stores_and_services_answer_any_signature_clearly(
                 "logged_in_customer_id": "1",
                 "path_prefix": "/apps/sadakat",
             },
-        )),
+        ),
         client.get(
             "/shopify/callback",
             query_string={
@@ -121,12 +121,12 @@ def test_signed_requests_from_stores_and_services_answer_any_signature_clearly(
                 "hmac": value,
                 "host": "x",
             },
-        )),
+        ),
         client.get(
             f"/api/shops/{shop.id}/customer/balance",
             query_string={"customer": "25"},
             headers={"Authorization": f"Bearer {header}"},
-        )),
+        ),
         client.get("/admin/api/shops", headers={"Authorization": f"Bearer {header}"}),
         client.post("/admin/login", data={"password": "x", "csrf_token": value}),
     ]
