@@ -5,6 +5,7 @@ works from; English and Turkish, 360 px and 1280 px, and no serious or critical 
 from __future__ import annotations
 
 import dataclasses
+import html
 import json
 import os
 import re
@@ -113,9 +114,10 @@ def test_the_survey_page_records_the_click_takes_a_comment_and_is_accessible(
     page.goto(links["4"] + ("&lang=tr" if lang == "tr" else ""))
     expect(page.locator("html")).to_have_attribute("lang", lang)
     expect(page.locator("#message")).to_have_text(
-        "You answered 4 out of 10." if lang == "en" else "Yanıtınız: 10 üzerinden 4."
+        "You chose 4 out of 10. Send it to count it."
+        if lang == "en"
+        else "10 üzerinden 4 seçtiniz. Sayılması için gönderin."
     )
-    expect(page.locator("#points")).to_be_visible()
     fits(page)
     no_serious_violations(page)
     page.get_by_label("Anything you'd like to tell us?" if lang == "en" else "Bize iletmek istediğiniz").fill(
@@ -123,10 +125,14 @@ def test_the_survey_page_records_the_click_takes_a_comment_and_is_accessible(
     )
     page.keyboard.press("Tab")
     expect(page.locator("button[type=submit]")).to_be_focused()
+    expect(page.locator("button[type=submit]")).to_have_text("Send my answer" if lang == "en" else "Yanıtımı gönder")
     page.keyboard.press("Enter")
     expect(page.locator("#message")).to_have_text(
-        "Thank you, we read every comment." if lang == "en" else "Teşekkürler, her yorumu okuyoruz."
+        "You answered 4 out of 10." if lang == "en" else "Yanıtınız: 10 üzerinden 4."
     )
+    expect(page.locator("#points")).to_be_visible()
+    fits(page)
+    no_serious_violations(page)
     page.goto(links["9"] + ("&lang=tr" if lang == "tr" else ""))
     expect(page.locator("#comment")).to_have_text("Kutu ezik geldi <b>!</b>")  # kept, and shown as text
     page.context.close()
@@ -137,7 +143,10 @@ def test_the_admin_works_the_care_queue_in_english_and_turkish(
     browser: Browser, surveyed: str, server_url: str, woo_shop: Shop, width: int
 ) -> None:
     links = dict(re.findall(r"(\d+): (http://\S+)", surveyed))
-    assert requests.get(links["1"], timeout=10).status_code == 200  # an unhappy answer
+    shown = requests.get(links["1"], timeout=10).text  # an unhappy answer, sent with the page's button
+    action = html.unescape(re.search(r'<form method="post" action="([^"]+)"', shown)[1])  # type: ignore[index]
+    token = html.unescape(re.search(r'name="t" value="([^"]+)"', shown)[1])  # type: ignore[index]
+    assert requests.post(server_url + action, data={"t": token}, timeout=10).status_code == 200
     page = tab(browser, width)
     page.goto(f"{server_url}/admin/")
     page.fill("input[name=password]", ADMIN_PASSWORD)
