@@ -50,7 +50,7 @@ def csrf_token() -> str:
 @bp.after_app_request
 def _keep_anonymous_csrf(response: Response) -> Response:
     token = g.get("anonymous_csrf")
-    if token and token != request.cookies.get(ANONYMOUS_CSRF_COOKIE):
+    if token and not signed.same(token, request.cookies.get(ANONYMOUS_CSRF_COOKIE)):
         response.set_cookie(
             ANONYMOUS_CSRF_COOKIE, token, max_age=2 * 3600, path="/admin", httponly=True, samesite="Strict",
             secure=request.is_secure,

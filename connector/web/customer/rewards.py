@@ -299,9 +299,10 @@ def _enter_proof(shop: Shop, nonce: str) -> str:
 
 
 def _same_origin() -> bool:
-    """Whether a form post comes from our own pages (browsers send ``Origin`` with every cross-site POST)."""
+    """Whether a form post may come from our own pages: browsers send ``Origin`` with every cross-site POST
+    (``null`` from pages like ours with ``Referrer-Policy: no-referrer``; the cookie-bound token decides then)."""
     origin = request.headers.get("Origin")
-    if origin is None:
+    if origin is None or origin == "null":
         return True
     own = {request.host_url.rstrip("/"), runtime().config.public_url.rstrip("/")}
     return origin in own
