@@ -13,12 +13,13 @@ from sqlalchemy import Engine
 
 from adapters.aftership import AfterShip
 from adapters.base import StoreAdapter, StorefrontProxy
+from adapters.credit_base import StoreCreditAccounts
 from adapters.easypost import EasyPost
 from adapters.generic_tracking import GenericTracking
 from adapters.sandbox import SandboxAdapter
 from adapters.seventeen_track import SeventeenTrack
 from adapters.shippo import Shippo
-from adapters.shopify import ShopifyAdapter
+from adapters.shopify import ShopifyAdapter, ShopifyStoreCredit
 from adapters.tracking_base import TrackingService
 from adapters.woocommerce import WooCommerceAdapter
 
@@ -26,6 +27,20 @@ _SANDBOX = SandboxAdapter()
 _ADAPTERS: dict[str, StoreAdapter] = {
     adapter.platform: adapter for adapter in (ShopifyAdapter(), WooCommerceAdapter(), _SANDBOX)
 }
+
+
+_STORE_CREDIT: dict[str, StoreCreditAccounts] = {"shopify": ShopifyStoreCredit(), "sandbox": _SANDBOX.store_credit}
+_NAMES = {"shopify": "Shopify", "woocommerce": "WooCommerce", "sandbox": "The sandbox store"}
+
+
+def store_credit_accounts(platform: str) -> StoreCreditAccounts | None:
+    """The platform's native store credit, or None where it has none."""
+    return _STORE_CREDIT.get(platform)
+
+
+def no_store_credit(platform: str) -> str:
+    """What to tell a merchant whose platform has no store credit."""
+    return f"{_NAMES.get(platform, platform)} has no store credit: use discount codes"
 
 
 def demo_store() -> tuple[str, str]:

@@ -208,6 +208,20 @@ class DiscountCode:
 
 
 @dataclass(frozen=True)
+class StoreCredit:
+    """Money put on (or taken off) a customer's native store credit account, in the shop's currency."""
+
+    customer_id: str
+    amount: Decimal
+    """Exact, in the currency's minor units; always positive (a debit says so by its kind of push)."""
+    currency: str
+    key: str
+    """Unique per shop and movement: a store that honours it moves the money once however often asked."""
+    expires_at: datetime | None = None
+    notify: bool = True
+
+
+@dataclass(frozen=True)
 class TrackingPush:
     """News about a shipment for the store (and so its customer)."""
 

@@ -41,7 +41,8 @@ def run_push(push_id: int) -> str:
         pushes.dispatch(storage, current_queue(config), [(claimed.id, claimed.shop.shop_id)], delay=delay)
         return "retrying"
     except PermanentStoreError as exc:
-        outbox.fail(storage, claimed, str(exc), redemption.undo(claimed))
+        asked = outbox.fail(storage, claimed, str(exc), redemption.undo(claimed))
+        pushes.dispatch(storage, current_queue(config), [(p, claimed.shop.shop_id) for p in asked])
         return "failed"
     except Exception as exc:
         # A bug, not the store: keep the push, retry later, and let RQ record the traceback.

@@ -47,6 +47,7 @@ from adapters.base import (
     url_field,
 )
 from adapters.sandbox.records import SandboxRecords
+from adapters.sandbox.store_credit import SandboxStoreCredit
 from adapters.sandbox.traffic import ORDER_TOPIC, SHIPMENT_TOPIC, SimulatedRequest, Traffic
 from connector.config import Config
 from connector.model import Customer, CustomerSync, DiscountCode, Order, Refund, Shipment, StoreEvent, TrackingPush
@@ -63,6 +64,7 @@ class SandboxAdapter:
 
     def __init__(self, records: SandboxRecords | None = None) -> None:
         self.records = records or SandboxRecords()
+        self.store_credit = SandboxStoreCredit(self.records)
 
     def address(self, raw: str) -> ShopAddress:
         """A sandbox store is named by a short name, e.g. ``demo``."""

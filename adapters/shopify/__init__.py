@@ -6,6 +6,7 @@ import contextlib
 import re
 from collections.abc import Iterator, Mapping
 from datetime import datetime
+from decimal import Decimal
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -21,10 +22,29 @@ from adapters.base import (
     StoreError,
     Tokens,
 )
-from adapters.shopify import api, oauth, webhooks
+from adapters.shopify import api, oauth, store_credit, webhooks
 from connector.config import Config
+from connector.model import StoreCredit
 
 SHOP_DOMAIN = re.compile(r"^[a-z0-9][a-z0-9-]*\.myshopify\.com$")
+
+
+class ShopifyStoreCredit:
+    """Shopify's native store credit accounts."""
+
+    scopes = store_credit.SCOPES
+
+    def credit(self, shop: ShopAccess, credit: StoreCredit) -> str:
+        """``storeCreditAccountCredit``."""
+        return store_credit.credit(shop, credit)
+
+    def debit(self, shop: ShopAccess, credit: StoreCredit) -> str:
+        """``storeCreditAccountDebit``."""
+        return store_credit.debit(shop, credit)
+
+    def balance(self, shop: ShopAccess, customer_id: str, currency: str) -> Decimal:
+        """The customer's account in ``currency``."""
+        return store_credit.balance(shop, customer_id, currency)
 
 
 class ShopifyAdapter(ModuleAdapter):

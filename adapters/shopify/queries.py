@@ -169,6 +169,51 @@ mutation WebhookSubscriptionCreate($topic: WebhookSubscriptionTopic!, $subscript
 }
 """
 
+STORE_CREDIT_ACCOUNT_CREDIT = """
+mutation StoreCreditAccountCredit($id: ID!, $creditInput: StoreCreditAccountCreditInput!, $key: String!) {
+  storeCreditAccountCredit(id: $id, creditInput: $creditInput) @idempotent(key: $key) {
+    storeCreditAccountTransaction {
+      id
+      amount { amount currencyCode }
+      account { id balance { amount currencyCode } }
+    }
+    userErrors {
+      field
+      code
+      message
+    }
+  }
+}
+"""
+
+STORE_CREDIT_ACCOUNT_DEBIT = """
+mutation StoreCreditAccountDebit($id: ID!, $debitInput: StoreCreditAccountDebitInput!, $key: String!) {
+  storeCreditAccountDebit(id: $id, debitInput: $debitInput) @idempotent(key: $key) {
+    storeCreditAccountTransaction {
+      id
+      amount { amount currencyCode }
+      account { id balance { amount currencyCode } }
+    }
+    userErrors {
+      field
+      code
+      message
+    }
+  }
+}
+"""
+
+CUSTOMER_STORE_CREDIT = """
+query CustomerStoreCredit($id: ID!, $query: String!) {
+  customer(id: $id) {
+    id
+    storeCreditAccounts(first: 1, query: $query) {
+      nodes { id balance { amount currencyCode } }
+    }
+  }
+}
+"""
+
 MONEY = "shopMoney { amount currencyCode }"
 ORDERS = (
     """

@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from adapters import UnknownPlatform, get_adapter
+from adapters import UnknownPlatform, get_adapter, no_store_credit, store_credit_accounts
 from adapters.base import ShopAddress, Tokens
 from connector.config import Config
 from connector.db.programme_changes import ProgrammeChange
@@ -37,6 +37,7 @@ def register_shop(
         adapter = get_adapter(platform)
         where = adapter.address(address)
         programme = ProgrammeSettings.from_dict(settings)
+        platform_allows(platform, programme)
     except (UnknownPlatform, ValueError, SettingsError) as exc:
         raise ShopError(str(exc)) from None
     missing = [name for name in adapter.credentials if not credentials.get(name)]
@@ -71,6 +72,13 @@ def register_shop(
         session.add(shop)
         session.flush()
     return shop
+
+
+def platform_allows(platform: str, programme: ProgrammeSettings) -> None:
+    """SettingsError naming every setting the shop's platform can't give (store credit where it has none)."""
+    fields = programme.store_credit_fields()
+    if fields and store_credit_accounts(platform) is None:
+        raise SettingsError("; ".join(f"{field}: {no_store_credit(platform)}" for field in fields))
 
 
 def rotate_webhook_secret(storage: Storage, shop_id: int, new_secret: str) -> Shop:
@@ -137,6 +145,7 @@ def change_settings(
             raise LookupError(f"no shop {shop_id}")
         before = programme_of(shop).to_dict()
         settings = programme_of(shop).updated(changes)
+        platform_allows(shop.platform, settings)
         shop.settings = settings.to_dict()
         if shop.settings != before:
             session.add(ProgrammeChange(shop_id=shop.id, by=by[:120], before=before, after=shop.settings))

@@ -43,6 +43,12 @@ WORDS = {
         "tier_multiplier": "every order earns {multiplier} times the points",
         "tier_free_shipping": "free shipping once a month",
         "tier_button": "See my rewards",
+        "credit_subject": "{amount} added to your store credit at {shop}",
+        "credit": "{amount} is now in your store credit at {shop}. Sign in when you check out and it comes off "
+        "your order.",
+        "credit_refused_subject": "Your points are back at {shop}",
+        "credit_refused": "We couldn't add your store credit, so your {points} points are back in your balance. "
+        "You can redeem them again.",
     },
     "tr": {
         "hello": "Merhaba {name},",
@@ -72,6 +78,11 @@ WORDS = {
         "tier_multiplier": "her sipariş {multiplier} kat puan kazandırır",
         "tier_free_shipping": "ayda bir ücretsiz kargo",
         "tier_button": "Ödüllerimi gör",
+        "credit_subject": "{shop} mağaza krediniz {amount} arttı",
+        "credit": "{amount} artık {shop} mağaza kredinizde. Ödeme sırasında giriş yapın, siparişinizden düşülsün.",
+        "credit_refused_subject": "{shop} puanlarınız geri yüklendi",
+        "credit_refused": "Mağaza kredinizi ekleyemedik, bu yüzden {points} puanınız bakiyenize geri yüklendi. "
+        "Onları yeniden kullanabilirsiniz.",
     },
 }
 MONTHS = {
@@ -244,6 +255,20 @@ def code(sender: Sender, *, to: str, first_name: str | None, code: str, message:
     words = sender.words
     subject = words["gift_subject" if gift else "code_subject"].format(shop=sender.shop)
     return _letter(sender, to, first_name, subject, lines=[message], code=code, after=words["code_use"])
+
+
+def store_credit(
+    sender: Sender, *, to: str, first_name: str | None, amount: str, points: int | None, added: bool
+) -> Letter:
+    """Store credit added for points redeemed, or refused by the store with the points given back."""
+    words = sender.words
+    if added:
+        subject = words["credit_subject"].format(amount=amount, shop=sender.shop)
+        line = words["credit"].format(amount=amount, shop=sender.shop)
+    else:
+        subject = words["credit_refused_subject"].format(shop=sender.shop)
+        line = words["credit_refused"].format(points=number_words(points or 0, sender.locale))
+    return _letter(sender, to, first_name, subject, lines=[line], button=(words["rewards"], sender.rewards_url))
 
 
 def expiry_warning(sender: Sender, *, to: str, first_name: str | None, points: int, on: str) -> Letter:

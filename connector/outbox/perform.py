@@ -15,7 +15,7 @@ from connector.config import Config
 from connector.db.storage import Storage
 from connector.db.tables import CustomerRecord, Shop
 from connector.model import CustomerSync, DiscountCode, TrackingPush
-from connector.outbox import letters, mail, notices, senders
+from connector.outbox import letters, mail, notices, senders, store_credit
 from connector.outbox import requests as outbox
 from connector.outbox.pushes import (
     CODE_NOTE,
@@ -128,7 +128,13 @@ def _register_webhooks(storage: Storage, adapter: StoreAdapter, claimed: outbox.
     return touched
 
 
+def _store_credit(storage: Storage, adapter: StoreAdapter, claimed: outbox.Claimed, config: Config) -> str | None:
+    return store_credit.perform(storage, adapter, claimed)
+
+
 PERFORMERS: dict[str, Performer] = {
+    store_credit.CREDIT: _store_credit,
+    store_credit.DEBIT: _store_credit,
     DISCOUNT_CODE: _discount_code,
     TRACKING: _tracking,
     CUSTOMER_SYNC: _customer_sync,
@@ -160,6 +166,14 @@ def deliveries(claimed: outbox.Claimed, config: Config) -> outbox.FollowUp:
 
     def request(session: Session) -> list[int]:
         payload = claimed.payload
+        if claimed.kind == store_credit.CREDIT and payload.get("redemption"):
+            customer_id = int(payload["redemption"]["customer"])
+            letter = senders.written_later(
+                senders.STORE_CREDIT_ADDED, customer_id, amount=payload["amount"], currency=payload["currency"]
+            )
+            key = f"deliver-email:{payload['key']}"
+            pushed = outbox.request(session, claimed.shop.shop_id, EMAIL, key, f"customer:{customer_id}", letter)
+            return [pushed] if pushed else []
         if claimed.kind != DISCOUNT_CODE or not payload.get("reason"):
             return []
         reason = payload["reason"]

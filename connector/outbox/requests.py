@@ -174,13 +174,12 @@ def complete(
         return True, then(session) if then else []
 
 
-def fail(storage: Storage, claimed: Claimed, error: str, then: FollowUp | None = None) -> None:
+def fail(storage: Storage, claimed: Claimed, error: str, then: FollowUp | None = None) -> list[int]:
     """Give up on a push: the store refused it. The message is kept for admins; what has to be undone
-    (``then``) is written in the same transaction."""
+    (``then``) is written in the same transaction. Returns the pushes that asked for, to queue."""
     with storage.session() as session:
         session.execute(update(Push).where(Push.id == claimed.id).values(status=Push.FAILED, last_error=error[:2000]))
-        if then:
-            then(session)
+        return then(session) if then else []
 
 
 def retry_later(

@@ -5,6 +5,7 @@ an unsubscribe made in between is respected."""
 from __future__ import annotations
 
 from datetime import date
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import select
@@ -18,6 +19,9 @@ from connector.programme import programme_of
 
 TIER_REACHED = "tier_reached"
 EXPIRY_WARNING = "expiry_warning"
+STORE_CREDIT_ADDED = "store_credit_added"
+STORE_CREDIT_REFUSED = "store_credit_refused"
+TRANSACTIONAL = frozenset({STORE_CREDIT_ADDED, STORE_CREDIT_REFUSED})
 
 
 def unsubscribed(session: Session, shop_id: int, email: str) -> bool:
@@ -56,9 +60,18 @@ def compose(session: Session, payload: dict[str, Any], config: Config) -> letter
     shop = session.get(Shop, customer.shop_id) if customer else None
     if customer is None or shop is None or not customer.email:
         return None
-    sender = sender_for(session, shop, config, customer.email, marketing=True)
+    sender = sender_for(session, shop, config, customer.email, marketing=payload["letter"] not in TRANSACTIONAL)
     if sender is None:
         return None
+    if payload["letter"] in TRANSACTIONAL:
+        return letters.store_credit(
+            sender,
+            to=customer.email,
+            first_name=customer.first_name,
+            amount=letters.money_words(Decimal(payload.get("amount") or 0), payload.get("currency"), sender.locale),
+            points=payload.get("points"),
+            added=payload["letter"] == STORE_CREDIT_ADDED,
+        )
     if payload["letter"] == TIER_REACHED:
         tier = next((t for t in programme_of(shop).tiers if t.name == customer.tier), None)
         if tier is None:

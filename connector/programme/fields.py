@@ -20,13 +20,23 @@ def no_unknown(raw: dict[str, Any], kind: type, where: str) -> None:
 
 
 def decimal(
-    raw: dict[str, Any], name: str, default: Decimal | None, *, low: Decimal, high: Decimal, where: str = ""
+    raw: dict[str, Any],
+    name: str,
+    default: Decimal | None,
+    *,
+    low: Decimal,
+    high: Decimal,
+    where: str = "",
+    places: int | None = None,
 ) -> Decimal:
-    """A decimal between ``low`` and ``high``, or the default."""
+    """A decimal between ``low`` and ``high`` (with at most ``places`` decimals, if given), or the default."""
     try:
-        return decimal_number(raw.get(name, default), f"{where}{name}", low=low, high=high)
+        value = decimal_number(raw.get(name, default), f"{where}{name}", low=low, high=high)
     except InputError as exc:
         raise SettingsError(str(exc)) from None
+    if places is not None and value != value.quantize(Decimal(1).scaleb(-places)):
+        raise SettingsError(f"{where}{name} may have at most {places} decimals, got {value}")
+    return value
 
 
 def integer(raw: dict[str, Any], name: str, default: int | None, *, low: int, high: int, where: str = "") -> int:
@@ -47,9 +57,9 @@ def boolean(raw: dict[str, Any], name: str, default: bool, where: str = "") -> b
     raise SettingsError(f"{where}{name} must be true or false, got {value!r}")
 
 
-def choice(raw: dict[str, Any], name: str, choices: tuple[str, ...], default: str) -> str:
+def choice(raw: dict[str, Any], name: str, choices: tuple[str, ...], default: str, where: str = "") -> str:
     """One of ``choices``, or the default."""
     value = raw.get(name, default)
     if value not in choices:
-        raise SettingsError(f"{name} must be one of {', '.join(choices)}, got {value!r}"[:200])
+        raise SettingsError(f"{where}{name} must be one of {', '.join(choices)}, got {value!r}"[:200])
     return str(value)

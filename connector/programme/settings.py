@@ -15,17 +15,23 @@ RETURN_SPENT_CHOICES = ("always", "never")
 CURRENCY = re.compile(r"[A-Z]{3}")
 COLOUR = re.compile(r"#[0-9a-fA-F]{6}")
 DISCOUNT_KINDS = ("fixed_amount", "percentage", "free_shipping")
+REWARDS = ("discount_code", "store_credit")
+STORE_CREDIT = "store_credit"
 GIFT_RULES = ("first_order", "every_nth_order", "order_over", "random_over", "birthday", "delivery_problem")
 
 
 @dataclass(frozen=True)
 class Redemption:
-    """Turning points into a discount code."""
+    """Turning points into a reward: a discount code, or the customer's native store credit."""
 
     points_per_unit: int = 100
     """Points for 1.00 off."""
     minimum_points: int = 500
     step_points: int = 100
+    reward: str = "discount_code"
+    """``discount_code`` or ``store_credit`` (Shopify only)."""
+    credit_days: int | None = None
+    """Store credit expires this many days after it is given (None: never)."""
 
 
 @dataclass(frozen=True)
@@ -36,6 +42,8 @@ class Tier:
     min_spend: Decimal
     multiplier: Decimal = Decimal(1)
     free_shipping_monthly: bool = False
+    cashback_percent: Decimal = Decimal(0)
+    """This share of each paid order's earning amount back as store credit (Shopify only), 0-20."""
 
 
 @dataclass(frozen=True)
@@ -117,8 +125,21 @@ class ProgrammeSettings:
         )
 
     def to_dict(self) -> dict[str, Any]:
-        """The stored (JSON) form."""
-        return _plain(asdict(self))
+        """The stored (JSON) form; store credit's fields only where they are used."""
+        stored = _plain(asdict(self))
+        if stored["redemption"].get("reward") == "discount_code":
+            del stored["redemption"]["reward"]
+        for tier in stored["tiers"]:
+            if Decimal(tier.get("cashback_percent", "0")) == 0:
+                tier.pop("cashback_percent", None)
+        return stored
+
+    def store_credit_fields(self) -> list[str]:
+        """The settings that give store credit (for a platform that has none, each is refused by name)."""
+        named = ["redemption.reward"] if self.redemption.reward == STORE_CREDIT else []
+        named += [f"tiers[{n}].cashback_percent" for n, t in enumerate(self.tiers, start=1) if t.cashback_percent]
+        named += [f"gifts[{n}].kind" for n, g in enumerate(self.gifts, start=1) if g.kind == STORE_CREDIT]
+        return named
 
     def updated(self, changes: dict[str, Any]) -> ProgrammeSettings:
         """These settings with ``changes`` applied (whole values replaced), validated."""
@@ -162,6 +183,10 @@ def _redemption(raw: Any) -> Redemption:
         points_per_unit=integer(raw, "points_per_unit", d.points_per_unit, low=1, high=1_000_000, where="redemption."),
         minimum_points=integer(raw, "minimum_points", d.minimum_points, low=1, high=10_000_000, where="redemption."),
         step_points=integer(raw, "step_points", d.step_points, low=1, high=10_000_000, where="redemption."),
+        reward=choice(raw, "reward", REWARDS, d.reward, where="redemption."),
+        credit_days=None
+        if raw.get("credit_days") in (None, "", "off")
+        else integer(raw, "credit_days", None, low=1, high=3650, where="redemption."),
     )
     if redemption.minimum_points % redemption.step_points:
         raise SettingsError("redemption.minimum_points must be a multiple of redemption.step_points")
@@ -188,6 +213,9 @@ def _tiers(raw: Any) -> tuple[Tier, ...]:
                 min_spend=decimal(item, "min_spend", None, low=Decimal(0), high=Decimal("1e12"), where=where),
                 multiplier=decimal(item, "multiplier", Decimal(1), low=Decimal(1), high=Decimal(10), where=where),
                 free_shipping_monthly=boolean(item, "free_shipping_monthly", False, where=where),
+                cashback_percent=decimal(
+                    item, "cashback_percent", Decimal(0), low=Decimal(0), high=Decimal(20), where=where, places=2
+                ),
             )
         )
     names = [t.name.lower() for t in tiers]
@@ -213,7 +241,7 @@ def _gifts(raw: Any) -> tuple[GiftRule, ...]:
         rule, kind = item.get("rule"), item.get("kind", "fixed_amount")
         if rule not in GIFT_RULES:
             raise SettingsError(f"{where}rule must be one of {', '.join(GIFT_RULES)}, got {rule!r}")
-        kinds = (*DISCOUNT_KINDS, "points") if rule == "birthday" else DISCOUNT_KINDS
+        kinds = (*DISCOUNT_KINDS, STORE_CREDIT, "points") if rule == "birthday" else (*DISCOUNT_KINDS, STORE_CREDIT)
         if kind not in kinds:
             raise SettingsError(f"{where}kind must be one of {', '.join(kinds)}, got {kind!r}")
         high = Decimal(100) if kind == "percentage" else Decimal(1_000_000) if kind == "points" else Decimal(100_000)

@@ -30,3 +30,19 @@ def points_to_reverse(earned: int, merchandise_amount: Decimal, refunded: Decima
         return earned
     share = (Decimal(earned) * refunded / merchandise_amount).to_integral_value(rounding=ROUND_FLOOR)
     return min(earned, int(share))
+
+
+def cashback(basis: Decimal, percent: Decimal) -> Decimal:
+    """A tier's cashback on an order's earning amount: ``percent`` of it, rounded down to the cent."""
+    if basis <= 0 or percent <= 0:
+        return Decimal(0)
+    return (basis * percent / 100).quantize(Decimal("0.01"), rounding=ROUND_FLOOR)
+
+
+def cashback_kept(credited: Decimal, merchandise_amount: Decimal, refunded: Decimal, ended: bool) -> Decimal:
+    """What of an order's cashback ``credited`` still stands after its refunds: in proportion to the merchandise
+    kept, rounded down to the cent (so what is taken back is never short); none once the order has ended."""
+    if ended or credited <= 0 or merchandise_amount <= 0 or refunded >= merchandise_amount:
+        return Decimal(0)
+    kept = credited * (merchandise_amount - max(refunded, Decimal(0))) / merchandise_amount
+    return kept.quantize(Decimal("0.01"), rounding=ROUND_FLOOR)

@@ -24,7 +24,7 @@ from connector.db.tables import CustomerRecord, Shop, utcnow
 from connector.model import Customer, StoreEvent
 from connector.outbox import pushes
 from connector.programme import ProgrammeSettings, programme_of
-from connector.settle import gifts, members, orders, tiers, tracking
+from connector.settle import cashback, gifts, members, orders, tiers, tracking
 from connector.settle.after_delivery import surveys
 from connector.settle.growth import referrals
 
@@ -135,6 +135,7 @@ def _settle_round(session: Session, shop: Shop, programme: ProgrammeSettings, it
     for row in rows.values():
         changed.update(referrals.on_order(session, shop, row))
         changed.update(surveys.on_order(session, shop, row))
+        asked += cashback.on_order(session, shop, programme, row, tier_of.get(row.customer_id or 0))
     for event in (item.event for item in items):
         for account in event.customers:
             record = people.get(account.key)

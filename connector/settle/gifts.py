@@ -16,8 +16,9 @@ from sqlalchemy.orm import Session
 from connector.db.columns import month_day
 from connector.db.order_rows import OrderRow
 from connector.db.tables import CustomerRecord, OrderRecord, Shop, utcnow
-from connector.outbox import pushes
+from connector.outbox import pushes, store_credit
 from connector.programme import GiftRule, programme_of
+from connector.programme.settings import STORE_CREDIT
 from connector.settle import ledger
 
 ORDER_RULES = ("first_order", "every_nth_order", "order_over", "random_over")
@@ -51,6 +52,19 @@ def _give(
 ) -> int | None:
     if not customer.platform_id and not customer.email:
         return None
+    if rule.kind == STORE_CREDIT:  # a guest has no store credit account, and no gift of it
+        return store_credit.request(
+            session,
+            shop,
+            customer,
+            direction=store_credit.CREDIT,
+            reason="gift",
+            key=reason,
+            amount=rule.value,
+            currency=store_credit.currency_of(shop) or "",
+            order_id=order_id,
+            expires_at=utcnow() + timedelta(days=rule.days),
+        ).push_id
     push_id, _ = pushes.issue_discount_code(
         session,
         shop,

@@ -18,15 +18,18 @@ from sqlalchemy.orm import Session
 from connector.db.storage import Storage
 from connector.db.tables import CustomerRecord, Shop, utcnow
 from connector.inputs import InputError, whole_number
-from connector.outbox import pushes
+from connector.outbox import pushes, senders, store_credit
 from connector.outbox import requests as outbox
 from connector.programme import programme_of
 from connector.settle import ledger
 from connector.settle.ledger import MAX_POINTS_PER_ENTRY
 
 CODE_DAYS = 90
+DISCOUNT_CODE = "discount_code"
+STORE_CREDIT = "store_credit"
 REDEEM_RULE = "points_for_code"
 RETURN_RULE = "code_refused_points_returned"
+CREDIT_REFUSED_RULE = "store_credit_refused"
 
 
 class RedemptionError(ValueError):
@@ -35,14 +38,19 @@ class RedemptionError(ValueError):
 
 @dataclass(frozen=True)
 class Redeemed:
-    """A redemption's outcome: the code (on its way to the store), what it cost and is worth."""
+    """A redemption's outcome: the code or store credit (on its way to the store), what it cost and is worth."""
 
-    code: str
+    code: str | None
     points: int
     value: Decimal
     balance: int
     repeated: bool
     pushes: list[tuple[int, int]]
+    reward: str = DISCOUNT_CODE
+    """``discount_code`` or ``store_credit``."""
+    currency: str | None = None
+    fallback: bool = False
+    """Store credit was asked for but the shop can't give it yet (a scope to re-approve): a code instead."""
 
 
 def redeem(storage: Storage, shop_id: int, customer_id: int, points: Any, key: str | None = None) -> Redeemed:
@@ -62,9 +70,14 @@ def redeem(storage: Storage, shop_id: int, customer_id: int, points: Any, key: s
         rules = programme_of(shop).redemption
         reason = f"redeem:{customer.id}:{key or uuid.uuid4().hex}"
         value = (Decimal(points) / rules.points_per_unit).quantize(Decimal("0.01"))
+        wants_credit = rules.reward == STORE_CREDIT
+        credit = wants_credit and bool(customer.platform_id) and store_credit.ready(shop)
+        currency = store_credit.currency_of(shop)
         if ledger.has_entry(session, shop.id, reason):
+            if store_credit.asked(session, shop.id, reason):
+                return Redeemed(None, points, value, customer.points, True, [], STORE_CREDIT, currency)
             code = pushes.derive_code(shop.code_secret or "", reason)
-            return Redeemed(code, points, value, customer.points, repeated=True, pushes=[])
+            return Redeemed(code, points, value, customer.points, repeated=True, pushes=[], currency=currency)
         if points < rules.minimum_points or points % rules.step_points:
             raise RedemptionError(f"redeem at least {rules.minimum_points} points, in steps of {rules.step_points}")
         if customer.points < points:
@@ -84,24 +97,51 @@ def redeem(storage: Storage, shop_id: int, customer_id: int, points: Any, key: s
                 amount=value,
             ),
         )
-        push_id, code = pushes.issue_discount_code(
-            session,
-            shop,
-            customer,
-            kind="fixed_amount",
-            value=value,
-            ends_at=utcnow() + timedelta(days=CODE_DAYS),
-            reason_key=reason,
-            title=f"{points} points",
-            redemption={"customer": customer.id, "points": points},
-        )
+        code: str | None = None
+        if credit:
+            push_id = store_credit.request(
+                session,
+                shop,
+                customer,
+                direction=store_credit.CREDIT,
+                reason="redemption",
+                key=reason,
+                amount=value,
+                currency=currency or "",
+                points=points,
+                expires_at=utcnow() + timedelta(days=rules.credit_days) if rules.credit_days else None,
+            ).push_id
+        else:
+            push_id, code = pushes.issue_discount_code(
+                session,
+                shop,
+                customer,
+                kind="fixed_amount",
+                value=value,
+                ends_at=utcnow() + timedelta(days=CODE_DAYS),
+                reason_key=reason,
+                title=f"{points} points",
+                redemption={"customer": customer.id, "points": points},
+            )
         session.refresh(customer)
         requested = [p for p in (push_id, pushes.request_customer_sync(session, shop, customer)) if p]
-        return Redeemed(code, points, value, customer.points, repeated=False, pushes=[(p, shop.id) for p in requested])
+        return Redeemed(
+            code,
+            points,
+            value,
+            customer.points,
+            repeated=False,
+            pushes=[(p, shop.id) for p in requested],
+            reward=STORE_CREDIT if credit else DISCOUNT_CODE,
+            currency=currency,
+            fallback=wants_credit and not credit,
+        )
 
 
-def return_points(session: Session, shop_id: int, reason_key: str, redemption: dict[str, Any]) -> bool:
-    """Give back the points of a redemption whose code the store refused for good (once)."""
+def return_points(
+    session: Session, shop_id: int, reason_key: str, redemption: dict[str, Any], rule: str = RETURN_RULE
+) -> bool:
+    """Give back the points of a redemption whose code or store credit the store refused for good (once)."""
     return ledger.append(
         session,
         shop_id,
@@ -112,7 +152,7 @@ def return_points(session: Session, shop_id: int, reason_key: str, redemption: d
             points=int(redemption["points"]),
             source_type="redemption",
             source_id=reason_key,
-            rule=RETURN_RULE,
+            rule=rule,
         ),
     )
 
@@ -124,6 +164,24 @@ def undo(claimed: outbox.Claimed) -> outbox.FollowUp:
         redemption = claimed.payload.get("redemption")
         if claimed.kind == pushes.DISCOUNT_CODE and redemption:
             return_points(session, claimed.shop.shop_id, claimed.payload["reason"], redemption)
+        if claimed.kind in (store_credit.CREDIT, store_credit.DEBIT):
+            store_credit.refused(session, claimed)
+        if claimed.kind == store_credit.CREDIT and redemption:
+            customer_id = int(redemption["customer"])
+            key = claimed.payload["reason"]
+            if return_points(session, claimed.shop.shop_id, key, redemption, CREDIT_REFUSED_RULE):
+                letter = senders.written_later(
+                    senders.STORE_CREDIT_REFUSED, customer_id, points=int(redemption["points"])
+                )
+                pushed = outbox.request(
+                    session,
+                    claimed.shop.shop_id,
+                    pushes.EMAIL,
+                    f"refused-email:{key}",
+                    f"customer:{customer_id}",
+                    letter,
+                )
+                return [p for p in (pushed,) if p]
         return []
 
     return give_back

@@ -16,7 +16,7 @@ from connector.db.tables import DataExport, LedgerEntry, Push, Shop
 from connector.inputs import InputError, whole_number
 from connector.ops import carriers, shops
 from connector.ops import insights as metrics
-from connector.outbox import pushes
+from connector.outbox import pushes, store_credit
 from connector.programme import SettingsError, programme_of
 from connector.settle import ledger
 from connector.settle.growth import referrals
@@ -70,6 +70,7 @@ def customer(shop_id: int, ident: str) -> ResponseReturnValue:
             points=record.points,
             tier=record.tier,
             entries=[entry_json(entry) for entry in entries],
+            store_credit=store_credit.summary(session, shop_id, record.id),
         )
 
 

@@ -23,7 +23,7 @@ from connector.db.tables import CustomerRecord, Shop, utcnow
 from connector.ops.rewards import sign_in
 from connector.ops.rewards.view import Member, member_view, programme_view
 from connector.outbox import pushes
-from connector.outbox.letters import number_words
+from connector.outbox.letters import money_words, number_words
 from connector.programme import programme_of
 from connector.settle import gifts, redemption
 from connector.settle.growth import referrals
@@ -126,16 +126,23 @@ def read_member(shop: Shop, customer_id: int, lang: str) -> Member | None:
     return member
 
 
-def redeem_for(shop: Shop, customer_id: int) -> tuple[str | None, str | None]:
-    """Redeem the form's points: (the code, None) or (None, the words key of what went wrong)."""
+def redeem_for(shop: Shop, customer_id: int, lang: str) -> tuple[dict[str, Any], str | None]:
+    """Redeem the form's points: (what the page shows of it, None) or ({}, the words key of what went wrong).
+    A code is shown with its Copy button; store credit is said in words."""
     try:
         done = redemption.redeem(
             runtime().storage, shop.id, customer_id, request.form.get("points"), request.form.get("key") or None
         )
     except (redemption.RedemptionError, LookupError):
-        return None, "redeem_failed"
+        return {}, "redeem_failed"
     pushes.dispatch(runtime().storage, runtime().queue, done.pushes)
-    return done.code, None
+    w = WORDS[lang]
+    if done.reward == redemption.STORE_CREDIT:
+        return {"notice": w["credit_added"].format(amount=money_words(done.value, done.currency, lang))}, None
+    shown: dict[str, Any] = {"shown_code": done.code}
+    if done.fallback:
+        shown["notice"] = w["credit_fallback"]
+    return shown, None
 
 
 def birthday_for(customer_id: int) -> str:
@@ -328,10 +335,10 @@ def redeem(shop_id: int) -> ResponseReturnValue:
     if not isinstance(found, tuple) or not isinstance(found[0], Shop):
         return found
     shop, lang, visitor = found
-    code, failed = redeem_for(shop, visitor.customer_id)
+    shown, failed = redeem_for(shop, visitor.customer_id, lang)
     if failed:
         return _page(shop, lang, visitor, 400, error=WORDS[lang][failed])
-    return _page(shop, lang, visitor, 201, shown_code=code)
+    return _page(shop, lang, visitor, 201, **shown)
 
 
 @bp.post("/rewards/<shop_id>/birthday")

@@ -129,10 +129,10 @@ def proxy_redeem_form() -> ResponseReturnValue:
     shop, customer_key, customer, lang = found
     if customer is None:
         return _answer(shop, customer_key, None, 400, error=WORDS[lang]["redeem_failed"])
-    code, failed = redeem_for(shop, customer.id)
+    shown, failed = redeem_for(shop, customer.id, lang)
     if failed:
         return _answer(shop, customer_key, customer, 400, error=WORDS[lang][failed])
-    return _answer(shop, customer_key, customer, 201, shown_code=code)
+    return _answer(shop, customer_key, customer, 201, **shown)
 
 
 @bp.post("/proxy/rewards/birthday")

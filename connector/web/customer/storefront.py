@@ -79,9 +79,12 @@ def _redeem(shop_id: int, customer: CustomerRecord | None) -> ResponseReturnValu
     except LookupError as exc:
         return problem(404, str(exc))
     pushes.dispatch(runtime().storage, runtime().queue, done.pushes)
-    return jsonify(
-        code=done.code, points=done.points, value=str(done.value), balance=done.balance, repeated=done.repeated
-    ), 200 if done.repeated else 201
+    if done.reward == redemption.STORE_CREDIT:
+        answer = {"reward": done.reward, "amount": str(done.value), "currency": done.currency}
+    else:
+        answer = {"reward": done.reward, "code": done.code, "value": str(done.value), "fallback": done.fallback}
+    answer |= {"points": done.points, "balance": done.balance, "repeated": done.repeated}
+    return jsonify(answer), 200 if done.repeated else 201
 
 
 def _proxy_member() -> tuple[Shop, CustomerRecord | None] | ResponseReturnValue:

@@ -1,0 +1,246 @@
+"""Shopify store credit as a reward, with real Shopify payloads and answers shaped as Shopify documents them:
+points redeemed for credit exactly once, tier cashback on paid orders taken back by refunds and
+cancellations (never beyond what the account holds), a permanent refusal giving the points back once, and
+WooCommerce (no store credit) refused by name with nothing saved."""
+
+from __future__ import annotations
+
+import json
+import threading
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+import pytest
+import requests
+import responses
+from flask.testing import FlaskClient
+from graphql import build_schema, parse, validate
+from graphql.execution.values import get_variable_values
+from graphql.language import OperationDefinitionNode
+from redis import Redis
+from sqlalchemy import select
+
+from connector.config import Config
+from connector.db.storage import Storage
+from connector.db.store_credit import StoreCreditMovement
+from connector.db.tables import LedgerEntry, Shop
+from connector.ops.shops import change_settings
+from connector.outbox import mail
+from tests.support import AUTH, SHOPIFY_SCHEMA, drain, paid_shopify_order, post_shopify, shopify_refund
+
+RECENT = (datetime.now(UTC) - timedelta(days=3)).isoformat()
+GRAPHQL = "https://sadakat-test.myshopify.com/admin/api/2026-01/graphql.json"
+JOHN = "115310627314723954"
+SCHEMA = build_schema(SHOPIFY_SCHEMA.read_text(), assume_valid=True)
+PROGRAMME = {
+    "currency": "USD",
+    "earn_rate": "3",
+    "redemption": {"reward": "store_credit", "credit_days": 365, "points_per_unit": 100, "minimum_points": 500},
+    "tiers": [{"name": "Gold", "min_spend": "100", "cashback_percent": "2"}],
+}
+
+
+class FakeShopifyCredit:
+    """Shopify's Admin API for store credit, as documented: each mutation answers its payload with
+    ``storeCreditAccountTransaction`` and ``userErrors``; the account's balance moves; an ``@idempotent``
+    key seen before moves nothing again. Every request is checked against the 2026-01 schema."""
+
+    def __init__(self) -> None:
+        self.balance = Decimal(0)
+        self.keys: dict[str, str] = {}
+        self.refuse: dict[str, Any] | None = None
+        self.lock = threading.Lock()
+        self.moves: list[tuple[str, Decimal]] = []
+
+    def __call__(self, request: Any) -> tuple[int, dict[str, str], str]:
+        body = json.loads(request.body)
+        document = parse(body["query"])
+        assert validate(SCHEMA, document) == []
+        operation = next(d for d in document.definitions if isinstance(d, OperationDefinitionNode))
+        coerced = get_variable_values(SCHEMA, operation.variable_definitions or [], body["variables"])
+        assert not isinstance(coerced, list), [str(e) for e in coerced]
+        variables = body["variables"]
+        name = operation.name.value if operation.name else ""
+        with self.lock:
+            if name == "CustomerStoreCredit":
+                nodes = [{"id": "gid://shopify/StoreCreditAccount/1",
+                          "balance": {"amount": str(self.balance), "currencyCode": "USD"}}]  # fmt: skip
+                data = {"customer": {"id": variables["id"], "storeCreditAccounts": {"nodes": nodes}}}
+                return 200, {}, json.dumps({"data": data})
+            field = "storeCreditAccountCredit" if name == "StoreCreditAccountCredit" else "storeCreditAccountDebit"
+            if self.refuse is not None:
+                return 200, {}, json.dumps({"data": {field: {"storeCreditAccountTransaction": None,
+                                                             "userErrors": [self.refuse]}}})  # fmt: skip
+            key = variables["key"]
+            if key not in self.keys:
+                money = variables["creditInput"]["creditAmount"] if "creditInput" in variables else None
+                money = money or variables["debitInput"]["debitAmount"]
+                amount = Decimal(money["amount"])
+                assert money["currencyCode"] == "USD"
+                self.balance += amount if field == "storeCreditAccountCredit" else -amount
+                self.keys[key] = f"gid://shopify/StoreCreditAccountTransaction/{len(self.keys) + 1}"
+                self.moves.append((field, amount))
+            transaction = {
+                "id": self.keys[key],
+                "amount": {"amount": "0", "currencyCode": "USD"},
+                "account": {"id": "gid://shopify/StoreCreditAccount/1",
+                            "balance": {"amount": str(self.balance), "currencyCode": "USD"}},
+            }  # fmt: skip
+            return 200, {}, json.dumps({"data": {field: {"storeCreditAccountTransaction": transaction,
+                                                         "userErrors": []}}})  # fmt: skip
+
+
+@pytest.fixture
+def shopify(offline_shopify_shop: Shop) -> FakeShopifyCredit:
+    fake = FakeShopifyCredit()
+    responses.add_callback(responses.POST, GRAPHQL, callback=fake)
+    return fake
+
+
+@pytest.fixture
+def member(client: FlaskClient, offline_shopify_shop: Shop, storage: Storage, redis: Redis) -> Shop:
+    """John, a Shopify customer with an order paid (points to redeem) on a store-credit programme."""
+    change_settings(storage, offline_shopify_shop.id, PROGRAMME)
+    post_shopify(
+        client,
+        offline_shopify_shop,
+        "orders/paid",
+        paid_shopify_order(id=1001, name="#1001", created_at=RECENT, test=False),
+    )
+    drain(redis)
+    return offline_shopify_shop
+
+
+def redeem(client: FlaskClient, shop: Shop, points: int, key: str) -> Any:
+    headers = {"Authorization": f"Bearer {shop.customer_api_key}"}
+    return client.post(f"/api/shops/{shop.id}/customers/{JOHN}/redeem", json={"points": points, "key": key},
+                       headers=headers)  # fmt: skip
+
+
+def balance(client: FlaskClient, shop: Shop) -> int:
+    return int(client.get(f"/admin/api/shops/{shop.id}/customers/{JOHN}", headers=AUTH).get_json()["points"])
+
+
+def test_redeeming_points_credits_the_customers_store_credit_once(
+    client: FlaskClient, member: Shop, shopify: FakeShopifyCredit, redis: Redis, config: Config
+) -> None:
+    before = balance(client, member)
+    first = redeem(client, member, 500, "k1")
+    assert first.status_code == 201
+    body = first.get_json()
+    assert {k: body[k] for k in ("reward", "amount", "currency", "points")} == {
+        "reward": "store_credit", "amount": "5.00", "currency": "USD", "points": 500}  # fmt: skip
+    again = redeem(client, member, 500, "k1")
+    assert again.status_code == 200 and again.get_json()["amount"] == "5.00"
+    drain(redis)
+    drain(redis)
+    assert shopify.moves == [("storeCreditAccountCredit", Decimal("5.00"))]
+    assert balance(client, member) == before - 500
+    [letter] = [m for m in mail.kept_messages(config, limit=50) if "store credit" in m.subject]
+    assert letter.subject == "5.00 USD added to your store credit at sadakat-test.myshopify.com"
+
+
+def test_twenty_redeems_at_once_never_spend_more_than_the_balance(
+    server_url: str, member: Shop, shopify: FakeShopifyCredit, client: FlaskClient, redis: Redis
+) -> None:
+    start = balance(client, member)
+    answers: list[int] = []
+
+    def one(n: int) -> None:
+        answer = requests.post(
+            f"{server_url}/api/shops/{member.id}/customers/{JOHN}/redeem",
+            json={"points": 500, "key": f"parallel-{n}"},
+            headers={"Authorization": f"Bearer {member.customer_api_key}"},
+            timeout=30,
+        )
+        answers.append(answer.status_code)
+
+    threads = [threading.Thread(target=one, args=(n,)) for n in range(20)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    drain(redis)
+    granted = answers.count(201)
+    assert granted == start // 500 and set(answers) <= {201, 400}
+    assert balance(client, member) == start - 500 * granted >= 0
+    assert [amount for _, amount in shopify.moves] == [Decimal("5.00")] * granted
+
+
+def test_a_permanent_refusal_gives_the_points_back_once_and_tells_the_customer(
+    client: FlaskClient, member: Shop, shopify: FakeShopifyCredit, redis: Redis, storage: Storage, config: Config
+) -> None:
+    before = balance(client, member)
+    shopify.refuse = {"field": ["id"], "code": "OWNER_NOT_FOUND", "message": "Owner does not exist"}
+    assert redeem(client, member, 500, "gone").status_code == 201
+    drain(redis)
+    drain(redis)
+    assert balance(client, member) == before
+    with storage.session() as session:
+        rules = session.scalars(select(LedgerEntry.rule).where(LedgerEntry.kind == "adjustment")).all()
+        status = session.scalar(select(StoreCreditMovement.status))
+    assert rules == ["store_credit_refused"] and status == "refused"
+    assert any("points are back" in m.subject for m in mail.kept_messages(config, limit=50))
+
+
+def test_gold_cashback_on_a_paid_order_half_refund_then_cancel_takes_back_only_what_stands(
+    client: FlaskClient, member: Shop, shopify: FakeShopifyCredit, redis: Redis, storage: Storage
+) -> None:
+    shop = member  # John is Gold after his first order (404.95 USD)
+    assert client.get(f"/admin/api/shops/{shop.id}/customers/{JOHN}", headers=AUTH).get_json()["tier"] == "Gold"
+    order = paid_shopify_order(id=2002, name="#2002", created_at=RECENT, test=False)
+    post_shopify(client, shop, "orders/paid", order)
+    post_shopify(client, shop, "orders/paid", order)  # delivered twice
+    drain(redis)
+    drain(redis)
+    with storage.session() as session:
+        [credit] = session.scalars(select(StoreCreditMovement)).all()
+    basis = credit.amount
+    assert credit.reason == "cashback" and credit.status == "done" and basis > 0
+    half = str((Decimal(order["line_items"][0]["price"]) / 2).quantize(Decimal("0.01")))
+    post_shopify(client, shop, "refunds/create", shopify_refund(order, 7001, half))
+    drain(redis)
+    drain(redis)
+    post_shopify(client, shop, "orders/cancelled", order | {"cancelled_at": "2026-11-03T10:00:00-05:00"})
+    drain(redis)
+    drain(redis)
+    with storage.session() as session:
+        movements = session.scalars(select(StoreCreditMovement).order_by(StoreCreditMovement.id)).all()
+    debits = [m.moved for m in movements if m.direction == "debit"]
+    assert len(debits) == 2 and sum(debits, Decimal(0)) == basis and shopify.balance == 0
+
+
+def test_a_debit_larger_than_the_account_is_capped_and_the_shortfall_recorded(
+    client: FlaskClient, member: Shop, shopify: FakeShopifyCredit, redis: Redis, storage: Storage
+) -> None:
+    shop = member
+    order = paid_shopify_order(id=3003, name="#3003", created_at=RECENT, test=False)
+    post_shopify(client, shop, "orders/paid", order)
+    drain(redis)
+    drain(redis)
+    shopify.balance = Decimal("0.10")  # the customer spent most of it at checkout meanwhile
+    post_shopify(client, shop, "orders/cancelled", order | {"cancelled_at": "2026-11-03T10:00:00-05:00"})
+    drain(redis)
+    drain(redis)
+    with storage.session() as session:
+        [debit] = session.scalars(select(StoreCreditMovement).where(StoreCreditMovement.direction == "debit")).all()
+    assert debit.moved == Decimal("0.10") and debit.shortfall == debit.amount - Decimal("0.10")
+    assert shopify.balance == 0
+    view = client.get(f"/admin/api/shops/{shop.id}/customers/{JOHN}", headers=AUTH).get_json()
+    assert view["store_credit"]["shortfall"] == str(debit.shortfall)
+
+
+def test_a_woocommerce_shop_is_refused_store_credit_by_name_and_nothing_is_saved(
+    client: FlaskClient, woo_shop: Shop, storage: Storage
+) -> None:
+    before = client.get(f"/admin/api/shops/{woo_shop.id}/settings", headers=AUTH).get_json()
+    for changes, field in [
+        ({"redemption": {"reward": "store_credit"}}, "redemption.reward"),
+        ({"tiers": [{"name": "Gold", "min_spend": "10", "cashback_percent": "2"}]}, "tiers[1].cashback_percent"),
+        ({"gifts": [{"rule": "birthday", "kind": "store_credit", "value": "5"}]}, "gifts[1].kind"),
+    ]:
+        answer = client.put(f"/admin/api/shops/{woo_shop.id}/settings", json=changes, headers=AUTH)
+        assert answer.status_code == 400
+        assert answer.get_json()["error"] == f"{field}: WooCommerce has no store credit: use discount codes"
+    assert client.get(f"/admin/api/shops/{woo_shop.id}/settings", headers=AUTH).get_json() == before
