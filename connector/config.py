@@ -11,7 +11,8 @@ MAX_WEBHOOK_BYTES = 1024 * 1024
 ADDRESS_FILE = "address"
 DEFAULT_SHOPIFY_SCOPES = (
     "read_orders,read_customers,write_customers,write_discounts,write_fulfillments,"
-    "write_merchant_managed_fulfillment_orders"
+    "write_merchant_managed_fulfillment_orders,write_store_credit_account_transactions,"
+    "read_store_credit_account_transactions"
 )
 
 

@@ -130,7 +130,8 @@ def pushes_list(shop_id: int, status: str | None, limit: int, offset: int, as_js
     header = f"{'PUSH':>6}  {'KIND':<14} {'STATUS':<9} {'WHAT':<24} LAST ERROR"
     lines = []
     for row in rows:
-        detail = row["code"] or row["tracking_status"] or row["target"]
+        money = f"{row['amount']} {row['currency']}" if row["amount"] else None
+        detail = row["code"] or money or row["tracking_status"] or row["target"]
         lines.append(f"{row['id']:>6}  {row['kind']:<14} {row['status']:<9} {detail:<24} {row['last_error'] or ''}")
     echo_page(header, lines, total, offset, "no pushes")
 

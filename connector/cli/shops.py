@@ -32,6 +32,11 @@ def shops() -> None:
     metavar="NAME=VALUE",
     help="A programme setting, e.g. locale=tr or sync_customers=false (repeatable).",
 )
+@click.option(
+    "--scopes",
+    metavar="LIST",
+    help="The API scopes the access token grants, comma-separated (default: all Sadakat asks for).",
+)
 def shops_add(
     platform: str,
     address: str,
@@ -41,6 +46,7 @@ def shops_add(
     webhook_secret: str | None,
     earn_rate: str | None,
     settings_pairs: tuple[str, ...],
+    scopes: str | None,
 ) -> None:
     """Register a store by hand: PLATFORM and its ADDRESS (shop domain or store URL)."""
     from connector.db.storage import storage_for
@@ -62,7 +68,9 @@ def shops_add(
     if earn_rate is not None:
         settings["earn_rate"] = earn_rate
     try:
-        shop = register_shop(storage_for(config), config, platform, address, credentials, webhook_secret, settings)
+        shop = register_shop(
+            storage_for(config), config, platform, address, credentials, webhook_secret, settings, scopes
+        )
     except ShopError as exc:
         raise click.ClickException(str(exc)) from None
     # Shown here, once: the carrier secret for carriers to sign with, the customer API key for the store's site.

@@ -16,7 +16,7 @@ from connector.db.crypto import SecretKeyError, secret_key
 from connector.db.storage import Storage, alembic_config, storage_for
 from connector.db.tables import Shop, utcnow
 from connector.ops import status
-from connector.outbox import tokens
+from connector.outbox import store_credit, tokens
 from connector.queue.connection import redis_connection
 
 OK, WARN, FAIL = "ok", "warn", "fail"
@@ -160,6 +160,11 @@ def _shops(storage: Storage, config: Config) -> list[Check]:
             (s.id, s.platform, s.domain, s.uninstalled_at is None)
             for s in session.scalars(select(Shop).order_by(Shop.id))
         ]
+        to_approve = {
+            s.id: missing
+            for s in session.scalars(select(Shop).where(Shop.uninstalled_at.is_(None)))
+            if (missing := store_credit.missing_scopes(s))
+        }
     if not shops:
         return [Check("shops", WARN, "no shops registered", "install the app on a store, or `sadakat shops add`")]
     found = []
@@ -197,4 +202,14 @@ def _shops(storage: Storage, config: Config) -> list[Check]:
             )
         else:
             found.append(Check(name, OK, f"credentials work; webhooks deliver to {url}"))
+        if shop_id in to_approve:
+            found.append(
+                Check(
+                    f"{name} store credit",
+                    WARN,
+                    f"the shop has not approved {', '.join(to_approve[shop_id])}: redeeming gives discount codes "
+                    "instead of store credit, and no cashback is given",
+                    f"open {config.public_url}/shopify/install?shop={domain} to approve the new permissions",
+                )
+            )
     return found

@@ -20,6 +20,7 @@ from connector.db.storage import Storage
 from connector.db.tables import CustomerRecord, LedgerEntry, Shop, utcnow
 from connector.ops.after_delivery import nps
 from connector.ops.customers import segments as segments_rollup
+from connector.outbox import store_credit
 from connector.programme import programme_of
 from connector.rules import segments
 from connector.rules.segments import SEGMENTS
@@ -138,7 +139,7 @@ def programme_metrics(session: Session, shop: Shop, now: datetime | None = None)
         return sum(total for (k, r), total in sums.items() if k == kind and (rule is None or r == rule))
 
     issued = points("order")
-    returned = points("adjustment", "code_refused_points_returned")
+    returned = points("adjustment", "code_refused_points_returned") + points("adjustment", "store_credit_refused")
     redeemed = -points("redemption") - returned
     expired = -points("expiry")
     per_unit = programme_of(shop).redemption.points_per_unit
@@ -161,6 +162,7 @@ def programme_metrics(session: Session, shop: Shop, now: datetime | None = None)
             "liability": (Decimal(outstanding) / per_unit).quantize(CENTS),
         },
         "gift_codes": rolled.get("gift_codes", {"issued": 0, "used": 0}),
+        "store_credit": store_credit.shop_totals(session, shop.id),
         "tiers": dict(tiers),
         "segments": rolled.get("segments", dict.fromkeys(SEGMENTS, 0)),
         "nps": nps.figures(session, shop.id, now),

@@ -31,8 +31,10 @@ def register_shop(
     credentials: dict[str, str | None],
     webhook_secret: str | None,
     settings: dict[str, Any] | None = None,
+    scopes: str | None = None,
 ) -> Shop:
-    """Register a store by hand (custom-app style). Nothing is changed if anything is wrong."""
+    """Register a store by hand (custom-app style). Nothing is changed if anything is wrong. With no
+    ``scopes`` the credentials are taken to grant what Sadakat asks for."""
     try:
         adapter = get_adapter(platform)
         where = adapter.address(address)
@@ -68,6 +70,7 @@ def register_shop(
             customer_api_key=secrets.token_urlsafe(32),
             settings=programme.to_dict(),
             credentials={name: str(credentials[name]) for name in adapter.credentials},
+            scopes=",".join(s.strip() for s in scopes.split(",") if s.strip()) if scopes else None,
         )
         session.add(shop)
         session.flush()

@@ -245,3 +245,23 @@ def summary(session: Session, shop_id: int, customer_id: int) -> dict[str, Any]:
         "shortfall": str(short),
         "movements": [movement_json(m) for m in rows[:50]],
     }
+
+
+def shop_totals(session: Session, shop_id: int) -> dict[str, str]:
+    """The shop's store credit given and taken back (as the store moved them), and what couldn't be."""
+    rows = session.execute(
+        select(
+            StoreCreditMovement.direction,
+            func.sum(StoreCreditMovement.moved),
+            func.sum(StoreCreditMovement.shortfall),
+        )
+        .where(StoreCreditMovement.shop_id == shop_id, StoreCreditMovement.status == StoreCreditMovement.DONE)
+        .group_by(StoreCreditMovement.direction)
+    ).all()
+    moved = {direction: Decimal(total or 0) for direction, total, _ in rows}
+    short = sum((Decimal(s or 0) for _, _, s in rows), Decimal(0))
+    return {
+        "issued": str(moved.get(StoreCreditMovement.CREDIT, Decimal(0)).quantize(CENT)),
+        "debited": str(moved.get(StoreCreditMovement.DEBIT, Decimal(0)).quantize(CENT)),
+        "shortfall": str(short.quantize(CENT)),
+    }

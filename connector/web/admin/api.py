@@ -311,6 +311,8 @@ def push_json(push: Push) -> dict[str, Any]:
         "store_object_id": push.store_object_id,
         "code": push.payload.get("code"),
         "tracking_status": push.payload.get("status") if push.kind == pushes.TRACKING else None,
+        "amount": push.payload.get("amount") if push.kind in (store_credit.CREDIT, store_credit.DEBIT) else None,
+        "currency": push.payload.get("currency") if push.kind in (store_credit.CREDIT, store_credit.DEBIT) else None,
         "created_at": push.created_at.isoformat(),
         "updated_at": push.updated_at.isoformat(),
     }

@@ -18,7 +18,7 @@ from connector.ops import insights as metrics
 from connector.ops.after_delivery import care, nps
 from connector.ops.customers import at_a_glance
 from connector.ops.rewards import programme_words
-from connector.outbox import pushes
+from connector.outbox import pushes, store_credit
 from connector.programme import programme_of
 from connector.web.admin.auth import require_admin
 from connector.web.admin.charts import Series, bar_list, column_chart
@@ -149,6 +149,8 @@ def _render_shop(shop_id: int, code: int = 200, carrier_error: str | None = None
             carrier_error=carrier_error,
             unmatched=unmatched,
             open_care=care.open_count(session, shop.id),
+            store_credit_missing=store_credit.missing_scopes(shop),
+            store_credit_programme=bool(programme_of(shop).store_credit_fields()),
         )
     return page, code
 

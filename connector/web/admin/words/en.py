@@ -53,6 +53,10 @@ WORDS: dict[str, str] = {
     "figures_now": "Figures as of now.",
     "liability": "Outstanding points' value",
     "gift_codes": "Gift codes issued / used",
+    "store_credit_figures": "Store credit given / taken back",
+    "store_credit_approve": "This shop hasn't approved Sadakat's new permissions ({scopes}), so redeeming gives "
+    "discount codes instead of store credit and no cashback is given. Open the app from Shopify's admin to "
+    "approve them.",
     "chart_events": "Events per hour, last 48 h",
     "chart_points": "Points issued vs redeemed per day, last 30 days",
     "chart_tiers": "Members by tier",

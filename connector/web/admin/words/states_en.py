@@ -12,6 +12,8 @@ WORDS: dict[str, str] = {
     "status_done": "done",
     "status_cancelled": "cancelled",
     "kind_discount_code": "discount code",
+    "kind_store_credit": "store credit",
+    "kind_store_credit_debit": "store credit taken back",
     "kind_tracking": "tracking news to the store",
     "kind_customer_sync": "points and tier to the store",
     "kind_register_webhooks": "webhooks set up",

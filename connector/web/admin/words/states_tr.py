@@ -12,6 +12,8 @@ WORDS: dict[str, str] = {
     "status_done": "tamam",
     "status_cancelled": "iptal edildi",
     "kind_discount_code": "indirim kodu",
+    "kind_store_credit": "mağaza kredisi",
+    "kind_store_credit_debit": "geri alınan mağaza kredisi",
     "kind_tracking": "mağazaya kargo haberi",
     "kind_customer_sync": "mağazaya puan ve seviye",
     "kind_register_webhooks": "webhook kurulumu",

@@ -53,6 +53,10 @@ WORDS: dict[str, str] = {
     "figures_now": "Rakamlar şu an itibarıyla.",
     "liability": "Bekleyen puanların değeri",
     "gift_codes": "Hediye kodları verilen / kullanılan",
+    "store_credit_figures": "Mağaza kredisi verilen / geri alınan",
+    "store_credit_approve": "Bu mağaza Sadakat'ın yeni izinlerini ({scopes}) henüz onaylamadı; bu yüzden puanlar "
+    "mağaza kredisi yerine indirim koduna dönüşüyor ve nakit iadesi verilmiyor. Onaylamak için uygulamayı "
+    "Shopify yönetim panelinden açın.",
     "chart_events": "Saatlik olaylar, son 48 sa",
     "chart_points": "Günlük verilen ve kullanılan puan, son 30 gün",
     "chart_tiers": "Seviyelere göre üyeler",
