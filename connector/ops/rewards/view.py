@@ -14,6 +14,7 @@ from connector.db.referrals import ReferralClaim, ReferralLink
 from connector.db.tables import CustomerRecord, IssuedCode, OrderRecord, Shop, utcnow
 from connector.ops import history
 from connector.ops.rewards import programme_words as words
+from connector.outbox import store_credit
 from connector.outbox.letters import day_words, money_words
 from connector.programme import ProgrammeSettings, programme_of
 from connector.settle import ledger
@@ -93,6 +94,17 @@ class Member:
     birthday: str | None
     referral_code: str | None
     referrals: dict[str, int] = field(default_factory=dict)
+    credits: list[CreditLine] = field(default_factory=list)
+    """Store credit given and taken back, newest first."""
+
+
+@dataclass(frozen=True)
+class CreditLine:
+    """Store credit given (``given``) or taken back, in words."""
+
+    day: str
+    amount: str
+    given: bool
 
 
 PROGRESS = {
@@ -153,6 +165,15 @@ def member_view(session: Session, shop: Shop, customer: CustomerRecord, lang: st
         birthday=day_words(customer.birthday, lang) if customer.birthday else None,
         referral_code=_referral_code(session, shop, programme, customer),
         referrals=_referrals(session, shop, customer) if programme.referrals.enabled else {},
+        credits=[
+            CreditLine(
+                day_words(m.created_at.date(), lang),
+                money_words(m.moved if m.moved is not None else m.amount, m.currency, lang),
+                m.direction == "credit",
+            )
+            for m in store_credit.movements(session, shop.id, customer.id, limit=20)
+            if m.status != "refused" and (m.moved is None or m.moved > 0)
+        ],
     )
 
 

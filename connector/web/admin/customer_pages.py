@@ -16,7 +16,7 @@ from connector.db.customers import find_customer
 from connector.db.tables import CustomerRecord, Shop
 from connector.ops import exports
 from connector.ops.customers import adjustments, listing, profile
-from connector.outbox import pushes
+from connector.outbox import pushes, store_credit
 from connector.programme import programme_of
 from connector.rules.segments import SEGMENTS
 from connector.web.admin.auth import require_admin, who
@@ -111,6 +111,7 @@ def _page(shop: Shop, customer: CustomerRecord, status: int = 200, **values: Any
             "admin/customer.html",
             shop=shop,
             p=profile.profile(session, shop, member, t.lang),
+            credits=store_credit.movements(session, shop.id, member.id),
             key=secrets.token_urlsafe(12),
             code_kinds=CODE_KINDS,
             **values,

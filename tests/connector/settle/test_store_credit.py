@@ -5,8 +5,12 @@ WooCommerce (no store credit) refused by name with nothing saved."""
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import json
+import re
 import threading
+import time
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
@@ -244,3 +248,83 @@ def test_a_woocommerce_shop_is_refused_store_credit_by_name_and_nothing_is_saved
         assert answer.status_code == 400
         assert answer.get_json()["error"] == f"{field}: WooCommerce has no store credit: use discount codes"
     assert client.get(f"/admin/api/shops/{woo_shop.id}/settings", headers=AUTH).get_json() == before
+
+
+def signed_in(client: FlaskClient, shop: Shop) -> str:
+    """John, signed in to the hosted rewards page through the store's own signed link."""
+    now = str(int(time.time()))
+    sig = hmac.new((shop.customer_api_key or "").encode(), f"{shop.id}:{JOHN}:{now}".encode(), hashlib.sha256)
+    entered = client.get(f"/rewards/{shop.handle}", query_string={"customer": JOHN, "ts": now, "sig": sig.hexdigest()})
+    assert entered.status_code == 303
+    page = client.get(f"/rewards/{shop.handle}").get_data(as_text=True)
+    return re.search(r'name="csrf" value="([^"]+)"', page)[1]  # type: ignore[index]
+
+
+@pytest.mark.parametrize(("lang", "said"), [("en", "5.00 USD added to your store credit"),
+                                            ("tr", "Mağaza kredinize 5,00 USD eklendi")])  # fmt: skip
+def test_the_rewards_page_says_the_credit_was_added_and_lists_it(
+    client: FlaskClient, member: Shop, shopify: FakeShopifyCredit, redis: Redis, lang: str, said: str
+) -> None:
+    csrf = signed_in(client, member)
+    form = {"points": "500", "key": "page-1", "csrf": csrf, "lang": lang}
+    page = client.post(f"/rewards/{member.handle}/redeem?lang={lang}", data=form)
+    assert page.status_code == 201 and said in page.get_data(as_text=True)
+    assert 'id="new-code"' not in page.get_data(as_text=True)
+    drain(redis)
+    listed = client.get(f"/rewards/{member.handle}?lang={lang}").get_data(as_text=True)
+    assert 'id="credits"' in listed and ("5.00 USD" if lang == "en" else "5,00 USD") in listed
+
+
+def test_the_admin_sees_each_credit_and_the_shops_figures(
+    client: FlaskClient, member: Shop, shopify: FakeShopifyCredit, redis: Redis, storage: Storage
+) -> None:
+    from tests.support import login
+
+    redeem(client, member, 500, "k-admin")
+    drain(redis)
+    pushed = client.get(f"/admin/api/shops/{member.id}/pushes", headers=AUTH).get_json()["pushes"]
+    credit = next(p for p in pushed if p["kind"] == "store_credit")
+    assert (credit["amount"], credit["currency"], credit["status"]) == ("5.00", "USD", "done")
+    figures = client.get(f"/admin/api/shops/{member.id}/metrics", headers=AUTH).get_json()["store_credit"]
+    assert figures == {"issued": "5.00", "debited": "0.00", "shortfall": "0.00"}
+    assert login(client).status_code == 302
+    with storage.session() as session:
+        customer_id = session.scalar(select(StoreCreditMovement.customer_id))
+    page = client.get(f"/admin/shops/{member.id}/customers/{customer_id}").get_data(as_text=True)
+    assert 'id="store-credit"' in page and "Points redeemed" in page and "5.00" in page
+    shop_page = client.get(f"/admin/shops/{member.id}").get_data(as_text=True)
+    assert "Store credit given / taken back" in shop_page
+
+
+def test_a_shop_installed_before_the_scopes_gets_codes_until_it_approves_and_is_told(
+    client: FlaskClient, member: Shop, storage: Storage, redis: Redis
+) -> None:
+    from click.testing import CliRunner
+
+    from connector.cli import main
+
+    with storage.session() as session:
+        session.get(Shop, member.id).scopes = "read_orders,write_discounts"  # type: ignore[union-attr]
+    responses.post(GRAPHQL, json={"data": {"codeDiscountNodeByCode": None}})
+    answer = redeem(client, member, 500, "old-install").get_json()
+    assert answer["reward"] == "discount_code" and answer["fallback"] is True and answer["code"].startswith("SDK-")
+    doctor = CliRunner().invoke(main, ["doctor"]).output
+    assert "has not approved write_store_credit_account_transactions" in doctor
+
+
+def test_a_shop_added_by_hand_with_scopes_is_taken_at_its_word(
+    client: FlaskClient, storage: Storage, config: Config
+) -> None:
+    from click.testing import CliRunner
+
+    from connector.cli import main
+
+    added = CliRunner().invoke(
+        main,
+        ["shops", "add", "shopify", "other-shop.myshopify.com", "--access-token", "shpat_y", "--webhook-secret", "s",
+         "--scopes", "read_orders, write_discounts"],
+    )  # fmt: skip
+    assert added.exit_code == 0, added.output
+    with storage.session() as session:
+        shop = session.scalars(select(Shop).where(Shop.domain == "other-shop.myshopify.com")).one()
+        assert shop.scopes == "read_orders,write_discounts"
