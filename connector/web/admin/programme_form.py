@@ -20,6 +20,7 @@ NUMBERS = (
     "points_per_unit",
     "minimum_points",
     "step_points",
+    "credit_days",
     "signup_points",
     "survey_delay_days",
     "survey_points",
@@ -34,17 +35,20 @@ CHOICES = {
     "locale": ("en", "tr"),
     "return_spent_points": ("always", "never"),
     "friend_kind": ("amount", "percentage", "free_shipping"),
+    "reward": ("discount_code", "store_credit"),
 }
 TEXTS = ("colour", "currency")
-TIER_FIELDS = ("name", "min_spend", "multiplier")
+TIER_FIELDS = ("name", "min_spend", "multiplier", "cashback_percent")
 GIFT_FIELDS = ("value", "days", "every", "threshold", "chance")
-GIFT_KINDS = ("fixed_amount", "percentage", "free_shipping", "points")
+GIFT_KINDS = ("fixed_amount", "percentage", "free_shipping", "store_credit", "points")
 MAX_TIERS, MAX_GIFTS = 10, 20
 # Where a settings error's path points in the form.
 PATHS = {
     "redemption.points_per_unit": "points_per_unit",
     "redemption.minimum_points": "minimum_points",
     "redemption.step_points": "step_points",
+    "redemption.reward": "reward",
+    "redemption.credit_days": "credit_days",
     "survey.delay_days": "survey_delay_days",
     "survey.points": "survey_points",
     "referrals.friend_reward.value": "friend_value",
@@ -87,6 +91,8 @@ def from_settings(settings: dict[str, Any]) -> EditorForm:
         "points_per_unit": redemption.get("points_per_unit", ""),
         "minimum_points": redemption.get("minimum_points", ""),
         "step_points": redemption.get("step_points", ""),
+        "reward": redemption.get("reward", "discount_code"),
+        "credit_days": redemption.get("credit_days", ""),
         "signup_points": settings.get("signup_points", 0),
         "survey_enabled": survey.get("enabled", False),
         "survey_delay_days": survey.get("delay_days", ""),
@@ -104,6 +110,7 @@ def from_settings(settings: dict[str, Any]) -> EditorForm:
             "name": t.get("name", ""),
             "min_spend": t.get("min_spend", ""),
             "multiplier": t.get("multiplier", "1"),
+            "cashback_percent": t.get("cashback_percent", ""),
             "free_shipping_monthly": bool(t.get("free_shipping_monthly")),
         }
         for t in settings.get("tiers", [])
@@ -151,7 +158,9 @@ def apply_action(editor: EditorForm, action: str) -> bool:
     """Add or remove a row for the editor's buttons (``add_tier``, ``remove_gift:2``...). Returns whether
     ``action`` was one of them (else it is a save)."""
     if action == "add_tier" and len(editor.tiers) < MAX_TIERS:
-        editor.tiers.append({"name": "", "min_spend": "", "multiplier": "1", "free_shipping_monthly": False})
+        editor.tiers.append(
+            {"name": "", "min_spend": "", "multiplier": "1", "cashback_percent": "", "free_shipping_monthly": False}
+        )
     elif action == "add_gift" and len(editor.gifts) < MAX_GIFTS:
         editor.gifts.append({"rule": "first_order", "kind": "fixed_amount", "value": "", "days": "30",
                              "every": "", "threshold": "", "chance": ""})  # fmt: skip
@@ -178,7 +187,8 @@ def changes(editor: EditorForm, stored: dict[str, Any]) -> dict[str, Any]:
         "return_spent_points": v["return_spent_points"],
         "expiry_months": v["expiry_months"] or None,
         "expiry_warning_days": v["expiry_warning_days"],
-        "redemption": {name: v[name] for name in ("points_per_unit", "minimum_points", "step_points")},
+        "redemption": {name: v[name] for name in ("points_per_unit", "minimum_points", "step_points", "reward")}
+        | {"credit_days": v["credit_days"] or None},
         "signup_points": v["signup_points"] or "0",
         "survey": {
             "enabled": v["survey_enabled"],
@@ -195,13 +205,15 @@ def changes(editor: EditorForm, stored: dict[str, Any]) -> dict[str, Any]:
             "hold_days": v["hold_days"],
             "max_claims_per_address_per_week": v["max_claims"],
         },
-        "tiers": [_tier(row) for row in editor.tiers if any(row[name] for name in TIER_FIELDS if name != "multiplier")],
+        "tiers": [_tier(row) for row in editor.tiers if any(row[name] for name in ("name", "min_spend"))],
         "gifts": [_gift(row) for row in editor.gifts],
     }
 
 
 def _tier(row: dict[str, Any]) -> dict[str, Any]:
     tier = {"name": row["name"], "min_spend": row["min_spend"], "multiplier": row["multiplier"] or "1"}
+    if row.get("cashback_percent"):
+        tier["cashback_percent"] = row["cashback_percent"]
     return tier | ({"free_shipping_monthly": True} if row["free_shipping_monthly"] else {})
 
 
@@ -227,7 +239,7 @@ class FieldError:
 def field_error(error: SettingsError) -> FieldError:
     """Where ``error`` belongs in the form, and what to say (a key of the editor's words)."""
     text = str(error)
-    path = text.split(" ", 1)[0]
+    path = text.split(" ", 1)[0].rstrip(":")
     row = re.fullmatch(r"(tiers|gifts)\[(\d+)\]\.(\w+)", path)
     place = f"{row[1][:-1]}-{int(row[2]) - 1}-{row[3]}" if row else PATHS.get(path, path.rsplit(".", 1)[-1])
     if found := re.search(r"must be between (\S+) and (\S+),", text):
@@ -242,6 +254,8 @@ def field_error(error: SettingsError) -> FieldError:
         ("colour must be", "err_colour"),
         ("currency must be", "err_currency"),
         ("must be one of", "err_choice"),
+        ("has no store credit", "err_no_store_credit"),
+        ("at most 2 decimals", "err_two_decimals"),
     ):
         if pattern in text:
             return FieldError(place, key, {})

@@ -144,3 +144,26 @@ def test_the_editor_needs_the_csrf_token(admin: FlaskClient, woo_shop: Shop) -> 
     del form["csrf_token"]
     assert admin.post(f"/admin/shops/{woo_shop.id}/programme", data=form | {"action": "save"}).status_code == 403
     assert form_csrf(text(admin.get("/admin/")))
+
+
+def test_a_shopify_merchant_switches_to_store_credit_with_cashback_and_woocommerce_is_told_why_not(
+    admin: FlaskClient, offline_shopify_shop: Shop, woo_shop: Shop
+) -> None:
+    url = f"/admin/shops/{offline_shopify_shop.id}/programme"
+    html = text(admin.get(url))
+    assert "It needs Shopify&#39;s new customer accounts" in html
+    form = form_of(html) | {"reward": "store_credit", "credit_days": "365", "action": "add_tier"}
+    with_tier = text(admin.post(url, data=form))
+    form = form_of(with_tier) | {"tier-0-name": "Gold", "tier-0-min_spend": "500", "tier-0-cashback_percent": "2",
+                                 "action": "save"}  # fmt: skip
+    saved = admin.post(url, data=form)
+    assert saved.status_code == 302
+    settings = admin.get(f"/admin/api/shops/{offline_shopify_shop.id}/settings", headers=AUTH).get_json()
+    assert settings["redemption"]["reward"] == "store_credit" and settings["redemption"]["credit_days"] == 365
+    assert settings["tiers"][0]["cashback_percent"] == "2"
+    woo_url = f"/admin/shops/{woo_shop.id}/programme"
+    refused = admin.post(woo_url, data=form_of(text(admin.get(woo_url))) | {"reward": "store_credit", "action": "save"})
+    assert refused.status_code == 400
+    assert 'id="reward-error">This shop&#39;s platform has no store credit: use discount codes.' in text(refused)
+    after = admin.get(f"/admin/api/shops/{woo_shop.id}/settings", headers=AUTH).get_json()
+    assert "reward" not in after["redemption"]
