@@ -7,12 +7,14 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
+from decimal import Decimal
 from typing import Any, Protocol
 
 import requests
 from sqlalchemy import func, select
 
 from connector.db.storage import Storage
+from connector.db.store_credit import StoreCreditMovement
 from connector.db.tables import LedgerEntry, Push, TierChange, WebhookEvent, utcnow
 
 
@@ -42,6 +44,8 @@ class Report:
     points_taken_back: int = 0
     codes: int = 0
     tier_changes: int = 0
+    credit_given: Decimal = Decimal(0)
+    credit_taken: Decimal = Decimal(0)
 
     def as_dict(self) -> dict[str, Any]:
         """For ``--json``."""
@@ -55,6 +59,8 @@ class Report:
             "points_taken_back": self.points_taken_back,
             "codes": self.codes,
             "tier_changes": self.tier_changes,
+            "store_credit_given": str(self.credit_given),
+            "store_credit_taken_back": str(self.credit_taken),
         }
 
     def refused(self) -> dict[int, int]:
@@ -71,6 +77,8 @@ class Report:
             f"and {self.sent['repeated delivery']} repeated deliveries (Sadakat counts those once).",
             f"Points earned: {self.points_earned}; taken back by refunds and cancellations: {self.points_taken_back}.",
             f"Gift codes issued: {self.codes}. Tier changes: {self.tier_changes}.",
+            f"Store credit given as cashback: {self.credit_given}; taken back by refunds and cancellations: "
+            f"{self.credit_taken}.",
         ]
         if not self.settled:
             lines.append(
@@ -145,6 +153,14 @@ def _outcome(storage: Storage, shop_id: int, since: datetime, report: Report) ->
             )
             or 0
         )
+        moved = session.execute(
+            select(StoreCreditMovement.direction, func.sum(StoreCreditMovement.amount))
+            .where(StoreCreditMovement.shop_id == shop_id, StoreCreditMovement.created_at >= since)
+            .group_by(StoreCreditMovement.direction)
+        ).all()
+        sums = {direction: Decimal(total or 0) for direction, total in moved}
+        report.credit_given = sums.get(StoreCreditMovement.CREDIT, Decimal(0))
+        report.credit_taken = sums.get(StoreCreditMovement.DEBIT, Decimal(0))
         report.tier_changes = int(
             session.scalar(select(func.count()).where(TierChange.shop_id == shop_id, TierChange.created_at >= since))
             or 0

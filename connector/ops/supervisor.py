@@ -54,7 +54,13 @@ DEMO_PROGRAMME: dict[str, Any] = {
     "tiers": [
         {"name": "Bronze", "min_spend": "0"},
         {"name": "Silver", "min_spend": "750", "multiplier": "1.25"},
-        {"name": "Gold", "min_spend": "2000", "multiplier": "1.5", "free_shipping_monthly": True},
+        {
+            "name": "Gold",
+            "min_spend": "2000",
+            "multiplier": "1.5",
+            "free_shipping_monthly": True,
+            "cashback_percent": "2",
+        },
     ],
     "gifts": [
         {"rule": "first_order", "kind": "percentage", "value": "10", "days": 30},

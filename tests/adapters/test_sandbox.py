@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from decimal import Decimal
+from typing import Any
 
 import pytest
 from click.testing import CliRunner
@@ -23,6 +24,15 @@ from connector.ops import backfill
 from connector.outbox.requests import shop_access
 from connector.settle import ledger
 from tests.support import drain, sandbox_order
+
+
+class SandboxRecordsView:
+    """What the sandbox store keeps of its store credit accounts (its own records)."""
+
+    @staticmethod
+    def bodies(shop_id: int) -> list[dict[str, Any]]:
+        return get_adapter("sandbox").store_credit.records.bodies(shop_id, "store_credit")  # type: ignore[attr-defined]
+
 
 sandbox = get_adapter("sandbox")
 
@@ -151,3 +161,27 @@ def test_a_backfill_settles_in_chunks_what_the_webhooks_would_have(
     assert balances == {"c-0": 10 + 40 + 70, "c-1": 20 + 50, "c-2": 30 + 60}
     again = run()
     assert (again["events"], again["already_known"], again["points"]) == (0, 7, 0)
+
+
+def test_the_sandbox_store_keeps_store_credit_accounts_and_simulate_shows_cashback(
+    server_url: str, sandbox_shop: Shop, storage: Storage, redis: Redis
+) -> None:
+    from connector.ops.shops import change_settings
+    from connector.ops.supervisor import DEMO_PROGRAMME
+
+    gold = [{"name": "Gold", "min_spend": "0", "cashback_percent": "2"}]  # every member Gold after a first order
+    change_settings(storage, sandbox_shop.id, DEMO_PROGRAMME | {"currency": "TRY", "tiers": gold})
+    args = ["simulate", "--shop", str(sandbox_shop.id), "--orders", "80", "--seed", "7", "--url", server_url]
+    result = CliRunner().invoke(main, [*args, "--wait", "0", "--json"])
+    assert result.exit_code == 0, result.output
+    drain(redis)
+    drain(redis)
+    drain(redis)
+    with storage.session() as session:
+        credits = [b for b in SandboxRecordsView.bodies(sandbox_shop.id) if Decimal(b["amount"]) > 0]
+        debits = [b for b in SandboxRecordsView.bodies(sandbox_shop.id) if Decimal(b["amount"]) < 0]
+        assert credits, "Gold members' orders are credited 2 % cashback in the sandbox's accounts"
+        assert set(session.scalars(select(Push.status).where(Push.kind.like("store_credit%")))) == {"done"}
+    again = CliRunner().invoke(main, [*args[:-2], "--url", server_url, "--wait", "0"])
+    assert "Store credit given as cashback:" in again.output
+    assert all(Decimal(b["amount"]) != 0 for b in credits + debits)
