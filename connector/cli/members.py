@@ -162,6 +162,7 @@ def balance(shop_id: int, customer: str) -> None:
     """A customer's points (by platform customer id or e-mail)."""
     from connector.db.customers import find_customer
     from connector.db.storage import storage_for
+    from connector.outbox import store_credit
     from connector.settle import ledger
     from connector.web.admin.api import entry_json
 
@@ -169,4 +170,8 @@ def balance(shop_id: int, customer: str) -> None:
         record = find_customer(session, shop_id, customer)
         if record is None:
             raise click.ClickException(f"no customer {customer!r} in shop {shop_id}")
-        _echo_json({"points": record.points, "entries": [entry_json(e) for e in ledger.history(session, record.id)]})
+        entries = [entry_json(e) for e in ledger.history(session, record.id)]
+        credit = store_credit.summary(session, shop_id, record.id)
+        _echo_json(
+            {"points": record.points, "entries": entries} | ({"store_credit": credit} if credit["movements"] else {})
+        )

@@ -17,14 +17,17 @@ from connector.rules import points as rules
 log = logging.getLogger(__name__)
 
 
-def on_order(session: Session, shop: Shop, programme: ProgrammeSettings, row: OrderRow, tier: str | None) -> list[int]:
-    """Ask for the order's cashback or for what its refunds take back of it. Returns the pushes asked for."""
+def on_order(
+    session: Session, shop: Shop, programme: ProgrammeSettings, row: OrderRow, tier: str | None, earned_now: bool
+) -> list[int]:
+    """Ask for the order's cashback (when its points are earned now, at the tier the member had then) or for
+    what its refunds take back of it. Returns the pushes asked for."""
     if row.customer_id is None or row.merchandise_amount is None or row.test:
         return []
     credited, debited = store_credit.credited_for_order(session, shop.id, row.order_id)
     customer = None
     asked: list[int] = []
-    if credited == 0 and row.paid and not (row.cancelled or row.fully_refunded) and row.points_earned is not None:
+    if credited == 0 and earned_now and not (row.cancelled or row.fully_refunded):
         percent = next((t.cashback_percent for t in programme.tiers if t.name == tier), None)
         if not percent:
             return []

@@ -132,10 +132,12 @@ def _settle_round(session: Session, shop: Shop, programme: ProgrammeSettings, it
     for row in settled.newly_earned:
         asked += gifts.for_paid_order(session, shop, row)
     changed |= _tiers(session, shop, programme, tier_of, asked)
+    earned_now = {row.order_id for row in settled.newly_earned}
     for row in rows.values():
         changed.update(referrals.on_order(session, shop, row))
         changed.update(surveys.on_order(session, shop, row))
-        asked += cashback.on_order(session, shop, programme, row, tier_of.get(row.customer_id or 0))
+        tier = tier_of.get(row.customer_id or 0)
+        asked += cashback.on_order(session, shop, programme, row, tier, row.order_id in earned_now)
     for event in (item.event for item in items):
         for account in event.customers:
             record = people.get(account.key)

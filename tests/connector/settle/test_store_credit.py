@@ -206,6 +206,11 @@ def test_gold_cashback_on_a_paid_order_half_refund_then_cancel_takes_back_only_w
     post_shopify(client, shop, "refunds/create", shopify_refund(order, 7001, half))
     drain(redis)
     drain(redis)
+    with storage.session() as session:
+        [first_debit] = session.scalars(select(StoreCreditMovement).where(StoreCreditMovement.direction == "debit"))
+        merchandise = Decimal(order["line_items"][0]["price"]) * order["line_items"][0]["quantity"]
+    share = Decimal(half) / Decimal(order["subtotal_price"])
+    assert abs(first_debit.moved - basis * share) <= Decimal("0.01"), (first_debit.moved, basis, merchandise)
     post_shopify(client, shop, "orders/cancelled", order | {"cancelled_at": "2026-11-03T10:00:00-05:00"})
     drain(redis)
     drain(redis)
@@ -328,3 +333,19 @@ def test_a_shop_added_by_hand_with_scopes_is_taken_at_its_word(
     with storage.session() as session:
         shop = session.scalars(select(Shop).where(Shop.domain == "other-shop.myshopify.com")).one()
         assert shop.scopes == "read_orders,write_discounts"
+
+
+def test_a_gift_of_store_credit_is_credited_once(
+    client: FlaskClient, offline_shopify_shop: Shop, shopify: FakeShopifyCredit, redis: Redis, storage: Storage
+) -> None:
+    gifts = [{"rule": "first_order", "kind": "store_credit", "value": "7.50", "days": 90}]
+    change_settings(storage, offline_shopify_shop.id, PROGRAMME | {"gifts": gifts})
+    order = paid_shopify_order(id=4004, name="#4004", created_at=RECENT, test=False)
+    post_shopify(client, offline_shopify_shop, "orders/paid", order)
+    post_shopify(client, offline_shopify_shop, "orders/paid", order)
+    drain(redis)
+    drain(redis)
+    assert shopify.moves == [("storeCreditAccountCredit", Decimal("7.50"))]
+    with storage.session() as session:
+        [gift] = session.scalars(select(StoreCreditMovement)).all()
+    assert (gift.reason, gift.status, gift.expires_at is not None) == ("gift", "done", True)
