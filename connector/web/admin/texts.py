@@ -47,6 +47,9 @@ class Text:
 
     def __call__(self, key: str, **values: object) -> str:
         template = STRINGS[self.lang].get(key) or STRINGS["en"][key]
+        if any(isinstance(value, Markup) for value in values.values()):
+            # markup among the values (a <time> from ``ago``) stays markup; the words and other values are escaped
+            return Markup(escape(template)).format(**values)
         return template.format(**values) if values else template
 
     def state(self, group: str, value: str | None) -> str:
