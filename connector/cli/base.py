@@ -28,7 +28,8 @@ def _echo_json(data: Any) -> None:
     click.echo(json.dumps(data, indent=2, default=str))
 
 
-@click.group()
+@click.group(context_settings={"max_content_width": 120})
+@click.version_option(package_name="sadakat", prog_name="sadakat", message="%(prog)s %(version)s")
 def main() -> None:
     """Sadakat: a loyalty programme for Shopify and WooCommerce stores."""
 

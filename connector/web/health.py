@@ -1,8 +1,11 @@
-"""``/healthz``: can this process reach its database and Redis, and is anyone processing the queue?"""
+"""``/healthz``: can this process reach its database and Redis, and is anyone processing the queue? And
+``/favicon.ico``, which every browser asks for."""
 
 from __future__ import annotations
 
-from flask import Blueprint, jsonify
+from pathlib import Path
+
+from flask import Blueprint, jsonify, send_from_directory
 from flask.typing import ResponseReturnValue
 from redis.exceptions import RedisError
 from sqlalchemy.exc import SQLAlchemyError
@@ -12,6 +15,14 @@ from connector.ops import status
 from connector.web.runtime import runtime
 
 bp = Blueprint("health", __name__)
+
+
+@bp.get("/favicon.ico")
+def favicon() -> ResponseReturnValue:
+    """The icon browsers ask for on every page (the same as the pages' own ``<link rel="icon">``)."""
+    response = send_from_directory(Path(__file__).with_name("static"), "favicon.svg", mimetype="image/svg+xml")
+    response.headers["Cache-Control"] = "public, max-age=86400"
+    return response
 
 
 @bp.get("/healthz")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -83,8 +84,21 @@ class Text:
         return self.number(value, 2)
 
     def percent(self, rate: Decimal | None) -> str:
-        """A 0-1 rate as a percentage with one decimal."""
-        return NO_VALUE if rate is None else self.number(rate * 100, 1) + " %"
+        """A 0-1 rate as a percentage with one decimal, as the language writes it ("57.9%", "%57,9")."""
+        if rate is None:
+            return NO_VALUE
+        number = self.number(rate * 100, 1)
+        return f"%{number}" if self.lang == "tr" else f"{number}%"
+
+    def who(self, by: str) -> str:
+        """Who made a change, as recorded ("command line", "admin pages (127.0.0.1)"), in this language."""
+        if by == "command line":
+            return self("by_command_line")
+        if by == "admin API":
+            return self("by_admin_api")
+        if found := re.fullmatch(r"admin pages \((.*)\)", by):
+            return self("by_admin_pages", address=found[1])
+        return by
 
     def ago(self, when: datetime | None, now: datetime | None = None) -> Markup:
         """A time relative to now ("5 min ago"), the exact UTC time on hover."""

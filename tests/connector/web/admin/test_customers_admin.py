@@ -219,7 +219,7 @@ def test_the_overview_shows_each_programme_at_a_glance(
         "Points redeemed this month": "0",
         "Points not yet spent": "404",
         "Outstanding points&#39; value": "4.04",
-        "Repeat purchase rate": "0.0 %",
+        "Repeat purchase rate": "0.0%",
         "Codes used / given": "0 / 1",
     }
     assert "Active members, repeat purchase and codes as of" in html

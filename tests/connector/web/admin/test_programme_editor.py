@@ -126,7 +126,7 @@ def test_saving_records_the_change_and_the_preview_reads_as_customers_will(admin
     assert "An order over 200.00: 15% off (a code valid for 30 days)" in page
     assert "Invite a friend: they get 10% off on their first order, you get 400 points." in page
     history = page[page.index('id="history"') :]
-    assert "by admin pages (127.0.0.1)" in history
+    assert "by the admin pages (127.0.0.1)" in history
     assert "Points per 1.00 spent: 1 → 2" in history and "VIP tiers: \u2013 → Gold (500)" in history
 
     admin.put(
@@ -134,7 +134,7 @@ def test_saving_records_the_change_and_the_preview_reads_as_customers_will(admin
         json={"earn_rate": "3"},
         headers=AUTH | {"X-CSRF-Token": form["csrf_token"]},
     )
-    assert "by admin API" in text(admin.get(f"/admin/shops/{woo_shop.id}/programme"))
+    assert "by the admin API" in text(admin.get(f"/admin/shops/{woo_shop.id}/programme"))
     shop_page = text(admin.get(f"/admin/shops/{woo_shop.id}"))
     assert 'id="edit-programme"' in shop_page and "Earn 3 points for every 1.00 you spend." in shop_page
 

@@ -1,0 +1,47 @@
+"""Rough edges a newcomer met in the first ten minutes: percentages as each language writes them, who made
+a change in the reader's words, a favicon on every page, and ``sadakat --version``."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from click.testing import CliRunner
+from flask.testing import FlaskClient
+
+from connector.cli import main
+from connector.db.storage import Storage
+from connector.db.tables import Shop
+from connector.ops.shops import change_settings
+from connector.web.admin.texts import Text
+from tests.support import form_csrf, login
+
+
+def test_percentages_are_written_as_each_language_writes_them() -> None:
+    assert Text("en").percent(Decimal("0.579")) == "57.9%"
+    assert Text("tr").percent(Decimal("0.579")) == "%57,9"
+
+
+def test_the_change_history_says_who_in_the_readers_words(
+    client: FlaskClient, woo_shop: Shop, storage: Storage
+) -> None:
+    change_settings(storage, woo_shop.id, {"earn_rate": "2"})
+    assert login(client).status_code == 302
+    page = client.get(f"/admin/shops/{woo_shop.id}/programme").get_data(as_text=True)
+    assert "by the command line" in page
+    client.post("/admin/language", data={"lang": "tr", "csrf_token": form_csrf(page)})
+    turkish = client.get(f"/admin/shops/{woo_shop.id}/programme").get_data(as_text=True)
+    assert "komut satırı tarafından" in turkish and "command line" not in turkish
+
+
+def test_every_page_has_a_favicon_and_the_browsers_request_for_it_is_answered(
+    client: FlaskClient, woo_shop: Shop
+) -> None:
+    icon = client.get("/favicon.ico")
+    assert icon.status_code == 200 and icon.mimetype == "image/svg+xml" and b"<svg" in icon.data
+    for path in ("/admin/login", f"/rewards/{woo_shop.handle}"):
+        assert 'rel="icon"' in client.get(path).get_data(as_text=True)
+
+
+def test_the_command_line_says_its_version() -> None:
+    result = CliRunner().invoke(main, ["--version"])
+    assert (result.exit_code, result.output.strip()) == (0, "sadakat 0.1.0")
