@@ -108,6 +108,11 @@ def test_run_starts_everything_on_embedded_defaults_and_stops_cleanly(tmp_path: 
         )
         assert view["points"] == 404
         assert processes_of(data_dir), "the stack's processes should be visible while it runs"
+        second = subprocess.run([SADAKAT, "run"], env=env, capture_output=True, text=True, timeout=60)
+        said = (second.stdout + second.stderr).strip()
+        assert second.returncode == 1 and said.splitlines() == [
+            f"Sadakat is already running at {base} (its data is in {data_dir}); stop it with Ctrl-C first"
+        ]
     finally:
         os.killpg(stack.pid, stop_signal)  # to the whole process group, as a terminal's Ctrl-C or `kill -- -<pgid>`
         output, _ = stack.communicate(timeout=60)

@@ -16,13 +16,17 @@ from connector.cli.base import _config, main
 def run(host: str, web_workers: int) -> None:
     """Migrate, then run web + worker + scheduler until Ctrl-C."""
     from connector.db.crypto import SecretKeyError, secret_key
-    from connector.ops.supervisor import run_stack
+    from connector.ops.supervisor import AlreadyRunning, run_stack
 
     try:
         secret_key()
     except SecretKeyError as exc:
         raise click.ClickException(str(exc)) from None
-    sys.exit(run_stack(_config(), host, web_workers))
+    try:
+        sys.exit(run_stack(_config(), host, web_workers))
+    except AlreadyRunning as exc:
+        click.echo(str(exc), err=True)
+        sys.exit(1)
 
 
 @main.command()

@@ -135,9 +135,25 @@ def shops_rotate_secret(shop_id: int, webhook_secret: str) -> None:
     click.echo(f"shop {shop_id}: new webhook secret is current; the previous one still verifies")
 
 
+def _set_value(text: str) -> Any:
+    """A ``--set`` value: a JSON list or object (``tiers=[...]``) as JSON, anything else as typed."""
+    if text[:1] in ("[", "{"):
+        try:
+            return json.loads(text)
+        except (ValueError, RecursionError) as exc:
+            raise click.BadParameter(f"not JSON: {exc}", param_hint="--set") from None
+    return text
+
+
 @shops.command("settings")
 @click.argument("shop_id", type=int)
-@click.option("--set", "pairs", multiple=True, metavar="NAME=VALUE", help="Change a setting (repeatable).")
+@click.option(
+    "--set",
+    "pairs",
+    multiple=True,
+    metavar="NAME=VALUE",
+    help="Change a setting (repeatable; lists and objects as JSON).",
+)
 @click.option(
     "--json", "json_changes", metavar="OBJECT", help="Change settings given as JSON, e.g. '{\"tiers\": [...]}'."
 )
@@ -160,7 +176,7 @@ def shops_settings(shop_id: int, pairs: tuple[str, ...], json_changes: str | Non
         name, sep, value = pair.partition("=")
         if not sep or not name:
             raise click.BadParameter(f"expected NAME=VALUE, got {pair!r}", param_hint="--set")
-        changes[name.strip()] = value.strip()
+        changes[name.strip()] = _set_value(value.strip())
     storage = storage_for(_config())
     try:
         if changes:

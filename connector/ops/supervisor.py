@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import os
 import secrets
 import signal
@@ -11,7 +12,7 @@ import sys
 import time
 from pathlib import Path
 from types import FrameType
-from typing import Any
+from typing import IO, Any
 
 import click
 
@@ -95,6 +96,7 @@ def run_stack(config: Config, host: str, web_workers: int) -> int:
     Valkey last, on Ctrl-C / SIGTERM."""
     os.umask(0o077)  # every file the stack creates (database, Valkey's data, secrets, logs) is its owner's only
     config.data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+    lock = _hold_the_data_dir(config)  # noqa: F841  (held, and so locked, until this process ends)
     migrate(config)
     valkey = None
     if config.embedded_redis:
@@ -230,6 +232,25 @@ def _describe(status: int | None) -> str:
     if status is not None and status < 0:
         return f"killed by {signal.Signals(-status).name}"
     return f"exit status {status}"
+
+
+class AlreadyRunning(RuntimeError):
+    """Another ``sadakat run`` uses this data directory; the message says where it answers."""
+
+
+def _hold_the_data_dir(config: Config) -> IO[str]:
+    """Lock the data directory for this stack's life: a second stack on it would fight over Valkey's socket,
+    the database and the recorded address. AlreadyRunning names where the first one answers."""
+    handle = (config.data_dir / "run.lock").open("a")
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        handle.close()
+        where = config.address_file.read_text().strip() if config.address_file.exists() else "this machine"
+        raise AlreadyRunning(
+            f"Sadakat is already running at {where} (its data is in {config.data_dir}); stop it with Ctrl-C first"
+        ) from None
+    return handle
 
 
 def _record_address(config: Config, address: str) -> None:

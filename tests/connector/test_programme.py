@@ -127,3 +127,14 @@ def test_a_shops_programme_is_parsed_once_while_its_settings_stay_the_same() -> 
     assert programme_of(shop) is first, "the same settings object: parsed once"
     shop.settings = {"earn_rate": "3"}  # a changed setting is a new object
     assert programme_of(shop).earn_rate == 3
+
+
+def test_set_takes_json_lists_and_objects_as_json(woo_shop: Shop) -> None:
+    tiers = '[{"name": "Bronze", "min_spend": "0"}, {"name": "Silver", "min_spend": "750"}, ' \
+        '{"name": "Gold", "min_spend": "2000"}, {"name": "Platin", "min_spend": "5000"}]'  # fmt: skip
+    runner = CliRunner()
+    done = runner.invoke(main, ["shops", "settings", str(woo_shop.id), "--set", f"tiers={tiers}"])
+    assert done.exit_code == 0, done.output
+    assert [t["name"] for t in json.loads(done.output)["tiers"]] == ["Bronze", "Silver", "Gold", "Platin"]
+    bad = runner.invoke(main, ["shops", "settings", str(woo_shop.id), "--set", "tiers=[{oops"])
+    assert bad.exit_code == 2 and "--set" in bad.output and "not JSON" in bad.output
