@@ -207,13 +207,22 @@ class StoreAdapter(Protocol):
         ...
 
 
+class BadToken(Exception):
+    """A session token that isn't the app's, for a shop, now."""
+
+
 class StorefrontProxy(Protocol):
-    """A platform whose storefront reaches Sadakat through a signed proxy (Shopify's app proxy)."""
+    """A platform whose storefront reaches Sadakat through a signed proxy (Shopify's app proxy), and whose
+    extensions send session tokens."""
 
     platform: str
 
     def storefront_customer(self, params: Mapping[str, list[str]], config: Config) -> tuple[str, str | None]:
         """Verify a proxied request: (shop domain, logged-in customer id or None); InstallError if forged."""
+        ...
+
+    def session_customer(self, token: str, config: Config) -> tuple[str, str | None]:
+        """Verify an extension's session token: (shop domain, signed-in customer id or None); BadToken if not."""
         ...
 
 

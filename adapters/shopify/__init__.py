@@ -22,7 +22,7 @@ from adapters.base import (
     StoreError,
     Tokens,
 )
-from adapters.shopify import api, oauth, store_credit, webhooks
+from adapters.shopify import api, oauth, session_tokens, store_credit, webhooks
 from connector.config import Config
 from connector.model import StoreCredit
 
@@ -144,6 +144,11 @@ class ShopifyAdapter(ModuleAdapter):
             raise InstallError(str(exc)) from None
         customer = (params.get("logged_in_customer_id") or [""])[0]
         return domain, customer or None
+
+    def session_customer(self, token: str, config: Config) -> tuple[str, str | None]:
+        """Verify an extension's session token with the app's secrets and client id."""
+        verified = session_tokens.verify(token, self.app_webhook_secrets(config), config.shopify_api_key)
+        return verified.domain, verified.customer_id
 
     def refresh_tokens(self, shop: ShopAccess, refresh_token: str, config: Config) -> Tokens:
         """A fresh expiring access token."""

@@ -24,7 +24,16 @@ from connector.web.admin import mailbox_pages as admin_mail
 from connector.web.admin import pages as admin_pages
 from connector.web.admin import programme_pages as admin_programme
 from connector.web.admin import referral_pages as admin_referrals
-from connector.web.customer import actions, launcher, referrals, rewards, rewards_proxy, storefront, surveys
+from connector.web.customer import (
+    account_api,
+    actions,
+    launcher,
+    referrals,
+    rewards,
+    rewards_proxy,
+    storefront,
+    surveys,
+)
 from connector.web.errors import register_error_handlers
 from connector.web.runtime import Runtime
 from connector.web.security_headers import register_security_headers
@@ -75,6 +84,7 @@ def create_app(config: Config | None = None) -> Flask:
         rewards.bp,
         rewards_proxy.bp,
         launcher.bp,
+        account_api.bp,
     ):
         app.register_blueprint(blueprint)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")

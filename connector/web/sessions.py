@@ -18,7 +18,7 @@ from redis.exceptions import RedisError
 
 from connector.web import receiver as webhooks
 
-SESSIONLESS_PREFIXES = (f"{webhooks.bp.url_prefix}/", "/rewards/", "/proxy")
+SESSIONLESS_PREFIXES = (f"{webhooks.bp.url_prefix}/", "/rewards/", "/proxy", "/api/")
 """Where an admin session is never used: webhooks, and the pages customers open (which have their own)."""
 KEY_PREFIX = "sadakat:admin-session:"
 IDLE = timedelta(hours=2)

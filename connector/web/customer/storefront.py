@@ -66,7 +66,8 @@ def member_view(session: Session, shop: Shop, customer: CustomerRecord | None) -
     }
 
 
-def _redeem(shop_id: int, customer: CustomerRecord | None) -> ResponseReturnValue:
+def redeem_answer(shop_id: int, customer: CustomerRecord | None) -> ResponseReturnValue:
+    """Redeem the request's ``{"points", "key"}`` for the customer: 201 with what was given, 200 for a repeat."""
     body = request.get_json(silent=True)
     if not isinstance(body, dict):
         return problem(400, 'the body must be a JSON object like {"points": 500}')
@@ -137,7 +138,7 @@ def proxy_redeem() -> ResponseReturnValue:
             return problem(409, "this page was already used to redeem points: reload it to redeem again")
     except RedisError:
         return problem(503, "redeeming is not possible right now: try again in a moment")
-    return _redeem(shop.id, customer)
+    return redeem_answer(shop.id, customer)
 
 
 def api_member(shop_id: int, ident: str | None) -> tuple[Shop, CustomerRecord | None] | ResponseReturnValue:
@@ -200,7 +201,7 @@ def api_redeem(shop_id: int, ident: str | None = None) -> ResponseReturnValue:
     found = api_member(shop_id, ident)
     if not isinstance(found, tuple) or not isinstance(found[0], Shop):
         return found
-    return _redeem(shop_id, found[1])
+    return redeem_answer(shop_id, found[1])
 
 
 def _set_birthday(shop_id: int, customer: CustomerRecord | None) -> ResponseReturnValue:
