@@ -4,7 +4,8 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint install lock migrate clean browser soak bench bench-rewards bench-admin bench-scale
+.PHONY: run test lint install lock migrate clean browser soak bench bench-rewards bench-admin bench-scale \
+	extensions extensions-check node bench-storefront
 
 # Installs exactly what requirements.lock pins, every file checked against its hash, then Sadakat itself.
 $(STAMP): pyproject.toml requirements.lock
@@ -35,8 +36,28 @@ browser:
 	    { apt-get update -q >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium >/dev/null; }; }; } || \
 	  echo "note: /usr/bin/chromium is missing, so the browser tests will be skipped (apt-get install chromium)"
 
+## Node (for the Shopify extensions' build and checks): Debian's, installed when missing and we may use apt.
+node:
+	@command -v node >/dev/null || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null && \
+	  { DEBIAN_FRONTEND=noninteractive apt-get install -y -q nodejs npm >/dev/null || \
+	    { apt-get update -q >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -q nodejs npm >/dev/null; }; }; } || \
+	  echo "note: node is missing, so the extensions' build and checks will be skipped (apt-get install nodejs npm)"
+
+EXT_STAMP := extensions/node_modules/.installed
+$(EXT_STAMP): extensions/package.json extensions/package-lock.json
+	cd extensions && npm ci --no-audit --no-fund --loglevel=error
+	@touch $(EXT_STAMP)
+
+## Build the Shopify UI extensions with esbuild into extensions/<name>/dist/ (npm packages from the lock file).
+extensions: node
+	@if command -v node >/dev/null; then $(MAKE) --no-print-directory $(EXT_STAMP) && cd extensions && node build.mjs; fi
+
+## The extensions' own tests (Node's test runner), bundle sizes, and Shopify's theme-check on the theme extension.
+extensions-check: extensions
+	@if command -v node >/dev/null; then cd extensions && node --test test/ && node theme-check.mjs; fi
+
 ## The whole suite: SQLite + embedded Valkey, or PostgreSQL / Redis when DATABASE_URL / REDIS_URL are set.
-test: $(STAMP) browser
+test: $(STAMP) browser extensions-check
 	$(BIN)/ruff check .
 	$(BIN)/lint-imports
 	$(BIN)/pytest $(PYTEST_ARGS)
@@ -75,6 +96,12 @@ bench-scale: $(STAMP)
 	@command -v wrk >/dev/null || { [ "$$(id -u)" = 0 ] && DEBIAN_FRONTEND=noninteractive apt-get install -y -q wrk >/dev/null; } || \
 	  { echo "make bench-scale needs wrk (apt-get install wrk)"; exit 1; }
 	QUICK=$(QUICK) $(BIN)/python -u bench/scale.py
+
+## The storefront's cost (bench/storefront.py): Lighthouse (npm, pinned in bench/storefront) on a product page
+## without and with the launcher and the product block, 5 runs each. Results: bench/results/storefront.json.
+bench-storefront: $(STAMP) browser node
+	cd bench/storefront && npm ci --no-audit --no-fund --loglevel=error
+	$(BIN)/python -u bench/storefront.py
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -19,7 +19,8 @@ from adapters.generic_tracking import GenericTracking
 from adapters.sandbox import SandboxAdapter
 from adapters.seventeen_track import SeventeenTrack
 from adapters.shippo import Shippo
-from adapters.shopify import ShopifyAdapter, ShopifyStoreCredit
+from adapters.shopify import ShopifyAdapter, ShopifyStoreCredit, ShopifyThemeProgramme
+from adapters.theme_base import ThemeProgramme
 from adapters.tracking_base import TrackingService
 from adapters.woocommerce import WooCommerceAdapter
 
@@ -31,6 +32,14 @@ _ADAPTERS: dict[str, StoreAdapter] = {
 
 _STORE_CREDIT: dict[str, StoreCreditAccounts] = {"shopify": ShopifyStoreCredit(), "sandbox": _SANDBOX.store_credit}
 _NAMES = {"shopify": "Shopify", "woocommerce": "WooCommerce", "sandbox": "The sandbox store"}
+
+
+_THEMES: dict[str, ThemeProgramme] = {"shopify": ShopifyThemeProgramme(), "sandbox": _SANDBOX.theme}
+
+
+def theme_programme(platform: str) -> ThemeProgramme | None:
+    """Where the platform's storefront themes read the programme, or None."""
+    return _THEMES.get(platform)
 
 
 def store_credit_accounts(platform: str) -> StoreCreditAccounts | None:

@@ -55,6 +55,18 @@ from connector.model import Customer, CustomerSync, DiscountCode, Order, Refund,
 NAME = re.compile(r"^[a-z0-9][a-z0-9-]{0,39}$")
 
 
+class SandboxTheme:
+    """The sandbox keeps the programme its theme would read, as a record."""
+
+    def __init__(self, records: SandboxRecords) -> None:
+        self.records = records
+
+    def publish(self, shop: ShopAccess, programme: dict[str, Any]) -> str | None:
+        """Keep the latest programme."""
+        self.records.keep(shop.shop_id, "theme_programme", "programme", programme)
+        return "sandbox-theme-programme"
+
+
 class SandboxAdapter:
     """The sandbox platform."""
 
@@ -65,6 +77,7 @@ class SandboxAdapter:
     def __init__(self, records: SandboxRecords | None = None) -> None:
         self.records = records or SandboxRecords()
         self.store_credit = SandboxStoreCredit(self.records)
+        self.theme = SandboxTheme(self.records)
 
     def address(self, raw: str) -> ShopAddress:
         """A sandbox store is named by a short name, e.g. ``demo``."""

@@ -81,8 +81,12 @@ class SandboxRecords:
 
     def keep_order(self, shop_id: int, order: dict[str, Any]) -> None:
         """The store's own copy of an order, in its latest state."""
+        self.keep(shop_id, "order", order["id"], order)
+
+    def keep(self, shop_id: int, kind: str, key: str, body: dict[str, Any]) -> None:
+        """A record of ``kind`` in its latest state (replacing the one with the same key)."""
         engine = self._connect()
-        stmt = self._insert(engine).values(shop_id=shop_id, kind="order", key=order["id"], body=order)
+        stmt = self._insert(engine).values(shop_id=shop_id, kind=kind, key=key, body=body)
         stmt = stmt.on_conflict_do_update(index_elements=["shop_id", "kind", "key"], set_={"body": stmt.excluded.body})
         with engine.begin() as conn:
             conn.execute(stmt)

@@ -47,6 +47,14 @@ class ShopifyStoreCredit:
         return store_credit.balance(shop, customer_id, currency)
 
 
+class ShopifyThemeProgramme:
+    """The shop metafield ``sadakat.programme`` (JSON), read by the theme app extension's Liquid."""
+
+    def publish(self, shop: ShopAccess, programme: dict[str, Any]) -> str | None:
+        """``metafieldsSet`` on the shop (its id read first)."""
+        return api.set_shop_metafield(shop, "programme", programme)
+
+
 class ShopifyAdapter(ModuleAdapter):
     """The Shopify platform."""
 

@@ -8,6 +8,7 @@ shops can't share.
 
 from __future__ import annotations
 
+import json
 import math
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -380,3 +381,14 @@ def orders_since(shop: ShopAccess, field: str, since: datetime) -> Iterator[tupl
         if not info.get("hasNextPage"):
             return
         after = info.get("endCursor")
+
+
+def set_shop_metafield(shop: ShopAccess, key: str, value: dict[str, Any]) -> str | None:
+    """``metafieldsSet`` of the JSON ``sadakat.<key>`` on the shop itself."""
+    client = ShopifyGraphQL(shop)
+    owner = (client.execute(queries.SHOP_ID, {}).get("shop") or {}).get("id")
+    if not owner:
+        raise PermanentStoreError("Shopify did not say the shop's id")
+    field = {"ownerId": owner, "namespace": "sadakat", "key": key, "type": "json", "value": json.dumps(value)}
+    payload = client.mutate(queries.METAFIELDS_SET, {"metafields": [field]}, "metafieldsSet")
+    return next((str(m["id"]) for m in payload.get("metafields") or [] if m.get("id")), None)

@@ -115,6 +115,14 @@ mutation MetafieldsSet($metafields: [MetafieldsSetInput!]!) {
 }
 """
 
+SHOP_ID = """
+query ShopId {
+  shop {
+    id
+  }
+}
+"""
+
 TAGS_ADD = """
 mutation TagsAdd($id: ID!, $tags: [String!]!) {
   tagsAdd(id: $id, tags: $tags) {

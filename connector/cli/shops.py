@@ -163,6 +163,7 @@ def shops_settings(shop_id: int, pairs: tuple[str, ...], json_changes: str | Non
     from connector.db.tables import Shop
     from connector.ops.shops import change_settings
     from connector.programme import SettingsError, programme_of
+    from connector.queue.connection import current_queue
 
     changes: dict[str, Any] = {}
     if json_changes:
@@ -180,7 +181,7 @@ def shops_settings(shop_id: int, pairs: tuple[str, ...], json_changes: str | Non
     storage = storage_for(_config())
     try:
         if changes:
-            settings = change_settings(storage, shop_id, changes)
+            settings = change_settings(storage, shop_id, changes, queue=current_queue(_config()))
         else:
             with storage.session() as session:
                 shop = session.get(Shop, shop_id)

@@ -7,6 +7,7 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
+from rq import Queue
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -16,6 +17,7 @@ from connector.config import Config
 from connector.db.programme_changes import ProgrammeChange
 from connector.db.storage import Storage
 from connector.db.tables import Shop
+from connector.outbox import pushes
 from connector.programme import ProgrammeSettings, SettingsError, programme_of
 
 
@@ -138,9 +140,10 @@ def install_shop(
 
 
 def change_settings(
-    storage: Storage, shop_id: int, changes: dict[str, Any], by: str = "command line"
+    storage: Storage, shop_id: int, changes: dict[str, Any], by: str = "command line", queue: Queue | None = None
 ) -> ProgrammeSettings:
-    """Apply ``changes`` (whole top-level settings) to a shop's programme, recording who changed what;
+    """Apply ``changes`` (whole top-level settings) to a shop's programme, recording who changed what, and ask
+    for it to be written where the shop's theme reads it (queued on ``queue``, else by the sweeper);
     SettingsError leaves it untouched."""
     with storage.session() as session:
         shop = session.get(Shop, shop_id, with_for_update=True) if 0 < shop_id < 2**31 else None
@@ -150,8 +153,12 @@ def change_settings(
         settings = programme_of(shop).updated(changes)
         platform_allows(shop.platform, settings)
         shop.settings = settings.to_dict()
+        published = None
         if shop.settings != before:
             session.add(ProgrammeChange(shop_id=shop.id, by=by[:120], before=before, after=shop.settings))
+            published = pushes.request_programme_publish(session, shop)
+    if published is not None and queue is not None:
+        pushes.dispatch(storage, queue, [(published, shop_id)])
     return settings
 
 

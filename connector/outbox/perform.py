@@ -6,10 +6,12 @@ import logging
 from collections.abc import Callable
 from datetime import datetime
 from decimal import Decimal
+from typing import Any
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from adapters import theme_programme
 from adapters.base import PermanentStoreError, RetryableStoreError, ShopAccess, StoreAdapter, StoreError
 from connector.config import Config
 from connector.db.storage import Storage
@@ -23,10 +25,12 @@ from connector.outbox.pushes import (
     DISABLE_CODE,
     DISCOUNT_CODE,
     EMAIL,
+    PROGRAMME_METAFIELD,
     REGISTER_WEBHOOKS,
     TRACKING,
 )
-from connector.programme import programme_of
+from connector.programme import ProgrammeSettings, programme_of
+from connector.rules import points as rules
 
 log = logging.getLogger(__name__)
 
@@ -132,7 +136,38 @@ def _store_credit(storage: Storage, adapter: StoreAdapter, claimed: outbox.Claim
     return store_credit.perform(storage, adapter, claimed)
 
 
+def _programme_metafield(
+    storage: Storage, adapter: StoreAdapter, claimed: outbox.Claimed, config: Config
+) -> str | None:
+    theme = theme_programme(adapter.platform)
+    if theme is None:
+        return None
+    with storage.session(read_only=True) as session:
+        shop = session.get(Shop, claimed.shop.shop_id)
+        if shop is None:
+            return None
+        published = theme_json(programme_of(shop), programme_of(shop).currency or shop.currency)
+    return theme.publish(claimed.shop, published)
+
+
+def theme_json(programme: ProgrammeSettings, currency: str | None) -> dict[str, Any]:
+    """The programme as the theme's product block reads it: whole-number rates (``rules.points``'s
+    ``RATE_SCALE``), for everyone and for each tier."""
+    return {
+        "version": 1,
+        "currency": currency,
+        "scale": 100 * rules.RATE_SCALE,
+        "rate": rules.scaled_rate(programme.earn_rate),
+        "include_shipping": programme.include_shipping,
+        "include_tax": programme.include_tax,
+        "tiers": [
+            {"name": t.name, "rate": rules.scaled_rate(programme.earn_rate * t.multiplier)} for t in programme.tiers
+        ],
+    }
+
+
 PERFORMERS: dict[str, Performer] = {
+    PROGRAMME_METAFIELD: _programme_metafield,
     store_credit.CREDIT: _store_credit,
     store_credit.DEBIT: _store_credit,
     DISCOUNT_CODE: _discount_code,

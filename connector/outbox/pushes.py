@@ -17,6 +17,7 @@ from rq import Queue
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from adapters import theme_programme
 from connector.db.customers import find_customer
 from connector.db.storage import Storage, upsert_insert
 from connector.db.tables import CustomerRecord, IssuedCode, Push, Shop, utcnow
@@ -34,6 +35,7 @@ REGISTER_WEBHOOKS = "register_webhooks"
 EMAIL = "email"
 CODE_NOTE = "code_note"
 DISABLE_CODE = "disable_code"
+PROGRAMME_METAFIELD = "programme_metafield"
 DISCOUNT_KINDS = ("fixed_amount", "percentage", "free_shipping")
 MAX_FIXED_AMOUNT = Decimal(100_000)
 
@@ -224,6 +226,14 @@ def request_customer_sync(session: Session, shop: Shop, customer: CustomerRecord
     return outbox.request_refresh(
         session, shop.id, CUSTOMER_SYNC, f"customer:{customer.id}", customer.key, {"customer": customer.id}
     )
+
+
+def request_programme_publish(session: Session, shop: Shop) -> int | None:
+    """Ask for the programme to be written where the shop's theme reads it (the latest state is written, so a
+    burst of changes is one call)."""
+    if theme_programme(shop.platform) is None:
+        return None
+    return outbox.request_refresh(session, shop.id, PROGRAMME_METAFIELD, f"programme:{shop.id}", "shop", {})
 
 
 def tracking_payload(push: TrackingPush) -> dict[str, Any]:

@@ -46,3 +46,21 @@ def cashback_kept(credited: Decimal, merchandise_amount: Decimal, refunded: Deci
         return Decimal(0)
     kept = credited * (merchandise_amount - max(refunded, Decimal(0))) / merchandise_amount
     return kept.quantize(Decimal("0.01"), rounding=ROUND_FLOOR)
+
+
+RATE_SCALE = 10**8
+"""A rate in the theme's programme: a whole number of hundred-millionths of a point per 1.00."""
+
+
+def scaled_rate(rate: Decimal) -> int:
+    """``rate`` as the theme's Liquid multiplies with it (whole numbers only), rounded down."""
+    return int((rate * RATE_SCALE).to_integral_value(rounding=ROUND_FLOOR))
+
+
+def points_for_cents(cents: int, rate: int) -> int:
+    """What a price in cents earns at a scaled rate, rounded down: the product block's Liquid arithmetic
+    (``price | times: rate | divided_by: 100 * RATE_SCALE``), equal to ``points_for_purchase`` for any rate
+    of at most eight decimals."""
+    if cents <= 0 or rate <= 0:
+        return 0
+    return cents * rate // (100 * RATE_SCALE)

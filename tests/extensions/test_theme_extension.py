@@ -49,7 +49,7 @@ def test_the_layout_is_a_theme_app_extensions() -> None:
         "locales",
     }
     assert {p.name for p in (EXTENSION / "locales").iterdir()} == {"en.default.json", "tr.json"}
-    assert [b.name for b in BLOCKS] == ["launcher.liquid", "summary.liquid"]
+    assert [b.name for b in BLOCKS] == ["launcher.liquid", "product_points.liquid", "summary.liquid"]
 
 
 @pytest.mark.parametrize("block", BLOCKS, ids=lambda b: b.name)
@@ -74,9 +74,18 @@ def test_each_block_has_a_valid_schema(block: Path) -> None:
         assert (EXTENSION / "assets" / found["stylesheet"]).is_file()
 
 
-def test_the_launcher_is_an_app_embed_and_the_summary_an_app_block() -> None:
+def test_the_launcher_is_an_app_embed_and_the_summary_and_product_points_app_blocks() -> None:
     targets = {b.name: schema(b)["target"] for b in BLOCKS}
-    assert targets == {"launcher.liquid": "body", "summary.liquid": "section"}
+    assert targets == {"launcher.liquid": "body", "summary.liquid": "section", "product_points.liquid": "section"}
+
+
+def test_the_product_block_adds_no_script() -> None:
+    text = (EXTENSION / "blocks" / "product_points.liquid").read_text()
+    assert (
+        "<script" not in text
+        and "script_tag" not in text
+        and "javascript" not in schema(EXTENSION / "blocks" / "product_points.liquid")
+    )
 
 
 def test_assets_snippets_and_translations_named_are_there() -> None:

@@ -212,7 +212,7 @@ def put_settings(shop_id: int) -> ResponseReturnValue:
     if not isinstance(body, dict):
         return problem(400, "the body must be a JSON object of settings")
     try:
-        settings = shops.change_settings(runtime().storage, shop_id, body, by=who())
+        settings = shops.change_settings(runtime().storage, shop_id, body, by=who(), queue=runtime().queue)
     except LookupError as exc:
         return problem(404, str(exc))
     except SettingsError as exc:

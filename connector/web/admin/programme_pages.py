@@ -152,7 +152,13 @@ def save(shop_id: int) -> ResponseReturnValue:
     if apply_action(submitted, request.form.get("action", "save")):
         return _render(shop, submitted)
     try:
-        shops.change_settings(runtime().storage, shop.id, changes(submitted, programme_of(shop).to_dict()), by=who())
+        shops.change_settings(
+            runtime().storage,
+            shop.id,
+            changes(submitted, programme_of(shop).to_dict()),
+            by=who(),
+            queue=runtime().queue,
+        )
     except SettingsError as exc:
         return _render(shop, submitted, field_error(exc), 400)
     flash(text_for()("programme_saved"))

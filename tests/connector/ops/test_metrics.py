@@ -102,7 +102,7 @@ def test_the_metrics_endpoint_measures_points_liability_and_gift_use(
     post_shopify(client, offline_shopify_shop, "orders/paid", paid_shopify_order(created_at=recent))
     drain(redis)
     with storage.session() as session:
-        gift_code = session.scalars(select(Push)).one().payload["code"]
+        gift_code = session.scalars(select(Push).where(Push.kind == "discount_code")).one().payload["code"]
         john = session.scalars(select(CustomerRecord.id)).one()
     redemption.redeem(storage, offline_shopify_shop.id, john, 500)
     used = [{"code": gift_code.lower(), "amount": "5.00", "type": "fixed_amount"}]
