@@ -67,6 +67,8 @@ CODES = {
         "subject": "A code for you",
         "gift": "A gift from {shop}: use the code {code} for {worth}.",
         "redemption": "Your points are now the code {code}, worth {worth} at {shop}.",
+        "goodwill": "{shop} sends you a code: use {code} for {worth}.",
+        "welcome": "Your welcome gift from {shop}: use the code {code} for {worth} on your first order.",
         "until": "It is yours to use once, until {date}.",
         "free_shipping": "free shipping",
         "percent": "{value}% off",
@@ -75,6 +77,8 @@ CODES = {
         "subject": "Size özel bir kod",
         "gift": "{shop} size bir hediye gönderdi: {code} koduyla {worth}.",
         "redemption": "Puanlarınız artık {shop} için {worth} değerinde bir kod: {code}.",
+        "goodwill": "{shop} size bir kod gönderdi: {code} koduyla {worth}.",
+        "welcome": "{shop} hoş geldin hediyeniz: ilk siparişinizde {code} koduyla {worth}.",
         "until": "Kodu {date} tarihine kadar bir kez kullanabilirsiniz.",
         "free_shipping": "ücretsiz kargo",
         "percent": "%{value} indirim",
@@ -82,7 +86,7 @@ CODES = {
 }
 
 
-def code_message(locale: str, *, shop: str, code: str, kind: str, value: str, until: str | None, gift: bool) -> str:
+def code_message(locale: str, *, shop: str, code: str, kind: str, value: str, until: str | None, why: str) -> str:
     """The note or e-mail that hands a customer their code, in ``locale``."""
     texts = CODES.get(locale, CODES["en"])
     if kind == "free_shipping":
@@ -91,7 +95,7 @@ def code_message(locale: str, *, shop: str, code: str, kind: str, value: str, un
         worth = texts["percent"].format(value=value.rstrip("0").rstrip(".") if "." in value else value)
     else:
         worth = value
-    parts = [texts["gift" if gift else "redemption"].format(shop=shop, code=code, worth=worth)]
+    parts = [texts[why if why in texts else "gift"].format(shop=shop, code=code, worth=worth)]
     if until:
         parts.append(texts["until"].format(date=until[:10]))
     return " ".join(parts)

@@ -28,6 +28,7 @@ from connector.outbox.pushes import (
     PROGRAMME_METAFIELD,
     REGISTER_WEBHOOKS,
     TRACKING,
+    code_why,
 )
 from connector.programme import ProgrammeSettings, programme_of
 from connector.rules import points as rules
@@ -216,7 +217,8 @@ def deliveries(claimed: outbox.Claimed, config: Config) -> outbox.FollowUp:
         if shop is None:
             return []
         locale = programme_of(shop).locale
-        gift = reason.startswith("gift:")
+        why = code_why(reason)
+        gift = why == "gift"
         message = notices.code_message(
             locale,
             shop=shop.domain,
@@ -224,7 +226,7 @@ def deliveries(claimed: outbox.Claimed, config: Config) -> outbox.FollowUp:
             kind=payload["kind"],
             value=payload["value"],
             until=payload.get("ends_at"),
-            gift=gift,
+            why=why,
         )
         requested = []
         email = payload.get("email")
@@ -236,7 +238,10 @@ def deliveries(claimed: outbox.Claimed, config: Config) -> outbox.FollowUp:
                     CustomerRecord.shop_id == shop.id, CustomerRecord.email == email
                 )
             ).first()
-            letter = letters.code(sender, to=email, first_name=member, code=payload["code"], message=message, gift=gift)
+            welcome = why in ("gift", "welcome")
+            letter = letters.code(
+                sender, to=email, first_name=member, code=payload["code"], message=message, gift=welcome
+            )
             requested.append(
                 outbox.request(session, shop.id, EMAIL, f"deliver-email:{reason}", email, letter.payload())
             )

@@ -44,6 +44,15 @@ class PushRequestError(ValueError):
     """A push can't be requested as asked; the message says why."""
 
 
+CODE_WHYS = {"redeem": "redemption", "gift": "gift", "manual": "goodwill", "referral": "welcome"}
+
+
+def code_why(reason_key: str) -> str:
+    """Why a code was given, from its reason key: ``redemption`` (points spent), ``gift`` (a programme rule),
+    ``goodwill`` (given by the shop, e.g. from the care queue) or ``welcome`` (a referred friend's)."""
+    return CODE_WHYS.get(reason_key.split(":", 1)[0], "gift")
+
+
 def derive_code(secret: str, reason_key: str) -> str:
     """The code for a reason, the same on every retry, and unguessable without the shop's code secret."""
     digest = hmac.new(secret.encode(), reason_key.encode(), hashlib.sha256).digest()

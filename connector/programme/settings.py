@@ -224,7 +224,14 @@ def _tiers(raw: Any) -> tuple[Tier, ...]:
     spends = [t.min_spend for t in tiers]
     if len(set(spends)) != len(spends):
         raise SettingsError("each tier needs its own min_spend")
-    return tuple(sorted(tiers, key=lambda t: t.min_spend))
+    ordered = sorted(range(len(tiers)), key=lambda i: tiers[i].min_spend)
+    for lower, higher in zip(ordered, ordered[1:], strict=False):
+        if tiers[higher].multiplier < tiers[lower].multiplier:
+            raise SettingsError(
+                f"tiers[{higher + 1}].multiplier: {tiers[higher].name} asks for more spend than {tiers[lower].name} "
+                f"but gives fewer points (x{tiers[higher].multiplier} against x{tiers[lower].multiplier})"
+            )
+    return tuple(tiers[i] for i in ordered)
 
 
 def _gifts(raw: Any) -> tuple[GiftRule, ...]:

@@ -138,3 +138,11 @@ def test_set_takes_json_lists_and_objects_as_json(woo_shop: Shop) -> None:
     assert [t["name"] for t in json.loads(done.output)["tiers"]] == ["Bronze", "Silver", "Gold", "Platin"]
     bad = runner.invoke(main, ["shops", "settings", str(woo_shop.id), "--set", "tiers=[{oops"])
     assert bad.exit_code == 2 and "--set" in bad.output and "not JSON" in bad.output
+
+
+def test_a_higher_tier_that_gives_fewer_points_is_refused_at_its_field() -> None:
+    tiers = [{"name": "Silver", "min_spend": "750", "multiplier": "1.25"},
+             {"name": "Platin", "min_spend": "500", "multiplier": "2"}]  # fmt: skip
+    with pytest.raises(SettingsError) as refused:
+        ProgrammeSettings.from_dict({"tiers": tiers})
+    assert str(refused.value).startswith("tiers[1].multiplier: Silver asks for more spend than Platin")

@@ -14,7 +14,7 @@ from connector.db.referrals import ReferralClaim, ReferralLink
 from connector.db.tables import CustomerRecord, IssuedCode, OrderRecord, Shop, utcnow
 from connector.ops import history
 from connector.ops.rewards import programme_words as words
-from connector.outbox import store_credit
+from connector.outbox import pushes, store_credit
 from connector.outbox.letters import day_words, money_words
 from connector.programme import ProgrammeSettings, programme_of
 from connector.settle import ledger
@@ -231,7 +231,7 @@ def codes_of(session: Session, shop: Shop, customer: CustomerRecord, currency: s
         CodeLine(
             code=c.code,
             worth=words.reward(c.kind, c.value, currency, lang),
-            why="redemption" if c.points_paid else "gift",
+            why="redemption" if c.points_paid else pushes.code_why(c.reason),
             ends=day_words((c.ends_at - timedelta(seconds=1)).date(), lang) if c.ends_at else None,
             used=c.code.upper() in used,
             expired=c.ends_at is not None and c.ends_at <= now,

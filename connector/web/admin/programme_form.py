@@ -255,6 +255,7 @@ def field_error(error: SettingsError) -> FieldError:
         ("currency must be", "err_currency"),
         ("must be one of", "err_choice"),
         ("has no store credit", "err_no_store_credit"),
+        ("gives fewer points", "err_tier_order"),
         ("at most 2 decimals", "err_two_decimals"),
     ):
         if pattern in text:

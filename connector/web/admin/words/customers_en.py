@@ -66,6 +66,8 @@ WORDS: dict[str, str] = {
     "col_worth": "Worth",
     "col_until": "Valid until",
     "code_gift": "Gift",
+    "code_goodwill": "Given by the shop",
+    "code_welcome": "Welcome gift (referral)",
     "store_credit": "Store credit",
     "credit_redemption": "Points redeemed",
     "credit_cashback": "Cashback",

@@ -66,6 +66,8 @@ WORDS: dict[str, str] = {
     "col_worth": "Değer",
     "col_until": "Son geçerlilik",
     "code_gift": "Hediye",
+    "code_goodwill": "Mağazanın verdiği",
+    "code_welcome": "Hoş geldin hediyesi (davet)",
     "store_credit": "Mağaza kredisi",
     "credit_redemption": "Puan kullanımı",
     "credit_cashback": "Nakit iadesi",

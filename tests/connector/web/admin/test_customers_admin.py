@@ -10,6 +10,7 @@ import re
 from datetime import timedelta
 
 import pytest
+import responses
 from flask.testing import FlaskClient
 from redis import Redis
 
@@ -18,7 +19,7 @@ from connector.db.tables import CustomerRecord, OrderRecord, Push, Shop, utcnow
 from connector.ops import exports
 from connector.ops.customers import segments
 from connector.ops.shops import change_settings
-from tests.support import AUTH, drain, form_csrf, login, paid_shopify_order, post_shopify
+from tests.support import AUTH, MailInbox, drain, form_csrf, login, paid_shopify_order, post_shopify
 
 JOHN = "115310627314723954"
 
@@ -198,6 +199,22 @@ def test_an_admin_gives_a_code_from_the_customer_page(
         codes = [p.payload["code"] for p in session.query(Push).filter_by(kind="discount_code")]
     assert len(codes) == 1
     assert f"Code {codes[0]} is on its way" in text(admin.get(url))
+    assert "Given by the shop" in text(admin.get(url))  # not "Gift": the shop gave it by hand
+
+
+def test_a_goodwill_code_is_e_mailed_as_a_code_from_the_shop_not_as_points(
+    client: FlaskClient, offline_shopify_shop: Shop, john: int, redis: Redis, smtp: MailInbox
+) -> None:
+    graphql = "https://sadakat-test.myshopify.com/admin/api/2026-01/graphql.json"
+    responses.post(graphql, json={"data": {"codeDiscountNodeByCode": None}})
+    node = {"codeDiscountNode": {"id": "gid://shopify/DiscountCodeNode/1"}, "userErrors": []}
+    responses.post(graphql, json={"data": {"discountCodeBasicCreate": node}})
+    codes = f"/admin/api/shops/{offline_shopify_shop.id}/customers/{JOHN}/codes"
+    given = client.post(codes, json={"value": "5", "key": "sorry-1", "days": 30}, headers=AUTH).get_json()
+    drain(redis)
+    [letter] = [m for m in smtp.messages if given["code"] in m.content.decode()]
+    body = letter.content.decode()
+    assert "sends you a code" in body and "Your points are now" not in body
 
 
 def test_the_overview_shows_each_programme_at_a_glance(

@@ -167,3 +167,14 @@ def test_a_shopify_merchant_switches_to_store_credit_with_cashback_and_woocommer
     assert 'id="reward-error">This shop&#39;s platform has no store credit: use discount codes.' in text(refused)
     after = admin.get(f"/admin/api/shops/{woo_shop.id}/settings", headers=AUTH).get_json()
     assert "reward" not in after["redemption"]
+
+
+def test_tiers_that_make_no_sense_are_refused_at_the_field_in_plain_words(admin: FlaskClient, woo_shop: Shop) -> None:
+    url = f"/admin/shops/{woo_shop.id}/programme"
+    form = form_of(text(admin.get(url)))
+    form |= {"tier_rows": "2", "tier-0-name": "Silver", "tier-0-min_spend": "750", "tier-0-multiplier": "1.25",
+             "tier-1-name": "Platin", "tier-1-min_spend": "500", "tier-1-multiplier": "2", "action": "save"}  # fmt: skip
+    refused = admin.post(url, data=form)
+    html = text(refused)
+    assert refused.status_code == 400
+    assert 'id="tier-0-multiplier-error">A tier that asks for more spend can&#39;t give fewer points' in html
