@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import re
 from dataclasses import asdict, dataclass, field
 from decimal import Decimal
@@ -225,7 +226,7 @@ def _tiers(raw: Any) -> tuple[Tier, ...]:
     if len(set(spends)) != len(spends):
         raise SettingsError("each tier needs its own min_spend")
     ordered = sorted(range(len(tiers)), key=lambda i: tiers[i].min_spend)
-    for lower, higher in zip(ordered, ordered[1:], strict=False):
+    for lower, higher in itertools.pairwise(ordered):
         if tiers[higher].multiplier < tiers[lower].multiplier:
             raise SettingsError(
                 f"tiers[{higher + 1}].multiplier: {tiers[higher].name} asks for more spend than {tiers[lower].name} "

@@ -105,7 +105,7 @@ def forged_none() -> str:
         "alg none",
         "garbage",
         "no customer",
-    ],  # fmt: skip
+    ],
 )
 def test_anything_but_a_valid_token_is_a_401_that_reveals_nothing(client: FlaskClient, member: Shop, bad: Any) -> None:
     for path, method in [

@@ -90,7 +90,8 @@ WORDS: dict[str, str] = {
     "err_colour": "Enter a colour like #0f766e.",
     "err_currency": "Enter a three-letter currency code such as USD, EUR or TRY, or leave it empty.",
     "err_choice": "Choose one of the options.",
-    "err_tier_order": "A tier that asks for more spend can't give fewer points: raise its multiplier or lower its spend.",
+    "err_tier_order": "A tier that asks for more spend can't give fewer points: raise its multiplier or lower its "
+    "spend.",
     "err_no_store_credit": "This shop's platform has no store credit: use discount codes.",
     "err_two_decimals": "Use at most two decimals.",
     "err_other": "This value can't be used.",

@@ -91,7 +91,8 @@ WORDS: dict[str, str] = {
     "err_colour": "#0f766e gibi bir renk girin.",
     "err_currency": "USD, EUR ya da TRY gibi üç harfli bir para birimi kodu girin ya da boş bırakın.",
     "err_choice": "Seçeneklerden birini seçin.",
-    "err_tier_order": "Daha fazla harcama isteyen bir seviye daha az puan veremez: çarpanını artırın ya da harcamasını düşürün.",
+    "err_tier_order": "Daha fazla harcama isteyen bir seviye daha az puan veremez: çarpanını artırın ya da "
+    "harcamasını düşürün.",
     "err_no_store_credit": "Bu mağazanın platformunda mağaza kredisi yok: indirim kodu kullanın.",
     "err_two_decimals": "En fazla iki ondalık basamak kullanın.",
     "err_other": "Bu değer kullanılamıyor.",
