@@ -147,6 +147,9 @@ class Sender:
     rewards_url: str
     unsubscribe_url: str | None = None
     """Given for marketing letters only."""
+    from_header: str | None = None
+    """``"<shop name>" <address>``: the shop, not Sadakat, writes to its customers."""
+    reply_to: str | None = None
 
     @property
     def words(self) -> dict[str, str]:
@@ -204,6 +207,10 @@ def _letter(sender: Sender, to: str, first_name: str | None, subject: str, **val
         "unsubscribe": sender.unsubscribe_url,
     } | values
     headers = {}
+    if sender.from_header:
+        headers["From"] = sender.from_header
+    if sender.reply_to:
+        headers["Reply-To"] = sender.reply_to
     if sender.unsubscribe_url:
         headers = {
             "List-Unsubscribe": f"<{sender.unsubscribe_url}>",

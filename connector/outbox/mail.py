@@ -49,6 +49,7 @@ def send(
     message["Message-ID"] = make_msgid(domain="sadakat")
     message["Date"] = formatdate(localtime=False)
     for name, value in (headers or {}).items():
+        del message[name]  # the letter's own From (the shop) replaces the default
         message[name] = value
     message.set_content(body)
     if html is not None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
+from email.utils import formataddr, parseaddr
 from typing import Any
 
 from sqlalchemy import select
@@ -37,8 +38,12 @@ def sender_for(session: Session, shop: Shop, config: Config, email: str, *, mark
     if marketing and unsubscribed(session, shop.id, email):
         return None
     programme = programme_of(shop)
+    name = programme.shop_name or shop.domain
+    address = programme.sender_email or parseaddr(config.mail_from)[1] or "no-reply@localhost"
     return letters.Sender(
-        shop=shop.domain,
+        from_header=formataddr((name, address)),
+        reply_to=programme.reply_to,
+        shop=name,
         locale=programme.locale,
         colour=programme.colour,
         rewards_url=letters.rewards_url(config.public_url, shop.handle),

@@ -93,6 +93,12 @@ class ProgrammeSettings:
     actions: tuple[Action, ...] = ()
     colour: str = "#0f766e"
     """The shop's colour on the rewards page, the launcher and e-mails (``#rrggbb``)."""
+    shop_name: str | None = None
+    """The shop's name as customers know it (e-mails come from it); None: its domain."""
+    sender_email: str | None = None
+    """The address customer e-mails come from (None: SADAKAT_MAIL_FROM's address)."""
+    reply_to: str | None = None
+    """Where customers' replies to those e-mails go (None: the sender)."""
 
     @classmethod
     def from_dict(cls, raw: dict[str, Any] | None) -> ProgrammeSettings:
@@ -123,6 +129,9 @@ class ProgrammeSettings:
             signup_points=integer(raw, "signup_points", defaults.signup_points, low=0, high=1_000_000),
             actions=actions_from(raw.get("actions")),
             colour=_colour(raw.get("colour", defaults.colour)),
+            shop_name=_text(raw.get("shop_name"), "shop_name", 80),
+            sender_email=_address(raw.get("sender_email"), "sender_email"),
+            reply_to=_address(raw.get("reply_to"), "reply_to"),
         )
 
     def to_dict(self) -> dict[str, Any]:
@@ -165,6 +174,25 @@ def _currency(raw: Any) -> str | None:
     if not isinstance(raw, str) or not CURRENCY.fullmatch(raw.strip().upper()):
         raise SettingsError(f"currency must be a three-letter code such as USD, EUR or TRY, got {raw!r}"[:200])
     return raw.strip().upper()
+
+
+def _text(raw: Any, name: str, longest: int) -> str | None:
+    if raw in (None, ""):
+        return None
+    if not isinstance(raw, str) or not raw.strip() or len(raw.strip()) > longest or not raw.strip().isprintable():
+        raise SettingsError(f"{name} must be a name of 1 to {longest} characters")
+    return raw.strip()
+
+
+EMAIL = re.compile(r"[^@\s<>\"]+@[^@\s<>\"]+\.[^@\s<>\"]+")
+
+
+def _address(raw: Any, name: str) -> str | None:
+    if raw in (None, ""):
+        return None
+    if not isinstance(raw, str) or len(raw.strip()) > 254 or not EMAIL.fullmatch(raw.strip()):
+        raise SettingsError(f"{name} must be an e-mail address like rewards@your-shop.example, got {raw!r}"[:200])
+    return raw.strip()
 
 
 def _colour(raw: Any) -> str:

@@ -37,7 +37,7 @@ CHOICES = {
     "friend_kind": ("amount", "percentage", "free_shipping"),
     "reward": ("discount_code", "store_credit"),
 }
-TEXTS = ("colour", "currency")
+TEXTS = ("colour", "currency", "shop_name", "sender_email", "reply_to")
 TIER_FIELDS = ("name", "min_spend", "multiplier", "cashback_percent")
 GIFT_FIELDS = ("value", "days", "every", "threshold", "chance")
 GIFT_KINDS = ("fixed_amount", "percentage", "free_shipping", "store_credit", "points")
@@ -85,6 +85,9 @@ def from_settings(settings: dict[str, Any]) -> EditorForm:
         "locale": settings.get("locale", "en"),
         "colour": settings.get("colour", "#0f766e"),
         "currency": settings.get("currency", ""),
+        "shop_name": settings.get("shop_name", ""),
+        "sender_email": settings.get("sender_email", ""),
+        "reply_to": settings.get("reply_to", ""),
         "return_spent_points": settings.get("return_spent_points", "always"),
         "expiry_months": settings.get("expiry_months", ""),
         "expiry_warning_days": settings.get("expiry_warning_days", ""),
@@ -184,6 +187,9 @@ def changes(editor: EditorForm, stored: dict[str, Any]) -> dict[str, Any]:
         "locale": v["locale"],
         "colour": v["colour"],
         "currency": v["currency"] or None,
+        "shop_name": v["shop_name"] or None,
+        "sender_email": v["sender_email"] or None,
+        "reply_to": v["reply_to"] or None,
         "return_spent_points": v["return_spent_points"],
         "expiry_months": v["expiry_months"] or None,
         "expiry_warning_days": v["expiry_warning_days"],
@@ -252,6 +258,8 @@ def field_error(error: SettingsError) -> FieldError:
         ("tier names must be different", "err_tier_names"),
         ("its own min_spend", "err_tier_spends"),
         ("colour must be", "err_colour"),
+        ("must be an e-mail address", "err_email"),
+        ("shop_name must be", "err_shop_name"),
         ("currency must be", "err_currency"),
         ("must be one of", "err_choice"),
         ("has no store credit", "err_no_store_credit"),

@@ -11,6 +11,7 @@ import responses
 from flask.testing import FlaskClient
 from redis import Redis
 
+from connector.config import Config
 from connector.db.aftercare import Unsubscribe
 from connector.db.storage import Storage
 from connector.db.tables import Shop, utcnow
@@ -87,3 +88,32 @@ def test_a_gift_is_marketing_and_a_redeemed_code_is_not(
     code = read(smtp.messages[-1])
     assert code["Subject"] == "A code for you from woo.example.com" and "List-Unsubscribe" not in code
     assert redeemed.get_json()["code"] in code.get_body(("plain",)).get_content()
+
+
+def test_customer_e_mails_come_from_the_shops_name_and_address_with_its_reply_to(
+    client: FlaskClient, woo_shop: Shop, storage: Storage, redis: Redis, config: Config
+) -> None:
+    from connector.outbox import mail as local_mail
+    from tests.support import login
+
+    settings = {
+        "shop_name": "Zeytin & Co",
+        "sender_email": "rewards@zeytin.example",
+        "reply_to": "hello@zeytin.example",
+    }
+    change_settings(storage, woo_shop.id, settings)
+    page = client.get(f"/rewards/{woo_shop.handle}").get_data(as_text=True)
+    csrf = page.split('name="csrf" value="')[1].split('"')[0]
+    post_woo(client, woo_shop, "customer.created", {"id": 25, "email": "ayse@example.com", "first_name": "Ayşe"})
+    drain(redis)
+    client.post(f"/rewards/{woo_shop.handle}/sign-in", data={"email": "ayse@example.com", "csrf": csrf})
+    drain(redis)
+    [kept] = [m for m in local_mail.kept_messages(config, limit=200) if "ayse@example.com" in m.to][:1]
+    sent = message_from_bytes((local_mail.mailbox(config) / kept.name).read_bytes(), policy=policy.default)
+    assert (sent["From"].addresses[0].display_name, sent["From"].addresses[0].addr_spec) == (
+        "Zeytin & Co", "rewards@zeytin.example")  # fmt: skip
+    assert str(sent["Reply-To"]) == "hello@zeytin.example" and len(sent.get_all("From")) == 1
+    assert login(client).status_code == 302
+    bad = client.put(f"/admin/api/shops/{woo_shop.id}/settings", json={"sender_email": "not an address"},
+                     headers={"Authorization": "Bearer test-admin-token"})  # fmt: skip
+    assert bad.status_code == 400 and "sender_email" in bad.get_json()["error"]
