@@ -1,10 +1,12 @@
-"""Every error a request can meet, mapped to a JSON answer with a status code and a reason, in one place."""
+"""Every error a request can meet, mapped to an answer with a status code and a reason, in one place: JSON for
+scripts, and for a person's browser on a page (the admin pages, the rewards and referral pages) a page in
+their language."""
 
 from __future__ import annotations
 
 import logging
 
-from flask import Flask, jsonify
+from flask import Flask, has_request_context, jsonify, render_template, request, session
 from flask.typing import ResponseReturnValue
 from redis.exceptions import RedisError
 from sqlalchemy.exc import DataError, DBAPIError, OperationalError
@@ -15,9 +17,43 @@ log = logging.getLogger(__name__)
 DATABASE_RETRY_AFTER_SECONDS = 30
 
 
+PAGE_PREFIXES = ("/admin/", "/rewards/", "/r/", "/unsubscribe/")
+NOT_PAGES = ("/admin/api/",)
+NOT_FOUND = {
+    "en": ("Not found", "There is nothing here: the link may be old, or mistyped.", "Back"),
+    "tr": ("Bulunamadı", "Burada bir şey yok: bağlantı eski ya da hatalı yazılmış olabilir.", "Geri dön"),
+}
+
+
 def problem(status: int, reason: str, **extra: object) -> ResponseReturnValue:
-    """A JSON error answer: ``{"error": reason, ...}`` with ``status``."""
+    """An error answer: ``{"error": reason, ...}`` with ``status``; a person's browser asking for a page that
+    isn't there gets a page in their language instead of JSON."""
+    if status == 404 and _a_page_for_a_person():
+        return _not_found_page(), 404
     return jsonify(error=reason, **extra), status
+
+
+def _a_page_for_a_person() -> bool:
+    if not has_request_context() or request.path.startswith(NOT_PAGES) or not request.path.startswith(PAGE_PREFIXES):
+        return False
+    if request.path.endswith((".js", ".css", ".csv")) or request.is_json:
+        return False
+    best = request.accept_mimetypes.best_match(["text/html", "application/json"])
+    return best == "text/html"
+
+
+def _language() -> str:
+    chosen = request.args.get("lang") or session.get("lang") or request.cookies.get("sadakat_lang")
+    if chosen in NOT_FOUND:
+        return str(chosen)
+    return request.accept_languages.best_match(list(NOT_FOUND), default="en") or "en"
+
+
+def _not_found_page() -> str:
+    lang = _language()
+    title, words, back = NOT_FOUND[lang]
+    home = "/admin/" if request.path.startswith("/admin/") else "/"
+    return render_template("not_found.html", lang=lang, title=title, words=words, back=back, home=home)
 
 
 def _unavailable(reason: str) -> ResponseReturnValue:

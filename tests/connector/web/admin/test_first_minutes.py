@@ -45,3 +45,18 @@ def test_every_page_has_a_favicon_and_the_browsers_request_for_it_is_answered(
 def test_the_command_line_says_its_version() -> None:
     result = CliRunner().invoke(main, ["--version"])
     assert (result.exit_code, result.output.strip()) == (0, "sadakat 0.1.0")
+
+
+def test_a_missing_shop_or_customer_is_a_page_in_the_readers_language_not_json(
+    client: FlaskClient, woo_shop: Shop
+) -> None:
+    assert login(client).status_code == 302
+    html = {"Accept": "text/html,application/xhtml+xml"}
+    for path in ("/admin/shops/999", f"/admin/shops/{woo_shop.id}/customers/999999", "/rewards/nothing-here"):
+        answer = client.get(path, headers=html)
+        assert answer.status_code == 404 and answer.mimetype == "text/html", path
+        assert "There is nothing here" in answer.get_data(as_text=True) and "{" not in answer.get_data(as_text=True)
+    turkish = client.get("/admin/shops/999", headers=html | {"Accept-Language": "tr"})
+    assert "Burada bir şey yok" in turkish.get_data(as_text=True)
+    api = client.get("/admin/api/shops/999/customers/1", headers={"Authorization": "Bearer test-admin-token"})
+    assert api.status_code == 404 and api.is_json  # scripts still get JSON
