@@ -4,7 +4,7 @@ tier and progress, what they can redeem, their codes and their history, all in p
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal
 
 from sqlalchemy import func, select
@@ -181,9 +181,11 @@ def _options(programme: ProgrammeSettings, points: int, currency: str | None, la
     rules = programme.redemption
     if points < rules.minimum_points:
         return []
-    top = rules.minimum_points + (points - rules.minimum_points) // rules.step_points * rules.step_points
-    # A few amounts from the minimum up, and always everything the balance covers.
-    amounts = sorted({rules.minimum_points + n * rules.step_points for n in range(OPTIONS - 1)} | {top})
+    steps = (points - rules.minimum_points) // rules.step_points
+    # At most OPTIONS amounts spread evenly from the minimum to everything the balance covers, in steps.
+    amounts = sorted(
+        {rules.minimum_points + round(steps * n / (OPTIONS - 1)) * rules.step_points for n in range(OPTIONS)}
+    )
     return [Option(p, money_words(Decimal(p) / rules.points_per_unit, currency, lang)) for p in amounts if p <= points]
 
 
@@ -236,8 +238,13 @@ def codes_of(session: Session, shop: Shop, customer: CustomerRecord, currency: s
             used=c.code.upper() in used,
             expired=c.ends_at is not None and c.ends_at <= now,
         )
-        for c in issued
+        for c in sorted(issued, key=_soonest_first)
     ]
+
+
+def _soonest_first(code: IssuedCode) -> tuple[bool, datetime]:
+    """Codes that expire first come first; those that never expire last."""
+    return code.ends_at is None, code.ends_at or code.created_at
 
 
 def _referral_code(session: Session, shop: Shop, programme: ProgrammeSettings, customer: CustomerRecord) -> str | None:

@@ -126,9 +126,22 @@ def read_member(shop: Shop, customer_id: int, lang: str) -> Member | None:
     return member
 
 
+def redemption_currency(shop: Shop) -> str | None:
+    """The shop's currency, as codes and credit are worth in it."""
+    return programme_of(shop).currency or shop.currency
+
+
 def redeem_for(shop: Shop, customer_id: int, lang: str) -> tuple[dict[str, Any], str | None]:
     """Redeem the form's points: (what the page shows of it, None) or ({}, the words key of what went wrong).
-    A code is shown with its Copy button; store credit is said in words."""
+    The first press asks "Spend 500 points for 5.00 USD?" and spends nothing; the answer "yes" redeems. A code
+    is shown with its Copy button; store credit is said in words."""
+    if request.form.get("confirmed") != "yes":
+        rules = programme_of(shop).redemption
+        points = request.form.get("points") or ""
+        if not points.isascii() or not points.isdigit() or len(points) > 12:
+            return {}, "redeem_failed"
+        value = money_words(Decimal(points) / rules.points_per_unit, redemption_currency(shop), lang)
+        return {"confirm": {"points": int(points), "value": value, "key": request.form.get("key") or ""}}, None
     try:
         done = redemption.redeem(
             runtime().storage, shop.id, customer_id, request.form.get("points"), request.form.get("key") or None
@@ -338,7 +351,7 @@ def redeem(shop_id: int) -> ResponseReturnValue:
     shown, failed = redeem_for(shop, visitor.customer_id, lang)
     if failed:
         return _page(shop, lang, visitor, 400, error=WORDS[lang][failed])
-    return _page(shop, lang, visitor, 201, **shown)
+    return _page(shop, lang, visitor, 200 if "confirm" in shown else 201, **shown)
 
 
 @bp.post("/rewards/<shop_id>/birthday")

@@ -132,7 +132,7 @@ def proxy_redeem_form() -> ResponseReturnValue:
     shown, failed = redeem_for(shop, customer.id, lang)
     if failed:
         return _answer(shop, customer_key, customer, 400, error=WORDS[lang][failed])
-    return _answer(shop, customer_key, customer, 201, **shown)
+    return _answer(shop, customer_key, customer, 200 if "confirm" in shown else 201, **shown)
 
 
 @bp.post("/proxy/rewards/birthday")

@@ -271,7 +271,7 @@ def test_the_rewards_page_says_the_credit_was_added_and_lists_it(
     client: FlaskClient, member: Shop, shopify: FakeShopifyCredit, redis: Redis, lang: str, said: str
 ) -> None:
     csrf = signed_in(client, member)
-    form = {"points": "500", "key": "page-1", "csrf": csrf, "lang": lang}
+    form = {"points": "500", "key": "page-1", "csrf": csrf, "lang": lang, "confirmed": "yes"}
     page = client.post(f"/rewards/{member.handle}/redeem?lang={lang}", data=form)
     assert page.status_code == 201 and said in page.get_data(as_text=True)
     assert 'id="new-code"' not in page.get_data(as_text=True)

@@ -170,6 +170,10 @@ def test_redeeming_on_the_page_shows_the_code_and_e_mails_it(
     responses.get(f"{API}/coupons", json=[])
     responses.post(f"{API}/coupons", json={"id": 700}, status=201)
     form = {"points": "500", "key": "k1", "csrf": csrf(page)}
+    asked = client.post(f"/rewards/{member_shop.handle}/redeem", data=form)
+    assert asked.status_code == 200 and "Spend 500 points for 5.00 USD?" in asked.get_data(as_text=True)
+    assert customer_json(client, member_shop, JOHN)["points"] == 1080  # asking spends nothing
+    form |= {"confirmed": "yes"}
     redeemed = client.post(f"/rewards/{member_shop.handle}/redeem", data=form)
     html = redeemed.get_data(as_text=True)
     assert redeemed.status_code == 201
@@ -182,7 +186,10 @@ def test_redeeming_on_the_page_shows_the_code_and_e_mails_it(
     assert mail["Subject"] == "A code for you from woo.example.com"
     assert code in mail.get_body(("plain",)).get_content()
     after = client.get(f"/rewards/{member_shop.handle}").get_data(as_text=True)
-    assert f"<code>{code}</code> <span>5.00 USD off</span>" in after and "Points redeemed" in after
+    assert re.search(
+        rf'<code id="code-1">{code}</code> <span>5.00 USD off</span>\s*<button type="button" class="copy"', after
+    )
+    assert "Points redeemed" in after
     assert "Spent 500 points on a discount code" in after
 
 

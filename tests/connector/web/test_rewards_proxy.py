@@ -80,6 +80,10 @@ def test_redeeming_through_the_proxy_shows_the_code(client: FlaskClient, redeemi
     assert client.post("/proxy/rewards/redeem", query_string=logged_out, data={"points": "500"}).status_code == 401
 
     form = {"points": "500", "key": "page-1", "csrf": token}
+    asked = client.post("/proxy/rewards/redeem", query_string=proxy_query(redeeming_member), data=form)
+    assert asked.status_code == 200 and "Spend 500 points for 5.00 USD?" in asked.get_data(as_text=True)
+    assert customer_json(client, redeeming_member, JOHN)["points"] == 1012  # asking spends nothing
+    form |= {"confirmed": "yes"}
     redeemed = client.post("/proxy/rewards/redeem", query_string=proxy_query(redeeming_member), data=form)
     html = redeemed.get_data(as_text=True)
     assert redeemed.status_code == 201 and redeemed.mimetype == "application/liquid"
