@@ -7,6 +7,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import time
+from decimal import Decimal
 
 from flask import Blueprint, Response, jsonify, render_template, request
 from flask.typing import ResponseReturnValue
@@ -14,10 +15,12 @@ from flask.typing import ResponseReturnValue
 from connector import signed
 from connector.db.tables import Shop
 from connector.outbox import pushes
+from connector.outbox.letters import money_words
 from connector.programme import programme_of
 from connector.settle.growth import referrals
+from connector.web.customer.rewards_texts import visitor_language
 from connector.web.customer.shop_links import read_shop_names
-from connector.web.customer.texts import language, words
+from connector.web.customer.texts import words
 from connector.web.errors import problem
 from connector.web.receiver import MAX_SHOP_ID
 from connector.web.runtime import runtime
@@ -58,10 +61,14 @@ def _wants_json() -> bool:
 
 
 def _page(shop: Shop, code: str, lang: str, status: int = 200, **values: object) -> ResponseReturnValue:
-    settings = programme_of(shop).referrals
+    programme = programme_of(shop)
+    settings = programme.referrals
     reward = settings.friend_reward
     w = words(lang)
-    offer = w[f"ref_offer_{reward.kind}"].format(shop=shop.domain, value=reward.value)
+    value = reward.value
+    if reward.kind == "amount":  # money as the reader writes it, with the shop's currency
+        value = money_words(Decimal(reward.value), programme.currency or shop.currency, lang)
+    offer = w[f"ref_offer_{reward.kind}"].format(shop=shop.domain, value=value)
     html = render_template(
         "referral.html",
         lang=lang,
@@ -70,7 +77,8 @@ def _page(shop: Shop, code: str, lang: str, status: int = 200, **values: object)
         offer=offer,
         enabled=settings.enabled,
         form_token=_form_token(shop, code, int(time.time())),
-        action=f"/r/{shop.handle}/{code}" + (f"?lang={lang}" if request.args.get("lang") else ""),
+        action=f"/r/{shop.handle}/{code}?lang={lang}",
+        page=f"/r/{shop.handle}/{code}",
         **values,
     )
     return html, status
@@ -85,7 +93,7 @@ def friend(shop_id: int, code: str) -> ResponseReturnValue:
         by = referrals.referrer(session, shop.id, code) if shop else None
         if shop is None or by is None or shop.uninstalled_at is not None:
             return problem(404, "this referral link is not valid")
-        lang = language(programme_of(shop).locale)
+        lang = visitor_language(programme_of(shop).locale)
         if request.method == "GET":
             return _page(shop, code, lang)
         if _wants_json():

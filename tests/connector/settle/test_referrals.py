@@ -326,7 +326,10 @@ def test_the_friends_page_answers_a_customer_and_a_stranger_alike(
 ) -> None:
     store_answers()
     page = client.get(anna).get_data(as_text=True)
-    assert "Your friend invites you to woo.example.com: 10 off your first order." in page
+    assert "Your friend invites you to woo.example.com: 10.00 off your first order." in page
+    change_settings(client.application.extensions["sadakat"].storage, woo_shop.id, {"currency": "TRY"})
+    turkish = client.get(anna, headers={"Accept-Language": "tr-TR,tr;q=0.9"}).get_data(as_text=True)
+    assert "ilk siparişinizde 10,00 TRY indirim" in turkish and '<html lang="tr">' in turkish
     token = page.split('name="t" value="')[1].split('"')[0]
     got = client.post(anna, data={"email": "fran@example.com", "t": token})
     mine = client.post(anna, data={"email": "anna.smith@gmail.com", "t": token})
