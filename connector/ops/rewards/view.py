@@ -94,6 +94,8 @@ class Member:
     birthday: str | None
     referral_code: str | None
     referrals: dict[str, int] = field(default_factory=dict)
+    progress_percent: int | None = None
+    """How far the member's 12-month spend is towards the next tier (0-100); None with no tier above."""
     credits: list[CreditLine] = field(default_factory=list)
     """Store credit given and taken back, newest first."""
 
@@ -109,12 +111,14 @@ class CreditLine:
 
 PROGRESS = {
     "en": {
-        "by": "Spend {amount} more by {day} to reach {tier}.",
+        "by": "Spend {amount} more to reach {tier}. Orders count for 12 months: your oldest one counted stops "
+        "counting on {day}.",
         "plain": "Spend {amount} more to reach {tier}.",
         "top": "You are in our highest tier.",
     },
     "tr": {
-        "by": "{tier} seviyesine ulaşmak için {day} tarihine kadar {amount} daha harcayın.",
+        "by": "{tier} seviyesine ulaşmak için {amount} daha harcayın. Siparişler 12 ay sayılır: sayılan en eski "
+        "siparişiniz {day} tarihinde sayılmaz olur.",
         "plain": "{tier} seviyesine ulaşmak için {amount} daha harcayın.",
         "top": "En yüksek seviyemizdesiniz.",
     },
@@ -156,6 +160,7 @@ def member_view(session: Session, shop: Shop, customer: CustomerRecord, lang: st
         points=customer.points,
         tier=customer.tier,
         progress=tier_progress(session, programme, customer, currency, lang),
+        progress_percent=progress_percent(session, programme, customer),
         options=_options(programme, customer.points, currency, lang),
         codes=codes_of(session, shop, customer, currency, lang),
         history=[
@@ -187,6 +192,20 @@ def _options(programme: ProgrammeSettings, points: int, currency: str | None, la
         {rules.minimum_points + round(steps * n / (OPTIONS - 1)) * rules.step_points for n in range(OPTIONS)}
     )
     return [Option(p, money_words(Decimal(p) / rules.points_per_unit, currency, lang)) for p in amounts if p <= points]
+
+
+def progress_percent(session: Session, programme: ProgrammeSettings, customer: CustomerRecord) -> int | None:
+    """The member's 12-month spend as a share of the next tier's (from the current tier's), 0-100."""
+    if not programme.tiers:
+        return None
+    spent, _ = spend_since(session, customer.id, utcnow() - WINDOW)
+    current = tier_for(programme.tiers, spent)
+    above = [t for t in programme.tiers if t.min_spend > spent and (current is None or t.min_spend > current.min_spend)]
+    if not above:
+        return None
+    floor = current.min_spend if current else Decimal(0)
+    span = above[0].min_spend - floor
+    return max(0, min(100, int((spent - floor) * 100 / span))) if span > 0 else 0
 
 
 def tier_progress(
