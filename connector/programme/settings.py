@@ -99,6 +99,8 @@ class ProgrammeSettings:
     """The address customer e-mails come from (None: SADAKAT_MAIL_FROM's address)."""
     reply_to: str | None = None
     """Where customers' replies to those e-mails go (None: the sender)."""
+    signup_url: str | None = None
+    """Where a visitor opens an account on a site that isn't Shopify (the rewards page and launcher link it)."""
 
     @classmethod
     def from_dict(cls, raw: dict[str, Any] | None) -> ProgrammeSettings:
@@ -132,6 +134,7 @@ class ProgrammeSettings:
             shop_name=_text(raw.get("shop_name"), "shop_name", 80),
             sender_email=_address(raw.get("sender_email"), "sender_email"),
             reply_to=_address(raw.get("reply_to"), "reply_to"),
+            signup_url=_url(raw.get("signup_url"), "signup_url"),
         )
 
     def to_dict(self) -> dict[str, Any]:
@@ -193,6 +196,15 @@ def _address(raw: Any, name: str) -> str | None:
     if not isinstance(raw, str) or len(raw.strip()) > 254 or not EMAIL.fullmatch(raw.strip()):
         raise SettingsError(f"{name} must be an e-mail address like rewards@your-shop.example, got {raw!r}"[:200])
     return raw.strip()
+
+
+def _url(raw: Any, name: str) -> str | None:
+    if raw in (None, ""):
+        return None
+    text = raw.strip() if isinstance(raw, str) else ""
+    if not re.fullmatch(r"https?://[^\s<>\"]{3,500}", text):
+        raise SettingsError(f"{name} must be a web address starting with https://, got {raw!r}"[:200])
+    return text
 
 
 def _colour(raw: Any) -> str:

@@ -37,7 +37,7 @@ CHOICES = {
     "friend_kind": ("amount", "percentage", "free_shipping"),
     "reward": ("discount_code", "store_credit"),
 }
-TEXTS = ("colour", "currency", "shop_name", "sender_email", "reply_to")
+TEXTS = ("colour", "currency", "shop_name", "sender_email", "reply_to", "signup_url")
 TIER_FIELDS = ("name", "min_spend", "multiplier", "cashback_percent")
 GIFT_FIELDS = ("value", "days", "every", "threshold", "chance")
 GIFT_KINDS = ("fixed_amount", "percentage", "free_shipping", "store_credit", "points")
@@ -88,6 +88,7 @@ def from_settings(settings: dict[str, Any]) -> EditorForm:
         "shop_name": settings.get("shop_name", ""),
         "sender_email": settings.get("sender_email", ""),
         "reply_to": settings.get("reply_to", ""),
+        "signup_url": settings.get("signup_url", ""),
         "return_spent_points": settings.get("return_spent_points", "always"),
         "expiry_months": settings.get("expiry_months", ""),
         "expiry_warning_days": settings.get("expiry_warning_days", ""),
@@ -190,6 +191,7 @@ def changes(editor: EditorForm, stored: dict[str, Any]) -> dict[str, Any]:
         "shop_name": v["shop_name"] or None,
         "sender_email": v["sender_email"] or None,
         "reply_to": v["reply_to"] or None,
+        "signup_url": v["signup_url"] or None,
         "return_spent_points": v["return_spent_points"],
         "expiry_months": v["expiry_months"] or None,
         "expiry_warning_days": v["expiry_warning_days"],
@@ -260,6 +262,7 @@ def field_error(error: SettingsError) -> FieldError:
         ("colour must be", "err_colour"),
         ("must be an e-mail address", "err_email"),
         ("shop_name must be", "err_shop_name"),
+        ("must be a web address", "err_url"),
         ("currency must be", "err_currency"),
         ("must be one of", "err_choice"),
         ("has no store credit", "err_no_store_credit"),

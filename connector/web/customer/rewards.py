@@ -105,6 +105,7 @@ def render(
         num=lambda n: number_words(n, lang),
         redeem_key=secrets.token_urlsafe(12),
         referral_url=referral_url,
+        signup_url=programme.signup_url,
         referrals_made=sum(n for s, n in (member.referrals if member else {}).items() if s != "refused"),
         amount=request.args.get("amount", ""),
         **values,

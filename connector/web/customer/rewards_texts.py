@@ -50,6 +50,7 @@ WORDS: dict[str, dict[str, str]] = {
         "is kept.",
         "referral_counts": "Friends invited: {claimed}. Rewards earned: {granted}. Waiting: {held}.",
         "join_title": "Join our rewards programme",
+        "join_new": "New here? Every order earns points once you have an account.",
         "join_hosted": "Already a customer? Enter your e-mail address and we'll send you a link to see your points.",
         "email_label": "Your e-mail address",
         "send_link": "Send me a link",
@@ -129,6 +130,7 @@ WORDS: dict[str, dict[str, str]] = {
         "puan kazanırsınız.",
         "referral_counts": "Davet edilen arkadaş: {claimed}. Kazanılan ödül: {granted}. Bekleyen: {held}.",
         "join_title": "Ödül programımıza katılın",
+        "join_new": "Yeni misiniz? Bir hesabınız olduğunda her sipariş puan kazandırır.",
         "join_hosted": "Zaten müşterimiz misiniz? E-posta adresinizi girin, puanlarınızı görmeniz için size bir "
         "bağlantı gönderelim.",
         "email_label": "E-posta adresiniz",

@@ -313,3 +313,15 @@ def test_the_stores_own_site_signs_a_customer_straight_in(
     stale = f"/rewards/{member_shop.handle}?customer={customer}&ts={old}&sig="
     assert client.get(stale + sign_in.store_signature(key, member_shop.id, customer, old)).status_code == 403
     assert client.get(url.replace(sig, "0" * 64)).status_code == 403
+
+
+def test_a_visitor_sees_what_points_are_worth_and_where_to_open_an_account(
+    client: FlaskClient, member_shop: Shop, storage: Storage
+) -> None:
+    change_settings(storage, member_shop.id, {"signup_url": "https://woo.example.com/my-account/"})
+    page = client.get(f"/rewards/{member_shop.handle}").get_data(as_text=True)
+    assert '<p id="worth">100 points = 1.00 USD off. You can redeem from 500 points.</p>' in page
+    assert '<a href="https://woo.example.com/my-account/">Create an account</a>' in page
+    refused = client.put(f"/admin/api/shops/{member_shop.id}/settings", json={"signup_url": "javascript:alert(1)"},
+                         headers={"Authorization": "Bearer test-admin-token"})  # fmt: skip
+    assert refused.status_code == 400 and "signup_url" in refused.get_json()["error"]
