@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 
+import requests
 from redis.exceptions import RedisError
 from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
@@ -16,7 +17,7 @@ from connector.db.crypto import SecretKeyError, secret_key
 from connector.db.storage import Storage, alembic_config, storage_for
 from connector.db.tables import Shop, utcnow
 from connector.ops import status
-from connector.outbox import store_credit, tokens
+from connector.outbox import mail, store_credit, tokens
 from connector.queue.connection import redis_connection
 
 OK, WARN, FAIL = "ok", "warn", "fail"
@@ -89,11 +90,33 @@ def _configuration(config: Config) -> list[Check]:
             Check(
                 "e-mail",
                 WARN,
-                "no SMTP server: codes and expiry warnings go only through the store",
-                "set SADAKAT_SMTP_URL",
+                "no SMTP server: customer e-mails (codes, sign-in links, expiry warnings, surveys) go to the local "
+                f"mailbox in {mail.mailbox(config)}, which the admin pages show under Mail",
+                "set SADAKAT_SMTP_URL to send them to customers",
             )
         )
+    else:
+        found.append(Check("e-mail", OK, f"customer e-mails go out through {config.smtp_url.split('@')[-1]}"))
+    found.append(_server(config))
     return found
+
+
+def _server(config: Config) -> Check:
+    """Whether the web server answers where Sadakat expects it (the address ``make run`` recorded, else the
+    public URL)."""
+    url = config.public_url
+    try:
+        answered = requests.get(f"{url}/healthz", timeout=3).status_code < 500
+    except requests.RequestException:
+        answered = False
+    if answered:
+        return Check("web server", OK, f"answers at {url}")
+    return Check(
+        "web server",
+        WARN,
+        f"nothing answers at {url}",
+        "start it with `make run` (or the web process), or set SADAKAT_PUBLIC_URL to where it runs",
+    )
 
 
 def _database(storage: Storage, config: Config, checks: list[Check]) -> bool:
@@ -201,7 +224,7 @@ def _shops(storage: Storage, config: Config) -> list[Check]:
                 )
             )
         else:
-            found.append(Check(name, OK, f"credentials work; webhooks deliver to {url}"))
+            found.append(Check(name, OK, f"credentials work; webhooks are registered for {url}"))
         if shop_id in to_approve:
             found.append(
                 Check(

@@ -175,6 +175,9 @@ def test_doctor_says_what_to_fix(woo_shop: Shop, redis: Redis) -> None:
     assert "no webhook at" in shop["detail"]
     assert "order.updated, order.deleted, customer.created" in shop["detail"]
     assert checks["public URL"]["result"] == "warn"
+    assert (checks["web server"]["result"], checks["web server"]["detail"]) == (
+        "warn", "nothing answers at http://127.0.0.1:8000")  # fmt: skip
+    assert "go to the local mailbox in" in checks["e-mail"]["detail"] and "Mail" in checks["e-mail"]["detail"]
 
 
 def test_doctor_passes_when_everything_runs(woo_shop: Shop, redis: Redis) -> None:
@@ -190,7 +193,7 @@ def test_doctor_passes_when_everything_runs(woo_shop: Shop, redis: Redis) -> Non
         code, output = run("doctor")
     assert code == 0, output
     assert "FAIL" not in output
-    assert f"shop {woo_shop.id} (" in output and "credentials work; webhooks deliver to" in output
+    assert f"shop {woo_shop.id} (" in output and "credentials work; webhooks are registered for" in output
 
 
 def test_doctor_reports_credentials_the_store_refuses(woo_shop: Shop, redis: Redis) -> None:
