@@ -5,9 +5,12 @@ from __future__ import annotations
 import hashlib
 import hmac
 import logging
+from datetime import date, datetime
 from pathlib import Path
+from typing import Any
 
 from flask import Flask
+from flask.json.provider import DefaultJSONProvider
 
 from adapters import use_database
 from connector.config import Config
@@ -40,6 +43,18 @@ from connector.web.security_headers import register_security_headers
 from connector.web.sessions import AdminSessionInterface
 
 
+class IsoJSONProvider(DefaultJSONProvider):
+    """JSON answers write times and dates in ISO 8601, as everywhere else in the API (Flask's default is
+    the HTTP date format)."""
+
+    @staticmethod
+    def default(o: Any) -> Any:
+        """Times and dates as ISO 8601; anything else as Flask does."""
+        if isinstance(o, datetime | date):
+            return o.isoformat()
+        return DefaultJSONProvider.default(o)
+
+
 def create_app(config: Config | None = None) -> Flask:
     """Build the web app for ``config`` (default: from the environment)."""
     config = config or Config.from_env()
@@ -56,6 +71,7 @@ def create_app(config: Config | None = None) -> Flask:
         app.secret_key = hmac.new(secret_key().encode(), b"sadakat-admin-cookie", hashlib.sha256).hexdigest()
     except SecretKeyError:
         app.secret_key = None  # the login page says what to set
+    app.json = IsoJSONProvider(app)
     app.json.sort_keys = False  # type: ignore[attr-defined]
     redis = redis_connection(config, fail_fast=True)
     app.session_interface = AdminSessionInterface(app, redis)

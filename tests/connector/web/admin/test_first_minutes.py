@@ -60,3 +60,14 @@ def test_a_missing_shop_or_customer_is_a_page_in_the_readers_language_not_json(
     assert "Burada bir şey yok" in turkish.get_data(as_text=True)
     api = client.get("/admin/api/shops/999/customers/1", headers={"Authorization": "Bearer test-admin-token"})
     assert api.status_code == 404 and api.is_json  # scripts still get JSON
+
+
+def test_times_in_the_api_are_iso_8601(client: FlaskClient, woo_shop: Shop, storage: Storage) -> None:
+    from connector.ops.customers import segments
+
+    segments.roll_up(storage, woo_shop.id)
+    figures = client.get(
+        f"/admin/api/shops/{woo_shop.id}/metrics", headers={"Authorization": "Bearer test-admin-token"}
+    )
+    as_of = figures.get_json()["as_of"]
+    assert as_of and as_of[:4].isdigit() and "T" in as_of and "GMT" not in as_of
