@@ -64,9 +64,10 @@ WORDS = {
 EXAMPLE_AMOUNT = Decimal(100)
 
 
-def plain(number: Decimal) -> str:
-    """A number without trailing zeros: 1.50 → "1.5", 2.00 → "2"."""
-    return f"{number.normalize():f}"
+def plain(number: Decimal, lang: str = "en") -> str:
+    """A number without trailing zeros, as the language writes it: 1.50 → "1.5" ("1,5"), 2.00 → "2"."""
+    text = f"{number.normalize():f}"
+    return text.replace(".", ",") if lang == "tr" else text
 
 
 def _words(lang: str) -> dict[str, str]:
@@ -79,7 +80,7 @@ def reward(kind: str, value: Decimal, currency: str | None, lang: str) -> str:
     if kind == "free_shipping":
         return w["free_shipping"]
     if kind == "percentage":
-        return w["percentage"].format(value=plain(value))
+        return w["percentage"].format(value=plain(value, lang))
     if kind == "points":
         return w["points"].format(value=number_words(int(value), lang))
     return w["fixed_amount"].format(value=money_words(value, currency, lang))
@@ -99,7 +100,7 @@ def tier_perks(tier: Tier, currency: str | None, lang: str) -> list[str]:
     w = _words(lang)
     perks = [w["tier_from"].format(spend=money_words(tier.min_spend, currency, lang))]
     if tier.multiplier != 1:
-        perks.append(w["tier_multiplier"].format(multiplier=plain(tier.multiplier)))
+        perks.append(w["tier_multiplier"].format(multiplier=plain(tier.multiplier, lang)))
     if tier.free_shipping_monthly:
         perks.append(w["tier_free_shipping"])
     return perks
@@ -110,7 +111,7 @@ def ways_to_earn(programme: ProgrammeSettings, currency: str | None, lang: str) 
     w = _words(lang)
     lines = [
         w["earn_one" if programme.earn_rate == 1 else "earn"].format(
-            points=plain(programme.earn_rate), unit=money_words(Decimal(1), currency, lang)
+            points=plain(programme.earn_rate, lang), unit=money_words(Decimal(1), currency, lang)
         )
         + (f" {w['earn_extras']}" if programme.include_shipping or programme.include_tax else "")
     ]

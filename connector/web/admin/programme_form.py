@@ -62,6 +62,26 @@ PATHS = {
 }
 
 
+DECIMALS = ("earn_rate", "friend_value")
+ROW_DECIMALS = ("min_spend", "multiplier", "cashback_percent", "value", "threshold", "chance")
+
+
+def read_number(text: str, lang: str) -> str:
+    """A number as a person of ``lang`` types it ("1,5", "1.250", "1,250.50") as the settings read it ("1.5",
+    "1250", "1250.50"); anything else is left as typed, for the settings to refuse by name."""
+    typed = str(text).strip().replace(" ", "").replace("\u00a0", "")
+    mark, group = (",", ".") if lang == "tr" else (".", ",")
+    if re.fullmatch(rf"-?\d{{1,3}}({re.escape(group)}\d{{3}})+({re.escape(mark)}\d+)?", typed):
+        typed = typed.replace(group, "")
+    return typed.replace(",", ".") if lang == "tr" else typed
+
+
+def show_number(value: Any, lang: str) -> str:
+    """A stored number as ``lang`` writes it in a field: "1.25" → "1,25" in Turkish."""
+    text = "" if value is None else str(value)
+    return text.replace(".", ",") if lang == "tr" else text
+
+
 @dataclass
 class EditorForm:
     """What the editor shows: scalar values by name, and the rows of tiers and gift rules."""
@@ -71,8 +91,9 @@ class EditorForm:
     gifts: list[dict[str, Any]] = field(default_factory=list)
 
 
-def from_settings(settings: dict[str, Any]) -> EditorForm:
-    """The stored settings (``ProgrammeSettings.to_dict()``) as the editor's form."""
+def from_settings(settings: dict[str, Any], lang: str = "en") -> EditorForm:
+    """The stored settings (``ProgrammeSettings.to_dict()``) as the editor's form, numbers as ``lang`` writes
+    them."""
     redemption = settings.get("redemption", {})
     survey = settings.get("survey", {})
     referrals = settings.get("referrals", {})
@@ -127,6 +148,12 @@ def from_settings(settings: dict[str, Any]) -> EditorForm:
         }
         for g in settings.get("gifts", [])
     ]
+    for name in DECIMALS:
+        values[name] = show_number(values[name], lang)
+    for row in [*tiers, *gifts]:
+        for name in ROW_DECIMALS:
+            if name in row:
+                row[name] = show_number(row[name], lang)
     return EditorForm(values, tiers, gifts)
 
 
@@ -177,9 +204,14 @@ def apply_action(editor: EditorForm, action: str) -> bool:
     return True
 
 
-def changes(editor: EditorForm, stored: dict[str, Any]) -> dict[str, Any]:
-    """The settings the form sets (empty rows left out); what the editor doesn't show keeps its stored value."""
-    v = editor.values
+def changes(editor: EditorForm, stored: dict[str, Any], lang: str = "en") -> dict[str, Any]:
+    """The settings the form sets (empty rows left out; numbers read as ``lang`` writes them); what the editor
+    doesn't show keeps its stored value."""
+    v = dict(editor.values)
+    for name in NUMBERS:
+        v[name] = read_number(v.get(name, ""), lang)
+    tiers = [{k: read_number(val, lang) if k in ROW_DECIMALS else val for k, val in r.items()} for r in editor.tiers]
+    gifts = [{k: read_number(val, lang) if k in GIFT_FIELDS else val for k, val in r.items()} for r in editor.gifts]
     return {
         "earn_rate": v["earn_rate"],
         "include_shipping": v["include_shipping"],
@@ -213,8 +245,8 @@ def changes(editor: EditorForm, stored: dict[str, Any]) -> dict[str, Any]:
             "hold_days": v["hold_days"],
             "max_claims_per_address_per_week": v["max_claims"],
         },
-        "tiers": [_tier(row) for row in editor.tiers if any(row[name] for name in ("name", "min_spend"))],
-        "gifts": [_gift(row) for row in editor.gifts],
+        "tiers": [_tier(row) for row in tiers if any(row[name] for name in ("name", "min_spend"))],
+        "gifts": [_gift(row) for row in gifts],
     }
 
 

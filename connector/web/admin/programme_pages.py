@@ -109,7 +109,7 @@ def _render(shop: Shop, editor: EditorForm, error: FieldError | None = None, sta
     t = text_for()
     stored = programme_of(shop)
     try:
-        shown = stored.updated(changes(editor, stored.to_dict()))
+        shown = stored.updated(changes(editor, stored.to_dict(), t.lang))
     except SettingsError:
         shown = stored
     currency = stored.currency or shop.currency
@@ -139,7 +139,7 @@ def editor(shop_id: int) -> ResponseReturnValue:
     shop = _shop(shop_id)
     if shop is None:
         return problem(404, f"no shop {shop_id}")
-    return _render(shop, from_settings(programme_of(shop).to_dict()))
+    return _render(shop, from_settings(programme_of(shop).to_dict(), text_for().lang))
 
 
 @bp.post("/shops/<int:shop_id>/programme")
@@ -155,7 +155,7 @@ def save(shop_id: int) -> ResponseReturnValue:
         shops.change_settings(
             runtime().storage,
             shop.id,
-            changes(submitted, programme_of(shop).to_dict()),
+            changes(submitted, programme_of(shop).to_dict(), text_for().lang),
             by=who(),
             queue=runtime().queue,
         )

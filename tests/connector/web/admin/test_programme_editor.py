@@ -179,3 +179,20 @@ def test_tiers_that_make_no_sense_are_refused_at_the_field_in_plain_words(admin:
     html = text(refused)
     assert refused.status_code == 400
     assert 'id="tier-0-multiplier-error">A tier that asks for more spend can&#39;t give fewer points' in html
+
+
+def test_the_turkish_editor_takes_and_shows_numbers_the_turkish_way(admin: FlaskClient, woo_shop: Shop) -> None:
+    page = text(admin.get("/admin/"))
+    admin.post("/admin/language", data={"lang": "tr", "csrf_token": form_csrf(page)})
+    url = f"/admin/shops/{woo_shop.id}/programme"
+    form = form_of(text(admin.post(url, data=form_of(text(admin.get(url))) | {"action": "add_tier"})))
+    form |= {"earn_rate": "1,5", "points_per_unit": "1.000", "minimum_points": "1.000", "step_points": "100"}
+    form |= {"tier-0-name": "Altın", "tier-0-min_spend": "1.250,50", "tier-0-multiplier": "1,25", "action": "save"}
+    saved = admin.post(url, data=form)
+    assert saved.status_code == 302, text(saved)[:3000]
+    settings = admin.get(f"/admin/api/shops/{woo_shop.id}/settings", headers=AUTH).get_json()
+    assert settings["earn_rate"] == "1.5" and settings["redemption"]["points_per_unit"] == 1000
+    assert (settings["tiers"][0]["min_spend"], settings["tiers"][0]["multiplier"]) == ("1250.50", "1.25")
+    shown = text(admin.get(url))
+    assert 'id="earn_rate" name="earn_rate" type="text" value="1,5"' in shown
+    assert 'value="1,25"' in shown and "1,25 kat puan" in shown
