@@ -98,8 +98,12 @@ def codes_issue(
         issued = pushes.issue_code_for(
             storage, shop_id, customer, kind=kind, value=value, days=days, title=title, key=key
         )
-    except (LookupError, pushes.PushRequestError) as exc:
+    except LookupError as exc:
         raise click.ClickException(str(exc)) from None
+    except pushes.PushRequestError as exc:
+        said = str(exc)
+        option = "--days" if said.startswith("days") else "--key" if said.startswith("key") else chosen[0]
+        raise click.BadParameter(said.removeprefix("value: "), param_hint=option) from None
     pushes.dispatch(storage, event_queue(redis_connection(config)), issued.pushes)
     click.echo(json.dumps({"code": issued.code, "push_id": issued.push_id, "repeated": issued.repeated}))
 

@@ -134,3 +134,9 @@ def test_cli_gives_a_guest_a_code_bound_to_their_email(client: FlaskClient, woo_
         main, ["codes", "issue", str(woo_shop.id), "john.doe@example.com", "--amount", "5", "--percent", "5"]
     )
     assert both.exit_code == 2 and "exactly one" in both.output
+    negative = runner.invoke(main, ["codes", "issue", str(woo_shop.id), "john.doe@example.com", "--amount", "-5"])
+    assert negative.exit_code == 2 and "Invalid value for --amount" in negative.output
+    too_long = runner.invoke(
+        main, ["codes", "issue", str(woo_shop.id), "john.doe@example.com", "--percent", "5", "--days", "0"]
+    )
+    assert too_long.exit_code == 2 and "Invalid value for --days" in too_long.output
