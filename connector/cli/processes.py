@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import logging
 import sys
 
 import click
 
+from connector import logs
 from connector.cli.base import _config, main
 
 
@@ -65,15 +65,10 @@ def worker(burst: bool) -> None:
         # Imported once here, every job's work horse (forked per job) has them: else ~0.7 s of CPU per job.
         importlib.import_module(module)
     connection = redis_connection(_config())
-    logging.getLogger("rq.worker").addFilter(_one_line_per_job)
+    logs.configure("worker")
     worker = Worker([QUEUE_NAME], connection=connection)
     worker.log_result_lifespan = False
     worker.work(burst=burst, with_scheduler=True)
-
-
-def _one_line_per_job(record: logging.LogRecord) -> bool:
-    """RQ logs a job's start, "Job OK" and its end at INFO: keep only the end ("Successfully completed …")."""
-    return not (record.levelno == logging.INFO and record.msg == "Worker %s: %s: %s (%s)")
 
 
 @main.command()
@@ -91,6 +86,7 @@ def scheduler() -> None:
     from jobs.sweeper import sweep
     from jobs.upkeep import check_stores, daily_gifts, expire_points, recompute_tiers
 
+    logs.configure("scheduler")
     cron = CronScheduler(connection=redis_connection(_config()))
     cron.register(sweep, QUEUE_NAME, interval=60)
     cron.register(check_stores, QUEUE_NAME, interval=3600)

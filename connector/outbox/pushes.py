@@ -106,6 +106,9 @@ def issue_discount_code(
     if order_id:
         payload["order_id"] = order_id
     push_id = outbox.request(session, shop.id, DISCOUNT_CODE, f"code:{reason_key}", customer.key, payload)
+    if push_id is not None:
+        why = code_why(reason_key)
+        log.info("code issued: shop %s customer %s %s %s (%s)", shop.id, customer.id, kind, amount, why)
     session.execute(
         upsert_insert(session, IssuedCode)
         .values(

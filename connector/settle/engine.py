@@ -10,6 +10,7 @@ orders earned just now, tiers, referrals, sign-up points, and a sync of each mem
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
@@ -27,6 +28,8 @@ from connector.programme import ProgrammeSettings, programme_of
 from connector.settle import cashback, gifts, members, orders, tiers, tracking
 from connector.settle.after_delivery import surveys
 from connector.settle.growth import referrals
+
+log = logging.getLogger(__name__)
 
 Key = tuple[str, str]
 
@@ -130,6 +133,10 @@ def _settle_round(session: Session, shop: Shop, programme: ProgrammeSettings, it
             tracking.record_shipment_status(session, shop, news)
     changed = set(settled.members)
     for row in settled.newly_earned:
+        log.info(
+            "points settled: shop %s customer %s order %s earned %s points",
+            shop.id, row.customer_id, row.order_id, row.points_earned,
+        )  # fmt: skip
         asked += gifts.for_paid_order(session, shop, row)
     changed |= _tiers(session, shop, programme, tier_of, asked)
     earned_now = {row.order_id for row in settled.newly_earned}

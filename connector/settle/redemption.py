@@ -7,6 +7,7 @@ good, a compensating ledger entry gives the points back.
 
 from __future__ import annotations
 
+import logging
 import uuid
 from dataclasses import dataclass
 from datetime import timedelta
@@ -23,6 +24,8 @@ from connector.outbox import requests as outbox
 from connector.programme import programme_of
 from connector.settle import ledger
 from connector.settle.ledger import MAX_POINTS_PER_ENTRY
+
+log = logging.getLogger(__name__)
 
 CODE_DAYS = 90
 DISCOUNT_CODE = "discount_code"
@@ -124,6 +127,10 @@ def redeem(storage: Storage, shop_id: int, customer_id: int, points: Any, key: s
                 redemption={"customer": customer.id, "points": points},
             )
         session.refresh(customer)
+        log.info(
+            "redemption: shop %s customer %s spent %s points for %s %s as %s",
+            shop.id, customer.id, points, value, currency or "", "store credit" if credit else "a code",
+        )  # fmt: skip
         requested = [p for p in (push_id, pushes.request_customer_sync(session, shop, customer)) if p]
         return Redeemed(
             code,

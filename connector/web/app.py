@@ -13,6 +13,7 @@ from flask import Flask
 from flask.json.provider import DefaultJSONProvider
 
 from adapters import use_database
+from connector import logs
 from connector.config import Config
 from connector.db.crypto import SecretKeyError, secret_key
 from connector.db.storage import Storage
@@ -103,5 +104,6 @@ def create_app(config: Config | None = None) -> Flask:
         account_api.bp,
     ):
         app.register_blueprint(blueprint)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    if not logging.getLogger().handlers:  # not under a test runner that captures the logs
+        logs.configure("web")
     return app

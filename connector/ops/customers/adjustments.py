@@ -3,6 +3,7 @@ recorded as an ``adjustment`` entry that names the admin; the same key twice cha
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from typing import Any
 
@@ -11,6 +12,8 @@ from connector.db.tables import CustomerRecord, Shop
 from connector.inputs import InputError, whole_number
 from connector.outbox import pushes
 from connector.settle import ledger
+
+log = logging.getLogger(__name__)
 
 RULE = "admin_adjustment"
 MAX_REASON = 200
@@ -76,4 +79,5 @@ def adjust(storage: Storage, shop_id: int, customer_id: int, points: Any, reason
         )
         session.refresh(customer)
         push_id = pushes.request_customer_sync(session, shop, customer)
+        log.info("adjustment: shop %s customer %s %+d points by %s", shop_id, customer.id, points, by)
         return Adjusted(points, customer.points, repeated=False, pushes=[(push_id, shop_id)] if push_id else [])
