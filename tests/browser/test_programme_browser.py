@@ -22,10 +22,10 @@ pytestmark = pytest.mark.skipif(
     reason="Debian's chromium is not installed (make test installs it when it may use apt)",
 )
 WORDS = {
-    "en": {"language": "Türkçe", "add_tier": "Add a tier", "add_gift": "Add a gift", "save": "Save the programme",
+    "en": {"language": "Türkçe", "add_tier": "Add a tier", "add_gift": "Add a gift", "save": "Save",
            "error": "Enter a number.", "saved": "Programme saved.", "rule": "Order over an amount",
            "kind": "Percentage off", "preview": "15% off"},
-    "tr": {"language": "English", "add_tier": "Seviye ekle", "add_gift": "Hediye ekle", "save": "Programı kaydet",
+    "tr": {"language": "English", "add_tier": "Seviye ekle", "add_gift": "Hediye ekle", "save": "Kaydet",
            "error": "Bir sayı girin.", "saved": "Program kaydedildi.", "rule": "Belirli bir tutarın üzerindeki sipariş",
            "kind": "Yüzde indirim", "preview": "%15 indirim"},
 }  # fmt: skip
@@ -56,18 +56,23 @@ def test_a_merchant_edits_the_programme(
     fits(page)
     no_serious_violations(page)
     page.get_by_role("button", name=w["add_tier"]).click()
+    assert page.url.endswith("#tier-0")  # back at the row just added, not at the top
     page.fill("#tier-0-name", "Gold")
     page.fill("#tier-0-min_spend", "500")
     page.fill("#tier-0-multiplier", "2")
     page.get_by_role("button", name=w["add_gift"]).click()
     expect(page.locator("#tier-0-name")).to_have_value("Gold")  # adding a row keeps what was typed
+    expect(page.locator("#gift-0-threshold")).to_be_hidden()  # a first order's gift has no threshold
     page.select_option("#gift-0-rule", label=w["rule"])
+    expect(page.locator("#gift-0-threshold")).to_be_visible()
+    expect(page.locator("#gift-0-every")).to_be_hidden()
     page.select_option("#gift-0-kind", label=w["kind"])
     page.fill("#gift-0-value", "15")
     page.fill("#gift-0-threshold", "lots")
     page.get_by_role("button", name=w["save"]).click()
     expect(page.locator("#gift-0-threshold-error")).to_have_text(w["error"])
     expect(page.locator("#gift-0-threshold")).to_have_attribute("aria-invalid", "true")
+    expect(page.locator("#gift-0-threshold")).to_be_focused()  # the first error, scrolled to and focused
     fits(page)
     no_serious_violations(page)
     stored = requests.get(f"{server_url}/admin/api/shops/{woo_shop.id}/settings", headers=AUTH, timeout=10).json()

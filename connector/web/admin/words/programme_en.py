@@ -77,7 +77,7 @@ WORDS: dict[str, str] = {
     "kind_percentage": "Percentage off",
     "kind_free_shipping": "Free shipping",
     "kind_points": "Points (birthdays only)",
-    "save_programme": "Save the programme",
+    "save_programme": "Save",
     "programme_saved": "Programme saved.",
     "not_saved": "Nothing was saved: please correct the fields marked below.",
     "preview": "Preview",

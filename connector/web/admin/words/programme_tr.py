@@ -78,7 +78,7 @@ WORDS: dict[str, str] = {
     "kind_percentage": "Yüzde indirim",
     "kind_free_shipping": "Ücretsiz kargo",
     "kind_points": "Puan (yalnızca doğum günü)",
-    "save_programme": "Programı kaydet",
+    "save_programme": "Kaydet",
     "programme_saved": "Program kaydedildi.",
     "not_saved": "Hiçbir şey kaydedilmedi: lütfen aşağıda işaretli alanları düzeltin.",
     "preview": "Önizleme",
