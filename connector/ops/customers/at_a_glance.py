@@ -64,8 +64,8 @@ def glance(session: Session, shop: Shop, now: datetime | None = None) -> Glance:
         redeemed_this_month=-int(moved.get("redemption") or 0),
         active_members=rollup.get("active_members"),
         repeat_rate=(Decimal(rollup["repeat_buyers"]) / buyers).quantize(Decimal("0.0001")) if buyers else None,
-        codes_issued=rollup.get("codes_issued"),
-        codes_used=rollup.get("codes_used"),
+        codes_issued=(rollup.get("gift_codes") or {}).get("issued") if rollup else None,
+        codes_used=(rollup.get("gift_codes") or {}).get("used") if rollup else None,
         as_of=shop.segmented_at,
     )
 

@@ -49,6 +49,10 @@ UNMATCHED_LISTED = 20
 def overview() -> ResponseReturnValue:
     """Every shop at a glance, the queue and its processes, and a verdict."""
     with runtime().storage.session(read_only=True) as session:
+        shop_ids = list(session.scalars(select(Shop.id).order_by(Shop.id)))
+    for shop_id in shop_ids:  # the same fresh roll-up the shop page reads, so the two pages agree
+        metrics.roll_up_if_small(runtime().storage, shop_id)
+    with runtime().storage.session(read_only=True) as session:
         shop_rows = status.shop_statuses(session)
         figures = at_a_glance.glances(session)
     queue = status.queue_status(runtime().redis)

@@ -109,7 +109,7 @@ WORDS: dict[str, str] = {
     "g_issued_month": "Points given this month",
     "g_redeemed_month": "Points redeemed this month",
     "g_outstanding": "Points not yet spent",
-    "g_codes": "Codes used / given",
+    "g_codes": "Gift codes issued / used",
     "g_as_of": "Active members, repeat purchase and codes as of {when} (worked out hourly).",
     "g_not_yet": "Active members, repeat purchase and codes are worked out hourly: not yet for this shop.",
 }

@@ -109,7 +109,7 @@ WORDS: dict[str, str] = {
     "g_issued_month": "Bu ay verilen puan",
     "g_redeemed_month": "Bu ay kullanılan puan",
     "g_outstanding": "Henüz harcanmamış puan",
-    "g_codes": "Kullanılan / verilen kod",
+    "g_codes": "Hediye kodları verilen / kullanılan",
     "g_as_of": "Aktif üyeler, tekrar alışveriş ve kodlar {when} itibarıyla (saatte bir hesaplanır).",
     "g_not_yet": "Aktif üyeler, tekrar alışveriş ve kodlar saatte bir hesaplanır: bu mağaza için henüz değil.",
 }

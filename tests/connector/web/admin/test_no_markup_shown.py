@@ -111,3 +111,18 @@ def test_no_page_shows_markup_timestamps_or_identifiers(
             if ISO.search(text) or SNAKE.search(text):
                 found.append((path, text))
     assert found == []
+
+
+def figures(html: str, start: str) -> dict[str, str]:
+    part = html[html.index(start) :]
+    return dict(re.findall(r"<dt>([^<]+)</dt><dd[^>]*>([^<]+)</dd>", part[: part.index("</dl>")]))
+
+
+def test_the_overview_and_the_shop_page_show_the_same_figures(client: FlaskClient, history: Shop) -> None:
+    """Right after `simulate` (no hourly roll-up yet): the overview said 0 active members and 0 / 0 codes."""
+    assert login(client).status_code == 302
+    overview = figures(client.get("/admin/").get_data(as_text=True), f'id="glance-{history.id}"')
+    shop = figures(client.get(f"/admin/shops/{history.id}").get_data(as_text=True), 'class="figures"')
+    for name in ("Members", "Active members (90 days)", "Gift codes issued / used"):
+        assert overview[name] == shop[name], (name, overview, shop)
+    assert overview["Active members (90 days)"] != "0" and not overview["Gift codes issued / used"].startswith("0 ")
