@@ -220,6 +220,8 @@ def follow_up(
     due; one in trouble opens a care item."""
     if status == "delivered":
         surveys.schedule(session, shop, shipment.order_id, happened_at)
+        for key in (f"delivery:{shipment.shipment_id}:delayed", f"late:{shipment.shipment_id}"):
+            care.resolve_key(session, shop.id, key, "the parcel was delivered")  # a delay ends with the parcel
     elif status in care.DELIVERY_KINDS:
         care.open_item(
             session,

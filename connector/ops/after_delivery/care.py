@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from connector.db.aftercare import CareItem, SurveyRecord
 from connector.db.storage import Storage
-from connector.db.tables import CustomerRecord, IssuedCode, OrderRecord, Shop, utcnow
+from connector.db.tables import CustomerRecord, IssuedCode, OrderRecord, ShipmentRecord, Shop, utcnow
 from connector.ops.carriers import shipment_history
 from connector.outbox import pushes
 from connector.settle.after_delivery import care
@@ -75,13 +75,31 @@ def item_json(session: Session, item: CareItem) -> dict[str, Any]:
         if item.order_id
         else None
     )
-    codes = (
-        session.scalars(
-            select(IssuedCode).where(IssuedCode.shop_id == item.shop_id, IssuedCode.customer_id == customer.id)
-        ).all()
-        if customer is not None
-        else []
+    # The codes given for this item: sent from it, or given by the programme for its order or its parcels.
+    shipments = (
+        set(
+            session.scalars(
+                select(ShipmentRecord.shipment_id).where(
+                    ShipmentRecord.shop_id == item.shop_id, ShipmentRecord.order_id == item.order_id
+                )
+            )
+        )
+        if item.order_id
+        else set()
     )
+    about = {f"manual:care:{item.id}"}
+    suffixes = tuple(f":{name}" for name in ({item.order_id} | shipments) if name)
+    codes = [
+        c
+        for c in (
+            session.scalars(
+                select(IssuedCode).where(IssuedCode.shop_id == item.shop_id, IssuedCode.customer_id == customer.id)
+            ).all()
+            if customer is not None
+            else []
+        )
+        if c.reason in about or (c.reason.startswith("gift:") and c.reason.endswith(suffixes))
+    ]
     return {
         "id": item.id,
         "kind": item.kind,

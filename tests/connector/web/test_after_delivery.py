@@ -363,3 +363,28 @@ def test_a_customer_redaction_forgets_their_comment_care_notes_and_survey_mail(
         mails = session.scalars(select(Push).where(Push.kind == "email")).all()
         assert mails and all(p.payload == {"redacted": True} for p in mails)
         assert "john.doe@example.com" not in str([p.target for p in mails])
+
+
+def test_a_delay_item_lists_only_its_own_codes_and_closes_when_the_parcel_arrives(
+    client: FlaskClient, woo_shop: Shop, storage: Storage, redis: Redis
+) -> None:
+    gifts = [{"rule": "delivery_problem", "kind": "free_shipping", "days": 30}]
+    change_settings(storage, woo_shop.id, {"gifts": gifts, "sync_customers": False})
+    woo_order_shipped(client, woo_shop, redis)
+    quiet_store()
+    responses.get(f"{API}/coupons", json=[])
+    responses.post(f"{API}/coupons", json={"id": 700}, status=201)
+    carrier(client, woo_shop, "delayed")
+    drain(redis)
+    later = client.post(f"/admin/api/shops/{woo_shop.id}/customers/john.doe@example.com/codes",
+                        json={"value": "5", "key": "unrelated", "days": 30}, headers=AUTH)  # fmt: skip
+    assert later.status_code == 202
+    [item] = client.get(f"/admin/api/shops/{woo_shop.id}/care", headers=AUTH).get_json()["items"]
+    assert item["kind"] == "delivery_delayed"
+    assert [c["reason"].split(":")[1] for c in item["codes"]] == ["delivery_problem"]  # not the one given later
+    carrier(client, woo_shop, "delivered")
+    drain(redis)
+    queue = client.get(f"/admin/api/shops/{woo_shop.id}/care?status=all", headers=AUTH).get_json()
+    [closed] = queue["items"]
+    assert closed["status"] == "resolved" and queue["open"] == 0
+    assert closed["history"][-1]["text"] == "the parcel was delivered"
