@@ -71,3 +71,9 @@ def test_times_in_the_api_are_iso_8601(client: FlaskClient, woo_shop: Shop, stor
     )
     as_of = figures.get_json()["as_of"]
     assert as_of and as_of[:4].isdigit() and "T" in as_of and "GMT" not in as_of
+
+
+def test_the_shop_page_puts_the_programme_before_the_tracking_services(client: FlaskClient, woo_shop: Shop) -> None:
+    assert login(client).status_code == 302
+    page = client.get(f"/admin/shops/{woo_shop.id}").get_data(as_text=True)
+    assert page.index('id="edit-programme"') < page.index('id="tracking"')  # on a phone it was 4,000 px further down
