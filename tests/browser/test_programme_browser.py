@@ -24,10 +24,10 @@ pytestmark = pytest.mark.skipif(
 WORDS = {
     "en": {"language": "Türkçe", "add_tier": "Add a tier", "add_gift": "Add a gift", "save": "Save",
            "error": "Enter a number.", "saved": "Programme saved.", "rule": "Order over an amount",
-           "kind": "Percentage off", "preview": "15% off"},
+           "kind": "Percentage off", "preview": "15% off", "live": "Earn 3 points"},
     "tr": {"language": "English", "add_tier": "Seviye ekle", "add_gift": "Hediye ekle", "save": "Kaydet",
            "error": "Bir sayı girin.", "saved": "Program kaydedildi.", "rule": "Belirli bir tutarın üzerindeki sipariş",
-           "kind": "Yüzde indirim", "preview": "%15 indirim"},
+           "kind": "Yüzde indirim", "preview": "%15 indirim", "live": "3 puan kazanın"},
 }  # fmt: skip
 
 
@@ -55,6 +55,8 @@ def test_a_merchant_edits_the_programme(
     page.goto(f"{server_url}/admin/shops/{woo_shop.id}/programme")
     fits(page)
     no_serious_violations(page)
+    page.fill("#earn_rate", "3")  # the preview follows what is typed, before anything is saved
+    expect(page.locator("#preview")).to_contain_text(w["live"])
     page.get_by_role("button", name=w["add_tier"]).click()
     assert page.url.endswith("#tier-0")  # back at the row just added, not at the top
     page.fill("#tier-0-name", "Gold")

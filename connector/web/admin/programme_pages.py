@@ -142,6 +142,25 @@ def editor(shop_id: int) -> ResponseReturnValue:
     return _render(shop, from_settings(programme_of(shop).to_dict(), text_for().lang))
 
 
+@bp.post("/shops/<int:shop_id>/programme/preview")
+def preview_fragment(shop_id: int) -> ResponseReturnValue:
+    """The preview of the form as typed so far, saving nothing (the editor's script asks as the merchant
+    types; without script the preview follows each add, remove or save)."""
+    shop = _shop(shop_id)
+    if shop is None:
+        return problem(404, f"no shop {shop_id}")
+    t = text_for()
+    stored = programme_of(shop)
+    try:
+        shown = stored.updated(changes(from_request(request.form), stored.to_dict(), t.lang))
+    except SettingsError:
+        shown = stored
+    fragment = render_template(
+        "admin/programme_preview.html", preview=preview(shown, stored.currency or shop.currency, t.lang)
+    )
+    return fragment, 200, {"Cache-Control": "no-store"}
+
+
 @bp.post("/shops/<int:shop_id>/programme")
 def save(shop_id: int) -> ResponseReturnValue:
     """Save the form, or add or remove a row (which saves nothing)."""

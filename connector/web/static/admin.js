@@ -14,3 +14,26 @@ document.addEventListener("change", (event) => {
     part.hidden = !part.dataset.giftRules.split(" ").includes(select.value);
   }
 });
+
+// The programme editor's live preview: as the merchant types, the form so far is sent for a preview (nothing
+// is saved) and the preview is replaced. Without script, it follows each add, remove or save.
+(() => {
+  const form = document.querySelector("form[data-preview]");
+  if (!form) return;
+  let timer = null;
+  const refresh = async () => {
+    const body = new FormData(form);
+    const answer = await fetch(form.dataset.preview, {method: "POST", body, credentials: "same-origin"});
+    if (!answer.ok) return;
+    const shown = document.getElementById("preview");
+    if (shown) shown.outerHTML = await answer.text();
+  };
+  form.addEventListener("input", () => {
+    clearTimeout(timer);
+    timer = setTimeout(refresh, 300);
+  });
+  form.addEventListener("change", () => {
+    clearTimeout(timer);
+    timer = setTimeout(refresh, 100);
+  });
+})();
