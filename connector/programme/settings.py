@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import re
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -108,34 +109,47 @@ class ProgrammeSettings:
         raw = dict(raw or {})
         no_unknown(raw, cls, "settings")
         defaults = cls()
-        locale = raw.get("locale", defaults.locale)
-        if locale not in LOCALES:
-            raise SettingsError(f"locale must be one of {', '.join(LOCALES)}, got {locale!r}")
-        return cls(
-            earn_rate=decimal(raw, "earn_rate", defaults.earn_rate, low=Decimal(0), high=Decimal(1000)),
-            include_shipping=boolean(raw, "include_shipping", defaults.include_shipping),
-            include_tax=boolean(raw, "include_tax", defaults.include_tax),
-            sync_customers=boolean(raw, "sync_customers", defaults.sync_customers),
-            locale=locale,
-            expiry_months=None
-            if raw.get("expiry_months") in (None, "", "off")
-            else integer(raw, "expiry_months", None, low=1, high=120),
-            expiry_warning_days=integer(raw, "expiry_warning_days", defaults.expiry_warning_days, low=1, high=90),
-            redemption=_redemption(raw.get("redemption")),
-            tiers=_tiers(raw.get("tiers")),
-            gifts=_gifts(raw.get("gifts")),
-            currency=_currency(raw.get("currency")),
-            return_spent_points=choice(raw, "return_spent_points", RETURN_SPENT_CHOICES, defaults.return_spent_points),
-            survey=survey_from(raw.get("survey")),
-            referrals=referrals_from(raw.get("referrals")),
-            signup_points=integer(raw, "signup_points", defaults.signup_points, low=0, high=1_000_000),
-            actions=actions_from(raw.get("actions")),
-            colour=_colour(raw.get("colour", defaults.colour)),
-            shop_name=_text(raw.get("shop_name"), "shop_name", 80),
-            sender_email=_address(raw.get("sender_email"), "sender_email"),
-            reply_to=_address(raw.get("reply_to"), "reply_to"),
-            signup_url=_url(raw.get("signup_url"), "signup_url"),
-        )
+        readers: dict[str, Callable[[], Any]] = {
+            "earn_rate": lambda: decimal(raw, "earn_rate", defaults.earn_rate, low=Decimal(0), high=Decimal(1000)),
+            "include_shipping": lambda: boolean(raw, "include_shipping", defaults.include_shipping),
+            "include_tax": lambda: boolean(raw, "include_tax", defaults.include_tax),
+            "sync_customers": lambda: boolean(raw, "sync_customers", defaults.sync_customers),
+            "locale": lambda: choice(raw, "locale", LOCALES, defaults.locale),
+            "expiry_months": lambda: (
+                None
+                if raw.get("expiry_months") in (None, "", "off")
+                else integer(raw, "expiry_months", None, low=1, high=120)
+            ),
+            "expiry_warning_days": lambda: integer(
+                raw, "expiry_warning_days", defaults.expiry_warning_days, low=1, high=90
+            ),
+            "redemption": lambda: _redemption(raw.get("redemption")),
+            "tiers": lambda: _tiers(raw.get("tiers")),
+            "gifts": lambda: _gifts(raw.get("gifts")),
+            "currency": lambda: _currency(raw.get("currency")),
+            "return_spent_points": lambda: choice(
+                raw, "return_spent_points", RETURN_SPENT_CHOICES, defaults.return_spent_points
+            ),
+            "survey": lambda: survey_from(raw.get("survey")),
+            "referrals": lambda: referrals_from(raw.get("referrals")),
+            "signup_points": lambda: integer(raw, "signup_points", defaults.signup_points, low=0, high=1_000_000),
+            "actions": lambda: actions_from(raw.get("actions")),
+            "colour": lambda: _colour(raw.get("colour", defaults.colour)),
+            "shop_name": lambda: _text(raw.get("shop_name"), "shop_name", 80),
+            "sender_email": lambda: _address(raw.get("sender_email"), "sender_email"),
+            "reply_to": lambda: _address(raw.get("reply_to"), "reply_to"),
+            "signup_url": lambda: _url(raw.get("signup_url"), "signup_url"),
+        }
+        values: dict[str, Any] = {}
+        problems: list[str] = []
+        for name, read in readers.items():  # every bad field is named at once, not just the first
+            try:
+                values[name] = read()
+            except SettingsError as exc:
+                problems.append(str(exc))
+        if problems:
+            raise SettingsError("; ".join(problems))
+        return cls(**values)
 
     def to_dict(self) -> dict[str, Any]:
         """The stored (JSON) form; store credit's fields only where they are used."""

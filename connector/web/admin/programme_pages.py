@@ -105,7 +105,9 @@ def describe(t: Text, before: dict[str, Any], after: dict[str, Any]) -> list[str
     return lines
 
 
-def _render(shop: Shop, editor: EditorForm, error: FieldError | None = None, status: int = 200) -> ResponseReturnValue:
+def _render(
+    shop: Shop, editor: EditorForm, errors: list[FieldError] | None = None, status: int = 200
+) -> ResponseReturnValue:
     t = text_for()
     stored = programme_of(shop)
     try:
@@ -122,8 +124,8 @@ def _render(shop: Shop, editor: EditorForm, error: FieldError | None = None, sta
         "admin/programme.html",
         shop=shop,
         form=editor,
-        error=error,
-        error_words=t(error.key, **error.values) if error else None,
+        error=errors[0] if errors else None,
+        errors={e.field: t(e.key, **e.values) for e in reversed(errors or [])},
         preview=preview(shown, currency, t.lang),
         history=history,
         rules=GIFT_RULES,
@@ -179,6 +181,6 @@ def save(shop_id: int) -> ResponseReturnValue:
             queue=runtime().queue,
         )
     except SettingsError as exc:
-        return _render(shop, submitted, field_error(exc), 400)
+        return _render(shop, submitted, [field_error(SettingsError(part)) for part in str(exc).split("; ")], 400)
     flash(text_for()("programme_saved"))
     return redirect(url_for("admin_programme.editor", shop_id=shop.id))

@@ -196,3 +196,17 @@ def test_the_turkish_editor_takes_and_shows_numbers_the_turkish_way(admin: Flask
     shown = text(admin.get(url))
     assert 'id="earn_rate" name="earn_rate" type="text" value="1,5"' in shown
     assert 'value="1,25"' in shown and "1,25 kat puan" in shown
+
+
+def test_every_bad_field_is_marked_at_once_and_the_api_names_them_all(
+    admin: FlaskClient, woo_shop: Shop, client: FlaskClient
+) -> None:
+    url = f"/admin/shops/{woo_shop.id}/programme"
+    form = form_of(text(admin.get(url))) | {"earn_rate": "lots", "colour": "green", "action": "save"}
+    html = text(admin.post(url, data=form))
+    assert 'id="earn_rate-error"' in html and 'id="colour-error"' in html
+    assert 'id="earn_rate" name="earn_rate" type="text" value="lots" inputmode="decimal" aria-invalid="true"' in html
+    answer = client.put(f"/admin/api/shops/{woo_shop.id}/settings", json={"earn_rate": "lots", "colour": "green"},
+                        headers=AUTH)  # fmt: skip
+    said = answer.get_json()["error"]
+    assert answer.status_code == 400 and "earn_rate" in said and "colour" in said
