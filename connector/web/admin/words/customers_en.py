@@ -32,7 +32,7 @@ WORDS: dict[str, str] = {
     "segments_never": "Segments are worked out every hour; not yet for this shop.",
     "seg_champions": "Champions",
     "seg_loyal": "Loyal",
-    "seg_potential": "Promising",
+    "seg_potential": "Potential",
     "seg_new": "New",
     "seg_at_risk": "At risk",
     "seg_hibernating": "Hibernating",

@@ -32,7 +32,7 @@ WORDS: dict[str, str] = {
     "segments_never": "Segmentler saatte bir hesaplanır; bu mağaza için henüz hesaplanmadı.",
     "seg_champions": "Şampiyonlar",
     "seg_loyal": "Sadıklar",
-    "seg_potential": "Umut vadedenler",
+    "seg_potential": "Potansiyel",
     "seg_new": "Yeniler",
     "seg_at_risk": "Risktekiler",
     "seg_hibernating": "Uykudakiler",

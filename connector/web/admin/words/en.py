@@ -217,7 +217,7 @@ WORDS: dict[str, str] = {
     "nps_group": "Group",
     "segment_champions": "Segment: champions",
     "segment_loyal": "Segment: loyal",
-    "segment_potential": "Segment: promising",
+    "segment_potential": "Segment: potential",
     "segment_new": "Segment: new",
     "segment_at_risk": "Segment: at risk",
     "segment_hibernating": "Segment: hibernating",

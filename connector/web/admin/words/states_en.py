@@ -14,6 +14,7 @@ WORDS: dict[str, str] = {
     "kind_discount_code": "discount code",
     "kind_store_credit": "store credit",
     "kind_store_credit_debit": "store credit taken back",
+    "kind_programme_metafield": "the programme to the theme",
     "kind_tracking": "tracking news to the store",
     "kind_customer_sync": "points and tier to the store",
     "kind_register_webhooks": "webhooks set up",

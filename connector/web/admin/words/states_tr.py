@@ -14,6 +14,7 @@ WORDS: dict[str, str] = {
     "kind_discount_code": "indirim kodu",
     "kind_store_credit": "mağaza kredisi",
     "kind_store_credit_debit": "geri alınan mağaza kredisi",
+    "kind_programme_metafield": "programın temaya yazılması",
     "kind_tracking": "mağazaya kargo haberi",
     "kind_customer_sync": "mağazaya puan ve seviye",
     "kind_register_webhooks": "webhook kurulumu",

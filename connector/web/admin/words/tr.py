@@ -218,7 +218,7 @@ WORDS: dict[str, str] = {
     "nps_group": "Grup",
     "segment_champions": "Segment: şampiyonlar",
     "segment_loyal": "Segment: sadık",
-    "segment_potential": "Segment: umut verici",
+    "segment_potential": "Segment: potansiyel",
     "segment_new": "Segment: yeni",
     "segment_at_risk": "Segment: risk altında",
     "segment_hibernating": "Segment: uykuda",

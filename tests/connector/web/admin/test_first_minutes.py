@@ -77,3 +77,21 @@ def test_the_shop_page_puts_the_programme_before_the_tracking_services(client: F
     assert login(client).status_code == 302
     page = client.get(f"/admin/shops/{woo_shop.id}").get_data(as_text=True)
     assert page.index('id="edit-programme"') < page.index('id="tracking"')  # on a phone it was 4,000 px further down
+
+
+def test_every_machine_name_has_one_word_in_each_language_and_the_docs_list_it() -> None:
+    from pathlib import Path
+
+    from connector.db.tables import Push, WebhookEvent
+    from connector.outbox.perform import PERFORMERS
+    from connector.rules.segments import SEGMENTS
+    from connector.web.admin.texts import STRINGS
+
+    docs = (Path(__file__).resolve().parents[4] / "docs" / "operations.md").read_text()
+    statuses = {v for c in (WebhookEvent, Push) for k, v in vars(c).items() if k.isupper() and isinstance(v, str)}
+    names = [f"status_{s}" for s in statuses] + [f"kind_{k}" for k in PERFORMERS] + [f"seg_{s}" for s in SEGMENTS]
+    for lang in ("en", "tr"):
+        missing = [name for name in names if name not in STRINGS[lang]]
+        assert missing == [], (lang, missing)
+    for machine in [*statuses, *PERFORMERS, *SEGMENTS]:
+        assert f"`{machine}`" in docs, machine
