@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -94,3 +96,23 @@ def _order_of(entry: LedgerEntry) -> str | None:
     if entry.key.startswith("order:") and ":code:" in entry.key:  # a return of points spent on that order
         return entry.key.removeprefix("order:").split(":code:", 1)[0]
     return None
+
+
+def when_all(session: Session, shop_id: int, entries: list[LedgerEntry]) -> list[datetime]:
+    """When each entry happened as the customer knows it: an order's points when the order was placed (a
+    backfilled or simulated history keeps its age), anything else when it was written."""
+    order_ids = {e.source_id for e in entries if e.kind == "order" and e.source_type == "order"}
+    placed = (
+        dict(
+            session.execute(
+                select(OrderRecord.order_id, OrderRecord.placed_at).where(
+                    OrderRecord.shop_id == shop_id,
+                    OrderRecord.order_id.in_(order_ids),
+                    OrderRecord.placed_at.is_not(None),
+                )
+            ).all()
+        )
+        if order_ids
+        else {}
+    )
+    return [placed.get(e.source_id, e.created_at) if e.kind == "order" else e.created_at for e in entries]

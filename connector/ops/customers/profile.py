@@ -117,10 +117,11 @@ def profile(session: Session, shop: Shop, customer: CustomerRecord, lang: str) -
     currency = currency_of(shop, programme)
     entries = ledger.history(session, customer.id, LEDGER_SHOWN)
     described = history.describe_all(session, shop.id, entries, lang)
+    happened = history.when_all(session, shop.id, entries)
     lines = [
-        Line(e.created_at, text, rule_words(e, programme.earn_rate, lang), e.note,
+        Line(when, text, rule_words(e, programme.earn_rate, lang), e.note,
              e.source_id if e.source_type == "admin" else None, e.points)
-        for e, text in zip(entries, described, strict=True)
+        for e, text, when in zip(entries, described, happened, strict=True)
     ]  # fmt: skip
     orders = session.scalars(
         select(OrderRecord)

@@ -154,6 +154,7 @@ def member_view(session: Session, shop: Shop, customer: CustomerRecord, lang: st
     currency = currency_of(shop, programme)
     entries = ledger.history(session, customer.id, HISTORY)
     described = history.describe_all(session, shop.id, entries, lang)
+    happened = history.when_all(session, shop.id, entries)
     return Member(
         first_name=customer.first_name,
         email=customer.email,
@@ -164,8 +165,8 @@ def member_view(session: Session, shop: Shop, customer: CustomerRecord, lang: st
         options=_options(programme, customer.points, currency, lang),
         codes=codes_of(session, shop, customer, currency, lang),
         history=[
-            HistoryLine(day_words(e.created_at.date(), lang), text, e.points)
-            for e, text in zip(entries, described, strict=True)
+            HistoryLine(day_words(when.date(), lang), text, e.points)
+            for e, text, when in zip(entries, described, happened, strict=True)
         ],
         birthday=day_words(customer.birthday, lang) if customer.birthday else None,
         referral_code=_referral_code(session, shop, programme, customer),

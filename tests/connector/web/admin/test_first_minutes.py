@@ -95,3 +95,28 @@ def test_every_machine_name_has_one_word_in_each_language_and_the_docs_list_it()
         assert missing == [], (lang, missing)
     for machine in [*statuses, *PERFORMERS, *SEGMENTS]:
         assert f"`{machine}`" in docs, machine
+
+
+def test_an_orders_points_are_dated_when_the_order_was_placed(
+    client: FlaskClient, offline_shopify_shop: Shop, storage: Storage, redis: object
+) -> None:
+    """After a backfill or `simulate`, the history said "2 min ago" beside orders placed 150 days ago."""
+    import re
+    from datetime import UTC, datetime, timedelta
+
+    from sqlalchemy import select
+
+    from connector.db.tables import CustomerRecord
+    from tests.support import drain, paid_shopify_order, post_shopify
+
+    placed = (datetime.now(UTC) - timedelta(days=150)).replace(microsecond=0)
+    order = paid_shopify_order(created_at=placed.isoformat(), processed_at=placed.isoformat())
+    post_shopify(client, offline_shopify_shop, "orders/paid", order)
+    drain(redis)  # type: ignore[arg-type]
+    with storage.session() as session:
+        john = session.scalars(select(CustomerRecord.id)).one()
+    assert login(client).status_code == 302
+    page = client.get(f"/admin/shops/{offline_shopify_shop.id}/customers/{john}").get_data(as_text=True)
+    history = page[page.index('id="history"') :]
+    first = re.search(r'<time datetime="([^"]+)"', history)
+    assert first and first[1].startswith(placed.date().isoformat()), first
