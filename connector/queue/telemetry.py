@@ -26,7 +26,9 @@ log = logging.getLogger(__name__)
 
 WEBHOOKS_KEY = "sadakat:metrics:webhooks"
 JOBS_KEY = "sadakat:metrics:jobs"
+REQUESTS_KEY = "sadakat:metrics:requests"
 JOB_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0)
+REQUEST_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
 SEPARATOR = "\t"
 
 P = ParamSpec("P")
@@ -51,11 +53,12 @@ LATER_SECONDS = 0.05
 
 
 class LaterCounts:
-    """Webhooks counted with no round trip of their own: they go with this process's next one that does go
-    to Redis (``put_into``), or are sent by a timer within LATER_SECONDS. Held by the app (one per process)."""
+    """Webhooks and requests counted with no round trip of their own: they go with this process's next one
+    that does go to Redis (``put_into``), or are sent by a timer within LATER_SECONDS. Held by the app (one
+    per process)."""
 
     def __init__(self) -> None:
-        self._counts: Counter[str] = Counter()
+        self._counts: Counter[tuple[str, str]] = Counter()
         self._lock = threading.Lock()
         self._timer: threading.Timer | None = None
         self._redis: Redis | None = None
@@ -64,18 +67,36 @@ class LaterCounts:
     def add(self, redis: Redis, platform: str, topic: str, outcome: str) -> None:
         """One more webhook of ``platform``/``topic`` answered with ``outcome``, to be sent later."""
         with self._lock:
-            self._counts[SEPARATOR.join((platform, topic, outcome))] += 1
-            self._redis = redis
-            if self._timer is None:
-                self._timer = threading.Timer(LATER_SECONDS, self.send)
-                self._timer.daemon = True
-                self._timer.start()
+            self._counts[(WEBHOOKS_KEY, SEPARATOR.join((platform, topic, outcome)))] += 1
+            self._later(redis)
+
+    def add_request(self, redis: Redis, area: str, status: int, seconds: float) -> None:
+        """One more HTTP request to ``area`` (a blueprint) answered with ``status`` after ``seconds``: a
+        counter by status class and a cumulative histogram of durations, to be sent later."""
+        with self._lock:
+            self._counts[(REQUESTS_KEY, SEPARATOR.join(("count", area, f"{status // 100}xx")))] += 1
+            for bound in REQUEST_BUCKETS:
+                if seconds <= bound:
+                    self._counts[(REQUESTS_KEY, SEPARATOR.join(("bucket", area, str(bound))))] += 1
+            self._counts[(REQUESTS_KEY, SEPARATOR.join(("bucket", area, "+Inf")))] += 1
+            self._counts[(REQUESTS_KEY, SEPARATOR.join(("sum", area, "")))] += seconds
+            self._later(redis)
+
+    def _later(self, redis: Redis) -> None:
+        self._redis = redis
+        if self._timer is None:
+            self._timer = threading.Timer(LATER_SECONDS, self.send)
+            self._timer.daemon = True
+            self._timer.start()
 
     def put_into(self, pipe: Pipeline) -> None:
         """Put the counts kept for later into ``pipe``: from here on, sending them is the pipe's job."""
         with self._lock:
-            for field, count in self._counts.items():
-                pipe.hincrby(WEBHOOKS_KEY, field, count)
+            for (key, field), count in self._counts.items():
+                if isinstance(count, float):
+                    pipe.hincrbyfloat(key, field, count)
+                else:
+                    pipe.hincrby(key, field, count)
             self._counts.clear()
 
     def send(self) -> None:
@@ -122,6 +143,26 @@ def webhook_counts(redis: Redis) -> dict[tuple[str, str, str], int]:
         tuple(field.decode().split(SEPARATOR, 2)): int(value)  # type: ignore[misc]
         for field, value in redis.hgetall(WEBHOOKS_KEY).items()
     }
+
+
+def request_metrics(
+    redis: Redis,
+) -> tuple[dict[tuple[str, str], int], dict[str, tuple[dict[str, int], float]]]:
+    """Requests so far: counts by (area, status class), and per area its cumulative histogram (counts by
+    bucket bound, sum of seconds)."""
+    counts: dict[tuple[str, str], int] = {}
+    histograms: dict[str, tuple[dict[str, int], float]] = {}
+    for raw, value in redis.hgetall(REQUESTS_KEY).items():
+        kind, area, rest = raw.decode().split(SEPARATOR, 2)
+        buckets, total = histograms.get(area, ({}, 0.0))
+        if kind == "count":
+            counts[(area, rest)] = int(value)
+        elif kind == "sum":
+            histograms[area] = (buckets, float(value))
+        else:
+            buckets[rest] = int(value)
+            histograms[area] = (buckets, total)
+    return counts, histograms
 
 
 def observe_job(redis: Redis, name: str, seconds: float) -> None:

@@ -81,6 +81,7 @@ def create_app(config: Config | None = None) -> Flask:
     app.extensions["sadakat"] = Runtime(config=config, storage=storage, redis=redis, queue=event_queue(redis))
     register_error_handlers(app)
     register_security_headers(app)
+    prometheus.register_request_timing(app)
     for blueprint in (
         webhooks.bp,
         admin_auth.bp,

@@ -1,4 +1,5 @@
-"""``/metrics`` in Prometheus' text format: webhooks by outcome, job durations, queue depths, pushes.
+"""``/metrics`` in Prometheus' text format: webhooks by outcome, requests by area (duration, status class),
+job durations, queue depths, pushes.
 
 Read at scrape time from Redis (shared counters, RQ's registries) and the database, so any web worker
 on any host answers for the whole deployment. Needs the admin bearer token or an admin session.
@@ -6,9 +7,10 @@ on any host answers for the whole deployment. Needs the admin bearer token or an
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 
-from flask import Blueprint, Response
+from flask import Blueprint, Flask, Response, g, request
 from prometheus_client import CollectorRegistry, generate_latest
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, HistogramMetricFamily, Metric
 from prometheus_client.registry import Collector
@@ -41,6 +43,23 @@ class SadakatCollector(Collector):
         for (platform, topic, outcome), value in sorted(telemetry.webhook_counts(redis).items()):
             webhooks.add_metric([platform, topic, outcome], value)
         yield webhooks
+
+        counts, histograms = telemetry.request_metrics(redis)
+        answered = CounterMetricFamily(
+            "sadakat_http_requests",
+            "HTTP requests answered, by area (admin pages, webhooks, rewards pages, ...) and status class.",
+            labels=["area", "status"],
+        )
+        for (area, status_class), value in sorted(counts.items()):
+            answered.add_metric([area, status_class], value)
+        yield answered
+        took = HistogramMetricFamily(
+            "sadakat_http_request_duration_seconds", "How long HTTP requests take to answer, by area.", labels=["area"]
+        )
+        for area, (buckets, total) in sorted(histograms.items()):
+            bounds = [str(b) for b in telemetry.REQUEST_BUCKETS] + ["+Inf"]
+            took.add_metric([area], [(b, buckets.get(b, 0)) for b in bounds], total)
+        yield took
 
         durations = HistogramMetricFamily(
             "sadakat_job_duration_seconds", "How long RQ jobs take, by job.", labels=["job"]
@@ -95,3 +114,22 @@ def metrics() -> Response:
     registry = CollectorRegistry(auto_describe=False)
     registry.register(SadakatCollector(runtime()))
     return Response(generate_latest(registry), mimetype="text/plain; version=0.0.4; charset=utf-8")
+
+
+def register_request_timing(app: Flask) -> None:
+    """Time every request and count it by area and status class, for /metrics (no round trip of its own:
+    the counts go with this process's next one to Redis, or within LATER_SECONDS)."""
+
+    @app.before_request
+    def start_clock() -> None:
+        g.request_started = time.perf_counter()
+
+    @app.after_request
+    def count_request(response: Response) -> Response:
+        started = g.get("request_started")
+        if started is not None:
+            rt = runtime()
+            rt.later_counts.add_request(
+                rt.redis, request.blueprint or "other", response.status_code, time.perf_counter() - started
+            )
+        return response

@@ -97,3 +97,22 @@ def test_counts_kept_for_later_are_sent_once_when_the_process_forks(
     os.waitpid(child, 0)
     later.send()
     assert telemetry.webhook_counts(redis) == {("shopify", "orders/paid", "accepted"): 1}
+
+
+def test_metrics_count_requests_by_area_and_status_class_and_time_them(
+    client: FlaskClient, offline_shopify_shop: Shop
+) -> None:
+    assert client.get("/admin/api/shops", headers=AUTH).status_code == 200
+    assert client.get("/admin/api/shops/999999/customers/1", headers=AUTH).status_code == 404
+    body = json.dumps(paid_shopify_order()).encode()
+    forged = shopify_headers(offline_shopify_shop, "orders/paid", body) | {"X-Shopify-Hmac-Sha256": "AAAA"}
+    assert client.post("/webhooks/shopify", data=body, headers=forged).status_code == 401
+    samples = scrape(client)
+
+    assert samples[("sadakat_http_requests_total", (("area", "admin"), ("status", "2xx")))] == 1
+    assert samples[("sadakat_http_requests_total", (("area", "admin"), ("status", "4xx")))] == 1
+    assert samples[("sadakat_http_requests_total", (("area", "webhooks"), ("status", "4xx")))] == 1
+    admin = (("area", "admin"),)
+    assert samples[("sadakat_http_request_duration_seconds_count", admin)] == 2
+    assert samples[("sadakat_http_request_duration_seconds_bucket", (*admin, ("le", "+Inf")))] == 2
+    assert 0 < samples[("sadakat_http_request_duration_seconds_sum", admin)] < 10
