@@ -39,7 +39,7 @@ SECONDS = 8 if QUICK else 20
 E2E_EVENTS = 5_000 if QUICK else 50_000
 LEDGER_SIZES = [10_000, 100_000] if QUICK else [10_000, 100_000, 1_000_000]
 CONNECTIONS = 32
-ACCESS_LOG_FORMAT = '%(h)s %(t)s "%(m)s %(U)s" %(s)s %(b)s %(L)ss'  # the Procfile's: each request's duration too
+ACCESS_LOG_FORMAT = '%(h)s "%(m)s %(U)s" %(s)s %(b)s %(L)ss'  # the Procfile's: each request's duration too
 THREADS = 2
 
 
@@ -73,6 +73,7 @@ def gunicorn(app: str, env: dict[str, str], log: Path) -> Iterator[tuple[int, su
     port = free_port()
     command = [str(BIN / "gunicorn"), app, "--bind", f"127.0.0.1:{port}", "--workers", "2", "--no-control-socket"]
     command += ["--access-logfile", str(log), "--access-logformat", ACCESS_LOG_FORMAT]
+    command += ["--logger-class", "connector.logs.GunicornLogger"]
     command += ["--error-logfile", str(log.with_suffix(".err"))]
     process = subprocess.Popen(command, env=env, cwd=ROOT)
     try:

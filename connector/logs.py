@@ -7,10 +7,15 @@ from __future__ import annotations
 import logging
 import os
 import time
+from typing import Any
+
+from gunicorn.glogging import Logger
 
 FORMAT = "%(asctime)s %(process_label)s[%(process)d] %(levelname)s %(name)s: %(message)s"
 DATE_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
 JOB_LOGGERS = ("rq.worker", "rq.queue", "rq.job", "rq.scheduler", "rq.cron")
+ACCESS_LOG_FORMAT = '%(h)s "%(m)s %(U)s" %(s)s %(b)s %(L)ss'
+"""gunicorn's access line after the one format's time and process: who, what, status, bytes, duration."""
 
 
 class _ProcessLabel(logging.Filter):
@@ -23,16 +28,33 @@ class _ProcessLabel(logging.Filter):
         return True
 
 
+def _formatter() -> logging.Formatter:
+    formatter = logging.Formatter(FORMAT, DATE_FORMAT)
+    formatter.converter = time.gmtime
+    return formatter
+
+
 def configure(label: str) -> None:
     """Log this process (``web``, ``worker``, ``scheduler``...) in the one format, to standard error."""
     level = os.environ.get("SADAKAT_LOG_LEVEL", "info").upper()
-    formatter = logging.Formatter(FORMAT, DATE_FORMAT)
-    formatter.converter = time.gmtime
     handler = logging.StreamHandler()
-    handler.setFormatter(formatter)
+    handler.setFormatter(_formatter())
     handler.addFilter(_ProcessLabel(label))
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level if level in logging.getLevelNamesMapping() else "INFO")
     for name in JOB_LOGGERS:  # a line per job only when asked for
         logging.getLogger(name).setLevel(logging.DEBUG if level == "DEBUG" else logging.WARNING)
+
+
+class GunicornLogger(Logger):
+    """gunicorn's own lines (booting, workers, each request) in the one format, labelled ``web``: use with
+    ``--logger-class connector.logs.GunicornLogger`` and ACCESS_LOG_FORMAT."""
+
+    def setup(self, cfg: Any) -> None:
+        """gunicorn's handlers, then the one format on each of them."""
+        super().setup(cfg)
+        for log in (self.error_log, self.access_log):
+            for handler in log.handlers:
+                handler.setFormatter(_formatter())
+                handler.addFilter(_ProcessLabel("web"))

@@ -16,16 +16,16 @@ from typing import IO, Any
 
 import click
 
+from connector import logs
 from connector.config import Config
 from connector.db.crypto import secret_key
 from connector.db.storage import migrate
 from connector.queue.embedded import start_valkey
 
 STOP_TIMEOUT_SECONDS = 15
+
+
 # Paths without query strings: an OAuth callback's code and hmac stay out of the logs.
-ACCESS_LOG_FORMAT = '%(h)s %(t)s "%(m)s %(U)s" %(s)s %(b)s %(L)ss'
-
-
 def admin_token(config: Config) -> str:
     """SADAKAT_ADMIN_TOKEN, or one generated once and kept (mode 600) in the data directory."""
     return config.admin_token or _kept_secret(config, "admin_token")
@@ -128,7 +128,9 @@ def run_stack(config: Config, host: str, web_workers: int) -> int:
             "--access-logfile",
             "-",
             "--access-logformat",
-            ACCESS_LOG_FORMAT,
+            logs.ACCESS_LOG_FORMAT,
+            "--logger-class",
+            "connector.logs.GunicornLogger",
         ],
         "worker": [str(bin_dir / "sadakat"), "worker"],
         "scheduler": [str(bin_dir / "sadakat"), "scheduler"],
