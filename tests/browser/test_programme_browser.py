@@ -24,10 +24,12 @@ pytestmark = pytest.mark.skipif(
 WORDS = {
     "en": {"language": "Türkçe", "add_tier": "Add a tier", "add_gift": "Add a gift", "save": "Save",
            "error": "Enter a number.", "saved": "Programme saved.", "rule": "Order over an amount",
-           "kind": "Percentage off", "preview": "15% off", "live": "Earn 3 points"},
+           "kind": "Percentage off", "preview": "15% off", "live": "Earn 3 points",
+           "tiers": "VIP tiers", "gifts": "Surprise gifts"},
     "tr": {"language": "English", "add_tier": "Seviye ekle", "add_gift": "Hediye ekle", "save": "Kaydet",
            "error": "Bir sayı girin.", "saved": "Program kaydedildi.", "rule": "Belirli bir tutarın üzerindeki sipariş",
-           "kind": "Yüzde indirim", "preview": "%15 indirim", "live": "3 puan kazanın"},
+           "kind": "Yüzde indirim", "preview": "%15 indirim", "live": "3 puan kazanın",
+           "tiers": "VIP seviyeleri", "gifts": "Sürpriz hediyeler"},
 }  # fmt: skip
 
 
@@ -57,12 +59,24 @@ def test_a_merchant_edits_the_programme(
     no_serious_violations(page)
     page.fill("#earn_rate", "3")  # the preview follows what is typed, before anything is saved
     expect(page.locator("#preview")).to_contain_text(w["live"])
+    sections = page.locator("details.section")
+    opened = sections.evaluate_all("all => all.map(s => s.open)")
+    if width == 360:  # a phone starts with the sections folded but the first, and a tap opens one
+        assert opened == [True] + [False] * (len(opened) - 1)
+        assert page.evaluate("document.body.scrollHeight") < 3000
+        page.locator("#tiers > summary").get_by_text(w["tiers"]).click()
+        expect(page.locator("#tiers")).to_have_attribute("open", "")
+    else:
+        assert all(opened) and len(opened) == 7
     page.get_by_role("button", name=w["add_tier"]).click()
     assert page.url.endswith("#tier-0")  # back at the row just added, not at the top
     page.fill("#tier-0-name", "Gold")
     page.fill("#tier-0-min_spend", "500")
     page.fill("#tier-0-multiplier", "2")
+    if width == 360:
+        page.locator("#gifts > summary").get_by_text(w["gifts"]).click()
     page.get_by_role("button", name=w["add_gift"]).click()
+    expect(page.locator("#tier-0-name")).to_be_visible()  # the sections opened stay open across the reload
     expect(page.locator("#tier-0-name")).to_have_value("Gold")  # adding a row keeps what was typed
     expect(page.locator("#gift-0-threshold")).to_be_hidden()  # a first order's gift has no threshold
     page.select_option("#gift-0-rule", label=w["rule"])

@@ -37,3 +37,25 @@ document.addEventListener("change", (event) => {
     timer = setTimeout(refresh, 100);
   });
 })();
+
+// The programme editor on a phone: its sections start folded (the form is several screens tall), except the
+// first, one holding an error, the one just added to and those the merchant opened before adding or removing
+// a row; a tap on a section's title opens it. Without script, or on a wider screen, every section is open.
+(() => {
+  const sections = document.querySelectorAll("form.programme details.section");
+  if (!sections.length || !window.matchMedia("(max-width: 640px)").matches) return;
+  const key = "sadakat-open-sections:" + location.pathname;
+  let remembered = [];
+  try { remembered = JSON.parse(sessionStorage.getItem(key) || "[]"); } catch (e) { remembered = []; }
+  const target = location.hash ? document.getElementById(location.hash.slice(1)) : null;
+  sections.forEach((section, index) => {
+    const wanted = index === 0 || remembered.includes(section.id) || section.querySelector("[aria-invalid=true]")
+      || (target && section.contains(target));
+    if (!wanted) section.open = false;
+    section.addEventListener("toggle", () => {
+      const open = [...sections].filter((s) => s.open).map((s) => s.id);
+      try { sessionStorage.setItem(key, JSON.stringify(open)); } catch (e) { /* private mode: forget */ }
+    });
+  });
+  if (target) target.scrollIntoView();
+})();
