@@ -5,11 +5,11 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import and_, func, select
 from sqlalchemy.orm import Session
 
 from connector.db.columns import utc_day, utc_hour
-from connector.db.tables import LedgerEntry, WebhookEvent, utcnow
+from connector.db.tables import LedgerEntry, OrderRecord, WebhookEvent, utcnow
 
 
 def events_per_hour(session: Session, shop_id: int, hours: int = 48, now: datetime | None = None) -> list[int]:
@@ -36,47 +36,65 @@ ROLLED_DAYS = 90
 def points_per_day(
     session: Session, shop_id: int, days: int = 30, now: datetime | None = None, rolled: dict[str, Any] | None = None
 ) -> tuple[list[int], list[int]]:
-    """Points issued for orders and points redeemed (net of codes the store refused) per day, oldest first.
-    With a roll-up (``rolled``: a large shop's), the days it summed are read from it and only the days since
-    are summed now (entries are never back-dated: a finished day's sums don't change)."""
+    """Points issued for orders, on the day each order was placed, and points redeemed (net of codes the store
+    refused) on the day they were spent, per day, oldest first. With a roll-up (``rolled``: a large shop's),
+    the entries written before it are read from its sums and only those written since are summed now; the
+    two add up, whatever day a late entry (a backfilled order) falls on."""
     now = now or utcnow()
     start = now.replace(hour=0, minute=0, second=0, microsecond=0) - timedelta(days=days - 1)
     issued, redeemed = [0] * days, [0] * days
-    live_from = start
+    written_from = start
     if rolled and "points_per_day" in rolled:
-        live_from = max(start, datetime.fromisoformat(rolled["points_days_until"]))
+        written_from = max(start, datetime.fromisoformat(rolled["points_days_until"]))
         for day, (given, spent) in rolled["points_per_day"].items():
             index = (date.fromisoformat(day) - start.date()).days
-            if 0 <= index < days and date.fromisoformat(day) < live_from.date():
-                issued[index], redeemed[index] = given, spent
-    for day, (given, spent) in day_sums(session, shop_id, live_from).items():
+            if 0 <= index < days:
+                issued[index] += given
+                redeemed[index] += spent
+    for day, (given, spent) in day_sums(session, shop_id, written_from).items():
         index = (day - start.date()).days
         if 0 <= index < days:
-            issued[index], redeemed[index] = given, spent
+            issued[index] += given
+            redeemed[index] += spent
     return issued, redeemed
 
 
 def day_sums(
     session: Session, shop_id: int, since: datetime, until: datetime | None = None
 ) -> dict[date, tuple[int, int]]:
-    """Points issued for orders and redeemed, per UTC day, of the entries from ``since`` (to ``until``)."""
-    day = utc_day(LedgerEntry.created_at, session.get_bind().dialect.name)
+    """Of the entries written from ``since`` (to ``until``): points issued for orders per UTC day the order
+    was placed (the entry's own day when the store didn't say), and points redeemed per day they were spent."""
+    dialect = session.get_bind().dialect.name
+    written = [
+        LedgerEntry.shop_id == shop_id,
+        LedgerEntry.created_at >= since,
+        *([] if until is None else [LedgerEntry.created_at < until]),
+    ]
+    placed = utc_day(func.coalesce(OrderRecord.placed_at, LedgerEntry.created_at), dialect)
     sums: dict[date, list[int]] = {}
+    for when, points in session.execute(
+        select(placed, func.sum(LedgerEntry.points))
+        .select_from(LedgerEntry)
+        .outerjoin(
+            OrderRecord,
+            and_(
+                LedgerEntry.source_type == "order",
+                OrderRecord.shop_id == LedgerEntry.shop_id,
+                OrderRecord.order_id == LedgerEntry.source_id,
+            ),
+        )
+        .where(*written, LedgerEntry.kind == "order")
+        .group_by(placed)
+    ):
+        sums.setdefault(date.fromisoformat(when), [0, 0])[0] += int(points)
+    day = utc_day(LedgerEntry.created_at, dialect)
     for when, kind, rule, points in session.execute(
         select(day, LedgerEntry.kind, LedgerEntry.rule, func.sum(LedgerEntry.points))
-        .where(
-            LedgerEntry.shop_id == shop_id,
-            LedgerEntry.created_at >= since,
-            *([] if until is None else [LedgerEntry.created_at < until]),
-            LedgerEntry.kind.in_(("order", "redemption", "adjustment")),
-        )
+        .where(*written, LedgerEntry.kind.in_(("redemption", "adjustment")))
         .group_by(day, LedgerEntry.kind, LedgerEntry.rule)
     ):
-        found = sums.setdefault(date.fromisoformat(when), [0, 0])
-        if kind == "order":
-            found[0] += int(points)
-        elif kind == "redemption" or rule == "code_refused_points_returned":
-            found[1] -= int(points)
+        if kind == "redemption" or rule == "code_refused_points_returned":
+            sums.setdefault(date.fromisoformat(when), [0, 0])[1] -= int(points)
     return {day: (given, spent) for day, (given, spent) in sums.items()}
 
 

@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import select
 
 from connector.db.storage import Storage
-from connector.db.tables import CustomerRecord, LedgerEntry, Shop, WebhookEvent
+from connector.db.tables import CustomerRecord, LedgerEntry, OrderRecord, Shop, WebhookEvent
 from connector.ops import activity
 from connector.ops.customers import segments
 
@@ -44,6 +44,35 @@ def test_points_per_day_from_the_roll_up_and_today_match_counting_every_entry(
             assert from_roll_up == activity.points_per_day(session, offline_shopify_shop.id, days, later), days
     assert from_roll_up[0][-1] == 70 and sum(from_roll_up[0]) == 80  # today's 65 + 5; 95 days ago is outside
     assert "2026-11-22" not in rolled["points_per_day"] and rolled["points_per_day"]["2026-11-19"] == [0, 500]
+
+
+def test_an_orders_points_fall_on_the_day_it_was_placed_before_and_after_a_roll_up(
+    storage: Storage, offline_shopify_shop: Shop
+) -> None:
+    """Six months of backfilled or simulated orders showed as one spike on the day they were settled."""
+    shop_id = offline_shopify_shop.id
+    with storage.session() as session:
+        member = CustomerRecord(shop_id=shop_id, key="m", platform_id="m", points=0)
+        session.add(member)
+        session.flush()
+        for n, placed_days_ago in ((1, 20), (2, 20), (3, 0)):
+            session.add(OrderRecord(shop_id=shop_id, order_id=str(n), placed_at=NOW - timedelta(days=placed_days_ago)))
+            session.add(_entry(member, n, "order", 10 * n, NOW - timedelta(hours=1)))  # all settled today
+    with storage.session() as session:
+        issued, _ = activity.points_per_day(session, shop_id, 30, NOW)
+    assert issued[9] == 30 and issued[29] == 30 and sum(issued) == 60  # not 60 today
+
+    segments.roll_up(storage, shop_id, NOW + timedelta(days=1))  # tomorrow's roll-up has today's entries summed
+    later = NOW + timedelta(days=1, hours=2)
+    with storage.session() as session:  # a backfill after the roll-up, of an order placed ten days ago
+        session.add(OrderRecord(shop_id=shop_id, order_id="4", placed_at=NOW - timedelta(days=10)))
+        session.add(_entry(session.get(CustomerRecord, member.id), 4, "order", 7, later - timedelta(minutes=5)))
+    with storage.session() as session:
+        rolled = session.scalars(select(Shop.rollup).where(Shop.id == shop_id)).one()
+        from_roll_up = activity.points_per_day(session, shop_id, 30, later, rolled)
+        assert from_roll_up == activity.points_per_day(session, shop_id, 30, later)
+    assert from_roll_up[0][8] == 30 and from_roll_up[0][18] == 7 and from_roll_up[0][28] == 30
+    assert sum(from_roll_up[0]) == 67
 
 
 def test_events_per_hour_are_counted_in_their_hour(storage: Storage, offline_shopify_shop: Shop) -> None:
