@@ -144,16 +144,16 @@ def theme_page(html: str) -> str:
     return f'<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>Rewards · Store</title></head><body><header><a href="/">Store</a></header><main>{html}</main></body></html>'  # noqa: E501
 
 
-def shopify_proxy(page: Page, server_url: str, shop: Shop) -> None:
-    """Play Shopify's part: /apps/sadakat/* on the store goes to /proxy/* signed, naming the logged-in customer;
-    Liquid answers come back inside the theme, JSON as it is."""
+def shopify_proxy(page: Page, server_url: str, shop: Shop, customer: str = "115310627314723954") -> None:
+    """Play Shopify's part: /apps/sadakat/* on the store goes to /proxy/* signed, naming the logged-in customer
+    (``""`` when no one is logged in); Liquid answers come back inside the theme, JSON as it is."""
 
     def forward(route: Route) -> None:
         request = route.request
         parts = urlsplit(request.url)
         rest = parts.path.removeprefix("/apps/sadakat")
         query = dict(pair.split("=", 1) for pair in parts.query.split("&") if "=" in pair)
-        signed = proxy_query(shop, **{k: v for k, v in query.items() if k == "lang"})
+        signed = proxy_query(shop, customer, **{k: v for k, v in query.items() if k == "lang"})
         answer = requests.request(
             request.method,
             f"{server_url}/proxy{rest}?{urlencode(signed)}",

@@ -84,12 +84,10 @@ def request_link(session: Session, redis: Redis, config: Config, shop: Shop, ema
     )
 
 
-def open_session(redis: Redis, shop_id: int, customer_id: int) -> str:
-    """A new session for the member; returns the cookie's value."""
+def open_session(redis: Redis, shop_id: int, customer_id: int, seconds: int = SESSION_SECONDS) -> str:
+    """A new session for the member, for ``seconds``; returns the cookie's (or the launcher's token's) value."""
     sid = secrets.token_urlsafe(32)
-    redis.set(
-        f"{PREFIX}session:{_hash(sid)}", f"{shop_id}:{customer_id}:{secrets.token_urlsafe(24)}", ex=SESSION_SECONDS
-    )
+    redis.set(f"{PREFIX}session:{_hash(sid)}", f"{shop_id}:{customer_id}:{secrets.token_urlsafe(24)}", ex=seconds)
     return sid
 
 
@@ -130,14 +128,22 @@ def store_signature(api_key: str, shop_id: int, customer: str, at: str) -> str:
 
 
 def store_link_ok(
-    redis: Redis, api_key: str | None, shop_id: int, customer: str, at: str, sig: str, now: float
+    redis: Redis,
+    api_key: str | None,
+    shop_id: int,
+    customer: str,
+    at: str,
+    sig: str,
+    now: float,
+    use: str = "store-link",
 ) -> bool:
-    """Whether a straight-in link is the store's, fresh (5 minutes either way) and used for the first time."""
+    """Whether a straight-in link (or the launcher's signature, ``use="launcher"``) is the store's, fresh (5
+    minutes either way) and used for the first time for that use."""
     when = signed.timestamp(at)
     return (
         bool(api_key)
         and when is not None
         and abs(now - when) <= MAX_SIGNED_LINK_AGE
         and signed.same(store_signature(api_key or "", shop_id, customer, at), sig, signed.HEX)
-        and bool(redis.set(f"{PREFIX}store-link:{sig}", 1, nx=True, ex=2 * MAX_SIGNED_LINK_AGE))
+        and bool(redis.set(f"{PREFIX}{use}:{sig}", 1, nx=True, ex=2 * MAX_SIGNED_LINK_AGE))
     )

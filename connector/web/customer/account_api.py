@@ -92,11 +92,16 @@ def rewards() -> ResponseReturnValue:
     if not isinstance(found, Signed):
         return found
     shop, customer = found.shop, found.customer
-    lang = visitor_language(programme_of(shop).locale)
-    programme = programme_view(shop, lang)
+    return jsonify(member_answer(shop, customer, visitor_language(programme_of(shop).locale)))
+
+
+def member_answer(shop: Shop, customer: CustomerRecord | None, lang: str) -> dict[str, Any]:
+    """What a member's panel shows (the account page's extension, the launcher): the programme, points, tier
+    and progress, options, codes and credit, history and referral link; with no record yet, the programme and
+    zero points."""
     answer: dict[str, Any] = {
         "lang": lang,
-        "programme": asdict(programme),
+        "programme": asdict(programme_view(shop, lang)),
         "reward": programme_of(shop).redemption.reward,
         "member": None,
         "points": 0,
@@ -109,7 +114,7 @@ def rewards() -> ResponseReturnValue:
         answer |= {"member": asdict(member), "points": member.points}
         if member.referral_code:
             answer["referral_url"] = f"{runtime().config.public_url}/r/{shop.handle}/{member.referral_code}"
-    return jsonify(answer)
+    return answer
 
 
 @bp.post("/api/customer-account/redeem")

@@ -84,6 +84,11 @@ WORDS: dict[str, dict[str, str]] = {
         "language": "Language",
         "launcher_see": "See my rewards",
         "launcher_close": "Close",
+        "launcher_points": "You have {points} points",
+        "launcher_join": "Join now",
+        "share": "Share your link",
+        "share_text": "A welcome gift for you at {shop}:",
+        "share_email": "E-mail",
     },
     "tr": {
         "title": "Ödüller",
@@ -165,6 +170,11 @@ WORDS: dict[str, dict[str, str]] = {
         "language": "Dil",
         "launcher_see": "Ödüllerimi gör",
         "launcher_close": "Kapat",
+        "launcher_points": "{points} puanınız var",
+        "launcher_join": "Hemen katılın",
+        "share": "Bağlantınızı paylaşın",
+        "share_text": "{shop} mağazasında sana bir hoş geldin hediyesi:",
+        "share_email": "E-posta",
     },
 }
 
