@@ -38,18 +38,31 @@ SETTINGS = {
     "sync_customers": False,
     "tiers": [{"name": "Silver", "min_spend": "0"}, {"name": "Gold", "min_spend": "500", "multiplier": "1.5"}],
     "gifts": [{"rule": "birthday", "kind": "points", "value": "200"}],
+    "referrals": {"enabled": True, "referrer_points": 300},
 }
 WORDS = {
-    "en": {"send": "Send me a link", "enter": "Continue to my rewards", "redeem": "Redeem 500 points", "copy": "Copy"},
-    "tr": {"send": "Bana bağlantı gönder", "enter": "Ödüllerime devam et", "redeem": "500 puanı", "copy": "Kopyala"},
+    "en": {
+        "send": "Send me a link",
+        "enter": "Continue to my rewards",
+        "redeem": "Redeem 500 points",
+        "copy": "Copy",
+        "see": "See my rewards",
+    },
+    "tr": {
+        "send": "Bana bağlantı gönder",
+        "enter": "Ödüllerime devam et",
+        "redeem": "500 puanı",
+        "copy": "Kopyala",
+        "see": "Ödüllerimi gör",
+    },
 }
 
 
 @pytest.fixture
 def woo_member(server_url: str, woo_shop: Shop, storage: Storage, redis: Redis) -> Shop:
-    """John Doe with 1,080 points at a WooCommerce store."""
+    """John Doe (customer 25, with an account) with 1,080 points at a WooCommerce store."""
     change_settings(storage, woo_shop.id, SETTINGS)
-    body = json.dumps(fixture("woocommerce/order_created.json")).encode()
+    body = json.dumps(fixture("woocommerce/order_created.json") | {"customer_id": 25}).encode()
     answer = requests.post(
         f"{server_url}/webhooks/woocommerce/{woo_shop.id}", data=body, headers=woo_headers("order.created", body)
     )
@@ -86,7 +99,7 @@ def our_host_to(page: Page, server_url: str) -> None:
 
 @pytest.mark.parametrize("width", WIDTHS)
 @pytest.mark.parametrize("lang", ["en", "tr"])
-def test_a_customer_signs_in_by_e_mail_and_redeems_points(
+def test_a_customers_first_ten_minutes_launcher_sign_in_redeem_copy_and_refer(
     browser: Browser,  # noqa: F811
     server_url: str,
     woo_member: Shop,
@@ -95,10 +108,18 @@ def test_a_customer_signs_in_by_e_mail_and_redeems_points(
     width: int,
     lang: str,
 ) -> None:
+    """From the launcher on the store's page to the rewards page, signed in by e-mail, a redemption asked
+    for and confirmed, the code copied, and the referral link shared and opened as a friend would."""
     page = tab(browser, width)
     page.context.grant_permissions(["clipboard-read", "clipboard-write"])
     our_host_to(page, server_url)
-    page.goto(f"{server_url}/rewards/{woo_member.handle}?lang={lang}")
+    page.route(f"{SADAKAT}/**", lambda route: route.fulfill(response=page.request.fetch(
+        route.request.url.replace(SADAKAT, server_url))))  # fmt: skip
+    store_page(page, f'<script src="{SADAKAT}/rewards/{woo_member.handle}/launcher.js?lang={lang}"></script>')
+    page.goto(f"{STORE}/")
+    page.get_by_role("button", name="Rewards" if lang == "en" else "Ödüller").click()
+    page.get_by_role("dialog").get_by_role("link", name=WORDS[lang]["see"]).click()
+    page.wait_for_url(f"{OUR_HOST}/rewards/{woo_member.handle}?lang={lang}")
     expect(page.locator("#earn-title")).to_be_visible()
     shoot(page, f"rewards-join-{lang}-{width}")
     fits(page)
@@ -136,6 +157,16 @@ def test_a_customer_signs_in_by_e_mail_and_redeems_points(
     no_serious_violations(page)
     page.get_by_role("button", name=WORDS[lang]["copy"]).first.click()
     assert page.evaluate("navigator.clipboard.readText()") == (code.text_content() or "").strip()
+
+    referral = (page.locator("#referral-link").text_content() or "").strip()
+    assert re.fullmatch(rf"{OUR_HOST}/r/{woo_member.handle}/[\w-]+", referral), referral
+    whatsapp = page.locator("#share").get_by_role("link", name="WhatsApp").get_attribute("href") or ""
+    assert whatsapp.startswith("https://wa.me/?text=") and "%2Fr%2F" in whatsapp
+    page.goto(f"{referral}?lang={lang}")  # as the friend who got the link opens it
+    assert page.locator("html").get_attribute("lang") == lang
+    shoot(page, f"referral-friend-{lang}-{width}")
+    fits(page)
+    no_serious_violations(page)
     page.context.close()
 
 

@@ -27,6 +27,7 @@ from connector.ops.rewards.view import programme_view
 from connector.programme import programme_of
 from connector.web.customer import storefront
 from connector.web.customer.account_api import member_answer
+from connector.web.customer.referrals import share_places
 from connector.web.customer.rewards import shop_for
 from connector.web.customer.rewards_texts import WORDS
 from connector.web.customer.shop_links import read_shop_names
@@ -45,11 +46,6 @@ PANEL_WORDS = (
     "referral_help", "share", "share_text", "join_title", "join_new", "launcher_join", "launcher_points",
     "new_member", "credit_added", "busy", "redeem_failed", "points_unit",
 )  # fmt: skip
-SHARE = (
-    ("WhatsApp", "https://wa.me/?text={text}%20{url}"),
-    ("Facebook", "https://www.facebook.com/sharer/sharer.php?u={url}"),
-    ("X", "https://x.com/intent/post?text={text}&url={url}"),
-)
 
 
 @cache
@@ -75,8 +71,7 @@ def launcher(shop_id: int) -> ResponseReturnValue:
         "redeem": f"{base}/launcher/redeem",
         "signup": programme.signup_url,
         "words": {key: words[key] for key in PANEL_WORDS},
-        "share": [{"name": name, "url": url} for name, url in SHARE]
-        + [{"name": words["share_email"], "url": "mailto:?subject={text}&body={url}"}],
+        "share": [{"name": name, "url": url} for name, url in share_places(words["share_email"])],
         "colour": programme.colour,
         "position": "left" if request.args.get("position") == "left" else "right",
         "lang": lang,

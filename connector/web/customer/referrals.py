@@ -8,6 +8,7 @@ import hashlib
 import hmac
 import time
 from decimal import Decimal
+from urllib.parse import quote
 
 from flask import Blueprint, Response, jsonify, render_template, request
 from flask.typing import ResponseReturnValue
@@ -32,6 +33,25 @@ PAGE_CSP = (
     "frame-ancestors 'none'; base-uri 'none'"
 )
 FORM_SECONDS = 2 * 3600
+SHARE = (
+    ("WhatsApp", "https://wa.me/?text={text}%20{url}"),
+    ("Facebook", "https://www.facebook.com/sharer/sharer.php?u={url}"),
+    ("X", "https://x.com/intent/post?text={text}&url={url}"),
+)
+"""Where a member can share their link from: (name, address with ``{text}`` and ``{url}`` to fill in)."""
+
+
+def share_places(email_word: str) -> list[tuple[str, str]]:
+    """SHARE and e-mail (named in the reader's language)."""
+    return [*SHARE, (email_word, "mailto:?subject={text}&body={url}")]
+
+
+def share_links(referral_url: str, text: str, email_word: str) -> list[tuple[str, str]]:
+    """Each place's name and its address with ``text`` and the member's link filled in."""
+    return [
+        (name, place.replace("{text}", quote(text, safe="")).replace("{url}", quote(referral_url, safe="")))
+        for name, place in share_places(email_word)
+    ]
 
 
 @bp.after_request

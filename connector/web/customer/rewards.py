@@ -27,6 +27,7 @@ from connector.outbox.letters import money_words, number_words
 from connector.programme import programme_of
 from connector.settle import gifts, redemption
 from connector.settle.growth import referrals
+from connector.web.customer.referrals import share_links
 from connector.web.customer.rewards_texts import WORDS, visitor_language
 from connector.web.customer.shop_links import read_shop_names
 from connector.web.errors import problem
@@ -90,21 +91,23 @@ def render(
     **values: Any,
 ) -> tuple[str, int]:
     """The rewards page (or its content alone, for the app proxy) in ``lang``."""
-    programme = programme_of(shop)
-    referral_url = None
+    programme, view, w = programme_of(shop), programme_view(shop, lang, example_amount()), WORDS[lang]
+    referral_url, share = None, []
     if member is not None and member.referral_code:
         referral_url = f"{runtime().config.public_url}/r/{shop.handle}/{member.referral_code}"
+        share = share_links(referral_url, w["share_text"].format(shop=view.shop), w["share_email"])
     html = render_template(
         template,
         lang=lang,
-        w=WORDS[lang],
-        p=programme_view(shop, lang, example_amount()),
+        w=w,
+        p=view,
         m=member,
         urls=urls,
         minimum=number_words(programme.redemption.minimum_points, lang),
         num=lambda n: number_words(n, lang),
         redeem_key=secrets.token_urlsafe(12),
         referral_url=referral_url,
+        share=share,
         signup_url=programme.signup_url,
         referrals_made=sum(n for s, n in (member.referrals if member else {}).items() if s != "refused"),
         amount=request.args.get("amount", ""),

@@ -77,8 +77,8 @@ def _signed(shop: Shop, storage: Storage, customer: str, at: int | None = None) 
 
 def test_a_signed_customer_gets_their_own_panel_and_redeems_from_it(
     client: FlaskClient,
-    member_shop: Shop,
-    storage: Storage,  # noqa: F811
+    member_shop: Shop,  # noqa: F811
+    storage: Storage,
 ) -> None:
     """On a non-Shopify site the launcher showed programme text only, even to a signed-in member."""
     base = f"/rewards/{member_shop.handle}/launcher"
@@ -112,9 +112,9 @@ def test_a_signed_customer_gets_their_own_panel_and_redeems_from_it(
 
 def test_the_launchers_signature_is_checked_and_its_token_opens_one_shop_only(
     client: FlaskClient,
-    member_shop: Shop,
+    member_shop: Shop,  # noqa: F811
     storage: Storage,
-    woo_other: Shop,  # noqa: F811
+    woo_other: Shop,
 ) -> None:
     base = f"/rewards/{member_shop.handle}/launcher"
     customer = customer_json(client, member_shop, JOHN)["customer"]["id"]
