@@ -57,6 +57,11 @@ def connect(storage: Storage, shop_id: int, service_name: str, secret: str | Non
         row.token = token if token is not None else row.token
 
 
+def service_labels() -> dict[str, str]:
+    """Each tracking service's machine name and the name people know it by."""
+    return {service.name: service.label for service in tracking_services()}
+
+
 def connections(session: Session, shop_id: int, public_url: str) -> list[dict[str, Any]]:
     """Every tracking service, and whether (and how) the shop connected it."""
     rows = {

@@ -1,6 +1,11 @@
-"""What customers are told about their parcels, in the store's language (English and Turkish)."""
+"""What customers are told about their parcels and codes, in the store's language (English and Turkish)."""
 
 from __future__ import annotations
+
+from datetime import datetime, timedelta
+from decimal import Decimal, InvalidOperation
+
+from connector.outbox.letters import day_words, money_words
 
 TRACKING = {
     "en": {
@@ -72,6 +77,7 @@ CODES = {
         "until": "It is yours to use once, until {date}.",
         "free_shipping": "free shipping",
         "percent": "{value}% off",
+        "amount": "{value} off",
     },
     "tr": {
         "subject": "Size özel bir kod",
@@ -82,20 +88,46 @@ CODES = {
         "until": "Kodu {date} tarihine kadar bir kez kullanabilirsiniz.",
         "free_shipping": "ücretsiz kargo",
         "percent": "%{value} indirim",
+        "amount": "{value} indirim",
     },
 }
 
 
-def code_message(locale: str, *, shop: str, code: str, kind: str, value: str, until: str | None, why: str) -> str:
-    """The note or e-mail that hands a customer their code, in ``locale``."""
+def code_message(
+    locale: str,
+    *,
+    shop: str,
+    code: str,
+    kind: str,
+    value: str,
+    until: str | None,
+    why: str,
+    currency: str | None = None,
+) -> str:
+    """The note or e-mail that hands a customer their code, in ``locale``: what it is worth in the shop's
+    money and the last day it works, as people write them."""
     texts = CODES.get(locale, CODES["en"])
     if kind == "free_shipping":
         worth = texts["free_shipping"]
     elif kind == "percentage":
         worth = texts["percent"].format(value=value.rstrip("0").rstrip(".") if "." in value else value)
     else:
-        worth = value
+        try:
+            worth = money_words(Decimal(value), currency, locale)
+        except InvalidOperation:
+            worth = value
+        if why != "redemption":  # "worth 5.00 USD" for points spent; "for 10.00 USD off" for a gift
+            worth = texts["amount"].format(value=worth)
     parts = [texts[why if why in texts else "gift"].format(shop=shop, code=code, worth=worth)]
     if until:
-        parts.append(texts["until"].format(date=until[:10]))
+        parts.append(texts["until"].format(date=last_day(until, locale)))
     return " ".join(parts)
+
+
+def last_day(ends_at: str, locale: str) -> str:
+    """The last day a code that ends at ``ends_at`` (ISO 8601, exclusive) works, in words."""
+    try:
+        ends = datetime.fromisoformat(ends_at)
+    except ValueError:
+        return ends_at[:10]
+    return day_words((ends - timedelta(seconds=1)).date(), locale)

@@ -216,17 +216,18 @@ def deliveries(claimed: outbox.Claimed, config: Config) -> outbox.FollowUp:
         shop = session.get(Shop, claimed.shop.shop_id)
         if shop is None:
             return []
-        locale = programme_of(shop).locale
+        programme = programme_of(shop)
         why = code_why(reason)
         gift = why == "gift"
         message = notices.code_message(
-            locale,
-            shop=shop.domain,
+            programme.locale,
+            shop=programme.shop_name or shop.domain,
             code=payload["code"],
             kind=payload["kind"],
             value=payload["value"],
             until=payload.get("ends_at"),
             why=why,
+            currency=programme.currency or shop.currency,
         )
         requested = []
         email = payload.get("email")

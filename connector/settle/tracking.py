@@ -20,6 +20,7 @@ from connector.db.tables import OrderRecord, ShipmentRecord, Shop, TrackingEvent
 from connector.model import CarrierUpdate, Shipment, ShipmentStatus, TrackingPush, tracking_key
 from connector.outbox import notices
 from connector.outbox import requests as outbox
+from connector.outbox.letters import day_words
 from connector.outbox.pushes import TRACKING, tracking_payload
 from connector.programme import programme_of
 from connector.rules.tracking import PROBLEMS, further, is_news
@@ -145,7 +146,7 @@ def _apply(session: Session, shop: Shop, key: str) -> list[int] | None:
     ).all()
     _found_their_shipment({event.event_id for event in waiting if event.event_id is not None}, session)
     if waiting:
-        care.resolve_key(session, shop.id, f"unmatched:{key}", "the shipment with this tracking number arrived")
+        care.resolve_key(session, shop.id, f"unmatched:{key}", "shipment_arrived")
     locale = programme_of(shop).locale
     order = session.scalars(
         select(OrderRecord).where(OrderRecord.shop_id == shop.id, OrderRecord.order_id == shipment.order_id)
@@ -178,7 +179,7 @@ def _apply(session: Session, shop: Shop, key: str) -> list[int] | None:
             number=shipment.tracking_number,
             url=shipment.tracking_url,
             location=event.location,
-            eta=event.estimated_delivery_at.date().isoformat() if event.estimated_delivery_at else None,
+            eta=day_words(event.estimated_delivery_at.date(), locale) if event.estimated_delivery_at else None,
         )
         push = TrackingPush(
             order_id=shipment.order_id,
@@ -221,7 +222,7 @@ def follow_up(
     if status == "delivered":
         surveys.schedule(session, shop, shipment.order_id, happened_at)
         for key in (f"delivery:{shipment.shipment_id}:delayed", f"late:{shipment.shipment_id}"):
-            care.resolve_key(session, shop.id, key, "the parcel was delivered")  # a delay ends with the parcel
+            care.resolve_key(session, shop.id, key, "delivered")  # a delay ends with the parcel
     elif status in care.DELIVERY_KINDS:
         care.open_item(
             session,
@@ -231,7 +232,7 @@ def follow_up(
             order_id=shipment.order_id,
             tracking_number=shipment.tracking_number,
             detail=detail,
-            done="apology code sent" if apologised else None,
+            done="apology" if apologised else None,
         )
 
 

@@ -98,7 +98,8 @@ def item_json(session: Session, item: CareItem) -> dict[str, Any]:
             if customer is not None
             else []
         )
-        if c.reason in about or (c.reason.startswith("gift:") and c.reason.endswith(suffixes))
+        # the item's own: codes sent from it, and the apology its parcel's trouble gave (not the order's gifts)
+        if c.reason in about or (c.reason.startswith("gift:delivery_problem:") and c.reason.endswith(suffixes))
     ]
     return {
         "id": item.id,

@@ -44,7 +44,7 @@ def open_item(
         )
     history: list[dict[str, Any]] = []
     if done:
-        history.append({"at": utcnow().isoformat(), "by": "Sadakat", "what": "auto", "text": done})
+        history.append({"at": utcnow().isoformat(), "by": "Sadakat", "what": done, "text": ""})
     session.execute(
         upsert_insert(session, CareItem)
         .values(
@@ -68,12 +68,13 @@ def note(item: CareItem, by: str, what: str, text: str) -> None:
     item.history = [*(item.history or []), {"at": utcnow().isoformat(), "by": by, "what": what, "text": text}]
 
 
-def resolve_key(session: Session, shop_id: int, key: str, text: str) -> None:
-    """Resolve the open item with ``key``, if any, saying why (Sadakat resolved it itself)."""
+def resolve_key(session: Session, shop_id: int, key: str, why: str) -> None:
+    """Resolve the open item with ``key``, if any, saying why in one word the pages put in words
+    (``delivered``): Sadakat resolved it itself."""
     item = session.scalars(
         select(CareItem).where(CareItem.shop_id == shop_id, CareItem.key == key, CareItem.status == CareItem.OPEN)
     ).first()
     if item is not None:
-        note(item, "Sadakat", "resolved", text)
+        note(item, "Sadakat", f"resolved_{why}", "")
         item.status = CareItem.RESOLVED
         item.resolved_at = utcnow()

@@ -11,6 +11,7 @@ from flask.typing import ResponseReturnValue
 from connector.db.aftercare import CareItem
 from connector.db.tables import Shop
 from connector.ops.after_delivery import care
+from connector.ops.carriers import service_labels
 from connector.outbox import pushes
 from connector.web.admin.auth import bearer_ok, require_admin
 from connector.web.admin.texts import text_for
@@ -21,6 +22,12 @@ from connector.web.runtime import runtime
 bp = Blueprint("admin_care", __name__, url_prefix="/admin")
 bp.before_request(require_admin)
 STATUSES = {"open": CareItem.OPEN, "resolved": CareItem.RESOLVED, "all": None}
+SAID_BEFORE = {
+    ("auto", "apology code sent"): "apology",
+    ("resolved", "the parcel was delivered"): "resolved_delivered",
+    ("resolved", "the shipment with this tracking number arrived"): "resolved_shipment_arrived",
+}
+"""What Sadakat wrote in English into items' histories before it wrote a word the page puts in the reader's."""
 CODE_KINDS = ("fixed_amount", "percentage", "free_shipping")
 
 
@@ -118,8 +125,20 @@ def page(shop_id: int, error: str | None = None, code: int = 200) -> ResponseRet
             status=request.args.get("status", "open"),
             open_count=care.open_count(session, shop_id),
             error=error,
+            services=service_labels() | {"sadakat": "Sadakat"},
+            said=_said,
         )
     return html, code
+
+
+def _said(entry: dict[str, Any]) -> str:
+    """One step of an item's history in the reader's words (a person's note kept as they wrote it)."""
+    t = text_for()
+    what, text = entry.get("what", ""), entry.get("text") or ""
+    if (what, text) in SAID_BEFORE:
+        what, text = SAID_BEFORE[(what, text)], ""
+    words = t("care_what_" + what)
+    return f"{words} — {text}" if text else words
 
 
 @bp.post("/shops/<int:shop_id>/care/<int:item_id>/<any(code, note, resolve):action>")

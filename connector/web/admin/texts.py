@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 
 from flask import has_request_context, request, session
 from markupsafe import Markup, escape
 
+from connector.outbox.letters import day_words
 from connector.web.admin.words import (
     customers_en,
     customers_tr,
@@ -98,7 +99,28 @@ class Text:
             return self("by_admin_api")
         if found := re.fullmatch(r"admin pages \((.*)\)", by):
             return self("by_admin_pages", address=found[1])
+        if by == "admin":
+            return self("by_admin")
+        if by == "admin (API)":
+            return self("by_admin_api")
         return by
+
+    def day(self, when: date) -> str:
+        """A day as people write it: "19 July 2026" ("19 Temmuz 2026")."""
+        return day_words(when, self.lang)
+
+    def moment(self, when: datetime | str | None) -> str:
+        """A moment as people write it, in UTC: "19 July 2026, 08:20" ("19 Temmuz 2026 08:20")."""
+        if isinstance(when, str):
+            try:
+                when = datetime.fromisoformat(when)
+            except ValueError:
+                return when
+        if when is None:
+            return NO_VALUE
+        when = when.astimezone(UTC) if when.tzinfo else when
+        separator = ", " if self.lang == "en" else " "
+        return f"{day_words(when.date(), self.lang)}{separator}{when:%H:%M}"
 
     def ago(self, when: datetime | None, now: datetime | None = None) -> Markup:
         """A time relative to now ("5 min ago"), the exact UTC time on hover."""

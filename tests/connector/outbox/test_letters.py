@@ -4,6 +4,7 @@ not sent to an address that unsubscribed."""
 
 from __future__ import annotations
 
+import re
 from email import message_from_bytes, policy
 from email.message import EmailMessage
 
@@ -76,7 +77,12 @@ def test_a_gift_is_marketing_and_a_redeemed_code_is_not(
     drain(redis)
     [gift] = [read(m) for m in smtp.messages]
     assert gift["Subject"] == "A gift for you from woo.example.com" and "List-Unsubscribe" in gift
-    assert "Enter it at checkout." in gift.get_body(("plain",)).get_content()
+    body = gift.get_body(("plain",)).get_content()
+    assert "Enter it at checkout." in body
+    # the worth in the shop's money and the last day in words ("for 5." and "until 2027-01-06" before)
+    assert re.search(
+        r"use the code \S+ for 5\.00 USD off\. It is yours to use once, until \d{1,2} [A-Z][a-z]+ \d{4}\.", body
+    )
 
     redeemed = client.post(
         f"/api/shops/{woo_shop.id}/customer/redeem",
@@ -87,7 +93,20 @@ def test_a_gift_is_marketing_and_a_redeemed_code_is_not(
     drain(redis)
     code = read(smtp.messages[-1])
     assert code["Subject"] == "A code for you from woo.example.com" and "List-Unsubscribe" not in code
-    assert redeemed.get_json()["code"] in code.get_body(("plain",)).get_content()
+    assert f"the code {redeemed.get_json()['code']}, worth 5.00 USD at woo.example.com" in code.get_body(
+        ("plain",)
+    ).get_content().replace("\n", " ")
+
+
+def test_a_code_note_says_its_worth_and_last_day_in_the_shops_language() -> None:
+    from connector.outbox import notices
+
+    said = notices.code_message("tr", shop="Zeytin", code="C-1", kind="fixed_amount", value="10.00",
+                                until="2027-03-08T00:00:00+00:00", why="gift", currency="TRY")  # fmt: skip
+    assert (
+        said == "Zeytin size bir hediye gönderdi: C-1 koduyla 10,00 TRY indirim. Kodu 7 Mart 2027 tarihine kadar "
+        "bir kez kullanabilirsiniz."
+    )
 
 
 def test_customer_e_mails_come_from_the_shops_name_and_address_with_its_reply_to(

@@ -28,7 +28,18 @@ from connector.db.tables import LedgerEntry, Push, Shop, utcnow
 from connector.ops.after_delivery.surveys import send_due
 from connector.ops.shops import change_settings
 from connector.queue.connection import event_queue
-from tests.support import AUTH, MailInbox, drain, fixture, paid_shopify_order, post_shopify, post_woo, sign
+from tests.support import (
+    AUTH,
+    MailInbox,
+    drain,
+    fixture,
+    form_csrf,
+    login,
+    paid_shopify_order,
+    post_shopify,
+    post_woo,
+    sign,
+)
 
 NUMBER = "1z827wk74630"
 API = "https://woo.example.com/wp-json/wc/v3"
@@ -387,4 +398,14 @@ def test_a_delay_item_lists_only_its_own_codes_and_closes_when_the_parcel_arrive
     queue = client.get(f"/admin/api/shops/{woo_shop.id}/care?status=all", headers=AUTH).get_json()
     [closed] = queue["items"]
     assert closed["status"] == "resolved" and queue["open"] == 0
-    assert closed["history"][-1]["text"] == "the parcel was delivered"
+    assert (closed["history"][-1]["what"], closed["history"][-1]["by"]) == ("resolved_delivered", "Sadakat")
+    assert login(client).status_code == 302  # the page says it in the reader's words, with days in words
+    page = client.get(f"/admin/shops/{woo_shop.id}/care?status=all", headers={"Accept-Language": "tr"})
+    client.post("/admin/language", data={"lang": "tr", "csrf_token": form_csrf(page.get_data(as_text=True))})
+    html = client.get(f"/admin/shops/{woo_shop.id}/care?status=all").get_data(as_text=True)
+    assert "çözüldü: paket teslim edildi" in html and "özür kodu gönderildi" in html
+    assert "the parcel was delivered" not in html and "apology code" not in html
+    assert not re.search(r"\d{4}-\d\d-\d\d \d\d:\d\d", html), "times as people write them"
+    assert re.search(
+        r"\d{1,2} (Ocak|Şubat|Mart|Nisan|Mayıs|Haziran|Temmuz|Ağustos|Eylül|Ekim|Kasım|Aralık) \d{4} \d\d:\d\d", html
+    )

@@ -112,4 +112,6 @@ WORDS: dict[str, str] = {
     "g_codes": "Gift codes issued / used",
     "g_as_of": "Active members, repeat purchase and codes as of {when} (worked out hourly).",
     "g_not_yet": "Active members, repeat purchase and codes are worked out hourly: not yet for this shop.",
+    "store_customer_no": "Customer no. in the store",
+    "guest_no_account": "a guest (no account)",
 }

@@ -112,4 +112,6 @@ WORDS: dict[str, str] = {
     "g_codes": "Hediye kodları verilen / kullanılan",
     "g_as_of": "Aktif üyeler, tekrar alışveriş ve kodlar {when} itibarıyla (saatte bir hesaplanır).",
     "g_not_yet": "Aktif üyeler, tekrar alışveriş ve kodlar saatte bir hesaplanır: bu mağaza için henüz değil.",
+    "store_customer_no": "Mağazadaki müşteri no",
+    "guest_no_account": "misafir (hesabı yok)",
 }
