@@ -25,6 +25,8 @@ class Glance:
     members: int
     outstanding: int
     liability: Decimal
+    currency: str | None
+    """The shop's money, which ``liability`` is in."""
     issued_this_month: int
     redeemed_this_month: int
     active_members: int | None
@@ -54,12 +56,14 @@ def glance(session: Session, shop: Shop, now: datetime | None = None) -> Glance:
     )
     rollup = shop.rollup or {}
     buyers = rollup.get("buyers")
-    per_unit = programme_of(shop).redemption.points_per_unit
+    programme = programme_of(shop)
+    per_unit = programme.redemption.points_per_unit
     return Glance(
         shop_id=shop.id,
         members=int(members or 0),
         outstanding=int(outstanding or 0),
         liability=(Decimal(int(outstanding or 0)) / per_unit).quantize(Decimal("0.01")),
+        currency=programme.currency or shop.currency,
         issued_this_month=int(sum(moved.get(kind) or 0 for kind in EARNING)),
         redeemed_this_month=-int(moved.get("redemption") or 0),
         active_members=rollup.get("active_members"),

@@ -80,9 +80,10 @@ class Text:
             text = text.replace(",", "\0").replace(".", ",").replace("\0", ".")
         return text
 
-    def money(self, value: Decimal | None) -> str:
-        """Money with two decimals."""
-        return self.number(value, 2)
+    def money(self, value: Decimal | None, currency: str | None = None) -> str:
+        """Money with two decimals, and its currency when known ("1.234,50 TRY")."""
+        written = self.number(value, 2)
+        return f"{written} {currency}" if currency and value is not None else written
 
     def percent(self, rate: Decimal | None) -> str:
         """A 0-1 rate as a percentage with one decimal, as the language writes it ("57.9%", "%57,9")."""

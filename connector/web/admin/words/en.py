@@ -14,7 +14,7 @@ WORDS: dict[str, str] = {
     "all_healthy": "All healthy",
     "not_healthy": "Needs attention",
     "shops": "Shops",
-    "no_shops": "No shops yet. Install the app on a store, or run `sadakat shops add`.",
+    "no_shops": "No shops yet. Install the app on a store, or add one with the command “sadakat shops add”.",
     "shop": "Shop",
     "platform": "Platform",
     "state": "State",

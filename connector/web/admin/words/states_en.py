@@ -53,13 +53,16 @@ WORDS: dict[str, str] = {
     "range": "Period",
     "range_days": "{n} days",
     "chart_points_days": "Points given and redeemed per day, last {n} days",
-    "problem_no_worker": "No worker seen in the last minute: events are stored but not processed. Start "
-    "`sadakat worker`.",
+    "problem_no_worker": "No worker seen in the last minute: events are stored but not processed. Start one "
+    "with the command “sadakat worker”.",
     "problem_no_scheduler": "No scheduler seen in the last minute: nothing sweeps or runs the nightly jobs. "
-    "Start `sadakat scheduler`.",
+    "Start one with the command “sadakat scheduler”.",
     "problem_failed_jobs": "{n} job(s) in the failed jobs list.",
     "problem_failed_events": "Shop {shop} ({domain}): {n} failed event(s).",
     "problem_stuck_events": "Shop {shop} ({domain}): {n} event(s) waiting for over {minutes} min.",
     "problem_failed_pushes": "Shop {shop} ({domain}): {n} call(s) to the store failed.",
     "tech_details": "Technical details",
+    "platform_shopify": "Shopify",
+    "platform_woocommerce": "WooCommerce",
+    "platform_sandbox": "sandbox store",
 }

@@ -53,13 +53,16 @@ WORDS: dict[str, str] = {
     "range": "Dönem",
     "range_days": "{n} gün",
     "chart_points_days": "Günlük verilen ve kullanılan puan, son {n} gün",
-    "problem_no_worker": "Son bir dakikada çalışan görülmedi: olaylar saklanıyor ama işlenmiyor. `sadakat "
-    "worker` başlatın.",
+    "problem_no_worker": "Son bir dakikada çalışan görülmedi: olaylar saklanıyor ama işlenmiyor. “sadakat "
+    "worker” komutuyla bir tane başlatın.",
     "problem_no_scheduler": "Son bir dakikada zamanlayıcı görülmedi: hiçbir şey süpürülmüyor, gece işleri "
-    "çalışmıyor. `sadakat scheduler` başlatın.",
+    "çalışmıyor. “sadakat scheduler” komutuyla bir tane başlatın.",
     "problem_failed_jobs": "Başarısız işler listesinde {n} iş var.",
     "problem_failed_events": "Mağaza {shop} ({domain}): {n} başarısız olay.",
     "problem_stuck_events": "Mağaza {shop} ({domain}): {minutes} dakikadan uzun süredir bekleyen {n} olay.",
     "problem_failed_pushes": "Mağaza {shop} ({domain}): mağazaya {n} çağrı başarısız oldu.",
     "tech_details": "Teknik ayrıntılar",
+    "platform_shopify": "Shopify",
+    "platform_woocommerce": "WooCommerce",
+    "platform_sandbox": "deneme mağazası",
 }

@@ -14,7 +14,7 @@ WORDS: dict[str, str] = {
     "all_healthy": "Her şey yolunda",
     "not_healthy": "İlgilenilmesi gerekenler",
     "shops": "Mağazalar",
-    "no_shops": "Henüz mağaza yok. Uygulamayı bir mağazaya kurun ya da `sadakat shops add` çalıştırın.",
+    "no_shops": "Henüz mağaza yok. Uygulamayı bir mağazaya kurun ya da “sadakat shops add” komutuyla ekleyin.",
     "shop": "Mağaza",
     "platform": "Platform",
     "state": "Durum",

@@ -235,7 +235,7 @@ def test_the_overview_shows_each_programme_at_a_glance(
         "Points given this month": "404",
         "Points redeemed this month": "0",
         "Points not yet spent": "404",
-        "Outstanding points&#39; value": "4.04",
+        "Outstanding points&#39; value": "4.04 USD",
         "Repeat purchase rate": "0.0%",
         "Gift codes issued / used": "0 / 0",  # a code given by hand is no gift
     }

@@ -3,6 +3,7 @@ a change in the reader's words, a favicon on every page, and ``sadakat --version
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 
 from click.testing import CliRunner
@@ -120,3 +121,24 @@ def test_an_orders_points_are_dated_when_the_order_was_placed(
     history = page[page.index('id="history"') :]
     first = re.search(r'<time datetime="([^"]+)"', history)
     assert first and first[1].startswith(placed.date().isoformat()), first
+
+
+def test_no_word_a_person_reads_carries_markup() -> None:
+    """The overview said "Start `sadakat worker`." with the backticks."""
+    from connector.web.admin.texts import STRINGS
+    from connector.web.customer.rewards_texts import WORDS
+
+    for lang, words in [*STRINGS.items(), *WORDS.items()]:
+        marked = {key: text for key, text in words.items() if "`" in text or "**" in text or "<" in text}
+        assert marked == {}, lang
+
+
+def test_the_overview_names_the_platform_and_money_has_its_currency(
+    client: FlaskClient, woo_shop: Shop, storage: Storage
+) -> None:
+    change_settings(storage, woo_shop.id, {"currency": "TRY"})
+    assert Text("tr").money(Decimal("1234.5"), "TRY") == "1.234,50 TRY"
+    assert login(client).status_code == 302
+    page = client.get("/admin/").get_data(as_text=True)
+    assert ">WooCommerce</td>" in page and ">woocommerce<" not in page
+    assert re.search(r"<dd>0\.00 TRY</dd>", page), "what the points are worth, in the shop's money"
