@@ -29,6 +29,7 @@ WORDS = {
         "points": "{value} points",
         "valid": "(a code valid for {days} days)",
         "tier_from": "from {spend} spent in 12 months",
+        "tier_everyone": "every member, from their first order",
         "tier_multiplier": "{multiplier} times the points on every order",
         "tier_free_shipping": "free shipping once a month",
         "signup": "Open an account: {points} points.",
@@ -54,6 +55,7 @@ WORDS = {
         "points": "{value} puan",
         "valid": "({days} gün geçerli bir kod)",
         "tier_from": "12 ayda {spend} harcamadan itibaren",
+        "tier_everyone": "ilk siparişten itibaren her üye",
         "tier_multiplier": "her siparişte {multiplier} kat puan",
         "tier_free_shipping": "ayda bir ücretsiz kargo",
         "signup": "Hesap açın: {points} puan.",
@@ -98,7 +100,10 @@ def gift_line(rule: GiftRule, currency: str | None, lang: str) -> str:
 def tier_perks(tier: Tier, currency: str | None, lang: str) -> list[str]:
     """What a tier takes and gives."""
     w = _words(lang)
-    perks = [w["tier_from"].format(spend=money_words(tier.min_spend, currency, lang))]
+    if tier.min_spend > 0:
+        perks = [w["tier_from"].format(spend=money_words(tier.min_spend, currency, lang))]
+    else:
+        perks = [w["tier_everyone"]]
     if tier.multiplier != 1:
         perks.append(w["tier_multiplier"].format(multiplier=plain(tier.multiplier, lang)))
     if tier.free_shipping_monthly:

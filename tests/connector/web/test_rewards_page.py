@@ -325,3 +325,11 @@ def test_a_visitor_sees_what_points_are_worth_and_where_to_open_an_account(
     refused = client.put(f"/admin/api/shops/{member_shop.id}/settings", json={"signup_url": "javascript:alert(1)"},
                          headers={"Authorization": "Bearer test-admin-token"})  # fmt: skip
     assert refused.status_code == 400 and "signup_url" in refused.get_json()["error"]
+
+
+def test_a_tier_from_nothing_is_every_members_not_from_0_spent(
+    client: FlaskClient, woo_shop: Shop, storage: Storage
+) -> None:
+    change_settings(storage, woo_shop.id, {"tiers": [{"name": "Bronze", "min_spend": "0"}], "locale": "tr"})
+    page = client.get(f"/rewards/{woo_shop.handle}?lang=tr").get_data(as_text=True)
+    assert "Bronze</strong>: ilk siparişten itibaren her üye" in page and "0,00 harcamadan" not in page
