@@ -91,3 +91,15 @@ def test_balance_and_sweep_commands(config: Config) -> None:
     result = sadakat("sweep")
     assert result.returncode == 0
     assert "queued 0" in result.stdout
+
+
+def test_no_help_line_is_cut_off_in_an_80_column_terminal() -> None:
+    """`sadakat --help` cut five commands' descriptions off with "..."."""
+    from click.testing import CliRunner
+
+    from connector.cli import main
+
+    for words in ([], ["shops"], ["shops", "carrier"], ["codes"], ["events"], ["surveys"], ["pushes"]):
+        said = CliRunner().invoke(main, [*words, "--help"], terminal_width=80).output
+        cut = [line for line in said.splitlines()[1:] if line.rstrip().endswith("...")]
+        assert cut == [], (words, cut)

@@ -30,7 +30,7 @@ def export(shop_id: int, output: str | None) -> None:
             write_ledger_csv(session, shop_id, sys.stdout)
 
 
-@main.command()
+@main.command(short_help="Check the set-up, services, processes and stores.")
 @click.option("--no-stores", is_flag=True, help="Skip calling each store's API.")
 @click.option("--json", "as_json", is_flag=True, help=JSON_HELP)
 def doctor(no_stores: bool, as_json: bool) -> None:
@@ -60,7 +60,7 @@ def codes() -> None:
     """Single-use discount codes for customers."""
 
 
-@codes.command("issue")
+@codes.command("issue", short_help="Give a customer a single-use code.")
 @click.argument("shop_id", type=int)
 @click.argument("customer")
 @click.option("--amount", help="Money off, in the shop's currency.")

@@ -51,7 +51,7 @@ JOB_MODULES = (
 )
 
 
-@main.command()
+@main.command(short_help="Run a worker for Sadakat's queue.")
 @click.option("--burst", is_flag=True, help="Stop when the queue is empty.")
 def worker(burst: bool) -> None:
     """Run an RQ worker for Sadakat's queue (with RQ's scheduler for delayed retries)."""
@@ -71,7 +71,7 @@ def worker(burst: bool) -> None:
     worker.work(burst=burst, with_scheduler=True)
 
 
-@main.command()
+@main.command(short_help="Run the scheduler (the sweeper, hourly and nightly jobs).")
 def scheduler() -> None:
     """Run the cron scheduler: the sweeper every minute; hourly the store check (webhooks, missed orders),
     the after-delivery work (surveys, late parcels, care digest), held referral rewards and customers'

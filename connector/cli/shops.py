@@ -17,7 +17,7 @@ def shops() -> None:
     """Register and list shops."""
 
 
-@shops.command("add")
+@shops.command("add", short_help="Register a store by hand.")
 @click.argument("platform", type=click.Choice(platforms()))
 @click.argument("address")
 @click.option("--access-token", help="Admin API access token (Shopify).")
@@ -96,10 +96,10 @@ def shops_list(as_json: bool) -> None:
         click.echo(f"{row['id']:>4}  {row['platform']:<12} {row['domain']:<40} {row['webhook_url']}")
         click.echo(f"      rewards page {row['rewards_url']}  launcher {row['launcher_url']}")
     if not rows:
-        click.echo("no shops yet: add one with `sadakat shops add`")
+        click.echo("no shops yet: add one with “sadakat shops add”")
 
 
-@shops.command("remove")
+@shops.command("remove", short_help="Delete a shop and everything held for it.")
 @click.argument("shop_id", type=int)
 @click.option("--yes", is_flag=True, help="Don't ask; for scripts.")
 def shops_remove(shop_id: int, yes: bool) -> None:
@@ -120,7 +120,7 @@ def shops_remove(shop_id: int, yes: bool) -> None:
     click.echo(f"shop {shop_id} ({domain}) removed")
 
 
-@shops.command("rotate-secret")
+@shops.command("rotate-secret", short_help="Make a new webhook secret current.")
 @click.argument("shop_id", type=int)
 @click.option("--webhook-secret", required=True, help="The new secret; the old one keeps working for now.")
 def shops_rotate_secret(shop_id: int, webhook_secret: str) -> None:
@@ -145,7 +145,7 @@ def _set_value(text: str) -> Any:
     return text
 
 
-@shops.command("settings")
+@shops.command("settings", short_help="Show or change a shop's programme settings.")
 @click.argument("shop_id", type=int)
 @click.option(
     "--set",
@@ -193,7 +193,7 @@ def shops_settings(shop_id: int, pairs: tuple[str, ...], json_changes: str | Non
     _echo_json(settings.to_dict())
 
 
-@shops.command("customer-api-key")
+@shops.command("customer-api-key", short_help="Print the key the store's own site signs with.")
 @click.argument("shop_id", type=int)
 def shops_customer_api_key(shop_id: int) -> None:
     """Print the key the store's own site uses for /api/shops/<id>/customers/... (made if missing)."""
@@ -211,7 +211,7 @@ def shops_customer_api_key(shop_id: int) -> None:
         click.echo(shop.customer_api_key)
 
 
-@shops.command("carrier-secret")
+@shops.command("carrier-secret", short_help="Print the secret carriers sign updates with.")
 @click.argument("shop_id", type=int)
 def shops_carrier_secret(shop_id: int) -> None:
     """Print the secret carriers sign tracking updates for this shop with."""
@@ -225,12 +225,12 @@ def shops_carrier_secret(shop_id: int) -> None:
         click.echo(shop.carrier_secret)
 
 
-@shops.group("carrier")
+@shops.group("carrier", short_help="Connect tracking services (AfterShip, ...).")
 def shops_carrier() -> None:
     """Connect tracking services (AfterShip, EasyPost, Shippo, 17TRACK) that send a shop's parcel news."""
 
 
-@shops_carrier.command("add")
+@shops_carrier.command("add", short_help="Connect a tracking service for a shop.")
 @click.argument("shop_id", type=int)
 @click.argument("service", metavar="SERVICE")
 @click.option("--secret", help="The webhook secret the service signs with (17TRACK: the API key).")
@@ -251,7 +251,7 @@ def shops_carrier_add(shop_id: int, service: str, secret: str | None, token: str
     click.echo(json.dumps({"service": service, "webhook_url": row["webhook_url"]}))
 
 
-@shops_carrier.command("list")
+@shops_carrier.command("list", short_help="The tracking services and which are connected.")
 @click.argument("shop_id", type=int)
 @click.option("--json", "as_json", is_flag=True, help=JSON_HELP)
 def shops_carrier_list(shop_id: int, as_json: bool) -> None:

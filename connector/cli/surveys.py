@@ -12,7 +12,7 @@ def surveys() -> None:
     """The after-delivery NPS survey."""
 
 
-@surveys.command("send")
+@surveys.command("send", short_help="Send the surveys that are due now.")
 @click.option("--shop", "shop_id", type=int, help="Only this shop (default: every shop with the survey on).")
 def surveys_send(shop_id: int | None) -> None:
     """Send every survey that is due now, and print what was sent (and what was passed over, and why)."""

@@ -11,12 +11,12 @@ import click
 from connector.cli.base import JSON_HELP, _config, _echo_json, echo_page, main
 
 URL_HELP = (
-    "Where Sadakat is listening (default: SADAKAT_PUBLIC_URL, else the address a running `sadakat run` recorded "
+    "Where Sadakat is listening (default: SADAKAT_PUBLIC_URL, else the address a running “sadakat run” recorded "
     "in the data directory, else http://127.0.0.1:$PORT)."
 )
 
 
-@main.command()
+@main.command(short_help="Send a sandbox store six months of realistic traffic.")
 @click.option("--shop", "shop_id", type=int, required=True, help="A sandbox shop's id.")
 @click.option("--orders", type=click.IntRange(1, 100_000), default=20, show_default=True)
 @click.option("--seed", type=int, default=None, help="Make the same traffic again (default: random).")
@@ -41,7 +41,7 @@ def simulate(shop_id: int, orders: int, seed: int | None, url: str | None, wait:
     with storage.session() as session:
         shop = session.get(Shop, shop_id)
     if shop is None:
-        raise click.ClickException(f"there is no shop {shop_id} (see `sadakat shops list`)")
+        raise click.ClickException(f"there is no shop {shop_id} (see “sadakat shops list”)")
     traffic = getattr(get_adapter(shop.platform), "simulated_traffic", None)
     if traffic is None or not shop.webhook_secret or not shop.carrier_secret:
         raise click.ClickException(f"shop {shop_id} is a real {shop.platform} store; simulate drives sandbox stores")
@@ -52,7 +52,7 @@ def simulate(shop_id: int, orders: int, seed: int | None, url: str | None, wait:
         report = run_simulation(storage, shop.id, base, requests_, seed, wait)
     except Unreachable as exc:
         raise click.ClickException(
-            f"could not reach Sadakat at {base} ({exc}). Start it with `make run`, or say where it listens: "
+            f"could not reach Sadakat at {base} ({exc}). Start it with “make run”, or say where it listens: "
             "--url, SADAKAT_PUBLIC_URL or PORT."
         ) from None
     if as_json:
@@ -64,7 +64,7 @@ def simulate(shop_id: int, orders: int, seed: int | None, url: str | None, wait:
         raise click.ClickException(f"some requests were not accepted: {dict(report.answers)}")
 
 
-@main.command()
+@main.command(short_help="Import a shop's past orders through the settling rules.")
 @click.argument("shop_id", type=int)
 @click.option("--since", required=True, type=click.DateTime(formats=["%Y-%m-%d"]), help="YYYY-MM-DD")
 @click.option("--dry-run", is_flag=True, help="Read and total the orders; change nothing.")

@@ -61,7 +61,7 @@ def _configuration(config: Config) -> list[Check]:
         found.append(Check("admin login", OK, "the admin pages open with the admin password"))
     else:
         found.append(
-            Check("admin login", WARN, "the admin pages can't be opened", "set ADMIN_PASSWORD (or start `make run`)")
+            Check("admin login", WARN, "the admin pages can't be opened", "set ADMIN_PASSWORD (or start “make run”)")
         )
     if config.admin_token:
         found.append(Check("admin token", OK, "the admin API and /metrics take the admin token"))
@@ -71,7 +71,7 @@ def _configuration(config: Config) -> list[Check]:
                 "admin token",
                 WARN,
                 "the admin API and /metrics take no bearer token",
-                "set SADAKAT_ADMIN_TOKEN (or start `make run`)",
+                "set SADAKAT_ADMIN_TOKEN (or start “make run”)",
             )
         )
     if config.public_url.startswith(("http://127.", "http://localhost")):
@@ -115,7 +115,7 @@ def _server(config: Config) -> Check:
         "web server",
         WARN,
         f"nothing answers at {url}",
-        "start it with `make run` (or the web process), or set SADAKAT_PUBLIC_URL to where it runs",
+        "start it with “make run” (or the web process), or set SADAKAT_PUBLIC_URL to where it runs",
     )
 
 
@@ -144,7 +144,7 @@ def _database(storage: Storage, config: Config, checks: list[Check]) -> bool:
                 "database",
                 FAIL,
                 f"{where}: schema at {current or 'nothing'}, code expects {head}",
-                "run `sadakat migrate`",
+                "run “sadakat migrate”",
             )
         )
         return False
@@ -158,7 +158,7 @@ def _redis(config: Config, checks: list[Check]) -> bool:
         redis.ping()
         queue = status.queue_status(redis)
     except RedisError as exc:
-        fix = "start it with `sadakat run`" if config.embedded_redis else "check REDIS_URL and that the server runs"
+        fix = "start it with “sadakat run”" if config.embedded_redis else "check REDIS_URL and that the server runs"
         checks.append(Check("redis", FAIL, f"unreachable ({type(exc).__name__})", fix))
         return False
     checks.append(Check("redis", OK, f"reachable; {queue.queued} job(s) queued, {queue.failed_jobs} failed"))
@@ -172,7 +172,7 @@ def _redis(config: Config, checks: list[Check]) -> bool:
             checks.append(Check(role, OK, f"{len(alive)} seen in the last minute"))
         else:
             checks.append(
-                Check(role, FAIL, "none seen in the last minute", f"start `sadakat {command}` (or `sadakat run`)")
+                Check(role, FAIL, "none seen in the last minute", f"start “sadakat {command}” (or “sadakat run”)")
             )
     return True
 
@@ -189,7 +189,7 @@ def _shops(storage: Storage, config: Config) -> list[Check]:
             if (missing := store_credit.missing_scopes(s))
         }
     if not shops:
-        return [Check("shops", WARN, "no shops registered", "install the app on a store, or `sadakat shops add`")]
+        return [Check("shops", WARN, "no shops registered", "install the app on a store, or “sadakat shops add”")]
     found = []
     for shop_id, platform, domain, installed in shops:
         name = f"shop {shop_id} ({domain})"

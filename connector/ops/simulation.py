@@ -83,7 +83,7 @@ class Report:
         if not self.settled:
             lines.append(
                 f"{self.waiting} events are still waiting for a worker: the figures above are not final "
-                "(is `make run` or `sadakat worker` running?)."
+                "(is “make run” or “sadakat worker” running?)."
             )
         refused = self.refused()
         if refused:

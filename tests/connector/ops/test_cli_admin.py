@@ -168,7 +168,7 @@ def test_doctor_says_what_to_fix(woo_shop: Shop, redis: Redis) -> None:
         "name": "workers",
         "result": "fail",
         "detail": "none seen in the last minute",
-        "fix": "start `sadakat worker` (or `sadakat run`)",
+        "fix": "start “sadakat worker” (or “sadakat run”)",
     }
     shop = next(c for name, c in checks.items() if name.startswith(f"shop {woo_shop.id} "))
     assert shop["result"] == "fail"
