@@ -140,13 +140,13 @@ def main() -> None:
         seconds = SECONDS / 2
         with gunicorn("wsgi:app", stack.env, work / "web-rewards.log") as (port, _):
             base = f"http://127.0.0.1:{port}"
-            page = requests.get(f"{base}/rewards/{stack.shop.id}", cookies={"sadakat_rewards": sid}, timeout=30)
+            page = requests.get(f"{base}/rewards/{stack.shop.handle}", cookies={"sadakat_rewards": sid}, timeout=30)
             if page.status_code != 200 or "Ayşe" not in page.text:
                 raise SystemExit(f"the rewards page did not show the member: {page.status_code}")
             measured = {
                 "balance_lookup": (f"{base}/api/shops/{stack.shop.id}/customers/42/balance",
                                    "Authorization: Bearer bench-customer-key"),
-                "rewards_page": (f"{base}/rewards/{stack.shop.id}", f"Cookie: sadakat_rewards={sid}"),
+                "rewards_page": (f"{base}/rewards/{stack.shop.handle}", f"Cookie: sadakat_rewards={sid}"),
                 "proxy_page": (f"{base}/proxy?{proxy_query(platform_id)}", "Accept: */*"),
             }  # fmt: skip
             for name, (url, header) in measured.items():
@@ -155,7 +155,7 @@ def main() -> None:
                 if found["non_2xx"]:
                     raise SystemExit(f"{name} failed: {found}")
                 results[name] = {"p50_ms": found["p50_ms"], "p99_ms": found["p99_ms"], "rps": found["rps"]}
-            script = requests.get(f"{base}/rewards/{stack.shop.id}/launcher.js", timeout=30)
+            script = requests.get(f"{base}/rewards/{stack.shop.handle}/launcher.js", timeout=30)
             results["launcher_gzipped_bytes"] = len(gzip.compress(script.content))
             results["launcher_sets_cookie"] = "Set-Cookie" in script.headers
     finally:

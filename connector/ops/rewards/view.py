@@ -155,13 +155,14 @@ def member_view(session: Session, shop: Shop, customer: CustomerRecord, lang: st
     entries = ledger.history(session, customer.id, HISTORY)
     described = history.describe_all(session, shop.id, entries, lang)
     happened = history.when_all(session, shop.id, entries)
+    counted = spend_since(session, customer.id, utcnow() - WINDOW) if programme.tiers else None
     return Member(
         first_name=customer.first_name,
         email=customer.email,
         points=customer.points,
         tier=customer.tier,
-        progress=tier_progress(session, programme, customer, currency, lang),
-        progress_percent=progress_percent(session, programme, customer),
+        progress=tier_progress(session, programme, customer, currency, lang, counted),
+        progress_percent=progress_percent(session, programme, customer, counted[0] if counted else None),
         options=_options(programme, customer.points, currency, lang),
         codes=codes_of(session, shop, customer, currency, lang),
         history=[
@@ -195,11 +196,15 @@ def _options(programme: ProgrammeSettings, points: int, currency: str | None, la
     return [Option(p, money_words(Decimal(p) / rules.points_per_unit, currency, lang)) for p in amounts if p <= points]
 
 
-def progress_percent(session: Session, programme: ProgrammeSettings, customer: CustomerRecord) -> int | None:
-    """The member's 12-month spend as a share of the next tier's (from the current tier's), 0-100."""
+def progress_percent(
+    session: Session, programme: ProgrammeSettings, customer: CustomerRecord, spent: Decimal | None = None
+) -> int | None:
+    """The member's 12-month spend (``spent`` if already counted) as a share of the next tier's (from the
+    current tier's), 0-100."""
     if not programme.tiers:
         return None
-    spent, _ = spend_since(session, customer.id, utcnow() - WINDOW)
+    if spent is None:
+        spent, _ = spend_since(session, customer.id, utcnow() - WINDOW)
     current = tier_for(programme.tiers, spent)
     above = [t for t in programme.tiers if t.min_spend > spent and (current is None or t.min_spend > current.min_spend)]
     if not above:
@@ -210,11 +215,18 @@ def progress_percent(session: Session, programme: ProgrammeSettings, customer: C
 
 
 def tier_progress(
-    session: Session, programme: ProgrammeSettings, customer: CustomerRecord, currency: str | None, lang: str
+    session: Session,
+    programme: ProgrammeSettings,
+    customer: CustomerRecord,
+    currency: str | None,
+    lang: str,
+    counted: tuple[Decimal, datetime | None] | None = None,
 ) -> str | None:
+    """How far the member is from the next tier, in words (``counted``: their spend and oldest order counted,
+    if already known)."""
     if not programme.tiers:
         return None
-    spent, oldest = spend_since(session, customer.id, utcnow() - WINDOW)
+    spent, oldest = counted or spend_since(session, customer.id, utcnow() - WINDOW)
     current = tier_for(programme.tiers, spent)
     above = [t for t in programme.tiers if t.min_spend > spent and (current is None or t.min_spend > current.min_spend)]
     texts = PROGRESS.get(lang, PROGRESS["en"])
