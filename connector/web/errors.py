@@ -36,8 +36,8 @@ def problem(status: int, reason: str, **extra: object) -> ResponseReturnValue:
 def _a_page_for_a_person() -> bool:
     if not has_request_context() or request.path.startswith(NOT_PAGES) or not request.path.startswith(PAGE_PREFIXES):
         return False
-    if request.path.endswith((".js", ".css", ".csv")) or request.is_json:
-        return False
+    if request.path.endswith((".js", ".css", ".csv")) or "/launcher/" in request.path or request.is_json:
+        return False  # a script's answer, or the launcher's JSON
     best = request.accept_mimetypes.best_match(["text/html", "application/json"])
     return best == "text/html"
 

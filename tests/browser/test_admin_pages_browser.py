@@ -77,3 +77,25 @@ def test_every_admin_page_fits_and_passes_axe(
         if url in (f"{server_url}/admin/", base):
             shoot(page, f"admin-{'overview' if url.endswith('/admin/') else 'shop'}-{lang}-{width}")
     page.context.close()
+
+
+@pytest.mark.parametrize("width", [360, 1280])
+def test_the_api_docs_render_from_our_own_files_under_the_admin_policy(
+    browser: Browser,  # noqa: F811
+    server_url: str,
+    width: int,
+) -> None:
+    """Swagger UI over /openapi.json (in English only: it describes the API's own names)."""
+    page = tab(browser, width)
+    refused: list[str] = []
+    page.on(
+        "console", lambda message: refused.append(message.text) if "Content Security Policy" in message.text else None
+    )
+    hosts: set[str] = set()
+    page.on("request", lambda request: hosts.add(request.url.split("/")[2]))
+    log_in(page, server_url, "en")
+    page.goto(f"{server_url}/admin/api/docs")
+    page.get_by_text("/admin/api/shops/{shop_id}/customers/{ident}/adjustments").first.wait_for()
+    assert page.locator(".opblock").count() >= 50
+    assert refused == [] and hosts == {server_url.split("/")[2]}
+    page.context.close()

@@ -329,6 +329,8 @@ def entry_json(entry: LedgerEntry) -> dict[str, Any]:
         "rate": None if entry.rate is None else format(entry.rate.normalize(), "f"),
         "amount": None if entry.amount is None else amount_text(entry.amount),
         "key": entry.key,
+        "note": entry.note,
+        "actor": entry.source_id if entry.source_type == "admin" else None,
     }
 
 

@@ -134,3 +134,8 @@ def test_the_launchers_signature_is_checked_and_its_token_opens_one_shop_only(
     assert client.get(f"{base}/me").status_code == 401
     assert client.get(f"{base}/me", headers={"Authorization": "Bearer nonsense"}).status_code == 401
     assert client.post(f"{base}/redeem", json={"points": 500}, headers={"Authorization": "Bearer x"}).status_code == 401
+
+
+def test_the_launchers_json_answers_json_even_when_no_type_is_asked_for(client: FlaskClient) -> None:
+    answer = client.get("/rewards/nothing-here/launcher/me", headers={"Accept": "*/*"})
+    assert answer.status_code == 404 and answer.is_json
