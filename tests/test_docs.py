@@ -24,6 +24,8 @@ def named_paths(doc: Path) -> set[str]:
     for code in CODE.findall(text):
         for word in code.split():
             word = word.strip(",;:()")
+            if word.startswith("/"):
+                continue  # an address on the server (`/openapi.json`), not a file of the repository
             if (FILE.match(word) or word.startswith(FOLDERS)) and not word.startswith(RUNTIME):
                 found.add(word)
     return found
