@@ -103,3 +103,13 @@ def test_no_help_line_is_cut_off_in_an_80_column_terminal() -> None:
         said = CliRunner().invoke(main, [*words, "--help"], terminal_width=80).output
         cut = [line for line in said.splitlines()[1:] if line.rstrip().endswith("...")]
         assert cut == [], (words, cut)
+
+
+def test_a_shop_number_out_of_range_is_refused_naming_the_argument() -> None:
+    from click.testing import CliRunner
+
+    from connector.cli import main
+
+    for number in ("0", str(2**31), "abc"):
+        said = CliRunner().invoke(main, ["shops", "settings", number])
+        assert said.exit_code == 2 and "SHOP_ID" in said.output, said.output

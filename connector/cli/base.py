@@ -8,8 +8,11 @@ from typing import Any
 import click
 
 from connector.config import Config, ConfigError
+from connector.inputs import MAX_SHOP_ID
 
 JSON_HELP = "Print JSON for scripts."
+SHOP_ID = click.IntRange(1, MAX_SHOP_ID)
+"""A shop's number, parsed once: a bad one is refused naming the argument or option."""
 
 
 def _config() -> Config:

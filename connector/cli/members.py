@@ -7,11 +7,11 @@ import sys
 
 import click
 
-from connector.cli.base import JSON_HELP, _config, _echo_json, echo_page, main
+from connector.cli.base import JSON_HELP, SHOP_ID, _config, _echo_json, echo_page, main
 
 
 @main.command()
-@click.argument("shop_id", type=int)
+@click.argument("shop_id", type=SHOP_ID)
 @click.option("--output", "-o", type=click.Path(dir_okay=False, writable=True), help="File to write (default: stdout).")
 def export(shop_id: int, output: str | None) -> None:
     """A shop's whole ledger as CSV (one row per entry, oldest first)."""
@@ -20,7 +20,7 @@ def export(shop_id: int, output: str | None) -> None:
     from connector.ops.exports import write_ledger_csv
 
     with storage_for(_config()).session(read_only=True) as session:  # holds no lock, however long
-        if (session.get(Shop, shop_id) if 0 < shop_id < 2**31 else None) is None:
+        if session.get(Shop, shop_id) is None:
             raise click.ClickException(f"no shop {shop_id}")
         if output:
             with open(output, "w", newline="", encoding="utf-8") as out:
@@ -61,7 +61,7 @@ def codes() -> None:
 
 
 @codes.command("issue", short_help="Give a customer a single-use code.")
-@click.argument("shop_id", type=int)
+@click.argument("shop_id", type=SHOP_ID)
 @click.argument("customer")
 @click.option("--amount", help="Money off, in the shop's currency.")
 @click.option("--percent", help="Percentage off (1-100).")
@@ -114,7 +114,7 @@ def pushes_group() -> None:
 
 
 @pushes_group.command("list")
-@click.argument("shop_id", type=int)
+@click.argument("shop_id", type=SHOP_ID)
 @click.option("--status", type=click.Choice(["pending", "running", "done", "failed", "cancelled"]))
 @click.option("--limit", type=click.IntRange(1, 10_000), default=50, show_default=True)
 @click.option("--offset", type=click.IntRange(0, None), default=0, show_default=True, help="Skip the newest N.")
@@ -141,7 +141,7 @@ def pushes_list(shop_id: int, status: str | None, limit: int, offset: int, as_js
 
 
 @pushes_group.command("retry")
-@click.argument("shop_id", type=int)
+@click.argument("shop_id", type=SHOP_ID)
 @click.argument("push_id", type=int)
 def pushes_retry(shop_id: int, push_id: int) -> None:
     """Try a failed push again."""
@@ -160,7 +160,7 @@ def pushes_retry(shop_id: int, push_id: int) -> None:
 
 
 @main.command()
-@click.argument("shop_id", type=int)
+@click.argument("shop_id", type=SHOP_ID)
 @click.argument("customer")
 def balance(shop_id: int, customer: str) -> None:
     """A customer's points (by platform customer id or e-mail)."""

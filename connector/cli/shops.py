@@ -9,7 +9,7 @@ import click
 from sqlalchemy import select
 
 from adapters import platforms
-from connector.cli.base import JSON_HELP, _config, _echo_json, main
+from connector.cli.base import JSON_HELP, SHOP_ID, _config, _echo_json, main
 
 
 @main.group()
@@ -100,7 +100,7 @@ def shops_list(as_json: bool) -> None:
 
 
 @shops.command("remove", short_help="Delete a shop and everything held for it.")
-@click.argument("shop_id", type=int)
+@click.argument("shop_id", type=SHOP_ID)
 @click.option("--yes", is_flag=True, help="Don't ask; for scripts.")
 def shops_remove(shop_id: int, yes: bool) -> None:
     """Delete a shop and everything Sadakat holds for it (customers, ledger, events, pushes)."""
@@ -110,7 +110,7 @@ def shops_remove(shop_id: int, yes: bool) -> None:
 
     storage = storage_for(_config())
     with storage.session() as session:
-        shop = session.get(Shop, shop_id) if 0 < shop_id < 2**31 else None
+        shop = session.get(Shop, shop_id)
         if shop is None:
             raise click.ClickException(f"no shop {shop_id}")
         domain = shop.domain
@@ -121,7 +121,7 @@ def shops_remove(shop_id: int, yes: bool) -> None:
 
 
 @shops.command("rotate-secret", short_help="Make a new webhook secret current.")
-@click.argument("shop_id", type=int)
+@click.argument("shop_id", type=SHOP_ID)
 @click.option("--webhook-secret", required=True, help="The new secret; the old one keeps working for now.")
 def shops_rotate_secret(shop_id: int, webhook_secret: str) -> None:
     """Make a new webhook secret current while the previous one still verifies."""
@@ -146,7 +146,7 @@ def _set_value(text: str) -> Any:
 
 
 @shops.command("settings", short_help="Show or change a shop's programme settings.")
-@click.argument("shop_id", type=int)
+@click.argument("shop_id", type=SHOP_ID)
 @click.option(
     "--set",
     "pairs",
@@ -194,7 +194,7 @@ def shops_settings(shop_id: int, pairs: tuple[str, ...], json_changes: str | Non
 
 
 @shops.command("customer-api-key", short_help="Print the key the store's own site signs with.")
-@click.argument("shop_id", type=int)
+@click.argument("shop_id", type=SHOP_ID)
 def shops_customer_api_key(shop_id: int) -> None:
     """Print the key the store's own site uses for /api/shops/<id>/customers/... (made if missing)."""
     import secrets
@@ -212,7 +212,7 @@ def shops_customer_api_key(shop_id: int) -> None:
 
 
 @shops.command("carrier-secret", short_help="Print the secret carriers sign updates with.")
-@click.argument("shop_id", type=int)
+@click.argument("shop_id", type=SHOP_ID)
 def shops_carrier_secret(shop_id: int) -> None:
     """Print the secret carriers sign tracking updates for this shop with."""
     from connector.db.storage import storage_for
@@ -231,7 +231,7 @@ def shops_carrier() -> None:
 
 
 @shops_carrier.command("add", short_help="Connect a tracking service for a shop.")
-@click.argument("shop_id", type=int)
+@click.argument("shop_id", type=SHOP_ID)
 @click.argument("service", metavar="SERVICE")
 @click.option("--secret", help="The webhook secret the service signs with (17TRACK: the API key).")
 @click.option("--token", help="Shippo without signing: a token of your choosing, added to the webhook URL.")
@@ -252,7 +252,7 @@ def shops_carrier_add(shop_id: int, service: str, secret: str | None, token: str
 
 
 @shops_carrier.command("list", short_help="The tracking services and which are connected.")
-@click.argument("shop_id", type=int)
+@click.argument("shop_id", type=SHOP_ID)
 @click.option("--json", "as_json", is_flag=True, help=JSON_HELP)
 def shops_carrier_list(shop_id: int, as_json: bool) -> None:
     """The tracking services and whether the shop connected each, with its webhook URL."""
@@ -262,7 +262,7 @@ def shops_carrier_list(shop_id: int, as_json: bool) -> None:
 
     config = _config()
     with storage_for(config).session() as session:
-        shop = session.get(Shop, shop_id) if 0 < shop_id < 2**31 else None
+        shop = session.get(Shop, shop_id)
         if shop is None:
             raise click.ClickException(f"no shop {shop_id}")
         rows = connections(session, shop_id, config.public_url)

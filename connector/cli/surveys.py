@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from connector.cli.base import _config, main
+from connector.cli.base import SHOP_ID, _config, main
 
 
 @main.group()
@@ -13,7 +13,7 @@ def surveys() -> None:
 
 
 @surveys.command("send", short_help="Send the surveys that are due now.")
-@click.option("--shop", "shop_id", type=int, help="Only this shop (default: every shop with the survey on).")
+@click.option("--shop", "shop_id", type=SHOP_ID, help="Only this shop (default: every shop with the survey on).")
 def surveys_send(shop_id: int | None) -> None:
     """Send every survey that is due now, and print what was sent (and what was passed over, and why)."""
     from connector.db.storage import storage_for

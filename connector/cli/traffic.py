@@ -8,7 +8,7 @@ from typing import Any
 
 import click
 
-from connector.cli.base import JSON_HELP, _config, _echo_json, echo_page, main
+from connector.cli.base import JSON_HELP, SHOP_ID, _config, _echo_json, echo_page, main
 
 URL_HELP = (
     "Where Sadakat is listening (default: SADAKAT_PUBLIC_URL, else the address a running “sadakat run” recorded "
@@ -17,7 +17,7 @@ URL_HELP = (
 
 
 @main.command(short_help="Send a sandbox store six months of realistic traffic.")
-@click.option("--shop", "shop_id", type=int, required=True, help="A sandbox shop's id.")
+@click.option("--shop", "shop_id", type=SHOP_ID, required=True, help="A sandbox shop's id.")
 @click.option("--orders", type=click.IntRange(1, 100_000), default=20, show_default=True)
 @click.option("--seed", type=int, default=None, help="Make the same traffic again (default: random).")
 @click.option("--url", default=None, help=URL_HELP)
@@ -65,7 +65,7 @@ def simulate(shop_id: int, orders: int, seed: int | None, url: str | None, wait:
 
 
 @main.command(short_help="Import a shop's past orders through the settling rules.")
-@click.argument("shop_id", type=int)
+@click.argument("shop_id", type=SHOP_ID)
 @click.option("--since", required=True, type=click.DateTime(formats=["%Y-%m-%d"]), help="YYYY-MM-DD")
 @click.option("--dry-run", is_flag=True, help="Read and total the orders; change nothing.")
 def backfill(shop_id: int, since: Any, dry_run: bool) -> None:
@@ -99,7 +99,7 @@ def backfill(shop_id: int, since: Any, dry_run: bool) -> None:
 
 
 @main.command()
-@click.option("--shop", "shop_id", type=int, help="Only this shop's events.")
+@click.option("--shop", "shop_id", type=SHOP_ID, help="Only this shop's events.")
 @click.option(
     "--event", "event_ids", type=int, multiple=True, help="Re-run this event, whatever its status (repeatable)."
 )
@@ -131,7 +131,7 @@ def events() -> None:
 
 
 @events.command("list")
-@click.argument("shop_id", type=int)
+@click.argument("shop_id", type=SHOP_ID)
 @click.option("--status", type=click.Choice(["pending", "processed", "ignored", "unmatched", "failed", "discarded"]))
 @click.option("--limit", type=click.IntRange(1, 10_000), default=50, show_default=True)
 @click.option("--offset", type=click.IntRange(0, None), default=0, show_default=True, help="Skip the newest N.")

@@ -39,7 +39,7 @@ def connect(storage: Storage, shop_id: int, service_name: str, secret: str | Non
     if token is not None and not service.accepts_url_token:
         raise CarrierSetupError(f"token: {service.label} signs every webhook, so it needs only a secret")
     with storage.session() as session:
-        shop = session.get(Shop, shop_id) if 0 < shop_id < 2**31 else None
+        shop = session.get(Shop, shop_id)
         if shop is None:
             raise LookupError(f"no shop {shop_id}")
         row = session.scalars(

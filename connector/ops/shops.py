@@ -146,7 +146,7 @@ def change_settings(
     for it to be written where the shop's theme reads it (queued on ``queue``, else by the sweeper);
     SettingsError leaves it untouched."""
     with storage.session() as session:
-        shop = session.get(Shop, shop_id, with_for_update=True) if 0 < shop_id < 2**31 else None
+        shop = session.get(Shop, shop_id, with_for_update=True)
         if shop is None:
             raise LookupError(f"no shop {shop_id}")
         before = programme_of(shop).to_dict()

@@ -156,7 +156,7 @@ def issue_code_for(
     if key is not None and (not isinstance(key, str) or not key or len(key) > 200 or not key.isprintable()):
         raise PushRequestError("key must be a short printable text")
     with storage.session() as session:
-        shop = session.get(Shop, shop_id) if 0 < shop_id < 2**31 else None
+        shop = session.get(Shop, shop_id)
         if shop is None:
             raise LookupError(f"no shop {shop_id}")
         customer = find_customer(session, shop_id, ident)

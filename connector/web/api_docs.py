@@ -43,7 +43,7 @@ def docs() -> ResponseReturnValue:
     return render_template("admin/api_docs.html")
 
 
-@bp.get("/admin/api/docs/<any(" + ", ".join(f'"{name}"' for name in SWAGGER_FILES) + "):name>")
+@bp.get("/openapi/swagger-ui/<any(" + ", ".join(f'"{name}"' for name in SWAGGER_FILES) + "):name>")
 def swagger_file(name: str) -> Response:
-    """Swagger UI's script and stylesheet, as the package ships them."""
+    """Swagger UI's script and stylesheet, as the package ships them (public: a library's files)."""
     return send_from_directory(SWAGGER_UI, name, max_age=86400)

@@ -42,6 +42,7 @@ from connector.web.errors import register_error_handlers
 from connector.web.runtime import Runtime
 from connector.web.security_headers import register_security_headers
 from connector.web.sessions import AdminSessionInterface
+from connector.web.shop_ids import RowIdConverter, ShopIdConverter
 
 
 class IsoJSONProvider(DefaultJSONProvider):
@@ -79,6 +80,8 @@ def create_app(config: Config | None = None) -> Flask:
     storage = Storage(config.database_url)
     use_database(lambda: storage.engine)
     app.extensions["sadakat"] = Runtime(config=config, storage=storage, redis=redis, queue=event_queue(redis))
+    app.url_map.converters["shop_id"] = ShopIdConverter
+    app.url_map.converters["row_id"] = RowIdConverter
     register_error_handlers(app)
     register_security_headers(app)
     prometheus.register_request_timing(app)

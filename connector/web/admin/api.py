@@ -22,7 +22,6 @@ from connector.settle import ledger
 from connector.settle.growth import referrals
 from connector.web.admin.auth import require_admin, who
 from connector.web.errors import problem
-from connector.web.receiver import MAX_SHOP_ID
 from connector.web.runtime import runtime
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -40,11 +39,11 @@ def list_shops() -> ResponseReturnValue:
         return jsonify(shops=[shop_json(shop, runtime().config.public_url) for shop in shops])
 
 
-@bp.get("/api/shops/<int:shop_id>/customers/<path:ident>")
+@bp.get("/api/shops/<shop_id:shop_id>/customers/<path:ident>")
 def customer(shop_id: int, ident: str) -> ResponseReturnValue:
     """A customer's balance and ledger history, by platform customer id or e-mail."""
     with runtime().storage.session() as session:
-        if not 0 < shop_id <= MAX_SHOP_ID or session.get(Shop, shop_id) is None:
+        if session.get(Shop, shop_id) is None:
             return problem(404, f"no shop {shop_id}")
         record = find_customer(session, shop_id, ident)
         if record is None:
@@ -74,7 +73,7 @@ def customer(shop_id: int, ident: str) -> ResponseReturnValue:
         )
 
 
-@bp.post("/api/shops/<int:shop_id>/customers/<path:ident>/codes")
+@bp.post("/api/shops/<shop_id:shop_id>/customers/<path:ident>/codes")
 def issue_code(shop_id: int, ident: str) -> ResponseReturnValue:
     """Give a customer a single-use discount code: ``{"kind", "value", "days", "title", "key"}``.
     ``key`` (or an ``Idempotency-Key`` header) makes a repeated request return the same code."""
@@ -101,7 +100,7 @@ def issue_code(shop_id: int, ident: str) -> ResponseReturnValue:
     return jsonify(code=issued.code, push_id=issued.push_id, repeated=issued.repeated), 202
 
 
-@bp.get("/api/shops/<int:shop_id>/pushes")
+@bp.get("/api/shops/<shop_id:shop_id>/pushes")
 def list_pushes(shop_id: int) -> ResponseReturnValue:
     """The shop's pushes, newest first; ``?status=failed`` for the ones that need an admin."""
     status = request.args.get("status")
@@ -111,7 +110,7 @@ def list_pushes(shop_id: int) -> ResponseReturnValue:
         return jsonify(pushes=[push_json(p) for p in pushes.recent(session, shop_id, status)])
 
 
-@bp.post("/api/shops/<int:shop_id>/pushes/<int:push_id>/retry")
+@bp.post("/api/shops/<shop_id:shop_id>/pushes/<row_id:push_id>/retry")
 def retry_push(shop_id: int, push_id: int) -> ResponseReturnValue:
     """Try a failed push again from scratch."""
     try:
@@ -124,7 +123,7 @@ def retry_push(shop_id: int, push_id: int) -> ResponseReturnValue:
     return jsonify(status="pending"), 202
 
 
-@bp.post("/api/shops/<int:shop_id>/pushes/<int:push_id>/discard")
+@bp.post("/api/shops/<shop_id:shop_id>/pushes/<row_id:push_id>/discard")
 def discard_push(shop_id: int, push_id: int) -> ResponseReturnValue:
     """Give up on a failed push for good."""
     try:
@@ -136,7 +135,7 @@ def discard_push(shop_id: int, push_id: int) -> ResponseReturnValue:
     return jsonify(status="cancelled")
 
 
-@bp.get("/api/shops/<int:shop_id>/events")
+@bp.get("/api/shops/<shop_id:shop_id>/events")
 def list_events(shop_id: int) -> ResponseReturnValue:
     """The shop's events, newest first: ``?status=failed`` for those that need attention, ``?limit=``."""
     status = request.args.get("status") or None
@@ -150,7 +149,7 @@ def list_events(shop_id: int) -> ResponseReturnValue:
         return jsonify(events=inbox.recent_events(session, shop_id, status, limit))
 
 
-@bp.post("/api/shops/<int:shop_id>/events/<int:event_id>/retry")
+@bp.post("/api/shops/<shop_id:shop_id>/events/<row_id:event_id>/retry")
 def retry_event(shop_id: int, event_id: int) -> ResponseReturnValue:
     """Run an event again (safe for a processed order: a repeat adds nothing)."""
     try:
@@ -162,7 +161,7 @@ def retry_event(shop_id: int, event_id: int) -> ResponseReturnValue:
     return jsonify(status="pending"), 202
 
 
-@bp.post("/api/shops/<int:shop_id>/events/<int:event_id>/discard")
+@bp.post("/api/shops/<shop_id:shop_id>/events/<row_id:event_id>/discard")
 def discard_event(shop_id: int, event_id: int) -> ResponseReturnValue:
     """Give up on a failed event for good."""
     try:
@@ -174,13 +173,12 @@ def discard_event(shop_id: int, event_id: int) -> ResponseReturnValue:
     return jsonify(status="discarded")
 
 
-@bp.get("/api/shops/<int:shop_id>/metrics")
+@bp.get("/api/shops/<shop_id:shop_id>/metrics")
 def shop_metrics(shop_id: int) -> ResponseReturnValue:
     """Programme metrics: members, repeat purchase, order value, points, liability, gifts, tiers, segments."""
-    if 0 < shop_id <= MAX_SHOP_ID:
-        metrics.roll_up_if_small(runtime().storage, shop_id)
+    metrics.roll_up_if_small(runtime().storage, shop_id)
     with runtime().storage.session(read_only=True) as session:
-        shop = session.get(Shop, shop_id) if 0 < shop_id <= MAX_SHOP_ID else None
+        shop = session.get(Shop, shop_id)
         if shop is None:
             return problem(404, f"no shop {shop_id}")
         return jsonify(json_ready(metrics.programme_metrics(session, shop)))
@@ -195,17 +193,17 @@ def json_ready(value: Any) -> Any:
     return value
 
 
-@bp.get("/api/shops/<int:shop_id>/settings")
+@bp.get("/api/shops/<shop_id:shop_id>/settings")
 def get_settings(shop_id: int) -> ResponseReturnValue:
     """The shop's programme settings, defaults filled in."""
     with runtime().storage.session() as session:
-        shop = session.get(Shop, shop_id) if 0 < shop_id <= MAX_SHOP_ID else None
+        shop = session.get(Shop, shop_id)
         if shop is None:
             return problem(404, f"no shop {shop_id}")
         return jsonify(programme_of(shop).to_dict())
 
 
-@bp.put("/api/shops/<int:shop_id>/settings")
+@bp.put("/api/shops/<shop_id:shop_id>/settings")
 def put_settings(shop_id: int) -> ResponseReturnValue:
     """Replace the named settings (e.g. ``{"earn_rate": "2", "tiers": [...]}``); invalid values change nothing."""
     body = request.get_json(silent=True)
@@ -220,17 +218,17 @@ def put_settings(shop_id: int) -> ResponseReturnValue:
     return jsonify(settings.to_dict())
 
 
-@bp.get("/api/shops/<int:shop_id>/carriers")
+@bp.get("/api/shops/<shop_id:shop_id>/carriers")
 def list_carriers(shop_id: int) -> ResponseReturnValue:
     """The tracking services, whether the shop connected each, and the webhook URL to paste into each."""
     with runtime().storage.session() as session:
-        shop = session.get(Shop, shop_id) if 0 < shop_id <= MAX_SHOP_ID else None
+        shop = session.get(Shop, shop_id)
         if shop is None:
             return problem(404, f"no shop {shop_id}")
         return jsonify(carriers.connections(session, shop_id, runtime().config.public_url))
 
 
-@bp.put("/api/shops/<int:shop_id>/carriers/<service>")
+@bp.put("/api/shops/<shop_id:shop_id>/carriers/<service>")
 def put_carrier(shop_id: int, service: str) -> ResponseReturnValue:
     """Connect a tracking service: ``{"secret": "..."}`` (and, for Shippo without signing, ``"token"``)."""
     body = request.get_json(silent=True)
@@ -251,11 +249,11 @@ def put_carrier(shop_id: int, service: str) -> ResponseReturnValue:
     return jsonify(next(row for row in listed if row["service"] == service))
 
 
-@bp.get("/api/shops/<int:shop_id>/shipments/<path:number>")
+@bp.get("/api/shops/<shop_id:shop_id>/shipments/<path:number>")
 def shipment(shop_id: int, number: str) -> ResponseReturnValue:
     """A shipment's tracking status, carrier, link, expected delivery and every piece of news, by its number."""
     with runtime().storage.session() as session:
-        shop = session.get(Shop, shop_id) if 0 < shop_id <= MAX_SHOP_ID else None
+        shop = session.get(Shop, shop_id)
         if shop is None:
             return problem(404, f"no shop {shop_id}")
         found = carriers.shipment_history(session, shop_id, number[:128])
@@ -264,7 +262,7 @@ def shipment(shop_id: int, number: str) -> ResponseReturnValue:
     return jsonify(found)
 
 
-@bp.get("/api/shops/<int:shop_id>/data-exports")
+@bp.get("/api/shops/<shop_id:shop_id>/data-exports")
 def list_exports(shop_id: int) -> ResponseReturnValue:
     """Data requests received for the shop's customers, newest first."""
     with runtime().storage.session() as session:
@@ -284,11 +282,11 @@ def list_exports(shop_id: int) -> ResponseReturnValue:
         )
 
 
-@bp.get("/api/shops/<int:shop_id>/data-exports/<int:export_id>")
+@bp.get("/api/shops/<shop_id:shop_id>/data-exports/<row_id:export_id>")
 def download_export(shop_id: int, export_id: int) -> ResponseReturnValue:
     """One data export as a JSON file, to hand to the store owner for their customer."""
     with runtime().storage.session() as session:
-        export = session.get(DataExport, export_id) if 0 < export_id <= MAX_SHOP_ID else None
+        export = session.get(DataExport, export_id)
         if export is None or export.shop_id != shop_id:
             return problem(404, f"no data export {export_id} in shop {shop_id}")
         response = jsonify(export.body)

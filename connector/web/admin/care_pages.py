@@ -16,7 +16,6 @@ from connector.outbox import pushes
 from connector.web.admin.auth import bearer_ok, require_admin
 from connector.web.admin.texts import text_for
 from connector.web.errors import problem
-from connector.web.receiver import MAX_SHOP_ID
 from connector.web.runtime import runtime
 
 bp = Blueprint("admin_care", __name__, url_prefix="/admin")
@@ -39,18 +38,18 @@ def _status() -> str | None:
     return STATUSES.get(request.args.get("status", "open"), CareItem.OPEN)
 
 
-@bp.get("/api/shops/<int:shop_id>/care")
+@bp.get("/api/shops/<shop_id:shop_id>/care")
 def list_items(shop_id: int) -> ResponseReturnValue:
     """What needs a person, newest first (``?status=open|resolved|all``)."""
     if request.args.get("status", "open") not in STATUSES:
         return problem(400, "status must be one of open, resolved, all")
     with runtime().storage.session() as session:
-        if not (0 < shop_id <= MAX_SHOP_ID and session.get(Shop, shop_id)):
+        if session.get(Shop, shop_id) is None:
             return problem(404, f"no shop {shop_id}")
         return jsonify(items=care.items(session, shop_id, _status()), open=care.open_count(session, shop_id))
 
 
-@bp.post("/api/shops/<int:shop_id>/care/<int:item_id>/codes")
+@bp.post("/api/shops/<shop_id:shop_id>/care/<row_id:item_id>/codes")
 def api_code(shop_id: int, item_id: int) -> ResponseReturnValue:
     """Send the item's customer a code: ``{"kind": "fixed_amount"|"percentage"|"free_shipping", "value", "days"}``."""
     body = request.get_json(silent=True)
@@ -65,7 +64,7 @@ def api_code(shop_id: int, item_id: int) -> ResponseReturnValue:
     return jsonify(code=issued.code, push_id=issued.push_id), 202
 
 
-@bp.post("/api/shops/<int:shop_id>/care/<int:item_id>/notes")
+@bp.post("/api/shops/<shop_id:shop_id>/care/<row_id:item_id>/notes")
 def api_note(shop_id: int, item_id: int) -> ResponseReturnValue:
     """Add a note: ``{"text": "..."}``."""
     body = request.get_json(silent=True)
@@ -80,7 +79,7 @@ def api_note(shop_id: int, item_id: int) -> ResponseReturnValue:
     return jsonify(status="noted"), 201
 
 
-@bp.post("/api/shops/<int:shop_id>/care/<int:item_id>/resolve")
+@bp.post("/api/shops/<shop_id:shop_id>/care/<row_id:item_id>/resolve")
 def api_resolve(shop_id: int, item_id: int) -> ResponseReturnValue:
     """Mark the item resolved."""
     try:
@@ -107,12 +106,12 @@ def _send_code(shop_id: int, item_id: int, given: Any) -> pushes.Issued:
     return issued
 
 
-@bp.get("/shops/<int:shop_id>/care")
+@bp.get("/shops/<shop_id:shop_id>/care")
 def page(shop_id: int, error: str | None = None, code: int = 200) -> ResponseReturnValue:
     """The care queue page."""
     t = text_for()
     with runtime().storage.session() as session:
-        shop = session.get(Shop, shop_id) if 0 < shop_id <= MAX_SHOP_ID else None
+        shop = session.get(Shop, shop_id)
         if shop is None:
             return problem(404, f"no shop {shop_id}")
         listed = care.items(session, shop_id, _status())
@@ -141,7 +140,7 @@ def _said(entry: dict[str, Any]) -> str:
     return f"{words} — {text}" if text else words
 
 
-@bp.post("/shops/<int:shop_id>/care/<int:item_id>/<any(code, note, resolve):action>")
+@bp.post("/shops/<shop_id:shop_id>/care/<row_id:item_id>/<any(code, note, resolve):action>")
 def act(shop_id: int, item_id: int, action: str) -> ResponseReturnValue:
     """Send a code, add a note or resolve, from the page; a bad value is shown above the list."""
     t = text_for()

@@ -22,7 +22,6 @@ from connector.rules.segments import SEGMENTS
 from connector.web.admin.auth import require_admin, who
 from connector.web.admin.texts import text_for
 from connector.web.errors import problem
-from connector.web.receiver import MAX_SHOP_ID
 from connector.web.runtime import runtime
 
 bp = Blueprint("admin_customers", __name__, url_prefix="/admin")
@@ -34,7 +33,7 @@ CSV_CHUNK = 1 << 16
 
 def _shop(shop_id: int) -> Shop | None:
     with runtime().storage.session(read_only=True) as session:
-        return session.get(Shop, shop_id) if 0 < shop_id <= MAX_SHOP_ID else None
+        return session.get(Shop, shop_id)
 
 
 def _filters() -> dict[str, Any]:
@@ -49,7 +48,7 @@ def _filters() -> dict[str, Any]:
     }
 
 
-@bp.get("/shops/<int:shop_id>/customers")
+@bp.get("/shops/<shop_id:shop_id>/customers")
 def customers(shop_id: int) -> ResponseReturnValue:
     """The customer list, searched, filtered, sorted and paged."""
     shop = _shop(shop_id)
@@ -70,7 +69,7 @@ def customers(shop_id: int) -> ResponseReturnValue:
     return page
 
 
-@bp.get("/shops/<int:shop_id>/customers.csv")
+@bp.get("/shops/<shop_id:shop_id>/customers.csv")
 def customers_csv(shop_id: int) -> ResponseReturnValue:
     """The filtered list as CSV, streamed."""
     shop = _shop(shop_id)
@@ -119,7 +118,7 @@ def _page(shop: Shop, customer: CustomerRecord, status: int = 200, **values: Any
     return page, status
 
 
-@bp.get("/shops/<int:shop_id>/customers/<int:customer_id>")
+@bp.get("/shops/<shop_id:shop_id>/customers/<row_id:customer_id>")
 def customer(shop_id: int, customer_id: int) -> ResponseReturnValue:
     """A customer's page."""
     shop = _shop(shop_id)
@@ -129,7 +128,7 @@ def customer(shop_id: int, customer_id: int) -> ResponseReturnValue:
     return _page(shop, found)
 
 
-@bp.post("/shops/<int:shop_id>/customers/<int:customer_id>/adjust")
+@bp.post("/shops/<shop_id:shop_id>/customers/<row_id:customer_id>/adjust")
 def adjust(shop_id: int, customer_id: int) -> ResponseReturnValue:
     """Add or take away points, with a reason; a bad value is shown at its field and nothing changes."""
     t = text_for()
@@ -151,7 +150,7 @@ def adjust(shop_id: int, customer_id: int) -> ResponseReturnValue:
     return redirect(url_for("admin_customers.customer", shop_id=shop.id, customer_id=found.id))
 
 
-@bp.post("/shops/<int:shop_id>/customers/<int:customer_id>/code")
+@bp.post("/shops/<shop_id:shop_id>/customers/<row_id:customer_id>/code")
 def issue_code(shop_id: int, customer_id: int) -> ResponseReturnValue:
     """Give the customer a single-use code."""
     t = text_for()
@@ -182,7 +181,7 @@ def issue_code(shop_id: int, customer_id: int) -> ResponseReturnValue:
     return redirect(url_for("admin_customers.customer", shop_id=shop.id, customer_id=found.id))
 
 
-@bp.get("/api/shops/<int:shop_id>/customers")
+@bp.get("/api/shops/<shop_id:shop_id>/customers")
 def api_customers(shop_id: int) -> ResponseReturnValue:
     """``?q=&tier=&segment=&sort=&dir=&page=``: a page of customers, and how many match."""
     shop = _shop(shop_id)
@@ -212,14 +211,14 @@ def api_customers(shop_id: int) -> ResponseReturnValue:
         )
 
 
-@bp.post("/api/shops/<int:shop_id>/customers/<path:ident>/adjustments")
+@bp.post("/api/shops/<shop_id:shop_id>/customers/<path:ident>/adjustments")
 def api_adjust(shop_id: int, ident: str) -> ResponseReturnValue:
     """``{"points": 50, "reason": "...", "key": "..."}``: 201 with the balance, 200 for a repeated key."""
     body = request.get_json(silent=True)
     if not isinstance(body, dict):
         return problem(400, 'the body must be a JSON object like {"points": 50, "reason": "...", "key": "..."}')
     with runtime().storage.session(read_only=True) as session:
-        found = find_customer(session, shop_id, ident) if 0 < shop_id <= MAX_SHOP_ID else None
+        found = find_customer(session, shop_id, ident)
         found_id = found.id if found else None
     if found_id is None:
         return problem(404, f"no customer {ident!r} in shop {shop_id}")

@@ -24,7 +24,6 @@ from connector.web.admin.auth import require_admin
 from connector.web.admin.charts import Series, bar_list, column_chart
 from connector.web.admin.texts import text_for
 from connector.web.errors import problem
-from connector.web.receiver import MAX_SHOP_ID
 from connector.web.runtime import runtime
 
 bp = Blueprint("admin_pages", __name__, url_prefix="/admin")
@@ -69,10 +68,10 @@ def overview() -> ResponseReturnValue:
 
 
 def _shop_or_404(session: Any, shop_id: int) -> Shop | None:
-    return session.get(Shop, shop_id) if 0 < shop_id <= MAX_SHOP_ID else None
+    return session.get(Shop, shop_id)
 
 
-@bp.get("/shops/<int:shop_id>")
+@bp.get("/shops/<shop_id:shop_id>")
 def shop_page(shop_id: int) -> ResponseReturnValue:
     """A shop: programme metrics and charts, failures to fix, recent events, customer search, settings."""
     return _render_shop(shop_id)
@@ -80,8 +79,7 @@ def shop_page(shop_id: int) -> ResponseReturnValue:
 
 def _render_shop(shop_id: int, code: int = 200, carrier_error: str | None = None) -> ResponseReturnValue:
     t = text_for()
-    if 0 < shop_id <= MAX_SHOP_ID:
-        metrics.roll_up_if_small(runtime().storage, shop_id)
+    metrics.roll_up_if_small(runtime().storage, shop_id)
     with runtime().storage.session(read_only=True) as session:
         shop = _shop_or_404(session, shop_id)
         if shop is None:
@@ -170,7 +168,7 @@ def _summary(shop: Shop, lang: str) -> list[str]:
     return lines + [f"{t.name}: {', '.join(programme_words.tier_perks(t, currency, lang))}" for t in programme.tiers]
 
 
-@bp.post("/shops/<int:shop_id>/carriers/<service>")
+@bp.post("/shops/<shop_id:shop_id>/carriers/<service>")
 def save_carrier(shop_id: int, service: str) -> ResponseReturnValue:
     """Connect a tracking service from the shop page; a bad value is shown above the list, nothing saved."""
     t = text_for()
@@ -186,7 +184,7 @@ def save_carrier(shop_id: int, service: str) -> ResponseReturnValue:
     return redirect(url_for("admin_pages.shop_page", shop_id=shop_id) + "#tracking")
 
 
-@bp.post("/shops/<int:shop_id>/events/<int:event_id>/<any(retry, discard):action>")
+@bp.post("/shops/<shop_id:shop_id>/events/<row_id:event_id>/<any(retry, discard):action>")
 def event_action(shop_id: int, event_id: int, action: str) -> ResponseReturnValue:
     """Run a failed event again, or give up on it."""
     t = text_for()
@@ -203,7 +201,7 @@ def event_action(shop_id: int, event_id: int, action: str) -> ResponseReturnValu
     return redirect(url_for("admin_pages.shop_page", shop_id=shop_id) + "#attention")
 
 
-@bp.post("/shops/<int:shop_id>/pushes/<int:push_id>/<any(retry, discard):action>")
+@bp.post("/shops/<shop_id:shop_id>/pushes/<row_id:push_id>/<any(retry, discard):action>")
 def push_action(shop_id: int, push_id: int, action: str) -> ResponseReturnValue:
     """Try a failed push again, or give up on it."""
     t = text_for()
@@ -222,7 +220,7 @@ def push_action(shop_id: int, push_id: int, action: str) -> ResponseReturnValue:
     return redirect(url_for("admin_pages.shop_page", shop_id=shop_id) + "#attention")
 
 
-@bp.get("/shops/<int:shop_id>/events")
+@bp.get("/shops/<shop_id:shop_id>/events")
 def events_page(shop_id: int) -> ResponseReturnValue:
     """A shop's events, newest first, by status and topic, a page at a time."""
     status_filter = request.args.get("status") or None

@@ -29,7 +29,6 @@ from connector.web.admin.programme_form import (
 )
 from connector.web.admin.texts import NO_VALUE, Text, text_for
 from connector.web.errors import problem
-from connector.web.receiver import MAX_SHOP_ID
 from connector.web.runtime import runtime
 
 bp = Blueprint("admin_programme", __name__, url_prefix="/admin")
@@ -56,7 +55,7 @@ LABELS = {
 
 def _shop(shop_id: int) -> Shop | None:
     with runtime().storage.session(read_only=True) as session:
-        return session.get(Shop, shop_id) if 0 < shop_id <= MAX_SHOP_ID else None
+        return session.get(Shop, shop_id)
 
 
 def preview(settings: ProgrammeSettings, currency: str | None, lang: str) -> dict[str, Any]:
@@ -135,7 +134,7 @@ def _render(
     return page, status
 
 
-@bp.get("/shops/<int:shop_id>/programme")
+@bp.get("/shops/<shop_id:shop_id>/programme")
 def editor(shop_id: int) -> ResponseReturnValue:
     """The programme as a form, its preview and its history."""
     shop = _shop(shop_id)
@@ -144,7 +143,7 @@ def editor(shop_id: int) -> ResponseReturnValue:
     return _render(shop, from_settings(programme_of(shop).to_dict(), text_for().lang))
 
 
-@bp.post("/shops/<int:shop_id>/programme/preview")
+@bp.post("/shops/<shop_id:shop_id>/programme/preview")
 def preview_fragment(shop_id: int) -> ResponseReturnValue:
     """The preview of the form as typed so far, saving nothing (the editor's script asks as the merchant
     types; without script the preview follows each add, remove or save)."""
@@ -163,7 +162,7 @@ def preview_fragment(shop_id: int) -> ResponseReturnValue:
     return fragment, 200, {"Cache-Control": "no-store"}
 
 
-@bp.post("/shops/<int:shop_id>/programme")
+@bp.post("/shops/<shop_id:shop_id>/programme")
 def save(shop_id: int) -> ResponseReturnValue:
     """Save the form, or add or remove a row (which saves nothing)."""
     shop = _shop(shop_id)

@@ -17,7 +17,6 @@ from connector.settle.growth import referrals
 from connector.web.admin.auth import require_admin
 from connector.web.admin.texts import text_for
 from connector.web.errors import problem
-from connector.web.receiver import MAX_SHOP_ID
 from connector.web.runtime import runtime
 
 bp = Blueprint("admin_referrals", __name__, url_prefix="/admin")
@@ -55,10 +54,10 @@ def _claims(shop_id: int) -> list[dict[str, Any]]:
 
 def _shop_exists(shop_id: int) -> bool:
     with runtime().storage.session(read_only=True) as session:
-        return 0 < shop_id <= MAX_SHOP_ID and session.get(Shop, shop_id) is not None
+        return session.get(Shop, shop_id) is not None
 
 
-@bp.get("/api/shops/<int:shop_id>/referrals")
+@bp.get("/api/shops/<shop_id:shop_id>/referrals")
 def list_claims(shop_id: int) -> ResponseReturnValue:
     """Every claim, newest first, with its status (refused, claimed, held, granted, denied, reversed) and reason."""
     if not _shop_exists(shop_id):
@@ -69,7 +68,7 @@ def list_claims(shop_id: int) -> ResponseReturnValue:
 def _decide(shop_id: int, claim_id: int, approve: bool) -> None:
     storage = runtime().storage
     with storage.session() as session:
-        shop = session.get(Shop, shop_id) if 0 < shop_id <= MAX_SHOP_ID else None
+        shop = session.get(Shop, shop_id)
         if shop is None:
             raise LookupError(f"no shop {shop_id}")
         moved = referrals.decide(session, shop, claim_id, approve)
@@ -77,7 +76,7 @@ def _decide(shop_id: int, claim_id: int, approve: bool) -> None:
     pushes.dispatch(storage, runtime().queue, [(p, shop_id) for p in syncs if p])
 
 
-@bp.post("/api/shops/<int:shop_id>/referrals/<int:claim_id>/<any(approve, deny):decision>")
+@bp.post("/api/shops/<shop_id:shop_id>/referrals/<row_id:claim_id>/<any(approve, deny):decision>")
 def api_decide(shop_id: int, claim_id: int, decision: str) -> ResponseReturnValue:
     """Grant a held reward now (``approve``) or refuse it (``deny``)."""
     try:
@@ -89,7 +88,7 @@ def api_decide(shop_id: int, claim_id: int, decision: str) -> ResponseReturnValu
     return jsonify(status="granted" if decision == "approve" else "denied")
 
 
-@bp.get("/shops/<int:shop_id>/referrals")
+@bp.get("/shops/<shop_id:shop_id>/referrals")
 def page(shop_id: int) -> ResponseReturnValue:
     """The referrals page."""
     if not _shop_exists(shop_id):
@@ -100,7 +99,7 @@ def page(shop_id: int) -> ResponseReturnValue:
         return render_template("admin/referrals.html", shop=shop, claims=listed)
 
 
-@bp.post("/shops/<int:shop_id>/referrals/<int:claim_id>/<any(approve, deny):decision>")
+@bp.post("/shops/<shop_id:shop_id>/referrals/<row_id:claim_id>/<any(approve, deny):decision>")
 def page_decide(shop_id: int, claim_id: int, decision: str) -> ResponseReturnValue:
     """Grant or deny a held reward from the page."""
     t = text_for()

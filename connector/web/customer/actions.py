@@ -17,8 +17,8 @@ from connector.web.runtime import runtime
 bp = Blueprint("actions", __name__)
 
 
-@bp.post("/api/shops/<int:shop_id>/customer/actions")
-@bp.post("/api/shops/<int:shop_id>/customers/<path:ident>/actions")
+@bp.post("/api/shops/<shop_id:shop_id>/customer/actions")
+@bp.post("/api/shops/<shop_id:shop_id>/customers/<path:ident>/actions")
 def record_action(shop_id: int, ident: str | None = None) -> ResponseReturnValue:
     """``{"action": "review", "key": "<unique per occurrence>"}`` → 201 with the points; the same key again
     is 200 (no-op); an unknown action 400; over the daily cap 409 saying when it resets."""

@@ -23,7 +23,6 @@ from connector.web.customer.rewards_texts import visitor_language
 from connector.web.customer.shop_links import read_shop_names
 from connector.web.customer.texts import words
 from connector.web.errors import problem
-from connector.web.receiver import MAX_SHOP_ID
 from connector.web.runtime import runtime
 
 bp = Blueprint("referrals", __name__)
@@ -109,7 +108,7 @@ def friend(shop_id: int, code: str) -> ResponseReturnValue:
     """The offer (GET); the friend's claim (POST ``email``)."""
     storage = runtime().storage
     with storage.session() as session:
-        shop = session.get(Shop, shop_id) if 0 < shop_id <= MAX_SHOP_ID else None
+        shop = session.get(Shop, shop_id)
         by = referrals.referrer(session, shop.id, code) if shop else None
         if shop is None or by is None or shop.uninstalled_at is not None:
             return problem(404, "this referral link is not valid")

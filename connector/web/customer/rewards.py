@@ -31,7 +31,6 @@ from connector.web.customer.referrals import share_links
 from connector.web.customer.rewards_texts import WORDS, visitor_language
 from connector.web.customer.shop_links import read_shop_names
 from connector.web.errors import problem
-from connector.web.receiver import MAX_SHOP_ID
 from connector.web.runtime import runtime
 
 bp = Blueprint("rewards", __name__)
@@ -180,7 +179,7 @@ def birthday_for(customer_id: int) -> str:
 def shop_for(shop_id: int) -> Shop | None:
     """The installed shop ``shop_id``, or None."""
     with runtime().storage.session(read_only=True) as session:
-        shop = session.get(Shop, shop_id) if 0 < shop_id <= MAX_SHOP_ID else None
+        shop = session.get(Shop, shop_id)
         return shop if shop is not None and shop.uninstalled_at is None else None
 
 

@@ -27,7 +27,6 @@ from connector.outbox import pushes
 from connector.programme import programme_of
 from connector.settle import gifts, ledger, redemption
 from connector.web.errors import problem
-from connector.web.receiver import MAX_SHOP_ID
 from connector.web.runtime import runtime
 
 bp = Blueprint("storefront", __name__)
@@ -145,7 +144,7 @@ def api_member(shop_id: int, ident: str | None) -> tuple[Shop, CustomerRecord | 
     """The shop and the customer a request of the store's server names (customer API key), or the error
     (a stranger's 401 before anything about the request)."""
     with runtime().storage.session(read_only=True) as session:
-        shop = session.get(Shop, shop_id) if 0 < shop_id <= MAX_SHOP_ID else None
+        shop = session.get(Shop, shop_id)
         if not _key_matches(shop):
             return problem(401, "missing or wrong customer API key")
         named = _named_customer(ident)
@@ -163,7 +162,7 @@ def _key_matches(shop: Shop | None) -> bool:
 def _api_member_in(
     session: Session, shop_id: int, ident: str
 ) -> tuple[Shop, CustomerRecord | None] | ResponseReturnValue:
-    shop = session.get(Shop, shop_id) if 0 < shop_id <= MAX_SHOP_ID else None
+    shop = session.get(Shop, shop_id)
     if shop is None or not _key_matches(shop):
         return problem(401, "missing or wrong customer API key")
     return shop, find_customer(session, shop_id, ident)
@@ -180,8 +179,8 @@ def _named_customer(ident: str | None) -> str | ResponseReturnValue:
     return ident.strip()
 
 
-@bp.get("/api/shops/<int:shop_id>/customer/balance")
-@bp.get("/api/shops/<int:shop_id>/customers/<path:ident>/balance")
+@bp.get("/api/shops/<shop_id:shop_id>/customer/balance")
+@bp.get("/api/shops/<shop_id:shop_id>/customers/<path:ident>/balance")
 def api_balance(shop_id: int, ident: str | None = None) -> ResponseReturnValue:
     """A customer's balance, history and rewards, for the store's own site (customer API key)."""
     ident = _named_customer(ident)
@@ -194,8 +193,8 @@ def api_balance(shop_id: int, ident: str | None = None) -> ResponseReturnValue:
         return jsonify(member_view(session, *found))
 
 
-@bp.post("/api/shops/<int:shop_id>/customer/redeem")
-@bp.post("/api/shops/<int:shop_id>/customers/<path:ident>/redeem")
+@bp.post("/api/shops/<shop_id:shop_id>/customer/redeem")
+@bp.post("/api/shops/<shop_id:shop_id>/customers/<path:ident>/redeem")
 def api_redeem(shop_id: int, ident: str | None = None) -> ResponseReturnValue:
     """Redeem a customer's points for a code, for the store's own site (customer API key)."""
     found = api_member(shop_id, ident)
@@ -231,8 +230,8 @@ def proxy_birthday() -> ResponseReturnValue:
     return _set_birthday(found[0].id, found[1])
 
 
-@bp.post("/api/shops/<int:shop_id>/customer/birthday")
-@bp.post("/api/shops/<int:shop_id>/customers/<path:ident>/birthday")
+@bp.post("/api/shops/<shop_id:shop_id>/customer/birthday")
+@bp.post("/api/shops/<shop_id:shop_id>/customers/<path:ident>/birthday")
 def api_birthday(shop_id: int, ident: str | None = None) -> ResponseReturnValue:
     """Set a customer's birthday, once (the store's own site, customer API key)."""
     found = api_member(shop_id, ident)

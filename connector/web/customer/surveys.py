@@ -44,7 +44,7 @@ def _invalid(lang: str = "en") -> ResponseReturnValue:
     return _page(lang, 404, title=w["invalid_title"], message=w["invalid"])
 
 
-@bp.get("/surveys/<int:survey_id>/<int:score>")
+@bp.get("/surveys/<row_id:survey_id>/<int:score>")
 def answer(survey_id: int, score: int) -> ResponseReturnValue:
     """The score chosen in the e-mail, with one button to send it (and the comment box). Nothing is recorded
     on this GET, so a mail scanner that opens every link answers nothing."""
@@ -76,7 +76,7 @@ def answer(survey_id: int, score: int) -> ResponseReturnValue:
         )
 
 
-@bp.post("/surveys/<int:survey_id>/<int:score>")
+@bp.post("/surveys/<row_id:survey_id>/<int:score>")
 def confirm(survey_id: int, score: int) -> ResponseReturnValue:
     """Record the score (the first answer of an order counts), with the comment if one was written."""
     with runtime().storage.session() as session:
@@ -110,7 +110,7 @@ def _answered(session: Session, shop: Shop, survey: SurveyRecord, lang: str, cou
     )
 
 
-@bp.post("/surveys/<int:survey_id>/comment")
+@bp.post("/surveys/<row_id:survey_id>/comment")
 def comment(survey_id: int) -> ResponseReturnValue:
     """Keep the customer's comment on their answer."""
     with runtime().storage.session() as session:
@@ -134,7 +134,7 @@ def unsubscribe(shop_id: int) -> ResponseReturnValue:
     email = (request.args.get("e") or "").strip().lower()
     given = request.args.get("t") or ""
     with runtime().storage.session() as session:
-        shop = session.get(Shop, shop_id) if 0 < shop_id <= MAX_ID else None
+        shop = session.get(Shop, shop_id)  # 0 for a handle no shop has
         lang = language(programme_of(shop).locale if shop else "en")
         secret = shop.code_secret if shop else None
         valid = bool(secret) and signed.same(unsubscribe_token(secret or "", email), given, signed.HEX)

@@ -1,6 +1,7 @@
 """Bad input gets a clear 4xx or a recorded failure, never a 5xx, a retry loop or a lost event."""
 
 import json
+from pathlib import Path
 
 import pytest
 from flask.testing import FlaskClient
@@ -17,10 +18,12 @@ def statuses(storage: Storage) -> list[tuple[str, str | None]]:
         return [(e.status, e.error) for e in session.scalars(select(WebhookEvent).order_by(WebhookEvent.id))]
 
 
-def test_shop_id_beyond_any_integer_is_401_not_503(client: FlaskClient) -> None:
+def test_shop_id_beyond_any_integer_is_404_not_503(client: FlaskClient) -> None:
     body = b"{}"
     response = client.post(f"/webhooks/woocommerce/{2**70}", data=body, headers={"X-WC-Webhook-Topic": "order.created"})
-    assert response.status_code == 401
+    assert response.status_code == 404 and response.is_json  # no shop can have that number
+    zero = client.post("/webhooks/woocommerce/0", data=body, headers={"X-WC-Webhook-Topic": "order.created"})
+    assert zero.status_code == 404
     assert client.get(f"/admin/api/shops/{2**70}/customers/1", headers=AUTH).status_code == 404
 
 
@@ -73,3 +76,12 @@ def test_replayed_signature_on_a_changed_body_is_401(client: FlaskClient, shopif
     headers = shopify_headers(shopify_shop, "orders/paid", other) | {"X-Shopify-Hmac-Sha256": signature}
     assert client.post("/webhooks/shopify", data=other, headers=headers).status_code == 401
     assert statuses(storage) == []
+
+
+def test_a_shop_number_is_parsed_once_by_the_url_and_no_view_checks_its_range(client: FlaskClient) -> None:
+    for number in ("0", "-1", str(2**31), str(2**70)):
+        answer = client.get(f"/admin/api/shops/{number}/settings", headers=AUTH)
+        assert answer.status_code == 404 and answer.is_json, number
+    connector = Path(__file__).resolve().parents[3] / "connector"
+    guarded = [p.name for p in connector.rglob("*.py") if "0 < shop_id" in p.read_text()]
+    assert guarded == [], "the range is the URL converter's (connector/web/shop_ids.py)"

@@ -28,13 +28,13 @@ from tests.support import ADMIN_TOKEN, AUTH, drain, fixture, login, post_woo
 NOT_JSON = re.compile(
     r"^/(admin(?!/api/)|rewards/<shop_id>(/(redeem|birthday|sign-in|sign-out|enter|colours\.css|launcher\.js))?$|"
     r"static/|favicon\.ico$|proxy$|proxy/rewards/|surveys/|unsubscribe/|<platform>/(install|connect|callback|return)$|"
-    r"admin/api/docs)"
+    r"admin/api/docs|openapi/swagger-ui/)"
 )
 """Routes that answer pages, forms, scripts or redirects for people, not JSON for programs."""
 
 
 def _openapi_path(rule: str) -> str:
-    path = re.sub(r"<(?:[a-z]+(?:\([^)]*\))?:)?([a-z_]+)>", r"{\1}", rule)
+    path = re.sub(r"<(?:[a-z_]+(?:\([^)]*\))?:)?([a-z_]+)>", r"{\1}", rule)
     return path.replace("{shop_id}", "{shop}") if path.startswith(("/rewards/", "/r/")) else path
 
 
