@@ -75,3 +75,13 @@ def test_connectors_own_top_level_keeps_only_a_few_wiring_modules() -> None:
 def test_every_csv_is_written_through_the_writer_that_defuses_formulas() -> None:
     writers = {str(p.relative_to(ROOT)) for p in sources() if "csv.writer(" in p.read_text()}
     assert writers == {"connector/ops/exports.py"}
+
+
+def test_the_shop_currency_rule_is_written_once() -> None:
+    """It was written in three places (and copied in more): the programme's setting, else the store's."""
+    written = [
+        str(p.relative_to(ROOT))
+        for p in (ROOT / "connector").rglob("*.py")
+        if ".currency or shop.currency" in p.read_text()
+    ]
+    assert written == ["connector/programme/settings.py"]

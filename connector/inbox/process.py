@@ -16,7 +16,7 @@ from connector.db.storage import Storage
 from connector.db.tables import Shop, WebhookEvent, utcnow
 from connector.inbox.receive import decode_json
 from connector.model import AmountLimitError, StoreEvent
-from connector.programme import programme_of
+from connector.programme import shop_currency
 from connector.rules import currency as currencies
 from connector.settle import engine, lifecycle, tracking
 from connector.settle.after_delivery import care
@@ -294,11 +294,6 @@ def _find_named_bodies(storage: Storage, readable: dict[int, StoreEvent]) -> dic
             session.execute(select(WebhookEvent.id, WebhookEvent.shop_id).where(WebhookEvent.id.in_(asked))).all()
         )
     return {i: lifecycle.find_named_bodies(storage, shops[i], request) for i, request in asked.items() if i in shops}
-
-
-def shop_currency(shop: Shop) -> str | None:
-    """The shop's own currency: the merchant's setting, else what the store reported or its first order."""
-    return programme_of(shop).currency or shop.currency
 
 
 def _in_shop_currency(shop: Shop, event: StoreEvent) -> StoreEvent:

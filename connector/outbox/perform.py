@@ -30,7 +30,7 @@ from connector.outbox.pushes import (
     TRACKING,
     code_why,
 )
-from connector.programme import ProgrammeSettings, programme_of
+from connector.programme import ProgrammeSettings, programme_of, shop_currency
 from connector.rules import points as rules
 
 log = logging.getLogger(__name__)
@@ -147,7 +147,7 @@ def _programme_metafield(
         shop = session.get(Shop, claimed.shop.shop_id)
         if shop is None:
             return None
-        published = theme_json(programme_of(shop), programme_of(shop).currency or shop.currency)
+        published = theme_json(programme_of(shop), shop_currency(shop))
     return theme.publish(claimed.shop, published)
 
 
@@ -227,7 +227,7 @@ def deliveries(claimed: outbox.Claimed, config: Config) -> outbox.FollowUp:
             value=payload["value"],
             until=payload.get("ends_at"),
             why=why,
-            currency=programme.currency or shop.currency,
+            currency=shop_currency(shop),
         )
         requested = []
         email = payload.get("email")

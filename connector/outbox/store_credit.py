@@ -20,7 +20,7 @@ from connector.db.store_credit import StoreCreditMovement
 from connector.db.tables import CustomerRecord, Shop, utcnow
 from connector.model import StoreCredit
 from connector.outbox import requests as outbox
-from connector.programme import programme_of
+from connector.programme import shop_currency
 
 CREDIT = "store_credit"
 DEBIT = "store_credit_debit"
@@ -101,16 +101,11 @@ def request(
     return Asked(push_id, amount, currency)
 
 
-def currency_of(shop: Shop) -> str | None:
-    """The shop's own currency: credit is given in it and no other."""
-    return programme_of(shop).currency or shop.currency
-
-
 def ready(shop: Shop) -> bool:
     """Whether the shop can give store credit now: its platform has it, its currency is known, and its
     credentials carry the scopes (a shop added by hand with no scopes recorded is taken to have them)."""
     accounts = store_credit_accounts(shop.platform)
-    if accounts is None or not currency_of(shop):
+    if accounts is None or not shop_currency(shop):
         return False
     granted = {s.strip() for s in (shop.scopes or "").split(",") if s.strip()}
     return shop.scopes is None or all(scope in granted for scope in accounts.scopes)

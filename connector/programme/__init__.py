@@ -3,7 +3,15 @@ reading of each field (``fields``)."""
 
 from connector.programme.fields import SettingsError
 from connector.programme.growth import Action, FriendReward, Referrals, Survey
-from connector.programme.settings import GiftRule, ProgrammeSettings, Redemption, Tier, programme_of
+from connector.programme.settings import (
+    GiftRule,
+    ProgrammeSettings,
+    Redemption,
+    Tier,
+    currency_confirmed,
+    programme_of,
+    shop_currency,
+)
 
 __all__ = [
     "Action",
@@ -15,5 +23,7 @@ __all__ = [
     "SettingsError",
     "Survey",
     "Tier",
+    "currency_confirmed",
     "programme_of",
+    "shop_currency",
 ]

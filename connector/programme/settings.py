@@ -340,3 +340,14 @@ def programme_of(shop: Any) -> ProgrammeSettings:
 
 
 _PARSED = "_sadakat_programme"
+
+
+def shop_currency(shop: Any) -> str | None:
+    """The shop's money: the programme's ``currency`` setting if the merchant set one, else the currency the
+    store's first order was in (None until then). The one rule every figure, code and page follows."""
+    return programme_of(shop).currency or shop.currency
+
+
+def currency_confirmed(shop: Any) -> bool:
+    """Whether the shop's money is known for sure (set by the merchant, or confirmed by the store)."""
+    return bool(programme_of(shop).currency or shop.currency_confirmed)

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from connector.db.order_rows import OrderRow
 from connector.db.tables import CustomerRecord, Shop
 from connector.outbox import store_credit
-from connector.programme import ProgrammeSettings
+from connector.programme import ProgrammeSettings, shop_currency
 from connector.rules import points as rules
 
 log = logging.getLogger(__name__)
@@ -48,7 +48,7 @@ def on_order(
             reason="cashback",
             key=f"cashback:{row.order_id}",
             amount=rules.cashback(basis, percent),
-            currency=store_credit.currency_of(shop) or "",
+            currency=shop_currency(shop) or "",
             order_id=row.order_id,
         )
         credited = given.amount
@@ -68,7 +68,7 @@ def on_order(
         reason="cashback_refund",
         key=f"cashback:{row.order_id}:kept-to:{kept}",
         amount=credited - kept - debited,
-        currency=store_credit.currency_of(shop) or "",
+        currency=shop_currency(shop) or "",
         order_id=row.order_id,
         after=f"cashback:{row.order_id}",
     )

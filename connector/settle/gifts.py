@@ -17,7 +17,7 @@ from connector.db.columns import month_day
 from connector.db.order_rows import OrderRow
 from connector.db.tables import CustomerRecord, OrderRecord, Shop, utcnow
 from connector.outbox import pushes, store_credit
-from connector.programme import GiftRule, programme_of
+from connector.programme import GiftRule, programme_of, shop_currency
 from connector.programme.settings import STORE_CREDIT
 from connector.settle import ledger
 
@@ -61,7 +61,7 @@ def _give(
             reason="gift",
             key=reason,
             amount=rule.value,
-            currency=store_credit.currency_of(shop) or "",
+            currency=shop_currency(shop) or "",
             order_id=order_id,
             expires_at=utcnow() + timedelta(days=rule.days),
         ).push_id

@@ -21,7 +21,7 @@ from connector.db.tables import CustomerRecord, Shop, utcnow
 from connector.inputs import InputError, whole_number
 from connector.outbox import pushes, senders, store_credit
 from connector.outbox import requests as outbox
-from connector.programme import programme_of
+from connector.programme import programme_of, shop_currency
 from connector.settle import ledger
 from connector.settle.ledger import MAX_POINTS_PER_ENTRY
 
@@ -75,7 +75,7 @@ def redeem(storage: Storage, shop_id: int, customer_id: int, points: Any, key: s
         value = (Decimal(points) / rules.points_per_unit).quantize(Decimal("0.01"))
         wants_credit = rules.reward == STORE_CREDIT
         credit = wants_credit and bool(customer.platform_id) and store_credit.ready(shop)
-        currency = store_credit.currency_of(shop)
+        currency = shop_currency(shop)
         if ledger.has_entry(session, shop.id, reason):
             if store_credit.asked(session, shop.id, reason):
                 return Redeemed(None, points, value, customer.points, True, [], STORE_CREDIT, currency)

@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from connector.db.tables import CustomerRecord, LedgerEntry, Shop, utcnow
-from connector.programme import programme_of
+from connector.programme import programme_of, shop_currency
 
 EARNING = ("order", "gift", "survey", "referral", "signup", "action")
 
@@ -63,7 +63,7 @@ def glance(session: Session, shop: Shop, now: datetime | None = None) -> Glance:
         members=int(members or 0),
         outstanding=int(outstanding or 0),
         liability=(Decimal(int(outstanding or 0)) / per_unit).quantize(Decimal("0.01")),
-        currency=programme.currency or shop.currency,
+        currency=shop_currency(shop),
         issued_this_month=int(sum(moved.get(kind) or 0 for kind in EARNING)),
         redeemed_this_month=-int(moved.get("redemption") or 0),
         active_members=rollup.get("active_members"),

@@ -12,8 +12,8 @@ from sqlalchemy.orm import Session
 
 from connector.db.tables import CustomerRecord, LedgerEntry, OrderRecord, ShipmentRecord, Shop
 from connector.ops import history
-from connector.ops.rewards.view import CodeLine, codes_of, currency_of, tier_progress
-from connector.programme import programme_of
+from connector.ops.rewards.view import CodeLine, codes_of, tier_progress
+from connector.programme import programme_of, shop_currency
 from connector.settle import ledger
 
 LEDGER_SHOWN = 200
@@ -114,7 +114,7 @@ def rule_words(entry: LedgerEntry, base_rate: Decimal, lang: str) -> str:
 def profile(session: Session, shop: Shop, customer: CustomerRecord, lang: str) -> Profile:
     """The customer page's content, in the admin's language."""
     programme = programme_of(shop)
-    currency = currency_of(shop, programme)
+    currency = shop_currency(shop)
     entries = ledger.history(session, customer.id, LEDGER_SHOWN)
     described = history.describe_all(session, shop.id, entries, lang)
     happened = history.when_all(session, shop.id, entries)

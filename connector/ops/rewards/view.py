@@ -16,7 +16,7 @@ from connector.ops import history
 from connector.ops.rewards import programme_words as words
 from connector.outbox import pushes, store_credit
 from connector.outbox.letters import day_words, money_words
-from connector.programme import ProgrammeSettings, programme_of
+from connector.programme import ProgrammeSettings, programme_of, shop_currency
 from connector.settle import ledger
 from connector.settle.tiers import WINDOW, spend_since, tier_for
 
@@ -125,15 +125,10 @@ PROGRESS = {
 }
 
 
-def currency_of(shop: Shop, programme: ProgrammeSettings) -> str | None:
-    """The shop's currency, as the merchant set it or the store reported it."""
-    return programme.currency or shop.currency
-
-
 def programme_view(shop: Shop, lang: str, amount: Decimal | None = None) -> Programme:
     """The programme in the visitor's language (``amount``: the order to show the points of)."""
     programme = programme_of(shop)
-    currency = currency_of(shop, programme)
+    currency = shop_currency(shop)
     gifts = [words.gift_line(rule, currency, lang) for rule in programme.gifts]
     return Programme(
         shop_id=shop.id,
@@ -151,7 +146,7 @@ def programme_view(shop: Shop, lang: str, amount: Decimal | None = None) -> Prog
 def member_view(session: Session, shop: Shop, customer: CustomerRecord, lang: str) -> Member:
     """The member's own account, read in a handful of queries whatever the length of their history."""
     programme = programme_of(shop)
-    currency = currency_of(shop, programme)
+    currency = shop_currency(shop)
     entries = ledger.history(session, customer.id, HISTORY)
     described = history.describe_all(session, shop.id, entries, lang)
     happened = history.when_all(session, shop.id, entries)

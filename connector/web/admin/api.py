@@ -17,7 +17,7 @@ from connector.inputs import InputError, whole_number
 from connector.ops import carriers, shops
 from connector.ops import insights as metrics
 from connector.outbox import pushes, store_credit
-from connector.programme import SettingsError, programme_of
+from connector.programme import SettingsError, currency_confirmed, programme_of, shop_currency
 from connector.settle import ledger
 from connector.settle.growth import referrals
 from connector.web.admin.auth import require_admin, who
@@ -352,6 +352,6 @@ def shop_json(shop: Shop, public_url: str) -> dict[str, Any]:
         "launcher_url": f"{public_url}/rewards/{shop.handle}/launcher.js",
         "created_at": shop.created_at.isoformat(),
         "uninstalled_at": shop.uninstalled_at.isoformat() if shop.uninstalled_at else None,
-        "currency": inbox.shop_currency(shop),
-        "currency_confirmed": bool(programme_of(shop).currency or shop.currency_confirmed),
+        "currency": shop_currency(shop),
+        "currency_confirmed": currency_confirmed(shop),
     }

@@ -19,7 +19,7 @@ from connector.ops.after_delivery import care, nps
 from connector.ops.customers import at_a_glance
 from connector.ops.rewards import programme_words
 from connector.outbox import pushes, store_credit
-from connector.programme import programme_of
+from connector.programme import currency_confirmed, programme_of, shop_currency
 from connector.web.admin.auth import require_admin
 from connector.web.admin.charts import Series, bar_list, column_chart
 from connector.web.admin.texts import text_for
@@ -135,8 +135,8 @@ def _render_shop(shop_id: int, code: int = 200, carrier_error: str | None = None
             "admin/shop.html",
             shop=shop,
             webhook_url=webhook_url,
-            currency=inbox.shop_currency(shop),
-            currency_confirmed=bool(programme_of(shop).currency or shop.currency_confirmed),
+            currency=shop_currency(shop),
+            currency_confirmed=currency_confirmed(shop),
             figures=figures,
             charts=charts,
             events_24h=events_24h,
@@ -159,7 +159,7 @@ def _render_shop(shop_id: int, code: int = 200, carrier_error: str | None = None
 
 def _summary(shop: Shop, lang: str) -> list[str]:
     programme = programme_of(shop)
-    currency = programme.currency or shop.currency
+    currency = shop_currency(shop)
     lines = [
         *programme_words.ways_to_earn(programme, currency, lang),
         programme_words.redeem_line(programme, currency, lang),

@@ -13,7 +13,7 @@ from flask.typing import ResponseReturnValue
 from connector.db.tables import Shop
 from connector.ops import shops
 from connector.ops.rewards import programme_words
-from connector.programme import ProgrammeSettings, SettingsError, programme_of
+from connector.programme import ProgrammeSettings, SettingsError, programme_of, shop_currency
 from connector.programme.settings import GIFT_RULES
 from connector.web.admin.auth import require_admin, who
 from connector.web.admin.programme_form import (
@@ -113,7 +113,7 @@ def _render(
         shown = stored.updated(changes(editor, stored.to_dict(), t.lang))
     except SettingsError:
         shown = stored
-    currency = stored.currency or shop.currency
+    currency = shop_currency(shop)
     with runtime().storage.session(read_only=True) as session:
         history = [
             (change.created_at, change.by, describe(t, change.before, change.after))
@@ -156,9 +156,7 @@ def preview_fragment(shop_id: int) -> ResponseReturnValue:
         shown = stored.updated(changes(from_request(request.form), stored.to_dict(), t.lang))
     except SettingsError:
         shown = stored
-    fragment = render_template(
-        "admin/programme_preview.html", preview=preview(shown, stored.currency or shop.currency, t.lang)
-    )
+    fragment = render_template("admin/programme_preview.html", preview=preview(shown, shop_currency(shop), t.lang))
     return fragment, 200, {"Cache-Control": "no-store"}
 
 

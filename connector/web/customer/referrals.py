@@ -17,7 +17,7 @@ from connector import signed
 from connector.db.tables import Shop
 from connector.outbox import pushes
 from connector.outbox.letters import money_words
-from connector.programme import programme_of
+from connector.programme import programme_of, shop_currency
 from connector.settle.growth import referrals
 from connector.web.customer.rewards_texts import visitor_language
 from connector.web.customer.shop_links import read_shop_names
@@ -86,7 +86,7 @@ def _page(shop: Shop, code: str, lang: str, status: int = 200, **values: object)
     w = words(lang)
     value = reward.value
     if reward.kind == "amount":  # money as the reader writes it, with the shop's currency
-        value = money_words(Decimal(reward.value), programme.currency or shop.currency, lang)
+        value = money_words(Decimal(reward.value), shop_currency(shop), lang)
     offer = w[f"ref_offer_{reward.kind}"].format(shop=shop.domain, value=value)
     html = render_template(
         "referral.html",

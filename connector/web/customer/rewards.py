@@ -24,7 +24,7 @@ from connector.ops.rewards import sign_in
 from connector.ops.rewards.view import Member, member_view, programme_view
 from connector.outbox import pushes
 from connector.outbox.letters import money_words, number_words
-from connector.programme import programme_of
+from connector.programme import programme_of, shop_currency
 from connector.settle import gifts, redemption
 from connector.settle.growth import referrals
 from connector.web.customer.referrals import share_links
@@ -129,11 +129,6 @@ def read_member(shop: Shop, customer_id: int, lang: str) -> Member | None:
     return member
 
 
-def redemption_currency(shop: Shop) -> str | None:
-    """The shop's currency, as codes and credit are worth in it."""
-    return programme_of(shop).currency or shop.currency
-
-
 def redeem_for(shop: Shop, customer_id: int, lang: str) -> tuple[dict[str, Any], str | None]:
     """Redeem the form's points: (what the page shows of it, None) or ({}, the words key of what went wrong).
     The first press asks "Spend 500 points for 5.00 USD?" and spends nothing; the answer "yes" redeems. A code
@@ -143,7 +138,7 @@ def redeem_for(shop: Shop, customer_id: int, lang: str) -> tuple[dict[str, Any],
         points = request.form.get("points") or ""
         if not points.isascii() or not points.isdigit() or len(points) > 12:
             return {}, "redeem_failed"
-        value = money_words(Decimal(points) / rules.points_per_unit, redemption_currency(shop), lang)
+        value = money_words(Decimal(points) / rules.points_per_unit, shop_currency(shop), lang)
         return {"confirm": {"points": int(points), "value": value, "key": request.form.get("key") or ""}}, None
     try:
         done = redemption.redeem(
