@@ -25,7 +25,14 @@ PUBLIC_BLUEPRINTS = {
     "rewards_proxy",
     "launcher",
 }  # signed links, public pages; the rewards page's own session
-PUBLIC_ENDPOINTS = {"static", "admin_auth.login", "admin_auth.logout", "admin_auth.language"}
+PUBLIC_ENDPOINTS = {
+    "static",
+    "admin_auth.login",
+    "admin_auth.logout",
+    "admin_auth.language",
+    "api_docs.openapi",  # the API's description: no secret, no shop's data
+    "api_docs.swagger_file",  # Swagger UI's own script and stylesheet
+}
 MAC_CALLS = re.compile(r"hmac\.new|digest\(|b64encode\(")
 SECRET_NAMES = re.compile(r"signature|hmac|digest|token|secret|password|api_key", re.IGNORECASE)
 
