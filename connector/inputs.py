@@ -6,6 +6,8 @@ import re
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from connector.errors import Invalid
+
 MAX_SHOP_ID = 2**31 - 1
 """The largest shop number: shops.id is a 32-bit integer on both databases. URLs and the command line
 parse a shop's number against it once (connector/web/shop_ids.py, connector/cli/base.py)."""
@@ -13,7 +15,7 @@ WHOLE = re.compile(r"[+-]?[0-9]{1,19}")
 DECIMAL = re.compile(r"[+-]?[0-9]{1,19}(\.[0-9]{1,12})?|[+-]?\.[0-9]{1,12}")
 
 
-class InputError(ValueError):
+class InputError(Invalid):
     """A value sent to Sadakat is not one it can use; the message names the field."""
 
 

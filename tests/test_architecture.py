@@ -85,3 +85,17 @@ def test_the_shop_currency_rule_is_written_once() -> None:
         if ".currency or shop.currency" in p.read_text()
     ]
     assert written == ["connector/programme/settings.py"]
+
+
+def test_request_errors_are_typed_and_mapped_in_one_place() -> None:
+    """A birthday set twice raised PermissionError (an operating-system error) and each view mapped it."""
+    from connector.errors import Refused
+    from connector.inputs import InputError
+    from connector.programme import SettingsError
+    from connector.settle.gifts import BirthdayAlreadySet
+    from connector.settle.redemption import RedemptionError
+
+    assert all(issubclass(kind, Refused) for kind in (InputError, SettingsError, RedemptionError, BirthdayAlreadySet))
+    raising = [p.name for p in (ROOT / "connector").rglob("*.py") if "raise PermissionError" in p.read_text()]
+    assert raising == []
+    assert "errorhandler(Refused)" in (ROOT / "connector" / "web" / "errors.py").read_text()

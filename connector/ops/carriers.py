@@ -13,13 +13,14 @@ from adapters import UnknownTrackingService, get_tracking_service, tracking_serv
 from adapters.tracking_base import TrackingService
 from connector.db.storage import Storage
 from connector.db.tables import CarrierConnection, ShipmentRecord, Shop, TrackingEvent, utcnow
+from connector.errors import Invalid
 from connector.model import tracking_key
 
 MIN_SECRET = 8
 MAX_SECRET = 512
 
 
-class CarrierSetupError(ValueError):
+class CarrierSetupError(Invalid):
     """A tracking service can't be connected as asked; the message says why, naming the field."""
 
 

@@ -17,11 +17,12 @@ from connector.config import Config
 from connector.db.programme_changes import ProgrammeChange
 from connector.db.storage import Storage
 from connector.db.tables import Shop
+from connector.errors import Invalid
 from connector.outbox import pushes
 from connector.programme import ProgrammeSettings, SettingsError, programme_of
 
 
-class ShopError(ValueError):
+class ShopError(Invalid):
     """A shop can't be registered or changed as asked; the message says why."""
 
 

@@ -21,6 +21,7 @@ from adapters import theme_programme
 from connector.db.customers import find_customer
 from connector.db.storage import Storage, upsert_insert
 from connector.db.tables import CustomerRecord, IssuedCode, Push, Shop, utcnow
+from connector.errors import Invalid
 from connector.inputs import InputError, decimal_number
 from connector.model import MAX_AMOUNT, TrackingPush
 from connector.outbox import requests as outbox
@@ -40,7 +41,7 @@ DISCOUNT_KINDS = ("fixed_amount", "percentage", "free_shipping")
 MAX_FIXED_AMOUNT = Decimal(100_000)
 
 
-class PushRequestError(ValueError):
+class PushRequestError(Invalid):
     """A push can't be requested as asked; the message says why."""
 
 

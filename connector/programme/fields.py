@@ -5,10 +5,11 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
+from connector.errors import Invalid
 from connector.inputs import InputError, decimal_number, whole_number
 
 
-class SettingsError(ValueError):
+class SettingsError(Invalid):
     """A programme setting has a value Sadakat can't use."""
 
 

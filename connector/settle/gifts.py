@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from connector.db.columns import month_day
 from connector.db.order_rows import OrderRow
 from connector.db.tables import CustomerRecord, OrderRecord, Shop, utcnow
+from connector.errors import Conflict, Invalid
 from connector.outbox import pushes, store_credit
 from connector.programme import GiftRule, programme_of, shop_currency
 from connector.programme.settings import STORE_CREDIT
@@ -183,18 +184,22 @@ def _birthday_points(session: Session, shop: Shop, customer: CustomerRecord, rul
     return pushes.request_customer_sync(session, shop, customer)
 
 
+class BirthdayAlreadySet(Conflict):
+    """A member's birthday is set once; changing it needs the store's admin."""
+
+
 def set_birthday(session: Session, customer: CustomerRecord, raw: object, today: date) -> date:
-    """Record a member's birthday once (ValueError says why not): changing it later needs the store's admin."""
+    """Record a member's birthday once: Invalid for a date that isn't one, BirthdayAlreadySet for a change."""
     if not isinstance(raw, str):
-        raise ValueError("birthday must be a date like 1990-05-17")
+        raise Invalid("birthday must be a date like 1990-05-17")
     try:
         birthday = date.fromisoformat(raw.strip())
     except ValueError:
-        raise ValueError("birthday must be a date like 1990-05-17") from None
+        raise Invalid("birthday must be a date like 1990-05-17") from None
     if birthday > today or birthday.year < 1900:
-        raise ValueError("birthday must be a real date in the past")
+        raise Invalid("birthday must be a real date in the past")
     if customer.birthday is not None and customer.birthday != birthday:
-        raise PermissionError("the birthday is already set; ask the store to change it")
+        raise BirthdayAlreadySet("the birthday is already set; ask the store to change it")
     customer.birthday = birthday
     return birthday
 

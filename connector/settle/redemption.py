@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from connector.db.storage import Storage
 from connector.db.tables import CustomerRecord, Shop, utcnow
+from connector.errors import Invalid
 from connector.inputs import InputError, whole_number
 from connector.outbox import pushes, senders, store_credit
 from connector.outbox import requests as outbox
@@ -35,7 +36,7 @@ RETURN_RULE = "code_refused_points_returned"
 CREDIT_REFUSED_RULE = "store_credit_refused"
 
 
-class RedemptionError(ValueError):
+class RedemptionError(Invalid):
     """A redemption can't go ahead; the message says why (to show the customer)."""
 
 

@@ -12,6 +12,8 @@ from redis.exceptions import RedisError
 from sqlalchemy.exc import DataError, DBAPIError, OperationalError
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
+from connector.errors import Refused
+
 log = logging.getLogger(__name__)
 
 DATABASE_RETRY_AFTER_SECONDS = 30
@@ -65,6 +67,11 @@ def _unavailable(reason: str) -> ResponseReturnValue:
 
 def register_error_handlers(app: Flask) -> None:
     """Install the handlers on ``app``."""
+
+    @app.errorhandler(Refused)
+    def _refused(exc: Refused) -> ResponseReturnValue:
+        # Every typed error of ours (connector/errors.py) answers its own status with its words.
+        return problem(exc.status, str(exc))
 
     @app.errorhandler(RequestEntityTooLarge)
     def _too_large(_exc: RequestEntityTooLarge) -> ResponseReturnValue:

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from connector.db.aftercare import CareItem, SurveyRecord
 from connector.db.storage import Storage
 from connector.db.tables import CustomerRecord, IssuedCode, OrderRecord, ShipmentRecord, Shop, utcnow
+from connector.errors import Invalid
 from connector.ops.carriers import shipment_history
 from connector.outbox import pushes
 from connector.settle.after_delivery import care
@@ -40,7 +41,7 @@ KIND_WORDS = {
 MAX_NOTE = 2000
 
 
-class CareActionError(ValueError):
+class CareActionError(Invalid):
     """An action on a care item can't be done as asked; the message names the field."""
 
 

@@ -9,6 +9,7 @@ from typing import Any
 
 from connector.db.storage import Storage
 from connector.db.tables import CustomerRecord, Shop
+from connector.errors import Invalid
 from connector.inputs import InputError, whole_number
 from connector.outbox import pushes
 from connector.settle import ledger
@@ -19,7 +20,7 @@ RULE = "admin_adjustment"
 MAX_REASON = 200
 
 
-class AdjustmentError(ValueError):
+class AdjustmentError(Invalid):
     """An adjustment that can't be made; the message says why."""
 
 

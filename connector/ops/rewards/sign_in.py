@@ -17,6 +17,7 @@ from connector import signed
 from connector.config import Config
 from connector.db.customers import find_customer
 from connector.db.tables import Shop
+from connector.errors import TooMany
 from connector.outbox import letters, pushes, senders
 from connector.outbox import requests as outbox
 from connector.queue.connection import enqueue_sign_in
@@ -31,7 +32,7 @@ MAX_SIGNED_LINK_AGE = 5 * 60
 """How old a link signed by the store's own site (customer API key) may be."""
 
 
-class TooManyTries(Exception):
+class TooManyTries(TooMany):
     """Too many sign-in e-mails asked for, for one address or from one client, this hour."""
 
 

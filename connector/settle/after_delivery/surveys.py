@@ -15,6 +15,7 @@ from connector.db.aftercare import CareItem, SurveyRecord
 from connector.db.order_rows import OrderRow
 from connector.db.storage import upsert_insert
 from connector.db.tables import LedgerEntry, OrderRecord, Shop, utcnow
+from connector.errors import Invalid
 from connector.programme import programme_of
 from connector.settle import ledger
 from connector.settle.after_delivery import care
@@ -25,7 +26,7 @@ PROMOTER_MIN = 9
 MAX_COMMENT = 2000
 
 
-class SurveyError(ValueError):
+class SurveyError(Invalid):
     """A survey link or answer can't be used; the message says why."""
 
 

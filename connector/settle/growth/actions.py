@@ -10,17 +10,18 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from connector.db.tables import CustomerRecord, LedgerEntry, Shop, utcnow
+from connector.errors import Conflict, Invalid
 from connector.programme import programme_of
 from connector.settle import ledger
 
 MAX_KEY = 200
 
 
-class ActionError(ValueError):
+class ActionError(Invalid):
     """The action can't be recorded; the message names the field."""
 
 
-class OverCap(ValueError):
+class OverCap(Conflict, ValueError):
     """The member reached the action's daily cap; ``resets_at`` says when it resets (midnight UTC)."""
 
     def __init__(self, action: str, cap: int, resets_at: datetime) -> None:

@@ -15,6 +15,7 @@ from connector.db.order_rows import OrderRow
 from connector.db.referrals import ReferralClaim, ReferralLink
 from connector.db.storage import upsert_insert
 from connector.db.tables import CustomerRecord, OrderRecord, Shop, utcnow
+from connector.errors import Invalid
 from connector.model import Customer
 from connector.outbox import pushes
 from connector.programme import programme_of
@@ -32,7 +33,7 @@ REASONS = {
 CODE_KINDS = {"amount": "fixed_amount", "percentage": "percentage", "free_shipping": "free_shipping"}
 
 
-class ReferralInputError(ValueError):
+class ReferralInputError(Invalid):
     """The friend's details can't be used; the message names the field."""
 
 

@@ -20,6 +20,7 @@ from redis.exceptions import RedisError
 from connector import signed
 from connector.db.customers import find_customer
 from connector.db.tables import CustomerRecord, Shop, utcnow
+from connector.errors import Invalid
 from connector.ops.rewards import sign_in
 from connector.ops.rewards.view import Member, member_view, programme_view
 from connector.outbox import pushes
@@ -164,9 +165,9 @@ def birthday_for(customer_id: int) -> str:
             return "birthday_bad"
         try:
             gifts.set_birthday(session, member, request.form.get("birthday"), utcnow().date())
-        except PermissionError:
+        except gifts.BirthdayAlreadySet:
             return "birthday_again"
-        except ValueError:
+        except Invalid:
             return "birthday_bad"
     return "birthday_saved"
 
