@@ -16,7 +16,7 @@ from adapters.base import ShopAddress, Tokens
 from connector.config import Config
 from connector.db.programme_changes import ProgrammeChange
 from connector.db.storage import Storage
-from connector.db.tables import Shop
+from connector.db.tables import CustomerRecord, Shop
 from connector.errors import Invalid
 from connector.outbox import pushes
 from connector.programme import ProgrammeSettings, SettingsError, programme_of
@@ -182,6 +182,24 @@ class PublicName:
     shop_id: int
     handle: str
     by_number: bool
+
+
+def storefront_visit(
+    storage: Storage, platform: str, domain: str, customer_key: str | None
+) -> tuple[Shop | None, CustomerRecord | None]:
+    """Whom a signed storefront request speaks for: the installed shop of ``platform`` at ``domain``, and its
+    member ``customer_key`` (None when no one is logged in or they have no record yet). The one lookup the
+    app proxy's page, its JSON and the launcher share."""
+    with storage.session(read_only=True) as session:
+        shop = session.scalars(
+            select(Shop).where(Shop.platform == platform, Shop.domain == domain, Shop.uninstalled_at.is_(None))
+        ).one_or_none()
+        if shop is None or not customer_key:
+            return shop, None
+        member = session.scalars(
+            select(CustomerRecord).where(CustomerRecord.shop_id == shop.id, CustomerRecord.key == customer_key)
+        ).one_or_none()
+        return shop, member
 
 
 def shop_named(storage: Storage, name: str) -> PublicName | None:

@@ -9,11 +9,11 @@ import re
 
 from flask import Blueprint, Response, request
 from flask.typing import ResponseReturnValue
-from sqlalchemy import select
 
 from adapters import storefront_adapter
 from adapters.base import InstallError
 from connector.db.tables import CustomerRecord, Shop
+from connector.ops import shops
 from connector.ops.rewards.view import Member
 from connector.programme import programme_of
 from connector.web.customer.rewards import (
@@ -46,20 +46,10 @@ def _visit() -> tuple[Shop, str | None, CustomerRecord | None] | ResponseReturnV
         domain, customer_key = adapter.storefront_customer(request.args.to_dict(flat=False), runtime().config)
     except InstallError as exc:
         return problem(401, str(exc))
-    with runtime().storage.session(read_only=True) as session:
-        shop = session.scalars(
-            select(Shop).where(Shop.platform == adapter.platform, Shop.domain == domain, Shop.uninstalled_at.is_(None))
-        ).one_or_none()
-        if shop is None:
-            return problem(404, "this store has no Sadakat programme")
-        customer = (
-            session.scalars(
-                select(CustomerRecord).where(CustomerRecord.shop_id == shop.id, CustomerRecord.key == customer_key)
-            ).one_or_none()
-            if customer_key
-            else None
-        )
-        return shop, customer_key, customer
+    shop, customer = shops.storefront_visit(runtime().storage, adapter.platform, domain, customer_key)
+    if shop is None:
+        return problem(404, "this store has no Sadakat programme")
+    return shop, customer_key, customer
 
 
 def _urls(shop: Shop) -> dict[str, str]:

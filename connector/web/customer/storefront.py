@@ -14,7 +14,6 @@ from typing import Any
 from flask import Blueprint, jsonify, request
 from flask.typing import ResponseReturnValue
 from redis.exceptions import RedisError
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from adapters import storefront_adapter
@@ -22,7 +21,7 @@ from adapters.base import InstallError
 from connector import signed
 from connector.db.customers import find_customer
 from connector.db.tables import CustomerRecord, Shop, utcnow
-from connector.ops import history
+from connector.ops import history, shops
 from connector.outbox import pushes
 from connector.programme import programme_of
 from connector.settle import gifts, ledger, redemption
@@ -93,18 +92,12 @@ def _proxy_member() -> tuple[Shop, CustomerRecord | None] | ResponseReturnValue:
         domain, customer_id = adapter.storefront_customer(request.args.to_dict(flat=False), runtime().config)
     except InstallError as exc:
         return problem(401, str(exc))
-    with runtime().storage.session(read_only=True) as session:
-        shop = session.scalars(
-            select(Shop).where(Shop.platform == adapter.platform, Shop.domain == domain, Shop.uninstalled_at.is_(None))
-        ).one_or_none()
-        if shop is None:
-            return problem(404, "this store has no Sadakat programme")
-        if customer_id is None:
-            return problem(401, "log in to see your points")
-        customer = session.scalars(
-            select(CustomerRecord).where(CustomerRecord.shop_id == shop.id, CustomerRecord.key == customer_id)
-        ).one_or_none()
-        return shop, customer
+    shop, customer = shops.storefront_visit(runtime().storage, adapter.platform, domain, customer_id)
+    if shop is None:
+        return problem(404, "this store has no Sadakat programme")
+    if customer_id is None:
+        return problem(401, "log in to see your points")
+    return shop, customer
 
 
 @bp.get("/proxy/balance")
