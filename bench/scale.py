@@ -219,7 +219,7 @@ def main() -> None:
         change_settings(stack.storage, stack.shop.id, {
             "expiry_months": 24, "gifts": [{"rule": "birthday", "kind": "points", "value": "100"}]})  # fmt: skip
         # Each job runs in a process of its own, as the worker's work horse runs it: its time and peak RSS.
-        jobs = {"rfm roll-up": "jobs.customers:roll_up_segments"}
+        jobs = {"rfm roll-up": "jobs.roll_up:roll_up_segments"}
         if QUICK:  # every seeded tier is arbitrary: the first recompute moves two members in three
             jobs["first tier recompute (two in three members move)"] = "jobs.upkeep:recompute_tiers"
         else:  # a usual night: the tiers already follow spend
@@ -229,7 +229,7 @@ def main() -> None:
         jobs["nightly tier recompute (nobody moves)"] = "jobs.upkeep:recompute_tiers"
         jobs["expiry scan"] = "jobs.upkeep:expire_points"
         jobs["birthday scan"] = "jobs.upkeep:daily_gifts"
-        jobs["rfm roll-up again (writes only what changed)"] = "jobs.customers:roll_up_segments"
+        jobs["rfm roll-up again (writes only what changed)"] = "jobs.roll_up:roll_up_segments"
         one = work / "one.tsv"
         body = json.dumps(order(0), separators=(",", ":"))
         one.write_text(f"{sign(body.encode())}\t{body}\n")

@@ -46,7 +46,7 @@ JOB_MODULES = (
     "jobs.sweeper",
     "jobs.aftercare",
     "jobs.growth",
-    "jobs.customers",
+    "jobs.roll_up",
     "jobs.sign_in",
 )
 
@@ -81,8 +81,8 @@ def scheduler() -> None:
 
     from connector.queue.connection import QUEUE_NAME, redis_connection
     from jobs.aftercare import after_delivery
-    from jobs.customers import roll_up_segments
     from jobs.growth import release_referral_rewards
+    from jobs.roll_up import roll_up_segments
     from jobs.sweeper import sweep
     from jobs.upkeep import check_stores, daily_gifts, expire_points, recompute_tiers
 

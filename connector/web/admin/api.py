@@ -14,8 +14,7 @@ from connector import inbox
 from connector.db.customers import find_customer
 from connector.db.tables import DataExport, LedgerEntry, Push, Shop
 from connector.inputs import InputError, whole_number
-from connector.ops import carriers, shops
-from connector.ops import insights as metrics
+from connector.ops import carriers, figures, shops
 from connector.outbox import pushes, store_credit
 from connector.programme import SettingsError, currency_confirmed, programme_of, shop_currency
 from connector.settle import ledger
@@ -176,12 +175,12 @@ def discard_event(shop_id: int, event_id: int) -> ResponseReturnValue:
 @bp.get("/api/shops/<shop_id:shop_id>/metrics")
 def shop_metrics(shop_id: int) -> ResponseReturnValue:
     """Programme metrics: members, repeat purchase, order value, points, liability, gifts, tiers, segments."""
-    metrics.roll_up_if_small(runtime().storage, shop_id)
+    figures.roll_up_if_small(runtime().storage, shop_id)
     with runtime().storage.session(read_only=True) as session:
         shop = session.get(Shop, shop_id)
         if shop is None:
             return problem(404, f"no shop {shop_id}")
-        return jsonify(json_ready(metrics.programme_metrics(session, shop)))
+        return jsonify(json_ready(figures.programme_metrics(session, shop)))
 
 
 def json_ready(value: Any) -> Any:

@@ -13,8 +13,7 @@ from sqlalchemy import func, select
 from adapters import get_adapter
 from connector import inbox
 from connector.db.tables import Push, Shop, WebhookEvent, utcnow
-from connector.ops import activity, carriers, status
-from connector.ops import insights as metrics
+from connector.ops import activity, carriers, figures, status
 from connector.ops.after_delivery import care, nps
 from connector.ops.customers import at_a_glance
 from connector.ops.rewards import programme_words
@@ -50,16 +49,16 @@ def overview() -> ResponseReturnValue:
     with runtime().storage.session(read_only=True) as session:
         shop_ids = list(session.scalars(select(Shop.id).order_by(Shop.id)))
     for shop_id in shop_ids:  # the same fresh roll-up the shop page reads, so the two pages agree
-        metrics.roll_up_if_small(runtime().storage, shop_id)
+        figures.roll_up_if_small(runtime().storage, shop_id)
     with runtime().storage.session(read_only=True) as session:
         shop_rows = status.shop_statuses(session)
-        figures = at_a_glance.glances(session)
+        glances = at_a_glance.glances(session)
     queue = status.queue_status(runtime().redis)
     now = utcnow()
     return render_template(
         "admin/overview.html",
         shops=shop_rows,
-        figures=figures,
+        figures=glances,
         queue=queue,
         live_workers=queue.alive(queue.workers, now),
         live_schedulers=queue.alive(queue.schedulers, now),
@@ -79,15 +78,15 @@ def shop_page(shop_id: int) -> ResponseReturnValue:
 
 def _render_shop(shop_id: int, code: int = 200, carrier_error: str | None = None) -> ResponseReturnValue:
     t = text_for()
-    metrics.roll_up_if_small(runtime().storage, shop_id)
+    figures.roll_up_if_small(runtime().storage, shop_id)
     with runtime().storage.session(read_only=True) as session:
         shop = _shop_or_404(session, shop_id)
         if shop is None:
             return problem(404, f"no shop {shop_id}")
-        figures = metrics.programme_metrics(session, shop)
+        shown = figures.programme_metrics(session, shop)
         per_hour = activity.events_per_hour(session, shop.id)
         days = int(request.args.get("days", "30")) if request.args.get("days") in RANGES else 30
-        rolled = shop.rollup if figures["large"] else None
+        rolled = shop.rollup if shown["large"] else None
         issued, redeemed = activity.points_per_day(session, shop.id, days, rolled=rolled)
         weeks, promoters, detractors = nps.weekly(session, shop.id, utcnow())
         events_24h = dict(
@@ -105,8 +104,8 @@ def _render_shop(shop_id: int, code: int = 200, carrier_error: str | None = None
         ).all()
         failed_pushes = pushes.recent(session, shop.id, Push.FAILED, FAILED_LISTED)
         empty = t("chart_empty")
-        tiers = [(t("no_tier") if name == "none" else name, n, "") for name, n in sorted(figures["tiers"].items())]
-        segments = [(t(f"seg_{name}"), n, t(f"seg_{name}_help")) for name, n in figures["segments"].items()]
+        tiers = [(t("no_tier") if name == "none" else name, n, "") for name, n in sorted(shown["tiers"].items())]
+        segments = [(t(f"seg_{name}"), n, t(f"seg_{name}_help")) for name, n in shown["segments"].items()]
         charts = [
             column_chart(
                 t("chart_events"), activity.hour_labels(), [Series(t("events_24h"), per_hour, "bar")], t.number, empty
@@ -137,7 +136,7 @@ def _render_shop(shop_id: int, code: int = 200, carrier_error: str | None = None
             webhook_url=webhook_url,
             currency=shop_currency(shop),
             currency_confirmed=currency_confirmed(shop),
-            figures=figures,
+            figures=shown,
             charts=charts,
             events_24h=events_24h,
             days=days,

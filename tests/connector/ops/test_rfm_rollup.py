@@ -12,7 +12,7 @@ from sqlalchemy import event, select, update
 from connector.db.storage import Storage
 from connector.db.tables import CustomerRecord, IssuedCode, OrderRecord, Shop
 from connector.ops.customers import segments as segments_rollup
-from connector.ops.insights import Buyer, segment_of
+from connector.ops.figures import Buyer, segment_of
 
 NOW = datetime(2026, 11, 22, 12, tzinfo=UTC)
 

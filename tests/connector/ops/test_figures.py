@@ -12,9 +12,9 @@ from sqlalchemy import select
 
 from connector.db.storage import Storage
 from connector.db.tables import CustomerRecord, OrderRecord, Push, Shop
-from connector.ops import insights
+from connector.ops import figures
 from connector.ops.customers import segments as segments_rollup
-from connector.ops.insights import (
+from connector.ops.figures import (
     Buyer,
     average_order_value,
     lifetime_value,
@@ -136,7 +136,7 @@ def test_the_metrics_endpoint_measures_points_liability_and_gift_use(
 def test_a_large_shops_figures_are_those_of_its_latest_roll_up(
     client: FlaskClient, offline_shopify_shop: Shop, storage: Storage, redis: Redis, monkeypatch: MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(insights, "INLINE_ROLLUP", 0)  # any shop with a customer counts as large
+    monkeypatch.setattr(figures, "INLINE_ROLLUP", 0)  # any shop with a customer counts as large
     post_shopify(client, offline_shopify_shop, "orders/paid", paid_shopify_order())  # 404.95: 404 points
     post_shopify(client, offline_shopify_shop, "orders/paid", paid_shopify_order(id=2002))
     drain(redis)

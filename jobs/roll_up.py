@@ -1,4 +1,5 @@
-"""The scheduler's hourly RFM roll-up: every customer's segment and last order, for the lists and figures."""
+"""The scheduler's hourly roll-up of every shop's figures: each customer's RFM segment and last order, the members,
+tiers, codes and points per day the lists and charts read."""
 
 from __future__ import annotations
 
