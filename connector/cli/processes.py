@@ -44,7 +44,7 @@ JOB_MODULES = (
     "jobs.outgoing",
     "jobs.upkeep",
     "jobs.sweeper",
-    "jobs.aftercare",
+    "jobs.after_delivery",
     "jobs.growth",
     "jobs.roll_up",
     "jobs.sign_in",
@@ -80,7 +80,7 @@ def scheduler() -> None:
     from rq.cron import CronScheduler
 
     from connector.queue.connection import QUEUE_NAME, redis_connection
-    from jobs.aftercare import after_delivery
+    from jobs.after_delivery import after_delivery
     from jobs.growth import release_referral_rewards
     from jobs.roll_up import roll_up_segments
     from jobs.sweeper import sweep

@@ -14,7 +14,7 @@ from rq.registry import FailedJobRegistry, ScheduledJobRegistry, StartedJobRegis
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from connector.db.aftercare import CareItem
+from connector.db.after_delivery import CareItem
 from connector.db.tables import Push, Shop, WebhookEvent, utcnow
 from connector.queue.connection import QUEUE_NAME
 

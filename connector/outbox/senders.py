@@ -13,7 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from connector.config import Config
-from connector.db.aftercare import Unsubscribe
+from connector.db.after_delivery import Unsubscribe
 from connector.db.tables import CustomerRecord, Shop
 from connector.outbox import letters
 from connector.programme import programme_of

@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy import delete, func, or_, select, true, update
 from sqlalchemy.orm import Session
 
-from connector.db.aftercare import CareItem, SurveyRecord, Unsubscribe
+from connector.db.after_delivery import CareItem, SurveyRecord, Unsubscribe
 from connector.db.columns import Base
 from connector.db.storage import Storage
 from connector.db.tables import (

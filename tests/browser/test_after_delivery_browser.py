@@ -22,7 +22,7 @@ from redis import Redis
 from sqlalchemy import update
 
 from connector.config import Config
-from connector.db.aftercare import SurveyRecord
+from connector.db.after_delivery import SurveyRecord
 from connector.db.storage import Storage
 from connector.db.tables import Shop, utcnow
 from connector.ops.after_delivery.surveys import send_due

@@ -14,7 +14,7 @@ from flask.testing import FlaskClient
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from connector.db.aftercare import SurveyRecord
+from connector.db.after_delivery import SurveyRecord
 from connector.db.storage import Storage
 from connector.db.tables import CustomerRecord, Shop, utcnow
 from connector.ops.shops import change_settings

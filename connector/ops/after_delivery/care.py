@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from connector.db.aftercare import CareItem, SurveyRecord
+from connector.db.after_delivery import CareItem, SurveyRecord
 from connector.db.storage import Storage
 from connector.db.tables import CustomerRecord, IssuedCode, OrderRecord, ShipmentRecord, Shop, utcnow
 from connector.errors import Invalid

@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from connector.db.aftercare import SurveyRecord
+from connector.db.after_delivery import SurveyRecord
 from connector.db.tables import CustomerRecord, OrderRecord
 from connector.settle.after_delivery.surveys import DETRACTOR_MAX, PROMOTER_MIN
 

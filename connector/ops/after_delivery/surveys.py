@@ -11,7 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from connector.config import Config
-from connector.db.aftercare import CareItem, SurveyRecord
+from connector.db.after_delivery import CareItem, SurveyRecord
 from connector.db.storage import Storage
 from connector.db.tables import CustomerRecord, OrderRecord, ShipmentRecord, Shop, utcnow
 from connector.ops.after_delivery.care import KIND_WORDS

@@ -11,7 +11,7 @@ from redis import Redis
 from redis.exceptions import RedisError
 from sqlalchemy import update
 
-from connector.db.aftercare import CareItem
+from connector.db.after_delivery import CareItem
 from connector.db.storage import Storage
 from connector.settle.after_delivery import care
 

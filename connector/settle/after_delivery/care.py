@@ -7,7 +7,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from connector.db.aftercare import CareItem
+from connector.db.after_delivery import CareItem
 from connector.db.storage import upsert_insert
 from connector.db.tables import OrderRecord, utcnow
 

@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from connector import signed
-from connector.db.aftercare import CareItem, SurveyRecord
+from connector.db.after_delivery import CareItem, SurveyRecord
 from connector.db.order_rows import OrderRow
 from connector.db.storage import upsert_insert
 from connector.db.tables import LedgerEntry, OrderRecord, Shop, utcnow

@@ -8,7 +8,7 @@ from typing import Any
 from flask import Blueprint, flash, jsonify, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 
-from connector.db.aftercare import CareItem
+from connector.db.after_delivery import CareItem
 from connector.db.tables import Shop
 from connector.ops.after_delivery import care
 from connector.ops.carriers import service_labels

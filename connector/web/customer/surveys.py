@@ -8,7 +8,7 @@ from flask.typing import ResponseReturnValue
 from sqlalchemy.orm import Session
 
 from connector import signed
-from connector.db.aftercare import SurveyRecord, Unsubscribe
+from connector.db.after_delivery import SurveyRecord, Unsubscribe
 from connector.db.storage import upsert_insert
 from connector.db.tables import Shop
 from connector.outbox.letters import unsubscribe_token

@@ -13,7 +13,7 @@ from flask.testing import FlaskClient
 from redis import Redis
 
 from connector.config import Config
-from connector.db.aftercare import Unsubscribe
+from connector.db.after_delivery import Unsubscribe
 from connector.db.storage import Storage
 from connector.db.tables import Shop, utcnow
 from connector.ops.shops import change_settings

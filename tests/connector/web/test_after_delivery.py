@@ -22,7 +22,7 @@ from sqlalchemy import select, update
 
 from connector.cli import main
 from connector.config import Config
-from connector.db.aftercare import CareItem, SurveyRecord, Unsubscribe
+from connector.db.after_delivery import CareItem, SurveyRecord, Unsubscribe
 from connector.db.storage import Storage
 from connector.db.tables import LedgerEntry, Push, Shop, utcnow
 from connector.ops.after_delivery.surveys import send_due

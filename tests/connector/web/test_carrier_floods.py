@@ -10,7 +10,7 @@ import pytest
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
-from connector.db.aftercare import CareItem
+from connector.db.after_delivery import CareItem
 from connector.db.storage import Storage
 from connector.db.tables import Shop, WebhookEvent
 from connector.ops.after_delivery import unmatched_news
