@@ -184,6 +184,12 @@ class PublicName:
     by_number: bool
 
 
+def find_shop(storage: Storage, shop_id: int) -> Shop | None:
+    """The shop ``shop_id`` (installed or not), or None: the one "find the shop or say there is none"."""
+    with storage.session(read_only=True) as session:
+        return session.get(Shop, shop_id)
+
+
 def storefront_visit(
     storage: Storage, platform: str, domain: str, customer_key: str | None
 ) -> tuple[Shop | None, CustomerRecord | None]:

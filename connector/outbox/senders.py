@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from connector.config import Config
 from connector.db.after_delivery import Unsubscribe
+from connector.db.storage import upsert_insert
 from connector.db.tables import CustomerRecord, Shop
 from connector.outbox import letters
 from connector.programme import programme_of
@@ -30,6 +31,15 @@ def unsubscribed(session: Session, shop_id: int, email: str) -> bool:
     return (
         session.scalar(select(Unsubscribe.id).where(Unsubscribe.shop_id == shop_id, Unsubscribe.email == email.lower()))
         is not None
+    )
+
+
+def unsubscribe(session: Session, shop_id: int, email: str) -> None:
+    """Record that ``email`` wants no more of the shop's marketing e-mail (asking twice changes nothing)."""
+    session.execute(
+        upsert_insert(session, Unsubscribe)
+        .values(shop_id=shop_id, email=email.lower()[:320])
+        .on_conflict_do_nothing(index_elements=["shop_id", "email"])
     )
 
 

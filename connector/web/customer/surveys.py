@@ -8,9 +8,9 @@ from flask.typing import ResponseReturnValue
 from sqlalchemy.orm import Session
 
 from connector import signed
-from connector.db.after_delivery import SurveyRecord, Unsubscribe
-from connector.db.storage import upsert_insert
+from connector.db.after_delivery import SurveyRecord
 from connector.db.tables import Shop
+from connector.outbox import senders
 from connector.outbox.letters import unsubscribe_token
 from connector.programme import programme_of
 from connector.settle.after_delivery import surveys
@@ -150,11 +150,7 @@ def unsubscribe(shop_id: int) -> ResponseReturnValue:
                 unsubscribe_url=request.full_path,
                 unsubscribe_token=given,
             )
-        session.execute(
-            upsert_insert(session, Unsubscribe)
-            .values(shop_id=shop.id, email=email[:320])
-            .on_conflict_do_nothing(index_elements=["shop_id", "email"])
-        )
+        senders.unsubscribe(session, shop.id, email)
         return _page(
             lang,
             title=w["unsubscribe_title"],
