@@ -183,7 +183,7 @@ def test_a_logged_out_shopify_visitor_is_offered_to_log_in_or_open_an_account(
     )
     store_page(
         page,
-        '<script src="/launcher.js" defer data-page="/apps/sadakat" data-balance="/apps/sadakat/balance" '
+        '<script src="/launcher.js" defer data-page="/apps/sadakat" data-panel="/apps/sadakat/launcher" '
         'data-login="/account/login" data-signup="/account/register" data-lang="tr" data-label="Ödüller" '
         'data-title="Ödüller" data-see="Ödüllerimi gör" data-close="Kapat" data-points="{points} puanınız var" '
         'data-signin="Puanlarınızı görmek için giriş yapın" data-join="Hesap oluşturun"></script>',

@@ -279,12 +279,14 @@ def test_the_launcher_on_any_site_opens_closes_and_sets_no_cookie(
 
 
 @pytest.mark.parametrize("width", WIDTHS)
-def test_the_shopify_app_embed_shows_the_balance(
+def test_the_shopify_app_embed_shows_the_members_own_panel(
     browser: Browser,  # noqa: F811
     server_url: str,
     shopify_member: Shop,
     width: int,
 ) -> None:
+    """Through the app proxy: the balance, redeeming with a confirmation, the code with Copy (it showed the
+    balance only)."""
     page = tab(browser, width)
     shopify_proxy(page, server_url, shopify_member)
     asset = Path(__file__).resolve().parents[2] / "extensions" / "sadakat-rewards" / "assets" / "launcher.js"
@@ -293,14 +295,25 @@ def test_the_shopify_app_embed_shows_the_balance(
     )
     store_page(
         page,
-        '<script src="/launcher.js" defer data-page="/apps/sadakat" data-balance="/apps/sadakat/balance" '
-        'data-login="/account/login" data-colour="#7c2d12" data-position="left" data-lang="tr" data-label="Ödüller" '
-        'data-title="Ödüller" data-see="Ödüllerimi gör" data-close="Kapat" data-points="{points} puanınız var" '
-        'data-signin="Giriş yapın"></script>',
+        '<script src="/launcher.js" defer data-page="/apps/sadakat" data-panel="/apps/sadakat/launcher" '
+        'data-redeem="/apps/sadakat/redeem" data-login="/account/login" data-signup="/account/register" '
+        'data-colour="#7c2d12" data-position="left" data-lang="tr" data-label="Ödüller" data-title="Ödüller" '
+        'data-see="Ödüllerimi gör" data-close="Kapat" data-points="{points} puanınız var" '
+        'data-signin="Giriş yapın" data-join="Hesap oluşturun"></script>',
     )
     page.goto(f"{STORE}/")
     page.get_by_role("button", name="Ödüller").click()
-    expect(page.locator("#sadakat-panel-points")).to_have_text("1.012 puanınız var")
+    panel = page.get_by_role("dialog")
+    expect(panel.locator("#sadakat-panel-points")).to_have_text("1.012 puanınız var")
+    fits(page)
+    no_serious_violations(page)
+    panel.get_by_role("button", name="500 puan → 5,00 USD").click()
+    expect(panel.locator("#sadakat-panel-confirm")).to_have_text("5,00 USD için 500 puan harcansın mı?")
+    panel.get_by_role("button", name="Evet, kullan").click()
+    expect(panel.locator("#sadakat-panel-points")).to_have_text("512 puanınız var")
+    expect(panel.locator("#sadakat-panel-codes li")).to_have_count(1)
+    expect(panel.locator("#sadakat-panel-codes").get_by_role("button", name="Kopyala")).to_be_visible()
+    shoot(page, f"launcher-shopify-tr-{width}")
     fits(page)
     no_serious_violations(page)
     page.get_by_role("button", name="Kapat").click()

@@ -15,6 +15,7 @@ import json
 import time
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 from flask import Blueprint, Response, jsonify, request
 from flask.typing import ResponseReturnValue
@@ -29,7 +30,7 @@ from connector.web.customer import storefront
 from connector.web.customer.account_api import member_answer
 from connector.web.customer.referrals import share_places
 from connector.web.customer.rewards import shop_for
-from connector.web.customer.rewards_texts import WORDS
+from connector.web.customer.rewards_texts import WORDS, visitor_language
 from connector.web.customer.shop_links import read_shop_names
 from connector.web.errors import problem
 from connector.web.runtime import runtime
@@ -53,6 +54,15 @@ def _code() -> str:
     return SCRIPT.read_text()
 
 
+def panel_words(lang: str) -> dict[str, Any]:
+    """What the member's panel says, in ``lang``, and where it shares a referral link."""
+    words = WORDS[lang]
+    return {
+        "words": {key: words[key] for key in PANEL_WORDS},
+        "share": [{"name": name, "url": url} for name, url in share_places(words["share_email"])],
+    }
+
+
 @bp.get("/rewards/<shop_id>/launcher.js")
 def launcher(shop_id: int) -> ResponseReturnValue:
     """The launcher with this shop's settings (``?lang=en|tr``, ``?position=left|right``)."""
@@ -70,8 +80,7 @@ def launcher(shop_id: int) -> ResponseReturnValue:
         "me": f"{base}/launcher/me?lang={lang}",
         "redeem": f"{base}/launcher/redeem",
         "signup": programme.signup_url,
-        "words": {key: words[key] for key in PANEL_WORDS},
-        "share": [{"name": name, "url": url} for name, url in share_places(words["share_email"])],
+        **panel_words(lang),
         "colour": programme.colour,
         "position": "left" if request.args.get("position") == "left" else "right",
         "lang": lang,
@@ -92,7 +101,7 @@ def launcher(shop_id: int) -> ResponseReturnValue:
 @bp.after_request
 def _cors(response: Response) -> Response:
     # Called from the merchant's own site with a bearer token, never a cookie: any origin may ask.
-    if request.endpoint and request.endpoint != "launcher.launcher":
+    if request.endpoint in ("launcher.session", "launcher.me", "launcher.redeem"):
         response.headers["Access-Control-Allow-Origin"] = "*"
         response.headers["Access-Control-Allow-Headers"] = "Authorization, Content-Type"
         response.headers["Access-Control-Allow-Methods"] = "GET, POST, OPTIONS"
@@ -171,3 +180,18 @@ def redeem(shop_id: int) -> ResponseReturnValue:
         return found
     shop, customer = found
     return storefront.redeem_answer(shop.id, customer)
+
+
+@bp.get("/proxy/launcher")
+def proxy_panel() -> ResponseReturnValue:
+    """The member's panel for the launcher in a Shopify theme (the app embed), through the app proxy (Shopify
+    signs the request and names the logged-in customer): the panel, and its words in the visitor's language,
+    which the theme's own locale files don't carry."""
+    found = storefront.proxy_member()
+    if not isinstance(found, tuple) or not isinstance(found[0], Shop):
+        return found
+    shop, customer = found
+    lang = visitor_language(programme_of(shop).locale)
+    answer = jsonify(member_answer(shop, customer, lang) | panel_words(lang))
+    answer.headers["Cache-Control"] = "no-store"
+    return answer

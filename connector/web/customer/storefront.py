@@ -86,7 +86,8 @@ def redeem_answer(shop_id: int, customer: CustomerRecord | None) -> ResponseRetu
     return jsonify(answer), 200 if done.repeated else 201
 
 
-def _proxy_member() -> tuple[Shop, CustomerRecord | None] | ResponseReturnValue:
+def proxy_member() -> tuple[Shop, CustomerRecord | None] | ResponseReturnValue:
+    """The shop and logged-in member a signed app proxy request names, or the 401/404 to answer."""
     adapter = storefront_adapter()
     try:
         domain, customer_id = adapter.storefront_customer(request.args.to_dict(flat=False), runtime().config)
@@ -103,7 +104,7 @@ def _proxy_member() -> tuple[Shop, CustomerRecord | None] | ResponseReturnValue:
 @bp.get("/proxy/balance")
 def proxy_balance() -> ResponseReturnValue:
     """The logged-in customer's balance, history and rewards (Shopify app proxy)."""
-    found = _proxy_member()
+    found = proxy_member()
     if not isinstance(found, tuple) or not isinstance(found[0], Shop):
         return found
     shop, customer = found
@@ -114,7 +115,7 @@ def proxy_balance() -> ResponseReturnValue:
 @bp.post("/proxy/redeem")
 def proxy_redeem() -> ResponseReturnValue:
     """Redeem points for a code (Shopify app proxy): ``{"points": 500, "key": "..."}``."""
-    found = _proxy_member()
+    found = proxy_member()
     if not isinstance(found, tuple) or not isinstance(found[0], Shop):
         return found
     shop, customer = found
@@ -212,7 +213,7 @@ def _set_birthday(shop_id: int, customer: CustomerRecord | None) -> ResponseRetu
 @bp.post("/proxy/birthday")
 def proxy_birthday() -> ResponseReturnValue:
     """Set the logged-in customer's birthday, once (Shopify app proxy)."""
-    found = _proxy_member()
+    found = proxy_member()
     if not isinstance(found, tuple) or not isinstance(found[0], Shop):
         return found
     return _set_birthday(found[0].id, found[1])

@@ -110,8 +110,8 @@
         });
         return;
       }
-      if (!config.balance) return;
-      fetch(config.balance, { credentials: "same-origin", headers: { Accept: "application/json" } })
+      if (!config.panel && !config.balance) return;
+      fetch(panelUrl() || config.balance, { credentials: "same-origin", headers: { Accept: "application/json" } })
         .then(function (answer) {
           if (answer.status === 401 && config.login) {
             var line = make("p", { margin: "0 0 6px" });
@@ -129,7 +129,13 @@
             body.prepend(line);
             return;
           }
-          return answer.ok ? answer.json().then(show) : undefined;
+          if (!answer.ok) return undefined;
+          return answer.json().then(function (view) {
+            if (!config.panel) return show(view);
+            words = view.words || words;  // the panel's words come with it, in the visitor's language
+            config.share = view.share || [];
+            render(view);
+          });
         })
         .catch(function () { loaded = false; });
     }
@@ -142,10 +148,18 @@
     }
 
     // The member's own panel, for the token the signature was traded for.
+    function panelUrl() {  // the theme's language, which Shopify passes through its proxy
+      return config.panel && config.panel + (config.lang ? "?lang=" + encodeURIComponent(config.lang) : "");
+    }
+    function asked(extra) {  // the launcher's token on other sites; Shopify's own signed, same-origin request
+      var headers = Object.assign({ Accept: "application/json" }, extra || {});
+      if (token) headers.Authorization = "Bearer " + token;
+      return { headers: headers, credentials: "same-origin" };
+    }
     function member(notice) {
-      return fetch(config.me, { headers: { Authorization: "Bearer " + token, Accept: "application/json" } })
+      return fetch(panelUrl() || config.me, asked())
         .then(function (answer) {
-          if (answer.status === 401) { token = null; visitor(); return null; }
+          if (answer.status === 401 && !config.panel) { token = null; visitor(); return null; }
           return answer.ok ? answer.json() : Promise.reject(answer.status);
         })
         .then(function (view) { if (view) render(view, notice); })
@@ -284,8 +298,8 @@
       yes.addEventListener("click", function () {
         yes.disabled = no.disabled = true;
         var key = "launcher-" + Date.now().toString(36) + "-" + Math.random().toString(36).slice(2);
-        fetch(config.redeem, { method: "POST", headers: { Authorization: "Bearer " + token,
-          "Content-Type": "application/json" }, body: JSON.stringify({ points: option.points, key: key }) })
+        fetch(config.redeem, Object.assign(asked({ "Content-Type": "application/json" }),
+          { method: "POST", body: JSON.stringify({ points: option.points, key: key }) }))
           .then(function (answer) { return answer.json().then(function (done) { return [answer.ok, done]; }); })
           .then(function (result) {
             var done = result[1];

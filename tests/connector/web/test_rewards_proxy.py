@@ -98,3 +98,18 @@ def test_the_birthday_is_set_through_the_proxy_once(client: FlaskClient, redeemi
     assert saved.status_code == 200 and "We have your birthday: 17 May 1990." in saved.get_data(as_text=True)
     again = client.post("/proxy/rewards/birthday", query_string=query, data={"birthday": "1991-01-01", "csrf": token})
     assert again.status_code == 409
+
+
+def test_the_app_embeds_launcher_reads_the_members_panel_and_its_words_through_the_proxy(
+    client: FlaskClient, redeeming_member: Shop
+) -> None:
+    panel = client.get("/proxy/launcher", query_string=proxy_query(redeeming_member, lang="tr"))
+    assert panel.status_code == 200 and panel.headers["Cache-Control"] == "no-store"
+    view = panel.get_json()
+    assert view["points"] == 1012 and view["member"]["options"][0] == {"points": 500, "value": "5,00 USD"}
+    assert view["words"]["confirm_yes"] == "Evet, kullan" and view["share"][0]["name"] == "WhatsApp"
+    assert "Access-Control-Allow-Origin" not in panel.headers  # same-origin, through the store
+    visitor = client.get("/proxy/launcher", query_string=proxy_query(redeeming_member, customer=""))
+    assert visitor.status_code == 401
+    forged = proxy_query(redeeming_member) | {"signature": "0" * 64}
+    assert client.get("/proxy/launcher", query_string=forged).status_code == 401
