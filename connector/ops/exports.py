@@ -13,7 +13,8 @@ from typing import Any, TextIO
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from connector.db.tables import CustomerRecord, LedgerEntry
+from connector.db.storage import Storage
+from connector.db.tables import CustomerRecord, DataExport, LedgerEntry
 
 COLUMNS = (
     "entry_id",
@@ -102,3 +103,28 @@ def write_ledger_csv(session: Session, shop_id: int, out: TextIO) -> int:
         out_rows.writerow(row)
         count += 1
     return count
+
+
+DATA_REQUESTS_LISTED = 200
+
+
+def data_requests(storage: Storage, shop_id: int) -> list[dict[str, Any]]:
+    """The customers' data requests the store forwarded (GDPR), newest first."""
+    with storage.session(read_only=True) as session:
+        rows = session.scalars(
+            select(DataExport)
+            .where(DataExport.shop_id == shop_id)
+            .order_by(DataExport.id.desc())
+            .limit(DATA_REQUESTS_LISTED)
+        )
+        return [
+            {"id": e.id, "request_id": e.request_id, "customer": e.customer_ref, "created_at": e.created_at.isoformat()}
+            for e in rows
+        ]
+
+
+def data_request(storage: Storage, shop_id: int, export_id: int) -> dict[str, Any] | None:
+    """What Sadakat holds about the customer of one data request of the shop's, or None."""
+    with storage.session(read_only=True) as session:
+        export = session.get(DataExport, export_id)
+        return export.body if export is not None and export.shop_id == shop_id else None

@@ -12,9 +12,9 @@ from sqlalchemy import select
 from adapters import get_adapter
 from connector import inbox
 from connector.db.customers import find_customer
-from connector.db.tables import DataExport, LedgerEntry, Push, Shop
+from connector.db.tables import LedgerEntry, Push, Shop
 from connector.inputs import InputError, whole_number
-from connector.ops import carriers, figures, shops
+from connector.ops import carriers, exports, figures, shops
 from connector.outbox import pushes, store_credit
 from connector.programme import SettingsError, currency_confirmed, programme_of, shop_currency
 from connector.settle import ledger
@@ -264,31 +264,16 @@ def shipment(shop_id: int, number: str) -> ResponseReturnValue:
 @bp.get("/api/shops/<shop_id:shop_id>/data-exports")
 def list_exports(shop_id: int) -> ResponseReturnValue:
     """Data requests received for the shop's customers, newest first."""
-    with runtime().storage.session() as session:
-        rows = session.scalars(
-            select(DataExport).where(DataExport.shop_id == shop_id).order_by(DataExport.id.desc()).limit(200)
-        )
-        return jsonify(
-            exports=[
-                {
-                    "id": e.id,
-                    "request_id": e.request_id,
-                    "customer": e.customer_ref,
-                    "created_at": e.created_at.isoformat(),
-                }
-                for e in rows
-            ]
-        )
+    return jsonify(exports=exports.data_requests(runtime().storage, shop_id))
 
 
 @bp.get("/api/shops/<shop_id:shop_id>/data-exports/<row_id:export_id>")
 def download_export(shop_id: int, export_id: int) -> ResponseReturnValue:
     """One data export as a JSON file, to hand to the store owner for their customer."""
-    with runtime().storage.session() as session:
-        export = session.get(DataExport, export_id)
-        if export is None or export.shop_id != shop_id:
-            return problem(404, f"no data export {export_id} in shop {shop_id}")
-        response = jsonify(export.body)
+    body = exports.data_request(runtime().storage, shop_id, export_id)
+    if body is None:
+        return problem(404, f"no data export {export_id} in shop {shop_id}")
+    response = jsonify(body)
     response.headers["Content-Disposition"] = f'attachment; filename="sadakat-data-request-{export_id}.json"'
     return response
 
