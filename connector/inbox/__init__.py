@@ -9,7 +9,6 @@ from connector.inbox.process import (
     process,
     process_batch,
     record_error,
-    shop_currency,
 )
 from connector.inbox.receive import Stored, decode_json, store
 from connector.inbox.replay import (
@@ -40,7 +39,6 @@ __all__ = [
     "record_error",
     "replay",
     "retry_event",
-    "shop_currency",
     "store",
     "sweep",
 ]

@@ -16,10 +16,7 @@ from connector.db.storage import Storage
 from connector.db.tables import Shop, WebhookEvent, utcnow
 from connector.inbox.receive import decode_json
 from connector.model import AmountLimitError, StoreEvent
-from connector.programme import shop_currency
-from connector.rules import currency as currencies
-from connector.settle import engine, lifecycle, tracking
-from connector.settle.after_delivery import care
+from connector.settle import door, engine, lifecycle, tracking
 
 log = logging.getLogger(__name__)
 
@@ -86,29 +83,26 @@ def _prepare(
     except (PayloadError, UnknownTrackingService, AmountLimitError) as exc:
         return _failed(event, f"unreadable {event.topic} payload: {exc}")
     if service is not None:
-        requested, matched = tracking.record_carrier_updates(session, event.shop, carrier_news, event.id)
-        return _done(event, WebhookEvent.PROCESSED if matched else WebhookEvent.UNMATCHED, requested)
+        news = door.settle(session, tracking.CarrierNews(event.shop, carrier_news, event.id))
+        return _done(event, WebhookEvent.PROCESSED if news.result else WebhookEvent.UNMATCHED, news.pushes)
     if store_event.lifecycle is not None and store_event.lifecycle.kind == "shop_redact":
         return Processed(event.status, erase_shop=event.shop_id)  # this event goes too, with the shop
     if store_event.lifecycle is not None:
-        lifecycle.apply(session, event.shop, store_event.lifecycle, found)
-        return _done(event, WebhookEvent.PROCESSED, [])
+        done = door.settle(session, lifecycle.Request(event.shop, store_event.lifecycle, found))
+        return _done(event, WebhookEvent.PROCESSED, done.pushes)
     return _store_item(session, event.id, event.shop, store_event) or Processed(event.status)
 
 
 def _store_item(session: Session, event_id: int, shop: Shop, store_event: StoreEvent) -> engine.Item | None:
-    """A store's event to settle, in the shop's currency; None when it can't be converted (then it fails
-    and waits in the care queue)."""
-    try:
-        store_event = _in_shop_currency(shop, store_event)
-    except currencies.CurrencyUnknown as exc:
-        order_id = store_event.order.id if store_event.order is not None else None
-        care.open_item(session, shop.id, "no_points", f"no_points:{event_id}", order_id=order_id, detail=str(exc))
+    """A store's event made ready to settle; None when it can't be (then it fails, and waits in the care
+    queue)."""
+    ready = engine.item(session, event_id, shop, store_event)
+    if isinstance(ready, engine.Unconvertible):
         event = session.get(WebhookEvent, event_id)
         assert event is not None
-        _failed(event, f"needs attention: {exc}")
+        _failed(event, ready.reason)
         return None
-    return engine.Item(event_id, shop, store_event)
+    return ready
 
 
 def _failed(event: WebhookEvent, error: str) -> Processed:
@@ -116,10 +110,10 @@ def _failed(event: WebhookEvent, error: str) -> Processed:
     return Processed(event.status)
 
 
-def _done(event: WebhookEvent, status: str, requested: list[int]) -> Processed:
+def _done(event: WebhookEvent, status: str, requested: door.Pushes) -> Processed:
     event.status, event.error, event.processed_at = status, None, utcnow()
     faults.point("event.before_commit")
-    return Processed(event.status, [(push_id, event.shop_id) for push_id in requested if push_id])
+    return Processed(event.status, requested)
 
 
 def _mark_processed(session: Session, event_ids: list[int]) -> None:
@@ -294,23 +288,6 @@ def _find_named_bodies(storage: Storage, readable: dict[int, StoreEvent]) -> dic
             session.execute(select(WebhookEvent.id, WebhookEvent.shop_id).where(WebhookEvent.id.in_(asked))).all()
         )
     return {i: lifecycle.find_named_bodies(storage, shops[i], request) for i, request in asked.items() if i in shops}
-
-
-def _in_shop_currency(shop: Shop, event: StoreEvent) -> StoreEvent:
-    """The event's amounts in the shop's currency. Where the shop's currency is not known yet, the order
-    tells it: for certain where the platform's amounts are in it by definition, else unconfirmed."""
-    order = event.order
-    if order is None:
-        return event
-    currency = shop_currency(shop)
-    if order.in_shop_currency:
-        if currency is None or (shop.currency != order.currency and not shop.currency_confirmed):
-            shop.currency, shop.currency_confirmed = order.currency, True
-        return event
-    if currency is None:
-        shop.currency, shop.currency_confirmed = order.currency, False
-        return event
-    return currencies.in_shop_currency(event, currency)
 
 
 def fail(storage: Storage, event_id: int, error: str) -> None:

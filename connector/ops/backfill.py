@@ -17,11 +17,11 @@ from adapters.base import PayloadError
 from connector import inbox
 from connector.config import Config
 from connector.db.storage import Storage
-from connector.db.tables import LedgerEntry, Shop, WebhookEvent
+from connector.db.tables import CustomerRecord, LedgerEntry, Shop, WebhookEvent
 from connector.model import Order
 from connector.outbox import pushes, tokens
 from connector.programme import ProgrammeSettings, programme_of
-from connector.rules import points as rules
+from connector.settle import orders
 
 CHUNK = 500
 """Orders stored and settled per transaction: the adapter's pages are read as they come, never all held."""
@@ -77,6 +77,7 @@ def backfill(
     points_before = ledger_total(storage, shop_id)
     while chunk := list(islice(found, CHUNK)):
         stored: list[int] = []
+        estimate: list[Order] = []
         for topic, delivery_id, payload in chunk:
             try:
                 event = adapter.parse(topic, payload)
@@ -89,7 +90,7 @@ def backfill(
                 if order.customer.key:
                     summary.customers.add(order.customer.key)
             if dry_run:
-                summary.points += _points(programme, order)
+                estimate += [order] if order is not None else []
                 continue
             body = json.dumps(payload).encode()
             kept = inbox.store(storage, shop_id, delivery_id, topic, body, WebhookEvent.PENDING)
@@ -97,6 +98,8 @@ def backfill(
                 summary.already_known += 1
             else:
                 stored.append(kept.event_id)  # type: ignore[arg-type]
+        if estimate:
+            summary.points += _estimate(storage, shop_id, programme, estimate)
         if stored:
             _settle(storage, queue, stored, summary)
             storage.let_writers_in()
@@ -107,16 +110,25 @@ def backfill(
     return summary
 
 
-def _points(programme: ProgrammeSettings, order: Order | None) -> int:
-    """What an order would earn (a dry run's estimate)."""
-    if order is None or not order.paid or order.cancelled or order.fully_refunded:
-        return 0
-    basis = rules.earning_basis(
-        order.merchandise_amount,
-        order.shipping_amount if programme.include_shipping else None,
-        order.tax_amount if programme.include_tax else None,
+def _estimate(storage: Storage, shop_id: int, programme: ProgrammeSettings, found: list[Order]) -> int:
+    """What the orders would earn (a dry run's estimate), each by the rule settling uses, at its buyer's
+    tier now (one read of the buyers' tiers)."""
+    keys = {order.customer.key for order in found if order.customer.key}
+    with storage.session(read_only=True) as session:
+        tier_of = dict(
+            session.execute(
+                select(CustomerRecord.key, CustomerRecord.tier).where(
+                    CustomerRecord.shop_id == shop_id, CustomerRecord.key.in_(keys)
+                )
+            ).all()
+        )
+    return sum(
+        orders.earning(
+            programme, o.merchandise_amount, o.shipping_amount, o.tax_amount, tier_of.get(o.customer.key)
+        ).points
+        for o in found
+        if o.paid and not o.cancelled and not o.fully_refunded
     )
-    return rules.points_for_purchase(basis, programme.earn_rate)
 
 
 def _settle(storage: Storage, queue: Queue, event_ids: list[int], summary: Summary) -> None:

@@ -25,6 +25,7 @@ from connector.db.tables import Shop, WebhookEvent
 from connector.outbox import pushes, tokens
 from connector.outbox import requests as outbox
 from connector.queue.connection import enqueue_event
+from connector.settle import door
 
 log = logging.getLogger(__name__)
 OVERLAP = timedelta(minutes=10)
@@ -125,13 +126,14 @@ def recompute_tiers(storage: Storage, queue: Queue) -> int:
                 # The spend read a moment ago: the nightly move follows ageing, which doesn't change within
                 # the run (an order settling meanwhile recomputes its member itself).
                 members = [(locked[customer_id], spent) for customer_id, spent in chunk if customer_id in locked]
-                changed, letters = tiers.recompute_many(session, shop, members, "nightly")
-                moved += len(changed)
-                requested += [(push_id, shop_id) for push_id in letters]
-                for customer in changed:
-                    push_id = pushes.request_customer_sync(session, shop, customer)
-                    if push_id:
-                        requested.append((push_id, shop_id))
+                outcome = door.settle(
+                    session,
+                    door.Step(
+                        shop, lambda s, shop, m=members: door.Applied(tiers.recompute_many(s, shop, m, "nightly"))
+                    ),
+                )
+                moved += len(outcome.result)
+                requested += outcome.pushes
             pace.took(len(chunk), time.monotonic() - began)
             start += len(chunk)
             pushes.dispatch(storage, queue, requested)
@@ -177,7 +179,7 @@ def expire_points(storage: Storage, queue: Queue, config: Config, today: date | 
         nonlocal expired_count
         expired, warnings = expiry.run(session, shop, config, day, members)
         expired_count += len(expired)
-        return [*warnings, *(pushes.request_customer_sync(session, shop, customer) for customer in expired)]
+        return warnings
 
     for shop_id in installed_shop_ids(storage):
         _in_chunks(storage, queue, shop_id, lambda session, shop: expiry.due(session, shop, day), expire)
@@ -189,7 +191,7 @@ def _in_chunks(
     queue: Queue,
     shop_id: int,
     find: Callable[[Session, Shop], list[int]],
-    act: Callable[[Session, Shop, list[int]], list[int | None]],
+    act: Callable[[Session, Shop, list[int]], list[int]],
 ) -> int:
     """A nightly job for one shop: ``find`` the members it concerns in a read (no lock: on SQLite the scan
     never holds the write lock), then ``act`` on them in transactions of ``HOLD_SECONDS`` or so, each
@@ -205,10 +207,11 @@ def _in_chunks(
             shop = session.get(Shop, shop_id)
             if shop is None:
                 return asked
-            requested = [p for p in act(session, shop, chunk) if p]
+            step = door.Step(shop, lambda s, shop, c=chunk: door.Applied(None, [(p, shop.id) for p in act(s, shop, c)]))
+            requested = door.settle(session, step).pushes
         pace.took(len(chunk), time.monotonic() - began)
         start += len(chunk)
-        pushes.dispatch(storage, queue, [(p, shop_id) for p in requested])
+        pushes.dispatch(storage, queue, requested)
         asked += len(requested)
         storage.let_writers_in()
     return asked
@@ -216,16 +219,17 @@ def _in_chunks(
 
 def release_referral_rewards(storage: Storage, queue: Queue) -> int:
     """Grant held referral rewards whose hold is over, in every installed store. Returns how many."""
-    from connector.db.tables import CustomerRecord
     from connector.settle.growth import referrals
 
     granted = 0
     for shop_id in installed_shop_ids(storage):
         with storage.session() as session:
             shop = session.get(Shop, shop_id)
-            moved = referrals.release_held(session, shop) if shop else []
-            members = [session.get(CustomerRecord, m) for m in moved]
-            syncs = [pushes.request_customer_sync(session, shop, c) for c in members if c is not None and shop]
-        pushes.dispatch(storage, queue, [(p, shop_id) for p in syncs if p])
-        granted += len(moved)
+            if shop is None:
+                continue
+            outcome = door.settle(
+                session, door.Step(shop, lambda s, shop: door.Applied(referrals.release_held(s, shop)))
+            )
+        pushes.dispatch(storage, queue, outcome.pushes)
+        granted += len(outcome.result)
     return granted

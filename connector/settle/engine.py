@@ -5,7 +5,8 @@ event comes in a later round than every earlier event that touches one of its ow
 applied set-wise (a few statements for all its events) and ends exactly as the events one at a time would.
 A round records the facts (orders, members, refunds, cancellations) and settles every order it touched
 (``orders.settle``), writing them out together; then come the shipments and their parcel news, gifts for
-orders earned just now, tiers, referrals, sign-up points, and a sync of each member whose standing changed.
+orders earned just now, tiers, referrals and sign-up points. The batch is one change through the front door
+(``connector.settle.door``), which syncs each member whose standing moved once, after every round.
 """
 
 from __future__ import annotations
@@ -23,10 +24,10 @@ from connector.db.customers import MemberRow, member_rows
 from connector.db.order_rows import OrderRow
 from connector.db.tables import CustomerRecord, Shop, utcnow
 from connector.model import Customer, StoreEvent
-from connector.outbox import pushes
-from connector.programme import ProgrammeSettings, programme_of
-from connector.settle import cashback, gifts, members, orders, tiers, tracking
-from connector.settle.after_delivery import surveys
+from connector.programme import ProgrammeSettings, programme_of, shop_currency
+from connector.rules import currency as currencies
+from connector.settle import cashback, door, gifts, ledger, members, orders, tiers, tracking
+from connector.settle.after_delivery import care, surveys
 from connector.settle.growth import referrals
 
 log = logging.getLogger(__name__)
@@ -43,19 +44,63 @@ class Item:
     event: StoreEvent
 
 
+@dataclass(frozen=True)
+class Unconvertible:
+    """A store event whose amounts can't be put in the shop's currency: it waits in the care queue."""
+
+    reason: str
+
+
+def item(session: Session, event_id: int, shop: Shop, event: StoreEvent) -> Item | Unconvertible:
+    """A parsed store event made ready to settle: its amounts in the shop's currency. Where the shop's currency
+    is not known yet, the order tells it (for certain where the platform's amounts are in it by definition,
+    else unconfirmed); where an amount can't be converted, a care item is opened."""
+    try:
+        return Item(event_id, shop, _in_shop_currency(shop, event))
+    except currencies.CurrencyUnknown as exc:
+        order_id = event.order.id if event.order is not None else None
+        care.open_item(session, shop.id, "no_points", f"no_points:{event_id}", order_id=order_id, detail=str(exc))
+        return Unconvertible(f"needs attention: {exc}")
+
+
+def _in_shop_currency(shop: Shop, event: StoreEvent) -> StoreEvent:
+    order = event.order
+    if order is None:
+        return event
+    currency = shop_currency(shop)
+    if order.in_shop_currency:
+        if currency is None or (shop.currency != order.currency and not shop.currency_confirmed):
+            shop.currency, shop.currency_confirmed = order.currency, True
+        return event
+    if currency is None:
+        shop.currency, shop.currency_confirmed = order.currency, False
+        return event
+    return currencies.in_shop_currency(event, currency)
+
+
+@dataclass(frozen=True)
+class StoreEvents:
+    """The front door's change for store events: ``items`` in the order they arrived."""
+
+    items: list[Item]
+
+    def apply(self, session: Session) -> door.Applied[None]:
+        """Settle the items round by round; the pushes they asked for (codes, parcel news), each once."""
+        asked: dict[tuple[int, int], None] = {}
+        for round_ in rounds(session, self.items):
+            by_shop: dict[int, list[Item]] = {}
+            for item in round_:
+                by_shop.setdefault(item.shop.id, []).append(item)
+            for group in by_shop.values():
+                shop = group[0].shop
+                for push_id in _settle_round(session, shop, programme_of(shop), group):
+                    asked[(push_id, shop.id)] = None
+        return door.Applied(None, list(asked))
+
+
 def settle(session: Session, items: list[Item]) -> list[tuple[int, int]]:
-    """Apply ``items`` (in the order they arrived) round by round. Returns the pushes asked for, as
-    (push id, shop id), each once."""
-    asked: dict[tuple[int, int], None] = {}
-    for round_ in rounds(session, items):
-        by_shop: dict[int, list[Item]] = {}
-        for item in round_:
-            by_shop.setdefault(item.shop.id, []).append(item)
-        for group in by_shop.values():
-            shop = group[0].shop
-            for push_id in _settle_round(session, shop, programme_of(shop), group):
-                asked[(push_id, shop.id)] = None
-    return list(asked)
+    """Settle store events through the front door. Returns every push asked for, as (push id, shop id)."""
+    return door.settle(session, StoreEvents(items)).pushes
 
 
 def rounds(session: Session, items: list[Item]) -> list[list[Item]]:
@@ -131,18 +176,17 @@ def _settle_round(session: Session, shop: Shop, programme: ProgrammeSettings, it
             asked += tracking.apply_tracking(session, shop, shipment.tracking_number)
         for news in event.shipment_statuses:
             tracking.record_shipment_status(session, shop, news)
-    changed = set(settled.members)
     for row in settled.newly_earned:
         log.info(
             "points settled: shop %s customer %s order %s earned %s points",
             shop.id, row.customer_id, row.order_id, row.points_earned,
         )  # fmt: skip
         asked += gifts.for_paid_order(session, shop, row)
-    changed |= _tiers(session, shop, programme, tier_of, asked)
+    _tiers(session, shop, programme, tier_of)
     earned_now = {row.order_id for row in settled.newly_earned}
     for row in rows.values():
-        changed.update(referrals.on_order(session, shop, row))
-        changed.update(surveys.on_order(session, shop, row))
+        referrals.on_order(session, shop, row)
+        surveys.on_order(session, shop, row)
         tier = tier_of.get(row.customer_id or 0)
         asked += cashback.on_order(session, shop, programme, row, tier, row.order_id in earned_now)
     for event in (item.event for item in items):
@@ -150,11 +194,7 @@ def _settle_round(session: Session, shop: Shop, programme: ProgrammeSettings, it
             record = people.get(account.key)
             if record is not None:
                 members.welcome(session, shop, record)
-                changed.add(record.id)
-    synced = _records(session, changed) if programme.sync_customers else {}
-    for member_id in sorted(synced):
-        if push_id := pushes.request_customer_sync(session, shop, synced[member_id]):
-            asked.append(push_id)
+                ledger.touched(session, shop.id, [record.id])  # the store hears of the account's standing
     return asked
 
 
@@ -204,16 +244,11 @@ def _order_ids(event: StoreEvent) -> list[str]:
     return ids + [g.order_id for g in (event.order_gone,) if g]
 
 
-def _tiers(
-    session: Session, shop: Shop, programme: ProgrammeSettings, tier_of: dict[int, str | None], asked: list[int]
-) -> set[int]:
+def _tiers(session: Session, shop: Shop, programme: ProgrammeSettings, tier_of: dict[int, str | None]) -> None:
     """Put the buyers of the round's orders in the tier their spend earns (one read of their spend)."""
     placed = _records(session, (m for m, tier in tier_of.items() if programme.tiers or tier is not None))
     if not placed:
-        return set()
+        return
     spent = tiers.spends(session, shop.id, utcnow() - tiers.WINDOW, list(placed))
-    return {
-        member.id
-        for member in placed.values()
-        if tiers.recompute(session, shop, member, "order", asked, amount=spent.get(member.id, Decimal(0)))
-    }
+    for member in placed.values():
+        tiers.recompute(session, shop, member, "order", amount=spent.get(member.id, Decimal(0)))

@@ -147,8 +147,8 @@ def birthday_members(session: Session, shop: Shop, today: date) -> list[int]:
 
 
 def for_birthdays(session: Session, shop: Shop, today: date, members: list[int]) -> list[int]:
-    """Birthday codes for those of ``members`` (see ``birthday_members``) whose birthday is today: one per
-    rule, member and year."""
+    """Birthday codes (or points) for those of ``members`` (see ``birthday_members``) whose birthday is today:
+    one per rule, member and year. Returns the codes' pushes."""
     rules = [(i, r) for i, r in enumerate(programme_of(shop).gifts) if r.rule == "birthday"]
     if not rules:
         return []
@@ -160,16 +160,14 @@ def for_birthdays(session: Session, shop: Shop, today: date, members: list[int])
             for index, rule in rules:
                 reason = f"gift:birthday:{index}:{customer.id}:{today.year}"
                 if rule.kind == "points":
-                    push_id = _birthday_points(session, shop, customer, rule, reason)
-                else:
-                    push_id = _give(session, shop, customer, rule, reason)
-                if push_id:
+                    _birthday_points(session, shop, customer, rule, reason)  # the store hears through the door
+                elif push_id := _give(session, shop, customer, rule, reason):
                     given.append(push_id)
     return given
 
 
-def _birthday_points(session: Session, shop: Shop, customer: CustomerRecord, rule: GiftRule, reason: str) -> int | None:
-    """Birthday points instead of a code (once a year); the store is told the new balance."""
+def _birthday_points(session: Session, shop: Shop, customer: CustomerRecord, rule: GiftRule, reason: str) -> bool:
+    """Birthday points instead of a code (once a year); the front door tells the store the new balance."""
     entry = ledger.NewEntry(
         key=reason,
         kind="gift",
@@ -178,10 +176,7 @@ def _birthday_points(session: Session, shop: Shop, customer: CustomerRecord, rul
         source_id=customer.platform_id or str(customer.id),
         rule="birthday_points",
     )
-    if not ledger.append(session, shop.id, customer.id, entry):
-        return None
-    session.refresh(customer)
-    return pushes.request_customer_sync(session, shop, customer)
+    return ledger.append(session, shop.id, customer.id, entry)
 
 
 class BirthdayAlreadySet(Conflict):

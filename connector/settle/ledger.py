@@ -1,12 +1,16 @@
 """The points ledger: append-only entries, each with a reason and a key that makes a repeat a no-op.
 
 This module is the only writer of points. A customer's balance is the sum of their entries; the
-``customers.points`` column caches it and is moved in the same transaction as each new entry.
+``customers.points`` column caches it and is moved in the same transaction as each new entry. Points are
+written only inside settle's front door (``connector.settle.door``), which watches what the ledger did
+(``Moved``: whose balance, tier or details moved) and derives the store's syncs and the letters from it.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
@@ -55,6 +59,58 @@ class NewEntry:
             raise ValueError(f"unknown ledger entry kind {self.kind!r}")
 
 
+@dataclass
+class Moved:
+    """What changes made while the front door was open moved: per shop, the members whose balance, tier or
+    own details moved, and the members who went up a tier (each once)."""
+
+    members: dict[int, set[int]] = field(default_factory=dict)
+    promoted: dict[int, dict[int, str]] = field(default_factory=dict)
+    """Shop id → member id → the member's key, for members who went up a tier and have an e-mail address."""
+
+    def __bool__(self) -> bool:
+        return bool(self.members or self.promoted)
+
+
+class OutsideTheDoor(RuntimeError):
+    """Points or tiers were moved without settle's front door: no sync or letter would follow."""
+
+
+_WATCHERS = "sadakat.ledger.watchers"
+
+
+@contextmanager
+def watching(session: Session) -> Iterator[Moved]:
+    """Record whom the changes made in ``session`` move until the block ends (the front door's view)."""
+    watchers: list[Moved] = session.info.setdefault(_WATCHERS, [])
+    moved = Moved()
+    watchers.append(moved)
+    try:
+        yield moved
+    finally:
+        watchers.remove(moved)
+
+
+def _watchers(session: Session) -> list[Moved]:
+    watchers: list[Moved] = session.info.get(_WATCHERS, [])
+    if not watchers:
+        raise OutsideTheDoor("members' points and tiers move only through connector.settle.door.settle")
+    return watchers
+
+
+def touched(session: Session, shop_id: int, member_ids: Iterable[int]) -> None:
+    """Note members whose balance, tier or own details moved (the store should hear of it)."""
+    ids = set(member_ids)
+    for moved in _watchers(session):
+        moved.members.setdefault(shop_id, set()).update(ids)
+
+
+def promoted(session: Session, shop_id: int, members: dict[int, str]) -> None:
+    """Note members (id → key) who went up a tier and can be written to."""
+    for moved in _watchers(session):
+        moved.promoted.setdefault(shop_id, {}).update(members)
+
+
 def _values(shop_id: int, customer_id: int, entry: NewEntry) -> dict[str, Any]:
     if abs(entry.points) > MAX_POINTS_PER_ENTRY:
         raise ValueError(f"a ledger entry of {entry.points} points is past the limit of {MAX_POINTS_PER_ENTRY:,}")
@@ -77,6 +133,7 @@ def _values(shop_id: int, customer_id: int, entry: NewEntry) -> dict[str, Any]:
 def append(session: Session, shop_id: int, customer_id: int, entry: NewEntry) -> bool:
     """Append ``entry`` unless its key is already in the shop's ledger. Returns whether it was added."""
     values = _values(shop_id, customer_id, entry)
+    watchers = _watchers(session)
     inserted = session.execute(_insert_once(session.get_bind().dialect.name), values).scalar() is not None
     if inserted and entry.points:
         session.execute(
@@ -84,6 +141,9 @@ def append(session: Session, shop_id: int, customer_id: int, entry: NewEntry) ->
             .where(CustomerRecord.id == customer_id)
             .values(points=CustomerRecord.points + entry.points)
         )
+    if inserted:
+        for moved in watchers:
+            moved.members.setdefault(shop_id, set()).add(customer_id)
     return inserted
 
 
@@ -93,6 +153,7 @@ def append_many(session: Session, shop_id: int, entries: list[tuple[int, NewEntr
     if not entries:
         return {}
     dialect = session.get_bind().dialect.name
+    _watchers(session)
     rows = [_values(shop_id, customer_id, entry) for customer_id, entry in entries]
     gained: dict[int, int] = {}
     for customer_id, points in session.connection().execute(_insert_once(dialect, many=True), rows):
@@ -109,6 +170,7 @@ def append_many(session: Session, shop_id: int, entries: list[tuple[int, NewEntr
             loaded = session.identity_map.get(session.identity_key(CustomerRecord, move["member"]))
             if loaded is not None:
                 session.expire(loaded, ["points"])
+    touched(session, shop_id, gained)
     return gained
 
 

@@ -25,6 +25,7 @@ from connector.db.tables import (
     utcnow,
 )
 from connector.model import Lifecycle
+from connector.settle import door
 
 REDACTED_BODY = b'{"redacted": true}'
 ERASE_CHUNK = 20_000
@@ -269,6 +270,20 @@ def erase_shop(storage: Storage, shop_id: int) -> None:
             storage.let_writers_in()
     with storage.session() as session:
         session.execute(delete(Shop).where(Shop.id == shop_id))
+
+
+@dataclass(frozen=True)
+class Request:
+    """The front door's change for a store's lifecycle event other than ``shop_redact``."""
+
+    shop: Shop
+    request: Lifecycle
+    found: NamedBodies | None = None
+
+    def apply(self, session: Session) -> door.Applied[None]:
+        """Carry it out (see ``apply``)."""
+        apply(session, self.shop, self.request, self.found)
+        return door.Applied(None)
 
 
 def apply(session: Session, shop: Shop, request: Lifecycle, found: NamedBodies | None = None) -> None:

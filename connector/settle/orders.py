@@ -6,23 +6,34 @@ Because settling depends only on the facts and not on the order events arrived i
 its payment, a cancellation before anything, or a replay of any of them all end at the same balance.
 Every function takes many orders at once, as plain rows (``connector.db.order_rows``): the engine
 (``connector.settle.engine``) hands it a round.
+
+Points a customer spent on a code come back when the order that used the code is cancelled or refunded:
+all of them for a cancellation or a full refund, in proportion to the merchandise refunded otherwise, never
+more than were spent. Gift codes (not paid for with points) give nothing back.
+
+The entries are ``adjustment``s with the rule ``spent_points_returned``, about the redemption (its reason
+key), each keyed by the level it brings the returns of that code on that order to: a repeat, or the same
+facts arriving in another order, appends nothing more. A returned code is disabled in the store through
+the outbox, so the points can't come back and the code be used again.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from decimal import Decimal
+from decimal import ROUND_FLOOR, Decimal
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from connector.db.order_rows import OrderRow
 from connector.db.storage import upsert_insert
-from connector.db.tables import LedgerEntry, RefundRecord, Shop, utcnow
+from connector.db.tables import IssuedCode, LedgerEntry, RefundRecord, Shop, utcnow
 from connector.model import Order, Refund
+from connector.outbox import requests as outbox
+from connector.outbox.pushes import DISABLE_CODE
 from connector.programme import ProgrammeSettings
 from connector.rules import points as rules
-from connector.settle import ledger, spent_points, tiers
+from connector.settle import ledger, tiers
 
 
 def merge_order(row: OrderRow, order: Order, customer_id: int | None) -> None:
@@ -68,9 +79,8 @@ def record_refunds(session: Session, shop_id: int, refunds: list[Refund]) -> Non
 
 @dataclass
 class Settled:
-    """What settling orders did: members whose balance moved, orders earned just now, pushes asked for."""
+    """What settling orders did: orders earned just now, pushes asked for."""
 
-    members: set[int] = field(default_factory=set)
     newly_earned: list[OrderRow] = field(default_factory=list)
     pushes: list[int] = field(default_factory=list)
 
@@ -98,15 +108,12 @@ def settle(
         assert row.customer_id is not None
         event_id = event_ids.get(row.order_id)
         refunded = row.refunded  # so far, this round's refunds included
-        returned_to, requested = spent_points.give_back(session, shop, programme, row, refunded, event_id)
-        settled.pushes += requested
-        if returned_to is not None:
-            settled.members.add(returned_to)
+        settled.pushes += give_back_spent(session, shop, programme, row, refunded, event_id)
         ended = row.cancelled or row.fully_refunded
         if row.points_earned is None:
             if not row.paid or ended:
                 continue
-            entry = earn(programme, row, tiers.tier_multiplier(programme, tier_of[row.customer_id]), event_id)
+            entry = earn(programme, row, tier_of[row.customer_id], event_id)
             settled.newly_earned.append(row)
             if entry.points > 0:
                 entries.append((row.customer_id, entry))
@@ -116,8 +123,7 @@ def settle(
         so_far = reversed_so_far.get(row.order_id, 0)
         if target > so_far:
             entries.append((row.customer_id, _reversal(row, target, so_far, refunded, event_id)))
-    gained = ledger.append_many(session, shop.id, entries)
-    settled.members |= set(gained)
+    ledger.append_many(session, shop.id, entries)
     return settled
 
 
@@ -135,18 +141,39 @@ def _reversed(session: Session, shop_id: int, order_ids: list[str]) -> dict[str,
     return {order_id: -int(total or 0) for order_id, total in rows}
 
 
-def earn(programme: ProgrammeSettings, row: OrderRow, multiplier: Decimal, event_id: int | None) -> ledger.NewEntry:
-    """The entry a paid order earns at the rate, and the member's tier multiplier, of the moment it is paid;
-    sets the row's ``points_earned`` and ``earn_rate``."""
-    rate = programme.earn_rate * multiplier
-    assert row.merchandise_amount is not None
+@dataclass(frozen=True)
+class Earning:
+    """What an order earns: the amount it earns on, the rate (the tier's multiplier in it), the points."""
+
+    basis: Decimal
+    rate: Decimal
+    points: int
+
+
+def earning(
+    programme: ProgrammeSettings,
+    merchandise: Decimal,
+    shipping: Decimal | None,
+    tax: Decimal | None,
+    tier: str | None,
+) -> Earning:
+    """The one rule for what an order earns, for settling and for a backfill's estimate alike: the
+    merchandise (with shipping and tax where the programme counts them) at the programme's rate times the
+    multiplier of the buyer's tier (``tier``, the tier they are in when it is paid)."""
+    rate = programme.earn_rate * tiers.tier_multiplier(programme, tier)
     basis = rules.earning_basis(
-        row.merchandise_amount,
-        row.shipping_amount if programme.include_shipping else None,
-        row.tax_amount if programme.include_tax else None,
+        merchandise, shipping if programme.include_shipping else None, tax if programme.include_tax else None
     )
-    row.points_earned = rules.points_for_purchase(basis, rate)
-    row.earn_rate = rate
+    return Earning(basis, rate, rules.points_for_purchase(basis, rate))
+
+
+def earn(programme: ProgrammeSettings, row: OrderRow, tier: str | None, event_id: int | None) -> ledger.NewEntry:
+    """The entry a paid order earns (``earning``) at the moment it is paid; sets the row's ``points_earned``
+    and ``earn_rate``."""
+    assert row.merchandise_amount is not None
+    earned = earning(programme, row.merchandise_amount, row.shipping_amount, row.tax_amount, tier)
+    row.points_earned = earned.points
+    row.earn_rate = earned.rate
     return ledger.NewEntry(
         key=f"order:{row.order_id}:earned",
         kind="order",
@@ -154,8 +181,8 @@ def earn(programme: ProgrammeSettings, row: OrderRow, multiplier: Decimal, event
         source_type="order",
         source_id=row.order_id,
         rule=rules.EARN_RULE,
-        rate=rate,
-        amount=basis,
+        rate=earned.rate,
+        amount=earned.basis,
         event_id=event_id,
     )
 
@@ -175,3 +202,70 @@ def _reversal(row: OrderRow, target: int, so_far: int, refunded: Decimal, event_
         amount=refunded,
         event_id=event_id,
     )
+
+
+SPENT_RULE = "spent_points_returned"
+
+
+def spent_to_return(spent: int, ended: bool, merchandise: Decimal, refunded: Decimal) -> int:
+    """How many of ``spent`` points the order's state gives back."""
+    if spent <= 0:
+        return 0
+    if ended or (merchandise > 0 and refunded >= merchandise):
+        return spent
+    if merchandise <= 0 or refunded <= 0:
+        return 0
+    return min(spent, int((Decimal(spent) * refunded / merchandise).to_integral_value(rounding=ROUND_FLOOR)))
+
+
+def give_back_spent(
+    session: Session, shop: Shop, programme: ProgrammeSettings, row: OrderRow, refunded: Decimal, event_id: int | None
+) -> list[int]:
+    """Append what the order's state says should have come back of the points spent on its codes (see the
+    module's docstring). Returns the pushes that disable the codes."""
+    if programme.return_spent_points != "always" or not row.discount_codes:
+        return []
+    ended = bool(row.cancelled or row.fully_refunded)
+    paid_codes = session.scalars(
+        select(IssuedCode).where(
+            IssuedCode.shop_id == shop.id,
+            IssuedCode.code.in_([str(code).upper() for code in row.discount_codes][:20]),
+            IssuedCode.points_paid.is_not(None),
+        )
+    ).all()
+    requested: list[int] = []
+    for code in paid_codes:
+        level = spent_to_return(code.points_paid or 0, ended, row.merchandise_amount, refunded)
+        so_far = _returned(session, shop.id, code.reason)
+        if level <= so_far:
+            continue
+        entry = ledger.NewEntry(
+            key=f"order:{row.order_id}:code:{code.code}:returned-to:{level}",
+            kind="adjustment",
+            points=level - so_far,
+            source_type="redemption",
+            source_id=code.reason[:64],
+            rule=SPENT_RULE,
+            amount=refunded if not ended else row.merchandise_amount,
+            event_id=event_id,
+        )
+        if ledger.append(session, shop.id, code.customer_id, entry):
+            push_id = outbox.request(
+                session, shop.id, DISABLE_CODE, f"disable:{code.code}", code.code, {"code": code.code}
+            )
+            if push_id:
+                requested.append(push_id)
+    return requested
+
+
+def _returned(session: Session, shop_id: int, reason: str) -> int:
+    """Points of a redemption given back so far (for this order, or because the store refused the code)."""
+    total = session.scalar(
+        select(func.coalesce(func.sum(LedgerEntry.points), 0)).where(
+            LedgerEntry.shop_id == shop_id,
+            LedgerEntry.source_type == "redemption",
+            LedgerEntry.source_id == reason[:64],
+            LedgerEntry.points > 0,
+        )
+    )
+    return int(total or 0)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import timedelta
 from decimal import Decimal
 from typing import Any
@@ -23,7 +23,7 @@ from connector.inputs import InputError, whole_number
 from connector.outbox import pushes, senders, store_credit
 from connector.outbox import requests as outbox
 from connector.programme import programme_of, shop_currency
-from connector.settle import ledger
+from connector.settle import door, ledger
 from connector.settle.ledger import MAX_POINTS_PER_ENTRY
 
 log = logging.getLogger(__name__)
@@ -67,6 +67,23 @@ def redeem(storage: Storage, shop_id: int, customer_id: int, points: Any, key: s
     if key is not None and (not isinstance(key, str) or not key or len(key) > 100 or not key.isprintable()):
         raise RedemptionError("key must be a short printable text")
     with storage.session() as session:
+        outcome = door.settle(session, Redeem(shop_id, customer_id, points, key))
+    return replace(outcome.result, pushes=outcome.pushes)
+
+
+@dataclass(frozen=True)
+class Redeem:
+    """The front door's change for a redemption (checked values: see ``redeem``)."""
+
+    shop_id: int
+    customer_id: int
+    points: int
+    key: str | None
+
+    def apply(self, session: Session) -> door.Applied[Redeemed]:
+        """Spend the points on a code or store credit, the member's row locked; the same key again is the
+        same outcome, repeated."""
+        shop_id, customer_id, points, key = self.shop_id, self.customer_id, self.points, self.key
         shop = session.get(Shop, shop_id)
         customer = session.get(CustomerRecord, customer_id, with_for_update=True, populate_existing=True)
         if shop is None or customer is None or customer.shop_id != shop_id:
@@ -79,9 +96,10 @@ def redeem(storage: Storage, shop_id: int, customer_id: int, points: Any, key: s
         currency = shop_currency(shop)
         if ledger.has_entry(session, shop.id, reason):
             if store_credit.asked(session, shop.id, reason):
-                return Redeemed(None, points, value, customer.points, True, [], STORE_CREDIT, currency)
+                return door.Applied(Redeemed(None, points, value, customer.points, True, [], STORE_CREDIT, currency))
             code = pushes.derive_code(shop.code_secret or "", reason)
-            return Redeemed(code, points, value, customer.points, repeated=True, pushes=[], currency=currency)
+            repeated = Redeemed(code, points, value, customer.points, repeated=True, pushes=[], currency=currency)
+            return door.Applied(repeated)
         if points < rules.minimum_points or points % rules.step_points:
             raise RedemptionError(f"redeem at least {rules.minimum_points} points, in steps of {rules.step_points}")
         if customer.points < points:
@@ -132,18 +150,19 @@ def redeem(storage: Storage, shop_id: int, customer_id: int, points: Any, key: s
             "redemption: shop %s customer %s spent %s points for %s %s as %s",
             shop.id, customer.id, points, value, currency or "", "store credit" if credit else "a code",
         )  # fmt: skip
-        requested = [p for p in (push_id, pushes.request_customer_sync(session, shop, customer)) if p]
-        return Redeemed(
+        asked = [(push_id, shop.id)] if push_id else []
+        redeemed = Redeemed(
             code,
             points,
             value,
             customer.points,
             repeated=False,
-            pushes=[(p, shop.id) for p in requested],
+            pushes=asked,
             reward=STORE_CREDIT if credit else DISCOUNT_CODE,
             currency=currency,
             fallback=wants_credit and not credit,
         )
+        return door.Applied(redeemed, asked)
 
 
 def return_points(
@@ -169,6 +188,20 @@ def undo(claimed: outbox.Claimed) -> outbox.FollowUp:
     """What a push that failed for good had taken comes back: a redemption's points."""
 
     def give_back(session: Session) -> list[int]:
+        return [push for push, _ in door.settle(session, _GiveBack(claimed)).pushes]
+
+    return give_back
+
+
+@dataclass(frozen=True)
+class _GiveBack:
+    """The front door's change for a push that failed for good: what it had taken comes back."""
+
+    claimed: outbox.Claimed
+
+    def apply(self, session: Session) -> door.Applied[None]:
+        """Return a refused code's or credit's points (once), and tell the member of refused credit."""
+        claimed = self.claimed
         redemption = claimed.payload.get("redemption")
         if claimed.kind == pushes.DISCOUNT_CODE and redemption:
             return_points(session, claimed.shop.shop_id, claimed.payload["reason"], redemption)
@@ -189,7 +222,5 @@ def undo(claimed: outbox.Claimed) -> outbox.FollowUp:
                     f"customer:{customer_id}",
                     letter,
                 )
-                return [p for p in (pushed,) if p]
-        return []
-
-    return give_back
+                return door.Applied(None, [(pushed, claimed.shop.shop_id)] if pushed else [])
+        return door.Applied(None)

@@ -25,10 +25,8 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from connector.db.columns import MONEY_UNITS, money_from_units, money_units, read_time
 from connector.db.tables import CustomerRecord, OrderRecord, RefundRecord, Shop, TierChange, utcnow
-from connector.outbox import requests as outbox
-from connector.outbox import senders
-from connector.outbox.pushes import EMAIL
 from connector.programme import ProgrammeSettings, Tier, programme_of
+from connector.settle import ledger
 
 WINDOW = timedelta(days=365)
 
@@ -156,32 +154,23 @@ def tier_multiplier(programme: ProgrammeSettings, tier: str | None) -> Decimal:
 
 
 def recompute(
-    session: Session,
-    shop: Shop,
-    customer: CustomerRecord,
-    reason: str,
-    requested: list[int] | None = None,
-    amount: Decimal | None = None,
+    session: Session, shop: Shop, customer: CustomerRecord, reason: str, amount: Decimal | None = None
 ) -> bool:
-    """Put the member in the tier their spend earns; record a change. Returns whether it changed; a move up
-    also asks for the member's letter, whose push id goes into ``requested`` (to dispatch)."""
+    """Put the member in the tier their spend earns; record a change. Returns whether it changed (the front
+    door then writes a member who moved up their letter)."""
     amount = spend(session, customer.id) if amount is None else amount
-    moved, letters = recompute_many(session, shop, [(customer, amount)], reason)
-    if requested is not None:
-        requested += letters
-    return bool(moved)
+    return bool(recompute_many(session, shop, [(customer, amount)], reason))
 
 
 def recompute_many(
     session: Session, shop: Shop, members: list[tuple[CustomerRecord, Decimal]], reason: str
-) -> tuple[list[CustomerRecord], list[int]]:
-    """``recompute`` for many members at once, each with their spend: the changes recorded, tiers set and
-    letters asked for in a few statements. Returns the members who moved, and the letters' push ids."""
+) -> list[CustomerRecord]:
+    """``recompute`` for many members at once, each with their spend: the changes recorded and tiers set in a
+    few statements, and the moves noted for the front door. Returns the members who moved."""
     tiers = programme_of(shop).tiers
     moved: list[tuple[CustomerRecord, str | None]] = []
     changes: list[dict[str, object]] = []
-    letters: list[tuple[str, str, dict[str, object]]] = []
-    today = utcnow().date().isoformat()
+    up: dict[int, str] = {}
     for customer, amount in members:
         new = tier_for(tiers, amount)
         name = new.name if new else None
@@ -191,11 +180,9 @@ def recompute_many(
         changes.append({"shop_id": shop.id, "customer_id": customer.id, "from_tier": customer.tier, "to_tier": name,
                         "spend": amount, "reason": reason})  # fmt: skip
         if new is not None and _rank(tiers, name) > _rank(tiers, customer.tier) and customer.email:
-            # One a day at most: the letter names the tier the member is in when it is sent.
-            letter = senders.written_later(senders.TIER_REACHED, customer.id)
-            letters.append((f"tier-reached:customer:{customer.id}:{today}", customer.key, letter))
+            up[customer.id] = customer.key
     if not moved:
-        return [], []
+        return []
     session.flush()  # a member created in this transaction exists before the UPDATE below
     session.execute(insert(TierChange), changes)
     table = CustomerRecord.__table__
@@ -205,7 +192,9 @@ def recompute_many(
     )
     for customer, name in moved:  # what the database now holds, without another UPDATE at flush
         set_committed_value(customer, "tier", name)
-    return [customer for customer, _ in moved], outbox.request_many(session, shop.id, EMAIL, letters)
+    ledger.touched(session, shop.id, (customer.id for customer, _ in moved))
+    ledger.promoted(session, shop.id, up)
+    return [customer for customer, _ in moved]
 
 
 def _rank(tiers: tuple[Tier, ...], name: str | None) -> int:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import select, update
@@ -24,7 +25,7 @@ from connector.outbox.letters import day_words
 from connector.outbox.pushes import TRACKING, tracking_payload
 from connector.programme import programme_of
 from connector.rules.tracking import PROBLEMS, further, is_news
-from connector.settle import gifts
+from connector.settle import door, gifts
 from connector.settle.after_delivery import care, surveys
 
 CARRIER_TOPIC = "carrier/tracking"
@@ -42,6 +43,20 @@ def service_of(topic: str) -> str | None:
     if topic == CARRIER_TOPIC:
         return GENERIC
     return topic.removeprefix("carrier/") if topic.startswith("carrier/") else None
+
+
+@dataclass(frozen=True)
+class CarrierNews:
+    """The front door's change for a tracking service's news: ``event_id`` is the inbox event that held it."""
+
+    shop: Shop
+    updates: list[CarrierUpdate]
+    event_id: int | None = None
+
+    def apply(self, session: Session) -> door.Applied[bool]:
+        """Keep and apply the news; the result says whether every update found its shipment."""
+        requested, matched = record_carrier_updates(session, self.shop, self.updates, self.event_id)
+        return door.Applied(matched, [(push, self.shop.id) for push in requested if push])
 
 
 def record_carrier_updates(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime, timedelta
 from urllib.parse import parse_qs, urlsplit
 
 import responses
@@ -11,12 +12,15 @@ from flask.testing import FlaskClient
 from graphql import build_schema, parse, validate
 from graphql.execution.values import get_variable_values
 from graphql.language import OperationDefinitionNode
+from redis import Redis
 from sqlalchemy import func, select
 
 from connector.cli import main
+from connector.config import Config
 from connector.db.storage import Storage
 from connector.db.tables import Shop, WebhookEvent
-from tests.support import SHOPIFY_SCHEMA, customer_json, fixture
+from connector.ops.shops import change_settings
+from tests.support import SHOPIFY_SCHEMA, customer_json, drain, fixture, post_woo
 
 API = "https://woo.example.com/wp-json/wc/v3"
 GRAPHQL = "https://sadakat-test.myshopify.com/admin/api/2026-01/graphql.json"
@@ -58,6 +62,23 @@ def test_woocommerce_backfill_dry_run_then_real_then_again(
     again = run(str(woo_shop.id), "--since", "2017-01-01")
     assert (again["events"], again["already_known"], again["points"]) == (0, 2, 0)
     assert customer_json(client, woo_shop, "john.doe@example.com")["points"] == 18
+
+
+def test_a_dry_run_estimates_as_settling_earns_tier_multiplier_included(
+    client: FlaskClient, woo_shop: Shop, storage: Storage, config: Config, redis: Redis
+) -> None:
+    change_settings(storage, woo_shop.id, {"tiers": [{"name": "Gold", "min_spend": "10", "multiplier": "3"}]})
+    guest = fixture("woocommerce/order_created.json")
+    member = guest | {"id": 900, "customer_id": 7, "billing": guest["billing"] | {"email": "m@example.com"}}
+    recent = (datetime.now(UTC) - timedelta(days=2)).strftime("%Y-%m-%dT%H:%M:%S")
+    live = member | {"id": 901, "date_created": recent, "date_created_gmt": recent}
+    post_woo(client, woo_shop, "order.created", live)  # customer 7 reaches Gold live
+    drain(redis)
+    assert customer_json(client, woo_shop, "7")["tier"] == "Gold"
+    responses.get(f"{API}/orders", json=[guest, member])
+    dry = run(str(woo_shop.id), "--since", "2017-01-01", "--dry-run")
+    real = run(str(woo_shop.id), "--since", "2017-01-01")
+    assert dry["points"] == real["points"] == 18 + 18 * 3  # the guest at 1x, the Gold member at 3x
 
 
 def node(order_id: int, status: str, **extra: object) -> dict:

@@ -4,15 +4,16 @@ recorded as an ``adjustment`` entry that names the admin; the same key twice cha
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
+from sqlalchemy.orm import Session
+
 from connector.db.storage import Storage
-from connector.db.tables import CustomerRecord, Shop
+from connector.db.tables import CustomerRecord
 from connector.errors import Invalid
 from connector.inputs import InputError, whole_number
-from connector.outbox import pushes
-from connector.settle import ledger
+from connector.settle import door, ledger
 
 log = logging.getLogger(__name__)
 
@@ -53,13 +54,30 @@ def adjust(storage: Storage, shop_id: int, customer_id: int, points: Any, reason
     value or a balance that would go below zero."""
     points, reason, key = _checked(points, reason, key)
     with storage.session() as session:
-        shop = session.get(Shop, shop_id)
-        customer = session.get(CustomerRecord, customer_id, with_for_update=True, populate_existing=True)
-        if shop is None or customer is None or customer.shop_id != shop_id:
+        outcome = door.settle(session, Adjust(shop_id, customer_id, points, reason, key, by))
+    return replace(outcome.result, pushes=outcome.pushes)
+
+
+@dataclass(frozen=True)
+class Adjust:
+    """The front door's change for an adjustment (checked values: see ``adjust``)."""
+
+    shop_id: int
+    customer_id: int
+    points: int
+    reason: str
+    key: str
+    by: str
+
+    def apply(self, session: Session) -> door.Applied[Adjusted]:
+        """Append the adjustment, the member's row locked; its key again changes nothing."""
+        shop_id, points = self.shop_id, self.points
+        customer = session.get(CustomerRecord, self.customer_id, with_for_update=True, populate_existing=True)
+        if customer is None or customer.shop_id != shop_id:
             raise LookupError("no such customer")
-        entry_key = f"adjustment:{customer.id}:{key}"
+        entry_key = f"adjustment:{customer.id}:{self.key}"
         if ledger.has_entry(session, shop_id, entry_key):
-            return Adjusted(points, customer.points, repeated=True, pushes=[])
+            return door.Applied(Adjusted(points, customer.points, repeated=True, pushes=[]))
         if customer.points + points < 0:
             raise AdjustmentError(
                 f"this would take the balance below zero: the customer has {customer.points:,} points"
@@ -73,12 +91,11 @@ def adjust(storage: Storage, shop_id: int, customer_id: int, points: Any, reason
                 kind="adjustment",
                 points=points,
                 source_type="admin",
-                source_id=by[:64],
+                source_id=self.by[:64],
                 rule=RULE,
-                note=reason,
+                note=self.reason,
             ),
         )
         session.refresh(customer)
-        push_id = pushes.request_customer_sync(session, shop, customer)
-        log.info("adjustment: shop %s customer %s %+d points by %s", shop_id, customer.id, points, by)
-        return Adjusted(points, customer.points, repeated=False, pushes=[(push_id, shop_id)] if push_id else [])
+        log.info("adjustment: shop %s customer %s %+d points by %s", shop_id, customer.id, points, self.by)
+        return door.Applied(Adjusted(points, customer.points, repeated=False, pushes=[]))

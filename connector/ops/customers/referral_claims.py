@@ -10,7 +10,7 @@ from sqlalchemy import select
 from connector.db.referrals import ReferralClaim
 from connector.db.storage import Storage
 from connector.db.tables import CustomerRecord, Shop
-from connector.outbox import pushes
+from connector.settle import door
 from connector.settle.growth import referrals
 
 LISTED = 200
@@ -47,11 +47,10 @@ def claims(storage: Storage, shop_id: int) -> list[dict[str, Any]]:
 
 def decide(storage: Storage, shop_id: int, claim_id: int, approve: bool) -> list[tuple[int, int]]:
     """Grant a held reward now or refuse it; LookupError for an unknown shop or claim, ValueError for one that
-    isn't held. Returns the member syncs to dispatch."""
+    isn't held. Returns the pushes to dispatch (the referrer's sync)."""
     with storage.session() as session:
         shop = session.get(Shop, shop_id)
         if shop is None:
             raise LookupError(f"no shop {shop_id}")
-        moved = referrals.decide(session, shop, claim_id, approve)
-        syncs = [pushes.request_customer_sync(session, shop, c) for m in moved if (c := session.get(CustomerRecord, m))]
-    return [(p, shop_id) for p in syncs if p]
+        decision = door.Step(shop, lambda s, shop: door.Applied(referrals.decide(s, shop, claim_id, approve)))
+        return door.settle(session, decision).pushes

@@ -9,10 +9,11 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from connector.db.storage import Storage
 from connector.db.tables import CustomerRecord, LedgerEntry, Shop, utcnow
-from connector.errors import Conflict, Invalid
+from connector.errors import Conflict, Invalid, NotFound
 from connector.programme import programme_of
-from connector.settle import ledger
+from connector.settle import door, ledger
 
 MAX_KEY = 200
 
@@ -79,3 +80,27 @@ def record(
         ),
     )
     return Recorded(rule.points if added else 0, repeat=not added)
+
+
+@dataclass(frozen=True)
+class Done:
+    """An action recorded through the front door: its points, whether the key was seen before, the balance
+    after, and the pushes to dispatch."""
+
+    points: int
+    repeat: bool
+    balance: int
+    pushes: list[tuple[int, int]]
+
+
+def record_for(storage: Storage, shop_id: int, member_id: int, action: object, key: object) -> Done:
+    """``record`` for a member of a shop, in a transaction of its own, through the front door."""
+    with storage.session() as session:
+        shop = session.get(Shop, shop_id)
+        member = session.get(CustomerRecord, member_id)
+        if shop is None or member is None or member.shop_id != shop_id:
+            raise NotFound("no such customer in this shop yet")
+        change = door.Step(shop, lambda s, shop: door.Applied(record(s, shop, member, action, key)))
+        outcome = door.settle(session, change)
+        session.refresh(member)
+        return Done(outcome.result.points, outcome.result.repeat, member.points, outcome.pushes)

@@ -7,7 +7,7 @@ from __future__ import annotations
 from flask import Blueprint, jsonify, request
 from flask.typing import ResponseReturnValue
 
-from connector.db.tables import CustomerRecord, Shop
+from connector.db.tables import Shop
 from connector.outbox import pushes
 from connector.settle.growth import actions
 from connector.web.customer.storefront import api_member
@@ -30,22 +30,13 @@ def record_action(shop_id: int, ident: str | None = None) -> ResponseReturnValue
     body = request.get_json(silent=True)
     if not isinstance(body, dict):
         return problem(400, 'the body must be a JSON object like {"action": "review", "key": "review-123"}')
-    storage = runtime().storage
-    with storage.session() as session:
-        shop = session.get(Shop, shop_id)
-        member = session.get(CustomerRecord, found[1].id)
-        assert shop is not None and member is not None
-        try:
-            done = actions.record(session, shop, member, body.get("action"), body.get("key"))
-        except actions.ActionError as exc:
-            return problem(400, str(exc))
-        except actions.OverCap as exc:
-            return problem(409, str(exc))
-        session.refresh(member)
-        sync = None if done.repeat else pushes.request_customer_sync(session, shop, member)
-        balance = member.points
-    if sync is not None:
-        pushes.dispatch(storage, runtime().queue, [(sync, shop_id)])
+    try:
+        done = actions.record_for(runtime().storage, shop_id, found[1].id, body.get("action"), body.get("key"))
+    except actions.ActionError as exc:
+        return problem(400, str(exc))
+    except actions.OverCap as exc:
+        return problem(409, str(exc))
+    pushes.dispatch(runtime().storage, runtime().queue, done.pushes)
     if done.repeat:
-        return jsonify(status="already recorded", points=0, balance=balance), 200
-    return jsonify(status="recorded", points=done.points, balance=balance), 201
+        return jsonify(status="already recorded", points=0, balance=done.balance), 200
+    return jsonify(status="recorded", points=done.points, balance=done.balance), 201

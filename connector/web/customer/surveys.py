@@ -5,15 +5,9 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, render_template, request
 from flask.typing import ResponseReturnValue
-from sqlalchemy.orm import Session
 
-from connector import signed
-from connector.db.after_delivery import SurveyRecord
-from connector.db.tables import Shop
-from connector.outbox import senders
-from connector.outbox.letters import unsubscribe_token
-from connector.programme import programme_of
-from connector.settle.after_delivery import surveys
+from connector.ops.after_delivery import answers
+from connector.outbox import pushes
 from connector.web.customer.shop_links import read_shop_names
 from connector.web.customer.texts import language, words
 from connector.web.runtime import runtime
@@ -24,7 +18,6 @@ PAGE_CSP = (
     "default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; "
     "frame-ancestors 'none'; base-uri 'none'"
 )
-MAX_ID = 2**31 - 1
 
 
 @bp.after_request
@@ -48,84 +41,65 @@ def _invalid(lang: str = "en") -> ResponseReturnValue:
 def answer(survey_id: int, score: int) -> ResponseReturnValue:
     """The score chosen in the e-mail, with one button to send it (and the comment box). Nothing is recorded
     on this GET, so a mail scanner that opens every link answers nothing."""
-    with runtime().storage.session(read_only=True) as session:
-        survey = session.get(SurveyRecord, survey_id) if 0 < survey_id <= MAX_ID else None
-        shop = session.get(Shop, survey.shop_id) if survey else None
-        if survey is None or shop is None:
-            return _invalid(language("en"))
-        lang = language(programme_of(shop).locale)
-        given = request.args.get("t")
-        try:
-            surveys.checked(shop, survey.id, score, given)
-            if score not in surveys.SCORES:
-                raise surveys.SurveyError("the score must be a whole number from 0 to 10")
-        except surveys.SurveyError:
-            return _invalid(lang)
-        w = words(lang)
-        if survey.score is not None:
-            return _answered(session, shop, survey, lang, counted=False)
-        query = f"?lang={lang}" if request.args.get("lang") else ""
-        return _page(
-            lang,
-            title=w["confirm_title"],
-            shop=shop.domain,
-            message=w["confirm"].format(score=score),
-            comment_url=f"/surveys/{survey.id}/{score}{query}",
-            comment_token=given,
-            confirm=True,
-        )
+    given = request.args.get("t")
+    try:
+        view = answers.opened(runtime().storage, survey_id, score, given)
+    except answers.BadLink as exc:
+        return _invalid(language(exc.locale))
+    lang = language(view.locale)
+    if view.score is not None:
+        return _answered(view, lang)
+    w = words(lang)
+    query = f"?lang={lang}" if request.args.get("lang") else ""
+    return _page(
+        lang,
+        title=w["confirm_title"],
+        shop=view.shop,
+        message=w["confirm"].format(score=score),
+        comment_url=f"/surveys/{view.survey_id}/{score}{query}",
+        comment_token=given,
+        confirm=True,
+    )
 
 
 @bp.post("/surveys/<row_id:survey_id>/<int:score>")
 def confirm(survey_id: int, score: int) -> ResponseReturnValue:
     """Record the score (the first answer of an order counts), with the comment if one was written."""
-    with runtime().storage.session() as session:
-        survey = session.get(SurveyRecord, survey_id, with_for_update=True) if 0 < survey_id <= MAX_ID else None
-        shop = session.get(Shop, survey.shop_id) if survey else None
-        if survey is None or shop is None:
-            return _invalid(language("en"))
-        lang = language(programme_of(shop).locale)
-        try:
-            surveys.checked(shop, survey.id, score, request.form.get("t"))
-            counted = surveys.answer(session, shop, survey, score)
-            if counted:
-                surveys.comment(session, shop, survey, request.form.get("comment") or "")
-        except surveys.SurveyError:
-            return _invalid(lang)
-        return _answered(session, shop, survey, lang, counted)
+    comment = request.form.get("comment") or ""
+    try:
+        view = answers.answer(runtime().storage, survey_id, score, request.form.get("t"), comment)
+    except answers.BadLink as exc:
+        return _invalid(language(exc.locale))
+    pushes.dispatch(runtime().storage, runtime().queue, view.pushes)
+    return _answered(view, language(view.locale))
 
 
-def _answered(session: Session, shop: Shop, survey: SurveyRecord, lang: str, counted: bool) -> ResponseReturnValue:
+def _answered(view: answers.SurveyView, lang: str) -> ResponseReturnValue:
     w = words(lang)
-    points = surveys.points_earned(session, shop, survey) if counted else 0
     return _page(
         lang,
         title=w["thanks_title"],
-        shop=shop.domain,
-        message=w["recorded" if counted else "already"].format(score=survey.score),
-        points=w["points"].format(points=points) if points else None,
-        comment_url=f"/surveys/{survey.id}/comment" + (f"?lang={lang}" if request.args.get("lang") else ""),
-        comment_token=surveys.token(shop, survey.id, "comment"),
-        comment=survey.comment,
+        shop=view.shop,
+        message=w["recorded" if view.counted else "already"].format(score=view.score),
+        points=w["points"].format(points=view.points) if view.points else None,
+        comment_url=f"/surveys/{view.survey_id}/comment" + (f"?lang={lang}" if request.args.get("lang") else ""),
+        comment_token=view.comment_token,
+        comment=view.comment,
     )
 
 
 @bp.post("/surveys/<row_id:survey_id>/comment")
 def comment(survey_id: int) -> ResponseReturnValue:
     """Keep the customer's comment on their answer."""
-    with runtime().storage.session() as session:
-        survey = session.get(SurveyRecord, survey_id, with_for_update=True) if 0 < survey_id <= MAX_ID else None
-        shop = session.get(Shop, survey.shop_id) if survey else None
-        if survey is None or shop is None:
-            return _invalid()
-        lang = language(programme_of(shop).locale)
-        try:
-            surveys.checked(shop, survey.id, "comment", request.form.get("t"))
-            surveys.comment(session, shop, survey, request.form.get("comment") or "")
-        except surveys.SurveyError:
-            return _invalid(lang)
-        w = words(lang)
-        return _page(lang, title=w["thanks_title"], shop=shop.domain, message=w["comment_thanks"])
+    try:
+        view = answers.add_comment(
+            runtime().storage, survey_id, request.form.get("t"), request.form.get("comment") or ""
+        )
+    except answers.BadLink as exc:
+        return _invalid(language(exc.locale))
+    lang = language(view.locale)
+    w = words(lang)
+    return _page(lang, title=w["thanks_title"], shop=view.shop, message=w["comment_thanks"])
 
 
 @bp.route("/unsubscribe/<shop_id>", methods=["GET", "POST"])
@@ -133,27 +107,25 @@ def unsubscribe(shop_id: int) -> ResponseReturnValue:
     """Ask (GET), then stop (POST, also the mail client's one-click) marketing e-mail to an address."""
     email = (request.args.get("e") or "").strip().lower()
     given = request.args.get("t") or ""
-    with runtime().storage.session() as session:
-        shop = session.get(Shop, shop_id)  # 0 for a handle no shop has
-        lang = language(programme_of(shop).locale if shop else "en")
-        secret = shop.code_secret if shop else None
-        valid = bool(secret) and signed.same(unsubscribe_token(secret or "", email), given, signed.HEX)
-        if shop is None or not email or not valid:
-            return _invalid(lang)
-        w = words(lang)
-        if request.method == "GET":
-            return _page(
-                lang,
-                title=w["unsubscribe_title"],
-                shop=shop.domain,
-                message=w["unsubscribe_question"].format(shop=shop.domain, email=email),
-                unsubscribe_url=request.full_path,
-                unsubscribe_token=given,
-            )
-        senders.unsubscribe(session, shop.id, email)
+    confirmed = request.method == "POST"
+    try:
+        done = answers.unsubscribe(runtime().storage, shop_id, email, given, confirmed=confirmed)
+    except answers.BadLink as exc:
+        return _invalid(language(exc.locale))
+    lang = language(done.locale)
+    w = words(lang)
+    if not done.done:
         return _page(
             lang,
             title=w["unsubscribe_title"],
-            shop=shop.domain,
-            message=w["unsubscribed"].format(shop=shop.domain, email=email),
+            shop=done.shop,
+            message=w["unsubscribe_question"].format(shop=done.shop, email=email),
+            unsubscribe_url=request.full_path,
+            unsubscribe_token=given,
         )
+    return _page(
+        lang,
+        title=w["unsubscribe_title"],
+        shop=done.shop,
+        message=w["unsubscribed"].format(shop=done.shop, email=email),
+    )

@@ -16,6 +16,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import pytest
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
@@ -25,6 +26,7 @@ from connector.db.storage import Storage
 from connector.db.tables import CustomerRecord, LedgerEntry, Push, Shop, TierChange, WebhookEvent
 from connector.ops.shops import change_settings, register_shop
 from connector.outbox import mail
+from connector.settle import door, ledger
 from tests.support import (
     AUTH,
     SHOPIFY_SECRET,
@@ -98,7 +100,7 @@ def _woo_scenario(client: FlaskClient, storage: Storage, shop: Shop) -> None:
     _settle_pending(storage, shop)
 
 
-def _outcome(storage: Storage, config: Config, shops: list[Shop]) -> dict[str, Any]:
+def _outcome(storage: Storage, config: Config, shops: list[Shop], mail_before: set[str]) -> dict[str, Any]:
     """What members, the store and the customers' inboxes see, without row ids, codes or times."""
     codes: dict[str, str] = {}
 
@@ -149,7 +151,8 @@ def _outcome(storage: Storage, config: Config, shops: list[Shop]) -> dict[str, A
                     for p in pushes
                 ),
             }
-    found["letters"] = sorted(plain(f"{m.to} | {m.subject}") for m in mail.kept_messages(config))
+    written = [m for m in mail.kept_messages(config) if m.name not in mail_before]  # the mailbox is the run's
+    found["letters"] = sorted(plain(f"{m.to} | {m.subject}") for m in written)
     return found
 
 
@@ -173,9 +176,36 @@ def test_settling_through_the_front_door_gives_what_the_code_before_it_gave(
         woo.id,
         PROGRAMME | {"earn_rate": "30", "tiers": [{"name": "Gold", "min_spend": "300", "multiplier": "2"}]},
     )
+    mail_before = {m.name for m in mail.kept_messages(config, limit=10**6)}
     _shopify_scenario(client, storage, shopify)
     _woo_scenario(client, storage, woo)
-    now = _outcome(storage, config, [shopify, woo])
+    now = _outcome(storage, config, [shopify, woo], mail_before)
     if os.environ.get("SADAKAT_WRITE_REPLAY"):
         BEFORE.write_text(json.dumps(now, indent=1, ensure_ascii=False) + "\n")
     assert now == json.loads(BEFORE.read_text())
+
+
+def test_points_move_only_through_the_front_door(storage: Storage, config: Config) -> None:
+    credentials = {"consumer_key": "k", "consumer_secret": "s"}
+    shop = register_shop(storage, config, "woocommerce", "https://woo.example.com", credentials, "woo-webhook-secret")
+    entry = ledger.NewEntry(key="k", kind="adjustment", points=5, source_type="admin", source_id="x", rule="test")
+    with storage.session() as session:
+        member = CustomerRecord(shop_id=shop.id, key="email:a@example.com", email="a@example.com")
+        session.add(member)
+        session.flush()
+        with pytest.raises(ledger.OutsideTheDoor):
+            ledger.append(session, shop.id, member.id, entry)
+        through = door.settle(
+            session, door.Step(shop, lambda s, shop: door.Applied(ledger.append(s, shop.id, member.id, entry)))
+        )
+        assert through.result is True and through.moved.members == {shop.id: {member.id}}
+
+
+def test_syncs_and_tier_letters_are_asked_for_in_one_place() -> None:
+    connector = Path(__file__).resolve().parents[3] / "connector"
+    asking = {
+        path.relative_to(connector).as_posix()
+        for path in connector.rglob("*.py")
+        if "pushes.request_customer_sync(" in (text := path.read_text()) or "senders.TIER_REACHED" in text
+    }
+    assert asking == {"settle/door.py"}

@@ -21,6 +21,7 @@ from connector.db.storage import Storage
 from connector.db.tables import LedgerEntry, Shop, utcnow
 from connector.ops.shops import change_settings
 from connector.outbox import mail
+from connector.settle import door
 from connector.settle.growth import referrals
 from tests.support import AUTH, drain, fixture, paid_shopify_order, post_shopify, post_woo
 
@@ -107,8 +108,12 @@ def referral_points(storage: Storage) -> list[int]:
 
 
 def release(storage: Storage, shop: Shop, days: int) -> None:
+    later = utcnow() + timedelta(days=days)
     with storage.session() as session:
-        referrals.release_held(session, session.get(Shop, shop.id), utcnow() + timedelta(days=days))
+        release_now = door.Step(
+            session.get(Shop, shop.id), lambda s, shop: door.Applied(referrals.release_held(s, shop, later))
+        )
+        door.settle(session, release_now)
 
 
 def test_claim_then_paid_order_then_hold_then_reward_once(

@@ -15,7 +15,7 @@ from sqlalchemy import select
 
 from connector.db.storage import Storage
 from connector.db.tables import CustomerRecord, Shop, WebhookEvent
-from connector.settle import ledger
+from connector.settle import door, ledger
 from tests.support import (
     SHOPIFY_SECRET,
     customer_json,
@@ -89,8 +89,8 @@ def test_points_must_be_ascii_digits_within_a_bound(client: FlaskClient, member:
 def test_a_huge_balance_loads_at_once(client: FlaskClient, member: Shop, storage: Storage) -> None:
     with storage.session() as session:
         john = session.scalars(select(CustomerRecord).where(CustomerRecord.key == JOHN)).one()
-        for n in range(100):
-            entry = ledger.NewEntry(
+        entries = [
+            ledger.NewEntry(
                 key=f"grant:{n}",
                 kind="adjustment",
                 points=ledger.MAX_POINTS_PER_ENTRY,
@@ -98,7 +98,13 @@ def test_a_huge_balance_loads_at_once(client: FlaskClient, member: Shop, storage
                 source_id=str(n),
                 rule="test",
             )
-            ledger.append(session, member.id, john.id, entry)
+            for n in range(100)
+        ]
+        grants = door.Step(
+            session.get(Shop, member.id),
+            lambda s, shop: door.Applied([ledger.append(s, shop.id, john.id, entry) for entry in entries]),
+        )
+        door.settle(session, grants)
     started = time.perf_counter()
     response = client.get("/proxy/balance", query_string=proxy_query(member))
     assert time.perf_counter() - started < 0.5
