@@ -16,11 +16,11 @@ from connector.cli.base import JSON_HELP, SHOP_ID, _config, _echo_json, echo_pag
 def export(shop_id: int, output: str | None) -> None:
     """A shop's whole ledger as CSV (one row per entry, oldest first)."""
     from connector.db.storage import storage_for
-    from connector.db.tables import Shop
+    from connector.ops import shops
     from connector.ops.exports import write_ledger_csv
 
     with storage_for(_config()).session(read_only=True) as session:  # holds no lock, however long
-        if session.get(Shop, shop_id) is None:
+        if shops.shop_in(session, shop_id) is None:
             raise click.ClickException(f"no shop {shop_id}")
         if output:
             with open(output, "w", newline="", encoding="utf-8") as out:
@@ -164,14 +164,14 @@ def pushes_retry(shop_id: int, push_id: int) -> None:
 @click.argument("customer")
 def balance(shop_id: int, customer: str) -> None:
     """A customer's points (by platform customer id or e-mail)."""
-    from connector.db.customers import find_customer
     from connector.db.storage import storage_for
+    from connector.ops import shops
     from connector.outbox import store_credit
     from connector.settle import ledger
     from connector.web.admin.api import entry_json
 
     with storage_for(_config()).session() as session:
-        record = find_customer(session, shop_id, customer)
+        record = shops.find_member(session, shop_id, customer)
         if record is None:
             raise click.ClickException(f"no customer {customer!r} in shop {shop_id}")
         entries = [entry_json(e) for e in ledger.history(session, record.id)]

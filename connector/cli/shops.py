@@ -6,7 +6,6 @@ import json
 from typing import Any
 
 import click
-from sqlalchemy import select
 
 from adapters import platforms
 from connector.cli.base import JSON_HELP, SHOP_ID, _config, _echo_json, main
@@ -83,12 +82,12 @@ def shops_add(
 def shops_list(as_json: bool) -> None:
     """List registered shops."""
     from connector.db.storage import storage_for
-    from connector.db.tables import Shop
+    from connector.ops import shops
     from connector.web.admin.api import shop_json
 
     config = _config()
     with storage_for(config).session() as session:
-        rows = [shop_json(shop, config.public_url) for shop in session.scalars(select(Shop).order_by(Shop.id))]
+        rows = [shop_json(shop, config.public_url) for shop in shops.all_shops(session)]
     if as_json:
         _echo_json(rows)
         return
@@ -105,12 +104,12 @@ def shops_list(as_json: bool) -> None:
 def shops_remove(shop_id: int, yes: bool) -> None:
     """Delete a shop and everything Sadakat holds for it (customers, ledger, events, pushes)."""
     from connector.db.storage import storage_for
-    from connector.db.tables import Shop
+    from connector.ops import shops
     from connector.settle.lifecycle import erase_shop
 
     storage = storage_for(_config())
     with storage.session() as session:
-        shop = session.get(Shop, shop_id)
+        shop = shops.shop_in(session, shop_id)
         if shop is None:
             raise click.ClickException(f"no shop {shop_id}")
         domain = shop.domain
@@ -160,7 +159,7 @@ def _set_value(text: str) -> Any:
 def shops_settings(shop_id: int, pairs: tuple[str, ...], json_changes: str | None) -> None:
     """Show a shop's programme settings, or change them (all checked before anything is saved)."""
     from connector.db.storage import storage_for
-    from connector.db.tables import Shop
+    from connector.ops import shops
     from connector.ops.shops import change_settings
     from connector.programme import SettingsError, programme_of
     from connector.queue.connection import current_queue
@@ -184,7 +183,7 @@ def shops_settings(shop_id: int, pairs: tuple[str, ...], json_changes: str | Non
             settings = change_settings(storage, shop_id, changes, queue=current_queue(_config()))
         else:
             with storage.session() as session:
-                shop = session.get(Shop, shop_id)
+                shop = shops.shop_in(session, shop_id)
                 if shop is None:
                     raise LookupError(f"no shop {shop_id}")
                 settings = programme_of(shop)
@@ -197,18 +196,13 @@ def shops_settings(shop_id: int, pairs: tuple[str, ...], json_changes: str | Non
 @click.argument("shop_id", type=SHOP_ID)
 def shops_customer_api_key(shop_id: int) -> None:
     """Print the key the store's own site uses for /api/shops/<id>/customers/... (made if missing)."""
-    import secrets
-
     from connector.db.storage import storage_for
-    from connector.db.tables import Shop
+    from connector.ops import shops
 
-    with storage_for(_config()).session() as session:
-        shop = session.get(Shop, shop_id, with_for_update=True)
-        if shop is None:
-            raise click.ClickException(f"no shop {shop_id}")
-        if not shop.customer_api_key:
-            shop.customer_api_key = secrets.token_urlsafe(32)
-        click.echo(shop.customer_api_key)
+    try:
+        click.echo(shops.customer_api_key(storage_for(_config()), shop_id))
+    except LookupError as exc:
+        raise click.ClickException(str(exc)) from None
 
 
 @shops.command("carrier-secret", short_help="Print the secret carriers sign updates with.")
@@ -216,10 +210,10 @@ def shops_customer_api_key(shop_id: int) -> None:
 def shops_carrier_secret(shop_id: int) -> None:
     """Print the secret carriers sign tracking updates for this shop with."""
     from connector.db.storage import storage_for
-    from connector.db.tables import Shop
+    from connector.ops import shops
 
     with storage_for(_config()).session() as session:
-        shop = session.get(Shop, shop_id)
+        shop = shops.shop_in(session, shop_id)
         if shop is None:
             raise click.ClickException(f"no shop {shop_id}")
         click.echo(shop.carrier_secret)
@@ -257,12 +251,12 @@ def shops_carrier_add(shop_id: int, service: str, secret: str | None, token: str
 def shops_carrier_list(shop_id: int, as_json: bool) -> None:
     """The tracking services and whether the shop connected each, with its webhook URL."""
     from connector.db.storage import storage_for
-    from connector.db.tables import Shop
+    from connector.ops import shops
     from connector.ops.carriers import connections
 
     config = _config()
     with storage_for(config).session() as session:
-        shop = session.get(Shop, shop_id)
+        shop = shops.shop_in(session, shop_id)
         if shop is None:
             raise click.ClickException(f"no shop {shop_id}")
         rows = connections(session, shop_id, config.public_url)

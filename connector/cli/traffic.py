@@ -32,14 +32,14 @@ def simulate(shop_id: int, orders: int, seed: int | None, url: str | None, wait:
 
     from adapters import get_adapter
     from connector.db.storage import storage_for
-    from connector.db.tables import Shop
+    from connector.ops import shops
     from connector.ops.simulation import Unreachable
     from connector.ops.simulation import simulate as run_simulation
 
     config = _config()
     storage = storage_for(config)
     with storage.session() as session:
-        shop = session.get(Shop, shop_id)
+        shop = shops.shop_in(session, shop_id)
     if shop is None:
         raise click.ClickException(f"there is no shop {shop_id} (see “sadakat shops list”)")
     traffic = getattr(get_adapter(shop.platform), "simulated_traffic", None)

@@ -12,6 +12,7 @@ from typing import Any
 
 from sqlalchemy import Engine, Table, bindparam, create_engine, event, text
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from connector.config import Config
@@ -22,6 +23,18 @@ SQLITE_BUSY_TIMEOUT_MS = 30_000
 SQLITE_TURN_SECONDS = 0.11
 """Longer than the longest sleep of SQLite's busy handler (100 ms), so every writer waiting for the lock
 wakes and tries within it."""
+
+
+Transaction = Session
+DATABASE_ERROR = SQLAlchemyError
+"""Anything the database refused or failed at."""
+DATABASE_DOWN: tuple[type[Exception], ...] = (OperationalError, DBAPIError)
+"""The database can't be reached or answered with an error of its own."""
+UNSTORABLE = DataError
+"""A value the database can't store (too long, out of range)."""
+DUPLICATE = IntegrityError
+"""A row that is already there (a unique key)."""
+"""A transaction ``Storage.session`` opens, as the entry points hold it: they pass it to ops, never query."""
 
 
 class Storage:

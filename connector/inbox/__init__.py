@@ -12,17 +12,22 @@ from connector.inbox.process import (
 )
 from connector.inbox.receive import Stored, decode_json, store
 from connector.inbox.replay import (
+    STATUSES,
     SWEEP_MAX_ATTEMPTS,
     Replayed,
     count_events,
+    counts_since,
     discard,
+    event_rows,
     recent_events,
     replay,
     retry_event,
     sweep,
+    topics,
 )
 
 __all__ = [
+    "STATUSES",
     "SWEEP_MAX_ATTEMPTS",
     "Batch",
     "Processed",
@@ -30,8 +35,10 @@ __all__ = [
     "Stored",
     "claim_fresh",
     "count_events",
+    "counts_since",
     "decode_json",
     "discard",
+    "event_rows",
     "fail",
     "process",
     "process_batch",
@@ -41,4 +48,5 @@ __all__ = [
     "retry_event",
     "store",
     "sweep",
+    "topics",
 ]

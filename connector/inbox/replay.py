@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from rq import Queue
@@ -139,12 +139,56 @@ def sweep(storage: Storage, queue: Queue, grace_seconds: int, limit: int = 1000)
     return queued
 
 
-def count_events(session: Session, shop_id: int, status: str | None) -> int:
-    """How many events ``recent_events`` could list."""
-    query = select(func.count()).select_from(WebhookEvent).where(WebhookEvent.shop_id == shop_id)
+STATUSES = (
+    WebhookEvent.PENDING,
+    WebhookEvent.PROCESSED,
+    WebhookEvent.IGNORED,
+    WebhookEvent.FAILED,
+    WebhookEvent.UNMATCHED,
+    WebhookEvent.DISCARDED,
+)
+
+
+def _chosen(shop_id: int, status: str | None, topic: str | None = None) -> list[Any]:
+    where = [WebhookEvent.shop_id == shop_id]
     if status:
-        query = query.where(WebhookEvent.status == status)
-    return int(session.scalar(query) or 0)
+        where.append(WebhookEvent.status == status)
+    if topic:
+        where.append(WebhookEvent.topic == topic)
+    return where
+
+
+def count_events(session: Session, shop_id: int, status: str | None, topic: str | None = None) -> int:
+    """How many events ``recent_events`` could list."""
+    return int(
+        session.scalar(select(func.count()).select_from(WebhookEvent).where(*_chosen(shop_id, status, topic))) or 0
+    )
+
+
+def event_rows(
+    session: Session, shop_id: int, status: str | None, topic: str | None, limit: int, offset: int = 0
+) -> list[WebhookEvent]:
+    """A shop's events, newest first, by status and topic (``offset`` skips the newest)."""
+    query = select(WebhookEvent).where(*_chosen(shop_id, status, topic)).order_by(WebhookEvent.id.desc())
+    return list(session.scalars(query.offset(offset).limit(limit)))
+
+
+def topics(session: Session, shop_id: int) -> list[str]:
+    """The topics of the shop's events, sorted."""
+    return sorted(
+        t for t in session.scalars(select(WebhookEvent.topic).where(WebhookEvent.shop_id == shop_id).distinct()) if t
+    )
+
+
+def counts_since(session: Session, shop_id: int, since: datetime) -> dict[str, int]:
+    """The shop's events received since ``since``, counted by status."""
+    return dict(
+        session.execute(  # type: ignore[arg-type]
+            select(WebhookEvent.status, func.count())
+            .where(WebhookEvent.shop_id == shop_id, WebhookEvent.received_at >= since)
+            .group_by(WebhookEvent.status)
+        ).all()
+    )
 
 
 def recent_events(
@@ -152,9 +196,6 @@ def recent_events(
 ) -> list[dict[str, Any]]:
     """A shop's events, newest first (``status`` to filter, ``offset`` skips the newest), as the CLI and
     the admin API list them."""
-    query = select(WebhookEvent).where(WebhookEvent.shop_id == shop_id)
-    if status:
-        query = query.where(WebhookEvent.status == status)
     return [
         {
             "id": e.id,
@@ -164,5 +205,5 @@ def recent_events(
             "error": e.error,
             "received_at": e.received_at.isoformat(),
         }
-        for e in session.scalars(query.order_by(WebhookEvent.id.desc()).offset(offset).limit(limit))
+        for e in event_rows(session, shop_id, status, None, limit, offset)
     ]

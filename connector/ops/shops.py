@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from adapters import UnknownPlatform, get_adapter, no_store_credit, store_credit_accounts
 from adapters.base import ShopAddress, Tokens
 from connector.config import Config
+from connector.db.customers import find_customer
 from connector.db.programme_changes import ProgrammeChange
 from connector.db.storage import Storage
 from connector.db.tables import CustomerRecord, Shop
@@ -182,6 +183,45 @@ class PublicName:
     shop_id: int
     handle: str
     by_number: bool
+
+
+def customer_api_key(storage: Storage, shop_id: int) -> str:
+    """The key the store's own site signs its calls with (made the first time it is asked for); LookupError
+    for an unknown shop."""
+    with storage.session() as session:
+        shop = session.get(Shop, shop_id, with_for_update=True)
+        if shop is None:
+            raise LookupError(f"no shop {shop_id}")
+        if not shop.customer_api_key:
+            shop.customer_api_key = secrets.token_urlsafe(32)
+        return shop.customer_api_key
+
+
+def shop_ids(storage: Storage) -> list[int]:
+    """Every shop's number, installed or not, in order."""
+    with storage.session(read_only=True) as session:
+        return list(session.scalars(select(Shop.id).order_by(Shop.id)))
+
+
+def all_shops(session: Session) -> list[Shop]:
+    """Every shop, installed or not, in order."""
+    return list(session.scalars(select(Shop).order_by(Shop.id)))
+
+
+def shop_in(session: Session, shop_id: int, *, lock: bool = False) -> Shop | None:
+    """The shop ``shop_id`` read in ``session`` (locked for an update), or None."""
+    return session.get(Shop, shop_id, with_for_update=lock)
+
+
+def member_in(session: Session, member_id: int, *, lock: bool = False) -> CustomerRecord | None:
+    """The member ``member_id`` read in ``session`` (locked for an update), or None."""
+    return session.get(CustomerRecord, member_id, with_for_update=lock)
+
+
+def find_member(session: Session, shop_id: int, ident: str) -> CustomerRecord | None:
+    """The shop's member named by ``ident`` (the store's customer id, or an e-mail address): the one lookup of
+    a member by shop and identifier."""
+    return find_customer(session, shop_id, ident)
 
 
 def find_shop(storage: Storage, shop_id: int) -> Shop | None:

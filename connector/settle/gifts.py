@@ -15,8 +15,9 @@ from sqlalchemy.orm import Session
 
 from connector.db.columns import month_day
 from connector.db.order_rows import OrderRow
+from connector.db.storage import Storage
 from connector.db.tables import CustomerRecord, OrderRecord, Shop, utcnow
-from connector.errors import Conflict, Invalid
+from connector.errors import Conflict, Invalid, NotFound
 from connector.outbox import pushes, store_credit
 from connector.programme import GiftRule, programme_of, shop_currency
 from connector.programme.settings import STORE_CREDIT
@@ -197,6 +198,15 @@ def set_birthday(session: Session, customer: CustomerRecord, raw: object, today:
         raise BirthdayAlreadySet("the birthday is already set; ask the store to change it")
     customer.birthday = birthday
     return birthday
+
+
+def record_birthday(storage: Storage, member_id: int, raw: object) -> date:
+    """``set_birthday`` for a member, in a transaction of its own with their row locked."""
+    with storage.session() as session:
+        member = session.get(CustomerRecord, member_id, with_for_update=True)
+        if member is None:
+            raise NotFound("no member yet: the birthday can be set after a first order")
+        return set_birthday(session, member, raw, utcnow().date())
 
 
 def perk_members(session: Session, shop: Shop) -> list[int]:

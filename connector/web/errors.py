@@ -9,9 +9,9 @@ import logging
 from flask import Flask, has_request_context, jsonify, render_template, request, session
 from flask.typing import ResponseReturnValue
 from redis.exceptions import RedisError
-from sqlalchemy.exc import DataError, DBAPIError, OperationalError
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
+from connector.db import storage
 from connector.errors import Refused
 
 log = logging.getLogger(__name__)
@@ -91,15 +91,15 @@ def register_error_handlers(app: Flask) -> None:
     def _http(exc: HTTPException) -> ResponseReturnValue:
         return problem(exc.code or 500, exc.description or exc.name)
 
-    @app.errorhandler(DataError)
-    def _unstorable(exc: DataError) -> ResponseReturnValue:
+    @app.errorhandler(storage.UNSTORABLE)
+    def _unstorable(exc: Exception) -> ResponseReturnValue:
         # A value the database refuses (a NUL character, a number out of range): the request's fault.
         log.info("database refused a value: %s", type(exc.orig).__name__ if exc.orig else exc)
         return problem(400, "the request holds a value the database can't store or search for (e.g. a NUL character)")
 
-    @app.errorhandler(OperationalError)
-    @app.errorhandler(DBAPIError)
-    def _database_down(exc: DBAPIError) -> ResponseReturnValue:
+    @app.errorhandler(storage.DATABASE_DOWN[0])
+    @app.errorhandler(storage.DATABASE_DOWN[1])
+    def _database_down(exc: Exception) -> ResponseReturnValue:
         log.warning("database unavailable: %s", type(exc.orig).__name__ if exc.orig else exc)
         return _unavailable("the database is unavailable; retry later")
 

@@ -3,14 +3,14 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
 
 from flask import Blueprint, jsonify, send_from_directory
 from flask.typing import ResponseReturnValue
 from redis.exceptions import RedisError
-from sqlalchemy.exc import SQLAlchemyError
 
-from connector.db.tables import utcnow
+from connector.db import storage
 from connector.ops import status
 from connector.web.runtime import runtime
 
@@ -34,7 +34,7 @@ def healthz() -> ResponseReturnValue:
     try:
         runtime().storage.ping()
         checks["database"] = "ok"
-    except SQLAlchemyError as exc:
+    except storage.DATABASE_ERROR as exc:
         checks["database"] = f"unreachable: {type(exc).__name__}"
     try:
         runtime().redis.ping()
@@ -50,7 +50,7 @@ def healthz() -> ResponseReturnValue:
             checks["redis"] = f"unreachable: {type(exc).__name__}"
             reachable = False
         else:
-            now = utcnow()
+            now = datetime.now(UTC)
             for role, processes in (("workers", queue.workers), ("scheduler", queue.schedulers)):
                 alive = len(queue.alive(processes, now))
                 checks[role] = f"{alive} seen in the last minute" if alive else "none seen in the last minute"

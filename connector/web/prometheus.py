@@ -9,14 +9,13 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
+from datetime import UTC, datetime
 
 from flask import Blueprint, Flask, Response, g, request
 from prometheus_client import CollectorRegistry, generate_latest
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, HistogramMetricFamily, Metric
 from prometheus_client.registry import Collector
-from sqlalchemy import func, select
 
-from connector.db.tables import Push, Shop, WebhookEvent, utcnow
 from connector.ops import status
 from connector.queue import telemetry
 from connector.web.admin.auth import require_admin
@@ -79,7 +78,7 @@ class SadakatCollector(Collector):
         ):
             depth.add_metric([state], value)
         yield depth
-        now = utcnow()
+        now = datetime.now(UTC)
         processes = GaugeMetricFamily(
             "sadakat_processes_alive", "Workers and schedulers seen in the last minute.", labels=["role"]
         )
@@ -87,25 +86,21 @@ class SadakatCollector(Collector):
         processes.add_metric(["scheduler"], len(queue.alive(queue.schedulers, now)))
         yield processes
 
-        with self.rt.storage.session() as session:
-            pushes = GaugeMetricFamily(
-                "sadakat_pushes", "Pushes to stores, by kind and outcome.", labels=["kind", "status"]
-            )
-            for kind, push_status, count in session.execute(
-                select(Push.kind, Push.status, func.count()).group_by(Push.kind, Push.status).order_by(Push.kind)
-            ):
-                pushes.add_metric([kind, push_status], count)
-            yield pushes
-            events = GaugeMetricFamily("sadakat_inbox_events", "Stored webhook events, by status.", labels=["status"])
-            for event_status, count in session.execute(
-                select(WebhookEvent.status, func.count()).group_by(WebhookEvent.status).order_by(WebhookEvent.status)
-            ):
-                events.add_metric([event_status], count)
-            yield events
-            shops = GaugeMetricFamily("sadakat_shops", "Registered shops, by platform.", labels=["platform"])
-            for platform, count in session.execute(select(Shop.platform, func.count()).group_by(Shop.platform)):
-                shops.add_metric([platform], count)
-            yield shops
+        stored = status.stored_counts(self.rt.storage)
+        pushes = GaugeMetricFamily(
+            "sadakat_pushes", "Pushes to stores, by kind and outcome.", labels=["kind", "status"]
+        )
+        for kind, push_status, count in stored.pushes:
+            pushes.add_metric([kind, push_status], count)
+        yield pushes
+        events = GaugeMetricFamily("sadakat_inbox_events", "Stored webhook events, by status.", labels=["status"])
+        for event_status, count in stored.events:
+            events.add_metric([event_status], count)
+        yield events
+        shops = GaugeMetricFamily("sadakat_shops", "Registered shops, by platform.", labels=["platform"])
+        for platform, count in stored.shops:
+            shops.add_metric([platform], count)
+        yield shops
 
 
 @bp.get("/metrics")

@@ -10,15 +10,15 @@ from flask import Blueprint, Response, g, jsonify, request
 from flask.typing import ResponseReturnValue
 from redis.client import Pipeline
 from redis.exceptions import RedisError
-from sqlalchemy.exc import IntegrityError
 
 from adapters import GENERIC_TRACKING, UnknownPlatform, UnknownTrackingService, get_adapter, get_tracking_service
 from adapters.base import Envelope, PayloadError, StoreAdapter
 from connector import inbox
-from connector.db.tables import WebhookEvent
+from connector.db import storage
 from connector.inbox import signing_shops
 from connector.inbox.signing_shops import SigningShop
 from connector.model import tracking_key
+from connector.ops import WebhookEvent
 from connector.ops.after_delivery import unmatched_news
 from connector.queue.telemetry import add_webhook, count_webhook
 from connector.settle import tracking
@@ -142,7 +142,7 @@ def _count(response: Response) -> Response:
 def _store_and_queue(shop_id: int, delivery_id: str, topic: str, body: bytes, status: str) -> ResponseReturnValue:
     try:
         stored = inbox.store(runtime().storage, shop_id, delivery_id, topic, body, status)
-    except IntegrityError:
+    except storage.DUPLICATE:
         return problem(401, NOT_VERIFIED)  # the shop was removed since the receiver looked it up
     if stored.duplicate:
         g.webhook_outcome = "duplicate"

@@ -7,14 +7,11 @@ from typing import Any
 
 from flask import Blueprint, jsonify, request
 from flask.typing import ResponseReturnValue
-from sqlalchemy import select
 
 from adapters import get_adapter
 from connector import inbox
-from connector.db.customers import find_customer
-from connector.db.tables import LedgerEntry, Push, Shop
 from connector.inputs import InputError, whole_number
-from connector.ops import carriers, exports, figures, shops
+from connector.ops import LedgerEntry, Push, Shop, carriers, exports, figures, shops
 from connector.outbox import pushes, store_credit
 from connector.programme import SettingsError, currency_confirmed, programme_of, shop_currency
 from connector.settle import ledger
@@ -34,22 +31,21 @@ bp.before_request(require_admin)
 def list_shops() -> ResponseReturnValue:
     """Every registered shop."""
     with runtime().storage.session() as session:
-        shops = session.scalars(select(Shop).order_by(Shop.id)).all()
-        return jsonify(shops=[shop_json(shop, runtime().config.public_url) for shop in shops])
+        listed = shops.all_shops(session)
+        return jsonify(shops=[shop_json(shop, runtime().config.public_url) for shop in listed])
 
 
 @bp.get("/api/shops/<shop_id:shop_id>/customers/<path:ident>")
 def customer(shop_id: int, ident: str) -> ResponseReturnValue:
     """A customer's balance and ledger history, by platform customer id or e-mail."""
     with runtime().storage.session() as session:
-        if session.get(Shop, shop_id) is None:
+        shop = shops.shop_in(session, shop_id)
+        if shop is None:
             return problem(404, f"no shop {shop_id}")
-        record = find_customer(session, shop_id, ident)
+        record = shops.find_member(session, shop_id, ident)
         if record is None:
             return problem(404, f"no customer {ident!r} in shop {shop_id}")
         entries = ledger.history(session, record.id)
-        shop = session.get(Shop, shop_id)
-        assert shop is not None
         referral = (
             f"{runtime().config.public_url}/r/{shop.handle}/{referrals.link_code(session, shop, record)}"
             if record.platform_id
@@ -177,7 +173,7 @@ def shop_metrics(shop_id: int) -> ResponseReturnValue:
     """Programme metrics: members, repeat purchase, order value, points, liability, gifts, tiers, segments."""
     figures.roll_up_if_small(runtime().storage, shop_id)
     with runtime().storage.session(read_only=True) as session:
-        shop = session.get(Shop, shop_id)
+        shop = shops.shop_in(session, shop_id)
         if shop is None:
             return problem(404, f"no shop {shop_id}")
         return jsonify(json_ready(figures.programme_metrics(session, shop)))
@@ -196,7 +192,7 @@ def json_ready(value: Any) -> Any:
 def get_settings(shop_id: int) -> ResponseReturnValue:
     """The shop's programme settings, defaults filled in."""
     with runtime().storage.session() as session:
-        shop = session.get(Shop, shop_id)
+        shop = shops.shop_in(session, shop_id)
         if shop is None:
             return problem(404, f"no shop {shop_id}")
         return jsonify(programme_of(shop).to_dict())
@@ -221,7 +217,7 @@ def put_settings(shop_id: int) -> ResponseReturnValue:
 def list_carriers(shop_id: int) -> ResponseReturnValue:
     """The tracking services, whether the shop connected each, and the webhook URL to paste into each."""
     with runtime().storage.session() as session:
-        shop = session.get(Shop, shop_id)
+        shop = shops.shop_in(session, shop_id)
         if shop is None:
             return problem(404, f"no shop {shop_id}")
         return jsonify(carriers.connections(session, shop_id, runtime().config.public_url))
@@ -252,7 +248,7 @@ def put_carrier(shop_id: int, service: str) -> ResponseReturnValue:
 def shipment(shop_id: int, number: str) -> ResponseReturnValue:
     """A shipment's tracking status, carrier, link, expected delivery and every piece of news, by its number."""
     with runtime().storage.session() as session:
-        shop = session.get(Shop, shop_id)
+        shop = shops.shop_in(session, shop_id)
         if shop is None:
             return problem(404, f"no shop {shop_id}")
         found = carriers.shipment_history(session, shop_id, number[:128])

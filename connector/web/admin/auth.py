@@ -7,6 +7,7 @@ import hashlib
 import hmac
 import secrets
 import time
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -14,7 +15,6 @@ from flask import Blueprint, Response, current_app, g, redirect, render_template
 from flask.typing import ResponseReturnValue
 
 from connector import signed
-from connector.db.tables import utcnow
 from connector.web.admin.texts import text_for
 from connector.web.errors import problem
 from connector.web.runtime import runtime
@@ -60,7 +60,7 @@ def _keep_anonymous_csrf(response: Response) -> Response:
 
 @bp.app_context_processor
 def _page_globals() -> dict[str, Any]:
-    return {"t": text_for(), "csrf_token": csrf_token, "now": utcnow()}
+    return {"t": text_for(), "csrf_token": csrf_token, "now": datetime.now(UTC)}
 
 
 def _csrf_ok() -> bool:

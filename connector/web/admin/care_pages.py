@@ -8,8 +8,7 @@ from typing import Any
 from flask import Blueprint, flash, jsonify, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 
-from connector.db.after_delivery import CareItem
-from connector.db.tables import Shop
+from connector.ops import CareItem, shops
 from connector.ops.after_delivery import care
 from connector.ops.carriers import service_labels
 from connector.outbox import pushes
@@ -44,7 +43,7 @@ def list_items(shop_id: int) -> ResponseReturnValue:
     if request.args.get("status", "open") not in STATUSES:
         return problem(400, "status must be one of open, resolved, all")
     with runtime().storage.session() as session:
-        if session.get(Shop, shop_id) is None:
+        if shops.shop_in(session, shop_id) is None:
             return problem(404, f"no shop {shop_id}")
         return jsonify(items=care.items(session, shop_id, _status()), open=care.open_count(session, shop_id))
 
@@ -111,7 +110,7 @@ def page(shop_id: int, error: str | None = None, code: int = 200) -> ResponseRet
     """The care queue page."""
     t = text_for()
     with runtime().storage.session() as session:
-        shop = session.get(Shop, shop_id)
+        shop = shops.shop_in(session, shop_id)
         if shop is None:
             return problem(404, f"no shop {shop_id}")
         listed = care.items(session, shop_id, _status())

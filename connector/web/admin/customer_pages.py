@@ -12,9 +12,7 @@ from typing import Any
 from flask import Blueprint, Response, flash, jsonify, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 
-from connector.db.customers import find_customer
-from connector.db.tables import CustomerRecord, Shop
-from connector.ops import exports
+from connector.ops import CustomerRecord, Shop, exports, shops
 from connector.ops.customers import adjustments, listing, profile
 from connector.outbox import pushes, store_credit
 from connector.programme import programme_of
@@ -33,7 +31,7 @@ CSV_CHUNK = 1 << 16
 
 def _shop(shop_id: int) -> Shop | None:
     with runtime().storage.session(read_only=True) as session:
-        return session.get(Shop, shop_id)
+        return shops.shop_in(session, shop_id)
 
 
 def _filters() -> dict[str, Any]:
@@ -97,14 +95,14 @@ def customers_csv(shop_id: int) -> ResponseReturnValue:
 
 def _customer(shop: Shop, customer_id: int) -> CustomerRecord | None:
     with runtime().storage.session(read_only=True) as session:
-        found = session.get(CustomerRecord, customer_id) if 0 < customer_id < 2**62 else None
+        found = shops.member_in(session, customer_id) if 0 < customer_id < 2**62 else None
         return found if found is not None and found.shop_id == shop.id else None
 
 
 def _page(shop: Shop, customer: CustomerRecord, status: int = 200, **values: Any) -> ResponseReturnValue:
     t = text_for()
     with runtime().storage.session(read_only=True) as session:
-        member = session.get(CustomerRecord, customer.id)
+        member = shops.member_in(session, customer.id)
         assert member is not None
         page = render_template(
             "admin/customer.html",
@@ -218,7 +216,7 @@ def api_adjust(shop_id: int, ident: str) -> ResponseReturnValue:
     if not isinstance(body, dict):
         return problem(400, 'the body must be a JSON object like {"points": 50, "reason": "...", "key": "..."}')
     with runtime().storage.session(read_only=True) as session:
-        found = find_customer(session, shop_id, ident)
+        found = shops.find_member(session, shop_id, ident)
         found_id = found.id if found else None
     if found_id is None:
         return problem(404, f"no customer {ident!r} in shop {shop_id}")

@@ -3,17 +3,14 @@ and a customer's history. Every route needs a logged-in admin (see admin_auth)."
 
 from __future__ import annotations
 
-from datetime import timedelta
-from typing import Any
+from datetime import UTC, datetime, timedelta
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
-from sqlalchemy import func, select
 
 from adapters import get_adapter
 from connector import inbox
-from connector.db.tables import Push, Shop, WebhookEvent, utcnow
-from connector.ops import activity, carriers, figures, status
+from connector.ops import Shop, activity, carriers, figures, shops, status
 from connector.ops.after_delivery import care, nps
 from connector.ops.customers import at_a_glance
 from connector.ops.rewards import programme_words
@@ -30,14 +27,6 @@ bp.before_request(require_admin)
 
 EVENTS_PER_PAGE = 50
 RANGES = ("7", "30", "90")
-STATUSES = (
-    WebhookEvent.PENDING,
-    WebhookEvent.PROCESSED,
-    WebhookEvent.IGNORED,
-    WebhookEvent.FAILED,
-    WebhookEvent.UNMATCHED,
-    WebhookEvent.DISCARDED,
-)
 FAILED_LISTED = 100
 UNMATCHED_LISTED = 20
 
@@ -46,15 +35,15 @@ UNMATCHED_LISTED = 20
 @bp.get("/")
 def overview() -> ResponseReturnValue:
     """Every shop at a glance, the queue and its processes, and a verdict."""
-    with runtime().storage.session(read_only=True) as session:
-        shop_ids = list(session.scalars(select(Shop.id).order_by(Shop.id)))
-    for shop_id in shop_ids:  # the same fresh roll-up the shop page reads, so the two pages agree
+    for shop_id in shops.shop_ids(
+        runtime().storage
+    ):  # the same fresh roll-up the shop page reads, so the two pages agree
         figures.roll_up_if_small(runtime().storage, shop_id)
     with runtime().storage.session(read_only=True) as session:
         shop_rows = status.shop_statuses(session)
         glances = at_a_glance.glances(session)
     queue = status.queue_status(runtime().redis)
-    now = utcnow()
+    now = datetime.now(UTC)
     return render_template(
         "admin/overview.html",
         shops=shop_rows,
@@ -64,10 +53,6 @@ def overview() -> ResponseReturnValue:
         live_schedulers=queue.alive(queue.schedulers, now),
         problems=status.problems(shop_rows, queue, now),
     )
-
-
-def _shop_or_404(session: Any, shop_id: int) -> Shop | None:
-    return session.get(Shop, shop_id)
 
 
 @bp.get("/shops/<shop_id:shop_id>")
@@ -80,7 +65,7 @@ def _render_shop(shop_id: int, code: int = 200, carrier_error: str | None = None
     t = text_for()
     figures.roll_up_if_small(runtime().storage, shop_id)
     with runtime().storage.session(read_only=True) as session:
-        shop = _shop_or_404(session, shop_id)
+        shop = shops.shop_in(session, shop_id)
         if shop is None:
             return problem(404, f"no shop {shop_id}")
         shown = figures.programme_metrics(session, shop)
@@ -88,21 +73,10 @@ def _render_shop(shop_id: int, code: int = 200, carrier_error: str | None = None
         days = int(request.args.get("days", "30")) if request.args.get("days") in RANGES else 30
         rolled = shop.rollup if shown["large"] else None
         issued, redeemed = activity.points_per_day(session, shop.id, days, rolled=rolled)
-        weeks, promoters, detractors = nps.weekly(session, shop.id, utcnow())
-        events_24h = dict(
-            session.execute(
-                select(WebhookEvent.status, func.count())
-                .where(WebhookEvent.shop_id == shop.id, WebhookEvent.received_at >= utcnow() - timedelta(hours=24))
-                .group_by(WebhookEvent.status)
-            ).all()
-        )
-        failed_events = session.scalars(
-            select(WebhookEvent)
-            .where(WebhookEvent.shop_id == shop.id, WebhookEvent.status == WebhookEvent.FAILED)
-            .order_by(WebhookEvent.id.desc())
-            .limit(FAILED_LISTED)
-        ).all()
-        failed_pushes = pushes.recent(session, shop.id, Push.FAILED, FAILED_LISTED)
+        weeks, promoters, detractors = nps.weekly(session, shop.id, datetime.now(UTC))
+        events_24h = inbox.counts_since(session, shop.id, datetime.now(UTC) - timedelta(hours=24))
+        failed_events = inbox.event_rows(session, shop.id, "failed", None, FAILED_LISTED)
+        failed_pushes = pushes.recent(session, shop.id, "failed", FAILED_LISTED)
         empty = t("chart_empty")
         tiers = [(t("no_tier") if name == "none" else name, n, "") for name, n in sorted(shown["tiers"].items())]
         segments = [(t(f"seg_{name}"), n, t(f"seg_{name}_help")) for name, n in shown["segments"].items()]
@@ -227,29 +201,14 @@ def events_page(shop_id: int) -> ResponseReturnValue:
     page_arg = request.args.get("page", "1")
     page = int(page_arg) if page_arg.isdigit() and len(page_arg) < 7 else 1
     with runtime().storage.session(read_only=True) as session:
-        shop = _shop_or_404(session, shop_id)
+        shop = shops.shop_in(session, shop_id)
         if shop is None:
             return problem(404, f"no shop {shop_id}")
-        where = [WebhookEvent.shop_id == shop.id]
-        if status_filter:
-            where.append(WebhookEvent.status == status_filter)
-        if topic_filter:
-            where.append(WebhookEvent.topic == topic_filter)
-        total = session.scalar(select(func.count()).select_from(WebhookEvent).where(*where)) or 0
+        total = inbox.count_events(session, shop.id, status_filter, topic_filter)
         pages = max(1, -(-total // EVENTS_PER_PAGE))
         page = min(page, pages)
-        events = session.scalars(
-            select(WebhookEvent)
-            .where(*where)
-            .order_by(WebhookEvent.id.desc())
-            .limit(EVENTS_PER_PAGE)
-            .offset((page - 1) * EVENTS_PER_PAGE)
-        ).all()
-        topics = sorted(
-            t
-            for t in session.scalars(select(WebhookEvent.topic).where(WebhookEvent.shop_id == shop.id).distinct())
-            if t
-        )
+        offset = (page - 1) * EVENTS_PER_PAGE
+        events = inbox.event_rows(session, shop.id, status_filter, topic_filter, EVENTS_PER_PAGE, offset)
         rendered = render_template(
             "admin/events.html",
             shop=shop,
@@ -257,8 +216,8 @@ def events_page(shop_id: int) -> ResponseReturnValue:
             total=total,
             page=page,
             pages=pages,
-            statuses=STATUSES,
-            topics=topics,
+            statuses=inbox.STATUSES,
+            topics=inbox.topics(session, shop.id),
             chosen={"status": status_filter, "topic": topic_filter},
             args={k: v for k, v in request.args.items() if k != "page"},
         )

@@ -10,8 +10,7 @@ from typing import Any
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 
-from connector.db.tables import Shop
-from connector.ops import shops
+from connector.ops import Shop, shops
 from connector.ops.rewards import programme_words
 from connector.programme import ProgrammeSettings, SettingsError, programme_of, shop_currency
 from connector.programme.settings import GIFT_RULES
@@ -55,7 +54,7 @@ LABELS = {
 
 def _shop(shop_id: int) -> Shop | None:
     with runtime().storage.session(read_only=True) as session:
-        return session.get(Shop, shop_id)
+        return shops.shop_in(session, shop_id)
 
 
 def preview(settings: ProgrammeSettings, currency: str | None, lang: str) -> dict[str, Any]:

@@ -6,19 +6,17 @@ parameter can name another. Answers carry CORS for the extensions' origin and se
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
-from decimal import Decimal
 from typing import Any
 
 from flask import Blueprint, Response, jsonify, request
 from flask.typing import ResponseReturnValue
-from sqlalchemy import func, select
 
 from adapters import storefront_adapter
 from adapters.base import BadToken
-from connector.db.tables import CustomerRecord, LedgerEntry, OrderRecord, Shop
+from connector.ops import CustomerRecord, Shop, shops
+from connector.ops.rewards import order_points
 from connector.ops.rewards.view import member_view, programme_view
 from connector.programme import programme_of
-from connector.rules import points as rules
 from connector.settle.growth import referrals
 from connector.web.customer import storefront
 from connector.web.customer.rewards_texts import visitor_language
@@ -66,21 +64,9 @@ def _signed_in(customer_required: bool = True) -> Signed | ResponseReturnValue:
         return problem(401, NOT_SIGNED)
     if customer_required and customer_id is None:
         return problem(401, NOT_SIGNED)
-    with runtime().storage.session(read_only=True) as session:
-        shop = session.scalars(
-            select(Shop).where(
-                Shop.platform == storefront_adapter().platform, Shop.domain == domain, Shop.uninstalled_at.is_(None)
-            )
-        ).one_or_none()
-        if shop is None:
-            return problem(401, NOT_SIGNED)  # a shop that isn't installed looks like a bad token
-        customer = None
-        if customer_id is not None:
-            customer = session.scalars(
-                select(CustomerRecord).where(
-                    CustomerRecord.shop_id == shop.id, CustomerRecord.platform_id == customer_id
-                )
-            ).first()
+    shop, customer = shops.storefront_visit(runtime().storage, storefront_adapter().platform, domain, customer_id)
+    if shop is None:
+        return problem(401, NOT_SIGNED)  # a shop that isn't installed looks like a bad token
     return Signed(shop, customer, customer_id)
 
 
@@ -128,7 +114,7 @@ def redeem() -> ResponseReturnValue:
 
 
 @bp.get("/api/customer-account/orders/<path:order_id>/points")
-def order_points(order_id: str) -> ResponseReturnValue:
+def one_order_points(order_id: str) -> ResponseReturnValue:
     """What one of the customer's orders earned: ``earned``, ``pending`` (not paid yet) or ``reversed``."""
     found = _signed_in()
     if not isinstance(found, Signed):
@@ -137,26 +123,10 @@ def order_points(order_id: str) -> ResponseReturnValue:
     order_id = order_id.removeprefix("gid://shopify/Order/")
     if not order_id.isdigit() or len(order_id) > 20:
         return problem(404, "no such order")
-    with runtime().storage.session(read_only=True) as session:
-        order = session.scalars(
-            select(OrderRecord).where(OrderRecord.shop_id == shop.id, OrderRecord.order_id == order_id)
-        ).first()
-        if order is None:
-            return jsonify(points=0, status="pending")  # not here yet: it earns once the store says it's paid
-        if customer is None or order.customer_id != customer.id:
-            return problem(404, "no such order")
-        net = session.scalar(
-            select(func.coalesce(func.sum(LedgerEntry.points), 0)).where(
-                LedgerEntry.shop_id == shop.id, LedgerEntry.source_type == "order", LedgerEntry.source_id == order_id
-            )
-        )
-    if order.cancelled or order.fully_refunded:
-        status = "reversed"
-    elif not order.paid:
-        status = "pending"
-    else:
-        status = "earned"
-    return jsonify(points=int(net or 0), status=status)
+    found_points = order_points.of_member(runtime().storage, shop.id, customer.id if customer else None, order_id)
+    if found_points is None:
+        return problem(404, "no such order")
+    return jsonify(points=found_points.points, status=found_points.status)
 
 
 @bp.get("/api/checkout/points")
@@ -170,25 +140,10 @@ def checkout_points() -> ResponseReturnValue:
     order_id = (request.args.get("order") or "").removeprefix("gid://shopify/Order/")
     if not order_id.isdigit() or len(order_id) > 20:
         return problem(400, "order must be the order's id")
-    programme = programme_of(shop)
-    with runtime().storage.session(read_only=True) as session:
-        order = session.scalars(
-            select(OrderRecord).where(OrderRecord.shop_id == shop.id, OrderRecord.order_id == order_id)
-        ).first()
-        buyer = session.get(CustomerRecord, order.customer_id) if order and order.customer_id else None
-    if order is None or order.merchandise_amount is None:
-        return jsonify(points=None, status="pending", guest=customer_id is None)
-    if buyer is not None and buyer.platform_id and buyer.platform_id != customer_id:
+    estimate = order_points.on_thank_you_page(runtime().storage, shop, customer_id, order_id)
+    if estimate is None:
         return problem(404, "no such order")
-    if order.points_earned is not None:
-        points = order.points_earned
-    else:
-        tier = next((t for t in programme.tiers if buyer is not None and t.name == buyer.tier), None)
-        rate = programme.earn_rate * (tier.multiplier if tier else Decimal(1))
-        basis = rules.earning_basis(
-            order.merchandise_amount,
-            order.shipping_amount if programme.include_shipping else None,
-            order.tax_amount if programme.include_tax else None,
-        )
-        points = rules.points_for_purchase(basis, rate)
-    return jsonify(points=points, status="estimated", guest=customer_id is None, reward=programme.redemption.reward)
+    if estimate.points is None:
+        return jsonify(points=None, status=estimate.status, guest=customer_id is None)
+    reward = programme_of(shop).redemption.reward
+    return jsonify(points=estimate.points, status=estimate.status, guest=customer_id is None, reward=reward)

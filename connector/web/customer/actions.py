@@ -7,7 +7,7 @@ from __future__ import annotations
 from flask import Blueprint, jsonify, request
 from flask.typing import ResponseReturnValue
 
-from connector.db.tables import Shop
+from connector.ops import Shop
 from connector.outbox import pushes
 from connector.settle.growth import actions
 from connector.web.customer.storefront import api_member

@@ -21,8 +21,7 @@ from flask import Blueprint, Response, jsonify, request
 from flask.typing import ResponseReturnValue
 from redis.exceptions import RedisError
 
-from connector.db.customers import find_customer
-from connector.db.tables import CustomerRecord, Shop
+from connector.ops import CustomerRecord, Shop, shops
 from connector.ops.rewards import sign_in
 from connector.ops.rewards.view import programme_view
 from connector.programme import programme_of
@@ -130,7 +129,7 @@ def session(shop_id: int) -> ResponseReturnValue:
         ):
             return problem(401, "the signature is not the store's, is more than 5 minutes old or was used already")
         with runtime().storage.session(read_only=True) as db:
-            found = find_customer(db, shop.id, customer)
+            found = shops.find_member(db, shop.id, customer)
             customer_id = found.id if found else None
         token = sign_in.open_session(redis, shop.id, customer_id, TOKEN_SECONDS) if customer_id else None
     except RedisError:
@@ -150,7 +149,7 @@ def _member(shop_id: int) -> tuple[Shop, CustomerRecord] | ResponseReturnValue:
     if visitor is None:
         return problem(401, NOT_SIGNED)
     with runtime().storage.session(read_only=True) as db:
-        customer = db.get(CustomerRecord, visitor.customer_id)
+        customer = shops.member_in(db, visitor.customer_id)
     if customer is None or customer.shop_id != shop.id:
         return problem(401, NOT_SIGNED)
     return shop, customer

@@ -14,7 +14,7 @@ from flask import Blueprint, Response, jsonify, render_template, request
 from flask.typing import ResponseReturnValue
 
 from connector import signed
-from connector.db.tables import Shop
+from connector.ops import Shop, shops
 from connector.outbox import pushes
 from connector.outbox.letters import money_words
 from connector.programme import programme_of, shop_currency
@@ -108,7 +108,7 @@ def friend(shop_id: int, code: str) -> ResponseReturnValue:
     """The offer (GET); the friend's claim (POST ``email``)."""
     storage = runtime().storage
     with storage.session() as session:
-        shop = session.get(Shop, shop_id)
+        shop = shops.shop_in(session, shop_id)
         by = referrals.referrer(session, shop.id, code) if shop else None
         if shop is None or by is None or shop.uninstalled_at is not None:
             return problem(404, "this referral link is not valid")

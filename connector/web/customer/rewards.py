@@ -18,9 +18,8 @@ from flask.typing import ResponseReturnValue
 from redis.exceptions import RedisError
 
 from connector import signed
-from connector.db.customers import find_customer
-from connector.db.tables import CustomerRecord, Shop, utcnow
-from connector.errors import Invalid
+from connector.errors import Invalid, NotFound
+from connector.ops import Shop, shops
 from connector.ops.rewards import sign_in
 from connector.ops.rewards.view import Member, member_view, programme_view
 from connector.outbox import pushes
@@ -120,7 +119,7 @@ def read_member(shop: Shop, customer_id: int, lang: str) -> Member | None:
     """The member's view (their referral link made on first asking)."""
     storage = runtime().storage
     with storage.session(read_only=True) as session:
-        customer = session.get(CustomerRecord, customer_id)
+        customer = shops.member_in(session, customer_id)
         if customer is None or customer.shop_id != shop.id:
             return None
         member = member_view(session, shop, customer, lang)
@@ -159,23 +158,19 @@ def redeem_for(shop: Shop, customer_id: int, lang: str) -> tuple[dict[str, Any],
 
 def birthday_for(customer_id: int) -> str:
     """Save the form's birthday: the words key of the outcome."""
-    with runtime().storage.session() as session:
-        member = session.get(CustomerRecord, customer_id, with_for_update=True)
-        if member is None:
-            return "birthday_bad"
-        try:
-            gifts.set_birthday(session, member, request.form.get("birthday"), utcnow().date())
-        except gifts.BirthdayAlreadySet:
-            return "birthday_again"
-        except Invalid:
-            return "birthday_bad"
+    try:
+        gifts.record_birthday(runtime().storage, customer_id, request.form.get("birthday"))
+    except gifts.BirthdayAlreadySet:
+        return "birthday_again"
+    except (Invalid, NotFound):  # a date that isn't one, or no such member
+        return "birthday_bad"
     return "birthday_saved"
 
 
 def shop_for(shop_id: int) -> Shop | None:
     """The installed shop ``shop_id``, or None."""
     with runtime().storage.session(read_only=True) as session:
-        shop = session.get(Shop, shop_id)
+        shop = shops.shop_in(session, shop_id)
         return shop if shop is not None and shop.uninstalled_at is None else None
 
 
@@ -239,7 +234,7 @@ def _store_link(shop: Shop, lang: str) -> ResponseReturnValue:
     redis = runtime().redis
     if sign_in.store_link_ok(redis, shop.customer_api_key, shop.id, ident, at, sig, time.time()):
         with runtime().storage.session(read_only=True) as session:
-            customer = find_customer(session, shop.id, ident)
+            customer = shops.find_member(session, shop.id, ident)
             customer_id = customer.id if customer else None
         if customer_id is not None:
             return _signed_in(shop, sign_in.open_session(redis, shop.id, customer_id), lang)

@@ -12,8 +12,7 @@ from flask.typing import ResponseReturnValue
 
 from adapters import storefront_adapter
 from adapters.base import InstallError
-from connector.db.tables import CustomerRecord, Shop
-from connector.ops import shops
+from connector.ops import CustomerRecord, Shop, shops
 from connector.ops.rewards.view import Member
 from connector.programme import programme_of
 from connector.web.customer.rewards import (

@@ -14,14 +14,12 @@ from typing import Any
 from flask import Blueprint, jsonify, request
 from flask.typing import ResponseReturnValue
 from redis.exceptions import RedisError
-from sqlalchemy.orm import Session
 
 from adapters import storefront_adapter
 from adapters.base import InstallError
 from connector import signed
-from connector.db.customers import find_customer
-from connector.db.tables import CustomerRecord, Shop, utcnow
-from connector.ops import history, shops
+from connector.db.storage import Transaction
+from connector.ops import CustomerRecord, Shop, history, shops
 from connector.outbox import pushes
 from connector.programme import programme_of
 from connector.settle import gifts, ledger, redemption
@@ -35,7 +33,7 @@ PROXY_URL_MEMORY_SECONDS = 1800
 """Longer than a signed app proxy request stays fresh (10 minutes either side of its timestamp)."""
 
 
-def member_view(session: Session, shop: Shop, customer: CustomerRecord | None) -> dict[str, Any]:
+def member_view(session: Transaction, shop: Shop, customer: CustomerRecord | None) -> dict[str, Any]:
     """Balance, recent history and what the balance can be redeemed for."""
     programme = programme_of(shop)
     rules = programme.redemption
@@ -138,7 +136,7 @@ def api_member(shop_id: int, ident: str | None) -> tuple[Shop, CustomerRecord | 
     """The shop and the customer a request of the store's server names (customer API key), or the error
     (a stranger's 401 before anything about the request)."""
     with runtime().storage.session(read_only=True) as session:
-        shop = session.get(Shop, shop_id)
+        shop = shops.shop_in(session, shop_id)
         if not _key_matches(shop):
             return problem(401, "missing or wrong customer API key")
         named = _named_customer(ident)
@@ -154,12 +152,12 @@ def _key_matches(shop: Shop | None) -> bool:
 
 
 def _api_member_in(
-    session: Session, shop_id: int, ident: str
+    session: Transaction, shop_id: int, ident: str
 ) -> tuple[Shop, CustomerRecord | None] | ResponseReturnValue:
-    shop = session.get(Shop, shop_id)
+    shop = shops.shop_in(session, shop_id)
     if shop is None or not _key_matches(shop):
         return problem(401, "missing or wrong customer API key")
-    return shop, find_customer(session, shop_id, ident)
+    return shop, shops.find_member(session, shop_id, ident)
 
 
 def _named_customer(ident: str | None) -> str | ResponseReturnValue:
@@ -203,10 +201,7 @@ def _set_birthday(shop_id: int, customer: CustomerRecord | None) -> ResponseRetu
         return problem(400, 'the body must be a JSON object like {"birthday": "1990-05-17"}')
     if customer is None:
         return problem(404, "no member yet: the birthday can be set after a first order")
-    with runtime().storage.session() as session:
-        member = session.get(CustomerRecord, customer.id, with_for_update=True)
-        assert member is not None
-        birthday = gifts.set_birthday(session, member, body.get("birthday"), utcnow().date())  # Refused: 400/409
+    birthday = gifts.record_birthday(runtime().storage, customer.id, body.get("birthday"))  # Refused: 400/409
     return jsonify(birthday=birthday.isoformat())
 
 
