@@ -105,36 +105,8 @@ def run_stack(config: Config, host: str, web_workers: int) -> int:
     sandbox_id = ensure_sandbox_shop(config)
     address = f"http://{'127.0.0.1' if host in ('0.0.0.0', '::', '') else host}:{config.port}"
     public_url = os.environ.get("SADAKAT_PUBLIC_URL", "").rstrip("/") or address
-    env = dict(
-        os.environ,
-        SADAKAT_SECRET_KEY=secret_key(),
-        REDIS_URL=config.redis_url,
-        DATABASE_URL=config.database_url,
-        SADAKAT_DATA_DIR=str(config.data_dir),
-        SADAKAT_ADMIN_TOKEN=admin_token(config),
-        ADMIN_PASSWORD=admin_password(config),
-        SADAKAT_PUBLIC_URL=public_url,
-    )
-    bin_dir = Path(sys.executable).parent
-    commands = {
-        "web": [
-            str(bin_dir / "gunicorn"),
-            "connector:create_app()",
-            "--bind",
-            f"{host}:{config.port}",
-            "--workers",
-            str(web_workers),
-            "--no-control-socket",
-            "--access-logfile",
-            "-",
-            "--access-logformat",
-            logs.ACCESS_LOG_FORMAT,
-            "--logger-class",
-            "connector.logs.GunicornLogger",
-        ],
-        "worker": [str(bin_dir / "sadakat"), "worker"],
-        "scheduler": [str(bin_dir / "sadakat"), "scheduler"],
-    }
+    env = _environment(config, public_url)
+    commands = _commands(host, config.port, web_workers)
     stopping = False
 
     def request_stop(signum: int, _frame: FrameType | None) -> None:
@@ -149,14 +121,7 @@ def run_stack(config: Config, host: str, web_workers: int) -> int:
         for name, command in commands.items():
             children[name] = Child(name, command, env)
         _record_address(config, address)
-        password_from = "ADMIN_PASSWORD" if os.environ.get("ADMIN_PASSWORD") else config.data_dir / "admin_password"
-        click.echo(f"Sadakat is running. Admin: {public_url}/admin (password in {password_from})")
-        click.echo(
-            f"Admin API: {public_url}/admin/api/shops "
-            f"(Authorization: Bearer <token in {config.data_dir / 'admin_token'} or SADAKAT_ADMIN_TOKEN>)"
-        )
-        click.echo(f"Health: {public_url}/healthz   Stop with Ctrl-C.")
-        click.echo(f"Sandbox store: shop {sandbox_id}. Try: .venv/bin/sadakat simulate --shop {sandbox_id} --orders 20")
+        _say_where(config, public_url, sandbox_id)
         valkey_restart = Backoff("the embedded Valkey")
         while not stopping:
             if valkey is not None and valkey.exited() is not None and valkey_restart.due(valkey.exited()):
@@ -172,6 +137,56 @@ def run_stack(config: Config, host: str, web_workers: int) -> int:
         config.address_file.unlink(missing_ok=True)
         click.echo("Sadakat stopped.")
     return 0
+
+
+def _environment(config: Config, public_url: str) -> dict[str, str]:
+    """What the stack's processes are started with: the secrets, stores and address they share."""
+    return dict(
+        os.environ,
+        SADAKAT_SECRET_KEY=secret_key(),
+        REDIS_URL=config.redis_url,
+        DATABASE_URL=config.database_url,
+        SADAKAT_DATA_DIR=str(config.data_dir),
+        SADAKAT_ADMIN_TOKEN=admin_token(config),
+        ADMIN_PASSWORD=admin_password(config),
+        SADAKAT_PUBLIC_URL=public_url,
+    )
+
+
+def _commands(host: str, port: int, web_workers: int) -> dict[str, list[str]]:
+    """The stack's processes by name, as started: gunicorn serving the app, the worker, the scheduler."""
+    bin_dir = Path(sys.executable).parent
+    return {
+        "web": [
+            str(bin_dir / "gunicorn"),
+            "connector:create_app()",
+            "--bind",
+            f"{host}:{port}",
+            "--workers",
+            str(web_workers),
+            "--no-control-socket",
+            "--access-logfile",
+            "-",
+            "--access-logformat",
+            logs.ACCESS_LOG_FORMAT,
+            "--logger-class",
+            "connector.logs.GunicornLogger",
+        ],
+        "worker": [str(bin_dir / "sadakat"), "worker"],
+        "scheduler": [str(bin_dir / "sadakat"), "scheduler"],
+    }
+
+
+def _say_where(config: Config, public_url: str, sandbox_id: int) -> None:
+    """Tell the person who started the stack where the admin, the API and the sandbox store are."""
+    password_from = "ADMIN_PASSWORD" if os.environ.get("ADMIN_PASSWORD") else config.data_dir / "admin_password"
+    click.echo(f"Sadakat is running. Admin: {public_url}/admin (password in {password_from})")
+    click.echo(
+        f"Admin API: {public_url}/admin/api/shops "
+        f"(Authorization: Bearer <token in {config.data_dir / 'admin_token'} or SADAKAT_ADMIN_TOKEN>)"
+    )
+    click.echo(f"Health: {public_url}/healthz   Stop with Ctrl-C.")
+    click.echo(f"Sandbox store: shop {sandbox_id}. Try: .venv/bin/sadakat simulate --shop {sandbox_id} --orders 20")
 
 
 RESTART_DELAYS = (1, 2, 5, 10, 30)

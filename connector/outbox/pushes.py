@@ -75,18 +75,7 @@ def issue_discount_code(
 ) -> tuple[int | None, str]:
     """Request a single-use code for ``customer``. The same ``reason_key`` always means the same code and
     at most one push. Returns (push id or None for a repeat, code)."""
-    if kind not in DISCOUNT_KINDS:
-        raise PushRequestError(f"kind must be one of {', '.join(DISCOUNT_KINDS)}, got {kind!r}")
-    try:
-        amount = decimal_number(value if value is not None else 0, "value", low=Decimal(0), high=MAX_AMOUNT)
-    except InputError as exc:
-        raise PushRequestError(str(exc)) from None
-    if kind == "percentage" and not (0 < amount <= 100):
-        raise PushRequestError("a percentage must be more than 0 and at most 100")
-    if kind == "fixed_amount" and not (0 < amount <= MAX_FIXED_AMOUNT):
-        raise PushRequestError(f"an amount must be more than 0 and at most {MAX_FIXED_AMOUNT}")
-    if kind == "free_shipping":
-        amount = Decimal(0)
+    amount = code_value(kind, value)
     if not customer.platform_id and not customer.email:
         raise PushRequestError("the customer has neither a store account nor an e-mail to bind the code to")
     if not shop.code_secret:
@@ -110,14 +99,43 @@ def issue_discount_code(
     if push_id is not None:
         why = code_why(reason_key)
         log.info("code issued: shop %s customer %s %s %s (%s)", shop.id, customer.id, kind, amount, why)
+    _remember_code(session, shop.id, customer.id, payload, amount, ends_at, redemption)
+    return push_id, code
+
+
+def code_value(kind: str, value: Any) -> Decimal:
+    """What a code of ``kind`` is worth, checked (PushRequestError says what is wrong); 0 for free shipping."""
+    if kind not in DISCOUNT_KINDS:
+        raise PushRequestError(f"kind must be one of {', '.join(DISCOUNT_KINDS)}, got {kind!r}")
+    try:
+        amount = decimal_number(value if value is not None else 0, "value", low=Decimal(0), high=MAX_AMOUNT)
+    except InputError as exc:
+        raise PushRequestError(str(exc)) from None
+    if kind == "percentage" and not (0 < amount <= 100):
+        raise PushRequestError("a percentage must be more than 0 and at most 100")
+    if kind == "fixed_amount" and not (0 < amount <= MAX_FIXED_AMOUNT):
+        raise PushRequestError(f"an amount must be more than 0 and at most {MAX_FIXED_AMOUNT}")
+    return Decimal(0) if kind == "free_shipping" else amount
+
+
+def _remember_code(
+    session: Session,
+    shop_id: int,
+    customer_id: int,
+    payload: dict[str, Any],
+    amount: Decimal,
+    ends_at: datetime | None,
+    redemption: dict[str, Any] | None,
+) -> None:
+    """Keep the code we gave and why, so an order that uses it can be told apart (and give points back)."""
     session.execute(
         upsert_insert(session, IssuedCode)
         .values(
-            shop_id=shop.id,
-            code=code,
-            customer_id=customer.id,
-            reason=reason_key[:255],
-            kind=kind,
+            shop_id=shop_id,
+            code=payload["code"],
+            customer_id=customer_id,
+            reason=payload["reason"][:255],
+            kind=payload["kind"],
             value=amount,
             points_paid=redemption["points"] if redemption else None,
             ends_at=ends_at,
@@ -125,7 +143,6 @@ def issue_discount_code(
         )
         .on_conflict_do_nothing(index_elements=["shop_id", "code"])
     )
-    return push_id, code
 
 
 @dataclass(frozen=True)

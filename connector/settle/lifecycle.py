@@ -155,80 +155,7 @@ def _forget_what_they_said(session: Session, shop_id: int, customer_id: int) -> 
 
 def export_customer(session: Session, shop: Shop, request: Lifecycle) -> int:
     """Gather everything held on the customer into a data export. Returns its id."""
-    records: list[dict[str, Any]] = []
-    for customer in matching_customers(session, shop.id, request):
-        entries = session.scalars(
-            select(LedgerEntry).where(LedgerEntry.customer_id == customer.id).order_by(LedgerEntry.id)
-        )
-        orders = session.scalars(
-            select(OrderRecord).where(OrderRecord.customer_id == customer.id).order_by(OrderRecord.id)
-        )
-        pushes = session.scalars(select(Push).where(Push.shop_id == shop.id, Push.target == customer.key))
-        records.append(
-            {
-                "customer": {
-                    "id": customer.platform_id,
-                    "email": customer.email,
-                    "first_name": customer.first_name,
-                    "last_name": customer.last_name,
-                    "points": customer.points,
-                    "member_since": customer.created_at.isoformat(),
-                },
-                "ledger": [
-                    {
-                        "kind": e.kind,
-                        "points": e.points,
-                        "source": {"type": e.source_type, "id": e.source_id},
-                        "rule": e.rule,
-                        "created_at": e.created_at.isoformat(),
-                    }
-                    for e in entries
-                ],
-                "orders": [
-                    {
-                        "id": o.order_id,
-                        "name": o.name,
-                        "currency": o.currency,
-                        "merchandise_amount": str(o.merchandise_amount) if o.merchandise_amount is not None else None,
-                        "paid": o.paid,
-                        "cancelled": o.cancelled,
-                        "points_earned": o.points_earned,
-                    }
-                    for o in orders
-                ],
-                "codes_and_messages": [
-                    {
-                        "kind": p.kind,
-                        "status": p.status,
-                        "code": p.payload.get("code"),
-                        "created_at": p.created_at.isoformat(),
-                    }
-                    for p in pushes
-                ],
-                "survey_answers": [
-                    {
-                        "order": v.order_id,
-                        "score": v.score,
-                        "comment": v.comment,
-                        "answered_at": v.answered_at.isoformat(),
-                    }
-                    for v in session.scalars(
-                        select(SurveyRecord)
-                        .where(
-                            SurveyRecord.shop_id == shop.id,
-                            SurveyRecord.score.is_not(None),
-                            SurveyRecord.order_id.in_(
-                                select(OrderRecord.order_id).where(
-                                    OrderRecord.shop_id == shop.id, OrderRecord.customer_id == customer.id
-                                )
-                            ),
-                        )
-                        .order_by(SurveyRecord.id)
-                    )
-                    if v.answered_at is not None
-                ],
-            }
-        )
+    records = [_held_on(session, shop, customer) for customer in matching_customers(session, shop.id, request)]
     body = {
         "shop": shop.domain,
         "request_id": request.request_id,
@@ -248,6 +175,65 @@ def export_customer(session: Session, shop: Shop, request: Lifecycle) -> int:
     session.add(export)
     session.flush()
     return export.id
+
+
+def _held_on(session: Session, shop: Shop, customer: CustomerRecord) -> dict[str, Any]:
+    """Everything held on one member: their record, ledger, orders, codes and messages, survey answers."""
+    return {
+        "customer": {
+            "id": customer.platform_id,
+            "email": customer.email,
+            "first_name": customer.first_name,
+            "last_name": customer.last_name,
+            "points": customer.points,
+            "member_since": customer.created_at.isoformat(),
+        },
+        "ledger": [
+            {
+                "kind": e.kind,
+                "points": e.points,
+                "source": {"type": e.source_type, "id": e.source_id},
+                "rule": e.rule,
+                "created_at": e.created_at.isoformat(),
+            }
+            for e in session.scalars(
+                select(LedgerEntry).where(LedgerEntry.customer_id == customer.id).order_by(LedgerEntry.id)
+            )
+        ],
+        "orders": [
+            {
+                "id": o.order_id,
+                "name": o.name,
+                "currency": o.currency,
+                "merchandise_amount": str(o.merchandise_amount) if o.merchandise_amount is not None else None,
+                "paid": o.paid,
+                "cancelled": o.cancelled,
+                "points_earned": o.points_earned,
+            }
+            for o in session.scalars(
+                select(OrderRecord).where(OrderRecord.customer_id == customer.id).order_by(OrderRecord.id)
+            )
+        ],
+        "codes_and_messages": [
+            {"kind": p.kind, "status": p.status, "code": p.payload.get("code"), "created_at": p.created_at.isoformat()}
+            for p in session.scalars(select(Push).where(Push.shop_id == shop.id, Push.target == customer.key))
+        ],
+        "survey_answers": _survey_answers(session, shop.id, customer.id),
+    }
+
+
+def _survey_answers(session: Session, shop_id: int, customer_id: int) -> list[dict[str, Any]]:
+    theirs = select(OrderRecord.order_id).where(OrderRecord.shop_id == shop_id, OrderRecord.customer_id == customer_id)
+    answered = session.scalars(
+        select(SurveyRecord)
+        .where(SurveyRecord.shop_id == shop_id, SurveyRecord.score.is_not(None), SurveyRecord.order_id.in_(theirs))
+        .order_by(SurveyRecord.id)
+    )
+    return [
+        {"order": v.order_id, "score": v.score, "comment": v.comment, "answered_at": v.answered_at.isoformat()}
+        for v in answered
+        if v.answered_at is not None
+    ]
 
 
 def erase_shop(storage: Storage, shop_id: int) -> None:

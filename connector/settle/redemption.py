@@ -119,32 +119,7 @@ class Redeem:
                 amount=value,
             ),
         )
-        code: str | None = None
-        if credit:
-            push_id = store_credit.request(
-                session,
-                shop,
-                customer,
-                direction=store_credit.CREDIT,
-                reason="redemption",
-                key=reason,
-                amount=value,
-                currency=currency or "",
-                points=points,
-                expires_at=utcnow() + timedelta(days=rules.credit_days) if rules.credit_days else None,
-            ).push_id
-        else:
-            push_id, code = pushes.issue_discount_code(
-                session,
-                shop,
-                customer,
-                kind="fixed_amount",
-                value=value,
-                ends_at=utcnow() + timedelta(days=CODE_DAYS),
-                reason_key=reason,
-                title=f"{points} points",
-                redemption={"customer": customer.id, "points": points},
-            )
+        push_id, code = _reward(session, shop, customer, reason, points, value, credit)
         session.refresh(customer)
         log.info(
             "redemption: shop %s customer %s spent %s points for %s %s as %s",
@@ -163,6 +138,39 @@ class Redeem:
             fallback=wants_credit and not credit,
         )
         return door.Applied(redeemed, asked)
+
+
+def _reward(
+    session: Session, shop: Shop, customer: CustomerRecord, reason: str, points: int, value: Decimal, credit: bool
+) -> tuple[int | None, str | None]:
+    """Ask the store for what the points bought: store credit, or a single-use code. Returns the push and the
+    code (None for credit)."""
+    rules = programme_of(shop).redemption
+    if credit:
+        asked = store_credit.request(
+            session,
+            shop,
+            customer,
+            direction=store_credit.CREDIT,
+            reason="redemption",
+            key=reason,
+            amount=value,
+            currency=shop_currency(shop) or "",
+            points=points,
+            expires_at=utcnow() + timedelta(days=rules.credit_days) if rules.credit_days else None,
+        )
+        return asked.push_id, None
+    return pushes.issue_discount_code(
+        session,
+        shop,
+        customer,
+        kind="fixed_amount",
+        value=value,
+        ends_at=utcnow() + timedelta(days=CODE_DAYS),
+        reason_key=reason,
+        title=f"{points} points",
+        redemption={"customer": customer.id, "points": points},
+    )
 
 
 def return_points(

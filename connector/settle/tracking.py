@@ -146,23 +146,15 @@ def apply_tracking(session: Session, shop: Shop, tracking_number: str | None) ->
 
 
 def _apply(session: Session, shop: Shop, key: str) -> list[int] | None:
+    """Apply the news waiting for the shipment with ``key``, oldest first: each that moves the parcel on, or
+    changes its carrier or link, is told to the store once; a problem brings an apology and a care item."""
     shipment = _shipment(session, shop.id, key, lock=True)
     if shipment is None:
         return None  # the store hasn't told us about the parcel yet; its shipment webhook applies these
-    waiting = session.scalars(
-        select(TrackingEvent)
-        .where(
-            TrackingEvent.shop_id == shop.id,
-            TrackingEvent.tracking_key == key,
-            TrackingEvent.applied_at.is_(None),
-            TrackingEvent.received_at >= utcnow() - timedelta(days=TrackingEvent.WAITS_DAYS),
-        )
-        .order_by(TrackingEvent.happened_at.is_(None), TrackingEvent.happened_at, TrackingEvent.id)
-    ).all()
+    waiting = _waiting(session, shop.id, key)
     _found_their_shipment({event.event_id for event in waiting if event.event_id is not None}, session)
     if waiting:
         care.resolve_key(session, shop.id, f"unmatched:{key}", "shipment_arrived")
-    locale = programme_of(shop).locale
     order = session.scalars(
         select(OrderRecord).where(OrderRecord.shop_id == shop.id, OrderRecord.order_id == shipment.order_id)
     ).first()
@@ -186,34 +178,7 @@ def _apply(session: Session, shop: Shop, key: str) -> list[int] | None:
         if news:
             shipment.tracking_status = event.status
             shipment.tracking_progress = further(shipment.tracking_progress, event.status)
-        message = notices.tracking_message(
-            locale,
-            status,
-            order=order_label,
-            carrier=shipment.carrier,
-            number=shipment.tracking_number,
-            url=shipment.tracking_url,
-            location=event.location,
-            eta=day_words(event.estimated_delivery_at.date(), locale) if event.estimated_delivery_at else None,
-        )
-        push = TrackingPush(
-            order_id=shipment.order_id,
-            shipment_id=shipment.shipment_id,
-            tracking_number=shipment.tracking_number,
-            carrier=shipment.carrier,
-            tracking_url=shipment.tracking_url,
-            status=status,
-            message=message,
-            details_changed=details_changed,
-            happened_at=event.happened_at,
-            location=event.location,
-            estimated_delivery_at=event.estimated_delivery_at,
-        )
-        detail = hashlib.sha256(f"{shipment.carrier}|{shipment.tracking_url}".encode()).hexdigest()[:16]
-        push_key = f"tracking:{shipment.shipment_id}:{status or 'details-' + detail}"
-        push_id = outbox.request(session, shop.id, TRACKING, push_key, shipment.shipment_id, tracking_payload(push))
-        if push_id is not None:
-            requested.append(push_id)
+        requested += _tell_store(session, shop, shipment, event, status, order_label, details_changed)
         apologies = []
         if status in PROBLEMS:
             apologies = gifts.for_delivery_problem(session, shop, shipment.order_id, shipment.shipment_id)
@@ -221,6 +186,62 @@ def _apply(session: Session, shop: Shop, key: str) -> list[int] | None:
         if status:
             follow_up(session, shop, shipment, status, event.happened_at, event.detail, bool(apologies))
     return requested
+
+
+def _waiting(session: Session, shop_id: int, key: str) -> list[TrackingEvent]:
+    """News for the number not applied yet and not too old to wait for its shipment, in the order it happened."""
+    return list(
+        session.scalars(
+            select(TrackingEvent)
+            .where(
+                TrackingEvent.shop_id == shop_id,
+                TrackingEvent.tracking_key == key,
+                TrackingEvent.applied_at.is_(None),
+                TrackingEvent.received_at >= utcnow() - timedelta(days=TrackingEvent.WAITS_DAYS),
+            )
+            .order_by(TrackingEvent.happened_at.is_(None), TrackingEvent.happened_at, TrackingEvent.id)
+        )
+    )
+
+
+def _tell_store(
+    session: Session,
+    shop: Shop,
+    shipment: ShipmentRecord,
+    event: TrackingEvent,
+    status: str | None,
+    order_label: str,
+    details_changed: bool,
+) -> list[int]:
+    """Ask for the parcel's news (``status``, or None for new details only) to be told to the store, once."""
+    locale = programme_of(shop).locale
+    message = notices.tracking_message(
+        locale,
+        status,
+        order=order_label,
+        carrier=shipment.carrier,
+        number=shipment.tracking_number,
+        url=shipment.tracking_url,
+        location=event.location,
+        eta=day_words(event.estimated_delivery_at.date(), locale) if event.estimated_delivery_at else None,
+    )
+    push = TrackingPush(
+        order_id=shipment.order_id,
+        shipment_id=shipment.shipment_id,
+        tracking_number=shipment.tracking_number,
+        carrier=shipment.carrier,
+        tracking_url=shipment.tracking_url,
+        status=status,
+        message=message,
+        details_changed=details_changed,
+        happened_at=event.happened_at,
+        location=event.location,
+        estimated_delivery_at=event.estimated_delivery_at,
+    )
+    detail = hashlib.sha256(f"{shipment.carrier}|{shipment.tracking_url}".encode()).hexdigest()[:16]
+    push_key = f"tracking:{shipment.shipment_id}:{status or 'details-' + detail}"
+    push_id = outbox.request(session, shop.id, TRACKING, push_key, shipment.shipment_id, tracking_payload(push))
+    return [push_id] if push_id is not None else []
 
 
 def follow_up(

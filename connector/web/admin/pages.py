@@ -4,9 +4,11 @@ and a customer's history. Every route needs a logged-in admin (see admin_auth)."
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
+from markupsafe import Markup
 
 from adapters import get_adapter
 from connector import inbox
@@ -18,7 +20,7 @@ from connector.outbox import pushes, store_credit
 from connector.programme import currency_confirmed, programme_of, shop_currency
 from connector.web.admin.auth import require_admin
 from connector.web.admin.charts import Series, bar_list, column_chart
-from connector.web.admin.texts import text_for
+from connector.web.admin.texts import Text, text_for
 from connector.web.errors import problem
 from connector.web.runtime import runtime
 
@@ -77,30 +79,7 @@ def _render_shop(shop_id: int, code: int = 200, carrier_error: str | None = None
         events_24h = inbox.counts_since(session, shop.id, datetime.now(UTC) - timedelta(hours=24))
         failed_events = inbox.event_rows(session, shop.id, "failed", None, FAILED_LISTED)
         failed_pushes = pushes.recent(session, shop.id, "failed", FAILED_LISTED)
-        empty = t("chart_empty")
-        tiers = [(t("no_tier") if name == "none" else name, n, "") for name, n in sorted(shown["tiers"].items())]
-        segments = [(t(f"seg_{name}"), n, t(f"seg_{name}_help")) for name, n in shown["segments"].items()]
-        charts = [
-            column_chart(
-                t("chart_events"), activity.hour_labels(), [Series(t("events_24h"), per_hour, "bar")], t.number, empty
-            ),
-            column_chart(
-                t("chart_points_days", n=days),
-                activity.day_labels(days),
-                [Series(t("issued"), issued, "bar"), Series(t("redeemed"), redeemed, "bar2")],
-                t.number,
-                empty,
-            ),
-            bar_list(t("chart_tiers"), tiers, t.number, empty),
-            bar_list(t("chart_segments"), segments, t.number, empty),
-            column_chart(
-                t("chart_nps"),
-                weeks,
-                [Series(t("promoters"), promoters, "bar"), Series(t("detractors"), detractors, "bar2")],
-                t.number,
-                empty,
-            ),
-        ]
+        charts = _charts(t, shown, per_hour, days, (issued, redeemed), (weeks, promoters, detractors))
         public_url = runtime().config.public_url
         webhook_url = public_url + get_adapter(shop.platform).webhook_path(shop.id)
         unmatched = carriers.unmatched_numbers(session, shop.id, UNMATCHED_LISTED)
@@ -128,6 +107,43 @@ def _render_shop(shop_id: int, code: int = 200, carrier_error: str | None = None
             store_credit_programme=bool(programme_of(shop).store_credit_fields()),
         )
     return page, code
+
+
+def _charts(
+    t: Text,
+    shown: dict[str, Any],
+    per_hour: list[int],
+    days: int,
+    points: tuple[list[int], list[int]],
+    nps_weeks: tuple[list[str], list[int], list[int]],
+) -> list[Markup]:
+    """The shop page's charts: events by hour, points issued and redeemed by day, tiers, segments, NPS."""
+    empty = t("chart_empty")
+    issued, redeemed = points
+    weeks, promoters, detractors = nps_weeks
+    tiers = [(t("no_tier") if name == "none" else name, n, "") for name, n in sorted(shown["tiers"].items())]
+    segments = [(t(f"seg_{name}"), n, t(f"seg_{name}_help")) for name, n in shown["segments"].items()]
+    return [
+        column_chart(
+            t("chart_events"), activity.hour_labels(), [Series(t("events_24h"), per_hour, "bar")], t.number, empty
+        ),
+        column_chart(
+            t("chart_points_days", n=days),
+            activity.day_labels(days),
+            [Series(t("issued"), issued, "bar"), Series(t("redeemed"), redeemed, "bar2")],
+            t.number,
+            empty,
+        ),
+        bar_list(t("chart_tiers"), tiers, t.number, empty),
+        bar_list(t("chart_segments"), segments, t.number, empty),
+        column_chart(
+            t("chart_nps"),
+            weeks,
+            [Series(t("promoters"), promoters, "bar"), Series(t("detractors"), detractors, "bar2")],
+            t.number,
+            empty,
+        ),
+    ]
 
 
 def _summary(shop: Shop, lang: str) -> list[str]:
