@@ -1,5 +1,6 @@
 """The after-delivery survey: due when a parcel of an order is delivered, answered once with a score that
-earns points once, an unhappy score opening a care item. Sending is ``connector.ops.surveys``."""
+earns points once, an unhappy score opening a care item. Sending is ``connector.ops.after_delivery.surveys``;
+the answer page goes through ``connector.ops.after_delivery.answers`` and settle's front door."""
 
 from __future__ import annotations
 
