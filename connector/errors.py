@@ -17,6 +17,12 @@ class Invalid(Refused, ValueError):
     status = 400
 
 
+class Forbidden(Refused):
+    """Not for whoever asks: their role doesn't allow it (403)."""
+
+    status = 403
+
+
 class NotFound(Refused, LookupError):
     """Nothing of that name here (404)."""
 

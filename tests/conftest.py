@@ -24,7 +24,7 @@ from adapters import use_database
 from adapters.sandbox.records import sandbox_calls
 from connector import create_app
 from connector.config import Config
-from connector.db import after_delivery, programme_changes, referrals, store_credit  # noqa: F401  (their tables belong to the metadata too)
+from connector.db import after_delivery, merchants, referrals, store_credit  # noqa: F401  (their tables belong to the metadata too)
 from connector.db.storage import Storage, migrate, storage_for
 from connector.db.tables import Base, Shop
 from connector.ops.shops import register_shop

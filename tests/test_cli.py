@@ -113,3 +113,38 @@ def test_a_shop_number_out_of_range_is_refused_naming_the_argument() -> None:
     for number in ("0", str(2**31), "abc"):
         said = CliRunner().invoke(main, ["shops", "settings", number])
         assert said.exit_code == 2 and "SHOP_ID" in said.output, said.output
+
+
+def test_shops_people_and_tokens_from_the_command_line(config: Config, storage: Storage) -> None:
+    from connector.ops.shops import register_shop
+
+    shop = register_shop(
+        storage, config, "woocommerce", "https://cli.example.org", {"consumer_key": "k", "consumer_secret": "s"}, "w"
+    )
+    number = str(shop.id)
+    added = sadakat("shops", "people", "add", number, "Owner@CLI.example.org", "--role", "owner")
+    assert added.returncode == 0, added.stderr
+    assert "owner@cli.example.org is now owner" in added.stdout and "/admin/sign-in" in added.stdout
+    assert sadakat("shops", "people", "add", number, "sam@cli.example.org", "--role", "support").returncode == 0
+    listed = json.loads(sadakat("shops", "people", "list", number).stdout)
+    assert [(p["email"], p["role"]) for p in listed] == [
+        ("owner@cli.example.org", "owner"),
+        ("sam@cli.example.org", "support"),
+    ]
+    wrong = sadakat("shops", "people", "add", number, "x@cli.example.org", "--role", "boss")
+    assert wrong.returncode == 2 and "--role" in wrong.stderr
+    last_owner = sadakat("shops", "people", "remove", number, "owner@cli.example.org")
+    assert last_owner.returncode == 1 and "at least one owner" in last_owner.stderr
+    assert sadakat("shops", "people", "remove", number, "sam@cli.example.org").returncode == 0
+    made = sadakat("shops", "tokens", "create", number, "--role", "manager", "--name", "reports")
+    assert made.returncode == 0, made.stderr
+    token = json.loads(made.stdout)
+    assert (token["name"], token["role"]) == ("reports", "manager") and token["token"].startswith("sdk_")
+    tokens = json.loads(sadakat("shops", "tokens", "list", number).stdout)
+    assert [(t["name"], t["revoked_at"]) for t in tokens] == [("reports", None)] and "token" not in json.dumps(
+        tokens
+    ).replace('"tokens"', "")
+    assert sadakat("shops", "tokens", "revoke", number, "reports").returncode == 0
+    assert json.loads(sadakat("shops", "tokens", "list", number).stdout)[0]["revoked_at"] is not None
+    unknown = sadakat("shops", "tokens", "revoke", number, "nope")
+    assert unknown.returncode == 1 and "no token nope" in unknown.stderr

@@ -77,6 +77,8 @@ class Shop(Base):
     currency_confirmed: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     segmented_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     """When customers' RFM segments were last rolled up."""
+    support_adjustment_limit: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    """The most points a ``support`` person may add or take in one adjustment (the owner sets it; 0: none)."""
     rollup: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     """What that roll-up counted: active members, buyers, repeat buyers, codes issued and used; and what a
     large shop's figures read from it instead of counting on every view: customers per tier, the ledger's

@@ -15,10 +15,11 @@ from adapters import UnknownPlatform, get_adapter, no_store_credit, store_credit
 from adapters.base import ShopAddress, Tokens
 from connector.config import Config
 from connector.db.customers import find_customer
-from connector.db.programme_changes import ProgrammeChange
+from connector.db.merchants import ProgrammeChange
 from connector.db.storage import Storage
 from connector.db.tables import CustomerRecord, Shop
 from connector.errors import Invalid
+from connector.ops.merchants import audit
 from connector.outbox import pushes
 from connector.programme import ProgrammeSettings, SettingsError, programme_of
 
@@ -142,7 +143,12 @@ def install_shop(
 
 
 def change_settings(
-    storage: Storage, shop_id: int, changes: dict[str, Any], by: str = "command line", queue: Queue | None = None
+    storage: Storage,
+    shop_id: int,
+    changes: dict[str, Any],
+    by: str = "command line",
+    queue: Queue | None = None,
+    source: str | None = None,
 ) -> ProgrammeSettings:
     """Apply ``changes`` (whole top-level settings) to a shop's programme, recording who changed what, and ask
     for it to be written where the shop's theme reads it (queued on ``queue``, else by the sweeper);
@@ -158,6 +164,9 @@ def change_settings(
         published = None
         if shop.settings != before:
             session.add(ProgrammeChange(shop_id=shop.id, by=by[:120], before=before, after=shop.settings))
+            changed = sorted(k for k in {*before, *shop.settings} if before.get(k) != shop.settings.get(k))
+            was, now = ({k: side.get(k) for k in changed} for side in (before, shop.settings))
+            audit.record(session, shop.id, by, source, "programme", ", ".join(changed), was, now)
             published = pushes.request_programme_publish(session, shop)
     if published is not None and queue is not None:
         pushes.dispatch(storage, queue, [(published, shop_id)])
@@ -201,6 +210,12 @@ def shop_ids(storage: Storage) -> list[int]:
     """Every shop's number, installed or not, in order."""
     with storage.session(read_only=True) as session:
         return list(session.scalars(select(Shop.id).order_by(Shop.id)))
+
+
+def some_shops(storage: Storage, shop_ids: list[int]) -> list[Shop]:
+    """The shops ``shop_ids``, in order."""
+    with storage.session(read_only=True) as session:
+        return list(session.scalars(select(Shop).where(Shop.id.in_(shop_ids)).order_by(Shop.id)))
 
 
 def all_shops(session: Session) -> list[Shop]:

@@ -26,6 +26,7 @@ from connector.web.admin import care_pages as admin_care
 from connector.web.admin import customer_pages as admin_customers
 from connector.web.admin import mailbox_pages as admin_mail
 from connector.web.admin import pages as admin_pages
+from connector.web.admin import people_pages as admin_people
 from connector.web.admin import programme_pages as admin_programme
 from connector.web.admin import referral_pages as admin_referrals
 from connector.web.customer import (
@@ -95,6 +96,7 @@ def create_app(config: Config | None = None) -> Flask:
         admin_care.bp,
         admin_mail.bp,
         admin_referrals.bp,
+        admin_people.bp,
         prometheus.bp,
         health.bp,
         install.bp,

@@ -25,6 +25,7 @@ NOT_FOUND = {
     "en": ("Not found", "There is nothing here: the link may be old, or mistyped.", "Back"),
     "tr": ("Bulunamadı", "Burada bir şey yok: bağlantı eski ya da hatalı yazılmış olabilir.", "Geri dön"),
 }
+FORBIDDEN = {"en": ("Not for you", "Back"), "tr": ("Size açık değil", "Geri dön")}
 
 
 def problem(status: int, reason: str, **extra: object) -> ResponseReturnValue:
@@ -32,6 +33,11 @@ def problem(status: int, reason: str, **extra: object) -> ResponseReturnValue:
     isn't there gets a page in their language instead of JSON."""
     if status == 404 and _a_page_for_a_person():
         return _not_found_page(), 404
+    if status == 403 and _a_page_for_a_person():  # the reason is already in the reader's words
+        lang = _language()
+        title, back = FORBIDDEN[lang]
+        home = "/admin/" if request.path.startswith("/admin/") else "/"
+        return render_template("not_found.html", lang=lang, title=title, words=reason, back=back, home=home), 403
     return jsonify(error=reason, **extra), status
 
 

@@ -3,7 +3,7 @@
 from alembic import context
 from sqlalchemy import create_engine, pool
 
-from connector.db import after_delivery, programme_changes, referrals, store_credit  # noqa: F401  (their tables belong to the metadata too)
+from connector.db import after_delivery, merchants, referrals, store_credit  # noqa: F401  (their tables belong to the metadata too)
 from connector.db.tables import Base
 
 target_metadata = Base.metadata

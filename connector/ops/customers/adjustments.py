@@ -11,8 +11,9 @@ from sqlalchemy.orm import Session
 
 from connector.db.storage import Storage
 from connector.db.tables import CustomerRecord
-from connector.errors import Invalid
+from connector.errors import Forbidden, Invalid
 from connector.inputs import InputError, whole_number
+from connector.ops.merchants import audit
 from connector.settle import door, ledger
 
 log = logging.getLogger(__name__)
@@ -49,13 +50,36 @@ def _checked(points: Any, reason: Any, key: Any) -> tuple[int, str, str]:
     return points, reason.strip(), key
 
 
-def adjust(storage: Storage, shop_id: int, customer_id: int, points: Any, reason: Any, key: Any, by: str) -> Adjusted:
-    """Move a member's balance by ``points``. LookupError for an unknown member, AdjustmentError for a bad
-    value or a balance that would go below zero."""
+def adjust(
+    storage: Storage,
+    shop_id: int,
+    customer_id: int,
+    points: Any,
+    reason: Any,
+    key: Any,
+    by: str,
+    *,
+    limit: int | None = None,
+    source: str | None = None,
+) -> Adjusted:
+    """Move a member's balance by ``points`` (at most ``limit`` either way, where the one asking has a limit).
+    LookupError for an unknown member, AdjustmentError for a bad value or a balance that would go below zero,
+    OverLimit past the limit. The change is in the shop's audit trail."""
     points, reason, key = _checked(points, reason, key)
+    if limit is not None and abs(points) > limit:
+        raise OverLimit(f"your role may adjust a balance by at most {limit:,} points at a time")
     with storage.session() as session:
         outcome = door.settle(session, Adjust(shop_id, customer_id, points, reason, key, by))
+        if not outcome.result.repeated:
+            subject = f"customer {customer_id}"
+            audit.record(
+                session, shop_id, by, source, "adjustment", subject, None, {"points": points, "reason": reason}
+            )
     return replace(outcome.result, pushes=outcome.pushes)
+
+
+class OverLimit(Forbidden):
+    """An adjustment past what the one asking may make."""
 
 
 @dataclass(frozen=True)

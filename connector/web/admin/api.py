@@ -16,7 +16,7 @@ from connector.outbox import pushes, store_credit
 from connector.programme import SettingsError, currency_confirmed, programme_of, shop_currency
 from connector.settle import ledger
 from connector.settle.growth import referrals
-from connector.web.admin.auth import require_admin, who
+from connector.web.admin.auth import current_access, require_admin, source, who
 from connector.web.errors import problem
 from connector.web.runtime import runtime
 
@@ -29,9 +29,11 @@ bp.before_request(require_admin)
 
 @bp.get("/api/shops")
 def list_shops() -> ResponseReturnValue:
-    """Every registered shop."""
+    """Every registered shop the caller reaches (the operator: all)."""
+    access = current_access()
+    reach = access.shops() if access is not None else []
     with runtime().storage.session() as session:
-        listed = shops.all_shops(session)
+        listed = [shop for shop in shops.all_shops(session) if reach is None or shop.id in reach]
         return jsonify(shops=[shop_json(shop, runtime().config.public_url) for shop in listed])
 
 
@@ -205,7 +207,9 @@ def put_settings(shop_id: int) -> ResponseReturnValue:
     if not isinstance(body, dict):
         return problem(400, "the body must be a JSON object of settings")
     try:
-        settings = shops.change_settings(runtime().storage, shop_id, body, by=who(), queue=runtime().queue)
+        settings = shops.change_settings(
+            runtime().storage, shop_id, body, by=who(), queue=runtime().queue, source=source()
+        )
     except LookupError as exc:
         return problem(404, str(exc))
     except SettingsError as exc:

@@ -1,5 +1,10 @@
-"""Who may use ``/admin``: an admin logged in with ADMIN_PASSWORD (session cookie + CSRF token on every form),
-or a script sending SADAKAT_ADMIN_TOKEN as a bearer token."""
+"""Who may use ``/admin``, and what they may do there, checked in one place (``require_admin``).
+
+The operator (ADMIN_PASSWORD at /admin/login, or SADAKAT_ADMIN_TOKEN as a bearer token) reaches every shop
+and the health pages. A shop's people sign in by an e-mailed link (/admin/sign-in) and reach their own shops,
+each by their role there; a shop's API token reaches its shop by its role. Every admin route takes the shop
+from its URL, and ``CAPABILITY`` says what each route needs: a route it doesn't name is the operator's.
+Sessions are server-side (a cookie holds only their id) with a CSRF token on every form."""
 
 from __future__ import annotations
 
@@ -15,6 +20,7 @@ from flask import Blueprint, Response, current_app, g, redirect, render_template
 from flask.typing import ResponseReturnValue
 
 from connector import signed
+from connector.ops.merchants import people, sign_in
 from connector.web.admin.texts import text_for
 from connector.web.errors import problem
 from connector.web.runtime import runtime
@@ -37,7 +43,7 @@ LANGUAGE_COOKIE = "sadakat_lang"
 def csrf_token() -> str:
     """The CSRF token every form posts back: the signed-in admin's session's, else (the login page) one kept
     in a cookie of its own, so a visitor who isn't signed in never has a session stored for them."""
-    if session.get("admin"):
+    if session.get("admin") or session.get("person"):
         if "csrf" not in session:
             session["csrf"] = secrets.token_urlsafe(32)
         return str(session["csrf"])
@@ -60,12 +66,12 @@ def _keep_anonymous_csrf(response: Response) -> Response:
 
 @bp.app_context_processor
 def _page_globals() -> dict[str, Any]:
-    return {"t": text_for(), "csrf_token": csrf_token, "now": datetime.now(UTC)}
+    return {"t": text_for(), "csrf_token": csrf_token, "now": datetime.now(UTC), "access": g.get("access")}
 
 
 def _csrf_ok() -> bool:
     given = request.form.get(CSRF_FIELD) or request.headers.get(CSRF_HEADER)
-    if session.get("admin"):
+    if session.get("admin") or session.get("person"):
         return signed.same(str(session.get("csrf") or ""), given)
     return signed.same(request.cookies.get(ANONYMOUS_CSRF_COOKIE) or "", given)
 
@@ -94,29 +100,160 @@ def session_ok() -> bool:
     return isinstance(login_at, int | float) and 0 <= time.time() - login_at < ABSOLUTE.total_seconds()
 
 
-def require_admin() -> ResponseReturnValue | None:
-    """``before_request`` for every admin route: the bearer token, or a session (and its CSRF token on
-    anything that changes state). Browsers are sent to the login page; scripts get a 401 saying how."""
+ANYONE = "anyone signed in"
+"""What the overview, the shop list and the API's description need: each shows what its reader reaches."""
+CAPABILITY: dict[str, str] = {
+    "admin_pages.overview": ANYONE,
+    "admin.list_shops": ANYONE,
+    "api_docs.docs": ANYONE,
+    "admin_pages.shop_page": "read",
+    "admin.shop_metrics": "read",
+    "admin.get_settings": "read",
+    "admin.list_carriers": "read",
+    "admin_pages.events_page": "operations",
+    "admin_pages.event_action": "operations",
+    "admin_pages.push_action": "operations",
+    "admin_pages.save_carrier": "operations",
+    "admin.put_carrier": "operations",
+    "admin.list_events": "operations",
+    "admin.retry_event": "operations",
+    "admin.discard_event": "operations",
+    "admin.list_pushes": "operations",
+    "admin.retry_push": "operations",
+    "admin.discard_push": "operations",
+    "admin.list_exports": "operations",
+    "admin.download_export": "operations",
+    "admin.put_settings": "programme",
+    "admin_programme.editor": "programme",
+    "admin_programme.save": "programme",
+    "admin_programme.preview_fragment": "programme",
+    "admin.customer": "customers",
+    "admin.shipment": "customers",
+    "admin_customers.api_customers": "customers",
+    "admin_customers.customers": "customers",
+    "admin_customers.customers_csv": "customers",
+    "admin_customers.customer": "customers",
+    "admin_customers.adjust": "adjust",
+    "admin_customers.api_adjust": "adjust",
+    "admin_customers.issue_code": "codes",
+    "admin.issue_code": "codes",
+    "admin_care.page": "care",
+    "admin_care.act": "care",
+    "admin_care.list_items": "care",
+    "admin_care.api_code": "care",
+    "admin_care.api_note": "care",
+    "admin_care.api_resolve": "care",
+    "admin_referrals.page": "referrals",
+    "admin_referrals.page_decide": "referrals",
+    "admin_referrals.list_claims": "referrals",
+    "admin_referrals.api_decide": "referrals",
+    "admin_people.page": "people",
+    "admin_people.add": "people",
+    "admin_people.remove": "people",
+    "admin_people.support_limit": "people",
+    "admin_people.api_people": "people",
+    "admin_people.api_add": "people",
+    "admin_people.api_remove": "people",
+    "admin_people.token_create": "tokens",
+    "admin_people.token_revoke": "tokens",
+    "admin_people.api_tokens": "tokens",
+    "admin_people.api_token_create": "tokens",
+    "admin_people.api_token_revoke": "tokens",
+    "admin_people.audit_page": "audit",
+    "admin_people.api_audit": "audit",
+}
+
+
+def _bearer() -> str | None:
+    scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+    return token.strip() if scheme.lower() == "bearer" and token.strip() else None
+
+
+def _person_session() -> str | None:
+    email = session.get("person")
+    login_at = session.get("login_at")
+    if not isinstance(email, str) or not isinstance(login_at, int | float):
+        return None
+    return email if 0 <= time.time() - login_at < ABSOLUTE.total_seconds() else None
+
+
+def current_access() -> people.Access | None:
+    """Whom the request speaks for (read once per request), or None."""
+    if "access" in g:
+        return g.access  # type: ignore[no-any-return]
+    found: people.Access | None = None
+    g.by_bearer = False
     if bearer_ok():
+        found, g.by_bearer = people.OPERATOR, True
+    elif (token := _bearer()) is not None:
+        found = people.access_of_token(runtime().storage, token)
+        g.by_bearer = found is not None
+    elif session_ok():
+        found = people.OPERATOR
+    elif (email := _person_session()) is not None:
+        found = people.access_of_person(runtime().storage, email)
+    g.access = found
+    return found
+
+
+def require_admin() -> ResponseReturnValue | None:
+    """``before_request`` for every admin route: who is asking (the operator, a person or a token), their
+    CSRF token on anything a session changes, and whether they may use this route on the shop in its URL. A
+    shop they don't reach is "not found" (its existence isn't told); a role that falls short is refused.
+    Browsers are sent to sign in; scripts get a 401 saying how."""
+    access = current_access()
+    if access is None:
+        if (
+            request.method in SAFE_METHODS
+            and request.path.startswith("/admin")
+            and not request.path.startswith("/admin/api")
+        ):
+            return redirect(url_for("admin_auth.login", next=request.full_path.rstrip("?")))
+        return problem(
+            401,
+            "sign in at /admin/sign-in (or /admin/login), "
+            "or send Authorization: Bearer <SADAKAT_ADMIN_TOKEN or a shop's API token>",
+        )
+    if not g.by_bearer and request.method not in SAFE_METHODS and not _csrf_ok():
+        return problem(403, "missing or wrong CSRF token: reload the page and try again")
+    if access.operator:
         return None
-    if session_ok():
-        if request.method not in SAFE_METHODS and not _csrf_ok():
-            return problem(403, "missing or wrong CSRF token: reload the page and try again")
+    need = CAPABILITY.get(request.endpoint or "")
+    shop_id = (request.view_args or {}).get("shop_id")
+    t = text_for()
+    if need is None or (shop_id is None and need != ANYONE):
+        return problem(403, t("operator_only"))
+    if shop_id is None:
         return None
-    if (
-        request.method in SAFE_METHODS
-        and request.path.startswith("/admin")
-        and not request.path.startswith("/admin/api")
-    ):
-        return redirect(url_for("admin_auth.login", next=request.full_path.rstrip("?")))
-    return problem(401, "log in at /admin/login, or send Authorization: Bearer <SADAKAT_ADMIN_TOKEN>")
+    if not isinstance(shop_id, int) or not access.may(shop_id, "read"):
+        return problem(404, t("no_such_shop", shop=shop_id))
+    if not access.may(shop_id, need):
+        return problem(403, t("role_refused", role=t(f"role_{(access.roles or {})[shop_id]}")))
+    return None
 
 
 def who() -> str:
-    """Who is making this request, for the record: the admin API token, or the admin pages from an address."""
+    """Who is making this request, for the record: a person, an API token, or the operator (by API or from an
+    address)."""
+    access = current_access()
+    if access is not None and not access.operator:
+        return access.name
     if bearer_ok():
         return "admin API"
     return f"admin pages ({request.remote_addr or 'unknown address'})"
+
+
+def adjust_limit(shop_id: int) -> int | None:
+    """The most points the caller may adjust at a time at the shop: support staff's limit, else no limit."""
+    access = current_access()
+    if access is None or access.roles is None or access.roles.get(shop_id) != "support":
+        return None
+    return people.support_limit(runtime().storage, shop_id)
+
+
+def source() -> str:
+    """Where the request came from, for the audit trail."""
+    return request.remote_addr or "unknown address"
 
 
 def _failure_key() -> str:
@@ -169,13 +306,58 @@ def login() -> ResponseReturnValue:
     return redirect(next_url)
 
 
+@bp.route("/sign-in", methods=["GET", "POST"])
+def sign_in_page() -> ResponseReturnValue:
+    """A shop's people sign in by e-mail: the form, and (POST) the link asked for, the same answer for every
+    address."""
+    t = text_for()
+    next_url = _safe_next(request.values.get("next"))
+    if request.method == "GET":
+        return render_template("admin/sign_in.html", t=t, next=next_url, sent=None, error=None)
+    if not _csrf_ok():
+        return render_template("admin/sign_in.html", t=t, next=next_url, sent=None, error=t("csrf_failed")), 403
+    email = (request.form.get("email") or "").strip()
+    if "@" not in email or len(email) > people.MAX_EMAIL or not email.isprintable() or " " in email:
+        page = render_template("admin/sign_in.html", t=t, next=next_url, sent=None, error=t("sign_in_bad_email"))
+        return page, 400
+    try:
+        sign_in.ask(runtime().redis, runtime().queue, email, request.remote_addr, t.lang)
+    except sign_in.TooManyTries:
+        page = render_template("admin/sign_in.html", t=t, next=next_url, sent=None, error=t("sign_in_too_many"))
+        return page, 429, {"Retry-After": str(sign_in.TRIES_SECONDS)}
+    return render_template("admin/sign_in.html", t=t, next=next_url, sent=email, error=None)
+
+
+@bp.route("/sign-in/<token>", methods=["GET", "POST"])
+def sign_in_link(token: str) -> ResponseReturnValue:
+    """The e-mailed link: a page whose button (POST) spends it and opens the person's session."""
+    t = text_for()
+    if request.method == "GET":
+        return render_template("admin/sign_in_link.html", t=t, token=token, error=None)
+    if not _csrf_ok():
+        return render_template("admin/sign_in_link.html", t=t, token=token, error=t("csrf_failed")), 403
+    email = sign_in.enter(runtime().storage, token)
+    if email is None:
+        return render_template("admin/sign_in_link.html", t=t, token=None, error=t("sign_in_link_bad")), 410
+    lang = session.get("lang") or request.cookies.get(LANGUAGE_COOKIE)
+    current_app.session_interface.regenerate(session)  # type: ignore[attr-defined]  # a new id: no fixation
+    session.clear()
+    session["person"] = email
+    session["login_at"] = time.time()
+    session["csrf"] = secrets.token_urlsafe(32)
+    if lang:
+        session["lang"] = lang
+    return redirect(url_for("admin_pages.overview"))
+
+
 @bp.post("/logout")
 def logout() -> ResponseReturnValue:
     """End the session."""
-    if session_ok() and not _csrf_ok():
+    if (session_ok() or _person_session()) and not _csrf_ok():
         return problem(403, "missing or wrong CSRF token: reload the page and try again")
+    person = session.get("person")
     session.clear()
-    return redirect(url_for("admin_auth.login"))
+    return redirect(url_for("admin_auth.sign_in_page" if person else "admin_auth.login"))
 
 
 @bp.post("/language")
@@ -187,7 +369,7 @@ def language() -> ResponseReturnValue:
     if lang not in ("en", "tr"):
         return problem(400, "lang must be en or tr")
     response = redirect(_safe_next(request.form.get("next")))
-    if session.get("admin"):
+    if session.get("admin") or session.get("person"):
         session["lang"] = lang
     else:  # not signed in: a cookie, not a stored session
         response.set_cookie(LANGUAGE_COOKIE, lang, max_age=365 * 86400, path="/admin", samesite="Lax")

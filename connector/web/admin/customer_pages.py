@@ -17,7 +17,7 @@ from connector.ops.customers import adjustments, listing, profile
 from connector.outbox import pushes, store_credit
 from connector.programme import programme_of
 from connector.rules.segments import SEGMENTS
-from connector.web.admin.auth import require_admin, who
+from connector.web.admin.auth import adjust_limit, require_admin, source, who
 from connector.web.admin.texts import text_for
 from connector.web.errors import problem
 from connector.web.runtime import runtime
@@ -137,7 +137,12 @@ def adjust(shop_id: int, customer_id: int) -> ResponseReturnValue:
     form = request.form
     try:
         points, reason = form.get("points", "").strip(), form.get("reason", "")
-        done = adjustments.adjust(runtime().storage, shop.id, found.id, points, reason, form.get("key", ""), who())
+        done = adjustments.adjust(
+            runtime().storage, shop.id, found.id, points, reason, form.get("key", ""), who(),
+            limit=adjust_limit(shop.id), source=source(),
+        )  # fmt: skip
+    except adjustments.OverLimit as exc:
+        return _page(shop, found, 403, adjust_error=("points", str(exc)), adjust_form=form)
     except adjustments.AdjustmentError as exc:
         field = str(exc).split(" ", 1)[0] if str(exc).split(" ", 1)[0] in ("points", "reason") else "points"
         words = t("adjust_below_zero") if "below zero" in str(exc) else t(f"adjust_bad_{field}")
@@ -222,8 +227,9 @@ def api_adjust(shop_id: int, ident: str) -> ResponseReturnValue:
         return problem(404, f"no customer {ident!r} in shop {shop_id}")
     try:
         done = adjustments.adjust(
-            runtime().storage, shop_id, found_id, body.get("points"), body.get("reason"), body.get("key"), who()
-        )
+            runtime().storage, shop_id, found_id, body.get("points"), body.get("reason"), body.get("key"), who(),
+            limit=adjust_limit(shop_id), source=source(),
+        )  # fmt: skip
     except adjustments.AdjustmentError as exc:
         return problem(409 if "below zero" in str(exc) else 400, str(exc))
     pushes.dispatch(runtime().storage, runtime().queue, done.pushes)

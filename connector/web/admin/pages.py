@@ -15,10 +15,11 @@ from connector import inbox
 from connector.ops import Shop, activity, carriers, figures, shops, status
 from connector.ops.after_delivery import care, nps
 from connector.ops.customers import at_a_glance
+from connector.ops.merchants import people
 from connector.ops.rewards import programme_words
 from connector.outbox import pushes, store_credit
 from connector.programme import currency_confirmed, programme_of, shop_currency
-from connector.web.admin.auth import require_admin
+from connector.web.admin.auth import current_access, require_admin
 from connector.web.admin.charts import Series, bar_list, column_chart
 from connector.web.admin.texts import Text, text_for
 from connector.web.errors import problem
@@ -36,7 +37,11 @@ UNMATCHED_LISTED = 20
 @bp.get("")
 @bp.get("/")
 def overview() -> ResponseReturnValue:
-    """Every shop at a glance, the queue and its processes, and a verdict."""
+    """Every shop at a glance, the queue and its processes, and a verdict (the operator's view); a shop's
+    person sees their shops (or, of one, goes straight to it)."""
+    access = current_access()
+    if access is not None and not access.operator:
+        return _your_shops(access)
     for shop_id in shops.shop_ids(
         runtime().storage
     ):  # the same fresh roll-up the shop page reads, so the two pages agree
@@ -55,6 +60,14 @@ def overview() -> ResponseReturnValue:
         live_schedulers=queue.alive(queue.schedulers, now),
         problems=status.problems(shop_rows, queue, now),
     )
+
+
+def _your_shops(access: people.Access) -> ResponseReturnValue:
+    mine = access.shops() or []
+    if len(mine) == 1:
+        return redirect(url_for("admin_pages.shop_page", shop_id=mine[0]))
+    listed = [(shop, (access.roles or {})[shop.id]) for shop in shops.some_shops(runtime().storage, mine)]
+    return render_template("admin/your_shops.html", shops=listed)
 
 
 @bp.get("/shops/<shop_id:shop_id>")

@@ -14,7 +14,7 @@ from connector.ops import Shop, shops
 from connector.ops.rewards import programme_words
 from connector.programme import ProgrammeSettings, SettingsError, programme_of, shop_currency
 from connector.programme.settings import GIFT_RULES
-from connector.web.admin.auth import require_admin, who
+from connector.web.admin.auth import require_admin, source, who
 from connector.web.admin.programme_form import (
     CHOICES,
     GIFT_KINDS,
@@ -175,6 +175,7 @@ def save(shop_id: int) -> ResponseReturnValue:
             changes(submitted, programme_of(shop).to_dict(), text_for().lang),
             by=who(),
             queue=runtime().queue,
+            source=source(),
         )
     except SettingsError as exc:
         return _render(shop, submitted, [field_error(SettingsError(part)) for part in str(exc).split("; ")], 400)

@@ -15,6 +15,8 @@ from connector.web.admin.words import (
     customers_en,
     customers_tr,
     en,
+    people_en,
+    people_tr,
     programme_en,
     programme_tr,
     states_en,
@@ -26,8 +28,8 @@ LANGUAGES = ("en", "tr")
 NO_VALUE = "\u2013"  # an en dash where there is nothing to show
 
 STRINGS: dict[str, dict[str, str]] = {
-    "en": en.WORDS | programme_en.WORDS | customers_en.WORDS | states_en.WORDS,
-    "tr": tr.WORDS | programme_tr.WORDS | customers_tr.WORDS | states_tr.WORDS,
+    "en": en.WORDS | programme_en.WORDS | customers_en.WORDS | states_en.WORDS | people_en.WORDS,
+    "tr": tr.WORDS | programme_tr.WORDS | customers_tr.WORDS | states_tr.WORDS | people_tr.WORDS,
 }
 
 

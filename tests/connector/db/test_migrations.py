@@ -6,7 +6,7 @@ from alembic.migration import MigrationContext
 from sqlalchemy import MetaData
 
 from adapters.sandbox.records import metadata as sandbox_metadata
-from connector.db import after_delivery, programme_changes, referrals, store_credit  # noqa: F401  (their tables belong to the metadata too)
+from connector.db import after_delivery, merchants, referrals, store_credit  # noqa: F401  (their tables belong to the metadata too)
 from connector.db.storage import Storage
 from connector.db.tables import Base
 

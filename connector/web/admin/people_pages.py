@@ -1,0 +1,170 @@
+"""A shop's people, API tokens and audit trail, as pages for its owner and as the admin API. Who may open each
+route is decided by ``auth.require_admin`` (people and tokens: the owner; the audit trail: owner and manager)."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+
+from flask import Blueprint, flash, jsonify, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
+
+from connector.errors import Refused
+from connector.ops import shops
+from connector.ops.merchants import audit, people
+from connector.web.admin.auth import require_admin, source, who
+from connector.web.admin.texts import text_for
+from connector.web.errors import problem
+from connector.web.runtime import runtime
+
+bp = Blueprint("admin_people", __name__, url_prefix="/admin")
+bp.before_request(require_admin)
+
+
+def _page(
+    shop_id: int, status: int = 200, error: str | None = None, new_token: people.Token | None = None
+) -> ResponseReturnValue:
+    shop = shops.find_shop(runtime().storage, shop_id)
+    if shop is None:
+        return problem(404, f"no shop {shop_id}")
+    storage = runtime().storage
+    page = render_template(
+        "admin/people.html",
+        shop=shop,
+        people=people.people(storage, shop_id),
+        tokens=people.tokens(storage, shop_id),
+        support_limit=people.support_limit(storage, shop_id),
+        roles=people.ROLES,
+        error=error,
+        new_token=new_token,
+    )
+    return page, status
+
+
+@bp.get("/shops/<shop_id:shop_id>/people")
+def page(shop_id: int) -> ResponseReturnValue:
+    """The shop's people and their roles, the support staff's adjustment limit, and the API tokens."""
+    return _page(shop_id)
+
+
+@bp.post("/shops/<shop_id:shop_id>/people")
+def add(shop_id: int) -> ResponseReturnValue:
+    """Give an e-mail address a role at the shop."""
+    t = text_for()
+    try:
+        added = people.add_person(
+            runtime().storage, shop_id, request.form.get("email"), request.form.get("role"), who(), source()
+        )
+    except Refused as exc:
+        return _page(shop_id, exc.status, str(exc))
+    flash(t("person_added", email=added.email, role=t(f"role_{added.role}")))
+    return redirect(url_for("admin_people.page", shop_id=shop_id))
+
+
+@bp.post("/shops/<shop_id:shop_id>/people/remove")
+def remove(shop_id: int) -> ResponseReturnValue:
+    """Take a person off the shop."""
+    email = request.form.get("email")
+    try:
+        people.remove_person(runtime().storage, shop_id, email, who(), source())
+    except Refused as exc:
+        return _page(shop_id, exc.status, str(exc))
+    flash(text_for()("person_removed", email=email))
+    return redirect(url_for("admin_people.page", shop_id=shop_id))
+
+
+@bp.post("/shops/<shop_id:shop_id>/people/support-limit")
+def support_limit(shop_id: int) -> ResponseReturnValue:
+    """Set the most points support staff may adjust at a time."""
+    try:
+        limit = people.set_support_limit(
+            runtime().storage, shop_id, request.form.get("points", "").strip(), who(), source()
+        )
+    except Refused as exc:
+        return _page(shop_id, exc.status, str(exc))
+    flash(text_for()("support_limit_saved", points=limit))
+    return redirect(url_for("admin_people.page", shop_id=shop_id))
+
+
+@bp.post("/shops/<shop_id:shop_id>/tokens")
+def token_create(shop_id: int) -> ResponseReturnValue:
+    """Create an API token; the page shows it this once."""
+    name = (request.form.get("name") or "").strip() or None
+    try:
+        made = people.create_token(runtime().storage, shop_id, request.form.get("role"), name, who(), source())
+    except Refused as exc:
+        return _page(shop_id, exc.status, str(exc))
+    return _page(shop_id, 201, new_token=made)
+
+
+@bp.post("/shops/<shop_id:shop_id>/tokens/<row_id:token_id>/revoke")
+def token_revoke(shop_id: int, token_id: int) -> ResponseReturnValue:
+    """Revoke an API token."""
+    try:
+        revoked = people.revoke_token(runtime().storage, shop_id, token_id, who(), source())
+    except Refused as exc:
+        return _page(shop_id, exc.status, str(exc))
+    flash(text_for()("token_revoked", name=revoked.name))
+    return redirect(url_for("admin_people.page", shop_id=shop_id))
+
+
+@bp.get("/shops/<shop_id:shop_id>/audit")
+def audit_page(shop_id: int) -> ResponseReturnValue:
+    """Every change made to the shop by a person or a token."""
+    shop = shops.find_shop(runtime().storage, shop_id)
+    if shop is None:
+        return problem(404, f"no shop {shop_id}")
+    return render_template("admin/audit.html", shop=shop, entries=audit.entries(runtime().storage, shop_id))
+
+
+@bp.get("/api/shops/<shop_id:shop_id>/people")
+def api_people(shop_id: int) -> ResponseReturnValue:
+    """The shop's people and their roles."""
+    return jsonify(people=[asdict(p) for p in people.people(runtime().storage, shop_id)])
+
+
+@bp.post("/api/shops/<shop_id:shop_id>/people")
+def api_add(shop_id: int) -> ResponseReturnValue:
+    """``{"email", "role"}``: give the address that role at the shop (201)."""
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        return problem(400, 'the body must be a JSON object like {"email": "ana@example.com", "role": "support"}')
+    added = people.add_person(runtime().storage, shop_id, body.get("email"), body.get("role"), who(), source())
+    return jsonify(asdict(added)), 201
+
+
+@bp.delete("/api/shops/<shop_id:shop_id>/people/<path:email>")
+def api_remove(shop_id: int, email: str) -> ResponseReturnValue:
+    """Take a person off the shop."""
+    people.remove_person(runtime().storage, shop_id, email, who(), source())
+    return jsonify(status="removed")
+
+
+@bp.get("/api/shops/<shop_id:shop_id>/tokens")
+def api_tokens(shop_id: int) -> ResponseReturnValue:
+    """The shop's API tokens (never their secrets)."""
+    return jsonify(tokens=[asdict(t) | {"secret": None} for t in people.tokens(runtime().storage, shop_id)])
+
+
+@bp.post("/api/shops/<shop_id:shop_id>/tokens")
+def api_token_create(shop_id: int) -> ResponseReturnValue:
+    """``{"role", "name"}``: a new token, its secret in this answer only (201)."""
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        return problem(400, 'the body must be a JSON object like {"role": "manager", "name": "reports"}')
+    made = people.create_token(runtime().storage, shop_id, body.get("role"), body.get("name"), who(), source())
+    return jsonify(id=made.id, name=made.name, role=made.role, token=made.secret), 201
+
+
+@bp.post("/api/shops/<shop_id:shop_id>/tokens/<row_id:token_id>/revoke")
+def api_token_revoke(shop_id: int, token_id: int) -> ResponseReturnValue:
+    """Revoke a token: refused from the next request on."""
+    revoked = people.revoke_token(runtime().storage, shop_id, token_id, who(), source())
+    return jsonify(asdict(revoked) | {"secret": None})
+
+
+@bp.get("/api/shops/<shop_id:shop_id>/audit")
+def api_audit(shop_id: int) -> ResponseReturnValue:
+    """The shop's latest changes, newest first: who, when, from where, what, before and after."""
+    if shops.find_shop(runtime().storage, shop_id) is None:
+        return problem(404, f"no shop {shop_id}")
+    return jsonify(entries=audit.entries(runtime().storage, shop_id))
