@@ -221,8 +221,8 @@ class StorefrontProxy(Protocol):
         """Verify a proxied request: (shop domain, logged-in customer id or None); InstallError if forged."""
         ...
 
-    def session_customer(self, token: str, config: Config) -> tuple[str, str | None]:
-        """Verify an extension's session token: (shop domain, signed-in customer id or None); BadToken if not."""
+    def session_customer(self, token: str, config: Config) -> tuple[str, str | None, str | None]:
+        """Verify a session token: (shop domain, signed-in customer id or None, ``sub``); BadToken if not."""
         ...
 
 

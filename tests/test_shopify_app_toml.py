@@ -21,3 +21,4 @@ def test_topics_scopes_and_version_match_the_code() -> None:
     assert APP["webhooks"]["api_version"] == API_VERSION
     assert all(s["uri"].endswith("/webhooks/shopify") for s in (topics, compliance))
     assert APP["auth"]["redirect_urls"][0].endswith("/shopify/callback")
+    assert APP["embedded"] is True and APP["application_url"].endswith("/shopify/admin")

@@ -153,10 +153,10 @@ class ShopifyAdapter(ModuleAdapter):
         customer = (params.get("logged_in_customer_id") or [""])[0]
         return domain, customer or None
 
-    def session_customer(self, token: str, config: Config) -> tuple[str, str | None]:
-        """Verify an extension's session token with the app's secrets and client id."""
+    def session_customer(self, token: str, config: Config) -> tuple[str, str | None, str | None]:
+        """Verify a session token (an extension's, or the embedded admin's) with the app's secrets and client id."""
         verified = session_tokens.verify(token, self.app_webhook_secrets(config), config.shopify_api_key)
-        return verified.domain, verified.customer_id
+        return verified.domain, verified.customer_id, verified.subject
 
     def refresh_tokens(self, shop: ShopAccess, refresh_token: str, config: Config) -> Tokens:
         """A fresh expiring access token."""

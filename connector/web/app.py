@@ -18,7 +18,7 @@ from connector.config import Config
 from connector.db.crypto import SecretKeyError, secret_key
 from connector.db.storage import Storage
 from connector.queue.connection import event_queue, redis_connection
-from connector.web import api_docs, health, install, prometheus
+from connector.web import api_docs, embedded, health, install, prometheus
 from connector.web import receiver as webhooks
 from connector.web.admin import api as admin
 from connector.web.admin import auth as admin_auth
@@ -109,6 +109,7 @@ def create_app(config: Config | None = None) -> Flask:
         launcher.bp,
         account_api.bp,
         api_docs.bp,
+        embedded.bp,
     ):
         app.register_blueprint(blueprint)
     if not logging.getLogger().handlers:  # not under a test runner that captures the logs

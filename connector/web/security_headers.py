@@ -23,7 +23,8 @@ def register_security_headers(app: Flask) -> None:
         if response.mimetype == "text/html":
             admin = request.path.startswith("/admin")
             response.headers.setdefault("Content-Security-Policy", ADMIN_CSP if admin else PAGE_CSP)
-            response.headers.setdefault("X-Frame-Options", "DENY")
+            if "frame-ancestors 'none'" in response.headers["Content-Security-Policy"]:  # not the embedded app's
+                response.headers.setdefault("X-Frame-Options", "DENY")
             if admin:
                 response.headers.setdefault("Cache-Control", "no-store")
         return response

@@ -19,7 +19,10 @@ from urllib.parse import urlsplit
 from flask import Blueprint, Response, current_app, g, redirect, render_template, request, session, url_for
 from flask.typing import ResponseReturnValue
 
+from adapters import storefront_adapter
+from adapters.base import BadToken
 from connector import signed
+from connector.ops import shops
 from connector.ops.merchants import people, sign_in
 from connector.web.admin.texts import text_for
 from connector.web.errors import problem
@@ -186,7 +189,7 @@ def current_access() -> people.Access | None:
     if bearer_ok():
         found, g.by_bearer = people.OPERATOR, True
     elif (token := _bearer()) is not None:
-        found = people.access_of_token(runtime().storage, token)
+        found = people.access_of_token(runtime().storage, token) or shopify_staff(token)
         g.by_bearer = found is not None
     elif session_ok():
         found = people.OPERATOR
@@ -194,6 +197,26 @@ def current_access() -> people.Access | None:
         found = people.access_of_person(runtime().storage, email)
     g.access = found
     return found
+
+
+def shopify_staff(token: str) -> people.Access | None:
+    """A staff member of a Shopify shop, by the session token Shopify's admin gives the embedded app: the
+    owner's reach at that installed shop (Shopify decides which staff may open the app). A customer's
+    session token is no one's here."""
+    if token.count(".") != 2:
+        return None
+    adapter = storefront_adapter()
+    try:
+        domain, customer_id, subject = adapter.session_customer(token, runtime().config)
+    except BadToken:
+        return None
+    if customer_id is not None or not subject:
+        return None
+    shop, _ = shops.storefront_visit(runtime().storage, adapter.platform, domain, None)
+    if shop is None:
+        return None
+    g.embedded_in = domain
+    return people.Access(f"Shopify staff {subject} ({domain})", {shop.id: "owner"})
 
 
 def require_admin() -> ResponseReturnValue | None:

@@ -59,7 +59,7 @@ def _signed_in(customer_required: bool = True) -> Signed | ResponseReturnValue:
     if scheme.lower() != "bearer":
         return problem(401, NOT_SIGNED)
     try:
-        domain, customer_id = storefront_adapter().session_customer(token.strip(), runtime().config)
+        domain, customer_id, _ = storefront_adapter().session_customer(token.strip(), runtime().config)
     except BadToken:
         return problem(401, NOT_SIGNED)
     if customer_required and customer_id is None:

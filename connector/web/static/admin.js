@@ -23,7 +23,8 @@ document.addEventListener("change", (event) => {
   let timer = null;
   const refresh = async () => {
     const body = new FormData(form);
-    const answer = await fetch(form.dataset.preview, {method: "POST", body, credentials: "same-origin"});
+    const send = window.sadakatFetch || fetch;  // inside Shopify's admin, with a session token (embedded.js)
+    const answer = await send(form.dataset.preview, {method: "POST", body, credentials: "same-origin"});
     if (!answer.ok) return;
     const shown = document.getElementById("preview");
     if (shown) shown.outerHTML = await answer.text();

@@ -27,7 +27,7 @@ from tests.support import ADMIN_TOKEN, AUTH, drain, fixture, login, post_woo
 
 NOT_JSON = re.compile(
     r"^/(admin(?!/api/)|rewards/<shop_id>(/(redeem|birthday|sign-in|sign-out|enter|colours\.css|launcher\.js))?$|"
-    r"static/|favicon\.ico$|proxy$|proxy/rewards/|surveys/|unsubscribe/|<platform>/(install|connect|callback|return)$|"
+    r"static/|favicon\.ico$|proxy$|proxy/rewards/|surveys/|unsubscribe/|<platform>/(install|connect|callback|return)$|shopify/admin$|"
     r"admin/api/docs|openapi/swagger-ui/)"
 )
 """Routes that answer pages, forms, scripts or redirects for people, not JSON for programs."""

@@ -1,6 +1,7 @@
 """The words of signing in by e-mail, a shop's people and API tokens, and its audit trail, in English."""
 
 WORDS: dict[str, str] = {
+    "loading": "Loading…",
     "operator_only": "Only the operator of this Sadakat can open this.",
     "no_such_shop": "There is no shop {shop} here.",
     "role_refused": "Your role at this shop ({role}) can't do this. Ask the shop's owner.",

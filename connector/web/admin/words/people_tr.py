@@ -1,6 +1,7 @@
 """E-postayla giriş, bir mağazanın kişileri ve API anahtarları, değişiklik kaydı: Türkçe sözcükler."""
 
 WORDS: dict[str, str] = {
+    "loading": "Yükleniyor…",
     "operator_only": "Bunu yalnızca bu Sadakat'ın işletmecisi açabilir.",
     "no_such_shop": "Burada {shop} numaralı mağaza yok.",
     "role_refused": "Bu mağazadaki rolünüz ({role}) bunu yapamaz. Mağaza sahibine sorun.",
