@@ -13,6 +13,7 @@ from connector.db.storage import Storage
 from connector.db.tables import CustomerRecord, IssuedCode, OrderRecord, ShipmentRecord, Shop, utcnow
 from connector.errors import Invalid
 from connector.ops.carriers import shipment_history
+from connector.ops.merchants import audit
 from connector.outbox import pushes
 from connector.settle.after_delivery import care
 
@@ -140,25 +141,35 @@ def _item(session: Session, shop_id: int, item_id: int) -> CareItem:
     return item
 
 
-def add_note(storage: Storage, shop_id: int, item_id: int, text: Any, by: str) -> None:
-    """Add a note to an item."""
+def add_note(storage: Storage, shop_id: int, item_id: int, text: Any, by: str, source: str | None = None) -> None:
+    """Add a note to an item (and to the shop's audit trail)."""
     if not isinstance(text, str) or not text.strip():
         raise CareActionError("text: write the note")
     with storage.session() as session:
         care.note(_item(session, shop_id, item_id), by, "note", text.strip()[:MAX_NOTE])
+        audit.record(session, shop_id, by, source, "care", f"item {item_id}", None, "note")
 
 
-def resolve(storage: Storage, shop_id: int, item_id: int, by: str) -> None:
-    """Mark an item resolved."""
+def resolve(storage: Storage, shop_id: int, item_id: int, by: str, source: str | None = None) -> None:
+    """Mark an item resolved (and note it in the shop's audit trail)."""
     with storage.session() as session:
         item = _item(session, shop_id, item_id)
         if item.status != CareItem.RESOLVED:
             care.note(item, by, "resolved", "")
             item.status, item.resolved_at = CareItem.RESOLVED, utcnow()
+            audit.record(session, shop_id, by, source, "care", f"item {item_id}", item.status, "resolved")
 
 
 def send_code(
-    storage: Storage, shop_id: int, item_id: int, *, kind: Any, value: Any, days: Any, by: str
+    storage: Storage,
+    shop_id: int,
+    item_id: int,
+    *,
+    kind: Any,
+    value: Any,
+    days: Any,
+    by: str,
+    source: str | None = None,
 ) -> pushes.Issued:
     """Send the item's customer a code (created in the store through the outbox, then e-mailed); the same
     item gets at most one code. CareActionError or PushRequestError name a bad field."""
@@ -174,4 +185,8 @@ def send_code(
     )
     with storage.session() as session:
         care.note(_item(session, shop_id, item_id), by, "code", issued.code)
+        if not issued.repeated:
+            audit.record(
+                session, shop_id, by, source, "code", f"care item {item_id}", None, {"kind": kind, "value": value}
+            )
     return issued

@@ -10,6 +10,7 @@ from sqlalchemy import select
 from connector.db.referrals import ReferralClaim
 from connector.db.storage import Storage
 from connector.db.tables import CustomerRecord, Shop
+from connector.ops.merchants import audit
 from connector.settle import door
 from connector.settle.growth import referrals
 
@@ -45,7 +46,9 @@ def claims(storage: Storage, shop_id: int) -> list[dict[str, Any]]:
         ]
 
 
-def decide(storage: Storage, shop_id: int, claim_id: int, approve: bool) -> list[tuple[int, int]]:
+def decide(
+    storage: Storage, shop_id: int, claim_id: int, approve: bool, by: str = "command line", source: str | None = None
+) -> list[tuple[int, int]]:
     """Grant a held reward now or refuse it; LookupError for an unknown shop or claim, ValueError for one that
     isn't held. Returns the pushes to dispatch (the referrer's sync)."""
     with storage.session() as session:
@@ -53,4 +56,8 @@ def decide(storage: Storage, shop_id: int, claim_id: int, approve: bool) -> list
         if shop is None:
             raise LookupError(f"no shop {shop_id}")
         decision = door.Step(shop, lambda s, shop: door.Applied(referrals.decide(s, shop, claim_id, approve)))
-        return door.settle(session, decision).pushes
+        done = door.settle(session, decision).pushes
+        audit.record(
+            session, shop_id, by, source, "referral", f"claim {claim_id}", "held", "approved" if approve else "denied"
+        )
+        return done

@@ -38,6 +38,14 @@ def record(
     )
 
 
+def note(
+    storage: Storage, shop_id: int, actor: str, source: str | None, action: str, subject: str | None, after: Any
+) -> None:
+    """Note a change made through another module's transaction (a code given), in a short one of its own."""
+    with storage.session() as session:
+        record(session, shop_id, actor, source, action, subject, None, after)
+
+
 def entries(storage: Storage, shop_id: int, limit: int = LISTED) -> list[dict[str, Any]]:
     """The shop's latest changes, newest first."""
     with storage.session(read_only=True) as session:

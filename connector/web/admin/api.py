@@ -12,6 +12,7 @@ from adapters import get_adapter
 from connector import inbox
 from connector.inputs import InputError, whole_number
 from connector.ops import LedgerEntry, Push, Shop, carriers, exports, figures, shops
+from connector.ops.merchants import audit
 from connector.outbox import pushes, store_credit
 from connector.programme import SettingsError, currency_confirmed, programme_of, shop_currency
 from connector.settle import ledger
@@ -94,6 +95,9 @@ def issue_code(shop_id: int, ident: str) -> ResponseReturnValue:
     except pushes.PushRequestError as exc:
         return problem(400, str(exc))
     pushes.dispatch(runtime().storage, runtime().queue, issued.pushes)
+    if not issued.repeated:
+        given = {"kind": body.get("kind", "fixed_amount"), "value": body.get("value")}
+        audit.note(runtime().storage, shop_id, who(), source(), "code", ident[:100], given)
     return jsonify(code=issued.code, push_id=issued.push_id, repeated=issued.repeated), 202
 
 

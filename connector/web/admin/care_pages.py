@@ -12,7 +12,7 @@ from connector.ops import CareItem, shops
 from connector.ops.after_delivery import care
 from connector.ops.carriers import service_labels
 from connector.outbox import pushes
-from connector.web.admin.auth import bearer_ok, require_admin
+from connector.web.admin.auth import bearer_ok, current_access, require_admin, source
 from connector.web.admin.texts import text_for
 from connector.web.errors import problem
 from connector.web.runtime import runtime
@@ -30,6 +30,9 @@ CODE_KINDS = ("fixed_amount", "percentage", "free_shipping")
 
 
 def _who() -> str:
+    access = current_access()
+    if access is not None and not access.operator:
+        return access.name  # a shop's person, token or Shopify staff member
     return "admin (API)" if bearer_ok() else "admin"
 
 
@@ -69,7 +72,12 @@ def api_note(shop_id: int, item_id: int) -> ResponseReturnValue:
     body = request.get_json(silent=True)
     try:
         care.add_note(
-            runtime().storage, shop_id, item_id, (body or {}).get("text") if isinstance(body, dict) else None, _who()
+            runtime().storage,
+            shop_id,
+            item_id,
+            (body or {}).get("text") if isinstance(body, dict) else None,
+            _who(),
+            source(),
         )
     except LookupError as exc:
         return problem(404, str(exc))
@@ -82,7 +90,7 @@ def api_note(shop_id: int, item_id: int) -> ResponseReturnValue:
 def api_resolve(shop_id: int, item_id: int) -> ResponseReturnValue:
     """Mark the item resolved."""
     try:
-        care.resolve(runtime().storage, shop_id, item_id, _who())
+        care.resolve(runtime().storage, shop_id, item_id, _who(), source())
     except LookupError as exc:
         return problem(404, str(exc))
     return jsonify(status="resolved")
@@ -100,6 +108,7 @@ def _send_code(shop_id: int, item_id: int, given: Any) -> pushes.Issued:
         value=given.get("value"),
         days=days,
         by=_who(),
+        source=source(),
     )
     pushes.dispatch(runtime().storage, runtime().queue, issued.pushes)
     return issued
@@ -147,9 +156,9 @@ def act(shop_id: int, item_id: int, action: str) -> ResponseReturnValue:
         if action == "code":
             _send_code(shop_id, item_id, request.form)
         elif action == "note":
-            care.add_note(runtime().storage, shop_id, item_id, request.form.get("text"), _who())
+            care.add_note(runtime().storage, shop_id, item_id, request.form.get("text"), _who(), source())
         else:
-            care.resolve(runtime().storage, shop_id, item_id, _who())
+            care.resolve(runtime().storage, shop_id, item_id, _who(), source())
     except LookupError as exc:
         return problem(404, str(exc))
     except (care.CareActionError, pushes.PushRequestError):

@@ -14,6 +14,7 @@ from flask.typing import ResponseReturnValue
 
 from connector.ops import CustomerRecord, Shop, exports, shops
 from connector.ops.customers import adjustments, listing, profile
+from connector.ops.merchants import audit
 from connector.outbox import pushes, store_credit
 from connector.programme import programme_of
 from connector.rules.segments import SEGMENTS
@@ -180,6 +181,10 @@ def issue_code(shop_id: int, customer_id: int) -> ResponseReturnValue:
         field = "days" if str(exc).startswith("days") else "value"
         return _page(shop, found, 400, code_error=(field, t(f"code_bad_{field}")), code_form=form)
     pushes.dispatch(runtime().storage, runtime().queue, issued.pushes)
+    if not issued.repeated:
+        audit.note(
+            runtime().storage, shop.id, who(), source(), "code", f"customer {found.id}", {"kind": kind, "value": value}
+        )
     flash(t("code_issued", code=issued.code))
     return redirect(url_for("admin_customers.customer", shop_id=shop.id, customer_id=found.id))
 

@@ -9,7 +9,7 @@ from flask.typing import ResponseReturnValue
 from connector.ops import shops
 from connector.ops.customers import referral_claims
 from connector.outbox import pushes
-from connector.web.admin.auth import require_admin
+from connector.web.admin.auth import require_admin, source, who
 from connector.web.admin.texts import text_for
 from connector.web.errors import problem
 from connector.web.runtime import runtime
@@ -32,7 +32,9 @@ def list_claims(shop_id: int) -> ResponseReturnValue:
 
 def _decide(shop_id: int, claim_id: int, approve: bool) -> None:
     pushes.dispatch(
-        runtime().storage, runtime().queue, referral_claims.decide(runtime().storage, shop_id, claim_id, approve)
+        runtime().storage,
+        runtime().queue,
+        referral_claims.decide(runtime().storage, shop_id, claim_id, approve, who(), source()),
     )
 
 

@@ -241,3 +241,27 @@ def test_sign_in_links_work_once_and_say_the_same_for_strangers(
     assert link is not None
     assert sign_in.enter(storage, link.group(1)) == "ana@a-shop.example.com"
     assert sign_in.enter(storage, link.group(1)) is None  # once only
+
+
+def test_codes_and_care_actions_are_in_the_trail_with_who_gave_them(
+    app: Flask, client: FlaskClient, two_shops: dict[str, Any], storage: Storage, config: Config
+) -> None:
+    from connector.settle.after_delivery import care
+
+    a = two_shops["a"]
+    with storage.session() as session:
+        care.open_item(session, a.id, "detractor", "detractor:727", order_id="727", detail="2/10")
+    owner = signed_in(app, storage, config, "ana@a-shop.example.com")
+    csrf = {"X-CSRF-Token": _csrf(owner, a.id)}
+    code = owner.post(
+        f"/admin/api/shops/{a.id}/customers/john.doe@example.com/codes", json={"value": "5"}, headers=csrf
+    )
+    assert code.status_code == 202
+    [item] = owner.get(f"/admin/api/shops/{a.id}/care").get_json()["items"]
+    assert owner.post(f"/admin/api/shops/{a.id}/care/{item['id']}/resolve", headers=csrf).status_code == 200
+    trail = owner.get(f"/admin/api/shops/{a.id}/audit").get_json()["entries"]
+    assert [(e["actor"], e["action"], e["subject"]) for e in trail][:2] == [
+        ("ana@a-shop.example.com", "care", f"item {item['id']}"),
+        ("ana@a-shop.example.com", "code", "john.doe@example.com"),
+    ]
+    assert trail[1]["after"] == {"kind": "fixed_amount", "value": "5"}
