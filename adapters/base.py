@@ -141,8 +141,8 @@ class StoreAdapter(Protocol):
         """Translate a webhook payload into the neutral model (PayloadError if it can't)."""
         ...
 
-    def store_currency(self, shop: ShopAccess) -> str | None:
-        """The store's own currency code, as the store reports it."""
+    def store_profile(self, shop: ShopAccess) -> tuple[str | None, str | None]:
+        """The store's own currency code and its owner's e-mail address, as the store reports them."""
         ...
 
     def disable_discount_code(self, shop: ShopAccess, store_id: str) -> None:
@@ -241,9 +241,9 @@ class ModuleAdapter:
         """The webhook payload in the neutral model."""
         return self.webhooks.parse(topic, payload)
 
-    def store_currency(self, shop: ShopAccess) -> str | None:
-        """The store's own currency code."""
-        return self.api.store_currency(shop)
+    def store_profile(self, shop: ShopAccess) -> tuple[str | None, str | None]:
+        """The store's own currency code and owner's e-mail address."""
+        return self.api.store_profile(shop)
 
     def find_discount_code(self, shop: ShopAccess, code: str) -> str | None:
         """The store's id for an existing code, or None."""

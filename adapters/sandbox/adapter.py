@@ -130,9 +130,9 @@ class SandboxAdapter:
             )
         raise PayloadError(f"topic {topic} is not one Sadakat reads")
 
-    def store_currency(self, shop: ShopAccess) -> str | None:
-        """The store's own currency."""
-        return "TRY"
+    def store_profile(self, shop: ShopAccess) -> tuple[str | None, str | None]:
+        """The store's own currency; the sandbox has no owner to name."""
+        return "TRY", None
 
     def find_discount_code(self, shop: ShopAccess, code: str) -> str | None:
         """The id the sandbox gave ``code``, if it has it."""

@@ -17,7 +17,7 @@ from typing import Any
 import requests
 import shopify
 
-from adapters.base import PermanentStoreError, RetryableStoreError, ShopAccess, retry_after_seconds
+from adapters.base import PermanentStoreError, RetryableStoreError, ShopAccess, email_field, retry_after_seconds
 from adapters.shopify import queries
 from connector.model import CustomerSync, DiscountCode, TrackingPush
 
@@ -128,10 +128,12 @@ def _messages(errors: Any) -> str:
     return str(errors)[:500]
 
 
-def store_currency(shop: ShopAccess) -> str | None:
-    """The shop's own currency (``shop { currencyCode }``)."""
-    code = (ShopifyGraphQL(shop).execute(queries.SHOP_CURRENCY, {}).get("shop") or {}).get("currencyCode")
-    return code if isinstance(code, str) and code.isascii() and code.isalpha() else None
+def store_profile(shop: ShopAccess) -> tuple[str | None, str | None]:
+    """The shop's own currency and its owner's e-mail (``shop { currencyCode email }``)."""
+    found = ShopifyGraphQL(shop).execute(queries.SHOP_CURRENCY, {}).get("shop") or {}
+    code, email = found.get("currencyCode"), found.get("email")
+    currency = code if isinstance(code, str) and code.isascii() and code.isalpha() else None
+    return currency, email_field(email)
 
 
 def disable_discount_code(shop: ShopAccess, store_id: str) -> None:

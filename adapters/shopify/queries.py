@@ -6,6 +6,7 @@ SHOP_CURRENCY = """
 query ShopCurrency {
   shop {
     currencyCode
+    email
   }
 }
 """

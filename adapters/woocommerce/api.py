@@ -100,11 +100,12 @@ def _reason(exc: requests.RequestException) -> str:
     return "the address could not be found" if "NameResolution" in repr(exc) else "no connection could be made"
 
 
-def store_currency(shop: ShopAccess) -> str | None:
-    """The store's currency (``GET settings/general/woocommerce_currency``)."""
+def store_profile(shop: ShopAccess) -> tuple[str | None, str | None]:
+    """The store's currency (``GET settings/general/woocommerce_currency``); its owner's address isn't asked
+    (the REST keys can't read the site's users)."""
     setting = call(client(shop), "get", "settings/general/woocommerce_currency")
     code = setting.get("value") if isinstance(setting, dict) else None
-    return code if isinstance(code, str) and code.isascii() and code.isalpha() else None
+    return (code if isinstance(code, str) and code.isascii() and code.isalpha() else None), None
 
 
 def disable_discount_code(shop: ShopAccess, store_id: str) -> None:

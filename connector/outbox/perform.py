@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from adapters import theme_programme
 from adapters.base import PermanentStoreError, RetryableStoreError, ShopAccess, StoreAdapter, StoreError
 from connector.config import Config
+from connector.db.merchants import AuditEntry, ShopPerson
 from connector.db.storage import Storage
 from connector.db.tables import CustomerRecord, Shop
 from connector.model import CustomerSync, DiscountCode, TrackingPush
@@ -129,7 +130,7 @@ def _register_webhooks(storage: Storage, adapter: StoreAdapter, claimed: outbox.
         secret = shop.webhook_secret if shop else None
     url = config.public_url + adapter.webhook_path(claimed.shop.shop_id)
     touched = ",".join(adapter.register_webhooks(claimed.shop, url, secret))[:255] or None
-    _learn_currency(storage, adapter, claimed.shop)
+    _learn_store(storage, adapter, claimed.shop)
     return touched
 
 
@@ -181,19 +182,28 @@ PERFORMERS: dict[str, Performer] = {
 }
 
 
-def _learn_currency(storage: Storage, adapter: StoreAdapter, shop: ShopAccess) -> None:
-    """Ask the store its currency (at install and at every hourly check); a store that won't say now is
-    asked again next time, and its orders meanwhile tell the shop's currency unconfirmed."""
+STORE_SAID = "the store, at install"
+
+
+def _learn_store(storage: Storage, adapter: StoreAdapter, shop: ShopAccess) -> None:
+    """Ask the store its currency and its owner (at install and at every hourly check); a store that won't say
+    now is asked again next time, and its orders meanwhile tell the shop's currency unconfirmed. The owner's
+    address becomes the shop's first owner, who signs in by e-mail, while the shop has no people yet."""
     try:
-        currency = adapter.store_currency(shop)
+        currency, owner = adapter.store_profile(shop)
     except StoreError as exc:
         log.info("shop %s did not say its currency: %s", shop.shop_id, exc)
         return
-    if currency:
-        with storage.session() as session:
+    with storage.session() as session:
+        if currency:
             session.execute(
                 update(Shop).where(Shop.id == shop.shop_id).values(currency=currency.upper(), currency_confirmed=True)
             )
+        has_people = session.scalars(select(ShopPerson.id).where(ShopPerson.shop_id == shop.shop_id)).first()
+        if owner and has_people is None:
+            session.add(ShopPerson(shop_id=shop.shop_id, email=owner, role="owner", added_by=STORE_SAID))
+            session.add(AuditEntry(shop_id=shop.shop_id, actor=STORE_SAID, action="person.role", subject=owner,
+                                   before=None, after="owner"))  # fmt: skip
 
 
 def deliveries(claimed: outbox.Claimed, config: Config) -> outbox.FollowUp:

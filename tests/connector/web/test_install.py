@@ -21,6 +21,7 @@ from adapters import get_adapter
 from connector.config import Config
 from connector.db.storage import Storage
 from connector.db.tables import Push, Shop
+from connector.ops.merchants import people
 from connector.outbox import tokens
 from tests.support import SHOPIFY_SECRET, drain
 
@@ -130,13 +131,15 @@ def test_good_callback_stores_an_expiring_token_registers_webhooks_and_opens_the
                 }
             },
         )
-    responses.post(GRAPHQL, json={"data": {"shop": {"currencyCode": "EUR"}}})
+    responses.post(GRAPHQL, json={"data": {"shop": {"currencyCode": "EUR", "email": "Owner@Sadakat-Test.example"}}})
     drain(redis)
     *creates_calls, currency_call = responses.calls[2:]
     creates = [json.loads(c.request.body)["variables"] for c in creates_calls]
     assert "currencyCode" in json.loads(currency_call.request.body)["query"]
     [shop] = shops(storage)
     assert (shop.currency, shop.currency_confirmed) == ("EUR", True), "the shop's currency, as Shopify says"
+    owners = [(p.email, p.role) for p in people.people(storage, shop.id)]
+    assert owners == [("owner@sadakat-test.example", "owner")], "the shop's owner, as Shopify says, signs in by e-mail"
     assert sorted(v["topic"] for v in creates) == sorted(
         [
             "ORDERS_CANCELLED",
