@@ -14,7 +14,14 @@ from requests.auth import HTTPBasicAuth
 from woocommerce.oauth import OAuth
 
 from adapters import outbound
-from adapters.base import PermanentStoreError, RetryableStoreError, ShopAccess, retry_after_seconds
+from adapters.base import (
+    PermanentStoreError,
+    RetryableStoreError,
+    ShopAccess,
+    StoreError,
+    email_field,
+    retry_after_seconds,
+)
 from connector.model import CustomerSync, DiscountCode, TrackingPush
 
 TRACKING_API = "wc-shipment-tracking/v3"
@@ -101,11 +108,17 @@ def _reason(exc: requests.RequestException) -> str:
 
 
 def store_profile(shop: ShopAccess) -> tuple[str | None, str | None]:
-    """The store's currency (``GET settings/general/woocommerce_currency``); its owner's address isn't asked
-    (the REST keys can't read the site's users)."""
+    """The store's currency (``GET settings/general/woocommerce_currency``) and the address its e-mails come
+    from (``settings/email/woocommerce_email_from_address``: the site admin's unless the owner changed it; the
+    REST keys can't read the site's users). A store that won't say its address is asked again next time."""
     setting = call(client(shop), "get", "settings/general/woocommerce_currency")
     code = setting.get("value") if isinstance(setting, dict) else None
-    return (code if isinstance(code, str) and code.isascii() and code.isalpha() else None), None
+    currency = code if isinstance(code, str) and code.isascii() and code.isalpha() else None
+    try:
+        sender = call(client(shop), "get", "settings/email/woocommerce_email_from_address")
+    except StoreError:
+        return currency, None
+    return currency, email_field(sender.get("value") if isinstance(sender, dict) else None)
 
 
 def disable_discount_code(shop: ShopAccess, store_id: str) -> None:

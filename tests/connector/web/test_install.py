@@ -290,7 +290,19 @@ def test_woocommerce_keys_are_checked_stored_and_webhooks_created(
     )
     responses.post(f"{WOO}/wp-json/wc/v3/webhooks", json={"id": 41}, status=201)
     responses.put(f"{WOO}/wp-json/wc/v3/webhooks/40", json={"id": 40, "status": "active"})
+    setting = {"label": "Currency", "type": "select", "value": "TRY"}  # the shape of WooCommerce's settings API
+    responses.get(
+        f"{WOO}/wp-json/wc/v3/settings/general/woocommerce_currency", json={"id": "woocommerce_currency"} | setting
+    )
+    sender = {
+        "id": "woocommerce_email_from_address",
+        "label": '"From" address',
+        "type": "email",
+        "value": "Ana@Woo.example",
+    }
+    responses.get(f"{WOO}/wp-json/wc/v3/settings/email/woocommerce_email_from_address", json=sender)
     drain(redis)
+    assert [(p.email, p.role) for p in people.people(storage, shop.id)] == [("ana@woo.example", "owner")]
     created = [json.loads(c.request.body) for c in responses.calls if c.request.method == "POST"]
     assert sorted(c["topic"] for c in created) == ["customer.created", "order.deleted", "order.updated"]
     assert {c["secret"] for c in created} == {shop.webhook_secret}
