@@ -95,6 +95,11 @@ class Kept:
     sent_at: datetime
     text: str
     html: str | None
+    shop_id: int | None = None
+    """The shop the message was sent for (``X-Sadakat-Shop``), if any."""
+
+
+SHOP_HEADER = "X-Sadakat-Shop"
 
 
 def mailbox(config: Config) -> Path:
@@ -133,5 +138,6 @@ def kept_message(config: Config, name: str) -> Kept | None:
         subject=str(message["Subject"] or ""),
         sent_at=datetime.strptime(name.split("-", 1)[0], "%Y%m%dT%H%M%S%f").replace(tzinfo=UTC),
         text=text_part.get_content() if text_part is not None else "",
+        shop_id=int(str(message[SHOP_HEADER])) if str(message[SHOP_HEADER] or "").isdigit() else None,
         html=html_part.get_content() if html_part is not None else None,
     )

@@ -107,9 +107,8 @@ def _email(storage: Storage, adapter: StoreAdapter, claimed: outbox.Claimed, con
             return None
         payload = letter.payload()
     try:
-        return mail.send(
-            config, payload["to"], payload["subject"], payload["body"], payload.get("html"), payload.get("headers")
-        )
+        headers = dict(payload.get("headers") or {}) | {mail.SHOP_HEADER: str(claimed.shop.shop_id)}
+        return mail.send(config, payload["to"], payload["subject"], payload["body"], payload.get("html"), headers)
     except mail.MailServerBusy as exc:
         raise RetryableStoreError(str(exc), mail.RETRY_SECONDS) from None
     except mail.MailRefused as exc:

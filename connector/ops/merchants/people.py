@@ -27,7 +27,7 @@ ROLES = ("owner", "manager", "support")
 CAPABILITIES = {
     "support": frozenset({"read", "customers", "adjust", "care"}),
     "manager": frozenset(
-        {"read", "customers", "adjust", "codes", "care", "programme", "referrals", "operations", "audit"}
+        {"read", "customers", "adjust", "codes", "care", "programme", "referrals", "operations", "audit", "mailbox"}
     ),
 }
 CAPABILITIES["owner"] = CAPABILITIES["manager"] | {"people", "tokens"}

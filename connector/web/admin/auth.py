@@ -163,6 +163,8 @@ CAPABILITY: dict[str, str] = {
     "admin_people.api_token_create": "tokens",
     "admin_people.api_token_revoke": "tokens",
     "admin_people.audit_page": "audit",
+    "admin_mail.shop_inbox": "mailbox",
+    "admin_mail.shop_message": "mailbox",
     "admin_people.api_audit": "audit",
 }
 

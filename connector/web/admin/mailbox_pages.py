@@ -32,7 +32,24 @@ def message(name: str) -> ResponseReturnValue:
     kept = mail.kept_message(runtime().config, name)
     if kept is None:
         return problem(404, f"no message {name[:80]!r} in the local mailbox")
-    return render_template("admin/mail_message.html", message=kept, body=_linked(kept.text))
+    return render_template("admin/mail_message.html", message=kept, body=_linked(kept.text), shop_id=None)
+
+
+@bp.get("/shops/<shop_id:shop_id>/mail")
+def shop_inbox(shop_id: int) -> ResponseReturnValue:
+    """The newest messages kept locally that were sent for the shop (its managers' mailbox)."""
+    config = runtime().config
+    mine = [m for m in mail.kept_messages(config, limit=1000) if m.shop_id == shop_id][:100]
+    return render_template("admin/mail.html", messages=mine, smtp=bool(config.smtp_url), shop_id=shop_id)
+
+
+@bp.get("/shops/<shop_id:shop_id>/mail/<name>")
+def shop_message(shop_id: int, name: str) -> ResponseReturnValue:
+    """One message sent for the shop."""
+    kept = mail.kept_message(runtime().config, name)
+    if kept is None or kept.shop_id != shop_id:
+        return problem(404, f"no message {name[:80]!r} in this shop's mailbox")
+    return render_template("admin/mail_message.html", message=kept, body=_linked(kept.text), shop_id=shop_id)
 
 
 def _linked(text: str) -> Markup:

@@ -265,3 +265,33 @@ def test_codes_and_care_actions_are_in_the_trail_with_who_gave_them(
         ("ana@a-shop.example.com", "code", "john.doe@example.com"),
     ]
     assert trail[1]["after"] == {"kind": "fixed_amount", "value": "5"}
+
+
+def test_a_shops_mailbox_holds_the_letters_sent_for_it_only(
+    app: Flask, client: FlaskClient, two_shops: dict[str, Any], storage: Storage, config: Config, redis: Redis
+) -> None:
+    from connector.outbox import pushes
+    from connector.outbox import requests as outbox
+
+    a, b = two_shops["a"], two_shops["b"]
+    for shop, to in ((a, "ayse@example.com"), (b, "bella@example.org")):
+        with storage.session() as session:
+            letter = {"to": to, "subject": f"Hello from {shop.domain}", "body": "Your code is ABC."}
+            push = outbox.request(session, shop.id, pushes.EMAIL, f"hello:{shop.id}", to, letter)
+        pushes.dispatch(storage, pushes_queue(app), [(push, shop.id)])
+    drain(redis)
+    owner = signed_in(app, storage, config, "ana@a-shop.example.com")
+    page = owner.get(f"/admin/shops/{a.id}/mail").get_data(as_text=True)
+    assert "Hello from a-shop.example.com" in page and "b-shop" not in page
+    [name] = re.findall(r'/admin/shops/\d+/mail/([^"]+\.eml)', page)
+    assert "Your code is ABC." in owner.get(f"/admin/shops/{a.id}/mail/{name}").get_data(as_text=True)
+    assert owner.get("/admin/mail").status_code == 403  # the whole deployment's mailbox is the operator's
+    assert login(client).status_code == 302
+    everything = client.get("/admin/mail").get_data(as_text=True)
+    assert (
+        "Hello from a-shop.example.com" in everything and "Hello from b-shop.example.com" in everything
+    )
+
+
+def pushes_queue(app: Flask) -> Any:
+    return app.extensions["sadakat"].queue
