@@ -148,3 +148,12 @@ def test_shops_people_and_tokens_from_the_command_line(config: Config, storage: 
     assert json.loads(sadakat("shops", "tokens", "list", number).stdout)[0]["revoked_at"] is not None
     unknown = sadakat("shops", "tokens", "revoke", number, "nope")
     assert unknown.returncode == 1 and "no token nope" in unknown.stderr
+    trail = json.loads(sadakat("shops", "audit", number).stdout)
+    assert [e["action"] for e in trail] == [
+        "token.revoked", "token.created", "person.removed", "person.role", "person.role",
+    ]  # fmt: skip
+    assert {e["actor"] for e in trail} == {"command line"}
+    from connector.settle import lifecycle
+
+    lifecycle.erase_shop(storage, shop.id)  # the trail goes with the shop
+    assert json.loads(sadakat("shops", "audit", number).stdout) == []

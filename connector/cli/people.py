@@ -112,3 +112,13 @@ def tokens_revoke(shop_id: int, token: str) -> None:
     except Refused as exc:
         raise _refused(exc) from None
     click.echo(f"token {revoked.name} of shop {shop_id} no longer works")
+
+
+@shops.command("audit", short_help="Every change made to a shop, as JSON.")
+@click.argument("shop_id", type=SHOP_ID)
+@click.option("--limit", type=click.IntRange(1, 100_000), default=1000, show_default=True, help="At most this many.")
+def shops_audit(shop_id: int, limit: int) -> None:
+    """The shop's audit trail, newest first: who, when, from where, what, before and after."""
+    from connector.ops.merchants import audit
+
+    _echo_json(audit.entries(_storage(), shop_id, limit))

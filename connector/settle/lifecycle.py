@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy import delete, func, or_, select, true, update
 from sqlalchemy.orm import Session
 
+from connector.db import merchants  # noqa: F401  (its tables are the shop's too: erased with it)
 from connector.db.after_delivery import CareItem, SurveyRecord, Unsubscribe
 from connector.db.columns import Base
 from connector.db.storage import Storage

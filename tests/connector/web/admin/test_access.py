@@ -288,9 +288,7 @@ def test_a_shops_mailbox_holds_the_letters_sent_for_it_only(
     assert owner.get("/admin/mail").status_code == 403  # the whole deployment's mailbox is the operator's
     assert login(client).status_code == 302
     everything = client.get("/admin/mail").get_data(as_text=True)
-    assert (
-        "Hello from a-shop.example.com" in everything and "Hello from b-shop.example.com" in everything
-    )
+    assert "Hello from a-shop.example.com" in everything and "Hello from b-shop.example.com" in everything
 
 
 def pushes_queue(app: Flask) -> Any:
