@@ -14,11 +14,14 @@ from redis import Redis
 from sqlalchemy import select
 
 from connector.config import Config
+from connector.db.after_delivery import CareItem
+from connector.db.referrals import ReferralClaim
 from connector.db.storage import Storage
-from connector.db.tables import CustomerRecord, Push, Shop, WebhookEvent
+from connector.db.tables import CustomerRecord, DataExport, Push, Shop, WebhookEvent
 from connector.ops.merchants import people, sign_in
 from connector.ops.shops import register_shop
 from connector.outbox import mail
+from connector.settle.after_delivery import care
 from tests.support import AUTH, WOO_SECRET, drain, fixture, form_csrf, login, post_woo
 
 OPEN_TO_ALL = {"admin_auth.login", "admin_auth.logout", "admin_auth.language", "admin_auth.sign_in_page"}
@@ -46,7 +49,14 @@ def two_shops(client: FlaskClient, storage: Storage, config: Config, redis: Redi
         b_customer = session.scalars(select(CustomerRecord).where(CustomerRecord.shop_id == b.id)).one()
         b_event = session.scalars(select(WebhookEvent.id).where(WebhookEvent.shop_id == b.id)).first()
         b_push = session.scalars(select(Push.id).where(Push.shop_id == b.id)).first()
-    return {"a": a, "b": b, "b_customer": b_customer.id, "b_event": b_event, "b_push": b_push or 1}
+        care.open_item(session, b.id, "detractor", "detractor:990", order_id="990", detail="Bellatrix: 1/10")
+        claim = ReferralClaim(shop_id=b.id, referrer_id=b_customer.id, friend_email="f@example.org", status="held")
+        export = DataExport(shop_id=b.id, customer_ref="bella", body={"customer": "Bellatrix"})
+        session.add_all([claim, export])
+        session.flush()
+        b_item = session.scalars(select(CareItem.id).where(CareItem.shop_id == b.id)).one()
+        ids = {"b_item": b_item, "b_claim": claim.id, "b_export": export.id}
+    return {"a": a, "b": b, "b_customer": b_customer.id, "b_event": b_event, "b_push": b_push or 1} | ids
 
 
 def signed_in(app: Flask, storage: Storage, config: Config, email: str) -> FlaskClient:
@@ -82,9 +92,9 @@ def _url(rule: Any, shop: int, ids: dict[str, Any]) -> str:
         "customer_id": ids["b_customer"],
         "event_id": ids["b_event"],
         "push_id": ids["b_push"],
-        "item_id": 1,
-        "claim_id": 1,
-        "export_id": 1,
+        "item_id": ids["b_item"],
+        "claim_id": ids["b_claim"],
+        "export_id": ids["b_export"],
         "token_id": 999,  # not the asking token: an owner may revoke their own
         "ident": "bella@example.org",
         "email": "bella@example.org",
@@ -246,8 +256,6 @@ def test_sign_in_links_work_once_and_say_the_same_for_strangers(
 def test_codes_and_care_actions_are_in_the_trail_with_who_gave_them(
     app: Flask, client: FlaskClient, two_shops: dict[str, Any], storage: Storage, config: Config
 ) -> None:
-    from connector.settle.after_delivery import care
-
     a = two_shops["a"]
     with storage.session() as session:
         care.open_item(session, a.id, "detractor", "detractor:727", order_id="727", detail="2/10")
