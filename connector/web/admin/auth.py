@@ -37,8 +37,6 @@ LOGIN_LOCKOUT_SECONDS = 15 * 60
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 CSRF_FIELD = "csrf_token"
 CSRF_HEADER = "X-CSRF-Token"
-
-
 ANONYMOUS_CSRF_COOKIE = "sadakat_form"
 LANGUAGE_COOKIE = "sadakat_lang"
 
