@@ -114,6 +114,7 @@ def test_a_merchants_first_ten_minutes(
         page.locator("#gifts > summary").click()
     gifts = page.locator("#gifts .row-card").count()
     page.get_by_role("button", name=w["add_gift"]).click()
+    page.wait_for_load_state()  # the new row comes with the page the button posted for
     page.select_option(f"#gift-{gifts}-rule", label=w["rule"])
     page.fill(f"#gift-{gifts}-value", "10")
     page.fill(f"#gift-{gifts}-threshold", "lots")

@@ -6,14 +6,18 @@ document.addEventListener("submit", (event) => {
 
 // The programme editor: a gift row shows only the fields its rule uses, as soon as the rule is chosen
 // (without script the page shows them once saved).
-document.addEventListener("change", (event) => {
-  const select = event.target;
-  if (!select.matches || !select.matches("select[id^=gift-][id$=-rule]")) return;
+const GIFT_RULE = "select[id^=gift-][id$=-rule]";
+const showGiftFields = (select) => {
   const row = select.closest(".row-card");
   for (const part of row.querySelectorAll("[data-gift-rules]")) {
     part.hidden = !part.dataset.giftRules.split(" ").includes(select.value);
   }
+};
+document.addEventListener("change", (event) => {
+  if (event.target.matches && event.target.matches(GIFT_RULE)) showGiftFields(event.target);
 });
+// A rule chosen before this script ran (a slow load, or a form the browser restored) shows its fields too.
+document.querySelectorAll(GIFT_RULE).forEach(showGiftFields);
 
 // The programme editor's live preview: as the merchant types, the form so far is sent for a preview (nothing
 // is saved) and the preview is replaced. Without script, it follows each add, remove or save.
