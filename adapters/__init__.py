@@ -1,5 +1,6 @@
-"""Store platforms, each behind the :class:`adapters.base.StoreAdapter` protocol, and tracking services,
-each behind :class:`adapters.tracking_base.TrackingService`.
+"""Store platforms, each behind the :class:`adapters.base.StoreAdapter` protocol, tracking services, each
+behind :class:`adapters.tracking_base.TrackingService`, and the destinations of the programme's events, each
+behind :class:`adapters.destination_base.EventDestinationService`.
 
 The rest of Sadakat asks this registry for an adapter by the platform name stored with a shop (or the
 service named in a carrier webhook's URL), and never imports a platform or service module itself.
@@ -12,14 +13,18 @@ from collections.abc import Callable
 from sqlalchemy import Engine
 
 from adapters.aftership import AfterShip
+from adapters.automation_base import Automation
 from adapters.base import StoreAdapter, StorefrontProxy
 from adapters.credit_base import StoreCreditAccounts
+from adapters.destination_base import EventDestinationService
 from adapters.easypost import EasyPost
 from adapters.generic_tracking import GenericTracking
+from adapters.klaviyo import Klaviyo
 from adapters.sandbox import SandboxAdapter
 from adapters.seventeen_track import SeventeenTrack
 from adapters.shippo import Shippo
-from adapters.shopify import ShopifyAdapter, ShopifyStoreCredit, ShopifyThemeProgramme
+from adapters.shopify import ShopifyAdapter, ShopifyFlow, ShopifyStoreCredit, ShopifyThemeProgramme
+from adapters.standard_webhooks import StandardWebhooks
 from adapters.theme_base import ThemeProgramme
 from adapters.tracking_base import TrackingService
 from adapters.woocommerce import WooCommerceAdapter
@@ -40,6 +45,19 @@ _THEMES: dict[str, ThemeProgramme] = {"shopify": ShopifyThemeProgramme(), "sandb
 def theme_programme(platform: str) -> ThemeProgramme | None:
     """Where the platform's storefront themes read the programme, or None."""
     return _THEMES.get(platform)
+
+
+_AUTOMATION: dict[str, Automation] = {"shopify": ShopifyFlow()}
+
+
+def automation(platform: str) -> Automation | None:
+    """The platform's automation tool (Shopify Flow), or None."""
+    return _AUTOMATION.get(platform)
+
+
+def automation_tools() -> list[Automation]:
+    """Every platform's automation tool."""
+    return list(_AUTOMATION.values())
 
 
 def store_credit_accounts(platform: str) -> StoreCreditAccounts | None:
@@ -110,3 +128,13 @@ def get_tracking_service(name: str) -> TrackingService:
 def tracking_services() -> list[TrackingService]:
     """Every tracking service a shop can connect (not our own format, which every shop has)."""
     return list(_TRACKING_SERVICES.values())
+
+
+_DESTINATIONS: dict[str, EventDestinationService] = {
+    service.kind: service for service in (StandardWebhooks(), Klaviyo())
+}
+
+
+def event_destination(kind: str) -> EventDestinationService:
+    """The destination service of ``kind`` (``webhook``, ``klaviyo``)."""
+    return _DESTINATIONS[kind]

@@ -27,14 +27,20 @@ def run_push(push_id: int) -> str:
         return "skipped"
     adapter = get_adapter(claimed.platform)
     try:
-        if claimed.kind != pushes.EMAIL:  # e-mail goes through SMTP, not the store's API
+        if claimed.kind not in perform.OFF_THE_STORE:  # e-mail and URLs are not the store's API
             claimed = dataclasses.replace(
                 claimed, shop=tokens.fresh_access(storage, claimed.shop.shop_id, adapter, config)
             )
         object_id = perform.perform(storage, adapter, claimed, config)
     except RetryableStoreError as exc:
         delay = outbox.retry_later(
-            storage, claimed, str(exc), exc.wait_seconds, redemption.undo(claimed), throttled=exc.throttled
+            storage,
+            claimed,
+            str(exc),
+            exc.wait_seconds,
+            redemption.undo(claimed),
+            throttled=exc.throttled,
+            schedule=perform.retry_delay(claimed.kind, claimed.attempts),
         )
         if delay is None:
             return "failed"

@@ -23,8 +23,11 @@ from adapters.base import (
     Tokens,
 )
 from adapters.shopify import api, oauth, session_tokens, store_credit, webhooks
+from adapters.shopify.flow import ShopifyFlow
 from connector.config import Config
 from connector.model import StoreCredit
+
+__all__ = ["ShopifyAdapter", "ShopifyFlow", "ShopifyStoreCredit", "ShopifyThemeProgramme"]
 
 SHOP_DOMAIN = re.compile(r"^[a-z0-9][a-z0-9-]*\.myshopify\.com$")
 

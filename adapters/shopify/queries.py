@@ -257,6 +257,17 @@ query Orders($first: Int!, $after: String, $query: String) {
 """
 ).replace("MONEY", MONEY)
 
+FLOW_TRIGGER_RECEIVE = """
+mutation FlowTriggerReceive($handle: String!, $payload: JSON!) {
+  flowTriggerReceive(handle: $handle, payload: $payload) {
+    userErrors {
+      field
+      message
+    }
+  }
+}
+"""
+
 ALL_DOCUMENTS = {
     name: value for name, value in dict(globals()).items() if name.isupper() and name not in ("API_VERSION", "MONEY")
 }

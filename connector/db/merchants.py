@@ -1,16 +1,18 @@
 """The merchant's side of a shop: the people who may act on it and their roles, the API tokens its owner made,
-the e-mailed sign-in links, and what every person and token changed (the audit trail, and each change of
-the programme's settings with the settings before and after)."""
+the e-mailed sign-in links, what every person and token changed (the audit trail, and each change of the
+programme's settings with the settings before and after), and what the programme tells the merchant's other
+tools: its events, and where they go (URLs signed as Standard Webhooks, Klaviyo, Shopify Flow)."""
 
 from __future__ import annotations
 
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Index, Integer, String, UniqueConstraint
+from sqlalchemy import JSON, BigInteger, Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint, true
 from sqlalchemy.orm import Mapped, mapped_column
 
 from connector.db.columns import Base, UTCDateTime, utcnow
+from connector.db.crypto import EncryptedText
 
 
 class ProgrammeChange(Base):
@@ -86,4 +88,45 @@ class AuditEntry(Base):
     subject: Mapped[str | None] = mapped_column(String(255))
     before: Mapped[Any] = mapped_column(JSON, nullable=True)
     after: Mapped[Any] = mapped_column(JSON, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class ProgrammeEvent(Base):
+    """Something that happened in the programme (``points.earned``, ``tier.changed``, ...), recorded once per
+    key, with what the merchant's tools are told about it."""
+
+    __tablename__ = "programme_events"
+    __table_args__ = (
+        UniqueConstraint("shop_id", "key", name="uq_programme_events_shop_key"),
+        Index("ix_programme_events_shop", "shop_id", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    shop_id: Mapped[int] = mapped_column(ForeignKey("shops.id", ondelete="CASCADE"))
+    key: Mapped[str] = mapped_column(String(255))
+    type: Mapped[str] = mapped_column(String(40))
+    customer_id: Mapped[int | None] = mapped_column(ForeignKey("customers.id", ondelete="CASCADE"), index=True)
+    data: Mapped[dict[str, Any]] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class EventDestination(Base):
+    """Where a shop's events go: a URL it subscribed (``webhook``, signed with ``secret``), its Klaviyo account
+    (``klaviyo``, with its private API key as ``secret``) or Shopify Flow (``flow``, with the triggers the
+    shop's workflows use in ``events``)."""
+
+    __tablename__ = "event_destinations"
+    __table_args__ = (Index("ix_event_destinations_shop", "shop_id", "kind"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    shop_id: Mapped[int] = mapped_column(ForeignKey("shops.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(16))
+    url: Mapped[str] = mapped_column(Text)
+    events: Mapped[list[str] | None] = mapped_column(JSON, nullable=True)
+    """The event types sent there; none means every type."""
+    secret: Mapped[str | None] = mapped_column(EncryptedText)
+    enabled: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
+    failing_since: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    disabled_reason: Mapped[str | None] = mapped_column(Text)
+    created_by: Mapped[str] = mapped_column(String(120))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -147,6 +147,7 @@ class CustomerRecord(Base):
     tier: Mapped[str | None] = mapped_column(String(40))
     birthday: Mapped[date | None] = mapped_column(Date)
     store_tier: Mapped[str | None] = mapped_column(String(40))
+    tier_kept_until: Mapped[date | None] = mapped_column(Date)
     """The tier last written into the store's customer record (to move its tag from)."""
     segment: Mapped[str | None] = mapped_column(String(16))
     """The RFM segment the latest roll-up found (``Shop.segmented_at``); None before it, or with no order."""

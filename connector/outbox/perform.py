@@ -18,7 +18,8 @@ from connector.db.merchants import AuditEntry, ShopPerson
 from connector.db.storage import Storage
 from connector.db.tables import CustomerRecord, Shop
 from connector.model import CustomerSync, DiscountCode, TrackingPush
-from connector.outbox import letters, mail, notices, senders, store_credit
+from connector.outbox import deliveries as event_deliveries
+from connector.outbox import events, letters, mail, notices, senders, store_credit
 from connector.outbox import requests as outbox
 from connector.outbox.pushes import (
     CODE_NOTE,
@@ -178,7 +179,17 @@ PERFORMERS: dict[str, Performer] = {
     EMAIL: _email,
     DISABLE_CODE: _disable_code,
     REGISTER_WEBHOOKS: _register_webhooks,
+    events.DELIVERY: event_deliveries.deliver,
+    events.FLOW_TRIGGER: event_deliveries.deliver,
 }
+OFF_THE_STORE = frozenset({EMAIL, events.DELIVERY})
+"""Kinds of push that don't call the store (no store token needed)."""
+
+
+def retry_delay(kind: str, attempts: int) -> float | None:
+    """How long a push of ``kind`` waits after its ``attempts``-th failed try, where its kind has a schedule
+    of its own (events' deliveries); None for the outbox's usual backoff."""
+    return event_deliveries.retry_delay(attempts) if kind in (events.DELIVERY, events.FLOW_TRIGGER) else None
 
 
 STORE_SAID = "the store, at install"

@@ -190,12 +190,14 @@ def retry_later(
     then: FollowUp | None = None,
     *,
     throttled: bool = False,
+    schedule: float | None = None,
 ) -> float | None:
     """Put a push back to pending after a retryable error. Returns the delay, or None once it has failed for
     good after MAX_ATTEMPTS (``then`` runs with that failure).
 
     When the store only throttled us, the attempt isn't counted (it waits as long as the store asks), for
     pushes less than THROTTLED_FOR_AT_MOST old: a store that never stops throttling still ends in failure.
+    ``schedule``, where the kind has one, is the wait its schedule sets for this attempt.
     """
     if throttled:
         with storage.session() as session:
@@ -210,7 +212,8 @@ def retry_later(
     if claimed.attempts >= MAX_ATTEMPTS:
         fail(storage, claimed, f"gave up after {claimed.attempts} attempts: {error}", then)
         return None
-    delay = max(wait_seconds, min(2.0**claimed.attempts, MAX_BACKOFF_SECONDS))
+    backoff = schedule if schedule is not None else min(2.0**claimed.attempts, MAX_BACKOFF_SECONDS)
+    delay = max(wait_seconds, backoff)
     with storage.session() as session:
         session.execute(update(Push).where(Push.id == claimed.id).values(status=Push.PENDING, last_error=error[:2000]))
     return delay

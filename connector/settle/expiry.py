@@ -12,8 +12,8 @@ from sqlalchemy.orm import Session
 from connector.config import Config
 from connector.db.columns import read_time
 from connector.db.tables import CustomerRecord, LedgerEntry, Shop
+from connector.outbox import events, senders
 from connector.outbox import requests as outbox
-from connector.outbox import senders
 from connector.programme import programme_of
 from connector.settle import ledger
 
@@ -72,6 +72,10 @@ def run(
             )
             if push_id:
                 warnings.append(push_id)
+            details = {"points": int(customer.points), "expires_on": expires_on.isoformat()}
+            cause = {"type": "expiry_rule", "rule": f"inactive_{programme.expiry_months}_months"}
+            events.emit(session, shop, [events.NewEvent("points.expiring", f"points.expiring:{customer.id}:{last_id}",
+                                                        customer.id, cause, details)])  # fmt: skip
     return expired, warnings
 
 

@@ -59,6 +59,18 @@ class NewEntry:
             raise ValueError(f"unknown ledger entry kind {self.kind!r}")
 
 
+@dataclass(frozen=True)
+class TierMove:
+    """A member moved from one tier (or none) to another (or none), and why."""
+
+    shop_id: int
+    customer_id: int
+    before: str | None
+    after: str | None
+    up: bool
+    reason: str
+
+
 @dataclass
 class Moved:
     """What changes made while the front door was open moved: per shop, the members whose balance, tier or
@@ -67,6 +79,10 @@ class Moved:
     members: dict[int, set[int]] = field(default_factory=dict)
     promoted: dict[int, dict[int, str]] = field(default_factory=dict)
     """Shop id → member id → the member's key, for members who went up a tier and have an e-mail address."""
+    entries: list[tuple[int, int, NewEntry]] = field(default_factory=list)
+    """(shop id, member id, entry) for each entry appended, in order."""
+    tiers: list[TierMove] = field(default_factory=list)
+    """Each member's move from one tier to another, in order."""
 
     def __bool__(self) -> bool:
         return bool(self.members or self.promoted)
@@ -111,6 +127,12 @@ def promoted(session: Session, shop_id: int, members: dict[int, str]) -> None:
         moved.promoted.setdefault(shop_id, {}).update(members)
 
 
+def tiers_moved(session: Session, moves: list[TierMove]) -> None:
+    """Note members who moved from one tier to another."""
+    for moved in _watchers(session):
+        moved.tiers.extend(moves)
+
+
 def _values(shop_id: int, customer_id: int, entry: NewEntry) -> dict[str, Any]:
     if abs(entry.points) > MAX_POINTS_PER_ENTRY:
         raise ValueError(f"a ledger entry of {entry.points} points is past the limit of {MAX_POINTS_PER_ENTRY:,}")
@@ -144,6 +166,7 @@ def append(session: Session, shop_id: int, customer_id: int, entry: NewEntry) ->
     if inserted:
         for moved in watchers:
             moved.members.setdefault(shop_id, set()).add(customer_id)
+            moved.entries.append((shop_id, customer_id, entry))
     return inserted
 
 
@@ -156,8 +179,12 @@ def append_many(session: Session, shop_id: int, entries: list[tuple[int, NewEntr
     _watchers(session)
     rows = [_values(shop_id, customer_id, entry) for customer_id, entry in entries]
     gained: dict[int, int] = {}
-    for customer_id, points in session.connection().execute(_insert_once(dialect, many=True), rows):
+    added: set[str] = set()
+    for customer_id, points, key in session.connection().execute(_insert_once(dialect, many=True), rows):
         gained[customer_id] = gained.get(customer_id, 0) + points
+        added.add(key)
+    for moved in _watchers(session):
+        moved.entries.extend((shop_id, member, entry) for member, entry in entries if entry.key in added)
     moves = [{"member": member, "gained": points} for member, points in gained.items() if points]
     if moves:
         session.connection().execute(
@@ -178,7 +205,7 @@ ENTRY_COLUMNS = ("shop_id", "customer_id", "key", "kind", "points", "source_type
 
 
 def _insert_once(dialect: str, many: bool = False) -> Any:
-    returning = ("customer_id", "points") if many else ("id",)
+    returning = ("customer_id", "points", "key") if many else ("id",)
     columns = (*ENTRY_COLUMNS, "rate", "amount", "event_id", "note")
     return insert_once(dialect, LedgerEntry.__table__, columns, ("shop_id", "key"), returning)
 

@@ -3,7 +3,7 @@ written to the store."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -171,15 +171,22 @@ def recompute_many(
     moved: list[tuple[CustomerRecord, str | None]] = []
     changes: list[dict[str, object]] = []
     up: dict[int, str] = {}
+    tier_moves: list[ledger.TierMove] = []
+    today = utcnow().date()
     for customer, amount in members:
         new = tier_for(tiers, amount)
         name = new.name if new else None
         if name == customer.tier:
             continue
+        kept = customer.tier_kept_until is not None and customer.tier_kept_until >= today
+        if kept and _rank(tiers, name) < _rank(tiers, customer.tier):
+            continue  # a tier set by hand holds until its date, unless the member's spend earns a higher one
         moved.append((customer, name))
         changes.append({"shop_id": shop.id, "customer_id": customer.id, "from_tier": customer.tier, "to_tier": name,
                         "spend": amount, "reason": reason})  # fmt: skip
-        if new is not None and _rank(tiers, name) > _rank(tiers, customer.tier) and customer.email:
+        rises = _rank(tiers, name) > _rank(tiers, customer.tier)
+        tier_moves.append(ledger.TierMove(shop.id, customer.id, customer.tier, name, rises, reason))
+        if new is not None and rises and customer.email:
             up[customer.id] = customer.key
     if not moved:
         return []
@@ -194,8 +201,36 @@ def recompute_many(
         set_committed_value(customer, "tier", name)
     ledger.touched(session, shop.id, (customer.id for customer, _ in moved))
     ledger.promoted(session, shop.id, up)
+    ledger.tiers_moved(session, tier_moves)
     return [customer for customer, _ in moved]
 
 
 def _rank(tiers: tuple[Tier, ...], name: str | None) -> int:
     return next((i for i, t in enumerate(tiers) if t.name == name), -1)
+
+
+class TierError(ValueError):
+    """A tier that can't be set as asked; the message says why."""
+
+
+def set_by_hand(session: Session, shop: Shop, customer: CustomerRecord, tier: str, until: date, reason: str) -> bool:
+    """Put the member in ``tier`` and keep them there until ``until`` (their spend may still lift them higher);
+    the change is recorded with ``reason``. Returns whether the tier changed."""
+    tiers = programme_of(shop).tiers
+    if tier not in [t.name for t in tiers]:
+        raise TierError(f"the programme has no tier {tier[:40]!r}; its tiers: {', '.join(t.name for t in tiers)}")
+    if until < utcnow().date():
+        raise TierError("until must be today or later")
+    customer.tier_kept_until = until
+    if customer.tier == tier:
+        return False
+    session.flush()
+    before, rises = customer.tier, _rank(tiers, tier) > _rank(tiers, customer.tier)
+    change = {"shop_id": shop.id, "customer_id": customer.id, "from_tier": before, "to_tier": tier, "reason": reason}
+    session.execute(insert(TierChange), [change | {"spend": spend(session, customer.id)}])
+    customer.tier = tier
+    ledger.touched(session, shop.id, [customer.id])
+    if rises and customer.email:
+        ledger.promoted(session, shop.id, {customer.id: customer.key})
+    ledger.tiers_moved(session, [ledger.TierMove(shop.id, customer.id, before, tier, rises, reason)])
+    return True

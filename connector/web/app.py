@@ -110,6 +110,7 @@ def create_app(config: Config | None = None) -> Flask:
         account_api.bp,
         api_docs.bp,
         embedded.bp,
+        webhooks.flow,
     ):
         app.register_blueprint(blueprint)
     if not logging.getLogger().handlers:  # not under a test runner that captures the logs

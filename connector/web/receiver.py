@@ -1,17 +1,28 @@
-"""The webhook receiver: verify, store durably and once, acknowledge, then wake the inbox drain."""
+"""The webhook receiver: verify, store durably and once, acknowledge, then wake the inbox drain. And what a
+store's automation tool (Shopify Flow) asks: an action (add points, set a tier), and which of our triggers
+its workflows use."""
 
 from __future__ import annotations
 
 import hashlib
 import logging
 import time
+from typing import Any
 
-from flask import Blueprint, Response, g, jsonify, request
+from flask import Blueprint, Response, abort, g, jsonify, make_response, request
 from flask.typing import ResponseReturnValue
 from redis.client import Pipeline
 from redis.exceptions import RedisError
 
-from adapters import GENERIC_TRACKING, UnknownPlatform, UnknownTrackingService, get_adapter, get_tracking_service
+from adapters import (
+    GENERIC_TRACKING,
+    UnknownPlatform,
+    UnknownTrackingService,
+    automation,
+    get_adapter,
+    get_tracking_service,
+)
+from adapters.automation_base import Automation
 from adapters.base import Envelope, PayloadError, StoreAdapter
 from connector import inbox
 from connector.db import storage
@@ -20,6 +31,10 @@ from connector.inbox.signing_shops import SigningShop
 from connector.model import tracking_key
 from connector.ops import WebhookEvent
 from connector.ops.after_delivery import unmatched_news
+from connector.ops.customers import adjustments, set_tier
+from connector.ops.merchants import destinations
+from connector.outbox import pushes
+from connector.queue.connection import current_queue
 from connector.queue.telemetry import add_webhook, count_webhook
 from connector.settle import tracking
 from connector.web.errors import problem
@@ -27,6 +42,8 @@ from connector.web.runtime import runtime
 
 log = logging.getLogger(__name__)
 bp = Blueprint("webhooks", __name__, url_prefix="/webhooks")
+flow = Blueprint("automation", __name__)
+FLOW = "Shopify Flow"
 
 MAX_HEADER_VALUE = 255
 MAX_ID = 64
@@ -186,3 +203,57 @@ def _find_shop(adapter: StoreAdapter, envelope: Envelope, shop_id: int | None) -
             return None
         return shop
     return signing_shops.by_domain(runtime().storage, adapter.platform, domain) if domain else None
+
+
+def _automation_request(platform: str) -> tuple[Automation, dict[str, Any]]:
+    """The automation tool and the request's JSON, verified; ``abort`` with the reason otherwise."""
+    tool = automation(platform)
+    if tool is None:
+        abort(make_response(problem(404, f"{platform[:40]} has no automation tool Sadakat works with")))
+    body = request.get_data(cache=False)
+    if not tool.verify(request.headers, body, get_adapter(tool.platform).app_webhook_secrets(runtime().config)):
+        abort(make_response(problem(401, "the request is not signed with the app's secret")))
+    payload = request.get_json(silent=True, force=True)
+    if not isinstance(payload, dict):
+        abort(make_response(problem(400, "the body must be a JSON object")))
+    return tool, payload
+
+
+@flow.post("/<platform>/flow/actions/<handle>")
+def flow_action(platform: str, handle: str) -> ResponseReturnValue:
+    """An action a workflow runs: ``add-loyalty-points`` (customer_id, points, reason) or ``set-loyalty-tier``
+    (customer_id, tier, until). Idempotent by ``action_run_id``; a refusal says why, for Flow to show."""
+    tool, payload = _automation_request(platform)
+    if handle not in ("add-loyalty-points", "set-loyalty-tier"):
+        return problem(404, f"no action {handle[:40]!r}")
+    try:
+        action = tool.read_action(handle, payload)
+        customer = tool.customer_id(str(action.properties.get("customer_id") or ""))
+    except PayloadError as exc:
+        return problem(400, str(exc))
+    storage_ = runtime().storage
+    shop_id, member = destinations.member_by_store_id(storage_, tool.platform, action.domain, customer)
+    props = action.properties
+    if handle == "add-loyalty-points":
+        reason = props.get("reason") or "Shopify Flow"
+        done = adjustments.adjust(storage_, shop_id, member, props.get("points"), reason, f"flow:{action.run_id}"[:100],
+                                  FLOW, source=FLOW)  # fmt: skip
+        pushes.dispatch(storage_, current_queue(runtime().config), done.pushes)
+        return jsonify(status="done", points=done.points, balance=done.balance, repeated=done.repeated)
+    changed, asked = set_tier.set_tier(storage_, shop_id, member, props.get("tier"), props.get("until"),
+                                       props.get("reason"), FLOW, FLOW)  # fmt: skip
+    pushes.dispatch(storage_, current_queue(runtime().config), asked)
+    return jsonify(status="done", changed=changed)
+
+
+@flow.post("/<platform>/flow/lifecycle")
+def flow_lifecycle(platform: str) -> ResponseReturnValue:
+    """Flow says whether a shop's workflows use one of our triggers: we fire it only for shops that do."""
+    tool, payload = _automation_request(platform)
+    try:
+        use = tool.read_trigger_use(payload)
+    except PayloadError as exc:
+        return problem(400, str(exc))
+    if not destinations.flow_trigger_used(runtime().storage, tool.platform, use.domain, use.handle, use.enabled):
+        return problem(404, "the shop has not installed Sadakat")
+    return jsonify(status="noted")

@@ -27,6 +27,7 @@ KIND_WORDS = {
         "no_points": "An order could not earn points",
         "unmatched_tracking": "Parcel news for an unknown tracking number",
         "unmatched_flood": "Too much parcel news for unknown tracking numbers today",
+        "destination_disabled": "A webhook endpoint failed for three days and was turned off",
     },
     "tr": {
         "detractor": "Memnun olmayan bir anket yanıtı",
@@ -37,6 +38,7 @@ KIND_WORDS = {
         "no_points": "Bir sipariş puan kazanamadı",
         "unmatched_tracking": "Bilinmeyen bir takip numarası için kargo haberi",
         "unmatched_flood": "Bugün bilinmeyen takip numaraları için çok fazla kargo haberi geldi",
+        "destination_disabled": "Bir webhook adresi üç gün boyunca yanıt vermedi ve kapatıldı",
     },
 }
 MAX_NOTE = 2000

@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
+from rq import Queue
 from sqlalchemy import ColumnElement, Subquery, and_, case, func, null, or_, select, true, update
 from sqlalchemy.orm import Session
 
@@ -16,6 +17,7 @@ from connector.db.columns import epoch_days, json_list_items, money_from_units, 
 from connector.db.storage import Storage
 from connector.db.tables import CustomerRecord, IssuedCode, LedgerEntry, OrderRecord, Shop, utcnow
 from connector.ops import activity
+from connector.outbox import events, pushes
 from connector.rules import segments
 
 CHUNK = 5_000
@@ -23,13 +25,14 @@ ACTIVE_DAYS = 90
 FIGURE_KINDS = ("order", "redemption", "expiry", "adjustment")
 
 
-def roll_up(storage: Storage, shop_id: int, now: datetime | None = None) -> dict[str, int]:
+def roll_up(storage: Storage, shop_id: int, now: datetime | None = None, queue: Queue | None = None) -> dict[str, int]:
     """Store every customer's segment and last order; returns how many customers are in each segment.
 
     The database scores every buyer and hands back only the customers whose segment, last order or order
     count changed, a few thousand at a time; they are written ``CHUNK`` per short transaction, so webhooks
     never wait long for SQLite's write lock and the process holds no more than a chunk, even for a million
-    customers."""
+    customers. A member whose segment changed is a ``segment.changed`` event (delivered now given ``queue``,
+    else by the sweeper)."""
     now = now or utcnow()
     with storage.session(read_only=True) as session:
         shop = session.get(Shop, shop_id)
@@ -42,11 +45,31 @@ def roll_up(storage: Storage, shop_id: int, now: datetime | None = None) -> dict
                 with storage.session() as writing:
                     writing.execute(update(CustomerRecord), [
                         {"id": customer_id, "segment": name, "last_order_at": read_time(last), "orders_count": n}
-                        for customer_id, name, last, n in rows])  # fmt: skip
+                        for customer_id, name, last, n, _ in rows])  # fmt: skip
+                    asked = events.emit(writing, writing.merge(shop, load=False), _segment_moves(rows, now))
+                    events.owed(writing)
+                if queue is not None and asked:
+                    pushes.dispatch(storage, queue, asked)
                 storage.let_writers_in()
     with storage.session() as session:
         session.execute(update(Shop).where(Shop.id == shop_id).values(segmented_at=now, rollup=figures))
     return counts
+
+
+def _segment_moves(rows: Any, now: datetime) -> list[events.NewEvent]:
+    """``segment.changed`` for each member among ``rows`` whose segment is not the one they had."""
+    cause = {"type": "segment_rule", "id": now.date().isoformat()}
+    return [
+        events.NewEvent(
+            "segment.changed",
+            f"segment.changed:{member}:{now.isoformat()}",
+            member,
+            cause,
+            {"from": before, "to": name},
+        )
+        for member, name, _, _, before in rows
+        if name != before
+    ]
 
 
 def _buyers(shop_id: int) -> Subquery:
@@ -119,16 +142,17 @@ def _scored(session: Session, shop_id: int, now: datetime) -> Subquery:
 
 def _changes(shop_id: int, scored: Subquery) -> tuple[Any, Any]:
     """The customers whose stored segment, last order or order count differs from ``scored``, and those
-    with a segment but no paid order any more (they get none): id, segment, last order, orders each. Each
-    buyer finds their customer by primary key (an outer join the other way round would make SQLite scan
-    every buyer for every customer)."""
+        with a segment but no paid order any more (they get none): id, segment, last order, orders, the segment
+    before each. Each
+        buyer finds their customer by primary key (an outer join the other way round would make SQLite scan
+        every buyer for every customer)."""
     differs: list[ColumnElement[bool]] = [
         CustomerRecord.segment.is_distinct_from(scored.c.segment),
         CustomerRecord.last_order_at.is_distinct_from(scored.c.last),
         CustomerRecord.orders_count.is_distinct_from(scored.c.orders),
     ]
     changed = (
-        select(CustomerRecord.id, scored.c.segment, scored.c.last, scored.c.orders)
+        select(CustomerRecord.id, scored.c.segment, scored.c.last, scored.c.orders, CustomerRecord.segment)
         .select_from(scored)
         .join(CustomerRecord, CustomerRecord.id == scored.c.customer_id)
         .where(or_(*differs))
@@ -136,7 +160,7 @@ def _changes(shop_id: int, scored: Subquery) -> tuple[Any, Any]:
     bought = select(OrderRecord.id).where(
         OrderRecord.customer_id == CustomerRecord.id, OrderRecord.paid.is_(True), OrderRecord.cancelled.is_(False)
     )
-    gone = select(CustomerRecord.id, null(), null(), null()).where(
+    gone = select(CustomerRecord.id, null(), null(), null(), CustomerRecord.segment).where(
         CustomerRecord.shop_id == shop_id, CustomerRecord.segment.is_not(None), ~bought.exists()
     )
     return changed, gone
@@ -258,10 +282,10 @@ def _group(customers: int, repeat: int, orders: int, units: int) -> dict[str, An
     }
 
 
-def roll_up_all(storage: Storage, now: datetime | None = None) -> int:
+def roll_up_all(storage: Storage, now: datetime | None = None, queue: Queue | None = None) -> int:
     """Roll up every installed shop. Returns how many shops."""
     with storage.session(read_only=True) as session:
         shop_ids = list(session.scalars(select(Shop.id).where(Shop.uninstalled_at.is_(None))))
     for shop_id in shop_ids:
-        roll_up(storage, shop_id, now)
+        roll_up(storage, shop_id, now, queue)
     return len(shop_ids)

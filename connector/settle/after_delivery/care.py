@@ -9,7 +9,8 @@ from sqlalchemy.orm import Session
 
 from connector.db.after_delivery import CareItem
 from connector.db.storage import upsert_insert
-from connector.db.tables import OrderRecord, utcnow
+from connector.db.tables import OrderRecord, Shop, utcnow
+from connector.outbox import events
 
 KINDS = (
     "detractor",
@@ -20,6 +21,7 @@ KINDS = (
     "no_points",
     "unmatched_tracking",
     "unmatched_flood",
+    "destination_disabled",
 )
 DELIVERY_KINDS = {"failure": "delivery_failure", "returned": "delivery_returned", "delayed": "delivery_delayed"}
 
@@ -45,7 +47,7 @@ def open_item(
     history: list[dict[str, Any]] = []
     if done:
         history.append({"at": utcnow().isoformat(), "by": "Sadakat", "what": done, "text": ""})
-    session.execute(
+    opened = session.execute(
         upsert_insert(session, CareItem)
         .values(
             shop_id=shop_id,
@@ -60,7 +62,13 @@ def open_item(
             created_at=utcnow(),
         )
         .on_conflict_do_nothing(index_elements=["shop_id", "key"])
+        .returning(CareItem.id)
     )
+    shop = session.get(Shop, shop_id) if opened.first() is not None else None
+    if shop is not None:
+        cause = {"type": "order" if order_id else "care_rule", "id": order_id or key[:255]}
+        details = {"care": {"kind": kind, "detail": detail, "order_id": order_id, "tracking_number": tracking_number}}
+        events.emit(session, shop, [events.NewEvent("care.opened", f"care.opened:{key}", customer_id, cause, details)])
 
 
 def note(item: CareItem, by: str, what: str, text: str) -> None:

@@ -17,6 +17,7 @@ from connector.db.order_rows import OrderRow
 from connector.db.storage import upsert_insert
 from connector.db.tables import LedgerEntry, OrderRecord, Shop, utcnow
 from connector.errors import Invalid
+from connector.outbox import events
 from connector.programme import programme_of
 from connector.settle import ledger
 from connector.settle.after_delivery import care
@@ -81,6 +82,14 @@ def answer(session: Session, shop: Shop, survey: SurveyRecord, score: int) -> bo
                 rule="answered_survey",
             ),
         )
+    member = order.customer_id if order is not None else None
+    cause = {"type": "order", "id": survey.order_id}
+    details = {"score": score, "comment": bool(survey.comment), "order_id": survey.order_id}
+    events.emit(
+        session,
+        shop,
+        [events.NewEvent("survey.answered", f"survey.answered:{survey.order_id}", member, cause, details)],
+    )
     if score <= DETRACTOR_MAX:
         care.open_item(
             session,

@@ -101,6 +101,9 @@ def session_ok() -> bool:
     return isinstance(login_at, int | float) and 0 <= time.time() - login_at < ABSOLUTE.total_seconds()
 
 
+DESTINATION_ROUTES = (
+    "webhooks webhook_add webhook_remove webhook_deliveries webhook_again webhook_test klaviyo klaviyo_set"
+)
 ANYONE = "anyone signed in"
 """What the overview, the shop list and the API's description need: each shows what its reader reaches."""
 CAPABILITY: dict[str, str] = {
@@ -148,13 +151,10 @@ CAPABILITY: dict[str, str] = {
     "admin_referrals.page_decide": "referrals",
     "admin_referrals.list_claims": "referrals",
     "admin_referrals.api_decide": "referrals",
-    "admin_people.page": "people",
-    "admin_people.add": "people",
-    "admin_people.remove": "people",
-    "admin_people.support_limit": "people",
-    "admin_people.api_people": "people",
-    "admin_people.api_add": "people",
-    "admin_people.api_remove": "people",
+    **{
+        f"admin_people.{name}": "people"
+        for name in ["page", "add", "remove", "support_limit", "api_people", "api_add", "api_remove"]
+    },
     "admin_people.token_create": "tokens",
     "admin_people.token_revoke": "tokens",
     "admin_people.api_tokens": "tokens",
@@ -164,6 +164,7 @@ CAPABILITY: dict[str, str] = {
     "admin_mail.shop_inbox": "mailbox",
     "admin_mail.shop_message": "mailbox",
     "admin_people.api_audit": "audit",
+    **{f"admin_people.api_{name}": "operations" for name in DESTINATION_ROUTES.split()},
 }
 
 

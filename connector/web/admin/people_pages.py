@@ -1,5 +1,7 @@
-"""A shop's people, API tokens and audit trail, as pages for its owner and as the admin API. Who may open each
-route is decided by ``auth.require_admin`` (people and tokens: the owner; the audit trail: owner and manager)."""
+"""A shop's merchant side: its people, API tokens and audit trail, as pages for its owner and as the admin API,
+and where its events go (webhook endpoints, Klaviyo) as the admin API. Who may open each route is decided by
+``auth.require_admin`` (people and tokens: the owner; the audit trail and events' destinations: owner and
+manager)."""
 
 from __future__ import annotations
 
@@ -10,7 +12,9 @@ from flask.typing import ResponseReturnValue
 
 from connector.errors import Refused
 from connector.ops import shops
-from connector.ops.merchants import audit, people
+from connector.ops.merchants import audit, destinations, people
+from connector.outbox import pushes
+from connector.queue.connection import current_queue
 from connector.web.admin.auth import require_admin, source, who
 from connector.web.admin.texts import text_for
 from connector.web.errors import problem
@@ -168,3 +172,69 @@ def api_audit(shop_id: int) -> ResponseReturnValue:
     if shops.find_shop(runtime().storage, shop_id) is None:
         return problem(404, f"no shop {shop_id}")
     return jsonify(entries=audit.entries(runtime().storage, shop_id))
+
+
+@bp.get("/api/shops/<shop_id:shop_id>/webhooks")
+def api_webhooks(shop_id: int) -> ResponseReturnValue:
+    """The shop's webhook endpoints (never their secrets)."""
+    return jsonify(webhooks=destinations.webhooks(runtime().storage, shop_id))
+
+
+@bp.post("/api/shops/<shop_id:shop_id>/webhooks")
+def api_webhook_add(shop_id: int) -> ResponseReturnValue:
+    """``{"url", "events"}``: subscribe a URL (no ``events``: every type); its secret in this answer only (201)."""
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        return problem(
+            400, 'the body must be a JSON object like {"url": "https://example.com/hooks", "events": ["points.earned"]}'
+        )
+    config = runtime().config
+    made = destinations.add_webhook(runtime().storage, shop_id, body.get("url"), body.get("events"), who(),
+                                    allow_private=config.allow_private_store_addresses, source=source())  # fmt: skip
+    return jsonify(id=made.id, secret=made.secret), 201
+
+
+@bp.delete("/api/shops/<shop_id:shop_id>/webhooks/<row_id:endpoint_id>")
+def api_webhook_remove(shop_id: int, endpoint_id: int) -> ResponseReturnValue:
+    """Remove an endpoint; deliveries still on their way to it are cancelled."""
+    destinations.remove_webhook(runtime().storage, shop_id, endpoint_id, who(), source())
+    return jsonify(status="removed")
+
+
+@bp.get("/api/shops/<shop_id:shop_id>/webhooks/<row_id:endpoint_id>/deliveries")
+def api_webhook_deliveries(shop_id: int, endpoint_id: int) -> ResponseReturnValue:
+    """The endpoint's last 100 deliveries, newest first."""
+    return jsonify(deliveries=destinations.delivery_log(runtime().storage, shop_id, endpoint_id))
+
+
+@bp.post("/api/shops/<shop_id:shop_id>/webhooks/<row_id:endpoint_id>/deliveries/<row_id:delivery_id>/again")
+def api_webhook_again(shop_id: int, endpoint_id: int, delivery_id: int) -> ResponseReturnValue:
+    """Deliver that event to the endpoint once more, with the same ``webhook-id`` (202)."""
+    asked = destinations.send_again(runtime().storage, shop_id, endpoint_id, delivery_id)
+    pushes.dispatch(runtime().storage, current_queue(runtime().config), asked)
+    return jsonify(status="queued", delivery=asked[0][0] if asked else None), 202
+
+
+@bp.post("/api/shops/<shop_id:shop_id>/webhooks/<row_id:endpoint_id>/test")
+def api_webhook_test(shop_id: int, endpoint_id: int) -> ResponseReturnValue:
+    """Send the endpoint a test event (type ``sadakat.test``) (202)."""
+    asked = destinations.send_test(runtime().storage, shop_id, endpoint_id)
+    pushes.dispatch(runtime().storage, current_queue(runtime().config), asked)
+    return jsonify(status="queued", delivery=asked[0][0] if asked else None), 202
+
+
+@bp.get("/api/shops/<shop_id:shop_id>/klaviyo")
+def api_klaviyo(shop_id: int) -> ResponseReturnValue:
+    """Whether the shop sends to Klaviyo (never the key)."""
+    return jsonify(destinations.klaviyo(runtime().storage, shop_id))
+
+
+@bp.put("/api/shops/<shop_id:shop_id>/klaviyo")
+def api_klaviyo_set(shop_id: int) -> ResponseReturnValue:
+    """``{"enabled", "private_api_key"}``: the key is checked with Klaviyo and never shown again."""
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        return problem(400, 'the body must be a JSON object like {"enabled": true, "private_api_key": "pk_..."}')
+    state = destinations.set_klaviyo(runtime().storage, shop_id, body.get("enabled"), body.get("private_api_key"),
+                                     who(), source())  # fmt: skip
+    return jsonify(state)

@@ -18,7 +18,7 @@ from connector.db.after_delivery import CareItem
 from connector.db.referrals import ReferralClaim
 from connector.db.storage import Storage
 from connector.db.tables import CustomerRecord, DataExport, Push, Shop, WebhookEvent
-from connector.ops.merchants import people, sign_in
+from connector.ops.merchants import destinations, people, sign_in
 from connector.ops.shops import register_shop
 from connector.outbox import mail
 from connector.settle.after_delivery import care
@@ -56,6 +56,9 @@ def two_shops(client: FlaskClient, storage: Storage, config: Config, redis: Redi
         session.flush()
         b_item = session.scalars(select(CareItem.id).where(CareItem.shop_id == b.id)).one()
         ids = {"b_item": b_item, "b_claim": claim.id, "b_export": export.id}
+    endpoint = destinations.add_webhook(storage, b.id, "http://127.0.0.1:9/hooks", None, "test", allow_private=True)
+    [(b_delivery, _)] = destinations.send_test(storage, b.id, endpoint.id)
+    ids |= {"b_endpoint": endpoint.id, "b_delivery": b_delivery}
     return {"a": a, "b": b, "b_customer": b_customer.id, "b_event": b_event, "b_push": b_push or 1} | ids
 
 
@@ -95,6 +98,8 @@ def _url(rule: Any, shop: int, ids: dict[str, Any]) -> str:
         "item_id": ids["b_item"],
         "claim_id": ids["b_claim"],
         "export_id": ids["b_export"],
+        "endpoint_id": ids["b_endpoint"],
+        "delivery_id": ids["b_delivery"],
         "token_id": 999,  # not the asking token: an owner may revoke their own
         "ident": "bella@example.org",
         "email": "bella@example.org",

@@ -1,0 +1,187 @@
+"""Carrying out the deliveries of the programme's events: to a URL (signed as Standard Webhooks), to Klaviyo
+(the event as a metric, with the member's loyalty profile properties as they are when it is sent), or to
+Shopify Flow (a trigger). Deliveries about one member to one destination go in order: a later one waits
+while an earlier one is still on its way. A destination that has failed for three days is turned off, with a
+care item (and so an e-mail to the care address)."""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import date, timedelta
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from adapters import automation, event_destination
+from adapters.base import PermanentStoreError, RetryableStoreError, StoreAdapter, StoreError
+from adapters.destination_base import PROFILE, DestinationAccess, Message
+from connector.config import Config
+from connector.db.after_delivery import CareItem
+from connector.db.merchants import EventDestination, ProgrammeEvent
+from connector.db.referrals import ReferralLink
+from connector.db.storage import Storage, upsert_insert
+from connector.db.tables import CustomerRecord, Push, Shop, utcnow
+from connector.outbox import events, letters
+from connector.outbox import requests as outbox
+from connector.programme import programme_of
+
+FAILING_FOR = timedelta(days=3)
+SCHEDULE = (5, 300, 1800, 7200, 18000, 36000, 36000)
+"""Seconds before each retry of a delivery (as Standard Webhooks suggests): the first within half a minute,
+the last about 27 hours after the first try."""
+WAIT_FOR_EARLIER_SECONDS = 10
+
+
+def retry_delay(attempts: int) -> float:
+    """How long a delivery waits after its ``attempts``-th try failed."""
+    return float(SCHEDULE[min(attempts, len(SCHEDULE)) - 1])
+
+
+def message_id(shop_id: int, key: str) -> str:
+    """The event's ``webhook-id``: the same on every retry and every "send again"."""
+    return "msg_" + hashlib.sha256(f"{shop_id}:{key}".encode()).hexdigest()[:26]
+
+
+def deliver(storage: Storage, adapter: StoreAdapter, claimed: outbox.Claimed, config: Config) -> str | None:
+    """Send one event (or a member's profile) to its destination."""
+    with storage.session(read_only=True) as session:
+        destination, message = _prepared(session, claimed, config)
+        access = DestinationAccess(
+            destination.url, destination.secret or "", allow_private=config.allow_private_store_addresses
+        )
+        kind, destination_id = destination.kind, destination.id
+    try:
+        if kind == events.FLOW:
+            tool = automation(claimed.platform)
+            if tool is None:
+                raise PermanentStoreError("the store's platform has no Flow")
+            done = tool.fire(claimed.shop, message.data.pop("handle"), message.data)
+        else:
+            done = event_destination(kind).deliver(access, message)
+    except StoreError as exc:
+        _failed(storage, destination_id, str(exc))
+        raise
+    _worked(storage, destination_id)
+    return done
+
+
+def _prepared(session: Session, claimed: outbox.Claimed, config: Config) -> tuple[EventDestination, Message]:
+    destination = session.get(EventDestination, claimed.payload["destination"])
+    if destination is None:
+        raise PermanentStoreError("the destination was removed")
+    if not destination.enabled:
+        raise PermanentStoreError("the destination is turned off")
+    target = session.scalar(select(Push.target).where(Push.id == claimed.id))
+    earlier = session.scalar(
+        select(Push.id)
+        .where(Push.shop_id == claimed.shop.shop_id, Push.target == target, Push.id < claimed.id)
+        .where(Push.status.in_((Push.PENDING, Push.RUNNING)))
+        .limit(1)
+    )
+    if earlier is not None:
+        raise RetryableStoreError("an earlier delivery about this member is on its way", WAIT_FOR_EARLIER_SECONDS,
+                                  throttled=True)  # fmt: skip
+    shop = session.get(Shop, claimed.shop.shop_id)
+    assert shop is not None
+    if "profile" in claimed.payload:
+        member = session.get(CustomerRecord, claimed.payload["profile"])
+        if member is None:
+            raise PermanentStoreError("the member was erased")
+        data = {"customer": events.customer_view(member, programme_of(shop).locale)}
+        data["klaviyo_properties"] = loyalty_properties(session, shop, member, config)
+        return destination, Message(message_id(shop.id, f"profile:{member.id}"), PROFILE, utcnow(), data)
+    event = session.get(ProgrammeEvent, claimed.payload["event"])
+    if event is None:
+        raise PermanentStoreError("the event is gone (its member was erased)")
+    data = dict(event.data)
+    if destination.kind == events.KLAVIYO and event.customer_id is not None:
+        member = session.get(CustomerRecord, event.customer_id)
+        if member is not None:
+            data["klaviyo_properties"] = loyalty_properties(session, shop, member, config)
+    if destination.kind == events.FLOW:
+        data = flow_payload(event.type, data)
+    return destination, Message(message_id(shop.id, event.key), event.type, event.created_at, data)
+
+
+def flow_payload(type_: str, data: dict[str, Any]) -> dict[str, Any]:
+    """What a Flow trigger carries: the customer reference Flow acts on, and the trigger's fields by name."""
+    customer = data.get("customer") or {}
+    payload: dict[str, Any] = {"handle": events.FLOW_TRIGGERS[type_]}
+    if customer.get("id"):
+        payload["customer_id"] = int(customer["id"]) if str(customer["id"]).isdigit() else customer["id"]
+    payload["Points balance"] = data.get("balance") or 0
+    if type_ == "tier.changed":
+        payload |= {"Tier before": data.get("from") or "", "Tier after": data.get("to") or "",
+                    "Direction": data.get("direction") or ""}  # fmt: skip
+    elif type_ == "points.expiring":
+        payload |= {"Points expiring": data.get("points") or 0, "Expires on": data.get("expires_on") or ""}
+    elif type_ == "reward.issued":
+        reward = data.get("reward") or {}
+        payload |= {"Reward kind": reward.get("kind") or "", "Reward value": str(reward.get("value") or ""),
+                    "Reward code": reward.get("code") or ""}  # fmt: skip
+    elif type_ == "segment.changed":
+        payload |= {"Segment before": data.get("from") or "", "Segment after": data.get("to") or ""}
+    elif type_ == "survey.answered":
+        payload |= {"Score": data.get("score") or 0, "Order id": data.get("order_id") or ""}
+    return payload
+
+
+def loyalty_properties(session: Session, shop: Shop, member: CustomerRecord, config: Config) -> dict[str, Any]:
+    """The member's loyalty profile properties in Klaviyo, as they are now."""
+    link = session.scalar(select(ReferralLink.code).where(ReferralLink.customer_id == member.id))
+    expiring = session.scalar(
+        select(ProgrammeEvent.data)
+        .where(ProgrammeEvent.customer_id == member.id, ProgrammeEvent.type == "points.expiring")
+        .order_by(ProgrammeEvent.id.desc())
+        .limit(1)
+    )
+    on = (expiring or {}).get("expires_on")
+    still = on is not None and date.fromisoformat(on) >= utcnow().date() and member.points > 0
+    return {
+        "Loyalty Points": int(member.points),
+        "Loyalty Tier": member.tier or "",
+        "Loyalty Referral URL": f"{config.public_url}/r/{shop.handle}/{link}" if link else "",
+        "Loyalty Segment": member.segment or "",
+        "Loyalty Points Expiring": int(min(expiring["points"], member.points)) if still and expiring else 0,
+        "Loyalty Points Expiring On": on if still else "",
+        "Loyalty Rewards Page": letters.rewards_url(config.public_url, shop.handle),
+    }
+
+
+def _worked(storage: Storage, destination_id: int) -> None:
+    with storage.session() as session:
+        session.execute(
+            update(EventDestination)
+            .where(EventDestination.id == destination_id, EventDestination.failing_since.is_not(None))
+            .values(failing_since=None)
+        )
+
+
+def _failed(storage: Storage, destination_id: int, error: str) -> None:
+    """Note that the destination fails; one failing for three days is turned off, with a care item."""
+    now = utcnow()
+    with storage.session() as session:
+        destination = session.get(EventDestination, destination_id, with_for_update=True)
+        if destination is None or not destination.enabled:
+            return
+        if destination.failing_since is None:
+            destination.failing_since = now
+            return
+        if now - destination.failing_since < FAILING_FOR:
+            return
+        destination.enabled = False
+        destination.disabled_reason = f"failing since {destination.failing_since:%Y-%m-%d %H:%M} UTC: {error}"[:2000]
+        session.execute(
+            upsert_insert(session, CareItem)
+            .values(
+                shop_id=destination.shop_id,
+                key=f"destination_disabled:{destination.id}:{now:%Y%m%d%H%M}",
+                kind="destination_disabled",
+                status=CareItem.OPEN,
+                created_at=now,
+                history=[],
+                detail=f"{destination.url[:200]} — {error[:300]}",
+            )
+            .on_conflict_do_nothing(index_elements=["shop_id", "key"])
+        )
