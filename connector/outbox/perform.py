@@ -253,6 +253,8 @@ def deliveries(claimed: outbox.Claimed, config: Config) -> outbox.FollowUp:
         email = payload.get("email")
         # over SMTP, or to the local mailbox the admin pages show; a gift is marketing, a redemption isn't
         sender = senders.sender_for(session, shop, config, email, marketing=gift) if email else None
+        if gift and not programme.emails.gift:
+            sender = None  # the shop tells customers of gifts itself (from Klaviyo, say)
         if email and sender is not None:
             member = session.scalars(
                 select(CustomerRecord.first_name).where(

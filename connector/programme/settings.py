@@ -65,6 +65,26 @@ class GiftRule:
 
 
 @dataclass(frozen=True)
+class Emails:
+    """Which of Sadakat's own marketing e-mails it sends (a shop that sends them from Klaviyo turns them off)."""
+
+    gift: bool = True
+    expiry_warning: bool = True
+    tier: bool = True
+    survey: bool = True
+
+
+def _emails(raw: Any) -> Emails:
+    if raw is None:
+        return Emails()
+    if not isinstance(raw, dict):
+        raise SettingsError('emails must be an object like {"gift": false}')
+    no_unknown(raw, Emails, "emails settings")
+    d = Emails()
+    return Emails(**{name: boolean(raw, name, getattr(d, name), where="emails.") for name in asdict(d)})
+
+
+@dataclass(frozen=True)
 class ProgrammeSettings:
     """How a shop's programme earns, spends and rewards."""
 
@@ -102,6 +122,7 @@ class ProgrammeSettings:
     """Where customers' replies to those e-mails go (None: the sender)."""
     signup_url: str | None = None
     """Where a visitor opens an account on a site that isn't Shopify (the rewards page and launcher link it)."""
+    emails: Emails = field(default_factory=Emails)
 
     @classmethod
     def from_dict(cls, raw: dict[str, Any] | None) -> ProgrammeSettings:
@@ -139,6 +160,7 @@ class ProgrammeSettings:
             "sender_email": lambda: _address(raw.get("sender_email"), "sender_email"),
             "reply_to": lambda: _address(raw.get("reply_to"), "reply_to"),
             "signup_url": lambda: _url(raw.get("signup_url"), "signup_url"),
+            "emails": lambda: _emails(raw.get("emails")),
         }
         values: dict[str, Any] = {}
         problems: list[str] = []

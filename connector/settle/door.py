@@ -86,6 +86,9 @@ def follow_ups(session: Session, moved: ledger.Moved) -> Pushes:
     asked: Pushes = []
     today = utcnow().date().isoformat()
     for shop_id, up in sorted(moved.promoted.items()):
+        shop = session.get(Shop, shop_id)
+        if shop is None or not programme_of(shop).emails.tier:
+            continue
         letters = [
             (f"tier-reached:customer:{member}:{today}", key, senders.written_later(senders.TIER_REACHED, member))
             for member, key in sorted(up.items())

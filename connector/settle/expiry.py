@@ -60,18 +60,13 @@ def run(
                 assert member is not None
                 expired.append(member)
         else:
-            push_id = outbox.request(
-                session,
-                shop.id,
-                EMAIL,
-                f"expiry-warning:{customer.id}:{last_id}",
-                customer.key,
-                senders.written_later(
+            if programme.emails.expiry_warning:  # else the shop warns members itself (from Klaviyo, say)
+                letter = senders.written_later(
                     senders.EXPIRY_WARNING, customer.id, points=customer.points, on=expires_on.isoformat()
-                ),
-            )
-            if push_id:
-                warnings.append(push_id)
+                )
+                key = f"expiry-warning:{customer.id}:{last_id}"
+                if push_id := outbox.request(session, shop.id, EMAIL, key, customer.key, letter):
+                    warnings.append(push_id)
             details = {"points": int(customer.points), "expires_on": expires_on.isoformat()}
             cause = {"type": "expiry_rule", "rule": f"inactive_{programme.expiry_months}_months"}
             events.emit(session, shop, [events.NewEvent("points.expiring", f"points.expiring:{customer.id}:{last_id}",

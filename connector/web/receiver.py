@@ -5,6 +5,7 @@ its workflows use."""
 from __future__ import annotations
 
 import hashlib
+import json
 import logging
 import time
 from typing import Any
@@ -213,7 +214,10 @@ def _automation_request(platform: str) -> tuple[Automation, dict[str, Any]]:
     body = request.get_data(cache=False)
     if not tool.verify(request.headers, body, get_adapter(tool.platform).app_webhook_secrets(runtime().config)):
         abort(make_response(problem(401, "the request is not signed with the app's secret")))
-    payload = request.get_json(silent=True, force=True)
+    try:
+        payload = json.loads(body)
+    except ValueError:
+        payload = None
     if not isinstance(payload, dict):
         abort(make_response(problem(400, "the body must be a JSON object")))
     return tool, payload

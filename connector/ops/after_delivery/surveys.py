@@ -95,6 +95,8 @@ def _send(session: Session, shop: Shop, survey: SurveyRecord, config: Config, no
         reason = "no e-mail address"
     elif senders.unsubscribed(session, shop.id, customer.email):
         reason = "the customer unsubscribed"
+    elif not programme_of(shop).emails.survey:
+        reason = "the shop turned Sadakat's survey e-mail off"
     if reason is not None or customer is None or not customer.email:
         survey.status, survey.skip_reason = SurveyRecord.SKIPPED, reason
         return Sent(shop.id, label, None, reason), None

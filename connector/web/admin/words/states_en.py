@@ -21,6 +21,8 @@ WORDS: dict[str, str] = {
     "kind_email": "e-mail",
     "kind_code_note": "code as an order note",
     "kind_disable_code": "code switched off",
+    "kind_event_delivery": "an event to a webhook or Klaviyo",
+    "kind_flow_trigger": "an event to Shopify Flow",
     "worker_idle": "waiting for work",
     "worker_busy": "working",
     "worker_started": "starting",

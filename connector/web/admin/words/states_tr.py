@@ -21,6 +21,8 @@ WORDS: dict[str, str] = {
     "kind_email": "e-posta",
     "kind_code_note": "sipariş notu olarak kod",
     "kind_disable_code": "kod kapatıldı",
+    "kind_event_delivery": "webhook adresine ya da Klaviyo'ya bir olay",
+    "kind_flow_trigger": "Shopify Flow'a bir olay",
     "worker_idle": "iş bekliyor",
     "worker_busy": "çalışıyor",
     "worker_started": "başlıyor",
