@@ -1,6 +1,7 @@
 """Klaviyo's REST API (JSON:API bodies, a ``revision`` header, a private key): events through Create Event
-(which also sets the member's profile properties), a profile alone through Profile Import, and the key checked
-with Get Accounts. 429 waits as long as ``Retry-After`` asks; a 400 is refused with Klaviyo's ``errors[]``."""
+(which also sets the member's profile properties), a profile alone through Profile Import, many members'
+profiles at once through Bulk Import Profiles, and the key checked with Get Accounts. 429 waits as long as
+``Retry-After`` asks; a 400 is refused with Klaviyo's ``errors[]``."""
 
 from __future__ import annotations
 
@@ -83,6 +84,8 @@ class Klaviyo:
 
     def deliver(self, access: DestinationAccess, message: Message) -> str | None:
         """A profile through Profile Import; an event through Create Event, with the member's profile."""
+        if message.type == PROFILE and "profiles" in message.data:
+            return self._bulk_import(access, message.data["profiles"])
         attributes = profile_attributes(message.data)
         if not attributes.get("email") and not attributes.get("external_id"):
             raise PermanentStoreError("the member has neither an e-mail address nor a store account for Klaviyo")
@@ -99,6 +102,16 @@ class Klaviyo:
         }
         self._post(access, "/api/events", {"data": {"type": "event", "attributes": event}})
         return message.id
+
+    def _bulk_import(self, access: DestinationAccess, profiles: list[dict[str, Any]]) -> str | None:
+        """Many members' profiles in one Bulk Import Profiles job (202: Klaviyo imports them shortly)."""
+        found = [profile_attributes(data) for data in profiles]
+        usable = [{"type": "profile", "attributes": a} for a in found if a.get("email") or a.get("external_id")]
+        if not usable:
+            raise PermanentStoreError("none of the members has an e-mail address or a store account for Klaviyo")
+        job = {"type": "profile-bulk-import-job", "attributes": {"profiles": {"data": usable}}}
+        answer = self._post(access, "/api/profile-bulk-import-jobs", {"data": job})
+        return str(answer.json().get("data", {}).get("id") or "") or None
 
     def check(self, access: DestinationAccess) -> None:
         """Ask Klaviyo for the account the key belongs to: a key it refuses is refused with its reason."""

@@ -25,7 +25,15 @@ URL_HELP = (
     "--wait", type=click.FloatRange(0, 3600), default=60, show_default=True, help="Seconds to wait for workers."
 )
 @click.option("--json", "as_json", is_flag=True, help=JSON_HELP)
-def simulate(shop_id: int, orders: int, seed: int | None, url: str | None, wait: float, as_json: bool) -> None:
+@click.option(
+    "--catch-webhooks",
+    is_flag=True,
+    help="Subscribe a webhook endpoint on this machine for the run and print each signed delivery it gets "
+    "(Sadakat must run with SADAKAT_ALLOW_PRIVATE_STORE_ADDRESSES=1).",
+)
+def simulate(
+    shop_id: int, orders: int, seed: int | None, url: str | None, wait: float, as_json: bool, catch_webhooks: bool
+) -> None:
     """Drive realistic orders, refunds and parcels from a sandbox store through the real receiver, spread
     over the past six months, then say what Sadakat made of them."""
     import random
@@ -48,6 +56,7 @@ def simulate(shop_id: int, orders: int, seed: int | None, url: str | None, wait:
     base = (url or config.public_url).rstrip("/")
     seed = random.randrange(10**6) if seed is None else seed
     requests_ = traffic(shop.id, shop.webhook_secret, shop.carrier_secret, orders, seed)
+    catcher = Catcher(storage, shop.id) if catch_webhooks else None
     try:
         report = run_simulation(storage, shop.id, base, requests_, seed, wait)
     except Unreachable as exc:
@@ -55,6 +64,9 @@ def simulate(shop_id: int, orders: int, seed: int | None, url: str | None, wait:
             f"could not reach Sadakat at {base} ({exc}). Start it with “make run”, or say where it listens: "
             "--url, SADAKAT_PUBLIC_URL or PORT."
         ) from None
+    finally:
+        if catcher is not None:
+            catcher.stop(wait_seconds=min(wait, 10))
     if as_json:
         click.echo(json.dumps(report.as_dict()))
     else:
@@ -62,6 +74,76 @@ def simulate(shop_id: int, orders: int, seed: int | None, url: str | None, wait:
             click.echo(line)
     if report.refused():
         raise click.ClickException(f"some requests were not accepted: {dict(report.answers)}")
+
+
+class Catcher:
+    """A webhook endpoint on 127.0.0.1 subscribed to a shop's events while it runs: it checks each delivery's
+    signature (Standard Webhooks) and prints it."""
+
+    def __init__(self, storage: Any, shop_id: int) -> None:
+        import threading
+        from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+        from connector.ops.merchants import destinations
+
+        catcher = self
+        self.received = 0
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                body = self.rfile.read(int(self.headers.get("content-length") or 0))
+                catcher.show(dict(self.headers.items()), body)
+                self.send_response(204)
+                self.end_headers()
+
+            def log_message(self, *args: object) -> None:
+                return
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        url = f"http://127.0.0.1:{self.server.server_address[1]}/"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        self.storage, self.shop_id = storage, shop_id
+        self.endpoint = destinations.add_webhook(storage, shop_id, url, None, "sadakat simulate", allow_private=True)
+        click.echo(f"Catching this shop's webhooks at {url} (secret {self.endpoint.secret})")
+
+    def show(self, headers: dict[str, str], body: bytes) -> None:
+        """Print one delivery, its signature checked."""
+        from adapters.standard_webhooks import sign
+
+        wanted = {k.lower(): v for k, v in headers.items()}
+        expected = sign(
+            self.endpoint.secret, wanted.get("webhook-id", ""), int(wanted.get("webhook-timestamp", 0)), body
+        )
+        verdict = "signature verified" if wanted.get("webhook-signature") == expected else "SIGNATURE DOES NOT MATCH"
+        event = json.loads(body)
+        data = event.get("data") or {}
+        who = (data.get("customer") or {}).get("email") or "the shop"
+        points = f" {data['points']:+d} points" if isinstance(data.get("points"), int) else ""
+        click.echo(f"webhook {wanted.get('webhook-id')}: {event.get('type')} for {who}{points} ({verdict})")
+        self.received += 1
+
+    def stop(self, wait_seconds: float) -> None:
+        """Wait a little for the last deliveries, then unsubscribe and stop."""
+        import time
+
+        from connector.ops.merchants import destinations
+
+        deadline, seen, quiet_since = time.monotonic() + wait_seconds, -1, time.monotonic()
+        while time.monotonic() < deadline:  # until two seconds pass with nothing new
+            if self.received != seen:
+                seen, quiet_since = self.received, time.monotonic()
+            elif self.received and time.monotonic() - quiet_since > 2:
+                break
+            time.sleep(0.2)
+        destinations.remove_webhook(self.storage, self.shop_id, self.endpoint.id, "sadakat simulate")
+        self.server.shutdown()
+        if not self.received:
+            click.echo(
+                "No webhook arrived: start Sadakat with SADAKAT_ALLOW_PRIVATE_STORE_ADDRESSES=1 so it may call this "
+                "machine, and see the shop's webhook deliveries in the admin."
+            )
+        else:
+            click.echo(f"{self.received} signed webhook deliveries received.")
 
 
 @main.command(short_help="Import a shop's past orders through the settling rules.")

@@ -31,6 +31,8 @@ SCHEDULE = (5, 300, 1800, 7200, 18000, 36000, 36000)
 """Seconds before each retry of a delivery (as Standard Webhooks suggests): the first within half a minute,
 the last about 27 hours after the first try."""
 WAIT_FOR_EARLIER_SECONDS = 10
+PROFILE_BATCH = 100
+"""At most this many members' profiles go to Klaviyo in one request (Bulk Import Profiles)."""
 
 
 def retry_delay(attempts: int) -> float:
@@ -51,6 +53,10 @@ def deliver(storage: Storage, adapter: StoreAdapter, claimed: outbox.Claimed, co
             destination.url, destination.secret or "", allow_private=config.allow_private_store_addresses
         )
         kind, destination_id = destination.kind, destination.id
+    taken = _more_profiles(storage, claimed, destination_id, config) if message.type == PROFILE else []
+    if taken:
+        profiles = [message.data, *(data for _, _, data in taken)]
+        message = Message(message.id, PROFILE, message.timestamp, {"profiles": profiles})
     try:
         if kind == events.FLOW:
             tool = automation(claimed.platform)
@@ -60,10 +66,79 @@ def deliver(storage: Storage, adapter: StoreAdapter, claimed: outbox.Claimed, co
         else:
             done = event_destination(kind).deliver(access, message)
     except StoreError as exc:
+        _put_back(storage, taken)
         _failed(storage, destination_id, str(exc))
         raise
+    _finish(storage, taken, done)
     _worked(storage, destination_id)
     return done
+
+
+def _more_profiles(
+    storage: Storage, claimed: outbox.Claimed, destination_id: int, config: Config
+) -> list[tuple[int, int, dict[str, Any]]]:
+    """Other members' profiles waiting for the same destination, taken (as running) to go in one request:
+    (push id, its generation, the profile) each."""
+    with storage.session() as session:
+        waiting = list(
+            session.scalars(
+                select(Push.id)
+                .where(Push.shop_id == claimed.shop.shop_id, Push.kind == events.DELIVERY, Push.id != claimed.id)
+                .where(Push.status == Push.PENDING, Push.key.like(f"profile:{destination_id}:%"))
+                .order_by(Push.id)
+                .limit(PROFILE_BATCH - 1)
+            )
+        )
+        if not waiting:
+            return []
+        taken = session.execute(
+            update(Push)
+            .where(Push.id.in_(waiting), Push.status == Push.PENDING)
+            .values(status=Push.RUNNING, claimed_at=utcnow(), attempts=Push.attempts + 1)
+            .returning(Push.id, Push.generation, Push.payload)
+        ).all()
+        shop = session.get(Shop, claimed.shop.shop_id)
+        assert shop is not None
+        wanted = [int(row.payload["profile"]) for row in taken]
+        members = {m.id: m for m in session.scalars(select(CustomerRecord).where(CustomerRecord.id.in_(wanted)))}
+        found = []
+        for push_id, generation, payload in taken:
+            member = members.get(int(payload["profile"]))
+            if member is not None:
+                data = {"customer": events.customer_view(member, programme_of(shop).locale)}
+                data["klaviyo_properties"] = loyalty_properties(session, shop, member, config)
+                found.append((push_id, generation, data))
+        return found
+
+
+def _finish(storage: Storage, taken: list[tuple[int, int, dict[str, Any]]], done: str | None) -> None:
+    """Mark the profiles that went along done, unless a newer state was asked for meanwhile (then pending)."""
+    if not taken:
+        return
+    with storage.session() as session:
+        for push_id, generation, _ in taken:
+            finished = session.execute(
+                update(Push)
+                .where(Push.id == push_id, Push.generation == generation, Push.status == Push.RUNNING)
+                .values(status=Push.DONE, store_object_id=done, last_error=None, done_at=utcnow())
+                .returning(Push.id)
+            ).first()
+            if finished is None:
+                session.execute(
+                    update(Push).where(Push.id == push_id, Push.status == Push.RUNNING).values(status=Push.PENDING)
+                )
+
+
+def _put_back(storage: Storage, taken: list[tuple[int, int, dict[str, Any]]]) -> None:
+    """The request failed: the profiles that went along wait again (their own try not counted)."""
+    if not taken:
+        return
+    with storage.session() as session:
+        session.execute(
+            update(Push)
+            .where(Push.id.in_([push_id for push_id, _, _ in taken]), Push.status == Push.RUNNING)
+            .values(status=Push.PENDING, attempts=Push.attempts - 1)
+        )
 
 
 def _prepared(session: Session, claimed: outbox.Claimed, config: Config) -> tuple[EventDestination, Message]:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import time
 from decimal import Decimal
 from typing import Any
 
@@ -21,9 +23,10 @@ from connector.db.storage import Storage
 from connector.db.tables import CustomerRecord, LedgerEntry, OrderRecord, Push, Shop, WebhookEvent
 from connector.model import DiscountCode
 from connector.ops import backfill
+from connector.ops.merchants import destinations
 from connector.outbox.requests import shop_access
 from connector.settle import ledger
-from tests.support import an_hour_later, drain, sandbox_order
+from tests.support import SADAKAT, an_hour_later, drain, sandbox_order
 
 
 class SandboxRecordsView:
@@ -186,3 +189,21 @@ def test_the_sandbox_store_keeps_store_credit_accounts_and_simulate_shows_cashba
     again = CliRunner().invoke(main, [*args[:-2], "--url", server_url, "--wait", "0"])
     assert "Store credit given as cashback:" in again.output
     assert all(Decimal(b["amount"]) != 0 for b in credits + debits)
+
+
+def test_simulate_catches_the_shops_signed_webhooks_and_prints_them(
+    server_url: str, sandbox_shop: Shop, storage: Storage, redis: Redis, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("SADAKAT_ALLOW_PRIVATE_STORE_ADDRESSES", "1")  # the workers may call this machine
+    command = [SADAKAT, "simulate", "--shop", str(sandbox_shop.id), "--orders", "3", "--seed", "5", "--url", server_url]
+    running = subprocess.Popen([*command, "--wait", "20", "--catch-webhooks"], stdout=subprocess.PIPE, text=True)
+    while running.poll() is None:
+        drain(redis)  # this test's worker
+        time.sleep(0.1)
+    output = running.stdout.read() if running.stdout else ""
+    assert running.returncode == 0, output
+    caught = [line for line in output.splitlines() if line.startswith("webhook msg_")]
+    assert caught and all(line.endswith("(signature verified)") for line in caught), output
+    assert any("points.earned for " in line and "points" in line for line in caught), output
+    assert "signed webhook deliveries received" in output
+    assert destinations.webhooks(storage, sandbox_shop.id) == []  # unsubscribed again

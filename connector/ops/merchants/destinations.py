@@ -112,6 +112,16 @@ def webhooks(storage: Storage, shop_id: int) -> list[dict[str, Any]]:
         return [_view(row) for row in _of_kind(session, shop_id, events.WEBHOOK)]
 
 
+def summary(session: Session, shop_id: int) -> dict[str, Any]:
+    """How many endpoints the shop has (and how many are on), and whether Klaviyo is on: for the shop page."""
+    rows = session.execute(
+        select(EventDestination.kind, EventDestination.enabled).where(EventDestination.shop_id == shop_id)
+    ).all()
+    webhooks_on = [enabled for kind, enabled in rows if kind == events.WEBHOOK]
+    return {"endpoints": len(webhooks_on), "endpoints_off": webhooks_on.count(False),
+            "klaviyo": any(enabled for kind, enabled in rows if kind == events.KLAVIYO)}  # fmt: skip
+
+
 def _endpoint(session: Session, shop_id: int, endpoint_id: int) -> EventDestination:
     row = session.get(EventDestination, endpoint_id)
     if row is None or row.shop_id != shop_id or row.kind != events.WEBHOOK:

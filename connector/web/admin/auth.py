@@ -101,8 +101,11 @@ def session_ok() -> bool:
     return isinstance(login_at, int | float) and 0 <= time.time() - login_at < ABSOLUTE.total_seconds()
 
 
-DESTINATION_ROUTES = (
-    "webhooks webhook_add webhook_remove webhook_deliveries webhook_again webhook_test klaviyo klaviyo_set"
+TOKEN_ROUTES = "token_create token_revoke api_tokens api_token_create api_token_revoke"
+DESTINATION_ROUTES = (  # a shop's webhook endpoints and Klaviyo: its page and API
+    "connections connections_add connections_remove connections_test connections_again connections_klaviyo "
+    "api_webhooks api_webhook_add api_webhook_remove api_webhook_deliveries api_webhook_again api_webhook_test "
+    "api_klaviyo api_klaviyo_set"
 )
 ANYONE = "anyone signed in"
 """What the overview, the shop list and the API's description need: each shows what its reader reaches."""
@@ -155,16 +158,12 @@ CAPABILITY: dict[str, str] = {
         f"admin_people.{name}": "people"
         for name in ["page", "add", "remove", "support_limit", "api_people", "api_add", "api_remove"]
     },
-    "admin_people.token_create": "tokens",
-    "admin_people.token_revoke": "tokens",
-    "admin_people.api_tokens": "tokens",
-    "admin_people.api_token_create": "tokens",
-    "admin_people.api_token_revoke": "tokens",
+    **{f"admin_people.{name}": "tokens" for name in TOKEN_ROUTES.split()},
     "admin_people.audit_page": "audit",
     "admin_mail.shop_inbox": "mailbox",
     "admin_mail.shop_message": "mailbox",
     "admin_people.api_audit": "audit",
-    **{f"admin_people.api_{name}": "operations" for name in DESTINATION_ROUTES.split()},
+    **{f"admin_people.{name}": "operations" for name in DESTINATION_ROUTES.split()},
 }
 
 

@@ -15,7 +15,7 @@ from connector import inbox
 from connector.ops import Shop, activity, carriers, figures, shops, status
 from connector.ops.after_delivery import care, nps
 from connector.ops.customers import at_a_glance
-from connector.ops.merchants import people
+from connector.ops.merchants import destinations, people
 from connector.ops.rewards import programme_words
 from connector.outbox import pushes, store_credit
 from connector.programme import currency_confirmed, programme_of, shop_currency
@@ -118,6 +118,7 @@ def _render_shop(shop_id: int, code: int = 200, carrier_error: str | None = None
             open_care=care.open_count(session, shop.id),
             store_credit_missing=store_credit.missing_scopes(shop),
             store_credit_programme=bool(programme_of(shop).store_credit_fields()),
+            connections=destinations.summary(session, shop.id),
         )
     return page, code
 

@@ -6,6 +6,7 @@ manager)."""
 from __future__ import annotations
 
 from dataclasses import asdict
+from datetime import datetime
 
 from flask import Blueprint, flash, jsonify, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
@@ -13,7 +14,7 @@ from flask.typing import ResponseReturnValue
 from connector.errors import Refused
 from connector.ops import shops
 from connector.ops.merchants import audit, destinations, people
-from connector.outbox import pushes
+from connector.outbox import events, pushes
 from connector.queue.connection import current_queue
 from connector.web.admin.auth import require_admin, source, who
 from connector.web.admin.texts import text_for
@@ -238,3 +239,91 @@ def api_klaviyo_set(shop_id: int) -> ResponseReturnValue:
     state = destinations.set_klaviyo(runtime().storage, shop_id, body.get("enabled"), body.get("private_api_key"),
                                      who(), source())  # fmt: skip
     return jsonify(state)
+
+
+def _connections(
+    shop_id: int, status: int = 200, error: str | None = None, new_secret: str | None = None
+) -> ResponseReturnValue:
+    shop = shops.find_shop(runtime().storage, shop_id)
+    if shop is None:
+        return problem(404, f"no shop {shop_id}")
+    storage = runtime().storage
+    endpoints = destinations.webhooks(storage, shop_id)
+    logs = {
+        e["id"]: [
+            d | {"created_at": datetime.fromisoformat(d["created_at"])}
+            for d in destinations.delivery_log(storage, shop_id, e["id"])
+        ]
+        for e in endpoints
+    }
+    page = render_template("admin/connections.html", shop=shop, endpoints=endpoints, logs=logs, error=error,
+                           new_secret=new_secret, klaviyo=destinations.klaviyo(storage, shop_id),
+                           types=list(events.TYPES))  # fmt: skip
+    return page, status
+
+
+@bp.get("/shops/<shop_id:shop_id>/connections")
+def connections(shop_id: int) -> ResponseReturnValue:
+    """Where the shop's events go: webhook endpoints with their deliveries, and Klaviyo."""
+    return _connections(shop_id)
+
+
+@bp.post("/shops/<shop_id:shop_id>/connections/webhooks")
+def connections_add(shop_id: int) -> ResponseReturnValue:
+    """Subscribe a URL; the page shows its signing secret this once."""
+    chosen = request.form.getlist("events") or None
+    private = runtime().config.allow_private_store_addresses
+    try:
+        made = destinations.add_webhook(runtime().storage, shop_id, request.form.get("url"), chosen, who(),
+                                        allow_private=private, source=source())  # fmt: skip
+    except Refused as exc:
+        return _connections(shop_id, exc.status, str(exc))
+    return _connections(shop_id, 201, new_secret=made.secret)
+
+
+@bp.post("/shops/<shop_id:shop_id>/connections/webhooks/<row_id:endpoint_id>/remove")
+def connections_remove(shop_id: int, endpoint_id: int) -> ResponseReturnValue:
+    """Remove an endpoint."""
+    try:
+        destinations.remove_webhook(runtime().storage, shop_id, endpoint_id, who(), source())
+    except Refused as exc:
+        return _connections(shop_id, exc.status, str(exc))
+    flash(text_for()("endpoint_removed"))
+    return redirect(url_for("admin_people.connections", shop_id=shop_id))
+
+
+@bp.post("/shops/<shop_id:shop_id>/connections/webhooks/<row_id:endpoint_id>/test")
+def connections_test(shop_id: int, endpoint_id: int) -> ResponseReturnValue:
+    """Send the endpoint a test event."""
+    try:
+        asked = destinations.send_test(runtime().storage, shop_id, endpoint_id)
+    except Refused as exc:
+        return _connections(shop_id, exc.status, str(exc))
+    pushes.dispatch(runtime().storage, current_queue(runtime().config), asked)
+    flash(text_for()("test_event_sent"))
+    return redirect(url_for("admin_people.connections", shop_id=shop_id))
+
+
+@bp.post("/shops/<shop_id:shop_id>/connections/webhooks/<row_id:endpoint_id>/deliveries/<row_id:delivery_id>/again")
+def connections_again(shop_id: int, endpoint_id: int, delivery_id: int) -> ResponseReturnValue:
+    """Send one delivery again."""
+    try:
+        asked = destinations.send_again(runtime().storage, shop_id, endpoint_id, delivery_id)
+    except Refused as exc:
+        return _connections(shop_id, exc.status, str(exc))
+    pushes.dispatch(runtime().storage, current_queue(runtime().config), asked)
+    flash(text_for()("delivery_sent_again"))
+    return redirect(url_for("admin_people.connections", shop_id=shop_id))
+
+
+@bp.post("/shops/<shop_id:shop_id>/connections/klaviyo")
+def connections_klaviyo(shop_id: int) -> ResponseReturnValue:
+    """Turn Klaviyo on (with a key) or off."""
+    key = (request.form.get("private_api_key") or "").strip() or None
+    enabled = request.form.get("enabled") == "on"
+    try:
+        destinations.set_klaviyo(runtime().storage, shop_id, enabled, key, who(), source())
+    except Refused as exc:
+        return _connections(shop_id, exc.status, str(exc))
+    flash(text_for()("klaviyo_on" if enabled else "klaviyo_off"))
+    return redirect(url_for("admin_people.connections", shop_id=shop_id))

@@ -21,6 +21,7 @@ from tests.support import AUTH, an_hour_later, drain, paid_shopify_order, post_s
 ACCOUNTS = "https://a.klaviyo.com/api/accounts"
 EVENTS = "https://a.klaviyo.com/api/events"
 PROFILE_IMPORT = "https://a.klaviyo.com/api/profile-import"
+BULK_IMPORT = "https://a.klaviyo.com/api/profile-bulk-import-jobs"
 KEY = "pk_live_0123456789abcdef"
 TIERS = [{"name": "Bronze", "min_spend": "0"}, {"name": "Silver", "min_spend": "300"}]
 ACCOUNT = {
@@ -157,3 +158,30 @@ def test_a_shop_that_writes_from_klaviyo_turns_sadakats_own_emails_off(
     with storage.session() as session:
         assert session.scalars(select(Push.kind).where(Push.kind == "discount_code")).all() == ["discount_code"]
     assert _letters(storage) == (["deliver-email", "tier-reached"] if own_emails else [])
+
+
+def test_many_members_profiles_go_in_one_bulk_import(
+    client: FlaskClient, offline_shopify_shop: Shop, redis: Redis
+) -> None:
+    assert turn_on(client, offline_shopify_shop).status_code == 200
+    responses.add(responses.POST, EVENTS, status=202)
+    counts = {"status": "queued", "total_count": 3, "completed_count": 0, "failed_count": 0}
+    job = {"data": {"type": "profile-bulk-import-job", "id": "ZXhhbXBsZQ", "attributes": counts}}
+    responses.add(responses.POST, BULK_IMPORT, json=job, status=202)
+    customer = paid_shopify_order()["customer"]
+    for n in range(3):
+        buyer = customer | {"id": 500 + n, "email": f"buyer{n}@example.com"}
+        post_shopify(client, offline_shopify_shop, "orders/paid", paid_shopify_order(id=3000 + n, customer=buyer))
+    drain(redis)
+    assert len(sent(EVENTS)) == 3 and sent(PROFILE_IMPORT) == []
+    [bulk] = [json.loads(request.body) for request in sent(BULK_IMPORT)]
+    assert bulk["data"]["type"] == "profile-bulk-import-job"
+    profiles = bulk["data"]["attributes"]["profiles"]["data"]
+    assert sorted(p["attributes"]["email"] for p in profiles) == [
+        "buyer0@example.com",
+        "buyer1@example.com",
+        "buyer2@example.com",
+    ]
+    assert all(p["attributes"]["properties"]["Loyalty Points"] == 404 for p in profiles)
+    pushes = client.get(f"/admin/api/shops/{offline_shopify_shop.id}/pushes", headers=AUTH).get_json()["pushes"]
+    assert {p["status"] for p in pushes if p["kind"] == "event_delivery"} == {"done"}

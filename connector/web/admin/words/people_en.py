@@ -1,4 +1,5 @@
-"""The words of signing in by e-mail, a shop's people and API tokens, and its audit trail, in English."""
+"""The words of signing in by e-mail, a shop's people and API tokens, its audit trail, and where its events go
+(webhooks, Klaviyo), in English."""
 
 WORDS: dict[str, str] = {
     "loading": "Loading…",
@@ -66,4 +67,59 @@ WORDS: dict[str, str] = {
     "action_code": "code given",
     "action_care": "care queue",
     "action_referral": "referral decided",
+    "connections": "Webhooks and Klaviyo",
+    "connections_link": "Webhooks and Klaviyo",
+    "connections_intro": "Send what happens in the programme to your other tools: points earned, tiers, rewards, "
+    "surveys, "
+    "segments. docs/events.md lists every event.",
+    "connections_summary": "Webhook endpoints: {endpoints}. Klaviyo: {klaviyo}.",
+    "connections_on": "on",
+    "connections_off": "off",
+    "webhook_endpoints": "Webhook endpoints",
+    "webhook_endpoints_help": "Each event is sent to the address, signed as Standard Webhooks with the "
+    "endpoint's own secret, and "
+    "tried again for a day if the endpoint is down.",
+    "endpoint_secret_once": "Endpoint added. Its signing secret, shown this once: keep it where your endpoint "
+    "checks signatures.",
+    "endpoint_on": "on",
+    "endpoint_off": "off",
+    "endpoint_events": "Events",
+    "every_event": "every event",
+    "endpoint_turned_off": "Turned off: it failed for three days. Remove it and add it again once it works.",
+    "endpoint_failing": "Deliveries are failing: see the last ones below.",
+    "send_test_event": "Send a test event",
+    "deliveries": "Last deliveries ({n})",
+    "send_again": "Send again",
+    "no_deliveries": "Nothing sent yet.",
+    "no_endpoints": "No endpoints yet.",
+    "add_endpoint": "Add an endpoint",
+    "endpoint_url": "Address (https://…)",
+    "endpoint_which_events": "Which events (none ticked: every event)",
+    "endpoint_removed": "Endpoint removed: nothing more is sent there.",
+    "test_event_sent": "Test event on its way. It appears in the endpoint's deliveries.",
+    "delivery_sent_again": "Sent again, with the same message id.",
+    "klaviyo_help": "Keeps each member's loyalty properties on their Klaviyo profile and sends points, rewards, tiers, "
+    "expiring points, referrals and surveys as Klaviyo metrics for your flows.",
+    "klaviyo_is_on": "Klaviyo is on",
+    "klaviyo_is_off": "Klaviyo is off",
+    "klaviyo_key": "Private API key",
+    "klaviyo_turn_on": "Turn Klaviyo on",
+    "klaviyo_turn_off": "Turn Klaviyo off",
+    "klaviyo_on": "Klaviyo is on: members and events are on their way.",
+    "klaviyo_off": "Klaviyo is off: nothing more is sent there.",
+    "connections_flow": "On Shopify, Sadakat's triggers and actions also appear in Shopify Flow.",
+    "event_points.earned": "points earned",
+    "event_points.reversed": "points taken back",
+    "event_points.redeemed": "points spent",
+    "event_points.returned": "points given back",
+    "event_points.adjusted": "points adjusted by hand",
+    "event_points.expiring": "points expiring soon",
+    "event_points.expired": "points expired",
+    "event_tier.changed": "tier changed",
+    "event_reward.issued": "reward given",
+    "event_referral.completed": "referral completed",
+    "event_survey.answered": "survey answered",
+    "event_segment.changed": "segment changed",
+    "event_care.opened": "care item opened",
+    "event_sadakat.test": "test event",
 }
