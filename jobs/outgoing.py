@@ -8,7 +8,7 @@ from adapters import get_adapter
 from adapters.base import PermanentStoreError, RetryableStoreError
 from connector.config import Config
 from connector.db.storage import storage_for
-from connector.outbox import perform, pushes, tokens
+from connector.outbox import deliveries, perform, pushes, tokens
 from connector.outbox import requests as outbox
 from connector.queue.connection import current_queue
 from connector.queue.telemetry import timed
@@ -38,7 +38,7 @@ def run_push(push_id: int) -> str:
             claimed,
             str(exc),
             exc.wait_seconds,
-            redemption.undo(claimed),
+            _given_up(claimed),
             throttled=exc.throttled,
             schedule=perform.retry_delay(claimed.kind, claimed.attempts),
         )
@@ -47,7 +47,7 @@ def run_push(push_id: int) -> str:
         pushes.dispatch(storage, current_queue(config), [(claimed.id, claimed.shop.shop_id)], delay=delay)
         return "retrying"
     except PermanentStoreError as exc:
-        asked = outbox.fail(storage, claimed, str(exc), redemption.undo(claimed))
+        asked = outbox.fail(storage, claimed, str(exc), _given_up(claimed))
         pushes.dispatch(storage, current_queue(config), [(p, claimed.shop.shop_id) for p in asked])
         return "failed"
     except Exception as exc:
@@ -64,3 +64,10 @@ def run_push(push_id: int) -> str:
         return "done"
     pushes.dispatch(storage, current_queue(config), [(p, claimed.shop.shop_id) for p in follow_ups])
     return "done"
+
+
+def _given_up(claimed: outbox.Claimed) -> outbox.FollowUp:
+    """What follows when a push fails for good: a redemption's points come back; the next event delivery
+    waiting behind it goes."""
+    undo, wake = redemption.undo(claimed), deliveries.next_in_line(claimed)
+    return lambda session: undo(session) + wake(session)

@@ -30,7 +30,9 @@ FAILING_FOR = timedelta(days=3)
 SCHEDULE = (5, 300, 1800, 7200, 18000, 36000, 36000)
 """Seconds before each retry of a delivery (as Standard Webhooks suggests): the first within half a minute,
 the last about 27 hours after the first try."""
-WAIT_FOR_EARLIER_SECONDS = 10
+WAIT_FOR_EARLIER_SECONDS = 3600
+"""A delivery behind an earlier one about the same member checks again this late at most: the earlier one
+wakes it as soon as it is done or has failed for good (``next_in_line``)."""
 PROFILE_BATCH = 100
 """At most this many members' profiles go to Klaviyo in one request (Bulk Import Profiles)."""
 
@@ -72,6 +74,26 @@ def deliver(storage: Storage, adapter: StoreAdapter, claimed: outbox.Claimed, co
     _finish(storage, taken, done)
     _worked(storage, destination_id)
     return done
+
+
+def next_in_line(claimed: outbox.Claimed) -> outbox.FollowUp:
+    """Once a delivery is done (or has failed for good), wake the next one waiting behind it: the same
+    destination, the same member."""
+
+    def wake(session: Session) -> list[int]:
+        if claimed.kind not in (events.DELIVERY, events.FLOW_TRIGGER):
+            return []
+        target = session.scalar(select(Push.target).where(Push.id == claimed.id))
+        waiting = session.scalar(
+            select(Push.id)
+            .where(Push.shop_id == claimed.shop.shop_id, Push.target == target, Push.id > claimed.id)
+            .where(Push.status == Push.PENDING)
+            .order_by(Push.id)
+            .limit(1)
+        )
+        return [waiting] if waiting is not None else []
+
+    return wake
 
 
 def _more_profiles(

@@ -218,10 +218,13 @@ def _learn_store(storage: Storage, adapter: StoreAdapter, shop: ShopAccess) -> N
 
 def deliveries(claimed: outbox.Claimed, config: Config) -> outbox.FollowUp:
     """Once the store has a code, hand it to the customer: by e-mail (SMTP, else the local mailbox) and, for a
-    gift earned by an order, as a customer note on that order where the store sends those."""
+    gift earned by an order, as a customer note on that order where the store sends those. Once an event is
+    delivered, the next one about the same member to the same destination."""
 
     def request(session: Session) -> list[int]:
         payload = claimed.payload
+        if claimed.kind in (events.DELIVERY, events.FLOW_TRIGGER):
+            return event_deliveries.next_in_line(claimed)(session)
         if claimed.kind == store_credit.CREDIT and payload.get("redemption"):
             customer_id = int(payload["redemption"]["customer"])
             letter = senders.written_later(
