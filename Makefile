@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
 .PHONY: run test lint install lock migrate clean browser soak bench bench-rewards bench-admin bench-scale \
-	extensions extensions-check node bench-storefront
+	extensions extensions-check node bench-storefront bench-webhooks
 
 # Installs exactly what requirements.lock pins, every file checked against its hash, then Sadakat itself.
 $(STAMP): pyproject.toml requirements.lock
@@ -96,6 +96,13 @@ bench-scale: $(STAMP)
 	@command -v wrk >/dev/null || { [ "$$(id -u)" = 0 ] && DEBIAN_FRONTEND=noninteractive apt-get install -y -q wrk >/dev/null; } || \
 	  { echo "make bench-scale needs wrk (apt-get install wrk)"; exit 1; }
 	QUICK=$(QUICK) $(BIN)/python -u bench/scale.py
+
+## Webhooks owed while the merchant's endpoint is down (bench/webhooks_out.py): 10,000 events (QUICK=1: 2,000)
+## delivered once each, in order per customer, when it comes back, and the receiver's ack p99 meanwhile.
+bench-webhooks: $(STAMP)
+	@command -v wrk >/dev/null || { [ "$$(id -u)" = 0 ] && DEBIAN_FRONTEND=noninteractive apt-get install -y -q wrk >/dev/null; } || \
+	  { echo "make bench-webhooks needs wrk (apt-get install wrk)"; exit 1; }
+	QUICK=$(QUICK) $(BIN)/python -u bench/webhooks_out.py
 
 ## The storefront's cost (bench/storefront.py): Lighthouse (npm, pinned in bench/storefront) on a product page
 ## without and with the launcher and the product block, 5 runs each. Results: bench/results/storefront.json.

@@ -157,3 +157,36 @@ def test_shops_people_and_tokens_from_the_command_line(config: Config, storage: 
 
     lifecycle.erase_shop(storage, shop.id)  # the trail goes with the shop
     assert json.loads(sadakat("shops", "audit", number).stdout) == []
+
+
+def test_shops_webhooks_and_klaviyo_from_the_command_line(config: Config, storage: Storage) -> None:
+    from connector.ops.shops import register_shop
+
+    shop = register_shop(
+        storage, config, "woocommerce", "https://hooks.example.org", {"consumer_key": "k", "consumer_secret": "s"}, "w"
+    )
+    number = str(shop.id)
+    added = sadakat(
+        "shops", "webhooks", "add", number, "https://hooks.example.org/in", "--events", "tier.changed,points.earned"
+    )
+    assert added.returncode == 0, added.stderr
+    made = json.loads(added.stdout)
+    assert made["secret"].startswith("whsec_") and made["id"] > 0
+    listed = json.loads(sadakat("shops", "webhooks", "list", number).stdout)
+    assert [(w["url"], w["events"]) for w in listed] == [
+        ("https://hooks.example.org/in", ["points.earned", "tier.changed"])
+    ]
+    assert made["secret"] not in json.dumps(listed)
+    wrong = sadakat("shops", "webhooks", "add", number, "http://hooks.example.org/in")
+    assert wrong.returncode == 1 and "url: the URL must start with https://" in wrong.stderr
+    unknown = sadakat("shops", "webhooks", "add", number, "https://hooks.example.org/in", "--events", "points.won")
+    assert unknown.returncode == 1 and "events: unknown type 'points.won'" in unknown.stderr
+    removed = sadakat("shops", "webhooks", "remove", number, str(made["id"]))
+    assert removed.returncode == 0 and "removed" in removed.stdout
+    assert json.loads(sadakat("shops", "webhooks", "list", number).stdout) == []
+    gone = sadakat("shops", "webhooks", "remove", number, str(made["id"]))
+    assert gone.returncode == 1 and f"no endpoint {made['id']}" in gone.stderr
+    no_key = sadakat("shops", "klaviyo", number)
+    assert no_key.returncode == 1 and "private_api_key is required" in no_key.stderr
+    trail = [e["action"] for e in json.loads(sadakat("shops", "audit", number).stdout)]
+    assert trail[:2] == ["webhook.removed", "webhook.added"]

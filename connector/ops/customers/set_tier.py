@@ -46,7 +46,7 @@ def set_tier(
             changed = tiers.set_by_hand(session, shop, member, tier.strip(), when, why)
         except tiers.TierError as exc:
             raise TierRequestError(str(exc)) from None
-        audit.record(session, shop.id, by, source, "tier set", f"customer {member.id}", None,
+        audit.record(session, shop.id, by, source, "tier.set", f"customer {member.id}", None,
                      {"tier": tier.strip(), "until": when.isoformat(), "reason": why})  # fmt: skip
         return door.Applied(changed)
 

@@ -71,7 +71,7 @@ def add_webhook(storage: Storage, shop_id: int, url: Any, types: Any, by: str, *
                                enabled=True, created_by=by[:120], created_at=utcnow())  # fmt: skip
         session.add(row)
         session.flush()
-        audit.record(session, shop_id, by, source, "webhook endpoint added", url[:255], None, {"events": chosen})
+        audit.record(session, shop_id, by, source, "webhook.added", url[:255], None, {"events": chosen})
         return Created(row.id, secret)
 
 
@@ -140,7 +140,7 @@ def remove_webhook(storage: Storage, shop_id: int, endpoint_id: int, by: str, so
             .values(status=Push.CANCELLED, last_error="the endpoint was removed")
         )
         audit.record(
-            session, shop_id, by, source, "webhook endpoint removed", row.url[:255], {"events": row.events}, None
+            session, shop_id, by, source, "webhook.removed", row.url[:255], {"events": row.events}, None
         )
         session.delete(row)
 

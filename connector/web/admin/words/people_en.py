@@ -67,6 +67,10 @@ WORDS: dict[str, str] = {
     "action_code": "code given",
     "action_care": "care queue",
     "action_referral": "referral decided",
+    "action_webhook.added": "webhook endpoint added",
+    "action_webhook.removed": "webhook endpoint removed",
+    "action_klaviyo": "Klaviyo turned on or off",
+    "action_tier.set": "tier set by hand",
     "connections": "Webhooks and Klaviyo",
     "connections_link": "Webhooks and Klaviyo",
     "connections_intro": "Send what happens in the programme to your other tools: points earned, tiers, rewards, "

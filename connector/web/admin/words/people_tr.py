@@ -67,6 +67,10 @@ WORDS: dict[str, str] = {
     "action_code": "kod verildi",
     "action_care": "destek kuyruğu",
     "action_referral": "tavsiye kararı",
+    "action_webhook.added": "webhook adresi eklendi",
+    "action_webhook.removed": "webhook adresi silindi",
+    "action_klaviyo": "Klaviyo açıldı ya da kapatıldı",
+    "action_tier.set": "seviye elle belirlendi",
     "connections": "Webhook'lar ve Klaviyo",
     "connections_link": "Webhook'lar ve Klaviyo",
     "connections_intro": "Programda olanları diğer araçlarınıza gönderin: kazanılan puanlar, seviyeler, ödüller, "
