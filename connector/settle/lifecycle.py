@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from connector.db import merchants  # noqa: F401  (its tables are the shop's too: erased with it)
 from connector.db.after_delivery import CareItem, SurveyRecord, Unsubscribe
 from connector.db.columns import Base
+from connector.db.merchants import ProgrammeEvent
 from connector.db.storage import Storage
 from connector.db.tables import (
     CustomerRecord,
@@ -107,6 +108,7 @@ def redact_customer(session: Session, shop: Shop, request: Lifecycle, found: Nam
                 delete(Unsubscribe).where(Unsubscribe.shop_id == shop.id, Unsubscribe.email == customer.email.lower())
             )
         _forget_what_they_said(session, shop.id, customer.id)
+        _forget_their_events(session, shop.id, customer, anonymous)
         customer.key = anonymous
         customer.platform_id = customer.email = customer.email_key = customer.first_name = customer.last_name = None
         customer.birthday = None
@@ -151,6 +153,21 @@ def _forget_what_they_said(session: Session, shop_id: int, customer_id: int) -> 
         update(CareItem)
         .where(CareItem.shop_id == shop_id, CareItem.customer_id == customer_id)
         .values(detail=None, history=[])
+    )
+
+
+def _forget_their_events(session: Session, shop_id: int, customer: CustomerRecord, anonymous: str) -> None:
+    """The programme's events about the customer keep what happened, not who it happened to; their deliveries
+    still owed go to the anonymous member."""
+    for event in session.scalars(select(ProgrammeEvent).where(ProgrammeEvent.customer_id == customer.id)):
+        data = dict(event.data) | {"customer": {"redacted": True}}
+        if isinstance(data.get("care"), dict):
+            data["care"] = dict(data["care"]) | {"detail": None}
+        event.data = data
+    session.execute(
+        update(Push)
+        .where(Push.shop_id == shop_id, Push.target.like(f"destination:%:{customer.key}"))
+        .values(target=func.replace(Push.target, customer.key, anonymous))
     )
 
 

@@ -10,6 +10,7 @@ from redis import Redis
 from sqlalchemy import select
 
 from connector.config import Config
+from connector.db.merchants import ProgrammeEvent
 from connector.db.storage import Storage
 from connector.db.tables import Push, Shop, utcnow
 from connector.ops import maintenance
@@ -69,3 +70,21 @@ def test_expiry_is_off_unless_a_shop_turns_it_on(
     assert customer_json(client, woo_shop, "john.doe@example.com")["points"] == 18
     with storage.session() as session:
         assert session.scalars(select(Push)).all() == []
+
+
+def test_a_shop_warning_from_klaviyo_gets_the_event_and_sends_no_letter_of_its_own(
+    client: FlaskClient, woo_shop: Shop, storage: Storage, redis: Redis, smtp: MailInbox
+) -> None:
+    settings = {"expiry_months": 6, "expiry_warning_days": 10, "sync_customers": False}
+    change_settings(storage, woo_shop.id, settings | {"emails": {"expiry_warning": False}})
+    post_woo(client, woo_shop, "order.created", fixture("woocommerce/order_created.json"))
+    drain(redis)
+    expires_on = add_months(utcnow().date(), 6)
+    queue, config = event_queue(redis), Config.from_env()
+    assert maintenance.expire_points(storage, queue, config, expires_on - timedelta(days=9)) == 0
+    drain(redis)
+    assert smtp.messages == []
+    with storage.session() as session:
+        [expiring] = session.scalars(select(ProgrammeEvent).where(ProgrammeEvent.type == "points.expiring")).all()
+    assert (expiring.data["points"], expiring.data["expires_on"]) == (18, expires_on.isoformat())
+    assert expiring.data["customer"]["email"] == "john.doe@example.com"

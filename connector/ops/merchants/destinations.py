@@ -139,9 +139,7 @@ def remove_webhook(storage: Storage, shop_id: int, endpoint_id: int, by: str, so
             .where(Push.status.in_((Push.PENDING, Push.RUNNING)))
             .values(status=Push.CANCELLED, last_error="the endpoint was removed")
         )
-        audit.record(
-            session, shop_id, by, source, "webhook.removed", row.url[:255], {"events": row.events}, None
-        )
+        audit.record(session, shop_id, by, source, "webhook.removed", row.url[:255], {"events": row.events}, None)
         session.delete(row)
 
 

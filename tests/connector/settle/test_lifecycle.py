@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 
 from adapters.base import ShopAddress, Tokens
 from connector.config import Config
+from connector.db.merchants import ProgrammeEvent
 from connector.db.storage import Storage
 from connector.db.tables import CustomerRecord, LedgerEntry, OrderRecord, Push, Shop, WebhookEvent
 from connector.model import Lifecycle
@@ -94,7 +95,10 @@ def test_customer_redact_erases_personal_data_and_keeps_the_books(
         assert member.key.startswith("redacted:") and member.points == 404
         assert session.scalar(select(func.sum(LedgerEntry.points))) == 404
         bodies = b"".join(session.scalars(select(WebhookEvent.body)))
+        told = json.dumps([event.data for event in session.scalars(select(ProgrammeEvent))])
     assert b"john@example.com" not in bodies and JOHN.encode() not in bodies
+    assert '"points": 404' in told  # what happened is kept
+    assert "john" not in told.lower() and JOHN not in told and '"redacted": true' in told
 
 
 def test_a_redaction_blanks_the_bodies_found_beforehand_and_those_stored_since(

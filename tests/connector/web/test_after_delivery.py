@@ -409,3 +409,14 @@ def test_a_delay_item_lists_only_its_own_codes_and_closes_when_the_parcel_arrive
     assert re.search(
         r"\d{1,2} (Ocak|Şubat|Mart|Nisan|Mayıs|Haziran|Temmuz|Ağustos|Eylül|Ekim|Kasım|Aralık) \d{4} \d\d:\d\d", html
     )
+
+
+def test_a_shop_surveying_from_klaviyo_sends_no_survey_of_its_own(
+    delivered: Shop, storage: Storage, redis: Redis, config: Config, smtp: MailInbox
+) -> None:
+    change_settings(storage, delivered.id, {"emails": {"survey": False}})
+    with storage.session() as session:
+        session.execute(update(SurveyRecord).values(delivered_at=utcnow() - timedelta(days=8)))
+    [skipped] = send_now(storage, redis, config)
+    assert skipped.skipped == "the shop turned Sadakat's survey e-mail off"
+    assert smtp.messages == []
