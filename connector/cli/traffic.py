@@ -108,13 +108,16 @@ class Catcher:
 
     def show(self, headers: dict[str, str], body: bytes) -> None:
         """Print one delivery, its signature checked."""
+        import hmac
+
         from adapters.standard_webhooks import sign
 
         wanted = {k.lower(): v for k, v in headers.items()}
         expected = sign(
             self.endpoint.secret, wanted.get("webhook-id", ""), int(wanted.get("webhook-timestamp", 0)), body
         )
-        verdict = "signature verified" if wanted.get("webhook-signature") == expected else "SIGNATURE DOES NOT MATCH"
+        matches = hmac.compare_digest(wanted.get("webhook-signature", ""), expected)
+        verdict = "signature verified" if matches else "SIGNATURE DOES NOT MATCH"
         event = json.loads(body)
         data = event.get("data") or {}
         who = (data.get("customer") or {}).get("email") or "the shop"

@@ -20,6 +20,7 @@ from adapters import (
     UnknownPlatform,
     UnknownTrackingService,
     automation,
+    automation_tools,
     get_adapter,
     get_tracking_service,
 )
@@ -223,7 +224,11 @@ def _automation_request(platform: str) -> tuple[Automation, dict[str, Any]]:
     return tool, payload
 
 
-@flow.post("/<platform>/flow/actions/<handle>")
+AUTOMATED = "any(" + ", ".join(tool.platform for tool in automation_tools()) + ")"
+"""The platforms with an automation tool (Shopify, for Flow), as a URL converter."""
+
+
+@flow.post(f"/<{AUTOMATED}:platform>/flow/actions/<handle>")
 def flow_action(platform: str, handle: str) -> ResponseReturnValue:
     """An action a workflow runs: ``add-loyalty-points`` (customer_id, points, reason) or ``set-loyalty-tier``
     (customer_id, tier, until). Idempotent by ``action_run_id``; a refusal says why, for Flow to show."""
@@ -250,7 +255,7 @@ def flow_action(platform: str, handle: str) -> ResponseReturnValue:
     return jsonify(status="done", changed=changed)
 
 
-@flow.post("/<platform>/flow/lifecycle")
+@flow.post(f"/<{AUTOMATED}:platform>/flow/lifecycle")
 def flow_lifecycle(platform: str) -> ResponseReturnValue:
     """Flow says whether a shop's workflows use one of our triggers: we fire it only for shops that do."""
     tool, payload = _automation_request(platform)
