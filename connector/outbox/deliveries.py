@@ -54,7 +54,7 @@ def deliver(storage: Storage, adapter: StoreAdapter, claimed: outbox.Claimed, co
         access = DestinationAccess(
             destination.url, destination.secret or "", allow_private=config.allow_private_store_addresses
         )
-        kind, destination_id = destination.kind, destination.id
+        kind, destination_id, was_failing = destination.kind, destination.id, destination.failing_since is not None
     taken = _more_profiles(storage, claimed, destination_id, config) if message.type == PROFILE else []
     if taken:
         profiles = [message.data, *(data for _, _, data in taken)]
@@ -72,7 +72,8 @@ def deliver(storage: Storage, adapter: StoreAdapter, claimed: outbox.Claimed, co
         _failed(storage, destination_id, str(exc))
         raise
     _finish(storage, taken, done)
-    _worked(storage, destination_id)
+    if was_failing:
+        _worked(storage, destination_id)
     return done
 
 
