@@ -7,11 +7,12 @@ care item (and so an e-mail to the care address)."""
 from __future__ import annotations
 
 import hashlib
+import time
 from datetime import date, timedelta
 from typing import Any
 
 from sqlalchemy import select, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from adapters import automation, event_destination
 from adapters.base import PermanentStoreError, RetryableStoreError, StoreAdapter, StoreError
@@ -33,6 +34,8 @@ the last about 27 hours after the first try."""
 WAIT_FOR_EARLIER_SECONDS = 3600
 """A delivery behind an earlier one about the same member checks again this late at most: the earlier one
 wakes it as soon as it is done or has failed for good (``next_in_line``)."""
+KEEP_GOING_SECONDS = 5.0
+"""A delivery job goes on with the destination's other ready events for this long at most."""
 PROFILE_BATCH = 100
 """At most this many members' profiles go to Klaviyo in one request (Bulk Import Profiles)."""
 
@@ -48,7 +51,65 @@ def message_id(shop_id: int, key: str) -> str:
 
 
 def deliver(storage: Storage, adapter: StoreAdapter, claimed: outbox.Claimed, config: Config) -> str | None:
-    """Send one event (or a member's profile) to its destination."""
+    """Send one event (or a member's profile) to its destination; then, while the destination answers, the
+    other events ready for it (each member's next, in order) in the same job, for a few seconds at most."""
+    done = _deliver_one(storage, claimed, config)
+    if claimed.kind == events.DELIVERY and "event" in claimed.payload:
+        _deliver_ready(storage, claimed, config)
+    return done
+
+
+def _deliver_ready(storage: Storage, first: outbox.Claimed, config: Config) -> None:
+    deadline = time.monotonic() + KEEP_GOING_SECONDS
+    while time.monotonic() < deadline:
+        claimed = _take_ready(storage, first)
+        if claimed is None:
+            return
+        try:
+            done = _deliver_one(storage, claimed, config)
+        except StoreError as exc:  # it waits for its own retry (or the sweeper's), as if tried on its own
+            wait = exc.wait_seconds if isinstance(exc, RetryableStoreError) else 0
+            outbox.retry_later(storage, claimed, str(exc), wait, schedule=retry_delay(claimed.attempts))
+            return
+        outbox.complete(storage, claimed, done)
+
+
+def _ready(shop_id: int, destination_id: int) -> Any:
+    """The shop's event deliveries to the destination that may go now: pending, with nothing earlier about the
+    same member still on its way."""
+    earlier = aliased(Push)
+    on_its_way = (
+        select(earlier.id)
+        .where(earlier.shop_id == Push.shop_id, earlier.target == Push.target, earlier.id < Push.id)
+        .where(earlier.status.in_((Push.PENDING, Push.RUNNING)))
+    )
+    return (
+        select(Push.id)
+        .where(Push.shop_id == shop_id, Push.kind == events.DELIVERY, Push.status == Push.PENDING)
+        .where(Push.target.like(f"destination:{destination_id}:%"), Push.key.like("event:%"), ~on_its_way.exists())
+        .order_by(Push.id)
+        .limit(1)
+    )
+
+
+def _take_ready(storage: Storage, first: outbox.Claimed) -> outbox.Claimed | None:
+    with storage.session() as session:
+        ready = session.scalar(_ready(first.shop.shop_id, int(first.payload["destination"])))
+        if ready is None:
+            return None
+        row = session.execute(
+            update(Push)
+            .where(Push.id == ready, Push.status == Push.PENDING)
+            .values(status=Push.RUNNING, claimed_at=utcnow(), attempts=Push.attempts + 1)
+            .returning(Push.id, Push.payload, Push.generation, Push.attempts)
+        ).first()
+    if row is None:
+        return None
+    return outbox.Claimed(row.id, events.DELIVERY, dict(row.payload), row.generation, row.attempts, first.platform,
+                          first.shop)  # fmt: skip
+
+
+def _deliver_one(storage: Storage, claimed: outbox.Claimed, config: Config) -> str | None:
     with storage.session(read_only=True) as session:
         destination, message = _prepared(session, claimed, config)
         access = DestinationAccess(
@@ -78,8 +139,8 @@ def deliver(storage: Storage, adapter: StoreAdapter, claimed: outbox.Claimed, co
 
 
 def next_in_line(claimed: outbox.Claimed) -> outbox.FollowUp:
-    """Once a delivery is done (or has failed for good), wake the next one waiting behind it: the same
-    destination, the same member."""
+    """Once a delivery is done (or has failed for good), wake the next one waiting behind it (the same
+    destination, the same member), else one more that is ready for the destination."""
 
     def wake(session: Session) -> list[int]:
         if claimed.kind not in (events.DELIVERY, events.FLOW_TRIGGER):
@@ -92,6 +153,8 @@ def next_in_line(claimed: outbox.Claimed) -> outbox.FollowUp:
             .order_by(Push.id)
             .limit(1)
         )
+        if waiting is None and "destination" in claimed.payload:  # one job more for what is still ready
+            waiting = session.scalar(_ready(claimed.shop.shop_id, int(claimed.payload["destination"])))
         return [waiting] if waiting is not None else []
 
     return wake

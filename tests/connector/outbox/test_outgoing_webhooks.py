@@ -20,8 +20,9 @@ from standardwebhooks.webhooks import WebhookVerificationError
 from connector.db.after_delivery import CareItem
 from connector.db.merchants import EventDestination
 from connector.db.storage import Storage
-from connector.db.tables import Shop, utcnow
+from connector.db.tables import Push, Shop, utcnow
 from connector.ops.shops import change_settings
+from jobs.outgoing import run_push
 from tests.endpoint import Endpoint, webhook_endpoint
 from tests.support import AUTH, an_hour_later, drain, paid_shopify_order, post_shopify
 
@@ -215,3 +216,21 @@ def test_removing_an_endpoint_cancels_what_was_on_its_way(
     until_delivered(redis, endpoint, 2)
     assert len(endpoint.received) == 1
     assert client.get(f"{path}/deliveries", headers=AUTH).status_code == 404
+
+
+def test_when_the_endpoint_is_back_one_job_carries_every_ready_event(
+    client: FlaskClient, offline_shopify_shop: Shop, storage: Storage, redis: Redis, endpoint: Endpoint
+) -> None:
+    made = subscribe(client, offline_shopify_shop, endpoint.url)
+    endpoint.answers = [503, 503, 503]
+    customer = paid_shopify_order()["customer"]
+    for n in range(3):
+        buyer = customer | {"id": 700 + n, "email": f"friend{n}@example.com"}
+        post_shopify(client, offline_shopify_shop, "orders/paid", paid_shopify_order(id=4000 + n, customer=buyer))
+    drain(redis)
+    assert len(endpoint.received) == 3  # each tried once, each refused
+    with storage.session() as session:
+        first = session.scalars(select(Push.id).where(Push.kind == "event_delivery").order_by(Push.id)).first()
+    assert run_push(first) == "done"  # one job, as the first retry falling due would run
+    delivered = verified(made["secret"], endpoint)[3:]
+    assert sorted(e["data"]["customer"]["email"] for e in delivered) == [f"friend{n}@example.com" for n in range(3)]
