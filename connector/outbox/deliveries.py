@@ -72,6 +72,7 @@ def _deliver_ready(storage: Storage, first: outbox.Claimed, config: Config) -> N
             outbox.retry_later(storage, claimed, str(exc), wait, schedule=retry_delay(claimed.attempts))
             return
         outbox.complete(storage, claimed, done)
+        storage.let_writers_in()  # webhooks being stored come first
 
 
 def _ready(shop_id: int, destination_id: int) -> Any:
