@@ -120,6 +120,8 @@ def entry_event(entry: ledger.NewEntry) -> str | None:
         return "points.redeemed" if entry.points < 0 else "points.returned"
     if entry.kind == "adjustment":
         return "points.returned" if entry.source_type == "redemption" else "points.adjusted"
+    if entry.kind == "import":
+        return "points.adjusted"
     return "points.earned"
 
 

@@ -31,6 +31,7 @@ KINDS = frozenset(
         "gift",
         "expiry",
         "adjustment",
+        "import",
         "survey",
         "referral",
         "signup",

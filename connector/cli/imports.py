@@ -1,0 +1,85 @@
+"""``sadakat import``: bringing a programme's members over from another loyalty app's export."""
+
+from __future__ import annotations
+
+import sys
+from datetime import date
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import click
+
+from connector.cli.base import JSON_HELP, SHOP_ID, _config, _echo_json, main
+
+if TYPE_CHECKING:
+    from connector.ops.imports.importer import Report
+
+SOURCES = ("smile", "loyaltylion", "yotpo", "joy", "wployalty", "woo-points-rewards", "generic")
+
+
+@main.command("import", short_help="Bring members, balances, tiers and birthdays over from another app.")
+@click.argument("shop_id", type=SHOP_ID)
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--from", "source", required=True, type=click.Choice(SOURCES), help="The app the file was exported from.")
+@click.option("--mode", type=click.Choice(("add", "set")), default="add", show_default=True,
+              help="add: the file's points go on top of each balance; set: balances become the file's.")  # fmt: skip
+@click.option("--dry-run", is_flag=True, help="Say what would happen; change nothing.")
+@click.option("--tier-until", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
+              help="Keep imported tiers until this date, YYYY-MM-DD (default: a year from today).")  # fmt: skip
+@click.option("--json", "as_json", is_flag=True, help=JSON_HELP)
+def import_(shop_id: int, file: Path, source: str, mode: str, dry_run: bool, tier_until: object, as_json: bool) -> None:
+    """Import FILE into shop SHOP_ID. Members are matched by the store's customer id, else e-mail; those not
+    yet members join. Rows that can't be imported are written, with the reason, to FILE.failed.csv; the rest
+    still import. Running the same file again changes nothing, and an interrupted import resumes. Exits 0
+    when every row was accepted, 1 when some were refused. docs/switching.md: each source, step by step."""
+    from connector.db.storage import storage_for
+    from connector.errors import Refused
+    from connector.ops.imports.importer import import_file
+
+    until: date | None = tier_until.date() if tier_until is not None else None  # type: ignore[attr-defined]
+    storage = storage_for(_config())
+    size = file.stat().st_size
+    with click.progressbar(
+        length=size, label="Reading", file=sys.stderr, hidden=as_json or not sys.stderr.isatty()
+    ) as bar:
+        done = [0]
+
+        def progress(at: int) -> None:
+            bar.update(at - done[0])
+            done[0] = at
+
+        try:
+            report = import_file(storage, shop_id, file, source, mode=mode, dry_run=dry_run, tier_until=until,
+                                 progress=progress)  # fmt: skip
+        except Refused as exc:
+            raise click.ClickException(str(exc)) from None
+    if as_json:
+        _echo_json({**report.__dict__, "tiers": dict(report.tiers), "reasons": dict(report.reasons)})
+    else:
+        for line in summary(report):
+            click.echo(line)
+    sys.exit(1 if report.refused else 0)
+
+
+def summary(report: Report) -> list[str]:
+    """The report in plain words."""
+    r = report
+    moved = "" if r.dry_run else f"; balances moved by {r.moved:,}"
+    lines = [
+        "Dry run: nothing was changed." if r.dry_run else "Imported.",
+        f"Rows read: {r.rows:,}; accepted: {r.accepted:,}; refused: {r.refused:,}.",
+        f"Members matched: {r.matched:,}; new members: {r.new:,}.",
+        f"Points in the accepted rows: {r.points:,}{moved}.",
+    ]
+    if r.already:
+        lines.append(f"Rows imported by an earlier run of this file, left as they are: {r.already:,}.")
+    if r.tiers:
+        lines.append("Tiers kept: " + ", ".join(f"{name}: {n:,}" for name, n in sorted(r.tiers.items())) + ".")
+    if r.birthdays:
+        lines.append(f"Birthdays kept: {r.birthdays:,}.")
+    if r.referral_codes:
+        lines.append(f"Referral codes kept: {r.referral_codes:,}.")
+    lines += [f"Refused, {reason}: {count:,}" for reason, count in r.reasons.most_common()]
+    if r.failed_file:
+        lines.append(f"The refused rows, each with its reason, are in {r.failed_file}")
+    return lines

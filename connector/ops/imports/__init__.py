@@ -1,0 +1,1 @@
+"""Bringing members over from another loyalty app: reading its export, and importing it."""
