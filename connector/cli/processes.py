@@ -58,13 +58,18 @@ def worker(burst: bool) -> None:
     import importlib
 
     from rq import Worker
+    from sqlalchemy.orm import configure_mappers
 
+    from connector.db.storage import storage_for
     from connector.queue.connection import QUEUE_NAME, redis_connection
 
     for module in JOB_MODULES:
         # Imported once here, every job's work horse (forked per job) has them: else ~0.7 s of CPU per job.
         importlib.import_module(module)
-    connection = redis_connection(_config())
+    configure_mappers()  # likewise the table mappings, else each work horse sets them up on its first query
+    config = _config()
+    storage_for(config).warm()  # and the engines, each knowing its database: a horse only opens connections
+    connection = redis_connection(config)
     logs.configure("worker")
     worker = Worker([QUEUE_NAME], connection=connection)
     worker.log_result_lifespan = False

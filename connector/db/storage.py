@@ -72,6 +72,14 @@ class Storage:
         with self.engine.connect() as conn:
             conn.execute(text("SELECT 1"))
 
+    def warm(self) -> None:
+        """Connect once on each engine (so each knows the database's dialect), then close the connections: a
+        process about to fork children (a worker) does this once, and each child only opens its own."""
+        for engine in (self.engine, self.direct.engine):
+            with engine.connect():
+                pass
+            engine.dispose()
+
     def dispose(self) -> None:
         """Close pooled connections (call after fork, or at exit)."""
         self.engine.dispose()
@@ -141,15 +149,24 @@ def upsert_insert(session: Session, table: Any) -> Any:
     return (postgresql if dialect == "postgresql" else sqlite).insert(table)
 
 
-_storage: dict[tuple[int, str], Storage] = {}
+_storage: dict[str, Storage] = {}
 
 
 def storage_for(config: Config) -> Storage:
-    """This process's Storage for ``config`` (a new one after a fork: pooled connections don't survive it)."""
-    key = (os.getpid(), config.database_url)
-    if key not in _storage:
-        _storage[key] = Storage(config.database_url)
-    return _storage[key]
+    """This process's Storage for ``config``. A forked child (an RQ work horse, a web worker) keeps its
+    parent's engines, ready to use, with none of the parent's connections: it opens its own."""
+    if config.database_url not in _storage:
+        _storage[config.database_url] = Storage(config.database_url)
+    return _storage[config.database_url]
+
+
+def _forget_connections_in_child() -> None:
+    for storage in _storage.values():  # SQLAlchemy's way for a fork: the parent's connections stay the parent's
+        storage.engine.dispose(close=False)
+        storage.direct.engine.dispose(close=False)
+
+
+os.register_at_fork(after_in_child=_forget_connections_in_child)
 
 
 def migrate(config: Config) -> None:
