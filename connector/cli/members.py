@@ -1,4 +1,4 @@
-"""``sadakat balance``, ``export``, ``codes``, ``pushes`` and ``doctor``: customers, codes and health."""
+"""``sadakat balance``, ``export``, ``expire``, ``codes``, ``pushes`` and ``doctor``: customers, codes and health."""
 
 from __future__ import annotations
 
@@ -28,6 +28,31 @@ def export(shop_id: int, output: str | None) -> None:
             click.echo(f"{count} ledger entries written to {output}", err=True)
         else:
             write_ledger_csv(session, shop_id, sys.stdout)
+
+
+@main.command(short_help="Expire inactive balances (and send the warnings) as of a day.")
+@click.option("--shop", "shop_id", type=SHOP_ID, required=True, help="The shop's number.")
+@click.option("--today", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
+              help="The day to expire as of, YYYY-MM-DD (default: today), to catch up after downtime.")  # fmt: skip
+def expire(shop_id: int, today: object) -> None:
+    """Run the nightly points expiry for one shop as of a day: balances past their expiry expire, members
+    near it are warned. Running it again for the same day changes nothing."""
+    from connector.db.storage import storage_for
+    from connector.db.tables import utcnow
+    from connector.ops import maintenance, shops
+    from connector.queue.connection import event_queue, redis_connection
+
+    config = _config()
+    storage = storage_for(config)
+    with storage.session(read_only=True) as session:
+        shop = shops.shop_in(session, shop_id)
+        if shop is None:
+            raise click.ClickException(f"no shop {shop_id}")
+        if shop.uninstalled_at is not None:
+            raise click.ClickException(f"shop {shop_id} has uninstalled Sadakat: nothing expires there")
+    day = today.date() if today is not None else utcnow().date()  # type: ignore[attr-defined]
+    expired = maintenance.expire_points(storage, event_queue(redis_connection(config)), config, day, [shop_id])
+    click.echo(f"As of {day.isoformat()}: {expired:,} balance{'' if expired == 1 else 's'} expired.")
 
 
 @main.command(short_help="Check the set-up, services, processes and stores.")

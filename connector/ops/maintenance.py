@@ -167,8 +167,11 @@ def daily_gifts(storage: Storage, queue: Queue, today: date | None = None) -> in
     return given
 
 
-def expire_points(storage: Storage, queue: Queue, config: Config, today: date | None = None) -> int:
-    """Expire inactive balances and send warnings in every installed store. Returns balances expired."""
+def expire_points(
+    storage: Storage, queue: Queue, config: Config, today: date | None = None, shop_ids: list[int] | None = None
+) -> int:
+    """Expire inactive balances and send warnings in every installed store (or those of ``shop_ids``), as of
+    ``today``. Returns balances expired; the same day again expires and warns no one twice."""
     from connector.db.tables import utcnow
     from connector.settle import expiry
 
@@ -182,7 +185,8 @@ def expire_points(storage: Storage, queue: Queue, config: Config, today: date | 
         return warnings
 
     for shop_id in installed_shop_ids(storage):
-        _in_chunks(storage, queue, shop_id, lambda session, shop: expiry.due(session, shop, day), expire)
+        if shop_ids is None or shop_id in shop_ids:
+            _in_chunks(storage, queue, shop_id, lambda session, shop: expiry.due(session, shop, day), expire)
     return expired_count
 
 

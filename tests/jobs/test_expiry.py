@@ -5,10 +5,12 @@ from __future__ import annotations
 from datetime import date, timedelta
 from email import message_from_bytes, policy
 
+from click.testing import CliRunner
 from flask.testing import FlaskClient
 from redis import Redis
 from sqlalchemy import select
 
+from connector.cli import main
 from connector.config import Config
 from connector.db.merchants import ProgrammeEvent
 from connector.db.storage import Storage
@@ -88,3 +90,32 @@ def test_a_shop_warning_from_klaviyo_gets_the_event_and_sends_no_letter_of_its_o
         [expiring] = session.scalars(select(ProgrammeEvent).where(ProgrammeEvent.type == "points.expiring")).all()
     assert (expiring.data["points"], expiring.data["expires_on"]) == (18, expires_on.isoformat())
     assert expiring.data["customer"]["email"] == "john.doe@example.com"
+
+
+def test_an_operator_runs_expiry_for_one_shop_as_of_a_day_and_again_changes_nothing(
+    client: FlaskClient, woo_shop: Shop, storage: Storage, redis: Redis
+) -> None:
+    change_settings(storage, woo_shop.id, {"expiry_months": 6, "sync_customers": False})
+    post_woo(client, woo_shop, "order.created", fixture("woocommerce/order_created.json"))
+    drain(redis)
+    expires_on = add_months(utcnow().date(), 6)
+
+    def expire(*args: str) -> tuple[int, str]:
+        result = CliRunner().invoke(main, ["expire", *args])
+        return result.exit_code, result.output
+
+    assert expire("--shop", str(woo_shop.id), "--today", (expires_on - timedelta(days=1)).isoformat()) == (
+        0,
+        f"As of {(expires_on - timedelta(days=1)).isoformat()}: 0 balances expired.\n",
+    )
+    assert customer_json(client, woo_shop, "john.doe@example.com")["points"] == 18
+    said = f"As of {expires_on.isoformat()}: 1 balance expired.\n"
+    assert expire("--shop", str(woo_shop.id), "--today", expires_on.isoformat()) == (0, said)
+    assert expire("--shop", str(woo_shop.id), "--today", expires_on.isoformat()) == (
+        0,
+        f"As of {expires_on.isoformat()}: 0 balances expired.\n",
+    )
+    assert customer_json(client, woo_shop, "john.doe@example.com")["points"] == 0
+    assert expire("--shop", "999") == (1, "Error: no shop 999\n")
+    code, output = expire("--shop", str(woo_shop.id), "--today", "31.12.2027")
+    assert code == 2 and "Invalid value for '--today'" in output
