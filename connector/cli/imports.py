@@ -35,9 +35,11 @@ def import_(shop_id: int, file: Path, source: str, mode: str, dry_run: bool, tie
     from connector.db.storage import storage_for
     from connector.errors import Refused
     from connector.ops.imports.importer import import_file
+    from connector.queue.connection import event_queue, redis_connection
 
     until: date | None = tier_until.date() if tier_until is not None else None  # type: ignore[attr-defined]
-    storage = storage_for(_config())
+    config = _config()
+    storage, queue = storage_for(config), event_queue(redis_connection(config))
     size = file.stat().st_size
     with click.progressbar(
         length=size, label="Reading", file=sys.stderr, hidden=as_json or not sys.stderr.isatty()
@@ -50,7 +52,7 @@ def import_(shop_id: int, file: Path, source: str, mode: str, dry_run: bool, tie
 
         try:
             report = import_file(storage, shop_id, file, source, mode=mode, dry_run=dry_run, tier_until=until,
-                                 progress=progress)  # fmt: skip
+                                 progress=progress, queue=queue)  # fmt: skip
         except Refused as exc:
             raise click.ClickException(str(exc)) from None
     if as_json:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+from datetime import UTC, datetime
 
 import click
 
@@ -38,7 +39,6 @@ def expire(shop_id: int, today: object) -> None:
     """Run the nightly points expiry for one shop as of a day: balances past their expiry expire, members
     near it are warned. Running it again for the same day changes nothing."""
     from connector.db.storage import storage_for
-    from connector.db.tables import utcnow
     from connector.ops import maintenance, shops
     from connector.queue.connection import event_queue, redis_connection
 
@@ -50,7 +50,7 @@ def expire(shop_id: int, today: object) -> None:
             raise click.ClickException(f"no shop {shop_id}")
         if shop.uninstalled_at is not None:
             raise click.ClickException(f"shop {shop_id} has uninstalled Sadakat: nothing expires there")
-    day = today.date() if today is not None else utcnow().date()  # type: ignore[attr-defined]
+    day = today.date() if today is not None else datetime.now(UTC).date()  # type: ignore[attr-defined]
     expired = maintenance.expire_points(storage, event_queue(redis_connection(config)), config, day, [shop_id])
     click.echo(f"As of {day.isoformat()}: {expired:,} balance{'' if expired == 1 else 's'} expired.")
 

@@ -58,7 +58,6 @@ def worker(burst: bool) -> None:
     import importlib
 
     from rq import Worker
-    from sqlalchemy.orm import configure_mappers
 
     from connector.db.storage import storage_for
     from connector.queue.connection import QUEUE_NAME, redis_connection
@@ -66,9 +65,8 @@ def worker(burst: bool) -> None:
     for module in JOB_MODULES:
         # Imported once here, every job's work horse (forked per job) has them: else ~0.7 s of CPU per job.
         importlib.import_module(module)
-    configure_mappers()  # likewise the table mappings, else each work horse sets them up on its first query
     config = _config()
-    storage_for(config).warm()  # and the engines, each knowing its database: a horse only opens connections
+    storage_for(config).warm()  # likewise the engines and table mappings: a horse only opens connections
     connection = redis_connection(config)
     logs.configure("worker")
     worker = Worker([QUEUE_NAME], connection=connection)

@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy import Engine, Table, bindparam, create_engine, event, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, OperationalError, SQLAlchemyError
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session, configure_mappers, sessionmaker
 
 from connector.config import Config
 from connector.db.direct_statements import DirectStatements
@@ -74,7 +74,9 @@ class Storage:
 
     def warm(self) -> None:
         """Connect once on each engine (so each knows the database's dialect), then close the connections: a
-        process about to fork children (a worker) does this once, and each child only opens its own."""
+        process about to fork children (a worker) does this once, and each child only opens its own. The
+        table mappings are set up too, once for every child."""
+        configure_mappers()
         for engine in (self.engine, self.direct.engine):
             with engine.connect():
                 pass

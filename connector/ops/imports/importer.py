@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
 
+from rq import Queue
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -25,6 +26,7 @@ from connector.model import Customer
 from connector.ops import exports
 from connector.ops.imports import formats
 from connector.ops.imports.formats import FileError, Refused, Row
+from connector.outbox import pushes
 from connector.programme import programme_of
 from connector.rules.referrals import email_key
 from connector.settle import door, ledger, members, tiers
@@ -74,10 +76,12 @@ def import_file(
     tier_until: date | None = None,
     progress: Callable[[int], None] | None = None,
     refused_to: Path | None = None,
+    queue: Queue | None = None,
 ) -> Report:
     """Import ``path`` (``source``'s export) into the shop. FileError for a file that can't be read at all,
-    Invalid for a bad option, NotFound for an unknown shop. Refused rows go to ``refused_to`` (default:
-    beside the file); ``progress`` hears the bytes read so far."""
+        Invalid for a bad option, NotFound for an unknown shop. Refused rows go to ``refused_to`` (default:
+        beside the file); ``progress`` hears the bytes read so far. What the store and the member are owed (their
+    new balance and tier, events) is queued on ``queue`` as each batch commits (else the sweeper queues it)."""
     if mode not in MODES:
         raise Invalid(f"mode must be add or set, not {mode!r}")
     if source not in formats.SOURCES:
@@ -90,7 +94,7 @@ def import_file(
             raise NotFound(f"no shop {shop_id}")
     digest = _digest(path)
     report = Report(source, mode, dry_run)
-    job = _Job(storage, shop_id, source, mode, until, digest, path.name, report)
+    job = _Job(storage, shop_id, source, mode, until, digest, path.name, report, queue)
     failed = refused_to or failed_path(path)
     with path.open("rb") as raw, _Refusals(failed, _header(path)) as refusals:
         text = io.TextIOWrapper(raw, encoding="utf-8-sig", newline="")
@@ -173,6 +177,7 @@ class _Job:
     digest: str
     name: str
     report: Report
+    queue: Queue | None
     seen: set[str] = field(default_factory=set)
     """A dry run's members by identity, to find a file's duplicate rows without writing."""
 
@@ -189,7 +194,10 @@ class _Job:
             shop = session.get(Shop, self.shop_id, with_for_update=True)
             if shop is None:
                 raise NotFound(f"no shop {self.shop_id}")
-            return door.settle(session, door.Step(shop, lambda s, sh: door.Applied(self._rows(s, sh, batch)))).result
+            outcome = door.settle(session, door.Step(shop, lambda s, sh: door.Applied(self._rows(s, sh, batch))))
+        if self.queue is not None:
+            pushes.dispatch(self.storage, self.queue, outcome.pushes)
+        return outcome.result
 
     def _rows(self, session: Session, shop: Shop, batch: list[Row]) -> list[Refused]:
         refused: list[Refused] = []
