@@ -36,6 +36,8 @@ WAIT_FOR_EARLIER_SECONDS = 3600
 wakes it as soon as it is done or has failed for good (``next_in_line``)."""
 KEEP_GOING_SECONDS = 5.0
 """A delivery job goes on with the destination's other ready events for this long at most."""
+READY_AT_ONCE = 25
+"""It claims this many of them at a time (each the first of its member's): one query finds them all."""
 PROFILE_BATCH = 100
 """At most this many members' profiles go to Klaviyo in one request (Bulk Import Profiles)."""
 
@@ -62,22 +64,24 @@ def deliver(storage: Storage, adapter: StoreAdapter, claimed: outbox.Claimed, co
 def _deliver_ready(storage: Storage, first: outbox.Claimed, config: Config) -> None:
     deadline = time.monotonic() + KEEP_GOING_SECONDS
     while time.monotonic() < deadline:
-        claimed = _take_ready(storage, first)
-        if claimed is None:
+        taken = _take_ready(storage, first, READY_AT_ONCE)
+        if not taken:
             return
-        try:
-            done = _deliver_one(storage, claimed, config)
-        except StoreError as exc:  # it waits for its own retry (or the sweeper's), as if tried on its own
-            wait = exc.wait_seconds if isinstance(exc, RetryableStoreError) else 0
-            outbox.retry_later(storage, claimed, str(exc), wait, schedule=retry_delay(claimed.attempts))
-            return
-        outbox.complete(storage, claimed, done)
+        for at, claimed in enumerate(taken):
+            try:
+                done = _deliver_one(storage, claimed, config)
+            except StoreError as exc:  # it waits for its own retry (or the sweeper's), as if tried on its own
+                wait = exc.wait_seconds if isinstance(exc, RetryableStoreError) else 0
+                outbox.retry_later(storage, claimed, str(exc), wait, schedule=retry_delay(claimed.attempts))
+                _untake(storage, taken[at + 1 :])
+                return
+            outbox.complete(storage, claimed, done)
         storage.let_writers_in()  # webhooks being stored come first
 
 
-def _ready(shop_id: int, destination_id: int) -> Any:
+def _ready(shop_id: int, destination_id: int, limit: int = 1) -> Any:
     """The shop's event deliveries to the destination that may go now: pending, with nothing earlier about the
-    same member still on its way."""
+    same member still on its way (so each is the first of its member's, and they may go in any order)."""
     earlier = aliased(Push)
     on_its_way = (
         select(earlier.id)
@@ -89,25 +93,39 @@ def _ready(shop_id: int, destination_id: int) -> Any:
         .where(Push.shop_id == shop_id, Push.kind == events.DELIVERY, Push.status == Push.PENDING)
         .where(Push.target.like(f"destination:{destination_id}:%"), Push.key.like("event:%"), ~on_its_way.exists())
         .order_by(Push.id)
-        .limit(1)
+        .limit(limit)
     )
 
 
-def _take_ready(storage: Storage, first: outbox.Claimed) -> outbox.Claimed | None:
+def _take_ready(storage: Storage, first: outbox.Claimed, limit: int) -> list[outbox.Claimed]:
+    """Claim up to ``limit`` deliveries ready for the destination, in one query and one update."""
     with storage.session() as session:
-        ready = session.scalar(_ready(first.shop.shop_id, int(first.payload["destination"])))
-        if ready is None:
-            return None
-        row = session.execute(
+        ready = list(session.scalars(_ready(first.shop.shop_id, int(first.payload["destination"]), limit)))
+        if not ready:
+            return []
+        rows = session.execute(
             update(Push)
-            .where(Push.id == ready, Push.status == Push.PENDING)
+            .where(Push.id.in_(ready), Push.status == Push.PENDING)
             .values(status=Push.RUNNING, claimed_at=utcnow(), attempts=Push.attempts + 1)
             .returning(Push.id, Push.payload, Push.generation, Push.attempts)
-        ).first()
-    if row is None:
-        return None
-    return outbox.Claimed(row.id, events.DELIVERY, dict(row.payload), row.generation, row.attempts, first.platform,
-                          first.shop)  # fmt: skip
+        ).all()
+    return [
+        outbox.Claimed(
+            row.id, events.DELIVERY, dict(row.payload), row.generation, row.attempts, first.platform, first.shop
+        )
+        for row in sorted(rows, key=lambda row: row.id)
+    ]
+
+
+def _untake(storage: Storage, claimed: list[outbox.Claimed]) -> None:
+    """Give back deliveries claimed but not tried: pending again, the attempt not counted."""
+    if claimed:
+        with storage.session() as session:
+            session.execute(
+                update(Push)
+                .where(Push.id.in_([c.id for c in claimed]), Push.status == Push.RUNNING)
+                .values(status=Push.PENDING, attempts=Push.attempts - 1)
+            )
 
 
 def _deliver_one(storage: Storage, claimed: outbox.Claimed, config: Config) -> str | None:

@@ -234,3 +234,26 @@ def test_when_the_endpoint_is_back_one_job_carries_every_ready_event(
     assert run_push(first) == "done"  # one job, as the first retry falling due would run
     delivered = verified(made["secret"], endpoint)[3:]
     assert sorted(e["data"]["customer"]["email"] for e in delivered) == [f"friend{n}@example.com" for n in range(3)]
+
+
+def test_a_failure_partway_through_a_backlog_gives_back_what_was_taken_and_not_tried(
+    client: FlaskClient, offline_shopify_shop: Shop, storage: Storage, redis: Redis, endpoint: Endpoint
+) -> None:
+    subscribe(client, offline_shopify_shop, endpoint.url)
+    endpoint.answers = [503, 503, 503, 503, 204, 204, 503]
+    customer = paid_shopify_order()["customer"]
+    for n in range(4):
+        buyer = customer | {"id": 800 + n, "email": f"pal{n}@example.com"}
+        post_shopify(client, offline_shopify_shop, "orders/paid", paid_shopify_order(id=5000 + n, customer=buyer))
+    drain(redis)
+    with storage.session() as session:
+        ids = list(session.scalars(select(Push.id).where(Push.kind == "event_delivery").order_by(Push.id)))
+    assert run_push(ids[0]) == "done"
+    assert len(endpoint.received) == 7  # four refused, then the first two delivered and the third refused
+    with storage.session() as session:
+        states = {
+            p.id: (p.status, p.attempts, p.last_error) for p in session.scalars(select(Push).where(Push.id.in_(ids)))
+        }
+    assert [states[i][0] for i in ids] == ["done", "done", "pending", "pending"]
+    assert states[ids[2]][1:] == (2, "the endpoint answered 503")
+    assert states[ids[3]][1] == 1  # taken with the others, given back untried: its attempts as they were
