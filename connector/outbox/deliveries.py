@@ -23,9 +23,10 @@ from connector.db.merchants import EventDestination, ProgrammeEvent
 from connector.db.referrals import ReferralLink
 from connector.db.storage import Storage, upsert_insert
 from connector.db.tables import CustomerRecord, Push, Shop, utcnow
-from connector.outbox import events, letters
+from connector.outbox import events, letters, pushes
 from connector.outbox import requests as outbox
 from connector.programme import programme_of
+from connector.queue.connection import current_queue
 
 FAILING_FOR = timedelta(days=3)
 SCHEDULE = (5, 300, 1800, 7200, 18000, 36000, 36000)
@@ -62,11 +63,13 @@ def deliver(storage: Storage, adapter: StoreAdapter, claimed: outbox.Claimed, co
 
 
 def _deliver_ready(storage: Storage, first: outbox.Claimed, config: Config) -> None:
-    deadline = time.monotonic() + KEEP_GOING_SECONDS
+    deadline, helped = time.monotonic() + KEEP_GOING_SECONDS, False
     while time.monotonic() < deadline:
         taken = _take_ready(storage, first, READY_AT_ONCE)
         if not taken:
             return
+        if len(taken) == READY_AT_ONCE and not helped:  # more is ready than one job carries: ask another worker
+            helped = _ask_for_help(storage, first, config)
         for at, claimed in enumerate(taken):
             try:
                 done = _deliver_one(storage, claimed, config)
@@ -115,6 +118,15 @@ def _take_ready(storage: Storage, first: outbox.Claimed, limit: int) -> list[out
         )
         for row in sorted(rows, key=lambda row: row.id)
     ]
+
+
+def _ask_for_help(storage: Storage, first: outbox.Claimed, config: Config) -> bool:
+    """Queue a job for one more ready delivery: it goes on with the backlog too, so idle workers join in."""
+    with storage.session(read_only=True) as session:
+        ready = session.scalar(_ready(first.shop.shop_id, int(first.payload["destination"])))
+    if ready is not None:
+        pushes.dispatch(storage, current_queue(config), [(ready, first.shop.shop_id)])
+    return True
 
 
 def _untake(storage: Storage, claimed: list[outbox.Claimed]) -> None:
