@@ -48,6 +48,7 @@ JOB_MODULES = (
     "jobs.growth",
     "jobs.roll_up",
     "jobs.sign_in",
+    "jobs.imports",
 )
 
 

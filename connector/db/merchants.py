@@ -1,14 +1,27 @@
 """The merchant's side of a shop: the people who may act on it and their roles, the API tokens its owner made,
 the e-mailed sign-in links, what every person and token changed (the audit trail, and each change of the
 programme's settings with the settings before and after), and what the programme tells the merchant's other
-tools: its events, and where they go (URLs signed as Standard Webhooks, Klaviyo, Shopify Flow)."""
+tools: its events, and where they go (URLs signed as Standard Webhooks, Klaviyo, Shopify Flow); and the files
+of members it brought over from another loyalty app (imports)."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint, true
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    true,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from connector.db.columns import Base, UTCDateTime, utcnow
@@ -130,3 +143,30 @@ class EventDestination(Base):
     disabled_reason: Mapped[str | None] = mapped_column(Text)
     created_by: Mapped[str] = mapped_column(String(120))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class ImportRun(Base):
+    """A file of members from another loyalty app, uploaded in the admin: checked (a dry run) or imported by a
+    worker, with how far it is and, once done, its report."""
+
+    __tablename__ = "imports"
+    __table_args__ = (Index("ix_imports_shop", "shop_id", "id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    shop_id: Mapped[int] = mapped_column(ForeignKey("shops.id", ondelete="CASCADE"))
+    file_name: Mapped[str] = mapped_column(String(255))
+    stored: Mapped[str] = mapped_column(String(64))
+    """The upload's name under the data directory's ``imports/<shop id>/``."""
+    size: Mapped[int] = mapped_column(BigInteger)
+    source: Mapped[str] = mapped_column(String(32))
+    mode: Mapped[str] = mapped_column(String(8))
+    tier_until: Mapped[date | None] = mapped_column(Date)
+    dry_run: Mapped[bool] = mapped_column(Boolean)
+    status: Mapped[str] = mapped_column(String(16), default="queued")
+    """``queued``, ``running``, ``done`` or ``failed`` (the file couldn't be read: ``error`` says why)."""
+    bytes_done: Mapped[int] = mapped_column(BigInteger, default=0)
+    report: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    error: Mapped[str | None] = mapped_column(Text)
+    by: Mapped[str] = mapped_column(String(120))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -17,6 +17,7 @@ QUEUE_NAME = "sadakat"
 PROCESS_EVENT = "jobs.events.process_event"
 RUN_PUSH = "jobs.outgoing.run_push"
 SIGN_IN = "jobs.sign_in.send_link"
+RUN_IMPORT = "jobs.imports.run_import"
 PUSH_CONCURRENCY_PER_SHOP = 2
 """At most this many calls to one store at once: a throttled store queues while the others flow."""
 EVENT_RETRY = Retry(max=5, interval=[10, 30, 120, 600, 1800])
@@ -89,6 +90,16 @@ def enqueue_sign_in(queue: Queue, shop_id: int, email: str) -> None:
     """Queue the job that e-mails a sign-in link if ``email`` is a member's: queued for every address the
     page accepts, so a member's request and a stranger's do the same work before the answer."""
     queue.enqueue(SIGN_IN, shop_id, email, result_ttl=0, failure_ttl=3600, description=f"sign-in link, shop {shop_id}")
+
+
+IMPORT_JOB_TIMEOUT = 6 * 3600
+"""An import of a million rows takes minutes; its job may run this long."""
+
+
+def enqueue_import(queue: Queue, run_id: int) -> None:
+    """Queue the job that runs an import uploaded in the admin (or its dry run)."""
+    queue.enqueue(RUN_IMPORT, run_id, job_id=f"import-{run_id}", job_timeout=IMPORT_JOB_TIMEOUT, result_ttl=600,
+                  failure_ttl=7 * 86400, description=f"import {run_id}")  # fmt: skip
 
 
 def job_in_flight(queue: Queue, event_or_job_id: int | str) -> bool:

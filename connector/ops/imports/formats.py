@@ -98,6 +98,19 @@ NAMES = {
 }
 
 
+PROBLEMS = {
+    "not an e-mail address": "email",
+    "no one named": "no_one",
+    "bad customer id": "customer_id",
+    "points not a number": "points",
+    "negative points": "negative",
+    "not a birthday": "birthday",
+    "unknown tier": "tier",
+    "duplicate": "duplicate",
+}
+"""Each kind of refusal (``Refused.kind``), and the name pages say it by."""
+
+
 class FileError(Invalid):
     """A file that can't be read as the source's export at all; the message says what it lacks."""
 

@@ -136,8 +136,8 @@ def _header(path: Path) -> list[str] | None:
 
 
 class _Refusals:
-    """The refused rows, written as they come to a CSV (row, reason, then the row's cells as the file had
-    them); the file is removed when nothing was refused."""
+    """The refused rows, written as they come to a CSV (row, the problem in a few words, the reason in full,
+    then the row's cells as the file had them); the file is removed when nothing was refused."""
 
     def __init__(self, path: Path, header: list[str] | None) -> None:
         self.path, self.header = path, header
@@ -151,8 +151,8 @@ class _Refusals:
         if self.out is None:
             self.out = self.path.open("w", encoding="utf-8", newline="")
             self.writer = exports.writer(self.out)
-            self.writer.writerow(["row", "reason", *(self.header or [])])
-        self.writer.writerow([refused.line, refused.reason, *refused.cells])
+            self.writer.writerow(["row", "problem", "reason", *(self.header or [])])
+        self.writer.writerow([refused.line, refused.kind, refused.reason, *refused.cells])
         self.count += 1
         self.reasons[refused.kind] += 1
 

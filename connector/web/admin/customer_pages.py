@@ -1,6 +1,7 @@
 """The customers of a shop for its admin: the list (search by part of a name or e-mail, filters by tier and
 segment, sorting, pages, CSV of the filtered list) and a customer's page, where the admin adjusts the
-balance with a reason or issues a code. The same list and adjustments in the JSON API."""
+balance with a reason or issues a code. The same list and adjustments in the JSON API. And bringing members
+over from another loyalty app: a file uploaded, checked, then imported."""
 
 from __future__ import annotations
 
@@ -9,11 +10,13 @@ import secrets
 from collections.abc import Iterator
 from typing import Any
 
-from flask import Blueprint, Response, flash, jsonify, redirect, render_template, request, url_for
+from flask import Blueprint, Response, flash, jsonify, redirect, render_template, request, send_file, url_for
 from flask.typing import ResponseReturnValue
 
+from connector.errors import Invalid
 from connector.ops import CustomerRecord, Shop, exports, shops
 from connector.ops.customers import adjustments, listing, profile
+from connector.ops.imports import formats, runs
 from connector.ops.merchants import audit
 from connector.outbox import pushes, store_credit
 from connector.programme import programme_of
@@ -239,3 +242,86 @@ def api_adjust(shop_id: int, ident: str) -> ResponseReturnValue:
         return problem(409 if "below zero" in str(exc) else 400, str(exc))
     pushes.dispatch(runtime().storage, runtime().queue, done.pushes)
     return jsonify(points=done.points, balance=done.balance, repeated=done.repeated), 200 if done.repeated else 201
+
+
+IMPORT_MAX_BYTES = 512 * 1024 * 1024
+"""The largest file the admin takes (a million members' rows are about 60 MB); it is never held whole."""
+
+
+def _room_for_uploads() -> None:
+    """Before the admin guard reads the form: an import's upload may be larger than a webhook."""
+    if request.endpoint == "admin_customers.import_upload":
+        request.max_content_length = IMPORT_MAX_BYTES
+
+
+bp.before_request_funcs.setdefault(bp.name, []).insert(0, _room_for_uploads)
+
+
+def _import_page(shop: Shop, status: int = 200, error: str | None = None) -> ResponseReturnValue:
+    listed = runs.recent(runtime().storage, shop.id)
+    page = render_template("admin/imports.html", shop=shop, runs=listed, sources=formats.NAMES, error=error,
+                           form=request.form if request.method == "POST" else {})  # fmt: skip
+    return page, status
+
+
+@bp.get("/shops/<shop_id:shop_id>/import")
+def import_page(shop_id: int) -> ResponseReturnValue:
+    """The upload form and the shop's latest imports."""
+    shop = _shop(shop_id)
+    return problem(404, f"no shop {shop_id}") if shop is None else _import_page(shop)
+
+
+@bp.post("/shops/<shop_id:shop_id>/import")
+def import_upload(shop_id: int) -> ResponseReturnValue:
+    """Keep the uploaded file and queue its check; then its page shows how it went."""
+    t = text_for()
+    shop = _shop(shop_id)
+    if shop is None:
+        return problem(404, f"no shop {shop_id}")
+    upload = request.files.get("file")
+    try:
+        if upload is None or not upload.filename:
+            raise Invalid("file: choose a file")
+        run_id = runs.upload(runtime().storage, runtime().config.data_dir, shop.id, upload.stream, upload.filename,
+                             dict(request.form), who(), runtime().queue)  # fmt: skip
+    except Invalid as exc:
+        field = str(exc).split(":", 1)[0]
+        return _import_page(shop, 400, t(f"import_bad_{field if field in IMPORT_FIELDS else 'file'}"))
+    return redirect(url_for("admin_customers.import_run", shop_id=shop.id, run_id=run_id))
+
+
+IMPORT_FIELDS = ("source", "mode", "tier_until", "file")
+
+
+@bp.get("/shops/<shop_id:shop_id>/imports/<row_id:run_id>")
+def import_run(shop_id: int, run_id: int) -> ResponseReturnValue:
+    """A check's or an import's progress, then its report and the rows refused."""
+    shop = _shop(shop_id)
+    if shop is None:
+        return problem(404, f"no shop {shop_id}")
+    run = runs.view(runtime().storage, runtime().config.data_dir, shop.id, run_id)  # NotFound: 404
+    tiers = sorted((run["report"] or {}).get("tiers", {}).items())
+    return render_template("admin/import_run.html", shop=shop, run=run, tiers=tiers)
+
+
+@bp.post("/shops/<shop_id:shop_id>/imports/<row_id:run_id>/go")
+def import_go(shop_id: int, run_id: int) -> ResponseReturnValue:
+    """Import a checked file."""
+    shop = _shop(shop_id)
+    if shop is None:
+        return problem(404, f"no shop {shop_id}")
+    try:
+        started = runs.go(runtime().storage, shop.id, run_id, who(), runtime().queue)
+    except runs.NotChecked:
+        return _import_page(shop, 409, text_for()("import_not_checked"))
+    flash(text_for()("import_started"))
+    return redirect(url_for("admin_customers.import_run", shop_id=shop.id, run_id=started))
+
+
+@bp.get("/shops/<shop_id:shop_id>/imports/<row_id:run_id>/refused.csv")
+def import_refused(shop_id: int, run_id: int) -> ResponseReturnValue:
+    """The rows a run refused, each with its reason, as CSV."""
+    path = runs.refused_file(runtime().storage, runtime().config.data_dir, shop_id, run_id)
+    if path is None:
+        return problem(404, f"import {run_id} refused no row")
+    return send_file(path, mimetype="text/csv", as_attachment=True, download_name=f"import-{run_id}-refused.csv")

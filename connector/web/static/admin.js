@@ -64,3 +64,9 @@ document.querySelectorAll(GIFT_RULE).forEach(showGiftFields);
   });
   if (target) target.scrollIntoView();
 })();
+
+// A page of something still under way (an import being checked) reloads itself every two seconds until done.
+(() => {
+  const waiting = document.querySelector("[data-reload-seconds]");
+  if (waiting) setTimeout(() => window.location.reload(), Number(waiting.dataset.reloadSeconds) * 1000);
+})();

@@ -8,6 +8,7 @@ WORDS: dict[str, str] = {
     "status_failed": "failed",
     "status_unmatched": "no such parcel yet",
     "status_discarded": "given up",
+    "status_queued": "waiting to start",
     "status_running": "running",
     "status_done": "done",
     "status_cancelled": "cancelled",

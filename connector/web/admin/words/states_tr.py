@@ -8,6 +8,7 @@ WORDS: dict[str, str] = {
     "status_failed": "başarısız",
     "status_unmatched": "böyle bir kargo henüz yok",
     "status_discarded": "vazgeçildi",
+    "status_queued": "başlaması bekleniyor",
     "status_running": "çalışıyor",
     "status_done": "tamam",
     "status_cancelled": "iptal edildi",

@@ -4,6 +4,7 @@ every shop."""
 
 from __future__ import annotations
 
+import io
 import re
 from typing import Any
 
@@ -18,9 +19,11 @@ from connector.db.after_delivery import CareItem
 from connector.db.referrals import ReferralClaim
 from connector.db.storage import Storage
 from connector.db.tables import CustomerRecord, DataExport, Push, Shop, WebhookEvent
+from connector.ops.imports import runs
 from connector.ops.merchants import destinations, people, sign_in
 from connector.ops.shops import register_shop
 from connector.outbox import mail
+from connector.queue.connection import event_queue
 from connector.settle.after_delivery import care
 from tests.support import AUTH, WOO_SECRET, drain, fixture, form_csrf, login, post_woo
 
@@ -59,6 +62,9 @@ def two_shops(client: FlaskClient, storage: Storage, config: Config, redis: Redi
     endpoint = destinations.add_webhook(storage, b.id, "http://127.0.0.1:9/hooks", None, "test", allow_private=True)
     [(b_delivery, _)] = destinations.send_test(storage, b.id, endpoint.id)
     ids |= {"b_endpoint": endpoint.id, "b_delivery": b_delivery}
+    upload = io.BytesIO(b"email,points\nbella@example.org,5\n")
+    ids["b_import"] = runs.upload(storage, config.data_dir, b.id, upload, "b.csv", {"source": "generic"}, "test",
+                                  event_queue(redis))  # fmt: skip
     return {"a": a, "b": b, "b_customer": b_customer.id, "b_event": b_event, "b_push": b_push or 1} | ids
 
 
@@ -100,6 +106,7 @@ def _url(rule: Any, shop: int, ids: dict[str, Any]) -> str:
         "export_id": ids["b_export"],
         "endpoint_id": ids["b_endpoint"],
         "delivery_id": ids["b_delivery"],
+        "run_id": ids["b_import"],
         "token_id": 999,  # not the asking token: an owner may revoke their own
         "ident": "bella@example.org",
         "email": "bella@example.org",
