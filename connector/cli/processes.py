@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 
 import click
@@ -66,6 +67,9 @@ def worker(burst: bool) -> None:
     for module in JOB_MODULES:
         # Imported once here, every job's work horse (forked per job) has them: else ~0.7 s of CPU per job.
         importlib.import_module(module)
+    from connector.outbox.deliveries import BACKGROUND_NICENESS_ENV
+
+    os.environ.setdefault(BACKGROUND_NICENESS_ENV, "10")  # a backlog of deliveries gives way to the web server
     config = _config()
     storage_for(config).warm()  # likewise the engines and table mappings: a horse only opens connections
     connection = redis_connection(config)

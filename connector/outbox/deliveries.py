@@ -6,7 +6,9 @@ care item (and so an e-mail to the care address)."""
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
+import os
 import time
 from datetime import date, timedelta
 from typing import Any
@@ -37,6 +39,8 @@ WAIT_FOR_EARLIER_SECONDS = 3600
 wakes it as soon as it is done or has failed for good (``next_in_line``)."""
 KEEP_GOING_SECONDS = 5.0
 """A delivery job goes on with the destination's other ready events for this long at most."""
+BACKGROUND_NICENESS_ENV = "SADAKAT_JOB_NICENESS"
+"""Set by ``sadakat worker`` for its job processes: how much lower a backlog's deliveries run."""
 READY_AT_ONCE = 25
 """It claims this many of them at a time (each the first of its member's): one query finds them all."""
 PROFILE_BATCH = 100
@@ -63,6 +67,7 @@ def deliver(storage: Storage, adapter: StoreAdapter, claimed: outbox.Claimed, co
 
 
 def _deliver_ready(storage: Storage, first: outbox.Claimed, config: Config) -> None:
+    _give_way()
     deadline, helped = time.monotonic() + KEEP_GOING_SECONDS, False
     while time.monotonic() < deadline:
         taken = _take_ready(storage, first, READY_AT_ONCE)
@@ -70,16 +75,26 @@ def _deliver_ready(storage: Storage, first: outbox.Claimed, config: Config) -> N
             return
         if len(taken) == READY_AT_ONCE and not helped:  # more is ready than one job carries: ask another worker
             helped = _ask_for_help(storage, first, config)
+        delivered: list[tuple[outbox.Claimed, str | None]] = []
         for at, claimed in enumerate(taken):
             try:
-                done = _deliver_one(storage, claimed, config)
+                delivered.append((claimed, _deliver_one(storage, claimed, config)))
             except StoreError as exc:  # it waits for its own retry (or the sweeper's), as if tried on its own
+                outbox.complete_many(storage, delivered)
                 wait = exc.wait_seconds if isinstance(exc, RetryableStoreError) else 0
                 outbox.retry_later(storage, claimed, str(exc), wait, schedule=retry_delay(claimed.attempts))
                 _untake(storage, taken[at + 1 :])
                 return
-            outbox.complete(storage, claimed, done)
+        outbox.complete_many(storage, delivered)  # one write for the batch: SQLite's writers wait less
         storage.let_writers_in()  # webhooks being stored come first
+
+
+def _give_way() -> None:
+    """A backlog's deliveries are background work: in a worker's forked job process (which ends with the job),
+    the kernel is asked to give the web server and settling the CPU first."""
+    if os.environ.get(BACKGROUND_NICENESS_ENV):
+        with contextlib.suppress(OSError):
+            os.nice(int(os.environ[BACKGROUND_NICENESS_ENV]))
 
 
 def _ready(shop_id: int, destination_id: int, limit: int = 1) -> Any:

@@ -174,6 +174,28 @@ def complete(
         return True, then(session) if then else []
 
 
+def complete_many(storage: Storage, delivered: list[tuple[Claimed, str | None]]) -> None:
+    """``complete`` for many pushes at once, in one transaction, with nothing to follow from them."""
+    if not delivered:
+        return
+    table = Push.__table__
+    now = utcnow()
+    with storage.session() as session:
+        rows = [{"push": c.id, "b_generation": c.generation, "object": done} for c, done in delivered]
+        session.connection().execute(
+            update(table)
+            .where(table.c.id == bindparam("push"), table.c.generation == bindparam("b_generation"))
+            .where(table.c.status == Push.RUNNING)
+            .values(status=Push.DONE, store_object_id=bindparam("object"), last_error=None, done_at=now),
+            rows,
+        )
+        session.execute(  # a newer generation was asked for meanwhile ("send again"): it goes again
+            update(Push)
+            .where(Push.id.in_([c.id for c, _ in delivered]), Push.status == Push.RUNNING)
+            .values(status=Push.PENDING)
+        )
+
+
 def fail(storage: Storage, claimed: Claimed, error: str, then: FollowUp | None = None) -> list[int]:
     """Give up on a push: the store refused it. The message is kept for admins; what has to be undone
     (``then``) is written in the same transaction. Returns the pushes that asked for, to queue."""
