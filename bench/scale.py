@@ -8,8 +8,9 @@ again; each timed, with its peak RSS): what a store's webhooks see while a job h
 measures the pages and API (metrics, shop page, customer list, exact and partial search) against /healthz
 in the same run, streams the CSV of every customer with the web worker's peak RSS, measures the worker's
 and scheduler's RSS, exports the whole ledger and backfills 100,000 orders from a sandbox store through the
-CLI (time, peak RSS), and times a customer's data export and redaction and the whole shop's erasure. Writes
-bench/results/scale-<database>[-quick].json. Uses DATABASE_URL / REDIS_URL when set.
+CLI (time, peak RSS), imports one member per customer from another app's export through the CLI
+(bench/imports.py: time, peak RSS), and times a customer's data export and redaction and the whole shop's
+erasure. Writes bench/results/scale-<database>[-quick].json. Uses DATABASE_URL / REDIS_URL when set.
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 import bench.admin as admin  # noqa: E402
+import bench.imports as imports  # noqa: E402
 from bench.run import (  # noqa: E402
     BIN,
     QUICK,
@@ -287,6 +289,8 @@ def main() -> None:
         print("ledger export", results["ledger export (CLI)"], flush=True)
         results["backfill"] = backfill(stack, BACKFILL)
         print("backfill", results["backfill"], flush=True)
+        results["import"] = imports.measure(stack, CUSTOMERS)
+        print("import", results["import"], flush=True)
         results["privacy_s"] = privacy(stack)
         print("privacy", results["privacy_s"], flush=True)
         results["bench process peak RSS MB"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
@@ -343,6 +347,8 @@ def table() -> str:
          if r.get("csv export") else ""),
         ("backfill of 100,000 sandbox orders: s, peak RSS MB",
          lambda r: f"{cell(r, 'backfill', 's')} s, {cell(r, 'backfill', 'peak RSS MB')}" if r.get("backfill") else ""),
+        ("import of one member per customer (CLI): s, peak RSS MB",
+         lambda r: f"{cell(r, 'import', 's')} s, {cell(r, 'import', 'peak RSS MB')}" if r.get("import") else ""),
         ("data export of one customer (s)", lambda r: cell(r, "privacy_s", "data export (one customer)")),
         ("redaction of one customer: search with no lock, transaction (s)",
          lambda r: f"{cell(r, 'privacy_s', 'customer redaction: search of stored bodies (no lock)')}, "
