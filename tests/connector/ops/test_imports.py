@@ -4,6 +4,7 @@ birthdays and referral codes, refuses bad rows into a file beside the input, and
 from __future__ import annotations
 
 import csv
+import io
 import shutil
 from datetime import date, timedelta
 from pathlib import Path
@@ -20,7 +21,7 @@ from connector.db.storage import Storage
 from connector.db.tables import CustomerRecord, LedgerEntry, Shop
 from connector.ops.history import describe_all
 from connector.ops.imports import importer
-from connector.ops.imports.formats import NO_YEAR
+from connector.ops.imports.formats import NO_YEAR, Row, header_key, read, referral_code
 from connector.ops.shops import change_settings
 from tests.support import drain, paid_shopify_order, post_shopify
 
@@ -219,3 +220,27 @@ def test_the_command_names_what_is_wrong_with_a_file_or_an_option(tmp_path: Path
     past = (date.today() - timedelta(days=2)).isoformat()
     code, output = run("import", offline_shopify_shop.id, nameless, "--from", "smile", "--tier-until", past)
     assert (code, output) == (1, "Error: tier until must be today or later\n")
+
+
+@pytest.mark.parametrize(
+    ("given", "code"),
+    [
+        ("http://rwrd.io/ada1x9k?c", "ada1x9k"),
+        ("https://shop.example/pages/refer/ADA-2024", "ADA-2024"),
+        ("https://shop.example/?ref=zeynep42", "zeynep42"),
+        ("www.shop.example/r/ozan_7", "ozan_7"),
+        ("ADAREF1", "ADAREF1"),
+        ("a code with spaces", None),
+        ("https://shop.example/", None),
+    ],
+)
+def test_the_code_at_the_end_of_an_old_referral_link_is_what_is_kept(given: str, code: str | None) -> None:
+    assert referral_code(given) == code
+
+
+def test_headers_are_matched_without_regard_to_case_spaces_or_underscores() -> None:
+    assert {header_key(h) for h in ("Points Balance", "points_balance", " POINTS-BALANCE ")} == {"pointsbalance"}
+    rows = list(read(io.StringIO("EMAIL ; Points Balance\nada@example.com;1.250\nbo@example.com; 7 \n"), "yotpo"))
+    assert [(r.email, r.points) for r in rows if isinstance(r, Row)] == [("bo@example.com", 7)]
+    [refused] = [r for r in rows if not isinstance(r, Row)]
+    assert (refused.line, refused.reason) == (2, "points '1.250' is not a whole number")
