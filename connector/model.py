@@ -30,6 +30,9 @@ class Customer:
         return None
 
 
+NO_YEAR = 1604
+"""The year a birthday given without one is kept under (as address books do): its day and month are what count."""
+
 MAX_AMOUNT = Decimal(100_000_000)
 """The largest amount (in the shop's currency) an order, refund or any of their parts may carry. With the
 highest earn rate (1,000) and tier multiplier (10) it keeps every ledger entry within 10^12 points."""

@@ -15,6 +15,8 @@ from urllib.parse import quote
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
+from connector.model import NO_YEAR
+
 WORDS = {
     "en": {
         "hello": "Hello {name},",
@@ -43,6 +45,10 @@ WORDS = {
         "tier_multiplier": "every order earns {multiplier} times the points",
         "tier_free_shipping": "free shipping once a month",
         "tier_button": "See my rewards",
+        "grace_subject": "Keep your {tier} tier at {shop}",
+        "grace": "You keep {tier} until {date}. Spend {amount} more by then and it is yours again; otherwise "
+        "you move to {lower}.",
+        "grace_end": "You keep {tier} until {date}. Spend {amount} more by then and it is yours again.",
         "credit_subject": "{amount} added to your store credit at {shop}",
         "credit": "{amount} is now in your store credit at {shop}. Sign in when you check out and it comes off "
         "your order.",
@@ -78,6 +84,11 @@ WORDS = {
         "tier_multiplier": "her sipariş {multiplier} kat puan kazandırır",
         "tier_free_shipping": "ayda bir ücretsiz kargo",
         "tier_button": "Ödüllerimi gör",
+        "grace_subject": "{shop} {tier} seviyenizi koruyun",
+        "grace": "{tier} seviyeniz {date} tarihine kadar sizde. O tarihe kadar {amount} daha alışveriş yaparsanız "
+        "seviye yeniden sizin; yapmazsanız {lower} seviyesine geçersiniz.",
+        "grace_end": "{tier} seviyeniz {date} tarihine kadar sizde. O tarihe kadar {amount} daha alışveriş "
+        "yaparsanız seviye yeniden sizin.",
         "credit_subject": "{shop} mağaza krediniz {amount} arttı",
         "credit": "{amount} artık {shop} mağaza kredinizde. Ödeme sırasında giriş yapın, siparişinizden düşülsün.",
         "credit_refused_subject": "{shop} puanlarınız geri yüklendi",
@@ -160,6 +171,15 @@ class Sender:
 def day_words(day: date, locale: str) -> str:
     """A date as people write it: "12 March 2027", "12 Mart 2027"."""
     return f"{day.day} {MONTHS.get(locale, MONTHS['en'])[day.month - 1]} {day.year}"
+
+
+def birthday_words(day: date, locale: str) -> str:
+    """A birthday as people write it: "17 May 1990", or "2 November" when it was given without a year."""
+    return (
+        day_words(day, locale)
+        if day.year != NO_YEAR
+        else f"{day.day} {MONTHS.get(locale, MONTHS['en'])[day.month - 1]}"
+    )
 
 
 def number_words(number: int, locale: str) -> str:
@@ -308,3 +328,12 @@ def tier_reached(
         lines=lines,
         button=(words["tier_button"], sender.rewards_url),
     )
+
+
+def tier_grace(sender: Sender, *, to: str, first_name: str | None, tier: str, until: str, amount: str,
+               lower: str | None) -> Letter:  # fmt: skip
+    """A member's spend no longer reaches their tier: they keep it until a day, and what keeps it theirs."""
+    words = sender.words
+    line = words["grace" if lower else "grace_end"].format(tier=tier, date=until, amount=amount, lower=lower)
+    return _letter(sender, to, first_name, words["grace_subject"].format(tier=tier, shop=sender.shop), lines=[line],
+                   button=(words["tier_button"], sender.rewards_url))  # fmt: skip

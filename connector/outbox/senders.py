@@ -21,6 +21,7 @@ from connector.programme import programme_of
 
 TIER_REACHED = "tier_reached"
 EXPIRY_WARNING = "expiry_warning"
+TIER_GRACE = "tier_grace"
 STORE_CREDIT_ADDED = "store_credit_added"
 STORE_CREDIT_REFUSED = "store_credit_refused"
 TRANSACTIONAL = frozenset({STORE_CREDIT_ADDED, STORE_CREDIT_REFUSED})
@@ -99,6 +100,15 @@ def compose(session: Session, payload: dict[str, Any], config: Config) -> letter
             multiplier=f"{tier.multiplier.normalize():f}",
             free_shipping=tier.free_shipping_monthly,
         )
+    if payload["letter"] == TIER_GRACE:
+        tier = next((t for t in programme_of(shop).tiers if t.name == customer.tier), None)
+        if tier is None or customer.tier_kept_until is None:
+            return None  # the tier is gone, or the member earned it again before the letter went
+        amount = letters.money_words(Decimal(payload["amount"]), payload.get("currency"), sender.locale)
+        lower = payload.get("lower")
+        until = letters.day_words(customer.tier_kept_until, sender.locale)
+        return letters.tier_grace(sender, to=customer.email, first_name=customer.first_name, tier=tier.name,
+                                  until=until, amount=amount, lower=lower)  # fmt: skip
     on = letters.day_words(date.fromisoformat(payload["on"]), sender.locale)
     return letters.expiry_warning(
         sender, to=customer.email, first_name=customer.first_name, points=payload["points"], on=on

@@ -14,6 +14,7 @@ from connector.programme.growth import Action, Referrals, Survey, actions_from, 
 
 LOCALES = ("en", "tr")
 RETURN_SPENT_CHOICES = ("always", "never")
+TIER_PERIODS = ("rolling_12_months", "calendar_year", "lifetime")
 CURRENCY = re.compile(r"[A-Z]{3}")
 COLOUR = re.compile(r"#[0-9a-fA-F]{6}")
 DISCOUNT_KINDS = ("fixed_amount", "percentage", "free_shipping")
@@ -38,7 +39,7 @@ class Redemption:
 
 @dataclass(frozen=True)
 class Tier:
-    """A VIP tier, reached by spend over a rolling 12 months."""
+    """A VIP tier, reached by spend over the programme's tier period."""
 
     name: str
     min_spend: Decimal
@@ -101,6 +102,11 @@ class ProgrammeSettings:
     expiry_warning_days: int = 14
     redemption: Redemption = field(default_factory=Redemption)
     tiers: tuple[Tier, ...] = ()
+    tier_period: str = "rolling_12_months"
+    """The spend a tier counts: the last 12 months; this calendar year's or last year's, the higher (a tier
+    earned this year is kept for the rest of it and all of the next); or everything ever bought."""
+    tier_grace_days: int = 0
+    """A member whose spend no longer reaches their tier keeps it this many days more (0-365), told so."""
     gifts: tuple[GiftRule, ...] = ()
     currency: str | None = None
     """The store's own currency, when the merchant sets it (else as the store reports it)."""
@@ -146,6 +152,8 @@ class ProgrammeSettings:
             ),
             "redemption": lambda: _redemption(raw.get("redemption")),
             "tiers": lambda: _tiers(raw.get("tiers")),
+            "tier_period": lambda: choice(raw, "tier_period", TIER_PERIODS, defaults.tier_period),
+            "tier_grace_days": lambda: integer(raw, "tier_grace_days", defaults.tier_grace_days, low=0, high=365),
             "gifts": lambda: _gifts(raw.get("gifts")),
             "currency": lambda: _currency(raw.get("currency")),
             "return_spent_points": lambda: choice(

@@ -94,6 +94,16 @@ def follow_ups(session: Session, moved: ledger.Moved) -> Pushes:
             for member, key in sorted(up.items())
         ]
         asked += [(push, shop_id) for push in outbox.request_many(session, shop_id, pushes.EMAIL, letters)]
+    for shop_id, graced in sorted(moved.graced.items()):
+        shop = session.get(Shop, shop_id)
+        if shop is None or not programme_of(shop).emails.tier:
+            continue
+        letters = [
+            (f"tier-grace:customer:{member}:{values['until']}", values["key"],
+             senders.written_later(senders.TIER_GRACE, member, **{k: v for k, v in values.items() if k != "key"}))
+            for member, values in sorted(graced.items())
+        ]  # fmt: skip
+        asked += [(push, shop_id) for push in outbox.request_many(session, shop_id, pushes.EMAIL, letters)]
     for shop_id, members in sorted(moved.members.items()):
         shop = session.get(Shop, shop_id)
         if shop is None or not members or not programme_of(shop).sync_customers:

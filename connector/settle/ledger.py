@@ -84,6 +84,9 @@ class Moved:
     """(shop id, member id, entry) for each entry appended, in order."""
     tiers: list[TierMove] = field(default_factory=list)
     """Each member's move from one tier to another, in order."""
+    graced: dict[int, dict[int, dict[str, Any]]] = field(default_factory=dict)
+    """Shop id → member id → what their grace letter says (the spend that keeps the tier, the tier below), for
+    members whose spend no longer reaches their tier and who keep it a while."""
 
     def __bool__(self) -> bool:
         return bool(self.members or self.promoted)
@@ -126,6 +129,12 @@ def promoted(session: Session, shop_id: int, members: dict[int, str]) -> None:
     """Note members (id → key) who went up a tier and can be written to."""
     for moved in _watchers(session):
         moved.promoted.setdefault(shop_id, {}).update(members)
+
+
+def graced(session: Session, shop_id: int, members: dict[int, dict[str, Any]]) -> None:
+    """Note members (id → their letter's values) who keep a tier their spend no longer reaches, for a while."""
+    for moved in _watchers(session):
+        moved.graced.setdefault(shop_id, {}).update(members)
 
 
 def tiers_moved(session: Session, moves: list[TierMove]) -> None:

@@ -1,9 +1,10 @@
-"""VIP tiers: a member's tier follows their spend over the last 12 months, and changes are recorded and
-written to the store."""
+"""VIP tiers: a member's tier follows their spend over the programme's tier period (the last 12 months, the
+calendar year, or ever), kept a grace period after it no longer does where the programme gives one; changes
+are recorded and written to the store."""
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -17,7 +18,9 @@ from sqlalchemy import (
     func,
     insert,
     literal,
+    or_,
     select,
+    union_all,
     update,
 )
 from sqlalchemy.orm import Session
@@ -25,18 +28,51 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from connector.db.columns import MONEY_UNITS, money_from_units, money_units, read_time
 from connector.db.tables import CustomerRecord, OrderRecord, RefundRecord, Shop, TierChange, utcnow
-from connector.programme import ProgrammeSettings, Tier, programme_of
+from connector.programme import ProgrammeSettings, Tier, programme_of, shop_currency
 from connector.settle import ledger
 
 WINDOW = timedelta(days=365)
+EVER = datetime(1970, 1, 1, tzinfo=UTC)
+
+Window = tuple[datetime, datetime | None]
 
 
-def spend(session: Session, customer_id: int) -> Decimal:
-    """Merchandise bought in the last 12 months, less what was refunded, on paid orders not cancelled."""
-    return spend_since(session, customer_id, utcnow() - WINDOW)[0]
+def windows(programme: ProgrammeSettings, now: datetime | None = None) -> list[Window]:
+    """The spans whose spend counts towards a tier, (from, until) each: the member's tier is the highest any
+    of them earns. Rolling: the last 12 months; calendar year: this year so far, and all of last year (so a
+    tier earned in a year holds through the next); lifetime: everything."""
+    now = now or utcnow()
+    if programme.tier_period == "lifetime":
+        return [(EVER, None)]
+    if programme.tier_period == "calendar_year":
+        this_year = datetime(now.year, 1, 1, tzinfo=UTC)
+        return [(this_year, None), (this_year.replace(year=now.year - 1), this_year)]
+    return [(now - WINDOW, None)]
 
 
-def spend_since(session: Session, customer_id: int, since: datetime) -> tuple[Decimal, datetime | None]:
+def spend(session: Session, customer_id: int, programme: ProgrammeSettings | None = None) -> Decimal:
+    """Merchandise bought in the tier period (see ``windows``; default the last 12 months), less what was
+    refunded, on paid orders not cancelled."""
+    spans = windows(programme) if programme is not None else [(utcnow() - WINDOW, None)]
+    return max(spend_since(session, customer_id, since, until)[0] for since, until in spans)
+
+
+def toward_next(session: Session, programme: ProgrammeSettings, customer_id: int) -> tuple[Decimal, date | None]:
+    """What counts towards the member's next tier, and the day by which it must be reached (None: no day):
+    rolling, the last 12 months' spend and the day its oldest order drops out; calendar year, this year's spend
+    and the year's last day; lifetime, everything, with no day."""
+    now = utcnow()
+    if programme.tier_period == "lifetime":
+        return spend_since(session, customer_id, EVER)[0], None
+    if programme.tier_period == "calendar_year":
+        return spend_since(session, customer_id, datetime(now.year, 1, 1, tzinfo=UTC))[0], date(now.year, 12, 31)
+    spent, oldest = spend_since(session, customer_id, now - WINDOW)
+    return spent, (oldest + WINDOW).date() if oldest else None
+
+
+def spend_since(
+    session: Session, customer_id: int, since: datetime, until: datetime | None = None
+) -> tuple[Decimal, datetime | None]:
     """Merchandise bought since ``since`` less refunds (never below 0 per order), and when the oldest such
     order was placed: one query, summed by the database as whole ten-thousandths (exact on both databases,
     as money is kept to four decimals). Refunds are summed once for the member's refunded orders and joined,
@@ -66,19 +102,27 @@ def spend_since(session: Session, customer_id: int, since: datetime) -> tuple[De
             OrderRecord.cancelled.is_(False),
             OrderRecord.fully_refunded.is_(False),
             placed >= since,
+            *((placed < until,) if until is not None else ()),
         )
     ).one()
     return money_from_units(total), read_time(oldest)
 
 
-def spends(session: Session, shop_id: int, since: datetime, members: list[int] | None = None) -> dict[int, Decimal]:
-    """Every member's spend since ``since`` (or only ``members``'), as ``spend_since`` counts it, in one query."""
-    rows = session.execute(_spend_units(shop_id, since, members))
-    return {customer_id: money_from_units(total) for customer_id, total in rows}
+def spends(session: Session, shop_id: int, spans: list[Window], members: list[int] | None = None) -> dict[int, Decimal]:
+    """Every member's spend (or only ``members``') over the tier period's ``spans``, the highest of them, as
+    ``spend_since`` counts it: one query per span."""
+    best: dict[int, Decimal] = {}
+    for since, until in spans:
+        for customer_id, total in session.execute(_spend_units(shop_id, since, members, until)):
+            best[customer_id] = max(best.get(customer_id, Decimal(0)), money_from_units(total))
+    return best
 
 
-def _spend_units(shop_id: int, since: datetime, members: list[int] | None = None) -> Select[Any]:
-    """SQL: (customer id, spend since ``since`` in money units) per member who spent, as ``spend_since``."""
+def _spend_units(
+    shop_id: int, since: datetime, members: list[int] | None = None, until: datetime | None = None
+) -> Select[Any]:
+    """SQL: (customer id, spend from ``since`` to ``until`` in money units) per member who spent, as
+    ``spend_since``."""
     refunded = (
         select(func.coalesce(func.sum(money_units(RefundRecord.merchandise_amount)), 0))
         .where(RefundRecord.shop_id == OrderRecord.shop_id, RefundRecord.order_id == OrderRecord.order_id)
@@ -89,14 +133,15 @@ def _spend_units(shop_id: int, since: datetime, members: list[int] | None = None
         select(OrderRecord.customer_id.label("customer_id"), func.sum(case((kept > 0, kept), else_=0)).label("units"))
         .where(
             OrderRecord.customer_id.is_not(None) if members is None else OrderRecord.customer_id.in_(members),
-            *_counted(shop_id, since),
+            *_counted(shop_id, since, until),
         )
         .group_by(OrderRecord.customer_id)
     )
 
 
-def _counted(shop_id: int, since: datetime) -> tuple[ColumnElement[bool], ...]:
-    """SQL: the orders whose merchandise counts towards a tier: the shop's, paid, kept, placed since ``since``."""
+def _counted(shop_id: int, since: datetime, until: datetime | None = None) -> tuple[ColumnElement[bool], ...]:
+    """SQL: the orders whose merchandise counts towards a tier: the shop's, paid, kept, placed from ``since``
+    (until ``until``)."""
     placed = func.coalesce(OrderRecord.placed_at, OrderRecord.updated_at)
     return (
         OrderRecord.shop_id == shop_id,
@@ -104,15 +149,22 @@ def _counted(shop_id: int, since: datetime) -> tuple[ColumnElement[bool], ...]:
         OrderRecord.cancelled.is_(False),
         OrderRecord.fully_refunded.is_(False),
         placed >= since,
+        *((placed < until,) if until is not None else ()),
     )
 
 
 def moves(session: Session, shop: Shop) -> list[tuple[int, Decimal]]:
     """The members whose tier differs from what their spend earns now, with that spend: found by the
     database (the tiers' thresholds as a ``CASE``), so only they come back, however many members there are."""
-    tiers = programme_of(shop).tiers
-    since = utcnow() - WINDOW
-    spent = _spend_units(shop.id, since).subquery()
+    programme = programme_of(shop)
+    tiers, spans = programme.tiers, windows(programme)
+    per_span = [_spend_units(shop.id, since, None, until) for since, until in spans]
+    if len(per_span) == 1:
+        spent = per_span[0].subquery()
+    else:  # the highest of the spans' spends, per member
+        each = union_all(*per_span).subquery()
+        spent = select(each.c.customer_id, func.max(each.c.units).label("units")).group_by(each.c.customer_id)
+        spent = spent.subquery()
     # Thresholds as BIGINT: 214,748.3648 in money units is past PostgreSQL's INTEGER.
     threshold = [(literal(int(t.min_spend * MONEY_UNITS), BigInteger()), t.name) for t in reversed(tiers)]
     earned = case(*[(spent.c.units >= units, name) for units, name in threshold], else_=None)
@@ -123,8 +175,11 @@ def moves(session: Session, shop: Shop) -> list[tuple[int, Decimal]]:
         .where(CustomerRecord.tier.is_distinct_from(earned))
     )
     nothing = tier_for(tiers, Decimal(0))
-    spent_any = select(OrderRecord.id).where(OrderRecord.customer_id == CustomerRecord.id, *_counted(shop.id, since))
-    spent_any = spent_any.exists()
+    spent_any = or_(*(
+        select(OrderRecord.id).where(OrderRecord.customer_id == CustomerRecord.id, *_counted(shop.id, since, until))
+        .exists()
+        for since, until in spans
+    ))  # fmt: skip
     others = select(CustomerRecord.id, literal(0)).where(
         CustomerRecord.shop_id == shop.id,
         CustomerRecord.tier.is_distinct_from(nothing.name if nothing else None),
@@ -158,7 +213,7 @@ def recompute(
 ) -> bool:
     """Put the member in the tier their spend earns; record a change. Returns whether it changed (the front
     door then writes a member who moved up their letter)."""
-    amount = spend(session, customer.id) if amount is None else amount
+    amount = spend(session, customer.id, programme_of(shop)) if amount is None else amount
     return bool(recompute_many(session, shop, [(customer, amount)], reason))
 
 
@@ -167,20 +222,32 @@ def recompute_many(
 ) -> list[CustomerRecord]:
     """``recompute`` for many members at once, each with their spend: the changes recorded and tiers set in a
     few statements, and the moves noted for the front door. Returns the members who moved."""
-    tiers = programme_of(shop).tiers
+    programme = programme_of(shop)
+    tiers = programme.tiers
     moved: list[tuple[CustomerRecord, str | None]] = []
     changes: list[dict[str, object]] = []
     up: dict[int, str] = {}
     tier_moves: list[ledger.TierMove] = []
+    graced: dict[int, dict[str, Any]] = {}
     today = utcnow().date()
     for customer, amount in members:
         new = tier_for(tiers, amount)
         name = new.name if new else None
+        falls, kept = _rank(tiers, name) < _rank(tiers, customer.tier), customer.tier_kept_until
+        if kept is not None and (not falls or kept < today):
+            customer.tier_kept_until = None  # earned again (or the day has passed): kept no longer
         if name == customer.tier:
             continue
-        kept = customer.tier_kept_until is not None and customer.tier_kept_until >= today
-        if kept and _rank(tiers, name) < _rank(tiers, customer.tier):
-            continue  # a tier set by hand holds until its date, unless the member's spend earns a higher one
+        if falls and customer.tier_kept_until is not None:
+            continue  # a tier set by hand, or in its grace, holds until its day, unless spend earns a higher one
+        held = next((t for t in tiers if t.name == customer.tier), None)
+        if falls and held is not None and programme.tier_grace_days and kept is None:  # a grace, once
+            customer.tier_kept_until = today + timedelta(days=programme.tier_grace_days)
+            if customer.email:
+                graced[customer.id] = {"key": customer.key, "until": customer.tier_kept_until.isoformat(),
+                                       "amount": str(held.min_spend - amount), "currency": shop_currency(shop),
+                                       "lower": name}  # fmt: skip
+            continue
         moved.append((customer, name))
         changes.append({"shop_id": shop.id, "customer_id": customer.id, "from_tier": customer.tier, "to_tier": name,
                         "spend": amount, "reason": reason})  # fmt: skip
@@ -188,6 +255,8 @@ def recompute_many(
         tier_moves.append(ledger.TierMove(shop.id, customer.id, customer.tier, name, rises, reason))
         if new is not None and rises and customer.email:
             up[customer.id] = customer.key
+    if graced:
+        ledger.graced(session, shop.id, graced)
     if not moved:
         return []
     session.flush()  # a member created in this transaction exists before the UPDATE below
@@ -227,7 +296,7 @@ def set_by_hand(session: Session, shop: Shop, customer: CustomerRecord, tier: st
     session.flush()
     before, rises = customer.tier, _rank(tiers, tier) > _rank(tiers, customer.tier)
     change = {"shop_id": shop.id, "customer_id": customer.id, "from_tier": before, "to_tier": tier, "reason": reason}
-    session.execute(insert(TierChange), [change | {"spend": spend(session, customer.id)}])
+    session.execute(insert(TierChange), [change | {"spend": spend(session, customer.id, programme_of(shop))}])
     customer.tier = tier
     ledger.touched(session, shop.id, [customer.id])
     if rises and customer.email:

@@ -17,9 +17,7 @@ from typing import IO
 from urllib.parse import parse_qsl, urlsplit
 
 from connector.errors import Invalid
-
-NO_YEAR = 1604
-"""The year a birthday without one is kept under (as address books do): the day and month are what count."""
+from connector.model import NO_YEAR
 
 MAX_POINTS = 1_000_000_000
 

@@ -29,6 +29,8 @@ WORDS = {
         "points": "{value} points",
         "valid": "(a code valid for {days} days)",
         "tier_from": "from {spend} spent in 12 months",
+        "tier_from_calendar_year": "from {spend} spent in a calendar year, kept all of the next",
+        "tier_from_lifetime": "from {spend} spent in all",
         "tier_everyone": "every member, from their first order",
         "tier_multiplier": "{multiplier} times the points on every order",
         "tier_free_shipping": "free shipping once a month",
@@ -55,6 +57,8 @@ WORDS = {
         "points": "{value} puan",
         "valid": "({days} gün geçerli bir kod)",
         "tier_from": "12 ayda {spend} harcamadan itibaren",
+        "tier_from_calendar_year": "bir takvim yılında {spend} harcamadan itibaren, sonraki yılın tamamında da korunur",
+        "tier_from_lifetime": "toplam {spend} harcamadan itibaren",
         "tier_everyone": "ilk siparişten itibaren her üye",
         "tier_multiplier": "her siparişte {multiplier} kat puan",
         "tier_free_shipping": "ayda bir ücretsiz kargo",
@@ -97,11 +101,12 @@ def gift_line(rule: GiftRule, currency: str | None, lang: str) -> str:
     return line if rule.kind == "points" else f"{line} {w['valid'].format(days=rule.days)}"
 
 
-def tier_perks(tier: Tier, currency: str | None, lang: str) -> list[str]:
-    """What a tier takes and gives."""
+def tier_perks(tier: Tier, currency: str | None, lang: str, period: str = "rolling_12_months") -> list[str]:
+    """What a tier takes (over the programme's tier ``period``) and gives."""
     w = _words(lang)
     if tier.min_spend > 0:
-        perks = [w["tier_from"].format(spend=money_words(tier.min_spend, currency, lang))]
+        spent = w.get(f"tier_from_{period}", w["tier_from"])
+        perks = [spent.format(spend=money_words(tier.min_spend, currency, lang))]
     else:
         perks = [w["tier_everyone"]]
     if tier.multiplier != 1:

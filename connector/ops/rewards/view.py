@@ -4,7 +4,7 @@ tier and progress, what they can redeem, their codes and their history, all in p
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 from sqlalchemy import func, select
@@ -15,10 +15,10 @@ from connector.db.tables import CustomerRecord, IssuedCode, OrderRecord, Shop, u
 from connector.ops import history
 from connector.ops.rewards import programme_words as words
 from connector.outbox import pushes, store_credit
-from connector.outbox.letters import day_words, money_words
+from connector.outbox.letters import birthday_words, day_words, money_words
 from connector.programme import ProgrammeSettings, programme_of, shop_currency
 from connector.settle import ledger
-from connector.settle.tiers import WINDOW, spend_since, tier_for
+from connector.settle.tiers import tier_for, toward_next
 
 HISTORY = 20
 CODES = 20
@@ -98,6 +98,8 @@ class Member:
     """How far the member's 12-month spend is towards the next tier (0-100); None with no tier above."""
     credits: list[CreditLine] = field(default_factory=list)
     """Store credit given and taken back, newest first."""
+    tier_kept_until: str | None = None
+    """The day the member's tier is kept until (set by hand, or in its grace), in words."""
 
 
 @dataclass(frozen=True)
@@ -114,12 +116,14 @@ PROGRESS = {
         "by": "Spend {amount} more to reach {tier}. Orders count for 12 months: your oldest one counted stops "
         "counting on {day}.",
         "plain": "Spend {amount} more to reach {tier}.",
+        "by_year_end": "Spend {amount} more by {day} to reach {tier}.",
         "top": "You are in our highest tier.",
     },
     "tr": {
         "by": "{tier} seviyesine ulaşmak için {amount} daha harcayın. Siparişler 12 ay sayılır: sayılan en eski "
         "siparişiniz {day} tarihinde sayılmaz olur.",
         "plain": "{tier} seviyesine ulaşmak için {amount} daha harcayın.",
+        "by_year_end": "{tier} seviyesine ulaşmak için {day} tarihine kadar {amount} daha harcayın.",
         "top": "En yüksek seviyemizdesiniz.",
     },
 }
@@ -139,7 +143,9 @@ def programme_view(shop: Shop, lang: str, amount: Decimal | None = None) -> Prog
         redeem=words.redeem_line(programme, currency, lang),
         example=words.example(programme, amount or words.EXAMPLE_AMOUNT, currency, lang),
         gifts=gifts,
-        tiers=[TierLine(t.name, words.tier_perks(t, currency, lang), False) for t in programme.tiers],
+        tiers=[
+            TierLine(t.name, words.tier_perks(t, currency, lang, programme.tier_period), False) for t in programme.tiers
+        ],
     )
 
 
@@ -150,7 +156,7 @@ def member_view(session: Session, shop: Shop, customer: CustomerRecord, lang: st
     entries = ledger.history(session, customer.id, HISTORY)
     described = history.describe_all(session, shop.id, entries, lang)
     happened = history.when_all(session, shop.id, entries)
-    counted = spend_since(session, customer.id, utcnow() - WINDOW) if programme.tiers else None
+    counted = toward_next(session, programme, customer.id) if programme.tiers else None
     return Member(
         first_name=customer.first_name,
         email=customer.email,
@@ -164,7 +170,10 @@ def member_view(session: Session, shop: Shop, customer: CustomerRecord, lang: st
             HistoryLine(day_words(when.date(), lang), text, e.points)
             for e, text, when in zip(entries, described, happened, strict=True)
         ],
-        birthday=day_words(customer.birthday, lang) if customer.birthday else None,
+        birthday=birthday_words(customer.birthday, lang) if customer.birthday else None,
+        tier_kept_until=day_words(customer.tier_kept_until, lang)
+        if customer.tier and customer.tier_kept_until
+        else None,
         referral_code=_referral_code(session, shop, programme, customer),
         referrals=_referrals(session, shop, customer) if programme.referrals.enabled else {},
         credits=[
@@ -199,7 +208,7 @@ def progress_percent(
     if not programme.tiers:
         return None
     if spent is None:
-        spent, _ = spend_since(session, customer.id, utcnow() - WINDOW)
+        spent, _ = toward_next(session, programme, customer.id)
     current = tier_for(programme.tiers, spent)
     above = [t for t in programme.tiers if t.min_spend > spent and (current is None or t.min_spend > current.min_spend)]
     if not above:
@@ -215,13 +224,13 @@ def tier_progress(
     customer: CustomerRecord,
     currency: str | None,
     lang: str,
-    counted: tuple[Decimal, datetime | None] | None = None,
+    counted: tuple[Decimal, date | None] | None = None,
 ) -> str | None:
-    """How far the member is from the next tier, in words (``counted``: their spend and oldest order counted,
-    if already known)."""
+    """How far the member is from the next tier, in words (``counted``: what counts towards it and the day
+    it must be reached by, if already known)."""
     if not programme.tiers:
         return None
-    spent, oldest = counted or spend_since(session, customer.id, utcnow() - WINDOW)
+    spent, by = counted or toward_next(session, programme, customer.id)
     current = tier_for(programme.tiers, spent)
     above = [t for t in programme.tiers if t.min_spend > spent and (current is None or t.min_spend > current.min_spend)]
     texts = PROGRESS.get(lang, PROGRESS["en"])
@@ -229,10 +238,10 @@ def tier_progress(
         return texts["top"]
     target = above[0]
     amount = money_words(target.min_spend - spent, currency, lang)
-    if oldest is None:
+    if by is None:
         return texts["plain"].format(amount=amount, tier=target.name)
-    # After this day the oldest order counted falls out of the 12 months.
-    by = (oldest + WINDOW).date()
+    if programme.tier_period == "calendar_year":
+        return texts["by_year_end"].format(amount=amount, day=day_words(by, lang), tier=target.name)
     return texts["by"].format(amount=amount, day=day_words(by, lang), tier=target.name)
 
 

@@ -168,7 +168,10 @@ def _summary(shop: Shop, lang: str) -> list[str]:
         programme_words.redeem_line(programme, currency, lang),
     ]
     lines += [programme_words.gift_line(gift, currency, lang) for gift in programme.gifts]
-    return lines + [f"{t.name}: {', '.join(programme_words.tier_perks(t, currency, lang))}" for t in programme.tiers]
+    return lines + [
+        f"{t.name}: {', '.join(programme_words.tier_perks(t, currency, lang, programme.tier_period))}"
+        for t in programme.tiers
+    ]
 
 
 @bp.post("/shops/<shop_id:shop_id>/carriers/<service>")

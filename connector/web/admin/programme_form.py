@@ -17,6 +17,7 @@ NUMBERS = (
     "earn_rate",
     "expiry_months",
     "expiry_warning_days",
+    "tier_grace_days",
     "points_per_unit",
     "minimum_points",
     "step_points",
@@ -34,6 +35,7 @@ CHECKS = ("include_shipping", "include_tax", "sync_customers", "survey_enabled",
 CHOICES = {
     "locale": ("en", "tr"),
     "return_spent_points": ("always", "never"),
+    "tier_period": ("rolling_12_months", "calendar_year", "lifetime"),
     "friend_kind": ("amount", "percentage", "free_shipping"),
     "reward": ("discount_code", "store_credit"),
 }
@@ -113,6 +115,8 @@ def from_settings(settings: dict[str, Any], lang: str = "en") -> EditorForm:
         "return_spent_points": settings.get("return_spent_points", "always"),
         "expiry_months": settings.get("expiry_months", ""),
         "expiry_warning_days": settings.get("expiry_warning_days", ""),
+        "tier_period": settings.get("tier_period", "rolling_12_months"),
+        "tier_grace_days": settings.get("tier_grace_days", 0),
         "points_per_unit": redemption.get("points_per_unit", ""),
         "minimum_points": redemption.get("minimum_points", ""),
         "step_points": redemption.get("step_points", ""),
@@ -227,6 +231,8 @@ def changes(editor: EditorForm, stored: dict[str, Any], lang: str = "en") -> dic
         "return_spent_points": v["return_spent_points"],
         "expiry_months": v["expiry_months"] or None,
         "expiry_warning_days": v["expiry_warning_days"],
+        "tier_period": v["tier_period"],
+        "tier_grace_days": v["tier_grace_days"] or "0",
         "redemption": {name: v[name] for name in ("points_per_unit", "minimum_points", "step_points", "reward")}
         | {"credit_days": v["credit_days"] or None},
         "signup_points": v["signup_points"] or "0",

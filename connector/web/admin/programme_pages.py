@@ -64,7 +64,9 @@ def preview(settings: ProgrammeSettings, currency: str | None, lang: str) -> dic
         "example": programme_words.example(settings, Decimal(100), currency, lang),
         "redeem": programme_words.redeem_line(settings, currency, lang),
         "gifts": [programme_words.gift_line(g, currency, lang) for g in settings.gifts],
-        "tiers": [(t.name, programme_words.tier_perks(t, currency, lang)) for t in settings.tiers],
+        "tiers": [
+            (t.name, programme_words.tier_perks(t, currency, lang, settings.tier_period)) for t in settings.tiers
+        ],
     }
 
 

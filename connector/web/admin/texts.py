@@ -10,7 +10,7 @@ from decimal import Decimal
 from flask import has_request_context, request, session
 from markupsafe import Markup, escape
 
-from connector.outbox.letters import day_words
+from connector.outbox.letters import birthday_words, day_words
 from connector.web.admin.words import (
     customers_en,
     customers_tr,
@@ -111,6 +111,10 @@ class Text:
     def day(self, when: date) -> str:
         """A day as people write it: "19 July 2026" ("19 Temmuz 2026")."""
         return day_words(when, self.lang)
+
+    def birthday(self, when: date) -> str:
+        """A birthday as people write it, without the year when it was given without one."""
+        return birthday_words(when, self.lang)
 
     def moment(self, when: datetime | str | None) -> str:
         """A moment as people write it, in UTC: "19 July 2026, 08:20" ("19 Temmuz 2026 08:20")."""

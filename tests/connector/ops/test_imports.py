@@ -19,9 +19,10 @@ from connector.cli import main
 from connector.db.referrals import ReferralLink
 from connector.db.storage import Storage
 from connector.db.tables import CustomerRecord, LedgerEntry, Shop
+from connector.model import NO_YEAR
 from connector.ops.history import describe_all
 from connector.ops.imports import importer
-from connector.ops.imports.formats import NO_YEAR, Row, header_key, read, referral_code
+from connector.ops.imports.formats import Row, header_key, read, referral_code
 from connector.ops.shops import change_settings
 from tests.support import drain, paid_shopify_order, post_shopify
 

@@ -210,3 +210,18 @@ def test_every_bad_field_is_marked_at_once_and_the_api_names_them_all(
                         headers=AUTH)  # fmt: skip
     said = answer.get_json()["error"]
     assert answer.status_code == 400 and "earn_rate" in said and "colour" in said
+
+
+def test_a_merchant_sets_calendar_year_tiers_with_a_grace_period(admin: FlaskClient, woo_shop: Shop) -> None:
+    url = f"/admin/shops/{woo_shop.id}/programme"
+    html = text(admin.get(url))
+    assert (
+        "Spend counted for a tier" in html
+        and "the calendar year (a tier earned is kept all of the next year too)" in html
+    )
+    form = form_of(html) | {"action": "save", "tier_period": "calendar_year", "tier_grace_days": "30"}
+    assert admin.post(url, data=form).status_code in (200, 302)
+    saved = admin.get(f"/admin/api/shops/{woo_shop.id}/settings", headers=AUTH).get_json()
+    assert (saved["tier_period"], saved["tier_grace_days"]) == ("calendar_year", 30)
+    refused = admin.post(url, data=form_of(text(admin.get(url))) | {"action": "save", "tier_grace_days": "400"})
+    assert refused.status_code == 400 and 'id="tier_grace_days-error"' in text(refused)
