@@ -107,7 +107,7 @@ DESTINATION_ROUTES = (  # a shop's webhook endpoints and Klaviyo: its page and A
     "api_webhooks api_webhook_add api_webhook_remove api_webhook_deliveries api_webhook_again api_webhook_test "
     "api_klaviyo api_klaviyo_set"
 )
-IMPORT_ROUTES = "import_page import_upload import_run import_go import_refused"
+PROGRAMME_ROUTES = "import_page import_upload import_run import_go import_refused set_tier_by_hand"  # members
 ANYONE = "anyone signed in"
 """What the overview, the shop list and the API's description need: each shows what its reader reaches."""
 CAPABILITY: dict[str, str] = {
@@ -146,7 +146,7 @@ CAPABILITY: dict[str, str] = {
     "admin_customers.issue_code": "codes",
     "admin.issue_code": "codes",
     **{f"admin_care.{name}": "care" for name in ["page", "act", "list_items", "api_code", "api_note", "api_resolve"]},
-    **{f"admin_customers.{name}": "programme" for name in IMPORT_ROUTES.split()},
+    **{f"admin_customers.{name}": "programme" for name in PROGRAMME_ROUTES.split()},
     "admin_referrals.page": "referrals",
     "admin_referrals.page_decide": "referrals",
     "admin_referrals.list_claims": "referrals",

@@ -8,6 +8,7 @@ from __future__ import annotations
 import io
 import secrets
 from collections.abc import Iterator
+from datetime import date
 from typing import Any
 
 from flask import Blueprint, Response, flash, jsonify, redirect, render_template, request, send_file, url_for
@@ -15,7 +16,7 @@ from flask.typing import ResponseReturnValue
 
 from connector.errors import Invalid
 from connector.ops import CustomerRecord, Shop, exports, shops
-from connector.ops.customers import adjustments, listing, profile
+from connector.ops.customers import adjustments, listing, profile, set_tier
 from connector.ops.imports import formats, runs
 from connector.ops.merchants import audit
 from connector.outbox import pushes, store_credit
@@ -115,6 +116,7 @@ def _page(shop: Shop, customer: CustomerRecord, status: int = 200, **values: Any
             credits=store_credit.movements(session, shop.id, member.id),
             key=secrets.token_urlsafe(12),
             code_kinds=CODE_KINDS,
+            tiers=[tier.name for tier in programme_of(shop).tiers],
             **values,
         )
     return page, status
@@ -154,6 +156,26 @@ def adjust(shop_id: int, customer_id: int) -> ResponseReturnValue:
     pushes.dispatch(runtime().storage, runtime().queue, done.pushes)
     signed = ("+" if done.points > 0 else "\u2212") + t.number(abs(done.points))
     flash(t("adjusted", points=signed, balance=t.number(done.balance)))
+    return redirect(url_for("admin_customers.customer", shop_id=shop.id, customer_id=found.id))
+
+
+@bp.post("/shops/<shop_id:shop_id>/customers/<row_id:customer_id>/tier")
+def set_tier_by_hand(shop_id: int, customer_id: int) -> ResponseReturnValue:
+    """Put the customer in a tier until a day, with a reason (in the audit trail); a bad value at its field."""
+    t = text_for()
+    shop = _shop(shop_id)
+    found = _customer(shop, customer_id) if shop else None
+    if shop is None or found is None:
+        return problem(404, f"no customer {customer_id} in shop {shop_id}")
+    form = request.form
+    try:
+        _, asked = set_tier.set_tier(runtime().storage, shop.id, found.id, form.get("tier"), form.get("until"),
+                                     form.get("reason"), who(), source())  # fmt: skip
+    except set_tier.TierRequestError as exc:
+        field = "until" if "until" in str(exc) else "tier"
+        return _page(shop, found, 400, tier_error=(field, t(f"tier_bad_{field}")), tier_form=form)
+    pushes.dispatch(runtime().storage, runtime().queue, asked)
+    flash(t("tier_set", tier=form.get("tier", ""), day=t.day(date.fromisoformat(form.get("until", "")[:10]))))
     return redirect(url_for("admin_customers.customer", shop_id=shop.id, customer_id=found.id))
 
 

@@ -174,4 +174,11 @@ WORDS: dict[str, str] = {
     "import_why_tier": "Your programme has no tier of that name",
     "import_why_duplicate": "The same customer is on an earlier row",
     "import_why_other": "The row can't be read",
+    "tier_by_hand": "Set the tier by hand",
+    "tier_until": "Keep it until",
+    "tier_button": "Set the tier",
+    "tier_bad_until": "Enter a date from today on.",
+    "tier_bad_tier": "Choose one of the programme's tiers.",
+    "tier_set": "{tier} until {day}: the store hears of it.",
+    "tier_kept_until": "kept until {day}",
 }

@@ -175,4 +175,11 @@ WORDS: dict[str, str] = {
     "import_why_tier": "Programınızda bu adda bir seviye yok",
     "import_why_duplicate": "Aynı müşteri daha önceki bir satırda var",
     "import_why_other": "Satır okunamıyor",
+    "tier_by_hand": "Seviyeyi elle belirleyin",
+    "tier_until": "Şu tarihe kadar korunsun",
+    "tier_button": "Seviyeyi belirle",
+    "tier_bad_until": "Bugünden itibaren bir tarih girin.",
+    "tier_bad_tier": "Programın seviyelerinden birini seçin.",
+    "tier_set": "{day} tarihine kadar {tier}: mağaza bilgilendirilir.",
+    "tier_kept_until": "{day} tarihine kadar korunuyor",
 }

@@ -254,3 +254,29 @@ def test_search_follows_a_changed_name_and_forgets_a_removed_customer(
     assert names(text(admin.get(url, query_string={"q": "yilmaz"}))) == []
     assert names(text(admin.get(url, query_string={"q": "mary"}))) == []
     assert names(text(admin.get(url, query_string={"q": "sukru@"}))) == ["Gülşen Öztürk"]  # the address stayed
+
+
+def test_an_admin_sets_a_tier_by_hand_until_a_day_with_a_reason(
+    admin: FlaskClient, offline_shopify_shop: Shop, storage: Storage, john: int
+) -> None:
+    tiers = [{"name": "Silver", "min_spend": "300"}, {"name": "Gold", "min_spend": "700"}]
+    change_settings(storage, offline_shopify_shop.id, {"tiers": tiers})
+    url = f"/admin/shops/{offline_shopify_shop.id}/customers/{john}"
+    page = text(admin.get(url))
+    assert "Set the tier by hand" in page
+    until = (utcnow().date() + timedelta(days=90)).isoformat()
+    past = admin.post(f"{url}/tier", data={"csrf_token": form_csrf(page), "tier": "Gold", "until": "2001-01-01"})
+    assert past.status_code == 400 and 'id="until-error">Enter a date from today on.' in text(past)
+    form = {"csrf_token": form_csrf(page), "tier": "Gold", "until": until, "reason": "Moved from Smile as Gold"}
+    assert admin.post(f"{url}/tier", data=form).status_code == 302
+    after = text(admin.get(url))
+    day = re.escape(f"{int(until[8:])} ")
+    assert re.search(r'id="tier">Gold</strong> <small id="tier-kept">kept until ' + day, after)
+    assert re.search(r"Gold until " + day, after)
+    with storage.session() as session:
+        member = session.get(CustomerRecord, john)
+        assert member is not None and (member.tier, member.tier_kept_until.isoformat()) == ("Gold", until)
+    audit = admin.get(f"/admin/api/shops/{offline_shopify_shop.id}/audit", headers=AUTH).get_json()
+    assert any(
+        e["action"] == "tier.set" and e["after"]["reason"] == "Moved from Smile as Gold" for e in audit["entries"]
+    )
