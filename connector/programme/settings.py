@@ -15,6 +15,7 @@ from connector.programme.growth import Action, Referrals, Survey, actions_from, 
 LOCALES = ("en", "tr")
 RETURN_SPENT_CHOICES = ("always", "never")
 TIER_PERIODS = ("rolling_12_months", "calendar_year", "lifetime")
+EXPIRY_MODES = ("inactivity", "per_earning")
 CURRENCY = re.compile(r"[A-Z]{3}")
 COLOUR = re.compile(r"#[0-9a-fA-F]{6}")
 DISCOUNT_KINDS = ("fixed_amount", "percentage", "free_shipping")
@@ -100,6 +101,9 @@ class ProgrammeSettings:
     expiry_months: int | None = None
     """Points expire after this many months without earning or redeeming (None: never)."""
     expiry_warning_days: int = 14
+    expiry_mode: str = "inactivity"
+    """``inactivity``: the whole balance expires ``expiry_months`` after the last earning or redeeming;
+    ``per_earning``: each earning expires ``expiry_months`` after it was earned, the oldest spent first."""
     redemption: Redemption = field(default_factory=Redemption)
     tiers: tuple[Tier, ...] = ()
     tier_period: str = "rolling_12_months"
@@ -150,6 +154,7 @@ class ProgrammeSettings:
             "expiry_warning_days": lambda: integer(
                 raw, "expiry_warning_days", defaults.expiry_warning_days, low=1, high=90
             ),
+            "expiry_mode": lambda: choice(raw, "expiry_mode", EXPIRY_MODES, defaults.expiry_mode),
             "redemption": lambda: _redemption(raw.get("redemption")),
             "tiers": lambda: _tiers(raw.get("tiers")),
             "tier_period": lambda: choice(raw, "tier_period", TIER_PERIODS, defaults.tier_period),

@@ -1,36 +1,127 @@
-"""Points expiry: a balance unused for N months (off by default) expires, with a warning some days before."""
+"""Points expiry (off by default), with a warning some days before: a balance unused for N months expires
+(``inactivity``), or each earning expires N months after it was earned, the oldest spent first
+(``per_earning``: ``connector.rules.lots``)."""
 
 from __future__ import annotations
 
-import calendar
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import Row, func, select
+from sqlalchemy import Row, and_, func, select
 from sqlalchemy.orm import Session
 
 from connector.config import Config
 from connector.db.columns import read_time
-from connector.db.tables import CustomerRecord, LedgerEntry, Shop
+from connector.db.tables import CustomerRecord, LedgerEntry, OrderRecord, Shop, utcnow
 from connector.outbox import events, senders
 from connector.outbox import requests as outbox
 from connector.programme import programme_of
+from connector.rules import lots
 from connector.settle import ledger
 
 ACTIVITY = ("order", "redemption")
 EMAIL = "email"
 
 
-def add_months(day: date, months: int) -> date:
-    """The same day ``months`` later (the month's last day where it is shorter)."""
-    month0 = day.month - 1 + months
-    year, month = day.year + month0 // 12, month0 % 12 + 1
-    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+add_months = lots.add_months
+LOT = "ledger_entry"
+"""An expiry entry's source when it expires one earning (its entry id)."""
 
 
 def due(session: Session, shop: Shop, today: date) -> list[int]:
     """The members whose balance expires or is to be warned about today, in id order (a read: no lock)."""
+    if programme_of(shop).expiry_mode == "per_earning":
+        return _earning_members(session, shop, today)
     return [customer.id for customer, *_ in _decisions(session, shop, today, None)]
+
+
+def _earned_on() -> Any:
+    """SQL: the day an entry's points were earned: its order's placing for an order's points, else the entry's."""
+    return func.coalesce(OrderRecord.placed_at, LedgerEntry.created_at)
+
+
+def _earning_members(session: Session, shop: Shop, today: date) -> list[int]:
+    """Members with points and an earning old enough to expire or be warned about today."""
+    programme = programme_of(shop)
+    if not programme.expiry_months:
+        return []
+    since = today + timedelta(days=programme.expiry_warning_days + 1 - 28 * programme.expiry_months)
+    query = (
+        select(LedgerEntry.customer_id)
+        .join(CustomerRecord, CustomerRecord.id == LedgerEntry.customer_id)
+        .outerjoin(
+            OrderRecord,
+            and_(
+                OrderRecord.shop_id == LedgerEntry.shop_id,
+                LedgerEntry.source_type == "order",
+                OrderRecord.order_id == LedgerEntry.source_id,
+            ),
+        )
+        .where(LedgerEntry.shop_id == shop.id, LedgerEntry.points > 0, CustomerRecord.points > 0)
+        .where(_earned_on() < datetime.combine(since, time(), UTC))
+        .distinct()
+    )
+    return sorted(session.scalars(query))
+
+
+def held_lots(session: Session, shop_id: int, member_id: int) -> list[lots.Lot]:
+    """What remains of each of the member's earnings, oldest first."""
+    rows = session.execute(
+        select(LedgerEntry.id, LedgerEntry.points, LedgerEntry.kind, LedgerEntry.source_type, LedgerEntry.source_id,
+               LedgerEntry.created_at, OrderRecord.placed_at)
+        .outerjoin(OrderRecord, and_(OrderRecord.shop_id == LedgerEntry.shop_id, LedgerEntry.source_type == "order",
+                                     OrderRecord.order_id == LedgerEntry.source_id))
+        .where(LedgerEntry.shop_id == shop_id, LedgerEntry.customer_id == member_id)
+        .order_by(LedgerEntry.id)
+    ).all()  # fmt: skip
+    moves = []
+    for row in rows:
+        happened = read_time(row.placed_at) if row.placed_at is not None and row.points > 0 else None
+        day = (happened or read_time(row.created_at) or utcnow()).date()
+        lot = (
+            int(row.source_id) if row.kind == "expiry" and row.source_type == LOT and row.source_id.isdigit() else None
+        )
+        order = row.source_id if row.source_type == "order" else None
+        moves.append(lots.Movement(row.id, int(row.points), day, order=order, lot=lot))
+    return lots.lots(moves)
+
+
+def run_per_earning(
+    session: Session, shop: Shop, today: date, members: list[int]
+) -> tuple[list[CustomerRecord], list[int]]:
+    """``run`` for a programme whose points expire by when they were earned: each lot due expires (its key
+    names the lot, so a rerun does nothing), and the soonest points to expire within the warning days are
+    warned about once per day they expire."""
+    programme = programme_of(shop)
+    months, rule = programme.expiry_months or 0, f"earned_{programme.expiry_months}_months_ago"
+    expired, warnings = [], []
+    for member_id in members:
+        member = session.get(CustomerRecord, member_id, with_for_update=True, populate_existing=True)
+        if member is None or member.shop_id != shop.id or not months:
+            continue
+        held = held_lots(session, shop.id, member.id)
+        gone = [
+            ledger.NewEntry(key=f"expiry:{member.id}:lot:{lot.id}", kind="expiry", points=-lot.points,
+                            source_type=LOT, source_id=str(lot.id), rule=rule)
+            for lot, _ in lots.expiring(held, today, months)
+        ]  # fmt: skip
+        if gone and any([ledger.append(session, shop.id, member.id, entry) for entry in gone]):
+            expired.append(member)
+            held = held_lots(session, shop.id, member.id)
+        soon = lots.upcoming(held, today, months, programme.expiry_warning_days)
+        if not soon or not member.email:
+            continue
+        on, points = soon[0]
+        if programme.emails.expiry_warning:
+            letter = senders.written_later(senders.EXPIRY_WARNING, member.id, points=points, on=on.isoformat())
+            if push_id := outbox.request(
+                session, shop.id, EMAIL, f"expiry-warning:{member.id}:{on}", member.key, letter
+            ):
+                warnings.append(push_id)
+        details, cause = {"points": points, "expires_on": on.isoformat()}, {"type": "expiry_rule", "rule": rule}
+        events.emit(session, shop, [events.NewEvent("points.expiring", f"points.expiring:{member.id}:{on}", member.id,
+                                                    cause, details)])  # fmt: skip
+    return expired, warnings
 
 
 def run(
@@ -40,6 +131,8 @@ def run(
     member read afresh (one who bought since keeps their points). Returns (members whose balance expired,
     warning push ids). Keys tie each to the member's last activity, so a rerun does nothing."""
     programme = programme_of(shop)
+    if programme.expiry_mode == "per_earning":
+        return run_per_earning(session, shop, today, members)
     expired, warnings = [], []
     for customer, last_id, expires_on, expire in _decisions(session, shop, today, members):
         if expire:

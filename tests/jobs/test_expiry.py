@@ -14,8 +14,9 @@ from connector.cli import main
 from connector.config import Config
 from connector.db.merchants import ProgrammeEvent
 from connector.db.storage import Storage
-from connector.db.tables import Push, Shop, utcnow
+from connector.db.tables import CustomerRecord, Push, Shop, utcnow
 from connector.ops import maintenance
+from connector.ops.rewards.view import member_view
 from connector.ops.shops import change_settings
 from connector.outbox.letters import day_words
 from connector.queue.connection import event_queue
@@ -119,3 +120,38 @@ def test_an_operator_runs_expiry_for_one_shop_as_of_a_day_and_again_changes_noth
     assert expire("--shop", "999") == (1, "Error: no shop 999\n")
     code, output = expire("--shop", str(woo_shop.id), "--today", "31.12.2027")
     assert code == 2 and "Invalid value for '--today'" in output
+
+
+def test_points_can_expire_by_when_they_were_earned_oldest_first(
+    client: FlaskClient, woo_shop: Shop, storage: Storage, redis: Redis, smtp: MailInbox
+) -> None:
+    settings = {"expiry_months": 6, "expiry_warning_days": 10, "expiry_mode": "per_earning", "sync_customers": False}
+    change_settings(storage, woo_shop.id, settings)
+    old = fixture("woocommerce/order_created.json")  # placed in 2017: its 18 points keep their age
+    post_woo(client, woo_shop, "order.created", old)
+    recent_day = utcnow().date() - timedelta(days=20)
+    recent = old | {"id": 728, "number": "728", "date_created": f"{recent_day.isoformat()}T10:00:00"}
+    recent |= {"date_created_gmt": f"{recent_day.isoformat()}T10:00:00"}
+    post_woo(client, woo_shop, "order.created", recent)
+    drain(redis)
+    assert customer_json(client, woo_shop, "john.doe@example.com")["points"] == 36
+    queue, config, today = event_queue(redis), Config.from_env(), utcnow().date()
+
+    assert maintenance.expire_points(storage, queue, config, today) == 1  # the 2017 order's points only
+    assert maintenance.expire_points(storage, queue, config, today) == 0  # the same day again: nothing
+    view = customer_json(client, woo_shop, "john.doe@example.com")
+    assert view["points"] == 18
+    assert (view["entries"][0]["kind"], view["entries"][0]["points"]) == ("expiry", -18)
+
+    expires_on = add_months(recent_day, 6)
+    with storage.session() as session:
+        shop = session.get(Shop, woo_shop.id)
+        member = session.scalars(select(CustomerRecord).where(CustomerRecord.shop_id == woo_shop.id)).one()
+        assert member_view(session, shop, member, "en").expiring == ("18", day_words(expires_on, "en"))
+    assert maintenance.expire_points(storage, queue, config, expires_on - timedelta(days=10)) == 0
+    drain(redis)
+    [warning] = smtp.messages
+    text = message_from_bytes(warning.content, policy=policy.default).get_body(("plain",)).get_content()
+    assert f"Your 18 points at woo.example.com expire on {day_words(expires_on, 'en')}" in text
+    assert maintenance.expire_points(storage, queue, config, expires_on) == 1
+    assert customer_json(client, woo_shop, "john.doe@example.com")["points"] == 0

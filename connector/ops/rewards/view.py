@@ -15,9 +15,10 @@ from connector.db.tables import CustomerRecord, IssuedCode, OrderRecord, Shop, u
 from connector.ops import history
 from connector.ops.rewards import programme_words as words
 from connector.outbox import pushes, store_credit
-from connector.outbox.letters import birthday_words, day_words, money_words
+from connector.outbox.letters import birthday_words, day_words, money_words, number_words
 from connector.programme import ProgrammeSettings, programme_of, shop_currency
-from connector.settle import ledger
+from connector.rules import lots
+from connector.settle import expiry, ledger
 from connector.settle.tiers import tier_for, toward_next
 
 HISTORY = 20
@@ -100,6 +101,9 @@ class Member:
     """Store credit given and taken back, newest first."""
     tier_kept_until: str | None = None
     """The day the member's tier is kept until (set by hand, or in its grace), in words."""
+    expiring: tuple[str, str] | None = None
+    """(points, day) in words: the soonest of the member's points to expire within a year, where points expire
+    by when they were earned."""
 
 
 @dataclass(frozen=True)
@@ -171,6 +175,7 @@ def member_view(session: Session, shop: Shop, customer: CustomerRecord, lang: st
             for e, text, when in zip(entries, described, happened, strict=True)
         ],
         birthday=birthday_words(customer.birthday, lang) if customer.birthday else None,
+        expiring=_expiring(session, shop, customer, lang),
         tier_kept_until=day_words(customer.tier_kept_until, lang)
         if customer.tier and customer.tier_kept_until
         else None,
@@ -186,6 +191,15 @@ def member_view(session: Session, shop: Shop, customer: CustomerRecord, lang: st
             if m.status != "refused" and (m.moved is None or m.moved > 0)
         ],
     )
+
+
+def _expiring(session: Session, shop: Shop, customer: CustomerRecord, lang: str) -> tuple[str, str] | None:
+    programme = programme_of(shop)
+    if programme.expiry_mode != "per_earning" or not programme.expiry_months or not customer.points:
+        return None
+    held = expiry.held_lots(session, shop.id, customer.id)
+    soon = lots.upcoming(held, utcnow().date(), programme.expiry_months, 366)
+    return (number_words(soon[0][1], lang), day_words(soon[0][0], lang)) if soon else None
 
 
 def _options(programme: ProgrammeSettings, points: int, currency: str | None, lang: str) -> list[Option]:

@@ -36,6 +36,7 @@ CHOICES = {
     "locale": ("en", "tr"),
     "return_spent_points": ("always", "never"),
     "tier_period": ("rolling_12_months", "calendar_year", "lifetime"),
+    "expiry_mode": ("inactivity", "per_earning"),
     "friend_kind": ("amount", "percentage", "free_shipping"),
     "reward": ("discount_code", "store_credit"),
 }
@@ -115,6 +116,7 @@ def from_settings(settings: dict[str, Any], lang: str = "en") -> EditorForm:
         "return_spent_points": settings.get("return_spent_points", "always"),
         "expiry_months": settings.get("expiry_months", ""),
         "expiry_warning_days": settings.get("expiry_warning_days", ""),
+        "expiry_mode": settings.get("expiry_mode", "inactivity"),
         "tier_period": settings.get("tier_period", "rolling_12_months"),
         "tier_grace_days": settings.get("tier_grace_days", 0),
         "points_per_unit": redemption.get("points_per_unit", ""),
@@ -231,6 +233,7 @@ def changes(editor: EditorForm, stored: dict[str, Any], lang: str = "en") -> dic
         "return_spent_points": v["return_spent_points"],
         "expiry_months": v["expiry_months"] or None,
         "expiry_warning_days": v["expiry_warning_days"],
+        "expiry_mode": v["expiry_mode"],
         "tier_period": v["tier_period"],
         "tier_grace_days": v["tier_grace_days"] or "0",
         "redemption": {name: v[name] for name in ("points_per_unit", "minimum_points", "step_points", "reward")}

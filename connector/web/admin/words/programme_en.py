@@ -112,4 +112,7 @@ WORDS: dict[str, str] = {
     "tier_period_lifetime": "everything ever bought",
     "tier_grace_days": "Days a member keeps a tier their spend no longer reaches",
     "help_tier_grace_days": "0 to 365. They are e-mailed the spend that keeps it.",
+    "expiry_mode": "What expires",
+    "expiry_mode_inactivity": "the whole balance, after those months without earning or spending",
+    "expiry_mode_per_earning": "each earning, those months after it was earned (the oldest points are spent first)",
 }

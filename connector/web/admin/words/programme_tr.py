@@ -113,4 +113,7 @@ WORDS: dict[str, str] = {
     "tier_period_lifetime": "bugüne kadarki tüm alışverişler",
     "tier_grace_days": "Harcaması yetmeyen üyenin seviyesini koruduğu gün sayısı",
     "help_tier_grace_days": "0 ile 365 arası. Seviyeyi korumak için gereken harcama e-postayla bildirilir.",
+    "expiry_mode": "Süresi dolan",
+    "expiry_mode_inactivity": "bu kadar ay kazanım ya da harcama olmazsa tüm bakiye",
+    "expiry_mode_per_earning": "her kazanım, kazanıldıktan bu kadar ay sonra (önce en eski puanlar harcanır)",
 }
