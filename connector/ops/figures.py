@@ -160,6 +160,8 @@ def programme_metrics(session: Session, shop: Shop, now: datetime | None = None)
             "redemption_rate": _ratio(redeemed, issued),
             "outstanding": outstanding,
             "liability": (Decimal(outstanding) / per_unit).quantize(CENTS),
+            "expiring_30_days": rolled.get("expiring", {}).get("30"),
+            "expiring_90_days": rolled.get("expiring", {}).get("90"),
         },
         "gift_codes": rolled.get("gift_codes", {"issued": 0, "used": 0}),
         "store_credit": store_credit.shop_totals(session, shop.id),

@@ -32,14 +32,14 @@ WORDS = {
     "en": {
         "link": "Webhooks and Klaviyo", "add": "Add an endpoint", "earned": "points earned", "done": "done",
         "test": "Send a test event", "again": "Send again", "key": "Private API key", "on": "Turn Klaviyo on",
-        "is_on": "Klaviyo is on", "remove": "Remove", "none": "No endpoints yet", "refused": "must start with https://",
-        "test_sent": "Test event on its way",
+        "is_on": "Klaviyo is on", "remove": "Remove", "none": "No endpoints yet",
+        "refused": "The address must start with https://.", "test_sent": "Test event on its way",
     },
     "tr": {
         "link": "Webhook'lar ve Klaviyo", "add": "Adres ekle", "earned": "kazanılan puan", "done": "tamam",
         "test": "Deneme olayı gönder", "again": "Yeniden gönder", "key": "Özel API anahtarı", "on": "Klaviyo'yu aç",
-        "is_on": "Klaviyo açık", "remove": "Çıkar", "none": "Henüz adres yok", "refused": "must start with https://",
-        "test_sent": "Deneme olayı yolda",
+        "is_on": "Klaviyo açık", "remove": "Çıkar", "none": "Henüz adres yok",
+        "refused": "Adres https:// ile başlamalı.", "test_sent": "Deneme olayı yolda",
     },
 }  # fmt: skip
 

@@ -155,3 +155,22 @@ def test_points_can_expire_by_when_they_were_earned_oldest_first(
     assert f"Your 18 points at woo.example.com expire on {day_words(expires_on, 'en')}" in text
     assert maintenance.expire_points(storage, queue, config, expires_on) == 1
     assert customer_json(client, woo_shop, "john.doe@example.com")["points"] == 0
+
+
+def test_the_figures_say_how_many_points_expire_in_the_next_30_and_90_days(
+    client: FlaskClient, woo_shop: Shop, storage: Storage, redis: Redis
+) -> None:
+    settings = {"expiry_months": 6, "expiry_mode": "per_earning", "sync_customers": False}
+    change_settings(storage, woo_shop.id, settings)
+    day = (utcnow() - timedelta(days=165)).date().isoformat()  # expires in about 18 days
+    order = fixture("woocommerce/order_created.json") | {
+        "date_created": f"{day}T10:00:00",
+        "date_created_gmt": f"{day}T10:00:00",
+    }
+    post_woo(client, woo_shop, "order.created", order)
+    drain(redis)
+    points = client.get(f"/admin/api/shops/{woo_shop.id}/metrics", headers=AUTH).get_json()["points"]
+    assert (points["expiring_30_days"], points["expiring_90_days"]) == (18, 18)
+    change_settings(storage, woo_shop.id, {"expiry_mode": "inactivity"})
+    points = client.get(f"/admin/api/shops/{woo_shop.id}/metrics", headers=AUTH).get_json()["points"]
+    assert (points["expiring_30_days"], points["expiring_90_days"]) == (None, None)

@@ -19,6 +19,7 @@ from connector.db.tables import CustomerRecord, IssuedCode, LedgerEntry, OrderRe
 from connector.ops import activity
 from connector.outbox import events, pushes
 from connector.rules import segments
+from connector.settle import expiry
 
 CHUNK = 5_000
 ACTIVE_DAYS = 90
@@ -207,6 +208,7 @@ def _figures(session: Session, shop: Shop, scored: Subquery, now: datetime) -> t
         "active_members": active,
         "members_vs_non_members": {"members": _group(*sides[True]), "non_members": _group(*sides[False])},
         "segments": counts,
+        "expiring": expiry.expiring_soon(session, shop, now.date()),
     } | _codes(session, shop.id)
 
 

@@ -262,6 +262,25 @@ def _connections(
     return page, status
 
 
+CONNECTION_ERRORS = (  # what the set-up said, in the page's words (Klaviyo's own reason kept, quoted)
+    ("must start with https://", "endpoint_https"),
+    ("has no host name", "endpoint_no_host"),
+    ("not a public internet address", "endpoint_not_public"),
+    ("url is required", "endpoint_url_required"),
+    ("endpoints: remove one first", "endpoint_too_many"),
+    ("Klaviyo could not be reached", "klaviyo_unreachable"),
+    ("Klaviyo refused the key", "klaviyo_refused"),
+)
+
+
+def _said(exc: Exception) -> str:
+    said, t = str(exc), text_for()
+    for pattern, key in CONNECTION_ERRORS:
+        if pattern in said:
+            return t(key, reason=said.rsplit(": ", 1)[-1])
+    return said
+
+
 @bp.get("/shops/<shop_id:shop_id>/connections")
 def connections(shop_id: int) -> ResponseReturnValue:
     """Where the shop's events go: webhook endpoints with their deliveries, and Klaviyo."""
@@ -277,7 +296,7 @@ def connections_add(shop_id: int) -> ResponseReturnValue:
         made = destinations.add_webhook(runtime().storage, shop_id, request.form.get("url"), chosen, who(),
                                         allow_private=private, source=source())  # fmt: skip
     except Refused as exc:
-        return _connections(shop_id, exc.status, str(exc))
+        return _connections(shop_id, exc.status, _said(exc))
     return _connections(shop_id, 201, new_secret=made.secret)
 
 
@@ -287,7 +306,7 @@ def connections_remove(shop_id: int, endpoint_id: int) -> ResponseReturnValue:
     try:
         destinations.remove_webhook(runtime().storage, shop_id, endpoint_id, who(), source())
     except Refused as exc:
-        return _connections(shop_id, exc.status, str(exc))
+        return _connections(shop_id, exc.status, _said(exc))
     flash(text_for()("endpoint_removed"))
     return redirect(url_for("admin_people.connections", shop_id=shop_id))
 
@@ -298,7 +317,7 @@ def connections_test(shop_id: int, endpoint_id: int) -> ResponseReturnValue:
     try:
         asked = destinations.send_test(runtime().storage, shop_id, endpoint_id)
     except Refused as exc:
-        return _connections(shop_id, exc.status, str(exc))
+        return _connections(shop_id, exc.status, _said(exc))
     pushes.dispatch(runtime().storage, current_queue(runtime().config), asked)
     flash(text_for()("test_event_sent"))
     return redirect(url_for("admin_people.connections", shop_id=shop_id))
@@ -310,7 +329,7 @@ def connections_again(shop_id: int, endpoint_id: int, delivery_id: int) -> Respo
     try:
         asked = destinations.send_again(runtime().storage, shop_id, endpoint_id, delivery_id)
     except Refused as exc:
-        return _connections(shop_id, exc.status, str(exc))
+        return _connections(shop_id, exc.status, _said(exc))
     pushes.dispatch(runtime().storage, current_queue(runtime().config), asked)
     flash(text_for()("delivery_sent_again"))
     return redirect(url_for("admin_people.connections", shop_id=shop_id))
@@ -324,6 +343,6 @@ def connections_klaviyo(shop_id: int) -> ResponseReturnValue:
     try:
         destinations.set_klaviyo(runtime().storage, shop_id, enabled, key, who(), source())
     except Refused as exc:
-        return _connections(shop_id, exc.status, str(exc))
+        return _connections(shop_id, exc.status, _said(exc))
     flash(text_for()("klaviyo_on" if enabled else "klaviyo_off"))
     return redirect(url_for("admin_people.connections", shop_id=shop_id))

@@ -16,7 +16,17 @@ from adapters.klaviyo.api import REVISION
 from connector.db.storage import Storage
 from connector.db.tables import Push, Shop, utcnow
 from connector.ops.shops import change_settings
-from tests.support import AUTH, an_hour_later, drain, paid_shopify_order, post_shopify, sandbox_order, sandbox_webhook
+from tests.support import (
+    AUTH,
+    an_hour_later,
+    drain,
+    form_csrf,
+    login,
+    paid_shopify_order,
+    post_shopify,
+    sandbox_order,
+    sandbox_webhook,
+)
 
 ACCOUNTS = "https://a.klaviyo.com/api/accounts"
 EVENTS = "https://a.klaviyo.com/api/events"
@@ -185,3 +195,23 @@ def test_many_members_profiles_go_in_one_bulk_import(
     assert all(p["attributes"]["properties"]["Loyalty Points"] == 404 for p in profiles)
     pushes = client.get(f"/admin/api/shops/{offline_shopify_shop.id}/pushes", headers=AUTH).get_json()["pushes"]
     assert {p["status"] for p in pushes if p["kind"] == "event_delivery"} == {"done"}
+
+
+def test_the_turkish_page_says_why_a_key_was_refused_in_turkish_with_klaviyos_reason(
+    client: FlaskClient, offline_shopify_shop: Shop
+) -> None:
+    responses.add(responses.GET, ACCOUNTS, json=UNAUTHENTICATED, status=401)
+    assert login(client).status_code == 302
+    page = client.get(f"/admin/shops/{offline_shopify_shop.id}/connections")
+    client.post(
+        "/admin/language", data={"csrf_token": form_csrf(page.get_data(as_text=True)), "lang": "tr", "next": "/admin"}
+    )
+    token = form_csrf(client.get(f"/admin/shops/{offline_shopify_shop.id}/connections").get_data(as_text=True))
+    form = {"csrf_token": token, "enabled": "on", "private_api_key": "pk_wrong"}
+    refused = client.post(f"/admin/shops/{offline_shopify_shop.id}/connections/klaviyo", data=form)
+    assert refused.status_code == 400
+    said = refused.get_data(as_text=True)
+    assert "Klaviyo anahtarı kabul etmedi. Klaviyo&#39;nun yanıtı: Missing or invalid private key." in said
+    bad_url = {"csrf_token": token, "url": "http://example.com/hooks"}
+    answer = client.post(f"/admin/shops/{offline_shopify_shop.id}/connections/webhooks", data=bad_url)
+    assert answer.status_code == 400 and "Adres https:// ile başlamalı." in answer.get_data(as_text=True)

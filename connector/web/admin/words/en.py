@@ -51,6 +51,7 @@ WORDS: dict[str, str] = {
     "redemption_rate": "Redemption rate",
     "figures_as_of": "Figures as of {when}; a shop this large has them worked out hourly.",
     "figures_now": "Figures as of now.",
+    "points_expiring": "Points expiring in 30 / 90 days",
     "liability": "Outstanding points' value",
     "gift_codes": "Gift codes issued / used",
     "store_credit_figures": "Store credit given / taken back",

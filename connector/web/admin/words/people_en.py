@@ -126,4 +126,11 @@ WORDS: dict[str, str] = {
     "event_segment.changed": "segment changed",
     "event_care.opened": "care item opened",
     "event_sadakat.test": "test event",
+    "endpoint_https": "The address must start with https://.",
+    "endpoint_no_host": "The address has no host name.",
+    "endpoint_not_public": "The address is not on the public internet.",
+    "endpoint_url_required": "Enter the endpoint's https:// address.",
+    "endpoint_too_many": "This shop has as many endpoints as it may: remove one first.",
+    "klaviyo_unreachable": "Klaviyo could not be reached: try again in a moment.",
+    "klaviyo_refused": "Klaviyo refused the key. Klaviyo says: {reason}",
 }

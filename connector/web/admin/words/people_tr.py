@@ -127,4 +127,11 @@ WORDS: dict[str, str] = {
     "event_segment.changed": "segment değişti",
     "event_care.opened": "destek kaydı açıldı",
     "event_sadakat.test": "deneme olayı",
+    "endpoint_https": "Adres https:// ile başlamalı.",
+    "endpoint_no_host": "Adreste sunucu adı yok.",
+    "endpoint_not_public": "Adres herkese açık internette değil.",
+    "endpoint_url_required": "Adresin https:// ile başlayan hâlini girin.",
+    "endpoint_too_many": "Bu mağaza en fazla sayıda adrese sahip: önce birini çıkarın.",
+    "klaviyo_unreachable": "Klaviyo'ya ulaşılamadı: biraz sonra yeniden deneyin.",
+    "klaviyo_refused": "Klaviyo anahtarı kabul etmedi. Klaviyo'nun yanıtı: {reason}",
 }

@@ -51,6 +51,7 @@ WORDS: dict[str, str] = {
     "redemption_rate": "Kullanım oranı",
     "figures_as_of": "Rakamlar {when} itibarıyla; bu büyüklükteki bir mağazada saatte bir hesaplanır.",
     "figures_now": "Rakamlar şu an itibarıyla.",
+    "points_expiring": "30 / 90 gün içinde süresi dolacak puanlar",
     "liability": "Bekleyen puanların değeri",
     "gift_codes": "Hediye kodları verilen / kullanılan",
     "store_credit_figures": "Mağaza kredisi verilen / geri alınan",
