@@ -160,9 +160,12 @@ def programme_metrics(session: Session, shop: Shop, now: datetime | None = None)
             "redemption_rate": _ratio(redeemed, issued),
             "outstanding": outstanding,
             "liability": (Decimal(outstanding) / per_unit).quantize(CENTS),
-            "expiring_30_days": rolled.get("expiring", {}).get("30"),
-            "expiring_90_days": rolled.get("expiring", {}).get("90"),
-        },
+        }
+        | (  # where points expire by when they were earned: how many do soon
+            {f"expiring_{days}_days": rolled["expiring"][days] for days in ("30", "90")}
+            if rolled.get("expiring")
+            else {}
+        ),
         "gift_codes": rolled.get("gift_codes", {"issued": 0, "used": 0}),
         "store_credit": store_credit.shop_totals(session, shop.id),
         "tiers": dict(tiers),

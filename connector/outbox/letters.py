@@ -49,6 +49,9 @@ WORDS = {
         "grace": "You keep {tier} until {date}. Spend {amount} more by then and it is yours again; otherwise "
         "you move to {lower}.",
         "grace_end": "You keep {tier} until {date}. Spend {amount} more by then and it is yours again.",
+        "grace_points": "You keep {tier} until {date}. Earn {amount} more points by then and it is yours again; "
+        "otherwise you move to {lower}.",
+        "grace_points_end": "You keep {tier} until {date}. Earn {amount} more points by then and it is yours again.",
         "credit_subject": "{amount} added to your store credit at {shop}",
         "credit": "{amount} is now in your store credit at {shop}. Sign in when you check out and it comes off "
         "your order.",
@@ -89,6 +92,10 @@ WORDS = {
         "seviye yeniden sizin; yapmazsanız {lower} seviyesine geçersiniz.",
         "grace_end": "{tier} seviyeniz {date} tarihine kadar sizde. O tarihe kadar {amount} daha alışveriş "
         "yaparsanız seviye yeniden sizin.",
+        "grace_points": "{tier} seviyeniz {date} tarihine kadar sizde. O tarihe kadar {amount} puan daha "
+        "kazanırsanız seviye yeniden sizin; kazanmazsanız {lower} seviyesine geçersiniz.",
+        "grace_points_end": "{tier} seviyeniz {date} tarihine kadar sizde. O tarihe kadar {amount} puan daha "
+        "kazanırsanız seviye yeniden sizin.",
         "credit_subject": "{shop} mağaza krediniz {amount} arttı",
         "credit": "{amount} artık {shop} mağaza kredinizde. Ödeme sırasında giriş yapın, siparişinizden düşülsün.",
         "credit_refused_subject": "{shop} puanlarınız geri yüklendi",
@@ -331,9 +338,11 @@ def tier_reached(
 
 
 def tier_grace(sender: Sender, *, to: str, first_name: str | None, tier: str, until: str, amount: str,
-               lower: str | None) -> Letter:  # fmt: skip
-    """A member's spend no longer reaches their tier: they keep it until a day, and what keeps it theirs."""
+               lower: str | None, points: bool = False) -> Letter:  # fmt: skip
+    """A member's spend (or points earned) no longer reaches their tier: they keep it until a day, and what
+    keeps it theirs."""
     words = sender.words
-    line = words["grace" if lower else "grace_end"].format(tier=tier, date=until, amount=amount, lower=lower)
+    key = ("grace_points" if points else "grace") + ("" if lower else "_end")
+    line = words[key].format(tier=tier, date=until, amount=amount, lower=lower)
     return _letter(sender, to, first_name, words["grace_subject"].format(tier=tier, shop=sender.shop), lines=[line],
                    button=(words["tier_button"], sender.rewards_url))  # fmt: skip

@@ -104,11 +104,16 @@ def compose(session: Session, payload: dict[str, Any], config: Config) -> letter
         tier = next((t for t in programme_of(shop).tiers if t.name == customer.tier), None)
         if tier is None or customer.tier_kept_until is None:
             return None  # the tier is gone, or the member earned it again before the letter went
-        amount = letters.money_words(Decimal(payload["amount"]), payload.get("currency"), sender.locale)
+        by_points = payload.get("basis") == "points"
+        amount = (
+            letters.number_words(int(Decimal(payload["amount"])), sender.locale)
+            if by_points
+            else letters.money_words(Decimal(payload["amount"]), payload.get("currency"), sender.locale)
+        )
         lower = payload.get("lower")
         until = letters.day_words(customer.tier_kept_until, sender.locale)
         return letters.tier_grace(sender, to=customer.email, first_name=customer.first_name, tier=tier.name,
-                                  until=until, amount=amount, lower=lower)  # fmt: skip
+                                  until=until, amount=amount, lower=lower, points=by_points)  # fmt: skip
     on = letters.day_words(date.fromisoformat(payload["on"]), sender.locale)
     return letters.expiry_warning(
         sender, to=customer.email, first_name=customer.first_name, points=payload["points"], on=on

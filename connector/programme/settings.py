@@ -16,6 +16,7 @@ LOCALES = ("en", "tr")
 RETURN_SPENT_CHOICES = ("always", "never")
 TIER_PERIODS = ("rolling_12_months", "calendar_year", "lifetime")
 EXPIRY_MODES = ("inactivity", "per_earning")
+TIER_BASES = ("spend", "points")
 CURRENCY = re.compile(r"[A-Z]{3}")
 COLOUR = re.compile(r"#[0-9a-fA-F]{6}")
 DISCOUNT_KINDS = ("fixed_amount", "percentage", "free_shipping")
@@ -40,7 +41,7 @@ class Redemption:
 
 @dataclass(frozen=True)
 class Tier:
-    """A VIP tier, reached by spend over the programme's tier period."""
+    """A VIP tier, reached by spend (or, with ``tier_basis: points``, points earned) over the tier period."""
 
     name: str
     min_spend: Decimal
@@ -48,6 +49,12 @@ class Tier:
     free_shipping_monthly: bool = False
     cashback_percent: Decimal = Decimal(0)
     """This share of each paid order's earning amount back as store credit (Shopify only), 0-20."""
+    min_points: int | None = None
+    """The points earned in the tier period it takes, where tiers are by points."""
+
+    def threshold(self, basis: str) -> Decimal:
+        """What it takes: the spend, or the points earned (``basis``: the programme's ``tier_basis``)."""
+        return Decimal(self.min_points or 0) if basis == "points" else self.min_spend
 
 
 @dataclass(frozen=True)
@@ -109,6 +116,8 @@ class ProgrammeSettings:
     tier_period: str = "rolling_12_months"
     """The spend a tier counts: the last 12 months; this calendar year's or last year's, the higher (a tier
     earned this year is kept for the rest of it and all of the next); or everything ever bought."""
+    tier_basis: str = "spend"
+    """What a tier counts over the period: ``spend``, or ``points`` earned (not lessened by spending them)."""
     tier_grace_days: int = 0
     """A member whose spend no longer reaches their tier keeps it this many days more (0-365), told so."""
     gifts: tuple[GiftRule, ...] = ()
@@ -156,7 +165,8 @@ class ProgrammeSettings:
             ),
             "expiry_mode": lambda: choice(raw, "expiry_mode", EXPIRY_MODES, defaults.expiry_mode),
             "redemption": lambda: _redemption(raw.get("redemption")),
-            "tiers": lambda: _tiers(raw.get("tiers")),
+            "tiers": lambda: _tiers(raw.get("tiers"), "points" if raw.get("tier_basis") == "points" else "spend"),
+            "tier_basis": lambda: choice(raw, "tier_basis", TIER_BASES, defaults.tier_basis),
             "tier_period": lambda: choice(raw, "tier_period", TIER_PERIODS, defaults.tier_period),
             "tier_grace_days": lambda: integer(raw, "tier_grace_days", defaults.tier_grace_days, low=0, high=365),
             "gifts": lambda: _gifts(raw.get("gifts")),
@@ -283,7 +293,7 @@ def _redemption(raw: Any) -> Redemption:
     return redemption
 
 
-def _tiers(raw: Any) -> tuple[Tier, ...]:
+def _tiers(raw: Any, basis: str) -> tuple[Tier, ...]:
     if raw is None:
         return ()
     if not isinstance(raw, list) or len(raw) > 10:
@@ -297,24 +307,21 @@ def _tiers(raw: Any) -> tuple[Tier, ...]:
         name = item.get("name")
         if not isinstance(name, str) or not name.strip() or len(name) > 40:
             raise SettingsError(f"{where}name must be a name of 1 to 40 characters")
-        tiers.append(
-            Tier(
-                name=name.strip(),
-                min_spend=decimal(item, "min_spend", None, low=Decimal(0), high=Decimal("1e12"), where=where),
-                multiplier=decimal(item, "multiplier", Decimal(1), low=Decimal(1), high=Decimal(10), where=where),
-                free_shipping_monthly=boolean(item, "free_shipping_monthly", False, where=where),
-                cashback_percent=decimal(
-                    item, "cashback_percent", Decimal(0), low=Decimal(0), high=Decimal(20), where=where, places=2
-                ),
-            )
-        )
+        least, by_points = (Decimal(0) if basis == "points" else None), basis == "points" or "min_points" in item
+        spend = decimal(item, "min_spend", least, low=Decimal(0), high=Decimal("1e12"), where=where)
+        multiplier = decimal(item, "multiplier", Decimal(1), low=Decimal(1), high=Decimal(10), where=where)
+        shipping = boolean(item, "free_shipping_monthly", False, where=where)
+        cashback = decimal(item, "cashback_percent", Decimal(0), low=Decimal(0), high=Decimal(20), where=where,
+                           places=2)  # fmt: skip
+        points = integer(item, "min_points", None, low=0, high=10**12, where=where) if by_points else None
+        tiers.append(Tier(name.strip(), spend, multiplier, shipping, cashback, points))
     names = [t.name.lower() for t in tiers]
     if len(set(names)) != len(names):
         raise SettingsError("tier names must be different")
-    spends = [t.min_spend for t in tiers]
+    spends = [t.threshold(basis) for t in tiers]
     if len(set(spends)) != len(spends):
-        raise SettingsError("each tier needs its own min_spend")
-    ordered = sorted(range(len(tiers)), key=lambda i: tiers[i].min_spend)
+        raise SettingsError(f"each tier needs its own {'min_points' if basis == 'points' else 'min_spend'}")
+    ordered = sorted(range(len(tiers)), key=lambda i: spends[i])
     for lower, higher in itertools.pairwise(ordered):
         if tiers[higher].multiplier < tiers[lower].multiplier:
             raise SettingsError(

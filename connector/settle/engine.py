@@ -249,6 +249,6 @@ def _tiers(session: Session, shop: Shop, programme: ProgrammeSettings, tier_of: 
     placed = _records(session, (m for m, tier in tier_of.items() if programme.tiers or tier is not None))
     if not placed:
         return
-    spent = tiers.spends(session, shop.id, tiers.windows(programme), list(placed))
+    spent = tiers.spends(session, shop.id, programme, list(placed))
     for member in placed.values():
         tiers.recompute(session, shop, member, "order", amount=spent.get(member.id, Decimal(0)))

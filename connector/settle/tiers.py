@@ -27,7 +27,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
 from connector.db.columns import MONEY_UNITS, money_from_units, money_units, read_time
-from connector.db.tables import CustomerRecord, OrderRecord, RefundRecord, Shop, TierChange, utcnow
+from connector.db.tables import CustomerRecord, LedgerEntry, OrderRecord, RefundRecord, Shop, TierChange, utcnow
 from connector.programme import ProgrammeSettings, Tier, programme_of, shop_currency
 from connector.settle import ledger
 
@@ -51,22 +51,60 @@ def windows(programme: ProgrammeSettings, now: datetime | None = None) -> list[W
 
 
 def spend(session: Session, customer_id: int, programme: ProgrammeSettings | None = None) -> Decimal:
-    """Merchandise bought in the tier period (see ``windows``; default the last 12 months), less what was
-    refunded, on paid orders not cancelled."""
+    """What counts for a tier over the tier period (see ``windows``; default the last 12 months): merchandise
+    bought less what was refunded, on paid orders not cancelled; or, by points, the points earned."""
     spans = windows(programme) if programme is not None else [(utcnow() - WINDOW, None)]
-    return max(spend_since(session, customer_id, since, until)[0] for since, until in spans)
+    counted = earned_since if programme is not None and programme.tier_basis == "points" else spend_since
+    return max(counted(session, customer_id, since, until)[0] for since, until in spans)
+
+
+EARNED = ("order", "refund", "cancellation", "gift", "referral", "signup", "action", "survey")
+"""The ledger entries that count as points earned for a tier by points: earnings less their reversals (spending
+and expiry don't lessen it)."""
+
+
+def earned_since(
+    session: Session, customer_id: int, since: datetime, until: datetime | None = None
+) -> tuple[Decimal, datetime | None]:
+    """Points earned from ``since`` (until ``until``), and when the oldest such entry was made."""
+    total, oldest = session.execute(
+        select(func.sum(LedgerEntry.points), func.min(LedgerEntry.created_at)).where(
+            LedgerEntry.customer_id == customer_id, *_earned(since, until)
+        )
+    ).one()
+    return Decimal(max(int(total or 0), 0)), read_time(oldest)
+
+
+def _earned(since: datetime, until: datetime | None) -> tuple[ColumnElement[bool], ...]:
+    return (
+        LedgerEntry.kind.in_(EARNED),
+        LedgerEntry.created_at >= since,
+        *((LedgerEntry.created_at < until,) if until is not None else ()),
+    )
+
+
+def _points_units(
+    shop_id: int, since: datetime, members: list[int] | None = None, until: datetime | None = None
+) -> Select[Any]:
+    """SQL: (customer id, points earned from ``since`` to ``until``) per member who earned, as ``earned_since``."""
+    who = LedgerEntry.customer_id.is_not(None) if members is None else LedgerEntry.customer_id.in_(members)
+    return (
+        select(LedgerEntry.customer_id.label("customer_id"), func.sum(LedgerEntry.points).label("units"))
+        .where(LedgerEntry.shop_id == shop_id, who, *_earned(since, until))
+        .group_by(LedgerEntry.customer_id)
+    )
 
 
 def toward_next(session: Session, programme: ProgrammeSettings, customer_id: int) -> tuple[Decimal, date | None]:
     """What counts towards the member's next tier, and the day by which it must be reached (None: no day):
     rolling, the last 12 months' spend and the day its oldest order drops out; calendar year, this year's spend
     and the year's last day; lifetime, everything, with no day."""
-    now = utcnow()
+    now, counted = utcnow(), earned_since if programme.tier_basis == "points" else spend_since
     if programme.tier_period == "lifetime":
-        return spend_since(session, customer_id, EVER)[0], None
+        return counted(session, customer_id, EVER)[0], None
     if programme.tier_period == "calendar_year":
-        return spend_since(session, customer_id, datetime(now.year, 1, 1, tzinfo=UTC))[0], date(now.year, 12, 31)
-    spent, oldest = spend_since(session, customer_id, now - WINDOW)
+        return counted(session, customer_id, datetime(now.year, 1, 1, tzinfo=UTC))[0], date(now.year, 12, 31)
+    spent, oldest = counted(session, customer_id, now - WINDOW)
     return spent, (oldest + WINDOW).date() if oldest else None
 
 
@@ -108,14 +146,28 @@ def spend_since(
     return money_from_units(total), read_time(oldest)
 
 
-def spends(session: Session, shop_id: int, spans: list[Window], members: list[int] | None = None) -> dict[int, Decimal]:
-    """Every member's spend (or only ``members``') over the tier period's ``spans``, the highest of them, as
-    ``spend_since`` counts it: one query per span."""
+def spends(
+    session: Session, shop_id: int, programme: ProgrammeSettings, members: list[int] | None = None
+) -> dict[int, Decimal]:
+    """What counts for a tier, per member (or only ``members``), over the tier period's spans, the highest of
+    them, as ``spend`` counts it: one query per span."""
     best: dict[int, Decimal] = {}
-    for since, until in spans:
-        for customer_id, total in session.execute(_spend_units(shop_id, since, members, until)):
-            best[customer_id] = max(best.get(customer_id, Decimal(0)), money_from_units(total))
+    for since, until in windows(programme):
+        for customer_id, total in session.execute(_units(programme, shop_id, since, members, until)):
+            best[customer_id] = max(best.get(customer_id, Decimal(0)), _amount(programme, total))
     return best
+
+
+def _units(
+    programme: ProgrammeSettings, shop_id: int, since: datetime, members: list[int] | None, until: datetime | None
+) -> Select[Any]:
+    if programme.tier_basis == "points":
+        return _points_units(shop_id, since, members, until)
+    return _spend_units(shop_id, since, members, until)
+
+
+def _amount(programme: ProgrammeSettings, units: Any) -> Decimal:
+    return Decimal(max(int(units or 0), 0)) if programme.tier_basis == "points" else money_from_units(units)
 
 
 def _spend_units(
@@ -158,7 +210,7 @@ def moves(session: Session, shop: Shop) -> list[tuple[int, Decimal]]:
     database (the tiers' thresholds as a ``CASE``), so only they come back, however many members there are."""
     programme = programme_of(shop)
     tiers, spans = programme.tiers, windows(programme)
-    per_span = [_spend_units(shop.id, since, None, until) for since, until in spans]
+    per_span = [_units(programme, shop.id, since, None, until) for since, until in spans]
     if len(per_span) == 1:
         spent = per_span[0].subquery()
     else:  # the highest of the spans' spends, per member
@@ -166,7 +218,10 @@ def moves(session: Session, shop: Shop) -> list[tuple[int, Decimal]]:
         spent = select(each.c.customer_id, func.max(each.c.units).label("units")).group_by(each.c.customer_id)
         spent = spent.subquery()
     # Thresholds as BIGINT: 214,748.3648 in money units is past PostgreSQL's INTEGER.
-    threshold = [(literal(int(t.min_spend * MONEY_UNITS), BigInteger()), t.name) for t in reversed(tiers)]
+    scale = 1 if programme.tier_basis == "points" else MONEY_UNITS
+    threshold = [
+        (literal(int(t.threshold(programme.tier_basis) * scale), BigInteger()), t.name) for t in reversed(tiers)
+    ]
     earned = case(*[(spent.c.units >= units, name) for units, name in threshold], else_=None)
     buyers = (
         select(CustomerRecord.id, spent.c.units)
@@ -174,9 +229,11 @@ def moves(session: Session, shop: Shop) -> list[tuple[int, Decimal]]:
         .join(CustomerRecord, CustomerRecord.id == spent.c.customer_id)
         .where(CustomerRecord.tier.is_distinct_from(earned))
     )
-    nothing = tier_for(tiers, Decimal(0))
+    nothing = tier_for(tiers, Decimal(0), programme.tier_basis)
     spent_any = or_(*(
-        select(OrderRecord.id).where(OrderRecord.customer_id == CustomerRecord.id, *_counted(shop.id, since, until))
+        (select(LedgerEntry.id).where(LedgerEntry.customer_id == CustomerRecord.id, *_earned(since, until))
+         if programme.tier_basis == "points" else
+         select(OrderRecord.id).where(OrderRecord.customer_id == CustomerRecord.id, *_counted(shop.id, since, until)))
         .exists()
         for since, until in spans
     ))  # fmt: skip
@@ -186,14 +243,14 @@ def moves(session: Session, shop: Shop) -> list[tuple[int, Decimal]]:
         ~spent_any,
     )
     found = [
-        (customer_id, money_from_units(units)) for q in (buyers, others) for customer_id, units in session.execute(q)
+        (customer_id, _amount(programme, units)) for q in (buyers, others) for customer_id, units in session.execute(q)
     ]
     return sorted(found)
 
 
-def tier_for(tiers: tuple[Tier, ...], amount: Decimal) -> Tier | None:
-    """The highest tier whose threshold ``amount`` reaches (tiers are sorted by min_spend)."""
-    reached = [t for t in tiers if amount >= t.min_spend]
+def tier_for(tiers: tuple[Tier, ...], amount: Decimal, basis: str = "spend") -> Tier | None:
+    """The highest tier whose threshold ``amount`` reaches (tiers are sorted by it; ``basis``: spend or points)."""
+    reached = [t for t in tiers if amount >= t.threshold(basis)]
     return reached[-1] if reached else None
 
 
@@ -231,7 +288,7 @@ def recompute_many(
     graced: dict[int, dict[str, Any]] = {}
     today = utcnow().date()
     for customer, amount in members:
-        new = tier_for(tiers, amount)
+        new = tier_for(tiers, amount, programme.tier_basis)
         name = new.name if new else None
         falls, kept = _rank(tiers, name) < _rank(tiers, customer.tier), customer.tier_kept_until
         if kept is not None and (not falls or kept < today):
@@ -245,7 +302,8 @@ def recompute_many(
             customer.tier_kept_until = today + timedelta(days=programme.tier_grace_days)
             if customer.email:
                 graced[customer.id] = {"key": customer.key, "until": customer.tier_kept_until.isoformat(),
-                                       "amount": str(held.min_spend - amount), "currency": shop_currency(shop),
+                                       "amount": str(held.threshold(programme.tier_basis) - amount),
+                                       "currency": shop_currency(shop), "basis": programme.tier_basis,
                                        "lower": name}  # fmt: skip
             continue
         moved.append((customer, name))

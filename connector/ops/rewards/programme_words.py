@@ -31,6 +31,7 @@ WORDS = {
         "tier_from": "from {spend} spent in 12 months",
         "tier_from_calendar_year": "from {spend} spent in a calendar year, kept all of the next",
         "tier_from_lifetime": "from {spend} spent in all",
+        "tier_from_points": "from {points} points earned",
         "tier_everyone": "every member, from their first order",
         "tier_multiplier": "{multiplier} times the points on every order",
         "tier_free_shipping": "free shipping once a month",
@@ -59,6 +60,7 @@ WORDS = {
         "tier_from": "12 ayda {spend} harcamadan itibaren",
         "tier_from_calendar_year": "bir takvim yılında {spend} harcamadan itibaren, sonraki yılın tamamında da korunur",
         "tier_from_lifetime": "toplam {spend} harcamadan itibaren",
+        "tier_from_points": "{points} puan kazanımından itibaren",
         "tier_everyone": "ilk siparişten itibaren her üye",
         "tier_multiplier": "her siparişte {multiplier} kat puan",
         "tier_free_shipping": "ayda bir ücretsiz kargo",
@@ -101,10 +103,14 @@ def gift_line(rule: GiftRule, currency: str | None, lang: str) -> str:
     return line if rule.kind == "points" else f"{line} {w['valid'].format(days=rule.days)}"
 
 
-def tier_perks(tier: Tier, currency: str | None, lang: str, period: str = "rolling_12_months") -> list[str]:
-    """What a tier takes (over the programme's tier ``period``) and gives."""
+def tier_perks(
+    tier: Tier, currency: str | None, lang: str, period: str = "rolling_12_months", basis: str = "spend"
+) -> list[str]:
+    """What a tier takes (over the programme's tier ``period``, in spend or points) and gives."""
     w = _words(lang)
-    if tier.min_spend > 0:
+    if basis == "points" and tier.min_points:
+        perks = [w["tier_from_points"].format(points=number_words(tier.min_points, lang))]
+    elif basis != "points" and tier.min_spend > 0:
         spent = w.get(f"tier_from_{period}", w["tier_from"])
         perks = [spent.format(spend=money_words(tier.min_spend, currency, lang))]
     else:

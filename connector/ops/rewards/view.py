@@ -16,7 +16,7 @@ from connector.ops import history
 from connector.ops.rewards import programme_words as words
 from connector.outbox import pushes, store_credit
 from connector.outbox.letters import birthday_words, day_words, money_words, number_words
-from connector.programme import ProgrammeSettings, programme_of, shop_currency
+from connector.programme import ProgrammeSettings, Tier, programme_of, shop_currency
 from connector.rules import lots
 from connector.settle import expiry, ledger
 from connector.settle.tiers import tier_for, toward_next
@@ -121,6 +121,7 @@ PROGRESS = {
         "counting on {day}.",
         "plain": "Spend {amount} more to reach {tier}.",
         "by_year_end": "Spend {amount} more by {day} to reach {tier}.",
+        "points": "Earn {points} more points to reach {tier}.",
         "top": "You are in our highest tier.",
     },
     "tr": {
@@ -128,6 +129,7 @@ PROGRESS = {
         "siparişiniz {day} tarihinde sayılmaz olur.",
         "plain": "{tier} seviyesine ulaşmak için {amount} daha harcayın.",
         "by_year_end": "{tier} seviyesine ulaşmak için {day} tarihine kadar {amount} daha harcayın.",
+        "points": "{tier} seviyesine ulaşmak için {points} puan daha kazanın.",
         "top": "En yüksek seviyemizdesiniz.",
     },
 }
@@ -148,7 +150,8 @@ def programme_view(shop: Shop, lang: str, amount: Decimal | None = None) -> Prog
         example=words.example(programme, amount or words.EXAMPLE_AMOUNT, currency, lang),
         gifts=gifts,
         tiers=[
-            TierLine(t.name, words.tier_perks(t, currency, lang, programme.tier_period), False) for t in programme.tiers
+            TierLine(t.name, words.tier_perks(t, currency, lang, programme.tier_period, programme.tier_basis), False)
+            for t in programme.tiers
         ],
     )
 
@@ -223,13 +226,22 @@ def progress_percent(
         return None
     if spent is None:
         spent, _ = toward_next(session, programme, customer.id)
-    current = tier_for(programme.tiers, spent)
-    above = [t for t in programme.tiers if t.min_spend > spent and (current is None or t.min_spend > current.min_spend)]
+    above, current = _above(programme, spent)
     if not above:
         return None
-    floor = current.min_spend if current else Decimal(0)
-    span = above[0].min_spend - floor
+    floor = current.threshold(programme.tier_basis) if current else Decimal(0)
+    span = above[0].threshold(programme.tier_basis) - floor
     return max(0, min(100, int((spent - floor) * 100 / span))) if span > 0 else 0
+
+
+def _above(programme: ProgrammeSettings, counted: Decimal) -> tuple[list[Tier], Tier | None]:
+    """The tiers above the one ``counted`` reaches (lowest first), and that one."""
+    basis = programme.tier_basis
+    current = tier_for(programme.tiers, counted, basis)
+    floor = current.threshold(basis) if current else None
+    return [
+        t for t in programme.tiers if t.threshold(basis) > counted and (floor is None or t.threshold(basis) > floor)
+    ], current
 
 
 def tier_progress(
@@ -245,12 +257,14 @@ def tier_progress(
     if not programme.tiers:
         return None
     spent, by = counted or toward_next(session, programme, customer.id)
-    current = tier_for(programme.tiers, spent)
-    above = [t for t in programme.tiers if t.min_spend > spent and (current is None or t.min_spend > current.min_spend)]
+    above, _ = _above(programme, spent)
     texts = PROGRESS.get(lang, PROGRESS["en"])
     if not above:
         return texts["top"]
     target = above[0]
+    if programme.tier_basis == "points":
+        points = number_words(int(target.threshold("points") - spent), lang)
+        return texts["points"].format(points=points, tier=target.name)
     amount = money_words(target.min_spend - spent, currency, lang)
     if by is None:
         return texts["plain"].format(amount=amount, tier=target.name)

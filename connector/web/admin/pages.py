@@ -168,9 +168,9 @@ def _summary(shop: Shop, lang: str) -> list[str]:
         programme_words.redeem_line(programme, currency, lang),
     ]
     lines += [programme_words.gift_line(gift, currency, lang) for gift in programme.gifts]
+    period, basis = programme.tier_period, programme.tier_basis
     return lines + [
-        f"{t.name}: {', '.join(programme_words.tier_perks(t, currency, lang, programme.tier_period))}"
-        for t in programme.tiers
+        f"{t.name}: {', '.join(programme_words.tier_perks(t, currency, lang, period, basis))}" for t in programme.tiers
     ]
 
 

@@ -37,11 +37,12 @@ CHOICES = {
     "return_spent_points": ("always", "never"),
     "tier_period": ("rolling_12_months", "calendar_year", "lifetime"),
     "expiry_mode": ("inactivity", "per_earning"),
+    "tier_basis": ("spend", "points"),
     "friend_kind": ("amount", "percentage", "free_shipping"),
     "reward": ("discount_code", "store_credit"),
 }
 TEXTS = ("colour", "currency", "shop_name", "sender_email", "reply_to", "signup_url")
-TIER_FIELDS = ("name", "min_spend", "multiplier", "cashback_percent")
+TIER_FIELDS = ("name", "min_spend", "min_points", "multiplier", "cashback_percent")
 GIFT_FIELDS = ("value", "days", "every", "threshold", "chance")
 GIFT_KINDS = ("fixed_amount", "percentage", "free_shipping", "store_credit", "points")
 MAX_TIERS, MAX_GIFTS = 10, 20
@@ -118,6 +119,7 @@ def from_settings(settings: dict[str, Any], lang: str = "en") -> EditorForm:
         "expiry_warning_days": settings.get("expiry_warning_days", ""),
         "expiry_mode": settings.get("expiry_mode", "inactivity"),
         "tier_period": settings.get("tier_period", "rolling_12_months"),
+        "tier_basis": settings.get("tier_basis", "spend"),
         "tier_grace_days": settings.get("tier_grace_days", 0),
         "points_per_unit": redemption.get("points_per_unit", ""),
         "minimum_points": redemption.get("minimum_points", ""),
@@ -140,6 +142,7 @@ def from_settings(settings: dict[str, Any], lang: str = "en") -> EditorForm:
         {
             "name": t.get("name", ""),
             "min_spend": t.get("min_spend", ""),
+            "min_points": t.get("min_points") if t.get("min_points") is not None else "",
             "multiplier": t.get("multiplier", "1"),
             "cashback_percent": t.get("cashback_percent", ""),
             "free_shipping_monthly": bool(t.get("free_shipping_monthly")),
@@ -196,7 +199,14 @@ def apply_action(editor: EditorForm, action: str) -> bool:
     ``action`` was one of them (else it is a save)."""
     if action == "add_tier" and len(editor.tiers) < MAX_TIERS:
         editor.tiers.append(
-            {"name": "", "min_spend": "", "multiplier": "1", "cashback_percent": "", "free_shipping_monthly": False}
+            {
+                "name": "",
+                "min_spend": "",
+                "min_points": "",
+                "multiplier": "1",
+                "cashback_percent": "",
+                "free_shipping_monthly": False,
+            }
         )
     elif action == "add_gift" and len(editor.gifts) < MAX_GIFTS:
         editor.gifts.append({"rule": "first_order", "kind": "fixed_amount", "value": "", "days": "30",
@@ -235,6 +245,7 @@ def changes(editor: EditorForm, stored: dict[str, Any], lang: str = "en") -> dic
         "expiry_warning_days": v["expiry_warning_days"],
         "expiry_mode": v["expiry_mode"],
         "tier_period": v["tier_period"],
+        "tier_basis": v["tier_basis"],
         "tier_grace_days": v["tier_grace_days"] or "0",
         "redemption": {name: v[name] for name in ("points_per_unit", "minimum_points", "step_points", "reward")}
         | {"credit_days": v["credit_days"] or None},
@@ -254,13 +265,16 @@ def changes(editor: EditorForm, stored: dict[str, Any], lang: str = "en") -> dic
             "hold_days": v["hold_days"],
             "max_claims_per_address_per_week": v["max_claims"],
         },
-        "tiers": [_tier(row) for row in tiers if any(row[name] for name in ("name", "min_spend"))],
+        "tiers": [_tier(row) for row in tiers if any(row[name] for name in ("name", "min_spend", "min_points"))],
         "gifts": [_gift(row) for row in gifts],
     }
 
 
 def _tier(row: dict[str, Any]) -> dict[str, Any]:
-    tier = {"name": row["name"], "min_spend": row["min_spend"], "multiplier": row["multiplier"] or "1"}
+    spend = row["min_spend"] or ("0" if row.get("min_points") else "")
+    tier = {"name": row["name"], "min_spend": spend, "multiplier": row["multiplier"] or "1"}
+    if row.get("min_points"):
+        tier["min_points"] = row["min_points"]
     if row.get("cashback_percent"):
         tier["cashback_percent"] = row["cashback_percent"]
     return tier | ({"free_shipping_monthly": True} if row["free_shipping_monthly"] else {})
@@ -300,6 +314,7 @@ def field_error(error: SettingsError) -> FieldError:
         ("name must be a name", "err_tier_name"),
         ("tier names must be different", "err_tier_names"),
         ("its own min_spend", "err_tier_spends"),
+        ("its own min_points", "err_tier_points"),
         ("colour must be", "err_colour"),
         ("must be an e-mail address", "err_email"),
         ("shop_name must be", "err_shop_name"),

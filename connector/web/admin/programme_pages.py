@@ -65,7 +65,8 @@ def preview(settings: ProgrammeSettings, currency: str | None, lang: str) -> dic
         "redeem": programme_words.redeem_line(settings, currency, lang),
         "gifts": [programme_words.gift_line(g, currency, lang) for g in settings.gifts],
         "tiers": [
-            (t.name, programme_words.tier_perks(t, currency, lang, settings.tier_period)) for t in settings.tiers
+            (t.name, programme_words.tier_perks(t, currency, lang, settings.tier_period, settings.tier_basis))
+            for t in settings.tiers
         ],
     }
 

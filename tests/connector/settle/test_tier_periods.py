@@ -17,7 +17,7 @@ from connector.ops.shops import change_settings
 from connector.outbox.letters import day_words
 from connector.programme import ProgrammeSettings, SettingsError
 from jobs.upkeep import recompute_tiers
-from tests.support import MailInbox, customer_json, drain, paid_shopify_order, post_shopify, shopify_refund
+from tests.support import AUTH, MailInbox, customer_json, drain, paid_shopify_order, post_shopify, shopify_refund
 
 JOHN = "115310627314723954"
 TIERS = [
@@ -138,3 +138,46 @@ def test_the_rewards_page_says_what_counts_in_a_calendar_year(
     assert seen.progress == f"Spend 295.05 TRY more by {year_end} to reach Gold."
     gold = programme_view(fresh, "en").tiers[-1]
     assert gold.perks[0] == "from 700.00 TRY spent in a calendar year, kept all of the next"
+
+
+def test_tiers_by_points_earned_which_spending_them_does_not_lower(
+    client: FlaskClient, offline_shopify_shop: Shop, storage: Storage, redis: Redis
+) -> None:
+    shop = offline_shopify_shop
+    tiers = [{"name": "Silver", "min_points": 300}, {"name": "Gold", "min_points": 700}]
+    change_settings(storage, shop.id, {"tiers": tiers, "tier_basis": "points"})
+    order = paid_shopify_order(created_at=NOW.isoformat())
+    post_shopify(client, shop, "orders/paid", order)  # 404 points
+    drain(redis)
+    assert customer_json(client, shop, JOHN)["tier"] == "Silver"
+    with storage.session() as session:
+        member = session.scalars(select(CustomerRecord).where(CustomerRecord.platform_id == JOHN)).one()
+        fresh = session.get(Shop, shop.id)
+        assert fresh is not None
+        assert member_view(session, fresh, member, "en").progress == "Earn 296 more points to reach Gold."
+        assert programme_view(fresh, "tr").tiers[-1].perks[0] == "700 puan kazanımından itibaren"
+        member_id = member.id
+    adjusted = client.post(f"/admin/api/shops/{shop.id}/customers/{JOHN}/adjustments", headers=AUTH,
+                           json={"points": -400, "reason": "spent at the till", "key": "till-1"})  # fmt: skip
+    assert adjusted.status_code == 201
+    assert recompute_tiers() == 0  # points spent don't lower what was earned
+    post_shopify(client, shop, "refunds/create", shopify_refund(order, 7001, "200.00"))
+    drain(redis)
+    with storage.session() as session:
+        assert session.get(CustomerRecord, member_id).tier is None  # type: ignore[union-attr]
+
+
+def test_tiers_by_points_need_their_points_named_at_the_field() -> None:
+    for tiers, said in (
+        ([{"name": "Silver"}], "tiers[1].min_points"),
+        (
+            [{"name": "Silver", "min_points": 5}, {"name": "Gold", "min_points": 5}],
+            "each tier needs its own min_points",
+        ),
+    ):
+        try:
+            ProgrammeSettings.from_dict({"tier_basis": "points", "tiers": tiers})
+        except SettingsError as exc:
+            assert str(exc).startswith(said), str(exc)
+        else:
+            raise AssertionError(f"{tiers} was accepted")

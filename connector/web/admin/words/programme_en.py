@@ -115,4 +115,9 @@ WORDS: dict[str, str] = {
     "expiry_mode": "What expires",
     "expiry_mode_inactivity": "the whole balance, after those months without earning or spending",
     "expiry_mode_per_earning": "each earning, those months after it was earned (the oldest points are spent first)",
+    "tier_basis": "A tier is reached by",
+    "tier_basis_spend": "spend",
+    "tier_basis_points": "points earned (spending them doesn't lower it)",
+    "tier_min_points": "Points earned (when tiers are by points)",
+    "err_tier_points": "Each tier needs its own number of points.",
 }

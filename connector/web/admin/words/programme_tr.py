@@ -116,4 +116,9 @@ WORDS: dict[str, str] = {
     "expiry_mode": "Süresi dolan",
     "expiry_mode_inactivity": "bu kadar ay kazanım ya da harcama olmazsa tüm bakiye",
     "expiry_mode_per_earning": "her kazanım, kazanıldıktan bu kadar ay sonra (önce en eski puanlar harcanır)",
+    "tier_basis": "Seviyeye ulaşma ölçütü",
+    "tier_basis_spend": "harcama",
+    "tier_basis_points": "kazanılan puan (harcamak azaltmaz)",
+    "tier_min_points": "Kazanılan puan (seviyeler puana göreyse)",
+    "err_tier_points": "Her seviyenin kendi puan sayısı olmalı.",
 }
