@@ -181,3 +181,21 @@ def test_tiers_by_points_need_their_points_named_at_the_field() -> None:
             assert str(exc).startswith(said), str(exc)
         else:
             raise AssertionError(f"{tiers} was accepted")
+
+
+def test_the_grace_letter_of_a_tier_by_points_names_the_points_that_keep_it(
+    client: FlaskClient, offline_shopify_shop: Shop, storage: Storage, redis: Redis, smtp: MailInbox
+) -> None:
+    shop = offline_shopify_shop
+    tiers = [{"name": "Silver", "min_points": 300}]
+    change_settings(storage, shop.id, {"tiers": tiers, "tier_basis": "points", "tier_grace_days": 14})
+    order = paid_shopify_order(created_at=NOW.isoformat())
+    post_shopify(client, shop, "orders/paid", order)
+    drain(redis)
+    smtp.messages.clear()
+    post_shopify(client, shop, "refunds/create", shopify_refund(order, 7001, "200.00"))
+    drain(redis)
+    [letter] = [message_from_bytes(m.content, policy=policy.default) for m in smtp.messages]
+    text = letter.get_body(("plain",)).get_content()
+    keep_until = day_words(date.today() + timedelta(days=14), "en")
+    assert f"You keep Silver until {keep_until}. Earn 95 more points by then and it is yours again." in text
