@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
 .PHONY: run test lint install lock migrate clean browser soak bench bench-rewards bench-admin bench-scale \
-	extensions extensions-check node bench-storefront bench-webhooks
+	extensions extensions-check node bench-storefront bench-webhooks catalogs catalogs-update
 
 # Installs exactly what requirements.lock pins, every file checked against its hash, then Sadakat itself.
 $(STAMP): pyproject.toml requirements.lock
@@ -22,8 +22,26 @@ lock: $(STAMP)
 	$(BIN)/pip-compile --quiet --generate-hashes --allow-unsafe --extra dev --strip-extras \
 	  --no-emit-index-url --no-emit-find-links --output-file requirements.lock pyproject.toml
 
+## The gettext catalogs (connector/language/catalogs/<lang>/LC_MESSAGES/<domain>.po), compiled to .mo.
+CATALOGS := connector/language/catalogs
+MO_FILES := $(patsubst %.po,%.mo,$(wildcard $(CATALOGS)/*/LC_MESSAGES/*.po))
+$(CATALOGS)/%.mo: $(CATALOGS)/%.po | $(STAMP)
+	@$(BIN)/pybabel -q compile --use-fuzzy -i $< -o $@
+catalogs: $(MO_FILES)
+
+## After changing words in the code: extract the English messages again and merge them into every catalog
+## (new ones come in empty, for a translator; the tests say which are missing).
+catalogs-update: $(STAMP)
+	@for domain in customer admin; do \
+	  $(BIN)/pybabel -q extract -F connector/language/$$domain.cfg -k N_ -k NP_:1,2 --no-default-keywords \
+	    --sort-by-file --width 120 --project Sadakat --version 1 --copyright-holder "Sadakat contributors" \
+	    -o $(CATALOGS)/$$domain.pot . && \
+	  $(BIN)/pybabel -q update -D $$domain -i $(CATALOGS)/$$domain.pot -d $(CATALOGS) --width 120 \
+	    --no-fuzzy-matching --ignore-obsolete; \
+	done
+
 ## Start web + worker + scheduler on the embedded defaults (or REDIS_URL / DATABASE_URL).
-run: $(STAMP)
+run: $(STAMP) catalogs
 	$(BIN)/sadakat run
 
 migrate: $(STAMP)
@@ -57,7 +75,7 @@ extensions-check: extensions
 	@if command -v node >/dev/null; then cd extensions && node --test test/ && node theme-check.mjs; fi
 
 ## The whole suite: SQLite + embedded Valkey, or PostgreSQL / Redis when DATABASE_URL / REDIS_URL are set.
-test: $(STAMP) browser extensions-check
+test: $(STAMP) catalogs browser extensions-check
 	$(BIN)/ruff check .
 	$(BIN)/lint-imports
 	$(BIN)/pytest $(PYTEST_ARGS)

@@ -10,27 +10,15 @@ from decimal import Decimal
 from flask import has_request_context, request, session
 from markupsafe import Markup, escape
 
-from connector.outbox.letters import birthday_words, day_words
-from connector.web.admin.words import (
-    customers_en,
-    customers_tr,
-    en,
-    people_en,
-    people_tr,
-    programme_en,
-    programme_tr,
-    states_en,
-    states_tr,
-    tr,
-)
+from connector.language import formats
+from connector.language.catalogs import LANGUAGES as CATALOG_LANGUAGES
+from connector.language.catalogs import Words
+from connector.web.admin.words import customers_en, en, people_en, programme_en, states_en
 
-LANGUAGES = ("en", "tr")
+LANGUAGES = CATALOG_LANGUAGES["admin"]
 NO_VALUE = "\u2013"  # an en dash where there is nothing to show
 
-STRINGS: dict[str, dict[str, str]] = {
-    "en": en.WORDS | programme_en.WORDS | customers_en.WORDS | states_en.WORDS | people_en.WORDS,
-    "tr": tr.WORDS | programme_tr.WORDS | customers_tr.WORDS | states_tr.WORDS | people_tr.WORDS,
-}
+STRINGS = Words("admin", en.WORDS | programme_en.WORDS | customers_en.WORDS | states_en.WORDS | people_en.WORDS)
 
 
 def current_language() -> str:
@@ -75,24 +63,19 @@ class Text:
 
     def number(self, value: int | Decimal | None, places: int = 0) -> str:
         """A number with thousands grouped the language's way (1,234.50 / 1.234,50)."""
-        if value is None:
-            return NO_VALUE
-        text = f"{Decimal(value):,.{places}f}"
-        if self.lang == "tr":
-            text = text.replace(",", "\0").replace(".", ",").replace("\0", ".")
-        return text
+        return NO_VALUE if value is None else formats.number(value, self.lang, places)
 
     def money(self, value: Decimal | None, currency: str | None = None) -> str:
-        """Money with two decimals, and its currency when known ("1.234,50 TRY")."""
-        written = self.number(value, 2)
-        return f"{written} {currency}" if currency and value is not None else written
+        """Money as the language writes it, in its currency when known ("₺1.234,50", "$1,234.50")."""
+        return NO_VALUE if value is None else formats.money(Decimal(value), currency, self.lang)
 
     def percent(self, rate: Decimal | None) -> str:
         """A 0-1 rate as a percentage with one decimal, as the language writes it ("57.9%", "%57,9")."""
-        if rate is None:
-            return NO_VALUE
-        number = self.number(rate * 100, 1)
-        return f"%{number}" if self.lang == "tr" else f"{number}%"
+        return NO_VALUE if rate is None else formats.percent(Decimal(rate), self.lang)
+
+    def share(self, hundredths: int | Decimal) -> str:
+        """A percentage given in hundredths (15 → "15%", "%15")."""
+        return formats.share(Decimal(hundredths), self.lang)
 
     def who(self, by: str) -> str:
         """Who made a change, as recorded ("command line", "admin pages (127.0.0.1)"), in this language."""
@@ -110,11 +93,11 @@ class Text:
 
     def day(self, when: date) -> str:
         """A day as people write it: "19 July 2026" ("19 Temmuz 2026")."""
-        return day_words(when, self.lang)
+        return formats.day(when, self.lang)
 
     def birthday(self, when: date) -> str:
         """A birthday as people write it, without the year when it was given without one."""
-        return birthday_words(when, self.lang)
+        return formats.birthday(when, self.lang)
 
     def moment(self, when: datetime | str | None) -> str:
         """A moment as people write it, in UTC: "19 July 2026, 08:20" ("19 Temmuz 2026 08:20")."""
@@ -127,7 +110,7 @@ class Text:
             return NO_VALUE
         when = when.astimezone(UTC) if when.tzinfo else when
         separator = ", " if self.lang == "en" else " "
-        return f"{day_words(when.date(), self.lang)}{separator}{when:%H:%M}"
+        return f"{formats.day(when.date(), self.lang)}{separator}{when:%H:%M}"
 
     def ago(self, when: datetime | None, now: datetime | None = None) -> Markup:
         """A time relative to now ("5 min ago"), the exact UTC time on hover."""
