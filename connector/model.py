@@ -5,6 +5,7 @@ Money is ``Decimal`` in the shop's currency; ids from platforms are strings.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
@@ -19,6 +20,8 @@ class Customer:
     email: str | None
     first_name: str | None = None
     last_name: str | None = None
+    locale: str | None = None
+    """The language the store knows them in (a tag such as "fr" or "pt-br"), where it says."""
 
     @property
     def key(self) -> str | None:
@@ -28,6 +31,17 @@ class Customer:
         if self.email:
             return f"email:{self.email}"
         return None
+
+
+LANGUAGE_TAG = re.compile(r"[a-z]{2,3}(?:-[a-z0-9]{2,8}){0,2}")
+
+
+def language_tag(value: object) -> str | None:
+    """A language as a store gives it ("fr", "pt-BR", "en_US") as a lower-case tag ("pt-br"); None if not one."""
+    if not isinstance(value, str):
+        return None
+    tag = value.strip().replace("_", "-").lower()
+    return tag if len(tag) <= 16 and LANGUAGE_TAG.fullmatch(tag) else None
 
 
 NO_YEAR = 1604

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from datetime import date
 from pathlib import Path
@@ -10,6 +11,9 @@ from typing import TYPE_CHECKING
 import click
 
 from connector.cli.base import JSON_HELP, SHOP_ID, _config, _echo_json, main
+from connector.language.choice import supported
+from connector.ops.imports.formats import PROBLEMS
+from connector.web.admin.texts import LANGUAGES, Text
 
 if TYPE_CHECKING:
     from connector.ops.imports.importer import Report
@@ -63,25 +67,37 @@ def import_(shop_id: int, file: Path, source: str, mode: str, dry_run: bool, tie
     sys.exit(1 if report.refused else 0)
 
 
-def summary(report: Report) -> list[str]:
-    """The report in plain words."""
-    r = report
-    moved = "" if r.dry_run else f"; balances moved by {r.moved:,}"
+def summary(report: Report, lang: str | None = None) -> list[str]:
+    """The report in plain words, in the merchant's language (``SADAKAT_LANG``, else the terminal's)."""
+    r, t = report, Text(lang or terminal_language())
     lines = [
-        "Dry run: nothing was changed." if r.dry_run else "Imported.",
-        f"Rows read: {r.rows:,}; accepted: {r.accepted:,}; refused: {r.refused:,}.",
-        f"Members matched: {r.matched:,}; new members: {r.new:,}.",
-        f"Points in the accepted rows: {r.points:,}{moved}.",
+        t("import_cli_dry_run") if r.dry_run else t("import_cli_done"),
+        f"{t('import_rows')}: {t.number(r.rows)}. {t('import_accepted')}: {t.number(r.accepted)}. "
+        f"{t('import_refused')}: {t.number(r.refused)}.",
+        f"{t('import_matched')}: {t.number(r.matched)}. {t('import_new')}: {t.number(r.new)}.",
+        f"{t('import_points')}: {t.number(r.points)}."
+        + ("" if r.dry_run else f" {t('import_moved')}: {t.number(r.moved)}."),
     ]
     if r.already:
-        lines.append(f"Rows imported by an earlier run of this file, left as they are: {r.already:,}.")
+        lines.append(f"{t('import_already')}: {t.number(r.already)}.")
     if r.tiers:
-        lines.append("Tiers kept: " + ", ".join(f"{name}: {n:,}" for name, n in sorted(r.tiers.items())) + ".")
+        kept = ", ".join(f"{name}: {t.number(n)}" for name, n in sorted(r.tiers.items()))
+        lines.append(f"{t('import_tiers')}: {kept}.")
     if r.birthdays:
-        lines.append(f"Birthdays kept: {r.birthdays:,}.")
+        lines.append(f"{t('import_birthdays')}: {t.number(r.birthdays)}.")
     if r.referral_codes:
-        lines.append(f"Referral codes kept: {r.referral_codes:,}.")
-    lines += [f"Refused, {reason}: {count:,}" for reason, count in r.reasons.most_common()]
+        lines.append(f"{t('import_codes')}: {t.number(r.referral_codes)}.")
+    for kind, n in r.reasons.most_common():
+        lines.append(f"{t('import_refused')}, {t('import_why_' + PROBLEMS.get(kind, 'other'))}: {t.number(n)}")
     if r.failed_file:
-        lines.append(f"The refused rows, each with its reason, are in {r.failed_file}")
+        lines.append(t("import_cli_failed_file", file=r.failed_file))
     return lines
+
+
+def terminal_language() -> str:
+    """The language of the person at the terminal: ``SADAKAT_LANG``, else gettext's own order (``LANGUAGE``,
+    ``LC_ALL``, ``LC_MESSAGES``, ``LANG``), among the admin's languages; else English."""
+    for name in ("SADAKAT_LANG", "LANGUAGE", "LC_ALL", "LC_MESSAGES", "LANG"):
+        if found := supported((os.environ.get(name) or "").split(":")[0].split(".")[0], LANGUAGES):
+            return found
+    return "en"

@@ -38,6 +38,7 @@ class MemberRow:
     email: str | None
     first_name: str | None
     last_name: str | None
+    locale: str | None
     tier: str | None
 
 

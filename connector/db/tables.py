@@ -143,6 +143,8 @@ class CustomerRecord(Base):
     """The inbox the e-mail reaches, as people are told apart (``rules.referrals.email_key``)."""
     first_name: Mapped[str | None] = mapped_column(String(255))
     last_name: Mapped[str | None] = mapped_column(String(255))
+    locale: Mapped[str | None] = mapped_column(String(16))
+    """The language of their store account or latest order (``model.language_tag``), where the store said."""
     points: Mapped[int] = mapped_column(BigInteger, default=0)
     tier: Mapped[str | None] = mapped_column(String(40))
     birthday: Mapped[date | None] = mapped_column(Date)

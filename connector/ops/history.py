@@ -8,44 +8,47 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from connector.db.tables import LedgerEntry, OrderRecord
-from connector.outbox.letters import number_words
+from connector.language import formats
+from connector.language.catalogs import NP_, Words
 
-WORDS: dict[str, dict[str, str]] = {
-    "en": {
-        "order": "Order {order}: +{amount} points",
-        "refund": "Refund on {order}: {points} points",
-        "cancellation": "Order {order} cancelled: {points} points",
-        "redemption": "Spent {amount} points on a discount code",
-        "gift": "A gift: +{amount} points",
-        "survey": "Thank you for answering our survey: +{amount} points",
-        "expiry": "{amount} points expired",
-        "spent_cancelled": "Order {order} cancelled: {amount} points you spent came back",
-        "spent_refunded": "Refund on {order}: {amount} points you spent came back",
-        "code_refused": "{amount} points came back: the store could not create your code",
-        "adjustment": "Adjustment: {points} points",
-        "import": "Points brought over from your previous rewards programme: {points} points",
-        "referral": "A friend you invited placed an order: +{amount} points",
-        "signup": "Welcome to the programme: +{amount} points",
-        "action": "Thank you for joining in: +{amount} points",
+WORDS = Words(
+    "customer",
+    {
+        "order": NP_("Order {order}: +{amount} point", "Order {order}: +{amount} points"),
+        "refund": NP_("Refund on {order}: {points} point", "Refund on {order}: {points} points"),
+        "cancellation": NP_("Order {order} cancelled: {points} point", "Order {order} cancelled: {points} points"),
+        "redemption": NP_("Spent {amount} point on a discount code", "Spent {amount} points on a discount code"),
+        "gift": NP_("A gift: +{amount} point", "A gift: +{amount} points"),
+        "survey": NP_(
+            "Thank you for answering our survey: +{amount} point",
+            "Thank you for answering our survey: +{amount} points",
+        ),
+        "expiry": NP_("{amount} point expired", "{amount} points expired"),
+        "spent_cancelled": NP_(
+            "Order {order} cancelled: {amount} point you spent came back",
+            "Order {order} cancelled: {amount} points you spent came back",
+        ),
+        "spent_refunded": NP_(
+            "Refund on {order}: {amount} point you spent came back",
+            "Refund on {order}: {amount} points you spent came back",
+        ),
+        "code_refused": NP_(
+            "{amount} point came back: the store could not create your code",
+            "{amount} points came back: the store could not create your code",
+        ),
+        "adjustment": NP_("Adjustment: {points} point", "Adjustment: {points} points"),
+        "import": NP_(
+            "Points brought over from your previous rewards programme: {points} point",
+            "Points brought over from your previous rewards programme: {points} points",
+        ),
+        "referral": NP_(
+            "A friend you invited placed an order: +{amount} point",
+            "A friend you invited placed an order: +{amount} points",
+        ),
+        "signup": NP_("Welcome to the programme: +{amount} point", "Welcome to the programme: +{amount} points"),
+        "action": NP_("Thank you for joining in: +{amount} point", "Thank you for joining in: +{amount} points"),
     },
-    "tr": {
-        "order": "{order} numaralı sipariş: +{amount} puan",
-        "refund": "{order} numaralı siparişte iade: {points} puan",
-        "cancellation": "{order} numaralı sipariş iptal edildi: {points} puan",
-        "redemption": "İndirim kodu için {amount} puan harcandı",
-        "gift": "Hediye: +{amount} puan",
-        "survey": "Anketimizi yanıtladığınız için teşekkürler: +{amount} puan",
-        "expiry": "{amount} puanın süresi doldu",
-        "spent_cancelled": "{order} numaralı sipariş iptal edildi: harcadığınız {amount} puan geri geldi",
-        "spent_refunded": "{order} numaralı siparişte iade: harcadığınız {amount} puan geri geldi",
-        "code_refused": "{amount} puan geri geldi: mağaza kodunuzu oluşturamadı",
-        "adjustment": "Düzeltme: {points} puan",
-        "import": "Önceki ödül programınızdan aktarılan puanlar: {points} puan",
-        "referral": "Davet ettiğiniz bir arkadaşınız sipariş verdi: +{amount} puan",
-        "signup": "Programa hoş geldiniz: +{amount} puan",
-        "action": "Katıldığınız için teşekkürler: +{amount} puan",
-    },
-}
+)
 SPENT_RETURNED = "spent_points_returned"
 CODE_REFUSED = "code_refused_points_returned"
 
@@ -81,14 +84,16 @@ def describe_all(session: Session, shop_id: int, entries: list[LedgerEntry], loc
         order_id = _order_of(entry)
         name = names.get(order_id) or order_id or ""
         order = name if name.startswith("#") else f"#{name}"
-        signed = ("+" if entry.points >= 0 else "\u2212") + number_words(abs(entry.points), locale)
+        signed = ("+" if entry.points >= 0 else "\u2212") + formats.number(abs(entry.points), locale)
         if entry.rule == SPENT_RETURNED:
             key = "spent_cancelled" if order_id in cancelled else "spent_refunded"
         elif entry.rule == CODE_REFUSED:
             key = "code_refused"
         else:
             key = entry.kind if entry.kind in words else "adjustment"
-        described.append(words[key].format(order=order, points=signed, amount=number_words(abs(entry.points), locale)))
+        described.append(
+            words[key].format(order=order, points=signed, amount=formats.number(abs(entry.points), locale))
+        )
     return described
 
 

@@ -7,137 +7,80 @@ from __future__ import annotations
 import hashlib
 import hmac
 from dataclasses import dataclass
-from datetime import date
-from decimal import Decimal
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
-from connector.model import NO_YEAR
+from connector.language import formats
+from connector.language.catalogs import N_, NP_, Words, text_direction
 
-WORDS = {
-    "en": {
-        "hello": "Hello {name},",
-        "hello_nameless": "Hello,",
-        "thanks": "Thank you, {shop}",
-        "rewards": "Your points and rewards",
-        "unsubscribe": "Don't want these e-mails? Unsubscribe",
-        "survey_subject": "How was your order {order} from {shop}?",
-        "survey_intro": "Your order {order} has arrived. We'd love to know how it went.",
-        "survey_question": "How likely are you to recommend {shop} to a friend?",
-        "survey_scale": "0 = not at all likely, 10 = extremely likely. One click is enough.",
-        "survey_points": "Answering earns you {points} points.",
-        "sign_in_subject": "Your sign-in link for {shop} rewards",
-        "sign_in": "Here is your link to see your points and rewards at {shop}. It works once, for 15 minutes.",
-        "sign_in_button": "See my rewards",
-        "sign_in_ignore": "If you didn't ask for it, you can ignore this e-mail: nothing happens without the link.",
-        "code_subject": "A code for you from {shop}",
-        "gift_subject": "A gift for you from {shop}",
-        "code_use": "Enter it at checkout.",
-        "expiry_subject": "Your {points} points at {shop} expire soon",
-        "expiry": "Your {points} points at {shop} expire on {date}. Use them, or earn more with an order, "
-        "to keep them.",
-        "expiry_button": "Use my points",
-        "tier_subject": "Welcome to {tier} at {shop}",
-        "tier": "You have reached {tier}. From now on:",
-        "tier_multiplier": "every order earns {multiplier} times the points",
-        "tier_free_shipping": "free shipping once a month",
-        "tier_button": "See my rewards",
-        "grace_subject": "Keep your {tier} tier at {shop}",
-        "grace": "You keep {tier} until {date}. Spend {amount} more by then and it is yours again; otherwise "
-        "you move to {lower}.",
-        "grace_end": "You keep {tier} until {date}. Spend {amount} more by then and it is yours again.",
-        "grace_points": "You keep {tier} until {date}. Earn {amount} more points by then and it is yours again; "
-        "otherwise you move to {lower}.",
-        "grace_points_end": "You keep {tier} until {date}. Earn {amount} more points by then and it is yours again.",
-        "credit_subject": "{amount} added to your store credit at {shop}",
-        "credit": "{amount} is now in your store credit at {shop}. Sign in when you check out and it comes off "
-        "your order.",
-        "credit_refused_subject": "Your points are back at {shop}",
-        "credit_refused": "We couldn't add your store credit, so your {points} points are back in your balance. "
-        "You can redeem them again.",
+WORDS = Words(
+    "customer",
+    {
+        "hello": N_("Hello {name},"),
+        "hello_nameless": N_("Hello,"),
+        "thanks": N_("Thank you, {shop}"),
+        "rewards": N_("Your points and rewards"),
+        "unsubscribe": N_("Don't want these e-mails? Unsubscribe"),
+        "survey_subject": N_("How was your order {order} from {shop}?"),
+        "survey_intro": N_("Your order {order} has arrived. We'd love to know how it went."),
+        "survey_question": N_("How likely are you to recommend {shop} to a friend?"),
+        "survey_scale": N_("0 = not at all likely, 10 = extremely likely. One click is enough."),
+        "survey_points": NP_("Answering earns you {points} point.", "Answering earns you {points} points."),
+        "sign_in_subject": N_("Your sign-in link for {shop} rewards"),
+        "sign_in": N_("Here is your link to see your points and rewards at {shop}. It works once, for 15 minutes."),
+        "sign_in_button": N_("See my rewards"),
+        "sign_in_ignore": N_("If you didn't ask for it, you can ignore this e-mail: nothing happens without the link."),
+        "code_subject": N_("A code for you from {shop}"),
+        "gift_subject": N_("A gift for you from {shop}"),
+        "code_use": N_("Enter it at checkout."),
+        "expiry_subject": NP_(
+            "Your {points} point at {shop} expires soon", "Your {points} points at {shop} expire soon"
+        ),
+        "expiry": NP_(
+            "Your {points} point at {shop} expires on {date}. Use it, or earn more with an order, to keep it.",
+            "Your {points} points at {shop} expire on {date}. Use them, or earn more with an order, to keep them.",
+        ),
+        "expiry_button": N_("Use my points"),
+        "tier_subject": N_("Welcome to {tier} at {shop}"),
+        "tier": N_("You have reached {tier}. From now on:"),
+        "tier_multiplier": N_("every order earns {multiplier} times the points"),
+        "tier_free_shipping": N_("free shipping once a month"),
+        "tier_button": N_("See my rewards"),
+        "grace_subject": N_("Keep your {tier} tier at {shop}"),
+        "grace": N_(
+            "You keep {tier} until {date}. Spend {amount} more by then and it is yours again; otherwise "
+            "you move to {lower}."
+        ),
+        "grace_end": N_("You keep {tier} until {date}. Spend {amount} more by then and it is yours again."),
+        "grace_points": N_(
+            "You keep {tier} until {date}. Earn {amount} more points by then and it is yours again; "
+            "otherwise you move to {lower}."
+        ),
+        "grace_points_end": N_(
+            "You keep {tier} until {date}. Earn {amount} more points by then and it is yours again."
+        ),
+        "credit_subject": N_("{amount} added to your store credit at {shop}"),
+        "credit": N_(
+            "{amount} is now in your store credit at {shop}. Sign in when you check out and it comes off your order."
+        ),
+        "credit_refused_subject": N_("Your points are back at {shop}"),
+        "credit_refused": NP_(
+            "We couldn't add your store credit, so your {points} point is back in your balance. "
+            "You can redeem it again.",
+            "We couldn't add your store credit, so your {points} points are back in your balance. "
+            "You can redeem them again.",
+        ),
     },
-    "tr": {
-        "hello": "Merhaba {name},",
-        "hello_nameless": "Merhaba,",
-        "thanks": "Teşekkürler, {shop}",
-        "rewards": "Puanlarınız ve ödülleriniz",
-        "unsubscribe": "Bu e-postaları istemiyor musunuz? Abonelikten çıkın",
-        "survey_subject": "{shop} siparişiniz {order} nasıldı?",
-        "survey_intro": "{order} numaralı siparişiniz ulaştı. Nasıl geçtiğini merak ediyoruz.",
-        "survey_question": "{shop} mağazasını bir arkadaşınıza önerme olasılığınız nedir?",
-        "survey_scale": "0 = hiç olası değil, 10 = kesinlikle öneririm. Tek tıklama yeterli.",
-        "survey_points": "Yanıtınız size {points} puan kazandırır.",
-        "sign_in_subject": "{shop} ödülleriniz için giriş bağlantınız",
-        "sign_in": "{shop} mağazasındaki puanlarınızı ve ödüllerinizi görmek için bağlantınız burada. Bir kez ve "
-        "15 dakika boyunca çalışır.",
-        "sign_in_button": "Ödüllerimi gör",
-        "sign_in_ignore": "Bunu siz istemediyseniz bu e-postayı yok sayabilirsiniz: bağlantı olmadan hiçbir şey olmaz.",
-        "code_subject": "{shop} mağazasından size özel bir kod",
-        "gift_subject": "{shop} mağazasından size bir hediye",
-        "code_use": "Ödeme sırasında girin.",
-        "expiry_subject": "{shop} mağazasındaki {points} puanınızın süresi yakında doluyor",
-        "expiry": "{shop} mağazasındaki {points} puanınızın süresi {date} tarihinde doluyor. Puanlarınızı korumak "
-        "için onları kullanın ya da bir siparişle yeni puan kazanın.",
-        "expiry_button": "Puanlarımı kullan",
-        "tier_subject": "{shop} {tier} seviyesine hoş geldiniz",
-        "tier": "{tier} seviyesine ulaştınız. Bundan sonra:",
-        "tier_multiplier": "her sipariş {multiplier} kat puan kazandırır",
-        "tier_free_shipping": "ayda bir ücretsiz kargo",
-        "tier_button": "Ödüllerimi gör",
-        "grace_subject": "{shop} {tier} seviyenizi koruyun",
-        "grace": "{tier} seviyeniz {date} tarihine kadar sizde. O tarihe kadar {amount} daha alışveriş yaparsanız "
-        "seviye yeniden sizin; yapmazsanız {lower} seviyesine geçersiniz.",
-        "grace_end": "{tier} seviyeniz {date} tarihine kadar sizde. O tarihe kadar {amount} daha alışveriş "
-        "yaparsanız seviye yeniden sizin.",
-        "grace_points": "{tier} seviyeniz {date} tarihine kadar sizde. O tarihe kadar {amount} puan daha "
-        "kazanırsanız seviye yeniden sizin; kazanmazsanız {lower} seviyesine geçersiniz.",
-        "grace_points_end": "{tier} seviyeniz {date} tarihine kadar sizde. O tarihe kadar {amount} puan daha "
-        "kazanırsanız seviye yeniden sizin.",
-        "credit_subject": "{shop} mağaza krediniz {amount} arttı",
-        "credit": "{amount} artık {shop} mağaza kredinizde. Ödeme sırasında giriş yapın, siparişinizden düşülsün.",
-        "credit_refused_subject": "{shop} puanlarınız geri yüklendi",
-        "credit_refused": "Mağaza kredinizi ekleyemedik, bu yüzden {points} puanınız bakiyenize geri yüklendi. "
-        "Onları yeniden kullanabilirsiniz.",
-    },
-}
-MONTHS = {
-    "en": [
-        "January",
-        "February",
-        "March",
-        "April",
-        "May",
-        "June",
-        "July",
-        "August",
-        "September",
-        "October",
-        "November",
-        "December",
-    ],
-    "tr": [
-        "Ocak",
-        "Şubat",
-        "Mart",
-        "Nisan",
-        "Mayıs",
-        "Haziran",
-        "Temmuz",
-        "Ağustos",
-        "Eylül",
-        "Ekim",
-        "Kasım",
-        "Aralık",
-    ],
-}
+)
 _TEMPLATES = Environment(
     loader=FileSystemLoader(Path(__file__).with_name("templates")),
     autoescape=select_autoescape(["html"]),
     keep_trailing_newline=True,
 )
+_TEMPLATES.globals["direction"] = text_direction
 
 
 @dataclass(frozen=True)
@@ -173,34 +116,6 @@ class Sender:
     def words(self) -> dict[str, str]:
         """The words of the shop's language."""
         return WORDS.get(self.locale, WORDS["en"])
-
-
-def day_words(day: date, locale: str) -> str:
-    """A date as people write it: "12 March 2027", "12 Mart 2027"."""
-    return f"{day.day} {MONTHS.get(locale, MONTHS['en'])[day.month - 1]} {day.year}"
-
-
-def birthday_words(day: date, locale: str) -> str:
-    """A birthday as people write it: "17 May 1990", or "2 November" when it was given without a year."""
-    return (
-        day_words(day, locale)
-        if day.year != NO_YEAR
-        else f"{day.day} {MONTHS.get(locale, MONTHS['en'])[day.month - 1]}"
-    )
-
-
-def number_words(number: int, locale: str) -> str:
-    """A whole number as people read it: "1,012" in English, "1.012" in Turkish."""
-    text = f"{number:,}"
-    return text.replace(",", ".") if locale == "tr" else text
-
-
-def money_words(amount: Decimal, currency: str | None, locale: str) -> str:
-    """An amount as people read it: "1,234.50 USD", "1.234,50 TRY"."""
-    text = f"{amount.quantize(Decimal('0.01')):,.2f}"
-    if locale == "tr":
-        text = text.replace(",", " ").replace(".", ",").replace(" ", ".")
-    return f"{text} {currency}" if currency else text
 
 
 def unsubscribe_token(secret: str, email: str) -> str:
@@ -301,7 +216,7 @@ def store_credit(
         line = words["credit"].format(amount=amount, shop=sender.shop)
     else:
         subject = words["credit_refused_subject"].format(shop=sender.shop)
-        line = words["credit_refused"].format(points=number_words(points or 0, sender.locale))
+        line = words["credit_refused"].format(points=formats.number(points or 0, sender.locale))
     return _letter(sender, to, first_name, subject, lines=[line], button=(words["rewards"], sender.rewards_url))
 
 
@@ -312,8 +227,8 @@ def expiry_warning(sender: Sender, *, to: str, first_name: str | None, points: i
         sender,
         to,
         first_name,
-        words["expiry_subject"].format(points=number_words(points, sender.locale), shop=sender.shop),
-        lines=[words["expiry"].format(points=number_words(points, sender.locale), shop=sender.shop, date=on)],
+        words["expiry_subject"].format(points=formats.number(points, sender.locale), shop=sender.shop),
+        lines=[words["expiry"].format(points=formats.number(points, sender.locale), shop=sender.shop, date=on)],
         button=(words["expiry_button"], sender.rewards_url),
     )
 

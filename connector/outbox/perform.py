@@ -242,16 +242,10 @@ def deliveries(claimed: outbox.Claimed, config: Config) -> outbox.FollowUp:
         programme = programme_of(shop)
         why = code_why(reason)
         gift = why == "gift"
-        message = notices.code_message(
-            programme.locale,
-            shop=programme.shop_name or shop.domain,
-            code=payload["code"],
-            kind=payload["kind"],
-            value=payload["value"],
-            until=payload.get("ends_at"),
-            why=why,
-            currency=shop_currency(shop),
-        )
+        about = {"code": payload["code"], "kind": payload["kind"], "value": payload["value"], "why": why}
+        about |= {"shop": programme.shop_name or shop.domain, "until": payload.get("ends_at")}
+        about["currency"] = shop_currency(shop)
+        message = notices.code_message(programme.locale, **about)  # the store's note: the shop's language
         requested = []
         email = payload.get("email")
         # over SMTP, or to the local mailbox the admin pages show; a gift is marketing, a redemption isn't
@@ -265,9 +259,8 @@ def deliveries(claimed: outbox.Claimed, config: Config) -> outbox.FollowUp:
                 )
             ).first()
             welcome = why in ("gift", "welcome")
-            letter = letters.code(
-                sender, to=email, first_name=member, code=payload["code"], message=message, gift=welcome
-            )
+            said = notices.code_message(sender.locale, **about)  # the e-mail: the member's
+            letter = letters.code(sender, to=email, first_name=member, code=payload["code"], message=said, gift=welcome)
             requested.append(
                 outbox.request(session, shop.id, EMAIL, f"deliver-email:{reason}", email, letter.payload())
             )

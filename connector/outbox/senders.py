@@ -16,6 +16,9 @@ from connector.config import Config
 from connector.db.after_delivery import Unsubscribe
 from connector.db.storage import upsert_insert
 from connector.db.tables import CustomerRecord, Shop
+from connector.language import formats
+from connector.language.catalogs import LANGUAGES
+from connector.language.choice import first_spoken
 from connector.outbox import letters
 from connector.programme import programme_of
 
@@ -44,18 +47,34 @@ def unsubscribe(session: Session, shop_id: int, email: str) -> None:
     )
 
 
+def member_language(session: Session, shop_id: int, email: str) -> str | None:
+    """The language the store knows the member with this address in, where it said."""
+    return session.scalar(
+        select(CustomerRecord.locale)
+        .where(
+            CustomerRecord.shop_id == shop_id,
+            CustomerRecord.email == email.lower(),
+            CustomerRecord.locale.isnot(None),
+        )
+        .order_by(CustomerRecord.platform_id.is_(None), CustomerRecord.id)
+        .limit(1)
+    )
+
+
 def sender_for(session: Session, shop: Shop, config: Config, email: str, *, marketing: bool) -> letters.Sender | None:
-    """The shop as the sender of a letter to ``email``; None for marketing to an address that unsubscribed."""
+    """The shop as the sender of a letter to ``email``, in the member's language where the store gave it, else
+    the shop's; None for marketing to an address that unsubscribed."""
     if marketing and unsubscribed(session, shop.id, email):
         return None
     programme = programme_of(shop)
+    locale = first_spoken(LANGUAGES["customer"], (member_language(session, shop.id, email), programme.locale))
     name = programme.shop_name or shop.domain
     address = programme.sender_email or parseaddr(config.mail_from)[1] or "no-reply@localhost"
     return letters.Sender(
         from_header=formataddr((name, address)),
         reply_to=programme.reply_to,
         shop=name,
-        locale=programme.locale,
+        locale=locale,
         colour=programme.colour,
         rewards_url=letters.rewards_url(config.public_url, shop.handle),
         unsubscribe_url=letters.unsubscribe_url(config.public_url, shop.handle, shop.code_secret or "", email)
@@ -84,7 +103,7 @@ def compose(session: Session, payload: dict[str, Any], config: Config) -> letter
             sender,
             to=customer.email,
             first_name=customer.first_name,
-            amount=letters.money_words(Decimal(payload.get("amount") or 0), payload.get("currency"), sender.locale),
+            amount=formats.money(Decimal(payload.get("amount") or 0), payload.get("currency"), sender.locale),
             points=payload.get("points"),
             added=payload["letter"] == STORE_CREDIT_ADDED,
         )
@@ -97,7 +116,7 @@ def compose(session: Session, payload: dict[str, Any], config: Config) -> letter
             to=customer.email,
             first_name=customer.first_name,
             tier=tier.name,
-            multiplier=f"{tier.multiplier.normalize():f}",
+            multiplier=formats.plain(tier.multiplier, sender.locale),
             free_shipping=tier.free_shipping_monthly,
         )
     if payload["letter"] == TIER_GRACE:
@@ -106,15 +125,15 @@ def compose(session: Session, payload: dict[str, Any], config: Config) -> letter
             return None  # the tier is gone, or the member earned it again before the letter went
         by_points = payload.get("basis") == "points"
         amount = (
-            letters.number_words(int(Decimal(payload["amount"])), sender.locale)
+            formats.number(int(Decimal(payload["amount"])), sender.locale)
             if by_points
-            else letters.money_words(Decimal(payload["amount"]), payload.get("currency"), sender.locale)
+            else formats.money(Decimal(payload["amount"]), payload.get("currency"), sender.locale)
         )
         lower = payload.get("lower")
-        until = letters.day_words(customer.tier_kept_until, sender.locale)
+        until = formats.day(customer.tier_kept_until, sender.locale)
         return letters.tier_grace(sender, to=customer.email, first_name=customer.first_name, tier=tier.name,
                                   until=until, amount=amount, lower=lower, points=by_points)  # fmt: skip
-    on = letters.day_words(date.fromisoformat(payload["on"]), sender.locale)
+    on = formats.day(date.fromisoformat(payload["on"]), sender.locale)
     return letters.expiry_warning(
         sender, to=customer.email, first_name=customer.first_name, points=payload["points"], on=on
     )

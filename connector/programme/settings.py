@@ -9,10 +9,11 @@ from dataclasses import asdict, dataclass, field
 from decimal import Decimal
 from typing import Any
 
+from connector.language.catalogs import LANGUAGES
 from connector.programme.fields import SettingsError, boolean, choice, decimal, integer, no_unknown
 from connector.programme.growth import Action, Referrals, Survey, actions_from, referrals_from, survey_from
 
-LOCALES = ("en", "tr")
+LOCALES = LANGUAGES["customer"]
 RETURN_SPENT_CHOICES = ("always", "never")
 TIER_PERIODS = ("rolling_12_months", "calendar_year", "lifetime")
 EXPIRY_MODES = ("inactivity", "per_earning")

@@ -40,7 +40,7 @@ def customer_records(session: Session, shop_id: int, customers: list[Customer]) 
         [
             {"shop_id": shop_id, "key": c.key, "platform_id": c.id, "points": 0}
             | {"email": c.email, "email_key": email_key(c.email) if c.email else None}
-            | {"first_name": c.first_name, "last_name": c.last_name}
+            | {"first_name": c.first_name, "last_name": c.last_name, "locale": c.locale}
             for c in fresh.values()
         ],
     )
@@ -67,11 +67,11 @@ def customer_records(session: Session, shop_id: int, customers: list[Customer]) 
     return found
 
 
-MEMBER_FIELDS = ("email", "first_name", "last_name")
+MEMBER_FIELDS = ("email", "first_name", "last_name", "locale")
 
 
 def merge_member(record: MemberRow, customer: Customer) -> bool:
-    """Take the buyer's e-mail and names, where given, into their member's row. Returns whether any changed."""
+    """Take the buyer's e-mail, names and language, where given, into their member's row; whether any changed."""
     changed = False
     for name in MEMBER_FIELDS:
         value = getattr(customer, name)
@@ -83,7 +83,7 @@ def merge_member(record: MemberRow, customer: Customer) -> bool:
 
 def insert_customer_once(dialect: str) -> Any:
     """INSERT of a member that does nothing when the shop has their key already."""
-    columns = ("shop_id", "key", "platform_id", "email", "email_key", "first_name", "last_name", "points")
+    columns = ("shop_id", "key", "platform_id", "email", "email_key", "first_name", "last_name", "locale", "points")
     return insert_once(dialect, CustomerRecord.__table__, columns, ("shop_id", "key"))
 
 

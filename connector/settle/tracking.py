@@ -18,10 +18,10 @@ from sqlalchemy.orm import Session
 
 from connector.db.storage import upsert_insert
 from connector.db.tables import OrderRecord, ShipmentRecord, Shop, TrackingEvent, WebhookEvent, utcnow
+from connector.language import formats
 from connector.model import CarrierUpdate, Shipment, ShipmentStatus, TrackingPush, tracking_key
 from connector.outbox import notices
 from connector.outbox import requests as outbox
-from connector.outbox.letters import day_words
 from connector.outbox.pushes import TRACKING, tracking_payload
 from connector.programme import programme_of
 from connector.rules.tracking import PROBLEMS, further, is_news
@@ -223,7 +223,7 @@ def _tell_store(
         number=shipment.tracking_number,
         url=shipment.tracking_url,
         location=event.location,
-        eta=day_words(event.estimated_delivery_at.date(), locale) if event.estimated_delivery_at else None,
+        eta=formats.day(event.estimated_delivery_at.date(), locale) if event.estimated_delivery_at else None,
     )
     push = TrackingPush(
         order_id=shipment.order_id,

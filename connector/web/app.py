@@ -17,6 +17,7 @@ from connector import logs
 from connector.config import Config
 from connector.db.crypto import SecretKeyError, secret_key
 from connector.db.storage import Storage
+from connector.language.catalogs import LANGUAGES, NAMES, text_direction
 from connector.queue.connection import event_queue, redis_connection
 from connector.web import api_docs, embedded, health, install, prometheus
 from connector.web import receiver as webhooks
@@ -39,6 +40,7 @@ from connector.web.customer import (
     storefront,
     surveys,
 )
+from connector.web.customer.rewards_texts import language_links
 from connector.web.errors import register_error_handlers
 from connector.web.runtime import Runtime
 from connector.web.security_headers import register_security_headers
@@ -83,6 +85,9 @@ def create_app(config: Config | None = None) -> Flask:
     app.extensions["sadakat"] = Runtime(config=config, storage=storage, redis=redis, queue=event_queue(redis))
     app.url_map.converters["shop_id"] = ShopIdConverter
     app.url_map.converters["row_id"] = RowIdConverter
+    app.jinja_env.globals["direction"] = text_direction
+    app.jinja_env.globals["language_links"] = language_links
+    app.jinja_env.globals["language_names"] = [(code, NAMES[code]) for code in LANGUAGES["customer"]]
     register_error_handlers(app)
     register_security_headers(app)
     prometheus.register_request_timing(app)

@@ -13,6 +13,7 @@ from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
 from connector.db import storage
 from connector.errors import Refused
+from connector.language.catalogs import N_, Words
 
 log = logging.getLogger(__name__)
 
@@ -21,11 +22,15 @@ DATABASE_RETRY_AFTER_SECONDS = 30
 
 PAGE_PREFIXES = ("/admin/", "/rewards/", "/r/", "/unsubscribe/")
 NOT_PAGES = ("/admin/api/",)
-NOT_FOUND = {
-    "en": ("Not found", "There is nothing here: the link may be old, or mistyped.", "Back"),
-    "tr": ("Bulunamadı", "Burada bir şey yok: bağlantı eski ya da hatalı yazılmış olabilir.", "Geri dön"),
-}
-FORBIDDEN = {"en": ("Not for you", "Back"), "tr": ("Size açık değil", "Geri dön")}
+WORDS = Words(
+    "customer",
+    {
+        "not_found": N_("Not found"),
+        "not_found_words": N_("There is nothing here: the link may be old, or mistyped."),
+        "forbidden": N_("Not for you"),
+        "back": N_("Back"),
+    },
+)
 
 
 def problem(status: int, reason: str, **extra: object) -> ResponseReturnValue:
@@ -35,7 +40,7 @@ def problem(status: int, reason: str, **extra: object) -> ResponseReturnValue:
         return _not_found_page(), 404
     if status == 403 and _a_page_for_a_person():  # the reason is already in the reader's words
         lang = _language()
-        title, back = FORBIDDEN[lang]
+        title, back = WORDS[lang]["forbidden"], WORDS[lang]["back"]
         home = "/admin/" if request.path.startswith("/admin/") else "/"
         return render_template("not_found.html", lang=lang, title=title, words=reason, back=back, home=home), 403
     return jsonify(error=reason, **extra), status
@@ -52,16 +57,19 @@ def _a_page_for_a_person() -> bool:
 
 def _language() -> str:
     chosen = request.args.get("lang") or session.get("lang") or request.cookies.get("sadakat_lang")
-    if chosen in NOT_FOUND:
+    if chosen in WORDS:
         return str(chosen)
-    return request.accept_languages.best_match(list(NOT_FOUND), default="en") or "en"
+    return request.accept_languages.best_match(list(WORDS), default="en") or "en"
 
 
 def _not_found_page() -> str:
     lang = _language()
-    title, words, back = NOT_FOUND[lang]
+    words = WORDS[lang]
+    title, back = words["not_found"], words["back"]
     home = "/admin/" if request.path.startswith("/admin/") else "/"
-    return render_template("not_found.html", lang=lang, title=title, words=words, back=back, home=home)
+    return render_template(
+        "not_found.html", lang=lang, title=title, words=words["not_found_words"], back=back, home=home
+    )
 
 
 def _unavailable(reason: str) -> ResponseReturnValue:

@@ -52,7 +52,7 @@ def test_tiers_and_gifts_round_trip_sorted_by_spend() -> None:
         ({"earn_rate": "-1"}, "earn_rate must be between 0 and 1000"),
         ({"earn_rate": "many"}, "earn_rate must be a number"),
         ({"include_tax": "perhaps"}, "include_tax must be true or false"),
-        ({"locale": "de"}, "locale must be one of en, tr"),
+        ({"locale": "it"}, "locale must be one of en, tr, de, fr, es, ar"),
         ({"colour": "blue"}, "colour must be a colour like #0f766e, got 'blue'"),
         ({"flavour": "blue"}, "unknown settings: flavour"),
         ({"redemption": {"minimum_points": 550, "step_points": 100}}, "multiple of redemption.step_points"),

@@ -15,10 +15,10 @@ from connector.config import Config
 from connector.db.merchants import ProgrammeEvent
 from connector.db.storage import Storage
 from connector.db.tables import CustomerRecord, Push, Shop, utcnow
+from connector.language.formats import day as day_words
 from connector.ops import maintenance
 from connector.ops.rewards.view import member_view
 from connector.ops.shops import change_settings
-from connector.outbox.letters import day_words
 from connector.queue.connection import event_queue
 from connector.settle.expiry import add_months
 from tests.support import AUTH, MailInbox, customer_json, drain, fixture, post_woo

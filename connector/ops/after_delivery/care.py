@@ -12,35 +12,26 @@ from connector.db.after_delivery import CareItem, SurveyRecord
 from connector.db.storage import Storage
 from connector.db.tables import CustomerRecord, IssuedCode, OrderRecord, ShipmentRecord, Shop, utcnow
 from connector.errors import Invalid
+from connector.language.catalogs import N_, Words
 from connector.ops.carriers import shipment_history
 from connector.ops.merchants import audit
 from connector.outbox import pushes
 from connector.settle.after_delivery import care
 
-KIND_WORDS = {
-    "en": {
-        "detractor": "An unhappy survey answer",
-        "delivery_failure": "A delivery failed",
-        "delivery_returned": "A parcel is going back",
-        "delivery_delayed": "A parcel is delayed",
-        "delivery_late": "A parcel is late past its estimate",
-        "no_points": "An order could not earn points",
-        "unmatched_tracking": "Parcel news for an unknown tracking number",
-        "unmatched_flood": "Too much parcel news for unknown tracking numbers today",
-        "destination_disabled": "A webhook endpoint failed for three days and was turned off",
+KIND_WORDS = Words(
+    "admin",
+    {
+        "detractor": N_("An unhappy survey answer"),
+        "delivery_failure": N_("A delivery failed"),
+        "delivery_returned": N_("A parcel is going back"),
+        "delivery_delayed": N_("A parcel is delayed"),
+        "delivery_late": N_("A parcel is late past its estimate"),
+        "no_points": N_("An order could not earn points"),
+        "unmatched_tracking": N_("Parcel news for an unknown tracking number"),
+        "unmatched_flood": N_("Too much parcel news for unknown tracking numbers today"),
+        "destination_disabled": N_("A webhook endpoint failed for three days and was turned off"),
     },
-    "tr": {
-        "detractor": "Memnun olmayan bir anket yanıtı",
-        "delivery_failure": "Bir teslimat başarısız oldu",
-        "delivery_returned": "Bir paket geri dönüyor",
-        "delivery_delayed": "Bir paket gecikiyor",
-        "delivery_late": "Bir paket tahmini teslim tarihini geçti",
-        "no_points": "Bir sipariş puan kazanamadı",
-        "unmatched_tracking": "Bilinmeyen bir takip numarası için kargo haberi",
-        "unmatched_flood": "Bugün bilinmeyen takip numaraları için çok fazla kargo haberi geldi",
-        "destination_disabled": "Bir webhook adresi üç gün boyunca yanıt vermedi ve kapatıldı",
-    },
-}
+)
 MAX_NOTE = 2000
 
 

@@ -14,6 +14,7 @@ from connector.config import Config
 from connector.db.after_delivery import CareItem, SurveyRecord
 from connector.db.storage import Storage
 from connector.db.tables import CustomerRecord, OrderRecord, ShipmentRecord, Shop, utcnow
+from connector.language.catalogs import N_, Words
 from connector.ops.after_delivery.care import KIND_WORDS
 from connector.outbox import letters, pushes, senders
 from connector.outbox import requests as outbox
@@ -23,10 +24,9 @@ from connector.settle.after_delivery.surveys import SCORES, token
 
 LATE_AFTER = timedelta(days=1)
 """A parcel not delivered this long after its estimate is late."""
-DIGEST_WORDS = {
-    "en": {"subject": "Care queue: {n} new ({shop})", "intro": "{n} new in the care queue of {shop}:"},
-    "tr": {"subject": "Destek kuyruğu: {n} yeni ({shop})", "intro": "{shop} destek kuyruğunda {n} yeni kayıt:"},
-}
+DIGEST_WORDS = Words(
+    "admin", {"subject": N_("Care queue: {n} new ({shop})"), "intro": N_("{n} new in the care queue of {shop}:")}
+)
 OLDEST_DELIVERY = timedelta(days=30)
 """Deliveries longer ago than the delay plus this aren't surveyed (say, when the survey is turned on)."""
 

@@ -11,6 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from connector.db.tables import CustomerRecord, LedgerEntry, OrderRecord, ShipmentRecord, Shop
+from connector.language.catalogs import N_, NP_, Words
 from connector.ops import history
 from connector.ops.rewards.view import CodeLine, codes_of, tier_progress
 from connector.programme import programme_of, shop_currency
@@ -18,44 +19,27 @@ from connector.settle import ledger
 
 LEDGER_SHOWN = 200
 ORDERS_SHOWN = 20
-RULE_WORDS = {
-    "en": {
-        "points_per_currency_unit": "{rate} points per 1.00",
-        "proportional_to_merchandise_refunded": "taken back in proportion to the refund",
-        "reverse_remaining": "what the order still held, taken back",
-        "spent_points_returned": "points spent on a code, given back",
-        "code_refused_points_returned": "the store refused the code",
-        "points_for_code": "turned into a discount code",
-        "admin_adjustment": "by hand",
-        "guest_points_joined_account": "earned as a guest, moved to the account",
-        "answered_survey": "answered the survey",
-        "signup": "opened an account",
-        "friend_order_kept": "a friend's order was kept",
-        "friend_order_refunded": "a friend's order was refunded",
-        "birthday_points": "birthday",
-        "inactive": "unused for {months} months",
-        "multiplier": "{multiplier} times the base rate",
-        "other": "{rule}",
+RULE_WORDS = Words(
+    "admin",
+    {
+        "points_per_currency_unit": NP_("{rate} point per 1.00", "{rate} points per 1.00"),
+        "proportional_to_merchandise_refunded": N_("taken back in proportion to the refund"),
+        "reverse_remaining": N_("what the order still held, taken back"),
+        "spent_points_returned": N_("points spent on a code, given back"),
+        "code_refused_points_returned": N_("the store refused the code"),
+        "points_for_code": N_("turned into a discount code"),
+        "admin_adjustment": N_("by hand"),
+        "guest_points_joined_account": N_("earned as a guest, moved to the account"),
+        "answered_survey": N_("answered the survey"),
+        "signup": N_("opened an account"),
+        "friend_order_kept": N_("a friend's order was kept"),
+        "friend_order_refunded": N_("a friend's order was refunded"),
+        "birthday_points": N_("birthday"),
+        "inactive": N_("unused for {months} months"),
+        "multiplier": N_("{multiplier} times the base rate"),
+        "other": N_("{rule}"),
     },
-    "tr": {
-        "points_per_currency_unit": "1,00 başına {rate} puan",
-        "proportional_to_merchandise_refunded": "iade oranında geri alındı",
-        "reverse_remaining": "siparişte kalan geri alındı",
-        "spent_points_returned": "koda harcanan puan geri verildi",
-        "code_refused_points_returned": "mağaza kodu reddetti",
-        "points_for_code": "indirim koduna çevrildi",
-        "admin_adjustment": "elle",
-        "guest_points_joined_account": "misafirken kazanıldı, hesaba taşındı",
-        "answered_survey": "anketi yanıtladı",
-        "signup": "hesap açtı",
-        "friend_order_kept": "bir arkadaşın siparişi kesinleşti",
-        "friend_order_refunded": "bir arkadaşın siparişi iade edildi",
-        "birthday_points": "doğum günü",
-        "inactive": "{months} ay kullanılmadı",
-        "multiplier": "temel oranın {multiplier} katı",
-        "other": "{rule}",
-    },
-}
+)
 
 
 @dataclass(frozen=True)

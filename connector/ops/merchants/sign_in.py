@@ -18,6 +18,7 @@ from connector.db.merchants import ShopPerson, SignInLink
 from connector.db.storage import Storage
 from connector.db.tables import utcnow
 from connector.errors import TooMany
+from connector.language.catalogs import N_, Words
 from connector.outbox import mail
 
 LINK_LIFETIME = timedelta(minutes=15)
@@ -26,18 +27,16 @@ TRIES_PER_EMAIL = 5
 TRIES_PER_ADDRESS = 30
 PREFIX = "sadakat:admin-sign-in:"
 SEND_LINK = "jobs.sign_in.send_admin_link"
-WORDS = {
-    "en": {
-        "subject": "Your Sadakat sign-in link",
-        "body": "Sign in to Sadakat with this link. It works once, for the next 15 minutes:\n\n{link}\n\n"
-        "If you didn't ask to sign in, you can ignore this e-mail.",
+WORDS = Words(
+    "admin",
+    {
+        "subject": N_("Your Sadakat sign-in link"),
+        "body": N_(
+            "Sign in to Sadakat with this link. It works once, for the next 15 minutes:\n\n{link}\n\n"
+            "If you didn't ask to sign in, you can ignore this e-mail."
+        ),
     },
-    "tr": {
-        "subject": "Sadakat giriş bağlantınız",
-        "body": "Sadakat'a bu bağlantıyla giriş yapın. Bir kez ve 15 dakika içinde çalışır:\n\n{link}\n\n"
-        "Giriş istemediyseniz bu e-postayı yok sayabilirsiniz.",
-    },
-}
+)
 
 
 class TooManyTries(TooMany):

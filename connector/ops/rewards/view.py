@@ -12,10 +12,11 @@ from sqlalchemy.orm import Session
 
 from connector.db.referrals import ReferralClaim, ReferralLink
 from connector.db.tables import CustomerRecord, IssuedCode, OrderRecord, Shop, utcnow
+from connector.language import formats
+from connector.language.catalogs import N_, Words
 from connector.ops import history
 from connector.ops.rewards import programme_words as words
 from connector.outbox import pushes, store_credit
-from connector.outbox.letters import birthday_words, day_words, money_words, number_words
 from connector.programme import ProgrammeSettings, Tier, programme_of, shop_currency
 from connector.rules import lots
 from connector.settle import expiry, ledger
@@ -115,24 +116,19 @@ class CreditLine:
     given: bool
 
 
-PROGRESS = {
-    "en": {
-        "by": "Spend {amount} more to reach {tier}. Orders count for 12 months: your oldest one counted stops "
-        "counting on {day}.",
-        "plain": "Spend {amount} more to reach {tier}.",
-        "by_year_end": "Spend {amount} more by {day} to reach {tier}.",
-        "points": "Earn {points} more points to reach {tier}.",
-        "top": "You are in our highest tier.",
+PROGRESS = Words(
+    "customer",
+    {
+        "by": N_(
+            "Spend {amount} more to reach {tier}. Orders count for 12 months: your oldest one counted stops "
+            "counting on {day}."
+        ),
+        "plain": N_("Spend {amount} more to reach {tier}."),
+        "by_year_end": N_("Spend {amount} more by {day} to reach {tier}."),
+        "points": N_("Earn {points} more points to reach {tier}."),
+        "top": N_("You are in our highest tier."),
     },
-    "tr": {
-        "by": "{tier} seviyesine ulaşmak için {amount} daha harcayın. Siparişler 12 ay sayılır: sayılan en eski "
-        "siparişiniz {day} tarihinde sayılmaz olur.",
-        "plain": "{tier} seviyesine ulaşmak için {amount} daha harcayın.",
-        "by_year_end": "{tier} seviyesine ulaşmak için {day} tarihine kadar {amount} daha harcayın.",
-        "points": "{tier} seviyesine ulaşmak için {points} puan daha kazanın.",
-        "top": "En yüksek seviyemizdesiniz.",
-    },
-}
+)
 
 
 def programme_view(shop: Shop, lang: str, amount: Decimal | None = None) -> Programme:
@@ -174,20 +170,20 @@ def member_view(session: Session, shop: Shop, customer: CustomerRecord, lang: st
         options=_options(programme, customer.points, currency, lang),
         codes=codes_of(session, shop, customer, currency, lang),
         history=[
-            HistoryLine(day_words(when.date(), lang), text, e.points)
+            HistoryLine(formats.day(when.date(), lang), text, e.points)
             for e, text, when in zip(entries, described, happened, strict=True)
         ],
-        birthday=birthday_words(customer.birthday, lang) if customer.birthday else None,
+        birthday=formats.birthday(customer.birthday, lang) if customer.birthday else None,
         expiring=_expiring(session, shop, customer, lang),
-        tier_kept_until=day_words(customer.tier_kept_until, lang)
+        tier_kept_until=formats.day(customer.tier_kept_until, lang)
         if customer.tier and customer.tier_kept_until
         else None,
         referral_code=_referral_code(session, shop, programme, customer),
         referrals=_referrals(session, shop, customer) if programme.referrals.enabled else {},
         credits=[
             CreditLine(
-                day_words(m.created_at.date(), lang),
-                money_words(m.moved if m.moved is not None else m.amount, m.currency, lang),
+                formats.day(m.created_at.date(), lang),
+                formats.money(m.moved if m.moved is not None else m.amount, m.currency, lang),
                 m.direction == "credit",
             )
             for m in store_credit.movements(session, shop.id, customer.id, limit=20)
@@ -202,7 +198,7 @@ def _expiring(session: Session, shop: Shop, customer: CustomerRecord, lang: str)
         return None
     held = expiry.held_lots(session, shop.id, customer.id)
     soon = lots.upcoming(held, utcnow().date(), programme.expiry_months, 366)
-    return (number_words(soon[0][1], lang), day_words(soon[0][0], lang)) if soon else None
+    return (formats.number(soon[0][1], lang), formats.day(soon[0][0], lang)) if soon else None
 
 
 def _options(programme: ProgrammeSettings, points: int, currency: str | None, lang: str) -> list[Option]:
@@ -214,7 +210,9 @@ def _options(programme: ProgrammeSettings, points: int, currency: str | None, la
     amounts = sorted(
         {rules.minimum_points + round(steps * n / (OPTIONS - 1)) * rules.step_points for n in range(OPTIONS)}
     )
-    return [Option(p, money_words(Decimal(p) / rules.points_per_unit, currency, lang)) for p in amounts if p <= points]
+    return [
+        Option(p, formats.money(Decimal(p) / rules.points_per_unit, currency, lang)) for p in amounts if p <= points
+    ]
 
 
 def progress_percent(
@@ -263,14 +261,14 @@ def tier_progress(
         return texts["top"]
     target = above[0]
     if programme.tier_basis == "points":
-        points = number_words(int(target.threshold("points") - spent), lang)
+        points = formats.number(int(target.threshold("points") - spent), lang)
         return texts["points"].format(points=points, tier=target.name)
-    amount = money_words(target.min_spend - spent, currency, lang)
+    amount = formats.money(target.min_spend - spent, currency, lang)
     if by is None:
         return texts["plain"].format(amount=amount, tier=target.name)
     if programme.tier_period == "calendar_year":
-        return texts["by_year_end"].format(amount=amount, day=day_words(by, lang), tier=target.name)
-    return texts["by"].format(amount=amount, day=day_words(by, lang), tier=target.name)
+        return texts["by_year_end"].format(amount=amount, day=formats.day(by, lang), tier=target.name)
+    return texts["by"].format(amount=amount, day=formats.day(by, lang), tier=target.name)
 
 
 def codes_of(session: Session, shop: Shop, customer: CustomerRecord, currency: str | None, lang: str) -> list[CodeLine]:
@@ -298,7 +296,7 @@ def codes_of(session: Session, shop: Shop, customer: CustomerRecord, currency: s
             code=c.code,
             worth=words.reward(c.kind, c.value, currency, lang),
             why="redemption" if c.points_paid else pushes.code_why(c.reason),
-            ends=day_words((c.ends_at - timedelta(seconds=1)).date(), lang) if c.ends_at else None,
+            ends=formats.day((c.ends_at - timedelta(seconds=1)).date(), lang) if c.ends_at else None,
             used=c.code.upper() in used,
             expired=c.ends_at is not None and c.ends_at <= now,
         )

@@ -10,6 +10,7 @@ from typing import Any
 
 from werkzeug.datastructures import MultiDict
 
+from connector.language.catalogs import LANGUAGES
 from connector.programme import SettingsError
 from connector.programme.settings import GIFT_RULES
 
@@ -33,7 +34,7 @@ NUMBERS = (
 )
 CHECKS = ("include_shipping", "include_tax", "sync_customers", "survey_enabled", "referrals_enabled")
 CHOICES = {
-    "locale": ("en", "tr"),
+    "locale": LANGUAGES["customer"],
     "return_spent_points": ("always", "never"),
     "tier_period": ("rolling_12_months", "calendar_year", "lifetime"),
     "expiry_mode": ("inactivity", "per_earning"),

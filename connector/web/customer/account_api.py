@@ -78,7 +78,8 @@ def rewards() -> ResponseReturnValue:
     if not isinstance(found, Signed):
         return found
     shop, customer = found.shop, found.customer
-    return jsonify(member_answer(shop, customer, visitor_language(programme_of(shop).locale)))
+    lang = visitor_language(programme_of(shop).locale, customer.locale if customer else None)
+    return jsonify(member_answer(shop, customer, lang))
 
 
 def member_answer(shop: Shop, customer: CustomerRecord | None, lang: str) -> dict[str, Any]:

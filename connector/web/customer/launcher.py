@@ -21,6 +21,9 @@ from flask import Blueprint, Response, jsonify, request
 from flask.typing import ResponseReturnValue
 from redis.exceptions import RedisError
 
+from connector.language.catalogs import Plural, text_direction
+from connector.language.choice import first_spoken
+from connector.language.formats import numbering_system
 from connector.ops import CustomerRecord, Shop, shops
 from connector.ops.rewards import sign_in
 from connector.ops.rewards.view import programme_view
@@ -53,11 +56,18 @@ def _code() -> str:
     return SCRIPT.read_text()
 
 
+def script_words(message: str, lang: str) -> str | dict[str, str]:
+    """A message for the launcher's script: the text, or for one with plural forms its forms by category."""
+    return message.by_category(lang) if isinstance(message, Plural) else message
+
+
 def panel_words(lang: str) -> dict[str, Any]:
     """What the member's panel says, in ``lang``, and where it shares a referral link."""
     words = WORDS[lang]
     return {
-        "words": {key: words[key] for key in PANEL_WORDS},
+        "words": {key: script_words(words[key], lang) for key in PANEL_WORDS},
+        "dir": text_direction(lang),
+        "digits": numbering_system(lang),
         "share": [{"name": name, "url": url} for name, url in share_places(words["share_email"])],
     }
 
@@ -69,8 +79,8 @@ def launcher(shop_id: int) -> ResponseReturnValue:
     if shop is None:
         return problem(404, "this store has no rewards programme here")
     programme = programme_of(shop)
-    chosen = request.args.get("lang")
-    lang = chosen if chosen in WORDS else (programme.locale if programme.locale in WORDS else "en")
+    browser = request.accept_languages.best_match(list(WORDS)) if request.accept_languages else None
+    lang = first_spoken(WORDS, (request.args.get("lang"), browser, programme.locale))
     words, offer = WORDS[lang], programme_view(shop, lang)
     base = f"{runtime().config.public_url}/rewards/{shop.handle}"
     config = {
@@ -93,6 +103,7 @@ def launcher(shop_id: int) -> ResponseReturnValue:
     call = "\nsadakatLauncher(" + json.dumps(config, ensure_ascii=False).replace("<", "\\u003c") + ");\n"
     response = Response(_code() + call, mimetype="text/javascript")
     response.headers["Cache-Control"] = "public, max-age=300"
+    response.headers["Vary"] = "Accept-Language"
     response.headers["Access-Control-Allow-Origin"] = "*"
     return response
 
@@ -164,8 +175,7 @@ def me(shop_id: int) -> ResponseReturnValue:
     if not isinstance(found, tuple) or not isinstance(found[0], Shop):
         return found
     shop, customer = found
-    chosen = request.args.get("lang")
-    lang = chosen if chosen in WORDS else (programme_of(shop).locale if programme_of(shop).locale in WORDS else "en")
+    lang = visitor_language(programme_of(shop).locale, customer.locale)
     return jsonify(member_answer(shop, customer, lang))
 
 
@@ -190,7 +200,7 @@ def proxy_panel() -> ResponseReturnValue:
     if not isinstance(found, tuple) or not isinstance(found[0], Shop):
         return found
     shop, customer = found
-    lang = visitor_language(programme_of(shop).locale)
+    lang = visitor_language(programme_of(shop).locale, customer.locale if customer else None)
     answer = jsonify(member_answer(shop, customer, lang) | panel_words(lang))
     answer.headers["Cache-Control"] = "no-store"
     return answer

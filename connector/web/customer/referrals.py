@@ -14,9 +14,9 @@ from flask import Blueprint, Response, jsonify, render_template, request
 from flask.typing import ResponseReturnValue
 
 from connector import signed
+from connector.language import formats
 from connector.ops import Shop, shops
 from connector.outbox import pushes
-from connector.outbox.letters import money_words
 from connector.programme import programme_of, shop_currency
 from connector.settle.growth import referrals
 from connector.web.customer.rewards_texts import visitor_language
@@ -86,8 +86,12 @@ def _page(shop: Shop, code: str, lang: str, status: int = 200, **values: object)
     w = words(lang)
     value = reward.value
     if reward.kind == "amount":  # money as the reader writes it, with the shop's currency
-        value = money_words(Decimal(reward.value), shop_currency(shop), lang)
-    offer = w[f"ref_offer_{reward.kind}"].format(shop=shop.domain, value=value)
+        value = formats.money(Decimal(reward.value), shop_currency(shop), lang)
+    elif reward.kind == "percentage":
+        value = formats.share(Decimal(reward.value), lang)
+    offer = w["ref_offer_free_shipping" if reward.kind == "free_shipping" else "ref_offer_amount"].format(
+        shop=shop.domain, value=value
+    )
     html = render_template(
         "referral.html",
         lang=lang,

@@ -19,11 +19,11 @@ from redis.exceptions import RedisError
 
 from connector import signed
 from connector.errors import Invalid, NotFound
+from connector.language import formats
 from connector.ops import Shop, shops
 from connector.ops.rewards import sign_in
 from connector.ops.rewards.view import Member, member_view, programme_view
 from connector.outbox import pushes
-from connector.outbox.letters import money_words, number_words
 from connector.programme import programme_of, shop_currency
 from connector.settle import gifts, redemption
 from connector.settle.growth import referrals
@@ -102,8 +102,8 @@ def render(
         p=view,
         m=member,
         urls=urls,
-        minimum=number_words(programme.redemption.minimum_points, lang),
-        num=lambda n: number_words(n, lang),
+        minimum=formats.number(programme.redemption.minimum_points, lang),
+        num=lambda n: formats.number(n, lang),
         redeem_key=secrets.token_urlsafe(12),
         referral_url=referral_url,
         share=share,
@@ -138,7 +138,7 @@ def redeem_for(shop: Shop, customer_id: int, lang: str) -> tuple[dict[str, Any],
         points = request.form.get("points") or ""
         if not points.isascii() or not points.isdigit() or len(points) > 12:
             return {}, "redeem_failed"
-        value = money_words(Decimal(points) / rules.points_per_unit, shop_currency(shop), lang)
+        value = formats.money(Decimal(points) / rules.points_per_unit, shop_currency(shop), lang)
         return {"confirm": {"points": int(points), "value": value, "key": request.form.get("key") or ""}}, None
     try:
         done = redemption.redeem(
@@ -149,7 +149,7 @@ def redeem_for(shop: Shop, customer_id: int, lang: str) -> tuple[dict[str, Any],
     pushes.dispatch(runtime().storage, runtime().queue, done.pushes)
     w = WORDS[lang]
     if done.reward == redemption.STORE_CREDIT:
-        return {"notice": w["credit_added"].format(amount=money_words(done.value, done.currency, lang))}, None
+        return {"notice": w["credit_added"].format(amount=formats.money(done.value, done.currency, lang))}, None
     shown: dict[str, Any] = {"shown_code": done.code}
     if done.fallback:
         shown["notice"] = w["credit_fallback"]
@@ -202,8 +202,19 @@ def _page(
     return render(shop, lang, "rewards/page.html", _urls(shop.handle), member, status, hosted=True, csrf=csrf, **values)
 
 
-def _signed_in(shop: Shop, sid: str, lang: str) -> Response:
-    response = redirect(f"/rewards/{shop.handle}?lang={lang}", 303)
+def _reader_language(shop: Shop, visitor: sign_in.Visitor | None) -> str:
+    """The page's language for this visitor, the member's own language (as the store knows it) among the
+    choices once they are signed in."""
+    known = None
+    if visitor is not None:
+        with runtime().storage.session(read_only=True) as session:
+            member = shops.member_in(session, visitor.customer_id)
+            known = member.locale if member is not None and member.shop_id == shop.id else None
+    return visitor_language(programme_of(shop).locale, known)
+
+
+def _signed_in(shop: Shop, sid: str, lang: str | None) -> Response:
+    response = redirect(f"/rewards/{shop.handle}" + (f"?lang={lang}" if lang else ""), 303)
     response.set_cookie(
         COOKIE,
         sid,
@@ -223,10 +234,10 @@ def page(shop_id: int) -> ResponseReturnValue:
     shop = shop_for(shop_id)
     if shop is None:
         return problem(404, "this store has no rewards programme here")
-    lang = visitor_language(programme_of(shop).locale)
     if "sig" in request.args:
-        return _store_link(shop, lang)
-    return _page(shop, lang, _visitor(shop))
+        return _store_link(shop, visitor_language(programme_of(shop).locale))
+    visitor = _visitor(shop)
+    return _page(shop, _reader_language(shop, visitor), visitor)
 
 
 def _store_link(shop: Shop, lang: str) -> ResponseReturnValue:
@@ -236,8 +247,9 @@ def _store_link(shop: Shop, lang: str) -> ResponseReturnValue:
         with runtime().storage.session(read_only=True) as session:
             customer = shops.find_member(session, shop.id, ident)
             customer_id = customer.id if customer else None
-        if customer_id is not None:
-            return _signed_in(shop, sign_in.open_session(redis, shop.id, customer_id), lang)
+        if customer_id is not None:  # the language the visitor chose goes with them; else theirs decides there
+            chosen = request.args.get("lang") if request.args.get("lang") in WORDS else None
+            return _signed_in(shop, sign_in.open_session(redis, shop.id, customer_id), chosen)
     return _page(shop, lang, None, 403, error=WORDS[lang]["link_bad"])
 
 
@@ -300,7 +312,7 @@ def enter(shop_id: int) -> ResponseReturnValue:
         return _page(shop, lang, None, 503, error=w["busy"])
     if sid is None:
         return _page(shop, lang, None, 400, error=w["link_bad"])
-    return _signed_in(shop, sid, lang)
+    return _signed_in(shop, sid, None)  # their own language, or the one they chose, decides there
 
 
 def _enter_proof(shop: Shop, nonce: str) -> str:
@@ -326,8 +338,8 @@ def _member_post(shop_id: int) -> tuple[Shop, str, sign_in.Visitor] | ResponseRe
     shop = shop_for(shop_id)
     if shop is None:
         return problem(404, "this store has no rewards programme here")
-    lang = visitor_language(programme_of(shop).locale)
     visitor = _visitor(shop)
+    lang = _reader_language(shop, visitor)
     if visitor is None:
         return _page(shop, lang, None, 401, error=WORDS[lang]["link_bad"])
     if not signed.same(visitor.csrf, request.form.get("csrf")):

@@ -1,196 +1,142 @@
-"""The words of the rewards page and the launcher, in English and Turkish, and the visitor's language."""
+"""The words of the rewards page and the launcher, and the language each visitor reads them in."""
 
 from __future__ import annotations
 
-from flask import request
+from flask import Response, after_this_request, request
 
-WORDS: dict[str, dict[str, str]] = {
-    "en": {
-        "title": "Rewards",
-        "hello": "Hello {name}",
-        "hello_nameless": "Hello",
-        "balance": "Your points",
-        "points_unit": "points",
-        "tier": "Your tier: {tier}",
-        "tier_kept": "Yours until {day}",
-        "expiring": "{points} points expire on {day}",
-        "no_tier": "You are not in a tier yet.",
-        "redeem_title": "Redeem your points",
-        "redeem_button": "Redeem {points} points for {value} off",
-        "redeem_none": "Keep earning: you can redeem from {minimum} points.",
-        "code_title": "Your code",
-        "code_made": "Use this code at checkout (once). We have e-mailed it to you too.",
-        "copy_button": "Copy",
-        "copied": "Copied",
-        "codes_title": "Your codes",
-        "code_gift": "Gift",
-        "code_goodwill": "From the shop",
-        "code_welcome": "Welcome gift",
-        "code_redemption": "Points redeemed",
-        "code_until": "valid until {day}",
-        "code_used": "Used",
-        "code_expired": "Expired",
-        "code_open": "Ready to use",
-        "history_title": "Your history",
-        "history_none": "Nothing yet: your first order will show here.",
-        "earn_title": "How to earn",
-        "gifts_title": "Surprises and gifts",
-        "tiers_title": "Tiers",
-        "tier_current": "your tier",
-        "calc_label": "Order amount",
-        "calc_button": "Show the points",
-        "birthday_title": "Your birthday",
-        "birthday_help": "Tell us once and get a treat every year.",
-        "birthday_label": "Date of birth",
-        "birthday_button": "Save my birthday",
-        "birthday_set": "We have your birthday: {day}.",
-        "birthday_saved": "Thank you: your birthday is saved.",
-        "birthday_bad": "Please give a real date of birth.",
-        "birthday_again": "Your birthday was already saved and can't be changed here.",
-        "referral_title": "Invite friends",
-        "referral_help": "Share your link: your friend gets a welcome code, and you get points once their order "
-        "is kept.",
-        "referral_counts": "Friends invited: {claimed}. Rewards earned: {granted}. Waiting: {held}.",
-        "join_title": "Join our rewards programme",
-        "join_new": "New here? Every order earns points once you have an account.",
-        "join_hosted": "Already a customer? Enter your e-mail address and we'll send you a link to see your points.",
-        "email_label": "Your e-mail address",
-        "send_link": "Send me a link",
-        "link_sent": "If you are a member, a link to your rewards is on its way to {email}. It works once, for "
-        "15 minutes.",
-        "email_bad": "Please give a valid e-mail address.",
-        "too_many": "Too many tries for now. Please wait an hour and try again.",
-        "form_expired": "This form has expired. Please try again.",
-        "link_bad": "This sign-in link doesn't work any more: it was used already, or is more than 15 minutes old. "
-        "Ask for a new one below.",
-        "enter_title": "Sign in to your rewards",
-        "enter_button": "Continue to my rewards",
-        "sign_out": "Sign out",
-        "signed_out": "You are signed out.",
-        "join_shopify": "Log in to your account to see your points and redeem them.",
-        "log_in": "Log in",
-        "create_account": "Create an account",
-        "new_member": "Your first order starts your points.",
-        "redeem_failed": "That amount can't be redeemed now. Please choose one of the options shown.",
-        "progress_label": "Progress to the next tier",
-        "confirm_title": "Redeem your points?",
-        "confirm": "Spend {points} points for {value}?",
-        "confirm_yes": "Yes, redeem",
-        "confirm_no": "Cancel",
-        "credit_added": "{amount} added to your store credit. Sign in at checkout and it comes off your order.",
-        "credit_fallback": "Store credit isn't available in this shop yet, so your points are a code instead.",
-        "credits_title": "Your store credit",
-        "credit_given": "Store credit: {amount}",
-        "credit_taken": "Store credit taken back: {amount}",
-        "busy": "This is not possible right now. Please try again in a moment.",
-        "language": "Language",
-        "launcher_see": "See my rewards",
-        "launcher_close": "Close",
-        "launcher_points": "You have {points} points",
-        "launcher_join": "Join now",
-        "share": "Share your link",
-        "share_text": "A welcome gift for you at {shop}:",
-        "share_email": "E-mail",
+from connector.language.catalogs import N_, NAMES, NP_, Words
+from connector.language.choice import first_spoken
+
+WORDS = Words(
+    "customer",
+    {
+        "title": N_("Rewards"),
+        "hello": N_("Hello {name}"),
+        "hello_nameless": N_("Hello"),
+        "balance": N_("Your points"),
+        "points_unit": N_("points"),
+        "tier": N_("Your tier: {tier}"),
+        "tier_kept": N_("Yours until {day}"),
+        "expiring": NP_("{points} point expires on {day}", "{points} points expire on {day}"),
+        "no_tier": N_("You are not in a tier yet."),
+        "redeem_title": N_("Redeem your points"),
+        "redeem_button": NP_("Redeem {points} point for {value} off", "Redeem {points} points for {value} off"),
+        "redeem_none": NP_(
+            "Keep earning: you can redeem from {minimum} point.", "Keep earning: you can redeem from {minimum} points."
+        ),
+        "code_title": N_("Your code"),
+        "code_made": N_("Use this code at checkout (once). We have e-mailed it to you too."),
+        "copy_button": N_("Copy"),
+        "copied": N_("Copied"),
+        "codes_title": N_("Your codes"),
+        "code_gift": N_("Gift"),
+        "code_goodwill": N_("From the shop"),
+        "code_welcome": N_("Welcome gift"),
+        "code_redemption": N_("Points redeemed"),
+        "code_until": N_("valid until {day}"),
+        "code_used": N_("Used"),
+        "code_expired": N_("Expired"),
+        "code_open": N_("Ready to use"),
+        "history_title": N_("Your history"),
+        "history_none": N_("Nothing yet: your first order will show here."),
+        "earn_title": N_("How to earn"),
+        "gifts_title": N_("Surprises and gifts"),
+        "tiers_title": N_("Tiers"),
+        "tier_current": N_("your tier"),
+        "calc_label": N_("Order amount"),
+        "calc_button": N_("Show the points"),
+        "birthday_title": N_("Your birthday"),
+        "birthday_help": N_("Tell us once and get a treat every year."),
+        "birthday_label": N_("Date of birth"),
+        "birthday_button": N_("Save my birthday"),
+        "birthday_set": N_("We have your birthday: {day}."),
+        "birthday_saved": N_("Thank you: your birthday is saved."),
+        "birthday_bad": N_("Please give a real date of birth."),
+        "birthday_again": N_("Your birthday was already saved and can't be changed here."),
+        "referral_title": N_("Invite friends"),
+        "referral_help": N_(
+            "Share your link: your friend gets a welcome code, and you get points once their order is kept."
+        ),
+        "referral_counts": N_("Friends invited: {claimed}. Rewards earned: {granted}. Waiting: {held}."),
+        "join_title": N_("Join our rewards programme"),
+        "join_new": N_("New here? Every order earns points once you have an account."),
+        "join_hosted": N_(
+            "Already a customer? Enter your e-mail address and we'll send you a link to see your points."
+        ),
+        "email_label": N_("Your e-mail address"),
+        "send_link": N_("Send me a link"),
+        "link_sent": N_(
+            "If you are a member, a link to your rewards is on its way to {email}. It works once, for 15 minutes."
+        ),
+        "email_bad": N_("Please give a valid e-mail address."),
+        "too_many": N_("Too many tries for now. Please wait an hour and try again."),
+        "form_expired": N_("This form has expired. Please try again."),
+        "link_bad": N_(
+            "This sign-in link doesn't work any more: it was used already, or is more than 15 minutes old. "
+            "Ask for a new one below."
+        ),
+        "enter_title": N_("Sign in to your rewards"),
+        "enter_button": N_("Continue to my rewards"),
+        "sign_out": N_("Sign out"),
+        "signed_out": N_("You are signed out."),
+        "join_shopify": N_("Log in to your account to see your points and redeem them."),
+        "log_in": N_("Log in"),
+        "create_account": N_("Create an account"),
+        "new_member": N_("Your first order starts your points."),
+        "redeem_failed": N_("That amount can't be redeemed now. Please choose one of the options shown."),
+        "progress_label": N_("Progress to the next tier"),
+        "confirm_title": N_("Redeem your points?"),
+        "confirm": NP_("Spend {points} point for {value}?", "Spend {points} points for {value}?"),
+        "confirm_yes": N_("Yes, redeem"),
+        "confirm_no": N_("Cancel"),
+        "credit_added": N_("{amount} added to your store credit. Sign in at checkout and it comes off your order."),
+        "credit_fallback": N_("Store credit isn't available in this shop yet, so your points are a code instead."),
+        "credits_title": N_("Your store credit"),
+        "credit_given": N_("Store credit: {amount}"),
+        "credit_taken": N_("Store credit taken back: {amount}"),
+        "busy": N_("This is not possible right now. Please try again in a moment."),
+        "language": N_("Language"),
+        "launcher_see": N_("See my rewards"),
+        "launcher_close": N_("Close"),
+        "launcher_points": NP_("You have {points} point", "You have {points} points"),
+        "launcher_join": N_("Join now"),
+        "share": N_("Share your link"),
+        "share_text": N_("A welcome gift for you at {shop}:"),
+        "share_email": N_("E-mail"),
     },
-    "tr": {
-        "title": "Ödüller",
-        "hello": "Merhaba {name}",
-        "hello_nameless": "Merhaba",
-        "balance": "Puanlarınız",
-        "points_unit": "puan",
-        "tier": "Seviyeniz: {tier}",
-        "tier_kept": "{day} tarihine kadar sizde",
-        "expiring": "{points} puanın süresi {day} tarihinde doluyor",
-        "no_tier": "Henüz bir seviyede değilsiniz.",
-        "redeem_title": "Puanlarınızı kullanın",
-        "redeem_button": "{points} puanı {value} indirime çevir",
-        "redeem_none": "Kazanmaya devam edin: {minimum} puandan itibaren kullanabilirsiniz.",
-        "code_title": "Kodunuz",
-        "code_made": "Bu kodu ödeme sırasında (bir kez) kullanın. Kodu size e-postayla da gönderdik.",
-        "copy_button": "Kopyala",
-        "copied": "Kopyalandı",
-        "codes_title": "Kodlarınız",
-        "code_gift": "Hediye",
-        "code_goodwill": "Mağazadan",
-        "code_welcome": "Hoş geldin hediyesi",
-        "code_redemption": "Puanla alındı",
-        "code_until": "{day} tarihine kadar geçerli",
-        "code_used": "Kullanıldı",
-        "code_expired": "Süresi doldu",
-        "code_open": "Kullanıma hazır",
-        "history_title": "Geçmişiniz",
-        "history_none": "Henüz bir şey yok: ilk siparişiniz burada görünecek.",
-        "earn_title": "Nasıl kazanılır",
-        "gifts_title": "Sürprizler ve hediyeler",
-        "tiers_title": "Seviyeler",
-        "tier_current": "sizin seviyeniz",
-        "calc_label": "Sipariş tutarı",
-        "calc_button": "Puanları göster",
-        "birthday_title": "Doğum gününüz",
-        "birthday_help": "Bir kez söyleyin, her yıl bir sürpriz alın.",
-        "birthday_label": "Doğum tarihi",
-        "birthday_button": "Doğum günümü kaydet",
-        "birthday_set": "Doğum gününüz kayıtlı: {day}.",
-        "birthday_saved": "Teşekkürler: doğum gününüz kaydedildi.",
-        "birthday_bad": "Lütfen gerçek bir doğum tarihi girin.",
-        "birthday_again": "Doğum gününüz zaten kaydedilmişti ve buradan değiştirilemez.",
-        "referral_title": "Arkadaşlarınızı davet edin",
-        "referral_help": "Bağlantınızı paylaşın: arkadaşınız bir hoş geldin kodu alır, siparişi kesinleşince siz de "
-        "puan kazanırsınız.",
-        "referral_counts": "Davet edilen arkadaş: {claimed}. Kazanılan ödül: {granted}. Bekleyen: {held}.",
-        "join_title": "Ödül programımıza katılın",
-        "join_new": "Yeni misiniz? Bir hesabınız olduğunda her sipariş puan kazandırır.",
-        "join_hosted": "Zaten müşterimiz misiniz? E-posta adresinizi girin, puanlarınızı görmeniz için size bir "
-        "bağlantı gönderelim.",
-        "email_label": "E-posta adresiniz",
-        "send_link": "Bana bağlantı gönder",
-        "link_sent": "Üyeyseniz, ödüllerinizin bağlantısı {email} adresine gönderiliyor. Bağlantı bir kez ve 15 "
-        "dakika boyunca çalışır.",
-        "email_bad": "Lütfen geçerli bir e-posta adresi girin.",
-        "too_many": "Şimdilik çok fazla deneme yapıldı. Lütfen bir saat bekleyip yeniden deneyin.",
-        "form_expired": "Formun süresi dolmuş. Lütfen yeniden deneyin.",
-        "link_bad": "Bu giriş bağlantısı artık çalışmıyor: daha önce kullanılmış ya da 15 dakikadan eski. "
-        "Aşağıdan yenisini isteyin.",
-        "enter_title": "Ödüllerinize giriş yapın",
-        "enter_button": "Ödüllerime devam et",
-        "sign_out": "Çıkış yap",
-        "signed_out": "Çıkış yaptınız.",
-        "join_shopify": "Puanlarınızı görmek ve kullanmak için hesabınıza giriş yapın.",
-        "log_in": "Giriş yap",
-        "create_account": "Hesap oluştur",
-        "new_member": "İlk siparişinizle puan kazanmaya başlarsınız.",
-        "redeem_failed": "Bu miktar şu anda kullanılamıyor. Lütfen gösterilen seçeneklerden birini seçin.",
-        "progress_label": "Bir sonraki seviyeye ilerleme",
-        "confirm_title": "Puanlarınızı kullanalım mı?",
-        "confirm": "{value} için {points} puan harcansın mı?",
-        "confirm_yes": "Evet, kullan",
-        "confirm_no": "Vazgeç",
-        "credit_added": "Mağaza kredinize {amount} eklendi. Ödeme sırasında giriş yapın, siparişinizden düşülsün.",
-        "credit_fallback": "Bu mağazada mağaza kredisi henüz kullanılamıyor; puanlarınız bunun yerine bir kod oldu.",
-        "credits_title": "Mağaza krediniz",
-        "credit_given": "Mağaza kredisi: {amount}",
-        "credit_taken": "Geri alınan mağaza kredisi: {amount}",
-        "busy": "Bu şu anda mümkün değil. Lütfen birazdan yeniden deneyin.",
-        "language": "Dil",
-        "launcher_see": "Ödüllerimi gör",
-        "launcher_close": "Kapat",
-        "launcher_points": "{points} puanınız var",
-        "launcher_join": "Hemen katılın",
-        "share": "Bağlantınızı paylaşın",
-        "share_text": "{shop} mağazasında sana bir hoş geldin hediyesi:",
-        "share_email": "E-posta",
-    },
-}
+)
 
 
-def visitor_language(shop_locale: str) -> str:
-    """The page's language: ``?lang=`` if the visitor chose one, else their browser's if we have it, else
-    the shop's."""
-    chosen = request.args.get("lang") or request.form.get("lang")
+LANGUAGE_COOKIE = "sadakat_reader_lang"
+LANGUAGE_COOKIE_SECONDS = 365 * 24 * 3600
+
+
+def visitor_language(shop_locale: str, member_locale: str | None = None) -> str:
+    """The page's language, in this order: what the visitor chose on our pages (``?lang=``, remembered in a
+    cookie after; a form answers in the language it was shown in), the language the store knows the member
+    in, their browser's, the shop's; else English."""
+    chosen = request.args.get("lang")
     if chosen in WORDS:
-        return chosen
-    if request.accept_languages:
-        best = request.accept_languages.best_match(list(WORDS))
-        if best:
-            return best
-    return shop_locale if shop_locale in WORDS else "en"
+        after_this_request(lambda response: _remember(response, str(chosen)))
+    shown = request.form.get("lang") if request.method == "POST" else None
+    remembered = request.cookies.get(LANGUAGE_COOKIE)
+    browser = request.accept_languages.best_match(list(WORDS)) if request.accept_languages else None
+    return first_spoken(WORDS, (chosen, shown, remembered, member_locale, browser, shop_locale))
+
+
+def _remember(response: Response, lang: str) -> Response:
+    if request.cookies.get(LANGUAGE_COOKIE) != lang:
+        response.set_cookie(
+            LANGUAGE_COOKIE, lang, max_age=LANGUAGE_COOKIE_SECONDS, httponly=True, samesite="Lax",
+            secure=request.is_secure,
+        )  # fmt: skip
+    return response
+
+
+def language_links(page: str, lang: str) -> list[dict[str, str | bool]]:
+    """The language switcher: each language in its own name, linking to ``page`` in it."""
+    glue = "&" if "?" in page else "?"
+    return [
+        {"lang": code, "name": NAMES[code], "url": f"{page}{glue}lang={code}", "current": code == lang}
+        for code in WORDS
+    ]

@@ -47,8 +47,10 @@ def written(tmp_path: Path, name: str, text: str) -> Path:
     return path
 
 
-def run(*args: object) -> tuple[int, str]:
-    result = CliRunner().invoke(main, [str(a) for a in args])
+def run(*args: object, lang: str = "en") -> tuple[int, str]:
+    result = CliRunner(env={"SADAKAT_LANG": lang}).invoke(main, [str(a) for a in args])
+    if result.exception and not isinstance(result.exception, SystemExit):
+        raise result.exception
     return result.exit_code, result.output
 
 
@@ -81,7 +83,7 @@ def test_each_source_export_is_read_in_its_own_format(
     change_settings(storage, offline_shopify_shop.id, {"tiers": TIERS})
     code, output = run("import", offline_shopify_shop.id, sample(tmp_path, name), "--from", source)
     assert code == 0, output
-    assert "Imported." in output and f"accepted: {len(expected)}; refused: 0" in output
+    assert "Imported." in output and f"Rows accepted: {len(expected)}. Rows refused: 0" in output
     assert balances(storage, offline_shopify_shop) == expected
     assert not (tmp_path / f"{name}.failed.csv").exists()
 
@@ -93,8 +95,8 @@ def test_a_smile_export_keeps_names_tiers_birthdays_and_referral_codes_and_a_sec
     path = sample(tmp_path, "smile-customers.csv")
     code, output = run("import", offline_shopify_shop.id, path, "--from", "smile", "--tier-until", "2030-01-31")
     assert code == 0, output
-    assert "Members matched: 0; new members: 3." in output
-    assert "Points in the accepted rows: 430; balances moved by 430." in output
+    assert "Members found: 0. New members: 3." in output
+    assert "Points in the accepted rows: 430. Balances moved by: 430." in output
     assert "Tiers kept: gold: 1, silver: 1." in output
     found = members(storage, offline_shopify_shop)
     ada, sule, jose = found["ada@example.com"], found["sule@example.com"], found["jose@example.com"]
@@ -119,8 +121,8 @@ def test_a_smile_export_keeps_names_tiers_birthdays_and_referral_codes_and_a_sec
 
     code, output = run("import", offline_shopify_shop.id, path, "--from", "smile", "--tier-until", "2030-01-31")
     assert code == 0, output
-    assert "Rows imported by an earlier run of this file, left as they are: 3." in output
-    assert "balances moved by 0." in output
+    assert "Imported by an earlier run, left as they were: 3." in output
+    assert "Balances moved by: 0." in output
     assert balances(storage, offline_shopify_shop) == {
         "ada@example.com": 350,
         "sule@example.com": 80,
@@ -147,12 +149,18 @@ def test_bad_rows_are_refused_into_a_file_beside_the_input_and_the_good_ones_sti
     dry_code, dry = run("import", offline_shopify_shop.id, path, "--from", "generic", "--dry-run")
     assert dry_code == 1
     assert "Dry run: nothing was changed." in dry
-    assert "Rows read: 7; accepted: 1; refused: 6." in dry
+    assert "Rows read: 7. Rows accepted: 1. Rows refused: 6." in dry
+    assert "Rows refused, The points are below zero: 1" in dry
+    turkish_code, turkish = run(
+        "import", offline_shopify_shop.id, path, "--from", "generic", "--dry-run", lang="tr_TR.UTF-8"
+    )
+    assert turkish_code == 1 and "Deneme: hiçbir şey değişmedi." in turkish, "in the merchant's language"
+    assert "Okunan satırlar: 7. Kabul edilen satırlar: 1. Reddedilen satırlar: 6." in turkish
     assert balances(storage, offline_shopify_shop) == {}
 
     code, output = run("import", offline_shopify_shop.id, path, "--from", "generic")
     assert code == 1
-    assert "Rows read: 7; accepted: 1; refused: 6." in output
+    assert "Rows read: 7. Rows accepted: 1. Rows refused: 6." in output
     assert balances(storage, offline_shopify_shop) == {"good@example.com": 100}
     failed = tmp_path / "customers.csv.failed.csv"
     assert f"The refused rows, each with its reason, are in {failed}" in output
@@ -177,7 +185,11 @@ def test_set_mode_makes_balances_equal_to_the_file_matching_by_store_id_then_ema
     assert before.platform_id == JOHN and before.points > 0
     path = written(tmp_path, "set.csv", f"email,customer_id,points\nx@example.com,{JOHN},1000\nJOHN@EXAMPLE.COM,,5\n")
     code, output = run("import", offline_shopify_shop.id, path, "--from", "generic", "--mode", "set")
-    assert code == 1 and "Refused, duplicate: 1" in output and "Members matched: 1; new members: 0." in output
+    assert (
+        code == 1
+        and "Rows refused, The same customer is on an earlier row: 1" in output
+        and "Members found: 1. New members: 0." in output
+    )
     assert balances(storage, offline_shopify_shop)["john@example.com"] == 1000
     with storage.session() as session:
         entry = session.scalars(select(LedgerEntry).where(LedgerEntry.kind == "import")).one()

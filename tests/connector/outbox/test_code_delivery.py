@@ -39,7 +39,7 @@ def test_a_gift_code_is_emailed_and_noted_on_its_order_once_the_store_has_it(
     assert methods == ["GET coupons", "POST coupons", "POST orders/727/notes"]  # the note only after the coupon
     note = json.loads(responses.calls[2].request.body)
     assert note["customer_note"] is True
-    assert note["note"].startswith(f"woo.example.com size bir hediye gönderdi: {code} koduyla 5,00 USD indirim. Kodu ")
+    assert note["note"].startswith(f"woo.example.com size bir hediye gönderdi: {code} koduyla $5,00 indirim. Kodu ")
     [mail] = smtp.messages
     assert mail.rcpt_tos == ["john.doe@example.com"] and code in mail.content.decode("utf-8", "replace")
 

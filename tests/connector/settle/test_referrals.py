@@ -334,7 +334,7 @@ def test_the_friends_page_answers_a_customer_and_a_stranger_alike(
     assert "Your friend invites you to woo.example.com: 10.00 off your first order." in page
     change_settings(client.application.extensions["sadakat"].storage, woo_shop.id, {"currency": "TRY"})
     turkish = client.get(anna, headers={"Accept-Language": "tr-TR,tr;q=0.9"}).get_data(as_text=True)
-    assert "ilk siparişinizde 10,00 TRY indirim" in turkish and '<html lang="tr">' in turkish
+    assert "ilk siparişinizde ₺10,00 indirim" in turkish and '<html lang="tr" dir="ltr">' in turkish
     token = page.split('name="t" value="')[1].split('"')[0]
     got = client.post(anna, data={"email": "fran@example.com", "t": token})
     mine = client.post(anna, data={"email": "anna.smith@gmail.com", "t": token})
@@ -345,7 +345,8 @@ def test_the_friends_page_answers_a_customer_and_a_stranger_alike(
     assert len(codes_in_inbox(config, "fran@example.com")) >= 1
     turkish = client.post(anna + "?lang=tr", data={"email": "gus@example.com", "t": token})
     assert turkish.status_code == 202 and "Gelen kutunuza bakın" in turkish.get_data(as_text=True)
-    expired = client.post(anna, data={"email": "gus@example.com", "t": "1.forged"})
+    assert "Kodumu al" in client.get(anna).get_data(as_text=True), "the language chosen is remembered"
+    expired = client.post(anna + "?lang=en", data={"email": "gus@example.com", "t": "1.forged"})
     assert expired.status_code == 400 and "This form has expired" in expired.get_data(as_text=True)
     assert client.get(f"/r/{woo_shop.handle}/nothing").status_code == 404
 

@@ -142,7 +142,7 @@ def test_redeeming_points_credits_the_customers_store_credit_once(
     assert shopify.moves == [("storeCreditAccountCredit", Decimal("5.00"))]
     assert balance(client, member) == before - 500
     [letter] = [m for m in mail.kept_messages(config, limit=50) if "store credit" in m.subject]
-    assert letter.subject == "5.00 USD added to your store credit at sadakat-test.myshopify.com"
+    assert letter.subject == "$5.00 added to your store credit at sadakat-test.myshopify.com"
 
 
 def test_twenty_redeems_at_once_never_spend_more_than_the_balance(
@@ -191,7 +191,7 @@ def test_a_permanent_refusal_gives_the_points_back_once_and_tells_the_customer(
 def test_gold_cashback_on_a_paid_order_half_refund_then_cancel_takes_back_only_what_stands(
     client: FlaskClient, member: Shop, shopify: FakeShopifyCredit, redis: Redis, storage: Storage
 ) -> None:
-    shop = member  # John is Gold after his first order (404.95 USD)
+    shop = member  # John is Gold after his first order ($404.95)
     assert client.get(f"/admin/api/shops/{shop.id}/customers/{JOHN}", headers=AUTH).get_json()["tier"] == "Gold"
     order = paid_shopify_order(id=2002, name="#2002", created_at=RECENT, test=False)
     post_shopify(client, shop, "orders/paid", order)
@@ -265,8 +265,8 @@ def signed_in(client: FlaskClient, shop: Shop) -> str:
     return re.search(r'name="csrf" value="([^"]+)"', page)[1]  # type: ignore[index]
 
 
-@pytest.mark.parametrize(("lang", "said"), [("en", "5.00 USD added to your store credit"),
-                                            ("tr", "Mağaza kredinize 5,00 USD eklendi")])  # fmt: skip
+@pytest.mark.parametrize(("lang", "said"), [("en", "$5.00 added to your store credit"),
+                                            ("tr", "Mağaza kredinize $5,00 eklendi")])  # fmt: skip
 def test_the_rewards_page_says_the_credit_was_added_and_lists_it(
     client: FlaskClient, member: Shop, shopify: FakeShopifyCredit, redis: Redis, lang: str, said: str
 ) -> None:
@@ -277,7 +277,7 @@ def test_the_rewards_page_says_the_credit_was_added_and_lists_it(
     assert 'id="new-code"' not in page.get_data(as_text=True)
     drain(redis)
     listed = client.get(f"/rewards/{member.handle}?lang={lang}").get_data(as_text=True)
-    assert 'id="credits"' in listed and ("5.00 USD" if lang == "en" else "5,00 USD") in listed
+    assert 'id="credits"' in listed and ("$5.00" if lang == "en" else "$5,00") in listed
 
 
 def test_the_admin_sees_each_credit_and_the_shops_figures(

@@ -12,9 +12,9 @@ from sqlalchemy import select, update
 
 from connector.db.storage import Storage
 from connector.db.tables import CustomerRecord, OrderRecord, Shop
+from connector.language.formats import day as day_words
 from connector.ops.rewards.view import member_view, programme_view
 from connector.ops.shops import change_settings
-from connector.outbox.letters import day_words
 from connector.programme import ProgrammeSettings, SettingsError
 from jobs.upkeep import recompute_tiers
 from tests.support import AUTH, MailInbox, customer_json, drain, paid_shopify_order, post_shopify, shopify_refund
@@ -77,7 +77,7 @@ def test_a_member_whose_spend_drops_keeps_the_tier_through_the_grace_days_told_w
     [letter] = [message_from_bytes(m.content, policy=policy.default) for m in smtp.messages]
     assert letter["Subject"] == "Keep your Silver tier at sadakat-test.myshopify.com"
     text = letter.get_body(("plain",)).get_content()
-    assert f"You keep Silver until {day_words(keep_until, 'en')}. Spend 95.05" in text
+    assert f"You keep Silver until {day_words(keep_until, 'en')}. Spend $95.05" in text
     assert "otherwise you move to Bronze." in text
 
     assert recompute_tiers() == 0  # in its grace: kept, and no second letter
@@ -135,9 +135,9 @@ def test_the_rewards_page_says_what_counts_in_a_calendar_year(
         fresh = session.get(Shop, shop.id)
         assert fresh is not None
         seen = member_view(session, fresh, member, "en")
-    assert seen.progress == f"Spend 295.05 TRY more by {year_end} to reach Gold."
+    assert seen.progress == f"Spend TRY295.05 more by {year_end} to reach Gold."
     gold = programme_view(fresh, "en").tiers[-1]
-    assert gold.perks[0] == "from 700.00 TRY spent in a calendar year, kept all of the next"
+    assert gold.perks[0] == "from TRY700.00 spent in a calendar year, kept all of the next"
 
 
 def test_tiers_by_points_earned_which_spending_them_does_not_lower(

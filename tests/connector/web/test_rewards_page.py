@@ -20,9 +20,9 @@ from rq import Queue
 
 from connector.db.storage import Storage
 from connector.db.tables import Shop, utcnow
+from connector.language.formats import day as day_words
 from connector.ops.rewards import sign_in
 from connector.ops.shops import change_settings, register_shop
-from connector.outbox.letters import day_words
 from connector.queue.connection import QUEUE_NAME
 from tests.support import MailInbox, customer_json, drain, fixture, post_woo
 
@@ -91,15 +91,15 @@ def test_anyone_sees_the_programme_and_how_to_join(client: FlaskClient, member_s
     page = client.get(f"/rewards/{member_shop.handle}?amount=250", headers={"Accept-Language": "en-GB,en;q=0.8"})
     html = page.get_data(as_text=True)
     assert page.status_code == 200 and page.mimetype == "text/html"
-    assert "Earn 60 points for every 1.00 USD you spend." in html
-    assert "An order of 250.00 USD earns 15,000 points (Gold: 22,500)." in html
-    assert "An order over 200.00 USD: 10.00 USD off (a code valid for 30 days)" in html
-    assert "Gold</strong>: from 100.00 USD spent in 12 months, 1.5 times the points on every order" in html
+    assert "Earn 60 points for every $1.00 you spend." in html
+    assert "An order of $250.00 earns 15,000 points (Gold: 22,500)." in html
+    assert "An order over $200.00: $10.00 off (a code valid for 30 days)" in html
+    assert "Gold</strong>: from $100.00 spent in 12 months, 1.5 times the points on every order" in html
     assert 'name="email"' in html and "Your points" not in html
     assert "frame-ancestors 'none'" in page.headers["Content-Security-Policy"]
     assert "Set-Cookie" not in page.headers
     turkish = client.get(f"/rewards/{member_shop.handle}?lang=tr").get_data(as_text=True)
-    assert "Harcadığınız her 1,00 USD için 60 puan kazanın." in turkish
+    assert "Harcadığınız her $1,00 için 60 puan kazanın." in turkish
     assert client.get(f"/rewards/{member_shop.handle}/colours.css").get_data(as_text=True).count("#7c2d12") == 1
     assert client.get("/rewards/999").status_code == 404
 
@@ -136,12 +136,12 @@ def test_a_member_signs_in_by_e_mail_once_and_sees_their_account(
     assert '<span id="points">1,080</span>' in page
     assert "Your tier: Silver" in page
     next_year = (utcnow() + timedelta(days=365)).date()
-    said = "Spend 82.00 USD more to reach Gold. Orders count for 12 months: your oldest one counted stops counting"
+    said = "Spend $82.00 more to reach Gold. Orders count for 12 months: your oldest one counted stops counting"
     assert f"{said} on {day_words(next_year, 'en')}." in page
     bar = re.search(r'<progress id="progress-bar" max="100" value="(\d+)"', page)
     assert bar and int(bar[1]) == 8  # 18.00 spent: 8.00 of the 90.00 between Silver (10.00) and Gold (100.00)
     assert re.search(r"Order #\d+: \+1,080 points", page)
-    assert "Redeem 1,000 points for 10.00 USD off" in page
+    assert "Redeem 1,000 points for $10.00 off" in page
 
     link = re.search(r'<code id="referral-link">(http://[^<]+/r/[\w-]+/[\w-]+)</code>', page)
     assert link and "Friends invited: 0. Rewards earned: 0. Waiting: 0." in page
@@ -174,7 +174,7 @@ def test_redeeming_on_the_page_shows_the_code_and_e_mails_it(
     responses.post(f"{API}/coupons", json={"id": 700}, status=201)
     form = {"points": "500", "key": "k1", "csrf": csrf(page)}
     asked = client.post(f"/rewards/{member_shop.handle}/redeem", data=form)
-    assert asked.status_code == 200 and "Spend 500 points for 5.00 USD?" in asked.get_data(as_text=True)
+    assert asked.status_code == 200 and "Spend 500 points for $5.00?" in asked.get_data(as_text=True)
     assert customer_json(client, member_shop, JOHN)["points"] == 1080  # asking spends nothing
     form |= {"confirmed": "yes"}
     redeemed = client.post(f"/rewards/{member_shop.handle}/redeem", data=form)
@@ -190,7 +190,7 @@ def test_redeeming_on_the_page_shows_the_code_and_e_mails_it(
     assert code in mail.get_body(("plain",)).get_content()
     after = client.get(f"/rewards/{member_shop.handle}").get_data(as_text=True)
     assert re.search(
-        rf'<code id="code-1">{code}</code> <span>5.00 USD off</span>\s*<button type="button" class="copy"', after
+        rf'<code id="code-1">{code}</code> <span>\$5.00 off</span>\s*<button type="button" class="copy"', after
     )
     assert "Points redeemed" in after
     assert "Spent 500 points on a discount code" in after
@@ -202,7 +202,7 @@ def test_birthday_once_then_sign_out(client: FlaskClient, member_shop: Shop, red
     bad = client.post(f"/rewards/{member_shop.handle}/birthday", data={"birthday": "2090-01-01", "csrf": token})
     assert bad.status_code == 400 and "Please give a real date of birth." in bad.get_data(as_text=True)
     saved = client.post(f"/rewards/{member_shop.handle}/birthday", data={"birthday": "1990-05-17", "csrf": token})
-    assert saved.status_code == 200 and "We have your birthday: 17 May 1990." in saved.get_data(as_text=True)
+    assert saved.status_code == 200 and "We have your birthday: May 17, 1990." in saved.get_data(as_text=True)
     again = client.post(f"/rewards/{member_shop.handle}/birthday", data={"birthday": "1991-05-17", "csrf": token})
     assert again.status_code == 409
     out = client.post(f"/rewards/{member_shop.handle}/sign-out", data={"csrf": token})
@@ -320,7 +320,7 @@ def test_a_visitor_sees_what_points_are_worth_and_where_to_open_an_account(
 ) -> None:
     change_settings(storage, member_shop.id, {"signup_url": "https://woo.example.com/my-account/"})
     page = client.get(f"/rewards/{member_shop.handle}").get_data(as_text=True)
-    assert '<p id="worth">100 points = 1.00 USD off. You can redeem from 500 points.</p>' in page
+    assert '<p id="worth">100 points = $1.00 off. You can redeem from 500 points.</p>' in page
     assert '<a href="https://woo.example.com/my-account/">Create an account</a>' in page
     refused = client.put(f"/admin/api/shops/{member_shop.id}/settings", json={"signup_url": "javascript:alert(1)"},
                          headers={"Authorization": "Bearer test-admin-token"})  # fmt: skip

@@ -27,7 +27,7 @@ def test_a_logged_in_customer_sees_their_rewards_in_the_theme(client: FlaskClien
     assert answer.status_code == 200 and answer.mimetype == "application/liquid"
     assert '<span id="points">1,012</span>' in html and "Hello John" in html
     assert 'action="/apps/sadakat/rewards/redeem"' in html
-    assert "Redeem 1,000 points for 10.00" in html
+    assert "Redeem 1,000 points for $10.00" in html
     assert re.search(r'href="http://[^"]+/static/rewards.css"', html)  # absolute: the page is on the store's host
     assert "<html" not in html  # the theme supplies the page around it
 
@@ -39,7 +39,7 @@ def test_a_visitor_who_is_not_logged_in_is_shown_the_programme_and_the_login(
     html = answer.get_data(as_text=True)
     assert answer.status_code == 200
     assert 'href="/account/login"' in html and "Log in to your account to see your points" in html
-    assert "Earn 2.5 points for every 1.00" in html and 'id="points"' not in html
+    assert "Earn 2.5 points for every $1.00" in html and 'id="points"' not in html
 
 
 def test_only_shopifys_fresh_signed_request_is_answered(client: FlaskClient, redeeming_member: Shop) -> None:
@@ -81,7 +81,7 @@ def test_redeeming_through_the_proxy_shows_the_code(client: FlaskClient, redeemi
 
     form = {"points": "500", "key": "page-1", "csrf": token}
     asked = client.post("/proxy/rewards/redeem", query_string=proxy_query(redeeming_member), data=form)
-    assert asked.status_code == 200 and "Spend 500 points for 5.00 USD?" in asked.get_data(as_text=True)
+    assert asked.status_code == 200 and "Spend 500 points for $5.00?" in asked.get_data(as_text=True)
     assert customer_json(client, redeeming_member, JOHN)["points"] == 1012  # asking spends nothing
     form |= {"confirmed": "yes"}
     redeemed = client.post("/proxy/rewards/redeem", query_string=proxy_query(redeeming_member), data=form)
@@ -95,7 +95,7 @@ def test_the_birthday_is_set_through_the_proxy_once(client: FlaskClient, redeemi
     token = csrf(client.get("/proxy", query_string=proxy_query(redeeming_member)).get_data(as_text=True))
     query = proxy_query(redeeming_member)
     saved = client.post("/proxy/rewards/birthday", query_string=query, data={"birthday": "1990-05-17", "csrf": token})
-    assert saved.status_code == 200 and "We have your birthday: 17 May 1990." in saved.get_data(as_text=True)
+    assert saved.status_code == 200 and "We have your birthday: May 17, 1990." in saved.get_data(as_text=True)
     again = client.post("/proxy/rewards/birthday", query_string=query, data={"birthday": "1991-01-01", "csrf": token})
     assert again.status_code == 409
 
@@ -106,7 +106,7 @@ def test_the_app_embeds_launcher_reads_the_members_panel_and_its_words_through_t
     panel = client.get("/proxy/launcher", query_string=proxy_query(redeeming_member, lang="tr"))
     assert panel.status_code == 200 and panel.headers["Cache-Control"] == "no-store"
     view = panel.get_json()
-    assert view["points"] == 1012 and view["member"]["options"][0] == {"points": 500, "value": "5,00 USD"}
+    assert view["points"] == 1012 and view["member"]["options"][0] == {"points": 500, "value": "$5,00"}
     assert view["words"]["confirm_yes"] == "Evet, kullan" and view["share"][0]["name"] == "WhatsApp"
     assert "Access-Control-Allow-Origin" not in panel.headers  # same-origin, through the store
     visitor = client.get("/proxy/launcher", query_string=proxy_query(redeeming_member, customer=""))

@@ -7,7 +7,7 @@ from __future__ import annotations
 import csv
 import io
 import re
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
 import responses
@@ -16,6 +16,7 @@ from redis import Redis
 
 from connector.db.storage import Storage
 from connector.db.tables import CustomerRecord, OrderRecord, Push, Shop, utcnow
+from connector.language.formats import day as written_day
 from connector.ops import exports
 from connector.ops.customers import segments
 from connector.ops.shops import change_settings
@@ -235,7 +236,7 @@ def test_the_overview_shows_each_programme_at_a_glance(
         "Points given this month": "404",
         "Points redeemed this month": "0",
         "Points not yet spent": "404",
-        "Outstanding points&#39; value": "4.04 USD",
+        "Outstanding points&#39; value": "$4.04",
         "Repeat purchase rate": "0.0%",
         "Gift codes issued / used": "0 / 0",  # a code given by hand is no gift
     }
@@ -270,7 +271,7 @@ def test_an_admin_sets_a_tier_by_hand_until_a_day_with_a_reason(
     form = {"csrf_token": form_csrf(page), "tier": "Gold", "until": until, "reason": "Moved from Smile as Gold"}
     assert admin.post(f"{url}/tier", data=form).status_code == 302
     after = text(admin.get(url))
-    day = re.escape(f"{int(until[8:])} ")
+    day = re.escape(written_day(date.fromisoformat(until), "en"))
     assert re.search(r'id="tier">Gold</strong> <small id="tier-kept">kept until ' + day, after)
     assert re.search(r"Gold until " + day, after)
     with storage.session() as session:
