@@ -18,13 +18,14 @@ await build({
 });
 const {profile, orderStatus, thankYou} = await import('./.out/render.mjs');
 
-function translator(path) {
+function translator(path, lang = 'en') {
   const words = JSON.parse(readFileSync(path, 'utf8'));
+  const plural = new Intl.PluralRules(lang);  // as Shopify's i18n picks a form: by the count's CLDR category
   return (key, values = {}) => {
     let text = words[key];
     assert.ok(text !== undefined, `${path} has no ${key}`);
     if (typeof text === 'object') {
-      text = values.count === 1 ? text.one : text.other;
+      text = text[plural.select(values.count)] ?? text.other;
     }
     return text.replace(/\{\{(\w+)\}\}/g, (_, name) => String(values[name]));
   };
@@ -32,7 +33,10 @@ function translator(path) {
 
 const LANGS = {
   en: {account: translator('sadakat-account/locales/en.default.json'), thanks: translator('sadakat-thank-you/locales/en.default.json')},
-  tr: {account: translator('sadakat-account/locales/tr.json'), thanks: translator('sadakat-thank-you/locales/tr.json')},
+  ...Object.fromEntries(['tr', 'de', 'fr', 'es', 'ar'].map((lang) => [lang, {
+    account: translator(`sadakat-account/locales/${lang}.json`, lang),
+    thanks: translator(`sadakat-thank-you/locales/${lang}.json`, lang),
+  }])),
 };
 const PROGRAMME = {earn: ['Earn 1 point for every 1.00 USD you spend.'], tiers: []};
 const MEMBER = {
@@ -54,6 +58,26 @@ const EXPECTED = {
     error: 'şu anda gösterilemiyor', copy: 'Bağlantıyı kopyala', earned: 'Bu sipariş 414 puan kazandırdı.',
     pending: 'Puanlar sipariş ödendiğinde gelir.', reversed: 'puanları geri alındı', thanks: 'yaklaşık 414 puan kazandırır',
     account: 'Onları kaybetmemek için bir hesap açın.'},
+  de: {loading: 'Ihre Prämien werden geladen', points: 'Sie haben 1080 Punkte', tier: 'Ihre Stufe: Gold',
+    redeem: '500 Punkte für 5.00 USD Rabatt einlösen', confirm: '500 Punkte für 5.00 USD einlösen?',
+    guest: 'Sammeln Sie Punkte mit Ihrer ersten Bestellung.', zero: 'Sie haben 0 Punkte', error: 'gerade nicht angezeigt',
+    copy: 'Link kopieren', earned: 'Diese Bestellung hat 414 Punkte gebracht.', pending: 'sobald die Bestellung bezahlt ist',
+    reversed: 'wurden zurückgenommen', thanks: 'etwa 414 Punkte', account: 'Erstellen Sie ein Konto, um sie zu behalten.'},
+  fr: {loading: 'Chargement de vos récompenses', points: 'Vous avez 1080 points', tier: 'Votre niveau : Gold',
+    redeem: 'Utiliser 500 points pour 5.00 USD de réduction', confirm: 'Utiliser 500 points pour 5.00 USD ?',
+    guest: 'Gagnez des points dès votre première commande.', zero: 'Vous avez 0 point', error: 'pour le moment',
+    copy: 'Copier le lien', earned: 'Cette commande vous a rapporté 414 points.', pending: 'une fois la commande payée',
+    reversed: 'ont été repris', thanks: 'environ 414 points', account: 'Créez un compte pour les conserver.'},
+  es: {loading: 'Cargando tus recompensas', points: 'Tienes 1080 puntos', tier: 'Tu nivel: Gold',
+    redeem: 'Canjear 500 puntos por 5.00 USD de descuento', confirm: '¿Canjear 500 puntos por 5.00 USD?',
+    guest: 'Gana puntos con tu primer pedido.', zero: 'Tienes 0 puntos', error: 'no podemos mostrar tus recompensas',
+    copy: 'Copiar enlace', earned: 'Este pedido te ha dado 414 puntos.', pending: 'cuando se paga el pedido',
+    reversed: 'se han retirado', thanks: 'unos 414 puntos', account: 'Crea una cuenta para conservarlos.'},
+  ar: {loading: 'جارٍ تحميل مكافآتك', points: 'لديك 1080 نقطة', tier: 'مستواك: Gold',
+    redeem: 'استبدل 500 نقطة بخصم 5.00 USD', confirm: 'هل تريد استبدال 500 نقطة مقابل 5.00 USD؟',
+    guest: 'اكسب النقاط مع طلبك الأول.', zero: 'لديك 0 نقطة', error: 'لا يمكن عرض مكافآتك الآن',
+    copy: 'نسخ الرابط', earned: 'أكسبك هذا الطلب 414 نقطة.', pending: 'تصل النقاط عند دفع الطلب.',
+    reversed: 'استُرجعت نقاط هذا الطلب', thanks: 'نحو 414 نقطة', account: 'أنشئ حسابًا للاحتفاظ بها.'},
 };
 
 for (const [lang, t] of Object.entries(LANGS)) {
@@ -90,8 +114,10 @@ for (const [lang, t] of Object.entries(LANGS)) {
 test('each locale file has the same keys as the English one', () => {
   for (const name of ['sadakat-account', 'sadakat-thank-you']) {
     const en = Object.keys(JSON.parse(readFileSync(`${name}/locales/en.default.json`, 'utf8'))).sort();
-    const tr = Object.keys(JSON.parse(readFileSync(`${name}/locales/tr.json`, 'utf8'))).sort();
-    assert.deepEqual(tr, en);
+    for (const lang of ['tr', 'de', 'fr', 'es', 'ar']) {
+      const other = Object.keys(JSON.parse(readFileSync(`${name}/locales/${lang}.json`, 'utf8'))).sort();
+      assert.deepEqual(other, en, `${name}/locales/${lang}.json`);
+    }
   }
 });
 

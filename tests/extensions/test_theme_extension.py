@@ -38,6 +38,13 @@ def flat(tree: dict, prefix: str = "") -> set[str]:
     return keys
 
 
+def texts(tree: dict, prefix: str = "") -> dict[str, str]:
+    found = {}
+    for key, value in tree.items():
+        found |= texts(value, f"{prefix}{key}.") if isinstance(value, dict) else {prefix + key: value}
+    return found
+
+
 def test_the_layout_is_a_theme_app_extensions() -> None:
     config = tomllib.loads((EXTENSION / "shopify.extension.toml").read_text())
     assert config["type"] == "theme" and config["name"]
@@ -48,7 +55,10 @@ def test_the_layout_is_a_theme_app_extensions() -> None:
         "snippets",
         "locales",
     }
-    assert {p.name for p in (EXTENSION / "locales").iterdir()} == {"en.default.json", "tr.json"}
+    assert {p.name for p in (EXTENSION / "locales").iterdir()} == {
+        "en.default.json",
+        *(f"{lang}.json" for lang in ("tr", "de", "fr", "es", "ar")),
+    }
     assert [b.name for b in BLOCKS] == ["launcher.liquid", "product_points.liquid", "summary.liquid"]
 
 
@@ -90,8 +100,11 @@ def test_the_product_block_adds_no_script() -> None:
 
 def test_assets_snippets_and_translations_named_are_there() -> None:
     english = json.loads((EXTENSION / "locales" / "en.default.json").read_text())
-    turkish = json.loads((EXTENSION / "locales" / "tr.json").read_text())
-    assert flat(english) == flat(turkish)
+    for lang in ("tr", "de", "fr", "es", "ar"):
+        other = json.loads((EXTENSION / "locales" / f"{lang}.json").read_text())
+        assert flat(other) == flat(english), lang
+        left = {k for k in flat(english) if texts(other)[k] == texts(english)[k]}
+        assert not left, f"{lang} leaves {left} in English"
     for path in LIQUID:
         text = path.read_text()
         for asset in re.findall(r"'([\w.-]+)'\s*\|\s*asset_url", text):

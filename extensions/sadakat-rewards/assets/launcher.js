@@ -28,11 +28,13 @@
     var colour = /^#[0-9a-fA-F]{6}$/.test(config.colour || "") ? config.colour : "#0f766e";
     var side = config.position === "left" ? "left" : "right";
     var text = function (name, fallback) { return config[name] || fallback; };
+    var dir = config.dir || (/^(ar|fa|he|ur)\b/i.test(config.lang || "") ? "rtl" : "ltr");
     var summary = Array.isArray(config.summary) ? config.summary : String(config.summary || "").split("\n");
 
     var root = make("div", { position: "fixed", bottom: "16px", zIndex: "2147483000",
       font: "16px/1.45 system-ui, -apple-system, 'Segoe UI', Roboto, Arial, sans-serif" });
     root.id = "sadakat-launcher";
+    if (config.lang) root.lang = config.lang;
     root.style[side] = "16px";
 
     var button = make("button", { minHeight: "48px", padding: "12px 20px", border: "0", borderRadius: "999px",
@@ -48,17 +50,28 @@
       maxHeight: "min(75vh, 640px)", overflowY: "auto" });
     panel.style[side] = "0";
     panel.id = "sadakat-panel";
+    panel.dir = dir;
     panel.hidden = true;
     panel.setAttribute("role", "dialog");
     panel.setAttribute("aria-labelledby", "sadakat-panel-title");
 
-    var title = make("h2", { margin: "0 0 8px", fontSize: "1.15rem", paddingRight: "64px" }, text("title", "Rewards"));
+    var title = make("h2", { margin: "0 0 8px", fontSize: "1.15rem", paddingInlineEnd: "64px" }, text("title", "Rewards"));
     title.id = "sadakat-panel-title";
     var body = make("div", { margin: "0 0 12px" });
     body.id = "sadakat-panel-body";
     var words = config.words || {};
-    function say(name, values) {
+    function num(n) {  // as the server writes numbers: CLDR's digits for the language, thousands always grouped
+      var options = config.digits ? { numberingSystem: config.digits, useGrouping: "always" } : {};
+      try { return n.toLocaleString(config.lang || undefined, options); } catch (e) { return String(n); }
+    }
+    function say(name, values, count) {  // a message with plural forms comes by category: one, few, other...
       var line = words[name] || "";
+      if (line && typeof line === "object") {
+        var category = "other";
+        try { category = new Intl.PluralRules(config.lang || undefined).select(count === undefined ? 2 : count); }
+        catch (e) { /* an unknown language: "other" */ }
+        line = line[category] || line.other || "";
+      }
       Object.keys(values || {}).forEach(function (key) { line = line.split("{" + key + "}").join(values[key]); });
       return line;
     }
@@ -80,7 +93,7 @@
     var link = make("a", { display: "inline-block", padding: "10px 16px", borderRadius: "6px", background: colour,
       color: "#fff", fontWeight: "700", textDecoration: "none" }, text("see", "See my rewards"));
     link.href = config.page;
-    var close = make("button", { position: "absolute", top: "10px", right: "10px", minHeight: "36px",
+    var close = make("button", { position: "absolute", top: "10px", insetInlineEnd: "10px", minHeight: "36px",
       padding: "4px 10px", border: "1px solid #57534e", borderRadius: "6px", background: "#fff", color: "#1c1917",
       font: "inherit", cursor: "pointer" }, text("close", "Close"));
     close.type = "button";
@@ -120,7 +133,7 @@
             outline(login);
             line.appendChild(login);
             if (config.signup) {  // or open an account, and every order earns points
-              var join = make("a", { color: "#1c1917", fontWeight: "700", marginLeft: "12px" }, text("join", "Join now"));
+              var join = make("a", { color: "#1c1917", fontWeight: "700", marginInlineStart: "12px" }, text("join", "Join now"));
               join.href = config.signup;
               join.id = "sadakat-panel-join";
               outline(join);
@@ -141,7 +154,7 @@
     }
     function show(view) {
       if (typeof view.points !== "number") return;
-      var words = text("points", "You have {points} points").replace("{points}", view.points.toLocaleString(config.lang || undefined));
+      var words = text("points", "You have {points} points").replace("{points}", num(view.points));
       var line = make("p", { margin: "0 0 6px", fontSize: "1.3rem", fontWeight: "800", color: colour }, words);
       line.id = "sadakat-panel-points";
       body.prepend(line);
@@ -168,7 +181,8 @@
     function heading(words) { return make("h3", { margin: "14px 0 6px", fontSize: "1rem" }, words); }
     function small(words) { return make("p", { margin: "0 0 6px", fontSize: ".9rem", color: "#44403c" }, words); }
     function action(words, filled) {
-      var node = make("button", { minHeight: "44px", padding: "8px 14px", margin: "0 6px 6px 0", borderRadius: "6px",
+      var node = make("button", { minHeight: "44px", padding: "8px 14px", margin: "0", marginInlineEnd: "6px",
+        marginBottom: "6px", borderRadius: "6px",
         border: "1px solid " + (filled ? colour : "#57534e"), background: filled ? colour : "#fff",
         color: filled ? "#fff" : "#1c1917", font: "inherit", fontWeight: "700", cursor: "pointer" }, words);
       node.type = "button";
@@ -204,7 +218,7 @@
       if (!m) { body.appendChild(small(say("new_member"))); return; }
       body.appendChild(small(m.first_name ? say("hello", { name: m.first_name }) : say("hello_nameless")));
       var points = make("p", { margin: "0 0 6px", fontSize: "1.3rem", fontWeight: "800", color: colour },
-        say("launcher_points", { points: m.points.toLocaleString(config.lang || undefined) }));
+        say("launcher_points", { points: num(m.points) }, m.points));
       points.id = "sadakat-panel-points";
       body.appendChild(points);
       if (m.tier) body.appendChild(small(say("tier", { tier: m.tier })));
@@ -227,8 +241,8 @@
       choices.id = "sadakat-panel-redeem";
       if (m.options.length) {
         m.options.forEach(function (option) {
-          var choice = action(option.points.toLocaleString(config.lang || undefined) + " " + say("points_unit")
-            + " → " + option.value);
+          var choice = action(num(option.points) + " " + say("points_unit")
+            + (dir === "rtl" ? " ← " : " → ") + option.value);
           choice.addEventListener("click", function () { confirmFor(option, choices); });
           choices.appendChild(choice);
         });
@@ -244,7 +258,7 @@
         list.id = "sadakat-panel-codes";
         open.forEach(function (code) {
           var item = make("li", { margin: "0 0 8px" });
-          item.appendChild(make("strong", { fontFamily: "ui-monospace, monospace", marginRight: "6px" }, code.code));
+          item.appendChild(make("strong", { fontFamily: "ui-monospace, monospace", marginInlineEnd: "6px" }, code.code));
           item.appendChild(copier(code.code));
           item.appendChild(small(code.worth + (code.ends ? " · " + say("code_until", { day: code.ends }) : "")));
           list.appendChild(item);
@@ -288,7 +302,7 @@
     function confirmFor(option, choices) {
       choices.textContent = "";
       var question = make("p", { margin: "0 0 8px", fontWeight: "700" },
-        say("confirm", { points: option.points.toLocaleString(config.lang || undefined), value: option.value }));
+        say("confirm", { points: num(option.points), value: option.value }, option.points));
       question.id = "sadakat-panel-confirm";
       var yes = action(say("confirm_yes"), true);
       var no = action(say("confirm_no"));
