@@ -20,7 +20,7 @@ from adapters.base import (
     time_field,
     url_field,
 )
-from connector.model import Customer, Lifecycle, Order, Refund, Shipment, ShipmentStatus, StoreEvent
+from connector.model import Customer, Lifecycle, Order, Refund, Shipment, ShipmentStatus, StoreEvent, language_tag
 
 PAID_STATUSES = frozenset({"paid", "partially_refunded", "refunded"})
 ORDER_TOPICS = frozenset({"orders/paid", "orders/cancelled"})
@@ -76,6 +76,7 @@ def parse(topic: str, payload: dict[str, Any]) -> StoreEvent:
             email=email_field(payload.get("email")),
             first_name=text_field(payload.get("first_name"), 255),
             last_name=text_field(payload.get("last_name"), 255),
+            locale=language_tag(payload.get("locale")),
         )
         return StoreEvent(customers=(account,))
     if topic in FULFILLMENT_TOPICS:
@@ -133,6 +134,7 @@ def _customer(payload: Mapping[str, Any]) -> Customer:
             email=email_field(raw.get("email")) or fallback_email,
             first_name=text_field(raw.get("first_name"), 255),
             last_name=text_field(raw.get("last_name"), 255),
+            locale=language_tag(payload.get("customer_locale")) or language_tag(raw.get("locale")),
         )
     billing = payload.get("billing_address") if isinstance(payload.get("billing_address"), dict) else {}
     return Customer(
@@ -140,6 +142,7 @@ def _customer(payload: Mapping[str, Any]) -> Customer:
         email=fallback_email,
         first_name=text_field(billing.get("first_name"), 255),
         last_name=text_field(billing.get("last_name"), 255),
+        locale=language_tag(payload.get("customer_locale")),
     )
 
 

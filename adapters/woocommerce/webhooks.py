@@ -21,7 +21,7 @@ from adapters.base import (
     time_field,
     url_field,
 )
-from connector.model import Customer, Order, OrderGone, Refund, Shipment, StoreEvent
+from connector.model import Customer, Order, OrderGone, Refund, Shipment, StoreEvent, language_tag
 
 PING_BODY = re.compile(rb"^webhook_id=\d+$")
 PAID_STATUSES = frozenset({"processing", "completed", "refunded"})
@@ -67,7 +67,19 @@ def _customer(payload: Mapping[str, Any]) -> Customer:
         email=email_field(billing.get("email")),
         first_name=text_field(billing.get("first_name"), 255),
         last_name=text_field(billing.get("last_name"), 255),
+        locale=_order_language(payload),
     )
+
+
+ORDER_LANGUAGE_KEYS = ("wpml_language", "_wpml_language", "pll_language", "_pll_language")
+"""Where WPML and Polylang keep the language an order was placed in, among the order's meta data."""
+
+
+def _order_language(payload: Mapping[str, Any]) -> str | None:
+    for item in payload.get("meta_data") or []:
+        if isinstance(item, dict) and item.get("key") in ORDER_LANGUAGE_KEYS and language_tag(item.get("value")):
+            return language_tag(item.get("value"))
+    return language_tag(payload.get("lang"))
 
 
 def _order(payload: Mapping[str, Any]) -> Order:

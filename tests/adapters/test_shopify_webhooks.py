@@ -125,3 +125,11 @@ def test_only_http_tracking_urls_are_kept(url: str) -> None:
     shipment = shopify.parse("fulfillments/create", payload).shipments[0]
     assert shipment.tracking_url is None
     assert shipment.tracking_number == fixture("shopify/fulfillments_create.json")["tracking_number"]
+
+
+def test_the_orders_customer_locale_is_the_buyers_language() -> None:
+    order = shopify.parse("orders/paid", paid_shopify_order() | {"customer_locale": "pt-BR"}).order
+    assert order.customer.locale == "pt-br"
+    guest = paid_shopify_order() | {"customer": None, "customer_locale": "ar"}
+    assert shopify.parse("orders/paid", guest).order.customer.locale == "ar"
+    assert shopify.parse("orders/paid", paid_shopify_order() | {"customer_locale": 42}).order.customer.locale is None

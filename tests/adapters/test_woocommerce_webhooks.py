@@ -89,3 +89,18 @@ def test_store_url_must_be_a_plain_web_address(raw: str) -> None:
 def test_store_url_keeps_its_subfolder() -> None:
     where = woo.address("https://Example.com/shop/")
     assert (where.domain, where.base_url) == ("example.com/shop", "https://example.com/shop")
+
+
+@pytest.mark.parametrize(
+    ("meta", "extra", "language"),
+    [
+        ([{"id": 1, "key": "wpml_language", "value": "de"}], {}, "de"),
+        ([{"id": 1, "key": "_pll_language", "value": "fr_FR"}], {}, "fr-fr"),
+        ([], {"lang": "es"}, "es"),
+        ([{"id": 1, "key": "wpml_language", "value": "<script>"}], {}, None),
+        ([], {}, None),
+    ],
+)
+def test_the_orders_language_from_wpml_or_polylang_is_the_buyers(meta: list, extra: dict, language: str | None) -> None:
+    payload = fixture("woocommerce/order_created.json") | {"customer_id": 42, "meta_data": meta} | extra
+    assert woo.parse("order.created", payload).order.customer.locale == language
