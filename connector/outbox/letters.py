@@ -1,4 +1,4 @@
-"""The e-mails customers receive, all in one layout: written in the shop's language, in the shop's colour,
+"""The e-mails customers receive, all in one layout: written in the reader's language, in the shop's colour,
 greeting the customer by first name, with a plain-text part and an HTML one from the same words, a link
 to the rewards page, and for marketing an unsubscribe link (and ``List-Unsubscribe``)."""
 

@@ -1,4 +1,4 @@
-"""What customers are told about their parcels and codes, in the store's language (English and Turkish)."""
+"""What customers are told about their parcels and codes, in the store's language."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
 """A shop's programme as its customers read it: how to earn, the gifts, the tiers and what they give, in the
-shop's language (English and Turkish)."""
+reader's language."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The admin pages' words in English and Turkish, and how they write numbers, money and times."""
+"""The admin pages' words (English and Turkish, from the catalogs), and how they write numbers, money and times."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The words of the pages a store's customers open (survey answers, unsubscribing), in English and Turkish."""
+"""The words of the pages a store's customers open (survey answers, unsubscribing, a friend's referral)."""
 
 from __future__ import annotations
 
