@@ -46,11 +46,11 @@ SETTINGS = {
     "signup_url": "https://woo.example.com/my-account/",
 }
 WORDS = {
-    "en": {"button": "Rewards", "points": "You have 1,080 points", "option": "500 points → 5.00 USD",
-           "confirm": "Spend 500 points for 5.00 USD?", "yes": "Yes, redeem", "copy": "Copy", "copied": "Copied",
+    "en": {"button": "Rewards", "points": "You have 1,080 points", "option": "500 points → $5.00",
+           "confirm": "Spend 500 points for $5.00?", "yes": "Yes, redeem", "copy": "Copy", "copied": "Copied",
            "left": "You have 580 points", "join": "Join now"},
-    "tr": {"button": "Ödüller", "points": "1.080 puanınız var", "option": "500 puan → 5,00 USD",
-           "confirm": "5,00 USD için 500 puan harcansın mı?", "yes": "Evet, kullan", "copy": "Kopyala",
+    "tr": {"button": "Ödüller", "points": "1.080 puanınız var", "option": "500 puan → $5,00",
+           "confirm": "$5,00 için 500 puan harcansın mı?", "yes": "Evet, kullan", "copy": "Kopyala",
            "copied": "Kopyalandı", "left": "580 puanınız var", "join": "Hemen katılın"},
 }  # fmt: skip
 

@@ -78,7 +78,7 @@ def rewards() -> ResponseReturnValue:
     if not isinstance(found, Signed):
         return found
     shop, customer = found.shop, found.customer
-    lang = visitor_language(programme_of(shop).locale, customer.locale if customer else None)
+    lang = visitor_language(programme_of(shop).locale, customer.locale if customer else None, remember=False)
     return jsonify(member_answer(shop, customer, lang))
 
 

@@ -175,7 +175,7 @@ def me(shop_id: int) -> ResponseReturnValue:
     if not isinstance(found, tuple) or not isinstance(found[0], Shop):
         return found
     shop, customer = found
-    lang = visitor_language(programme_of(shop).locale, customer.locale)
+    lang = visitor_language(programme_of(shop).locale, customer.locale, remember=False)
     return jsonify(member_answer(shop, customer, lang))
 
 
@@ -200,7 +200,7 @@ def proxy_panel() -> ResponseReturnValue:
     if not isinstance(found, tuple) or not isinstance(found[0], Shop):
         return found
     shop, customer = found
-    lang = visitor_language(programme_of(shop).locale, customer.locale if customer else None)
+    lang = visitor_language(programme_of(shop).locale, customer.locale if customer else None, remember=False)
     answer = jsonify(member_answer(shop, customer, lang) | panel_words(lang))
     answer.headers["Cache-Control"] = "no-store"
     return answer

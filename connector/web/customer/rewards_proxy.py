@@ -70,7 +70,7 @@ def _urls(shop: Shop) -> dict[str, str]:
 def _answer(
     shop: Shop, customer_key: str | None, customer: CustomerRecord | None, status: int = 200, **values: object
 ) -> Response:
-    lang = visitor_language(programme_of(shop).locale)
+    lang = visitor_language(programme_of(shop).locale, customer.locale if customer else None, remember=False)
     member: Member | None = read_member(shop, customer.id, lang) if customer else None
     html, status = render(
         shop,
@@ -101,7 +101,7 @@ def _member_post() -> tuple[Shop, str, CustomerRecord | None, str] | ResponseRet
     if not isinstance(found, tuple) or not isinstance(found[0], Shop):
         return found
     shop, customer_key, customer = found
-    lang = visitor_language(programme_of(shop).locale)
+    lang = visitor_language(programme_of(shop).locale, customer.locale if customer else None, remember=False)
     if customer_key is None:
         return _answer(shop, None, None, 401)
     if not form_token_ok(shop, f"customer:{customer_key}", request.form.get("csrf")):

@@ -111,12 +111,13 @@ LANGUAGE_COOKIE = "sadakat_reader_lang"
 LANGUAGE_COOKIE_SECONDS = 365 * 24 * 3600
 
 
-def visitor_language(shop_locale: str, member_locale: str | None = None) -> str:
+def visitor_language(shop_locale: str, member_locale: str | None = None, *, remember: bool = True) -> str:
     """The page's language, in this order: what the visitor chose on our pages (``?lang=``, remembered in a
     cookie after; a form answers in the language it was shown in), the language the store knows the member
-    in, their browser's, the shop's; else English."""
+    in, their browser's, the shop's; else English. ``remember``: False for an answer to a script, which sets
+    no cookie."""
     chosen = request.args.get("lang")
-    if chosen in WORDS:
+    if chosen in WORDS and remember:
         after_this_request(lambda response: _remember(response, str(chosen)))
     shown = request.form.get("lang") if request.method == "POST" else None
     remembered = request.cookies.get(LANGUAGE_COOKIE)

@@ -324,7 +324,7 @@ def test_shopify_delivered_fulfillment_makes_the_survey_due_and_the_cli_sends_it
     client: FlaskClient, offline_shopify_shop: Shop, storage: Storage, redis: Redis, smtp: MailInbox
 ) -> None:
     change_settings(storage, offline_shopify_shop.id, {"survey": SURVEY | {"delay_days": 0}, "locale": "tr"})
-    post_shopify(client, offline_shopify_shop, "orders/paid", paid_shopify_order())
+    post_shopify(client, offline_shopify_shop, "orders/paid", paid_shopify_order() | {"customer_locale": "tr"})
     delivered = fixture("shopify/fulfillments_create.json") | {
         "shipment_status": "delivered",
         "updated_at": utcnow().isoformat(),  # delivered just now (the sample's date is years old)
