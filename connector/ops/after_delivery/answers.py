@@ -6,12 +6,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from connector import signed
 from connector.db.after_delivery import SurveyRecord
 from connector.db.storage import Storage
-from connector.db.tables import Shop
+from connector.db.tables import CustomerRecord, OrderRecord, Shop
 from connector.errors import NotFound
 from connector.outbox import senders
 from connector.outbox.letters import unsubscribe_token
@@ -43,6 +44,8 @@ class SurveyView:
     """What the counted answer earned and still holds."""
     comment_token: str = ""
     pushes: list[tuple[int, int]] = field(default_factory=list)
+    member_locale: str | None = None
+    """The language the store knows the order's customer in, where it said."""
 
 
 def opened(storage: Storage, survey_id: int, score: int, given: str | None) -> SurveyView:
@@ -52,7 +55,7 @@ def opened(storage: Storage, survey_id: int, score: int, given: str | None) -> S
         _check(shop, survey.id, score, given)
         if score not in surveys.SCORES:
             raise BadLink(programme_of(shop).locale)
-        return _view(shop, survey)
+        return _view(shop, survey, member_locale=_member_locale(session, shop, survey))
 
 
 def answer(storage: Storage, survey_id: int, score: int, given: str | None, comment: str) -> SurveyView:
@@ -70,7 +73,7 @@ def answer(storage: Storage, survey_id: int, score: int, given: str | None, comm
         if counted:
             surveys.comment(session, shop, survey, comment)
         points = surveys.points_earned(session, shop, survey) if counted else 0
-        return _view(shop, survey, counted, points, outcome.pushes)
+        return _view(shop, survey, counted, points, outcome.pushes, _member_locale(session, shop, survey))
 
 
 def add_comment(storage: Storage, survey_id: int, given: str | None, comment: str) -> SurveyView:
@@ -79,7 +82,7 @@ def add_comment(storage: Storage, survey_id: int, given: str | None, comment: st
         survey, shop = _found(session, survey_id, lock=True)
         _check(shop, survey.id, "comment", given)
         surveys.comment(session, shop, survey, comment)
-        return _view(shop, survey)
+        return _view(shop, survey, member_locale=_member_locale(session, shop, survey))
 
 
 @dataclass(frozen=True)
@@ -122,11 +125,26 @@ def _check(shop: Shop, survey_id: int, what: int | str, given: str | None) -> No
         raise BadLink(programme_of(shop).locale) from None
 
 
+def _member_locale(session: Session, shop: Shop, survey: SurveyRecord) -> str | None:
+    return session.scalar(
+        select(CustomerRecord.locale)
+        .join(OrderRecord, OrderRecord.customer_id == CustomerRecord.id)
+        .where(OrderRecord.shop_id == shop.id, OrderRecord.order_id == survey.order_id)
+        .limit(1)
+    )
+
+
 def _view(
-    shop: Shop, survey: SurveyRecord, counted: bool = False, points: int = 0, pushes: door.Pushes | None = None
+    shop: Shop,
+    survey: SurveyRecord,
+    counted: bool = False,
+    points: int = 0,
+    pushes: door.Pushes | None = None,
+    member_locale: str | None = None,
 ) -> SurveyView:
     comment_token = surveys.token(shop, survey.id, "comment")
     locale = programme_of(shop).locale
     return SurveyView(
-        survey.id, shop.domain, locale, survey.score, survey.comment, counted, points, comment_token, pushes or []
-    )
+        survey.id, shop.domain, locale, survey.score, survey.comment, counted, points, comment_token, pushes or [],
+        member_locale,
+    )  # fmt: skip

@@ -46,7 +46,7 @@ def answer(survey_id: int, score: int) -> ResponseReturnValue:
         view = answers.opened(runtime().storage, survey_id, score, given)
     except answers.BadLink as exc:
         return _invalid(language(exc.locale))
-    lang = language(view.locale)
+    lang = language(view.locale, view.member_locale)
     if view.score is not None:
         return _answered(view, lang)
     w = words(lang)
@@ -71,7 +71,7 @@ def confirm(survey_id: int, score: int) -> ResponseReturnValue:
     except answers.BadLink as exc:
         return _invalid(language(exc.locale))
     pushes.dispatch(runtime().storage, runtime().queue, view.pushes)
-    return _answered(view, language(view.locale))
+    return _answered(view, language(view.locale, view.member_locale))
 
 
 def _answered(view: answers.SurveyView, lang: str) -> ResponseReturnValue:
@@ -97,7 +97,7 @@ def comment(survey_id: int) -> ResponseReturnValue:
         )
     except answers.BadLink as exc:
         return _invalid(language(exc.locale))
-    lang = language(view.locale)
+    lang = language(view.locale, view.member_locale)
     w = words(lang)
     return _page(lang, title=w["thanks_title"], shop=view.shop, message=w["comment_thanks"])
 

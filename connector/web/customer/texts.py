@@ -44,9 +44,9 @@ WORDS = Words(
 )
 
 
-def language(shop_locale: str) -> str:
+def language(shop_locale: str, member_locale: str | None = None) -> str:
     """The page's language, chosen as on the rewards page (``rewards_texts.visitor_language``)."""
-    return visitor_language(shop_locale)
+    return visitor_language(shop_locale, member_locale)
 
 
 def words(lang: str) -> dict[str, str]:

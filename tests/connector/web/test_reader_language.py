@@ -7,11 +7,13 @@ from __future__ import annotations
 import re
 import time
 
+from click.testing import CliRunner
 from flask.testing import FlaskClient
 from redis import Redis
 
+from connector.cli import main
 from connector.db.storage import Storage
-from connector.db.tables import Shop
+from connector.db.tables import Shop, utcnow
 from connector.ops.rewards import sign_in
 from connector.ops.shops import change_settings
 from tests.connector.web.test_rewards_page import ask_link, letter
@@ -88,3 +90,25 @@ def test_an_email_goes_in_the_members_language_from_shopifys_customer_locale(
     body = sent.get_body(("plain",)).get_content()
     assert body.startswith("Hallo John,") and "Er funktioniert einmal, 15 Minuten lang." in body
     assert '<html lang="de" dir="ltr">' in sent.get_body(("html",)).get_content()
+
+
+def test_the_survey_e_mail_and_its_page_are_in_the_customers_language(
+    client: FlaskClient, offline_shopify_shop: Shop, storage: Storage, redis: Redis, smtp: MailInbox
+) -> None:
+    survey = {"enabled": True, "delay_days": 0, "points": 50}
+    change_settings(storage, offline_shopify_shop.id, {"survey": survey, "locale": "en"})
+    post_shopify(client, offline_shopify_shop, "orders/paid", paid_shopify_order() | {"customer_locale": "es-MX"})
+    delivered = fixture("shopify/fulfillments_create.json") | {
+        "shipment_status": "delivered",
+        "updated_at": utcnow().isoformat(),
+    }
+    post_shopify(client, offline_shopify_shop, "fulfillments/update", delivered)
+    drain(redis)
+    assert CliRunner().invoke(main, ["surveys", "send", "--shop", str(offline_shopify_shop.id)]).exit_code == 0
+    drain(redis)
+    sent = letter(smtp.messages[-1])
+    assert sent["Subject"] == f"¿Qué tal tu pedido #9999 de {offline_shopify_shop.domain}?"
+    text = sent.get_body(("plain",)).get_content()
+    links = dict(re.findall(r"(\d+): http://127.0.0.1:8000(\S+)", text))
+    page = client.get(links["9"], headers={"Accept-Language": "en-GB"}).get_data(as_text=True)
+    assert page_language(page) == "es" and "Has elegido 9 de 10." in page
