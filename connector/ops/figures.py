@@ -8,10 +8,12 @@ and averages are rounded to four / two places, and None where there is nothing t
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
+from redis import Redis
+from rq import Queue
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -27,6 +29,11 @@ from connector.rules.segments import SEGMENTS
 
 ACTIVE_DAYS = 90
 INLINE_ROLLUP = 5_000
+ROLL_UP_SHOP = "jobs.roll_up.roll_up_shop"
+ROLL_UP_SECONDS_PER_CUSTOMER = 0.0001
+"""A roll-up's pace, for saying when queued figures will be ready (about 80 s at 1M: docs/performance.md)."""
+ROLL_UP_LEAST_SECONDS = 10
+COUNTING_KEY = "sadakat:rollup:queued:{shop_id}"
 CENTS = Decimal("0.01")
 RATE = Decimal("0.0001")
 
@@ -102,17 +109,36 @@ def _group(buyers: list[Buyer]) -> dict[str, Any]:
     }
 
 
-def roll_up_if_small(storage: Storage, shop_id: int, now: datetime | None = None) -> None:
-    """Roll up a shop of up to ``INLINE_ROLLUP`` customers now (or any shop never rolled up), so its figures
-    are fresh; larger shops rely on the hourly job. Its own write; the figures are then read without one."""
+def roll_up_if_small(
+    storage: Storage, shop_id: int, redis: Redis, queue: Queue, now: datetime | None = None
+) -> datetime | None:
+    """Roll up a shop of up to ``INLINE_ROLLUP`` customers now, so its figures are fresh (its own write; the
+    figures are then read without one). A larger shop never waits on a page: it relies on the hourly job, and
+    one never rolled up has its roll-up queued, once. Returns when a queued roll-up's figures will be ready,
+    else None (the figures can be read now)."""
     with storage.session(read_only=True) as session:
         shop = session.get(Shop, shop_id)
         if shop is None or _large(shop):
-            return
-        small = (session.scalar(select(func.count()).where(CustomerRecord.shop_id == shop_id)) or 0) <= INLINE_ROLLUP
-        if not small and shop.rollup is not None:
-            return
+            return None
+        customers = session.scalar(select(func.count()).where(CustomerRecord.shop_id == shop_id)) or 0
+        if customers > INLINE_ROLLUP:
+            return None if shop.rollup is not None else _queued(redis, queue, shop_id, customers, now)
     segments_rollup.roll_up(storage, shop_id, now)
+    return None
+
+
+def _queued(redis: Redis, queue: Queue, shop_id: int, customers: int, now: datetime | None) -> datetime:
+    """Queue the shop's first roll-up unless it is queued already; when its figures will be ready."""
+    now = now or utcnow()
+    seconds = max(ROLL_UP_LEAST_SECONDS, customers * ROLL_UP_SECONDS_PER_CUSTOMER)
+    ready = now + timedelta(seconds=seconds)
+    key = COUNTING_KEY.format(shop_id=shop_id)
+    if redis.set(key, ready.isoformat(), nx=True, ex=int(seconds * 3) + 600):
+        queue.enqueue(ROLL_UP_SHOP, shop_id, job_id=f"roll-up-{shop_id}", result_ttl=0, failure_ttl=3600,
+                      job_timeout=int(seconds * 10) + 600, description=f"shop {shop_id}'s first roll-up")  # fmt: skip
+        return ready
+    said = redis.get(key)
+    return datetime.fromisoformat(said.decode() if isinstance(said, bytes) else str(said)) if said else ready
 
 
 def _large(shop: Shop) -> bool:
@@ -120,15 +146,20 @@ def _large(shop: Shop) -> bool:
     return int((shop.rollup or {}).get("customers", 0)) > INLINE_ROLLUP
 
 
-def programme_metrics(session: Session, shop: Shop, now: datetime | None = None) -> dict[str, Any]:
+def programme_metrics(
+    session: Session, shop: Shop, now: datetime | None = None, counting: datetime | None = None
+) -> dict[str, Any]:
     """Every programme metric for a shop. A shop of up to ``INLINE_ROLLUP`` customers has its points, members
     and tiers counted by the database now, the rest as of its latest roll-up (``as_of``; see
     ``roll_up_if_small``, which runs it on every view); a larger shop has all of them as of the hourly roll-up,
-    so a view costs the same whatever its size. Reads only."""
+    so a view costs the same whatever its size; a large shop whose first roll-up is queued (``counting``: when
+    it will be ready) has none of those yet. Reads only."""
     now = now or utcnow()
     rolled = shop.rollup or {}
     large = _large(shop) and "by_tier" in rolled
-    if large:
+    if counting is not None:
+        by_tier, sums = [], {}
+    elif large:
         by_tier = [tuple(row) for row in rolled["by_tier"]]
         sums = {(kind, rule): int(total) for kind, rule, total in rolled["ledger"]}
     else:
@@ -150,6 +181,7 @@ def programme_metrics(session: Session, shop: Shop, now: datetime | None = None)
     return {
         "as_of": shop.segmented_at,
         "large": large,
+        "counting": counting,
         "members": members,
         "active_members": rolled.get("active_members", 0),
         "members_vs_non_members": {name: _decimals(groups.get(name, {})) for name in ("members", "non_members")},

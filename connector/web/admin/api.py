@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -176,12 +177,17 @@ def discard_event(shop_id: int, event_id: int) -> ResponseReturnValue:
 
 @bp.get("/api/shops/<shop_id:shop_id>/metrics")
 def shop_metrics(shop_id: int) -> ResponseReturnValue:
-    """Programme metrics: members, repeat purchase, order value, points, liability, gifts, tiers, segments."""
-    figures.roll_up_if_small(runtime().storage, shop_id)
+    """Programme metrics: members, repeat purchase, order value, points, liability, gifts, tiers, segments. A
+    large shop's first figures are counted by a worker: 202, with when they will be ready and Retry-After."""
+    counting = figures.roll_up_if_small(runtime().storage, shop_id, runtime().redis, runtime().queue)
     with runtime().storage.session(read_only=True) as session:
         shop = shops.shop_in(session, shop_id)
         if shop is None:
             return problem(404, f"no shop {shop_id}")
+        if counting is not None:
+            wait = max(1, int((counting - datetime.now(UTC)).total_seconds()))
+            answer = jsonify(status="counting", ready_at=counting.isoformat(), retry_after_seconds=wait)
+            return answer, 202, {"Retry-After": str(wait)}
         return jsonify(json_ready(figures.programme_metrics(session, shop)))
 
 

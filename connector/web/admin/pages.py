@@ -42,10 +42,8 @@ def overview() -> ResponseReturnValue:
     access = current_access()
     if access is not None and not access.operator:
         return _your_shops(access)
-    for shop_id in shops.shop_ids(
-        runtime().storage
-    ):  # the same fresh roll-up the shop page reads, so the two pages agree
-        figures.roll_up_if_small(runtime().storage, shop_id)
+    for shop_id in shops.shop_ids(runtime().storage):  # the shop page's fresh roll-up, so the two pages agree
+        figures.roll_up_if_small(runtime().storage, shop_id, runtime().redis, runtime().queue)
     with runtime().storage.session(read_only=True) as session:
         shop_rows = status.shop_statuses(session)
         glances = at_a_glance.glances(session)
@@ -78,16 +76,18 @@ def shop_page(shop_id: int) -> ResponseReturnValue:
 
 def _render_shop(shop_id: int, code: int = 200, carrier_error: str | None = None) -> ResponseReturnValue:
     t = text_for()
-    figures.roll_up_if_small(runtime().storage, shop_id)
+    counting = figures.roll_up_if_small(runtime().storage, shop_id, runtime().redis, runtime().queue)
     with runtime().storage.session(read_only=True) as session:
         shop = shops.shop_in(session, shop_id)
         if shop is None:
             return problem(404, f"no shop {shop_id}")
-        shown = figures.programme_metrics(session, shop)
+        shown = figures.programme_metrics(session, shop, counting=counting)
         per_hour = activity.events_per_hour(session, shop.id)
         days = int(request.args.get("days", "30")) if request.args.get("days") in RANGES else 30
         rolled = shop.rollup if shown["large"] else None
-        issued, redeemed = activity.points_per_day(session, shop.id, days, rolled=rolled)
+        issued, redeemed = (
+            ([0] * days, [0] * days) if counting else activity.points_per_day(session, shop.id, days, rolled=rolled)
+        )
         weeks, promoters, detractors = nps.weekly(session, shop.id, datetime.now(UTC))
         events_24h = inbox.counts_since(session, shop.id, datetime.now(UTC) - timedelta(hours=24))
         failed_events = inbox.event_rows(session, shop.id, "failed", None, FAILED_LISTED)

@@ -8,6 +8,7 @@ from decimal import Decimal
 from flask.testing import FlaskClient
 from pytest import MonkeyPatch
 from redis import Redis
+from rq import Queue
 from sqlalchemy import select
 
 from connector.db.storage import Storage
@@ -22,6 +23,7 @@ from connector.ops.figures import (
     rfm_segments,
 )
 from connector.ops.shops import change_settings
+from connector.queue.connection import QUEUE_NAME
 from connector.rules import segments
 from connector.settle import redemption
 from tests.support import AUTH, drain, paid_shopify_order, post_shopify
@@ -141,7 +143,15 @@ def test_a_large_shops_figures_are_those_of_its_latest_roll_up(
     post_shopify(client, offline_shopify_shop, "orders/paid", paid_shopify_order(id=2002))
     drain(redis)
     url = f"/admin/api/shops/{offline_shopify_shop.id}/metrics"
-    first = client.get(url, headers=AUTH).get_json()  # never rolled up: rolled up now
+    looked = client.get(url, headers=AUTH)  # never rolled up: a worker counts, the answer doesn't wait
+    assert looked.status_code == 202 and looked.get_json()["status"] == "counting"
+    assert int(looked.headers["Retry-After"]) >= 1 and looked.get_json()["ready_at"]
+    page = client.get(f"/admin/shops/{offline_shopify_shop.id}", headers=AUTH).get_data(as_text=True)
+    assert "are being counted for the first time: ready around" in page
+    assert client.get(url, headers=AUTH).status_code == 202
+    assert [job.id for job in Queue(QUEUE_NAME, connection=redis).jobs] == [f"roll-up-{offline_shopify_shop.id}"]
+    drain(redis)  # the worker's roll-up, queued once
+    first = client.get(url, headers=AUTH).get_json()
     assert (first["points"]["outstanding"], first["members"], first["as_of"] is not None) == (808, 1, True)
     with storage.session() as session:
         john = session.scalars(select(CustomerRecord.id)).one()

@@ -53,6 +53,9 @@ WORDS: dict[str, str] = {
     "redemption_rate": N_("Redemption rate"),
     "figures_as_of": N_("Figures as of {when}; a shop this large has them worked out hourly."),
     "figures_now": N_("Figures as of now."),
+    "figures_counting": N_(
+        "The figures of a shop this large are being counted for the first time: ready around {when}. Reload then."
+    ),
     "points_expiring": N_("Points expiring in 30 / 90 days"),
     "liability": N_("Outstanding points' value"),
     "gift_codes": N_("Gift codes issued / used"),
