@@ -118,6 +118,7 @@ def create_app(config: Config | None = None) -> Flask:
         webhooks.flow,
     ):
         app.register_blueprint(blueprint)
+    app.wsgi_app = webhooks.FastPath(app)  # type: ignore[method-assign]
     if not logging.getLogger().handlers:  # not under a test runner that captures the logs
         logs.configure("web")
     return app

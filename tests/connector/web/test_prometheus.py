@@ -107,8 +107,14 @@ def test_metrics_count_requests_by_area_and_status_class_and_time_them(
     body = json.dumps(paid_shopify_order()).encode()
     forged = shopify_headers(offline_shopify_shop, "orders/paid", body) | {"X-Shopify-Hmac-Sha256": "AAAA"}
     assert client.post("/webhooks/shopify", data=body, headers=forged).status_code == 401
+    signed = shopify_headers(offline_shopify_shop, "orders/paid", body)
+    accepted = client.post("/webhooks/shopify", data=body, headers=signed)  # the receiver's common case
+    assert accepted.status_code == 200 and accepted.get_json()["status"] == "accepted"
+    assert accepted.headers["X-Content-Type-Options"] == "nosniff" and "Set-Cookie" not in accepted.headers
     samples = scrape(client)
 
+    assert samples[("sadakat_http_requests_total", (("area", "webhooks"), ("status", "2xx")))] == 1
+    assert samples[("sadakat_http_request_duration_seconds_count", (("area", "webhooks"),))] == 2
     assert samples[("sadakat_http_requests_total", (("area", "admin"), ("status", "2xx")))] == 1
     assert samples[("sadakat_http_requests_total", (("area", "admin"), ("status", "4xx")))] == 1
     assert samples[("sadakat_http_requests_total", (("area", "webhooks"), ("status", "4xx")))] == 1
